@@ -1,0 +1,1 @@
+"""KAM Audit Workbench library."""

@@ -1,0 +1,1039 @@
+"""Ingestion: raw exports in ``raw/`` → canonical tables, rejected rows, a manifest.
+
+The first step of every run (``kam check``, ``kam run``). For each file: read it
+(:mod:`kamlib.io`), tell which canonical table it holds, map its headers, parse every value
+(:mod:`kamlib.parse`), reject the rows that cannot be used (with the file, row, column, value
+and reason), recognise totals rows and check them, turn VAT-inclusive amounts into
+``net_revenue``, recognise returns, and attach every transaction to a catalogue client.
+
+Money is counted exactly in minor units at every stage: for each file and amount column,
+``rows = accepted + rejected`` (+ the unparseable cells, listed), and the canonical tables'
+totals equal the accepted totals of their files. A mismatch is a bug and raises
+:class:`~kamlib.errors.ReconciliationError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from .config import EngagementConfig, InputSpec
+from .errors import InputError, KamError, ReconciliationError, SchemaError
+from .io import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, RawTable, read_raw, sha256_file
+from .parse import (
+    clean_id,
+    decimal_separator,
+    minor_to_str,
+    parse_bool,
+    parse_date,
+    parse_money,
+    parse_number,
+    parse_percent,
+)
+from .schema import TABLES, Field, Table, header_key
+
+__all__ = [
+    "FileReport",
+    "IntakeResult",
+    "ingest",
+    "name_key",
+]
+
+SCALE = 2  # money minor units: kopecks / cents
+_TOTALS_RE = r"(?i)^\s*(итого|всего|итог|total|grand total|totals)\b"
+_RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|сторно)"
+_GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales revenue")}
+_LEGAL_FORMS = ("ооо", "оао", "зао", "пао", "нао", "ао", "ип", "гуп", "муп", "ано", "тоо",
+                "llc", "ltd", "gmbh", "inc", "plc", "jsc", "ojsc", "cjsc")
+_TRANSACTION_TABLES = ("sales", "activities", "payments", "contacts", "assessment")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file (or worksheet): the manifest's entry for it."""
+
+    file: str
+    sheet: str | None = None
+    sha256: str = ""
+    size_bytes: int = 0
+    table: str | None = None
+    detected_by: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_row: int | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_skipped: dict[str, int] = field(default_factory=dict)
+    money: dict[str, dict[str, Any]] = field(default_factory=dict)
+    totals_row: dict[str, dict[str, Any]] | None = None
+    period: list[str] | None = None
+    returns: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """``file`` or ``file[sheet]``."""
+        return f"{self.file}[{self.sheet}]" if self.sheet else self.file
+
+
+@dataclass
+class IntakeResult:
+    """The canonical tables and the account of how they were made.
+
+    Attributes
+    ----------
+    tables : dict of str to pl.DataFrame
+        Canonical tables (see ``DESIGN.md``), each with ``source_file`` and ``source_row``.
+    rejected : pl.DataFrame
+        One row per rejected source row: file, sheet, row, table, column, value, reason,
+        and the row's amount (``amount``) so rejected money stays visible.
+    issues : pl.DataFrame
+        Cell-level problems that did not reject the row (the value was left empty).
+    files : list of FileReport
+        Per input file: mapping, counts, money totals, totals-row check.
+    errors : list of KamError
+        Problems that make the intake unusable (a required table or column missing, an
+        unreadable file). ``kam check`` lists them and exits non-zero.
+    warnings : list of str
+        Engagement-level remarks (assumptions made, narrowed analyses).
+    """
+
+    tables: dict[str, pl.DataFrame]
+    rejected: pl.DataFrame
+    issues: pl.DataFrame
+    files: list[FileReport]
+    errors: list[KamError]
+    warnings: list[str]
+    control: dict[str, Any]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing fatal was found."""
+        return not self.errors
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return a canonical table as a pandas DataFrame (empty if not given)."""
+        if name not in self.tables:
+            cols = [f.name for f in TABLES[name].canonical]
+            return pd.DataFrame(columns=cols)
+        return self.tables[name].to_pandas()
+
+    def manifest(self) -> dict[str, Any]:
+        """The intake part of ``work/manifest.json``."""
+        return {
+            "files": [asdict(f) for f in self.files],
+            "tables": {k: {"rows": v.height} for k, v in self.tables.items()},
+            "rejected_rows": self.rejected.height,
+            "issues": self.issues.height,
+            "control_totals": self.control,
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def name_key(name: str | None) -> str | None:
+    """Exact-match key of a company name: case, ё, quotes, spacing and legal-form position.
+
+    ``ООО «Вектор»``, ``ООО "Вектор"``, ``ооо  вектор`` and ``Вектор ООО`` share a key. This
+    is for attaching transactions to the catalogue only; step 1 does the real matching.
+    """
+    if name is None:
+        return None
+    s = unicodedata.normalize("NFKC", str(name)).casefold().replace("ё", "е")
+    s = re.sub(r"[«»\"'„“”‘’`]", " ", s)
+    s = re.sub(r"[^\w\s.-]", " ", s)
+    tokens = s.replace(".", " ").split()
+    forms = [t for t in tokens if t in _LEGAL_FORMS]
+    core = [t for t in tokens if t not in _LEGAL_FORMS]
+    return (" ".join(forms[:1]) + "|" + " ".join(core)) if core else None
+
+
+def _synonym_keys(f: Field) -> list[str]:
+    return [header_key(s) for s in f.synonyms]
+
+
+def _map_headers(headers: list[str], tbl: Table) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """Map header positions to the table's fields by synonyms.
+
+    Returns (field -> chosen column, field -> every matching column).
+    """
+    hits: dict[str, list[int]] = {}
+    keys = [header_key(h) for h in headers]
+    for f in tbl.fields:
+        syn = _synonym_keys(f)
+        matches = [i for i, k in enumerate(keys) if k and k in syn]
+        if matches:
+            hits[f.name] = sorted(matches, key=lambda i: (syn.index(keys[i]), i))
+    # one column feeds one field: the field whose synonym list ranks it highest wins
+    owner: dict[int, str] = {}
+    for fname, cols in hits.items():
+        for i in cols:
+            rank = _synonym_keys(tbl.field(fname)).index(keys[i])
+            if i not in owner or rank < _synonym_keys(tbl.field(owner[i])).index(keys[i]):
+                owner[i] = fname
+    chosen = {}
+    for fname, cols in hits.items():
+        mine = [i for i in cols if owner[i] == fname]
+        if mine:
+            chosen[fname] = mine[0]
+    return chosen, hits
+
+
+def _required_ok(tbl: Table, mapped: set[str]) -> list[str]:
+    """Return the missing requirements of ``tbl`` given the mapped fields (empty = ok)."""
+    alt_fields = {f for group in tbl.required_any for f in group}
+    missing = [f.name for f in tbl.fields if f.required and f.name not in alt_fields
+               and f.name not in mapped]
+    for group in tbl.required_any:
+        if not set(group) & mapped:
+            missing.append(" or ".join(group))
+    return missing
+
+
+def _detect_table(headers: list[str]) -> tuple[str | None, dict[str, int], list[str]]:
+    """Choose the table whose required fields are all present and which maps most columns."""
+    best: tuple[tuple[int, int], str, dict[str, int]] | None = None
+    for tbl in TABLES.values():
+        chosen, _ = _map_headers(headers, tbl)
+        if _required_ok(tbl, set(chosen)):
+            continue
+        n_req = sum(1 for f in tbl.fields if f.required and f.name in chosen)
+        score = (len(chosen), n_req)
+        if best is None or score > best[0]:
+            best = (score, tbl.name, chosen)
+    if best is None:
+        return None, {}, []
+    return best[1], best[2], []
+
+
+def _explicit_mapping(raw: RawTable, spec: InputSpec, file_label: str) -> dict[str, int]:
+    out = {}
+    keys = [header_key(h) for h in raw.headers]
+    for canon, src in spec.columns.items():
+        if src in raw.headers:
+            out[canon] = raw.headers.index(src)
+        elif header_key(src) in keys:
+            out[canon] = keys.index(header_key(src))
+        else:
+            raise SchemaError(
+                f"engagement.yaml maps '{canon}' to a column '{src}' that the file does not have;"
+                f" its columns are: {', '.join(raw.headers)}",
+                file=file_label, row=raw.header_row, column=src,
+                hint="correct the header text under 'columns:' for this file in "
+                "engagement.yaml (copy it from the list above)")
+    return out
+
+
+def _money_str(minor: int | None) -> str:
+    return minor_to_str(int(minor or 0), SCALE)
+
+
+# --------------------------------------------------------------------------- the per-file pass
+
+
+@dataclass
+class _Parsed:
+    """A file's rows after parsing: canonical-ish columns + provenance + rejection reasons."""
+
+    report: FileReport
+    frame: pl.DataFrame  # parsed columns, _row, _reason (null = accepted), _rcol, _rval
+    issues: list[dict[str, Any]]
+
+
+class _FileIntake:
+    """Maps, parses and validates one RawTable against one canonical table."""
+
+    def __init__(self, raw: RawTable, tbl: Table, mapping: dict[str, int], report: FileReport,
+                 cfg: EngagementConfig, spec: InputSpec | None) -> None:
+        self.raw, self.tbl, self.mapping, self.rep = raw, tbl, mapping, report
+        self.cfg, self.spec = cfg, spec
+        self.issues: list[dict[str, Any]] = []
+
+    def header(self, fname: str) -> str:
+        return self.raw.headers[self.mapping[fname]]
+
+    def run(self) -> _Parsed:
+        raw, rep = self.raw, self.rep
+        cols = {fname: pl.col(f"c{i}") for fname, i in self.mapping.items()}
+        df = raw.data.select([c.alias(f) for f, c in cols.items()] + [pl.col("_row")])
+        all_cells = raw.data.drop("_row")
+        non_empty = pl.any_horizontal(
+            [pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "")
+             for c in all_cells.columns]
+        ) if all_cells.width else pl.lit(False)
+        first_text = pl.coalesce([pl.col(c) for c in all_cells.columns]) if all_cells.width \
+            else pl.lit(None)
+        flags = raw.data.select(
+            pl.col("_row"), non_empty.alias("_nonempty"),
+            first_text.str.contains(_TOTALS_RE).fill_null(False).alias("_totals"),
+            pl.concat_str([pl.col(c).fill_null("") for c in all_cells.columns], separator="\x1f")
+            .alias("_joined") if all_cells.width else pl.lit("").alias("_joined"),
+        )
+        header_joined = "\x1f".join(raw.headers)
+        df = df.join(flags, on="_row", how="left")
+        rep.rows_read = int(df["_nonempty"].sum())
+        skipped: Counter[str] = Counter()
+        skipped["empty row"] = df.height - rep.rows_read
+        skipped.update(reason for _, reason in raw.skipped)
+        df = df.filter(pl.col("_nonempty"))
+        # repeated header rows (concatenated exports)
+        rep_hdr = df["_joined"] == header_joined
+        if rep_hdr.any():
+            skipped["repeated header row"] += int(rep_hdr.sum())
+            df = df.filter(~rep_hdr)
+        # totals rows: the last is the file's total (checked), others are subtotals
+        totals = df.filter(pl.col("_totals"))
+        df = df.filter(~pl.col("_totals"))
+        totals_row = None
+        if totals.height:
+            last = totals["_row"][-1]
+            totals_row = raw.data.filter(pl.col("_row") == last)
+            if totals.height > 1:
+                skipped["subtotal row"] += totals.height - 1
+            skipped["totals row (used as a check)"] += 1
+        rep.rows_read = df.height + len(raw.ragged) + totals.height
+        rep.rows_skipped = {k: v for k, v in skipped.items() if v}
+        df = df.drop("_nonempty", "_totals", "_joined")
+        parsed, reasons = self._parse(df)
+        # ragged rows: rejected, kept with their raw text
+        ragged = [
+            {"_row": r, "_reason": f"the row has {n} fields, the header has {len(raw.headers)}"
+             " (a delimiter inside an unquoted value?)", "_rcol": None, "_rval": line[:200]}
+            for r, n, line in raw.ragged
+        ]
+        parsed = parsed.with_columns(reasons)
+        if ragged:
+            parsed = pl.concat([parsed, pl.DataFrame(ragged)], how="diagonal_relaxed")
+        self._check_totals(parsed, totals_row)
+        return _Parsed(rep, parsed, self.issues)
+
+    # ---------------------------------------------------------------- parsing by kind
+
+    def _parse(self, df: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.Expr]]:
+        spec_dec = self.spec.decimal if self.spec else None
+        default_dec = "," if self.raw.delimiter in (";", "\t", None) else "."
+        out = {"_row": df["_row"]}
+        problems: list[tuple[str, pl.Series, str, bool]] = []  # field, bad mask, reason, fatal
+        self.rounded = 0
+        for fname in self.mapping:
+            f = self.tbl.field(fname)
+            s = df[fname]
+            if f.kind in ("money", "number"):
+                dec = spec_dec or decimal_separator(s, default=default_dec)
+            if f.kind == "money":
+                v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
+                self.rounded += int(rounded.sum())
+                reason = "not an amount"
+            elif f.kind == "number":
+                v, bad = parse_number(s, decimal=dec)
+                reason = "not a number"
+            elif f.kind == "date":
+                v, bad = parse_date(s, order=self.cfg.intake.date_order)
+                reason = "not a date (expected e.g. 31.12.2024 or 2024-12-31)"
+            elif f.kind == "bool":
+                v, bad = parse_bool(s)
+                reason = "not a yes/no value"
+            elif f.kind == "percent":
+                v, bad = parse_percent(s)
+                reason = "not a VAT rate (expected e.g. 20% or 'Без НДС')"
+            elif f.kind == "id":
+                v, bad = clean_id(s), pl.Series([False] * len(s))
+                reason = ""
+            else:
+                v = s.str.strip_chars()
+                v = pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
+                bad, reason = pl.Series([False] * len(s)), ""
+            out[fname] = v.alias(fname)
+            out[f"_raw_{fname}"] = s
+            fatal = f.required or f.kind == "money" or (
+                self.tbl.name == "sales" and fname in ("vat_rate", "quantity", "is_return"))
+            if bad.any():
+                problems.append((fname, bad, reason, fatal))
+        frame = pl.DataFrame(out)
+        # missing required values
+        for f in self.tbl.fields:
+            if f.required and f.name in self.mapping and not self._has_alternative(f.name):
+                problems.append((f.name, frame[f.name].is_null() & ~_any_bad(problems, f.name),
+                                 "empty, but required", True))
+        for group in self.tbl.required_any:
+            present = [g for g in group if g in self.mapping]
+            if present and len(group) > 1:
+                empty = pl.all_horizontal([frame[g].is_null() for g in present])
+                problems.append((present[0], frame.select(empty).to_series(),
+                                 f"empty: none of {', '.join(self.header(g) for g in present)} "
+                                 "is filled", True))
+        # non-fatal problems: the value is emptied and the issue listed
+        for fname, bad, reason, fatal in problems:
+            if not fatal:
+                idx = bad.arg_true()
+                for i in idx.to_list():
+                    self.issues.append({
+                        "file": self.rep.file, "sheet": self.rep.sheet,
+                        "row": int(frame["_row"][i]), "table": self.tbl.name,
+                        "column": self.header(fname), "value": frame[f"_raw_{fname}"][i],
+                        "problem": f"{reason}; left empty"})
+        fatal_p = [(f, b, r) for f, b, r, fat in problems if fat]
+        reason_expr = pl.lit(None, dtype=pl.String)
+        col_expr = pl.lit(None, dtype=pl.String)
+        val_expr = pl.lit(None, dtype=pl.String)
+        for fname, bad, reason in reversed(fatal_p):
+            cond = pl.lit(bad)
+            reason_expr = pl.when(cond).then(pl.lit(reason)).otherwise(reason_expr)
+            col_expr = pl.when(cond).then(pl.lit(self.header(fname))).otherwise(col_expr)
+            val_expr = pl.when(cond).then(pl.col(f"_raw_{fname}")).otherwise(val_expr)
+        return frame, [reason_expr.alias("_reason"), col_expr.alias("_rcol"),
+                       val_expr.alias("_rval")]
+
+    def _has_alternative(self, fname: str) -> bool:
+        return any(fname in g and len(g) > 1 for g in self.tbl.required_any)
+
+    # ---------------------------------------------------------------- totals row
+
+    def _check_totals(self, parsed: pl.DataFrame, totals_row: pl.DataFrame | None) -> None:
+        rep = self.rep
+        money_fields = [f for f in self.mapping if self.tbl.field(f).kind == "money"]
+        if totals_row is None:
+            return
+        check: dict[str, dict[str, Any]] = {}
+        for fname in money_fields + [f for f in self.mapping if f == "quantity"]:
+            raw_total = totals_row[f"c{self.mapping[fname]}"][0]
+            if raw_total is None or not str(raw_total).strip():
+                continue
+            if fname == "quantity":
+                v, bad = parse_number(pl.Series([raw_total]))
+                if bad[0]:
+                    continue
+                rows = float(parsed[fname].sum() or 0)
+                diff = round(rows - float(v[0]), 6)
+                check[fname] = {"column": self.header(fname), "file": f"{v[0]:g}",
+                                "rows": f"{rows:g}", "difference": f"{diff:g}",
+                                "ok": abs(diff) < 1e-6}
+                continue
+            v, bad, _ = parse_money(pl.Series([raw_total]), scale=SCALE,
+                                    decimal=decimal_separator(parsed[f"_raw_{fname}"],
+                                                              default=","))
+            if bad[0]:
+                continue
+            rows = int(parsed[fname].sum() or 0)
+            diff = rows - int(v[0])
+            tolerance = self.rounded  # a kopeck per value rounded from more decimals
+            check[fname] = {"column": self.header(fname), "file": _money_str(v[0]),
+                            "rows": _money_str(rows), "difference": _money_str(diff),
+                            "ok": abs(diff) <= tolerance}
+            if abs(diff) > tolerance:
+                rep.notes.append(
+                    f"the totals row (row {totals_row['_row'][0]}) says {self.header(fname)} = "
+                    f"{_money_str(v[0])}, the rows add up to {_money_str(rows)} (difference "
+                    f"{_money_str(diff)}): rows may be missing from the export, or the total "
+                    "covers other data; ask the client to re-export the full period")
+        rep.totals_row = check or None
+
+
+def _any_bad(problems: list[tuple[str, pl.Series, str, bool]], fname: str) -> pl.Series:
+    masks = [b for f, b, _, _ in problems if f == fname]
+    if not masks:
+        return pl.Series([False])
+    out = masks[0]
+    for m in masks[1:]:
+        out = out | m
+    return out
+
+
+# --------------------------------------------------------------------------- table logic
+
+
+def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
+                   spec: InputSpec | None, warnings: list[str]) -> pl.DataFrame:
+    """Derive net_revenue (VAT excluded) and returns for one sales file."""
+    df, rep, m = p.frame, p.report, fi.mapping
+    rate_default = cfg.intake.vat_rate
+    include_vat = spec.amounts_include_vat if spec and spec.amounts_include_vat is not None \
+        else cfg.intake.amounts_include_vat
+    # which column carries the money, and with or without VAT
+    if "net_revenue" in m and ("vat" in m or "gross_revenue" in m) and "gross_revenue" not in m \
+            and header_key(fi.header("net_revenue")) in _GENERIC_NET:
+        # 'Выручка' with a VAT column: decide from the ratio VAT / amount
+        df = df.rename({"net_revenue": "amount"})
+        m = {("amount" if k == "net_revenue" else k): v for k, v in m.items()}
+        fi.mapping = m
+    if "net_revenue" in m:
+        how = "net of VAT as exported"
+        net = pl.col("net_revenue")
+    else:
+        gross_col = "gross_revenue" if "gross_revenue" in m else "amount"
+        gross = pl.col(gross_col)
+        is_gross = gross_col == "gross_revenue"
+        if gross_col == "amount" and "vat" in m:
+            sample = df.filter((pl.col("amount") != 0) & pl.col("vat").is_not_null()
+                               & (pl.col("vat") != 0))
+            if sample.height:
+                ratio = float((sample["vat"] / sample["amount"]).median())
+                rate = rate_default / 100
+                is_gross = abs(ratio - rate / (1 + rate)) < abs(ratio - rate)
+            else:
+                is_gross = bool(include_vat)
+        elif gross_col == "amount":
+            if include_vat is None:
+                is_gross = "vat_rate" in m
+                warnings.append(
+                    f"{rep.label}: column '{fi.header('amount')}' does not say whether it "
+                    f"includes VAT; assumed {'with' if is_gross else 'without'} VAT"
+                    + (" (a VAT rate column is present)" if is_gross else "")
+                    + ". Set intake.amounts_include_vat in engagement.yaml to be explicit.")
+            else:
+                is_gross = include_vat
+        if not is_gross:
+            net, how = gross, f"'{fi.header(gross_col)}' taken as net of VAT"
+        elif "vat" in m:
+            net = gross - pl.col("vat").fill_null(0)
+            how = f"'{fi.header(gross_col)}' minus '{fi.header('vat')}'"
+        else:
+            rate = pl.col("vat_rate").fill_null(rate_default) if "vat_rate" in m \
+                else pl.lit(rate_default)
+            # exact to the kopeck: round half away from zero of gross*100/(100+rate)
+            net = (gross.cast(pl.Float64) * 100 / (100 + rate)).round(0).cast(pl.Int64)
+            how = (f"'{fi.header(gross_col)}' ÷ (1 + '{fi.header('vat_rate')}')" if "vat_rate"
+                   in m else f"'{fi.header(gross_col)}' ÷ {1 + rate_default / 100:g} "
+                   f"(VAT {rate_default:g}% from engagement.yaml)")
+        df = df.with_columns(gross_revenue=gross)
+    df = df.with_columns(net_revenue=net)
+    # returns: flag from a column, the document type or text, or a negative amount
+    doc_text = [pl.col(c) for c in ("doc_type", "document_id") if c in m]
+    by_doc = pl.any_horizontal([c.str.contains(_RETURN_RE).fill_null(False) for c in doc_text]) \
+        if doc_text else pl.lit(False)
+    flag = pl.col("is_return").fill_null(False) if "is_return" in m else pl.lit(False)
+    df = df.with_columns(_doc_return=by_doc | flag)
+    flip = pl.col("_doc_return") & (pl.col("net_revenue") > 0)
+    signed = [c for c in ("net_revenue", "gross_revenue", "vat", "cogs", "discount",
+                          "list_revenue", "quantity") if c in df.columns]
+    df = df.with_columns([pl.when(flip).then(-pl.col(c).abs()).otherwise(pl.col(c)).alias(c)
+                          for c in signed])
+    df = df.with_columns(is_return=pl.col("_doc_return") | (pl.col("net_revenue") < 0))
+    if "quantity" in df.columns:
+        odd = df.filter(~pl.col("is_return") & (pl.col("quantity") < 0)
+                        & pl.col("_reason").is_null())
+        for r in odd["_row"].head(50).to_list():
+            p.issues.append({"file": rep.file, "sheet": rep.sheet, "row": r, "table": "sales",
+                             "column": fi.header("quantity"), "value": None,
+                             "problem": "negative quantity with a positive amount: kept as "
+                             "exported; check whether it is a correction"})
+    rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
+    rep.notes.append(f"net revenue = {how}")
+    return df.drop("_doc_return")
+
+
+def _pad_tax_id(s: pl.Expr) -> pl.Expr:
+    digits = s.str.replace_all(r"\D", "")
+    return (pl.when(digits.str.len_chars().is_in([9, 11])).then(pl.lit("0") + digits)
+            .when(digits.str.len_chars() > 0).then(digits).otherwise(None))
+
+
+# --------------------------------------------------------------------------- engagement pass
+
+
+def _find_spec(path: Path, eng_dir: Path, specs: list[InputSpec]) -> InputSpec | None:
+    rel = path.relative_to(eng_dir).as_posix()
+    rel_raw = path.relative_to(eng_dir / "raw").as_posix()
+    for s in specs:
+        if s.file in (rel, rel_raw, path.name):
+            return s
+    return None
+
+
+def _list_raw(eng_dir: Path) -> tuple[list[Path], list[str]]:
+    raw = eng_dir / "raw"
+    if not raw.is_dir():
+        raise SchemaError("the engagement has no raw/ folder", file=str(eng_dir),
+                          hint="create it with `kam init DIR` and put the exports into raw/")
+    files, ignored = [], []
+    for p in sorted(raw.rglob("*")):
+        if not p.is_file():
+            continue
+        if p.name.startswith((".", "~$")):
+            continue
+        if p.suffix.lower() in TEXT_SUFFIXES | SPREADSHEET_SUFFIXES:
+            files.append(p)
+        else:
+            ignored.append(p.relative_to(eng_dir).as_posix())
+    return files, ignored
+
+
+def ingest(
+    eng_dir: str | Path,
+    cfg: EngagementConfig,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+) -> IntakeResult:
+    """Read every export in ``eng_dir/raw`` into canonical tables.
+
+    Parameters
+    ----------
+    eng_dir : path-like
+        The engagement folder (with ``raw/``). Nothing in it is modified.
+    cfg : EngagementConfig
+        The validated ``engagement.yaml`` (``intake`` and ``inputs`` sections are used).
+    on_progress : callable, optional
+        Receives one line per file read.
+
+    Returns
+    -------
+    IntakeResult
+        Canonical tables, rejected rows, cell issues, per-file reports, fatal errors.
+        Fatal problems are collected (not raised) so that ``kam check`` can list them all.
+    """
+    t0 = time.perf_counter()
+    eng_dir = Path(eng_dir).resolve()
+    files, ignored = _list_raw(eng_dir)
+    warnings: list[str] = [f"{f}: not a table format (.csv, .txt, .xlsx, .xls, .ods); ignored"
+                           for f in ignored]
+    errors: list[KamError] = []
+    reports: list[FileReport] = []
+    parsed: dict[str, list[tuple[_Parsed, _FileIntake]]] = {}
+    declared = {s.file for s in cfg.inputs}
+    seen_specs = set()
+    for path in files:
+        spec = _find_spec(path, eng_dir, cfg.inputs)
+        if spec:
+            seen_specs.add(spec.file)
+        rel = path.relative_to(eng_dir / "raw").as_posix()
+        base = FileReport(file=rel, sha256=sha256_file(path), size_bytes=path.stat().st_size)
+        if spec and spec.skip:
+            base.notes.append("skipped: 'skip: true' in engagement.yaml")
+            reports.append(base)
+            continue
+        try:
+            raws = read_raw(path, sheet=spec.sheet if spec else None,
+                            encoding=spec.encoding if spec else None,
+                            delimiter=spec.delimiter if spec else None,
+                            header_row=spec.header_row if spec else None,
+                            on_progress=on_progress)
+        except KamError as exc:
+            exc.file = exc.file or rel
+            errors.append(exc)
+            base.errors.append(exc.to_dict())
+            reports.append(base)
+            continue
+        for raw in raws:
+            rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
+            rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
+                raw.header_row
+            reports.append(rep)
+            try:
+                item = _one_table(raw, rep, spec, cfg, multi_sheet=len(raws) > 1)
+            except KamError as exc:
+                exc.file = exc.file or rep.label
+                errors.append(exc)
+                rep.errors.append(exc.to_dict())
+                continue
+            if item is not None:
+                parsed.setdefault(rep.table or "", []).append(item)
+    for s in declared - seen_specs:
+        errors.append(SchemaError(f"engagement.yaml lists '{s}' under inputs, but raw/ has no "
+                                  "such file", file=s, hint="fix the name, or add the file"))
+    tables, rejected, issues, control = _assemble(parsed, cfg, warnings, errors)
+    if "sales" not in tables and not any(isinstance(e, SchemaError) and "sales" in e.message
+                                         for e in errors):
+        errors.append(SchemaError(
+            "no sales table found: none of the files in raw/ has the columns of sales lines "
+            "(date, document, client, amount)",
+            file="raw/", hint="add the sales export, or declare which file holds sales with "
+            "'inputs: [{file: NAME, table: sales, columns: {...}}]' in engagement.yaml"))
+    return IntakeResult(tables, rejected, issues, reports, errors, warnings, control,
+                        time.perf_counter() - t0)
+
+
+def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
+               *, multi_sheet: bool) -> tuple[_Parsed, _FileIntake] | None:
+    label = rep.label
+    if spec and spec.table:
+        tbl = TABLES[spec.table]
+        mapping, hits = _map_headers(raw.headers, tbl)
+        rep.detected_by = "engagement.yaml"
+    else:
+        name, mapping, _ = _detect_table(raw.headers)
+        if name is None:
+            if multi_sheet:
+                rep.notes.append("sheet not recognised as any table; ignored")
+                return None
+            raise SchemaError(
+                "cannot tell which table this file holds: its headers match none of the known "
+                f"tables. Headers found (row {raw.header_row}): {', '.join(raw.headers[:15])}",
+                file=label, row=raw.header_row,
+                hint="declare it in engagement.yaml: inputs: [{file: "
+                f"'{rep.file}', table: sales, columns: {{net_revenue: 'Your header', ...}}}}]; "
+                "the data-request workbook lists the expected columns")
+        tbl = TABLES[name]
+        _, hits = _map_headers(raw.headers, tbl)
+        rep.detected_by = "headers"
+    if spec and spec.columns:
+        explicit = _explicit_mapping(raw, spec, label)
+        mapping = {k: v for k, v in mapping.items() if v not in explicit.values()}
+        mapping.update(explicit)
+    else:
+        # the same header twice is ambiguous: which one holds the money?
+        for fname, cols in hits.items():
+            if fname not in mapping:
+                continue
+            same = [c for c in cols if raw.headers[c] == raw.headers[mapping[fname]]]
+            if len(same) > 1:
+                used = [c for c in same if raw.data[f"c{c}"].drop_nulls().len()]
+                if len(used) > 1:
+                    raise SchemaError(
+                        f"the header '{raw.headers[same[0]]}' appears {len(same)} times "
+                        f"(columns {', '.join(str(c + 1) for c in same)}); cannot tell which "
+                        f"one is {fname}", file=label, row=raw.header_row,
+                        column=raw.headers[same[0]],
+                        hint="rename one of the columns in the file's copy, or map the field "
+                        "explicitly in engagement.yaml under 'columns:'")
+                mapping[fname] = used[0] if used else same[0]
+    missing = _required_ok(tbl, set(mapping))
+    if missing:
+        raise SchemaError(
+            f"the {tbl.name} table needs column(s) {', '.join(missing)}, which the file does "
+            f"not have. Headers found (row {raw.header_row}): {', '.join(raw.headers[:20])}",
+            file=label, row=raw.header_row,
+            hint=f"ask the client for the missing column, or map it in engagement.yaml: inputs: "
+            f"[{{file: '{rep.file}', table: {tbl.name}, columns: {{{missing[0].split()[0]}: "
+            "'Header in the file'}}]")
+    rep.table = tbl.name
+    rep.mapping = {f: raw.headers[i] for f, i in mapping.items()}
+    used_cols = set(mapping.values())
+    rep.ignored_columns = [h for i, h in enumerate(raw.headers) if i not in used_cols
+                           and raw.data[f"c{i}"].drop_nulls().len()]
+    fi = _FileIntake(raw, tbl, mapping, rep, cfg, spec)
+    return fi.run(), fi
+
+
+def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: EngagementConfig,
+              warnings: list[str], errors: list[KamError]
+              ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, dict[str, Any]]:
+    """Per-table logic across files: amounts, client resolution, dedupe, money control."""
+    frames: dict[str, list[pl.DataFrame]] = {}
+    issues: list[dict[str, Any]] = []
+    rejected_parts: list[pl.DataFrame] = []
+    for tname, items in parsed.items():
+        for p, fi in items:
+            df = p.frame
+            if tname == "sales":
+                df = _sales_amounts(p, fi, cfg, _spec_for(fi), warnings)
+            df = df.with_columns(source_file=pl.lit(p.report.label),
+                                 _sheet=pl.lit(p.report.sheet, dtype=pl.String))
+            frames.setdefault(tname, []).append(df)
+            issues.extend(p.issues)
+    tables: dict[str, pl.DataFrame] = {}
+    clients = _clients(frames.get("clients", []), cfg, issues, errors)
+    for tname in _TRANSACTION_TABLES:
+        if tname not in frames:
+            continue
+        df = pl.concat(frames[tname], how="diagonal_relaxed")
+        df, clients = _resolve_clients(df, tname, clients, cfg, warnings)
+        frames[tname] = [df]
+    if clients is not None:
+        frames["clients"] = [clients]
+    control: dict[str, Any] = {}
+    for tname, dfs in frames.items():
+        df = pl.concat(dfs, how="diagonal_relaxed") if len(dfs) > 1 else dfs[0]
+        bad = df.filter(pl.col("_reason").is_not_null())
+        good = df.filter(pl.col("_reason").is_null())
+        money_col = _main_money(tname, df)
+        rejected_parts.append(bad.select(
+            pl.col("source_file").alias("file"), pl.col("_sheet").alias("sheet"),
+            pl.col("_row").alias("row"), pl.lit(tname).alias("table"),
+            pl.col("_rcol").alias("column"), pl.col("_rval").cast(pl.String).alias("value"),
+            pl.col("_reason").alias("reason"),
+            (pl.col(money_col).cast(pl.Float64) / 10**SCALE if money_col else
+             pl.lit(None, dtype=pl.Float64)).alias("amount"),
+        ))
+        tables[tname] = _canonical(good, TABLES[tname])
+        control[tname] = {"rows_accepted": good.height, "rows_rejected": bad.height}
+        if money_col:
+            control[tname].update({
+                "money_column": money_col,
+                "accepted": _money_str(good[money_col].sum()),
+                "rejected": _money_str(bad[money_col].sum()),
+            })
+    rejected = pl.concat(rejected_parts, how="diagonal_relaxed") if rejected_parts else \
+        pl.DataFrame(schema={"file": pl.String, "sheet": pl.String, "row": pl.Int64,
+                             "table": pl.String, "column": pl.String, "value": pl.String,
+                             "reason": pl.String, "amount": pl.Float64})
+    issue_schema = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "table": pl.String,
+                    "column": pl.String, "value": pl.String, "problem": pl.String}
+    issues_df = pl.DataFrame(issues, schema=issue_schema) if issues else \
+        pl.DataFrame(schema=issue_schema)
+    final = {t: (pl.concat(d, how="diagonal_relaxed") if len(d) > 1 else d[0])
+             for t, d in frames.items()}
+    for p_items in parsed.values():
+        for p, fi in p_items:
+            _file_money(p.report, fi, final[p.report.table].filter(
+                pl.col("source_file") == p.report.label))
+            p.report.rows_rejected = int(rejected.filter(
+                pl.col("file") == p.report.label).height)
+            p.report.rows_accepted = int(tables[p.report.table].filter(
+                pl.col("source_file") == p.report.label).height) if p.report.table in tables \
+                else 0
+            if "date" in p.frame.columns:
+                d = p.frame.filter(pl.col("_reason").is_null())["date"]
+                if d.drop_nulls().len():
+                    p.report.period = [str(d.min()), str(d.max())]
+    _reconcile(parsed, tables, control)
+    return tables, rejected, issues_df, control
+
+
+def _file_money(rep: FileReport, fi: _FileIntake, df: pl.DataFrame) -> None:
+    """Money control totals of one file, after every rejection: rows = accepted + rejected."""
+    acc, rej = df.filter(pl.col("_reason").is_null()), df.filter(pl.col("_reason").is_not_null())
+    fields = [f for f in fi.mapping if fi.tbl.field(f).kind == "money"]
+    if rep.table == "sales" and "net_revenue" not in fields:
+        fields.append("net_revenue")
+    for fname in fields:
+        raw_col = f"_raw_{fname}"
+        unparseable = df.filter(pl.col(fname).is_null() & pl.col(raw_col).is_not_null()
+                                & (pl.col(raw_col).str.strip_chars() != "")) \
+            if raw_col in df.columns else df.clear()
+        rep.money[fname] = {
+            "column": fi.header(fname) if fname in fi.mapping else "derived (see notes)",
+            "rows": _money_str(df[fname].sum()),
+            "accepted": _money_str(acc[fname].sum()),
+            "rejected": _money_str(rej[fname].sum()),
+            "unparseable_cells": unparseable.height,
+            "unparseable_values": unparseable[raw_col].head(20).to_list()
+            if unparseable.height else [],
+        }
+    if rep.table == "sales":
+        ret = acc.filter(pl.col("is_return"))
+        rep.returns = {**(rep.returns or {}), "lines": ret.height,
+                       "net_revenue": _money_str(ret["net_revenue"].sum())}
+
+
+def _spec_for(fi: _FileIntake) -> InputSpec | None:
+    return fi.spec
+
+
+def _main_money(tname: str, df: pl.DataFrame) -> str | None:
+    for c in {"sales": ["net_revenue"], "payments": ["amount"], "activities": ["cost"],
+              "team": ["annual_cost"]}.get(tname, []):
+        if c in df.columns:
+            return c
+    return None
+
+
+def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[str, Any]],
+             errors: list[KamError]) -> pl.DataFrame | None:
+    """Concatenate client catalogues; drop exact repeats; conflicting codes are an error."""
+    if not dfs:
+        return None
+    df = pl.concat(dfs, how="diagonal_relaxed")
+    if "tax_id" in df.columns and cfg.intake.tax_id_pad:
+        df = df.with_columns(tax_id=_pad_tax_id(pl.col("tax_id")))
+    df = df.with_columns(origin=pl.lit("catalogue"))
+    ok = pl.col("_reason").is_null()
+    # duplicates among accepted rows
+    key_cols = [c for c in ("name", "tax_id", "branch_code") if c in df.columns]
+    df = df.with_columns(
+        _first=pl.col("_row").rank("ordinal").over("client_id", ok).cast(pl.Int64),
+        _same=pl.struct(key_cols).rank("dense").over("client_id", ok).cast(pl.Int64),
+    )
+    first_rows = df.filter(ok & (pl.col("_first") == 1)).select(
+        "client_id", pl.col("source_file").alias("_ffile"), pl.col("_row").alias("_frow"),
+        pl.col("name").alias("_fname"))
+    df = df.join(first_rows, on="client_id", how="left")
+    dup = ok & (pl.col("_first") > 1)
+    exact = dup & (pl.struct(key_cols) == pl.struct([pl.col("_fname").alias("name")] + [
+        pl.col(c) for c in key_cols if c != "name"]))
+    n_exact = df.filter(exact).height
+    if n_exact:
+        issues.append({"file": None, "sheet": None, "row": None, "table": "clients",
+                       "column": None, "value": None,
+                       "problem": f"{n_exact} exact repeat(s) of client records dropped "
+                       "(same code, name and tax id)"})
+    df = df.filter(~exact)
+    conflicts = df.filter(ok & (pl.col("_first") > 1))
+    if conflicts.height:
+        ex = conflicts.head(5)
+        listed = "; ".join(
+            f"'{c}': '{f}' ({ff} row {fr}) and '{n}' ({sf} row {r})" for c, f, ff, fr, n, sf, r
+            in ex.select("client_id", "_fname", "_ffile", "_frow", "name", "source_file",
+                         "_row").iter_rows())
+        first = conflicts.row(0, named=True)
+        errors.append(InputError(
+            f"{conflicts.height} client code(s) are used by two different records, so their "
+            f"sales cannot be attributed: {listed}",
+            file=first["source_file"], row=first["_row"], column="client_id",
+            value=first["client_id"],
+            hint="fix the catalogue export; if two databases were merged, prefix each one's "
+            "codes (e.g. 'A-' and 'B-') in the catalogue and in the sales files"))
+        df = df.filter(~(ok & (pl.col("_first") > 1)))
+    return df.drop("_first", "_same", "_ffile", "_frow", "_fname")
+
+
+def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
+                     cfg: EngagementConfig, warnings: list[str]
+                     ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Attach every row to a catalogue client: by code, else tax id, else exact name key."""
+    if "client_id" not in df.columns:
+        df = df.with_columns(client_id=pl.lit(None, dtype=pl.String))
+    cat = clients.filter(pl.col("_reason").is_null()) if clients is not None else None
+    ok = pl.col("_reason").is_null()
+    need = ok & pl.col("client_id").is_null()
+    if cat is not None and "client_tax_id" in df.columns and "tax_id" in cat.columns:
+        by_inn = (cat.filter(pl.col("tax_id").is_not_null())
+                  .group_by("tax_id").agg(pl.col("client_id").sort().first().alias("_by_inn")))
+        df = df.with_columns(_inn=_pad_tax_id(pl.col("client_tax_id"))).join(
+            by_inn, left_on="_inn", right_on="tax_id", how="left")
+        df = df.with_columns(client_id=pl.when(need).then(pl.col("_by_inn"))
+                             .otherwise(pl.col("client_id"))).drop("_inn", "_by_inn")
+    if "client_name" in df.columns:
+        df = df.with_columns(_nkey=pl.col("client_name").map_elements(
+            name_key, return_dtype=pl.String))
+        if cat is not None:
+            cat_keys = cat.select("client_id", pl.col("name").map_elements(
+                name_key, return_dtype=pl.String).alias("_nkey"),
+                *([pl.col("deleted")] if "deleted" in cat.columns else []))
+            order = ["_nkey"] + (["deleted"] if "deleted" in cat.columns else []) + ["client_id"]
+            amb = cat_keys.group_by("_nkey").agg(pl.len().alias("_n"),
+                                                 pl.col("client_id").sort().alias("_codes"))
+            by_name = cat_keys.sort(order, nulls_last=True).group_by(
+                "_nkey", maintain_order=True).agg(pl.col("client_id").first().alias("_by_name"))
+            df = df.join(by_name, on="_nkey", how="left")
+            need = ok & pl.col("client_id").is_null()
+            hits = df.filter(need & pl.col("_by_name").is_not_null())
+            multi = hits.join(amb.filter(pl.col("_n") > 1), on="_nkey")
+            if multi.height:
+                ex = multi.unique("_nkey").head(3)
+                warnings.append(
+                    f"{tname}: {multi['_nkey'].n_unique()} client name(s) match several "
+                    "catalogue records (e.g. " + "; ".join(
+                        f"'{n}' → {', '.join(c)}" for n, c in zip(
+                            ex["client_name"], ex["_codes"], strict=True)) +
+                    "); rows attributed to the first code. Step 1 merges such duplicates.")
+            df = df.with_columns(client_id=pl.when(need).then(pl.col("_by_name"))
+                                 .otherwise(pl.col("client_id"))).drop("_by_name")
+    # unknown clients: add them to the catalogue (flagged) or reject their rows
+    known = cat["client_id"] if cat is not None else pl.Series([], dtype=pl.String)
+    unknown = ok & ~pl.col("client_id").is_in(known.implode()).fill_null(False)
+    if "_nkey" not in df.columns:
+        df = df.with_columns(_nkey=pl.lit(None, dtype=pl.String))
+    unk = df.filter(unknown)
+    if unk.height:
+        if cfg.intake.unknown_clients == "reject" or tname != "sales":
+            what = "its client is not in the client catalogue"
+            df = df.with_columns(
+                _reason=pl.when(unknown).then(pl.lit(
+                    what + (" (intake.unknown_clients: reject)" if tname == "sales" else
+                            "; only sales lines can add clients")))
+                .otherwise(pl.col("_reason")),
+                _rcol=pl.when(unknown).then(pl.lit("client")).otherwise(pl.col("_rcol")),
+                _rval=pl.when(unknown).then(pl.coalesce(
+                    [c for c in (pl.col("client_id"),
+                                 pl.col("client_name") if "client_name" in df.columns else None)
+                     if c is not None])).otherwise(pl.col("_rval")),
+            )
+        else:
+            name_col = pl.col("client_name") if "client_name" in df.columns else pl.lit(None)
+            df = df.with_columns(client_id=pl.when(unknown & pl.col("client_id").is_null())
+                                 .then(pl.lit("NEW-") + pl.col("_nkey").map_elements(
+                                     _short_hash, return_dtype=pl.String))
+                                 .otherwise(pl.col("client_id")))
+            new = (df.filter(unknown).with_columns(_name=name_col)
+                   .group_by("client_id").agg(
+                       pl.col("_name").drop_nulls().mode().sort().first().alias("name"),
+                       pl.col("source_file").first(), pl.col("_row").min(),
+                       *([pl.col("client_tax_id").drop_nulls().first().alias("tax_id")]
+                         if "client_tax_id" in df.columns else []))
+                   .with_columns(name=pl.coalesce("name", "client_id"),
+                                 origin=pl.lit("transactions"),
+                                 _reason=pl.lit(None, dtype=pl.String),
+                                 _sheet=pl.lit(None, dtype=pl.String))
+                   .sort("client_id"))
+            money = df.filter(unknown)["net_revenue"].sum() if "net_revenue" in df.columns else 0
+            warnings.append(
+                f"{tname}: {new.height} client(s) are not in the client catalogue "
+                f"({df.filter(unknown).height} rows, {_money_str(money)} net revenue), e.g. "
+                + ", ".join(f"'{n}'" for n in new["name"].head(5).to_list())
+                + "; added to clients with origin=transactions. Ask the client for the "
+                "complete catalogue, or set intake.unknown_clients: reject.")
+            clients = pl.concat([clients, new], how="diagonal_relaxed") if clients is not None \
+                else new
+    # rows that have no client at all
+    df = df.with_columns(
+        _reason=pl.when(ok & pl.col("client_id").is_null()).then(
+            pl.lit("no client: neither a client code nor a name")).otherwise(pl.col("_reason")))
+    return df.drop("_nkey"), clients
+
+
+def _short_hash(s: str | None) -> str:
+    return hashlib.sha1((s or "").encode("utf-8")).hexdigest()[:10]
+
+
+def _canonical(df: pl.DataFrame, tbl: Table) -> pl.DataFrame:
+    """Select the canonical columns (money as float currency units) plus provenance."""
+    cols = []
+    for f in tbl.canonical:
+        if f.name in df.columns:
+            c = pl.col(f.name)
+            if f.kind == "money":
+                c = c.cast(pl.Float64) / 10**SCALE
+            cols.append(c.alias(f.name))
+    extra = [c for c in ("gross_revenue", "vat") if tbl.name == "sales" and c in df.columns]
+    cols += [(pl.col(c).cast(pl.Float64) / 10**SCALE).alias(c) for c in extra]
+    if tbl.name == "clients" and "origin" in df.columns:
+        cols.append(pl.col("origin"))
+    cols += [pl.col("source_file"), pl.col("_row").alias("source_row")]
+    return df.select(cols)
+
+
+def _reconcile(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]],
+               tables: dict[str, pl.DataFrame], control: dict[str, Any]) -> None:
+    """Money in = money out: the canonical table's total equals its files' accepted totals."""
+    for tname, info in control.items():
+        col = info.get("money_column")
+        if not col or tname not in tables:
+            continue
+        canon = round(float(tables[tname][col].sum() or 0) * 10**SCALE)
+        expected = int(info["accepted"].replace(".", ""))
+        if canon != expected:
+            raise ReconciliationError(
+                f"{tname}.{col}: the canonical table holds {_money_str(canon)}, the accepted "
+                f"rows of its files {_money_str(expected)}", hint="this is a bug in kamlib; "
+                "please report it with the engagement's manifest")
+        files_total = sum(
+            int(p.report.money.get(col, {}).get("accepted", "0").replace(".", ""))
+            for p, _ in parsed.get(tname, []))
+        if tname in ("sales", "payments", "activities") and files_total != expected:
+            raise ReconciliationError(
+                f"{tname}.{col}: files' accepted totals {_money_str(files_total)} differ from "
+                f"the table's accepted rows {_money_str(expected)}",
+                hint="this is a bug in kamlib; please report it with the engagement's manifest")
+        info["reconciled"] = True
+
+
+def write_intake(result: IntakeResult, out_dir: str | Path) -> None:
+    """Write the canonical tables, ``rejected`` and ``issues`` as Parquet into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, df in result.tables.items():
+        df.write_parquet(out_dir / f"{name}.parquet")
+    result.rejected.write_parquet(out_dir / "rejected.parquet")
+    result.issues.write_parquet(out_dir / "issues.parquet")

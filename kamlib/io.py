@@ -1,0 +1,499 @@
+"""Reading raw exports as they come: CSV/TXT in any of the usual encodings, XLSX/XLS/ODS.
+
+:func:`read_raw` returns a :class:`RawTable`: every cell as text (``null`` when empty), the
+header row found under any title rows, and a 1-based ``_row`` column with the row number
+as the user sees it (the line of a text file, the worksheet row of a spreadsheet), so that
+every message can point at the cell. Parsing values is :mod:`kamlib.parse`'s job; deciding
+what the columns mean is :mod:`kamlib.intake`'s.
+
+Also the small file utilities every step needs: hashing and atomic writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .errors import InputError
+from .schema import TABLES, header_key
+
+__all__ = [
+    "SPREADSHEET_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "RawTable",
+    "atomic_dir",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "read_raw",
+    "sha256_file",
+]
+
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+_SNIFF_ROWS = 40
+_DELIMITERS = (";", "\t", ",", "|")
+
+
+@dataclass
+class RawTable:
+    """One table read from one file (or worksheet), every cell as text.
+
+    Attributes
+    ----------
+    path : Path
+        The source file.
+    sheet : str or None
+        The worksheet, for spreadsheets.
+    encoding, delimiter : str or None
+        As detected (or declared), for text files.
+    header_row : int
+        1-based row of the header.
+    headers : list of str
+        Header cells as they appear (blank headers become ``column N``).
+    data : pl.DataFrame
+        String columns ``c0 .. cN`` (one per header) plus ``_row`` (Int64, 1-based).
+    skipped : list of (int, str)
+        Rows above the header (titles, filters) with the reason they were skipped.
+    ragged : list of (int, int, str)
+        Rows with more fields than the header: (row, number of fields, raw line).
+    """
+
+    path: Path
+    sheet: str | None
+    encoding: str | None
+    delimiter: str | None
+    header_row: int
+    headers: list[str]
+    data: pl.DataFrame
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    ragged: list[tuple[int, int, str]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """File name, with the sheet if any: ``Продажи.xlsx[Лист1]``."""
+        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
+
+
+# --------------------------------------------------------------------------- hashing, atomic IO
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Return the SHA-256 hex digest of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
+    """Write ``obj`` as pretty UTF-8 JSON, atomically."""
+    text = json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+
+
+class atomic_dir:  # noqa: N801 - used as a context manager, reads like a function
+    """Build a folder's new contents aside and swap it in only if everything succeeded.
+
+    >>> with atomic_dir(work / "00_intake") as tmp:   # doctest: +SKIP
+    ...     write_everything_into(tmp)
+    # on success the old folder is replaced; on any exception it is left untouched.
+    """
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.target = Path(target)
+
+    def __enter__(self) -> Path:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.new.",
+                                         dir=self.target.parent))
+        return self.tmp
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        old = None
+        if self.target.exists():
+            old = self.target.with_name(f".{self.target.name}.old.{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(self.target, old)
+        os.replace(self.tmp, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- text files
+
+
+def _looks_binary(raw: bytes) -> bool:
+    head = raw[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) * 0.05
+
+
+def _first_bad_utf8(raw: bytes) -> tuple[int, int]:
+    """Return (line number, byte) of the first invalid UTF-8 sequence."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return raw.count(b"\n", 0, exc.start) + 1, raw[exc.start]
+    return 0, 0
+
+
+def _cyrillic_share(text: str) -> float:
+    letters = [c for c in text[:20000] if c.isalpha()]
+    if not letters:
+        return 0.0
+    return sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters)
+
+
+def _mojibake(text: str) -> bool:
+    """UTF-8 Cyrillic read as cp1251 looks like 'РџСЂРѕРґР°Р¶Рё': pairs starting with Р/С."""
+    sample = text[:20000]
+    pairs = len(re.findall(r"[РС][\u0400-\u04ff\u0080-\u00bf‚„…†‡€‰‹ЊЌЋЏђ‘’“”•–—™љ›њќћџ]", sample))
+    cyr = sum("\u0400" <= c <= "\u04ff" for c in sample)
+    return cyr > 20 and pairs > 0.3 * cyr / 2
+
+
+def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
+    """Decode a text export; detect utf-8 / utf-8-sig / utf-16 / cp1251 unless declared.
+
+    Raises
+    ------
+    InputError
+        When the declared encoding does not fit the bytes, or nothing plausible fits.
+    """
+    name = path.name
+    if declared:
+        enc = declared.lower().replace("_", "-")
+        try:
+            text = raw.decode(enc)
+        except LookupError:
+            raise InputError(f"unknown encoding '{declared}' declared in engagement.yaml",
+                             file=name, hint="use utf-8, utf-8-sig, cp1251 or remove the "
+                             "'encoding' line to let the workbench detect it") from None
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            guess = "cp1251" if _first_bad_utf8(raw)[0] else "utf-8"
+            raise InputError(
+                f"the file is not valid {declared}: byte 0x{raw[exc.start]:02X} cannot be "
+                f"decoded; it looks like {guess}",
+                file=name, row=line,
+                hint=f"set 'encoding: {guess}' for this file in engagement.yaml, or remove "
+                "the 'encoding' line to let the workbench detect it",
+            ) from None
+        if enc in {"cp1251", "windows-1251"} and _mojibake(text):
+            raise InputError(
+                f"the file is declared {declared} but is UTF-8: read as {declared} its "
+                f"Cyrillic text turns into '{text[:40].strip()}…'",
+                file=name, hint="set 'encoding: utf-8' for this file in engagement.yaml, or "
+                "remove the 'encoding' line to let the workbench detect it")
+        return text.lstrip("\ufeff"), enc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1251")
+        if _cyrillic_share(text) > 0.05 or not re.search(r"[\x80-\xff]", raw[:20000].decode(
+                "latin-1")):
+            return text, "cp1251"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:200_000]).best()
+    if best is None:
+        line, byte = _first_bad_utf8(raw)
+        raise InputError("cannot tell the file's encoding (not UTF-8, not cp1251)",
+                         file=name, row=line or None, value=f"0x{byte:02X}",
+                         hint="re-save the file as UTF-8 or Windows-1251 CSV, or declare "
+                         "'encoding' for it in engagement.yaml")
+    return raw.decode(best.encoding, errors="strict"), best.encoding
+
+
+def _split_sample(lines: list[str], delimiter: str) -> list[list[str]]:
+    return list(csv.reader(lines, delimiter=delimiter, quotechar='"'))
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """Pick the delimiter that splits the sample into the most consistent multi-field rows."""
+    sample = [ln for ln in lines if ln.strip()][:_SNIFF_ROWS]
+    best, best_score = ";", -1.0
+    for d in _DELIMITERS:
+        counts = [len(r) for r in _split_sample(sample, d)]
+        counts = [c for c in counts if c > 1]
+        if not counts:
+            continue
+        width, freq = Counter(counts).most_common(1)[0]
+        score = freq * (1 + min(width, 30) / 30)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+@functools.cache
+def _table_keys() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(header_key(s) for f in t.fields for s in f.synonyms)
+                 for t in TABLES.values())
+
+
+def _header_score(cells: Iterable[object]) -> int:
+    keys = {header_key(c) for c in cells if c is not None and str(c).strip()}
+    return max((len(keys & t) for t in _table_keys()), default=0)
+
+
+def _find_header(rows: list[list[Any]]) -> int:
+    """Index of the header among the first rows: the most recognised synonyms wins.
+
+    Without any recognised header, the first row as wide as the table's widest rows.
+    """
+    scored = [(_header_score(r), -i) for i, r in enumerate(rows[:_SNIFF_ROWS])]
+    best_score, neg_i = max(scored, default=(0, 0))
+    if best_score >= 2:
+        return -neg_i
+    widths = [sum(1 for c in r if c not in (None, "")) for r in rows[:_SNIFF_ROWS]]
+    if not widths or max(widths) == 0:
+        return 0
+    target = max(widths)
+    return next(i for i, w in enumerate(widths) if w >= max(2, target * 0.8) or w == target)
+
+
+def _headers_from(cells: list[Any]) -> list[str]:
+    out = []
+    for i, c in enumerate(cells):
+        text = "" if c is None else re.sub(r"\s+", " ", str(c)).strip()
+        out.append(text or f"column {i + 1}")
+    return out
+
+
+def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str | None,
+               header_row: int | None) -> RawTable:
+    text, enc = decode_text(raw, path, encoding)
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise InputError("the file has no text (only empty lines)", file=path.name,
+                         hint="export the table again; the file is empty")
+    delim = delimiter or sniff_delimiter(lines)
+    head_rows = _split_sample(lines[:_SNIFF_ROWS], delim)
+    h = header_row - 1 if header_row else _find_header(head_rows)
+    if h >= len(lines):
+        raise InputError(f"header_row {header_row} is past the end of the file "
+                         f"({len(lines)} lines)", file=path.name,
+                         hint="fix 'header_row' in engagement.yaml")
+    headers = _headers_from(next(csv.reader([lines[h]], delimiter=delim, quotechar='"')))
+    skipped = [(i + 1, "above the header (title or filter line)")
+               for i in range(h) if lines[i].strip()]
+    body = "\n".join(lines[h + 1:])
+    ncol = len(headers)
+    names = [f"c{i}" for i in range(ncol)]
+    ragged: list[tuple[int, int, str]] = []
+    try:
+        data = _polars_csv(body, delim, names, strict=True)
+    except pl.exceptions.ComputeError:
+        # a row with more fields than the header: find them precisely, then read the rest
+        ragged = [
+            (h + 2 + i, len(r), lines[h + 1 + i])
+            for i, r in enumerate(csv.reader(lines[h + 1:], delimiter=delim, quotechar='"'))
+            if len(r) > ncol and any(x.strip() for x in r[ncol:])
+        ]
+        data = _polars_csv(body, delim, names, strict=False)
+    data = data.with_row_index("_row", offset=h + 2).with_columns(pl.col("_row").cast(pl.Int64))
+    if ragged:
+        data = data.filter(~pl.col("_row").is_in([r for r, _, _ in ragged]))
+    return RawTable(path, None, enc, delim, h + 1, headers, data, skipped, ragged)
+
+
+def _polars_csv(body: str, delim: str, names: list[str], *, strict: bool) -> pl.DataFrame:
+    if not body.strip():
+        return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
+    df = pl.read_csv(
+        io.BytesIO(body.encode("utf-8")),
+        separator=delim,
+        has_header=False,
+        new_columns=names,
+        infer_schema=False,
+        quote_char='"',
+        truncate_ragged_lines=not strict,
+        raise_if_empty=False,
+    )
+    # a shorter header than data width is ragged; a longer one is padded by polars
+    return df.select(names) if df.width >= len(names) else df
+
+
+# --------------------------------------------------------------------------- spreadsheets
+
+
+def _cell_text(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, time | timedelta):
+        return str(v)
+    return str(v)
+
+
+def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) -> list[RawTable]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several types for broken files
+        raise InputError(
+            f"cannot open as a spreadsheet ({type(exc).__name__}: {str(exc)[:120]})",
+            file=path.name,
+            hint="the file is damaged or not really an Excel file: open it in Excel and "
+            "save it again as .xlsx, or export it again from the source system",
+        ) from None
+    names = wb.sheet_names
+    if sheet is not None:
+        if sheet not in names:
+            raise InputError(f"there is no sheet '{sheet}'; sheets are: {', '.join(names)}",
+                             file=path.name, hint="fix 'sheet' in engagement.yaml")
+        names = [sheet]
+    tables = []
+    for name in names:
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(f"cannot read sheet '{name}' ({exc})", file=path.name,
+                             hint="open the file in Excel and save it again as .xlsx") from None
+        rows = [[_cell_text(v) for v in r] for r in rows]
+        while rows and not any(rows[-1]):
+            rows.pop()
+        if not rows:
+            continue
+        h = header_row - 1 if header_row else _find_header(rows)
+        if h >= len(rows):
+            raise InputError(f"header_row {header_row} is past the last row ({len(rows)})",
+                             file=path.name, sheet=name, hint="fix 'header_row'")
+        hdr = rows[h]
+        last = max((i for i, c in enumerate(hdr) if c is not None), default=-1)
+        width = max(last + 1, 1)
+        headers = _headers_from(hdr[:width])
+        body = rows[h + 1:]
+        cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
+        data = pl.DataFrame(cols, schema={k: pl.String for k in cols})
+        data = data.with_columns(pl.Series("_row", range(h + 2, h + 2 + len(body)),
+                                           dtype=pl.Int64))
+        ragged = [
+            (h + 2 + i, sum(1 for c in r if c is not None), " | ".join(str(c) for c in r if c))
+            for i, r in enumerate(body) if any(c is not None for c in r[width:])
+        ]
+        skipped = [(i + 1, "above the header (title or filter row)")
+                   for i in range(h) if any(rows[i])]
+        tables.append(RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged))
+    if not tables:
+        raise InputError("the workbook has no data: every sheet is empty", file=path.name,
+                         hint="export the table again, or remove the file from raw/")
+    return tables
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_raw(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> list[RawTable]:
+    """Read a raw export into :class:`RawTable` objects (one per non-empty worksheet).
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.csv``/``.txt``/``.tsv`` text export or an ``.xlsx``/``.xls``/``.ods`` workbook.
+    sheet : str, optional
+        Read only this worksheet (default: every non-empty sheet).
+    encoding, delimiter : str, optional
+        Override detection (text files only).
+    header_row : int, optional
+        1-based row of the header (default: detected from known headers, under any title
+        rows).
+
+    Raises
+    ------
+    InputError
+        Empty file, binary garbage, undecodable text, a damaged workbook.
+    """
+    path = Path(path)
+    if on_progress:
+        on_progress(f"reading {path.name}")
+    if not path.exists():
+        raise InputError("file not found", file=str(path),
+                         hint="check the 'file' entry in engagement.yaml")
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        if path.stat().st_size == 0:
+            raise InputError("the file is empty (0 bytes)", file=path.name,
+                             hint="export the table again")
+        return _read_spreadsheet(path, sheet=sheet, header_row=header_row)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise InputError("the file is empty (0 bytes)" if not raw else "the file is blank",
+                         file=path.name, hint="export the table again, or remove the file")
+    if raw[:4] == b"PK\x03\x04":
+        raise InputError("this is a spreadsheet (xlsx/zip) with a text-file extension",
+                         file=path.name, hint="rename it to .xlsx")
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise InputError("this is an old Excel .xls workbook with a text-file extension",
+                         file=path.name, hint="rename it to .xls")
+    if _looks_binary(raw):
+        raise InputError("the file is binary, not a text table", file=path.name,
+                         hint="export the table again as CSV or XLSX")
+    return [_read_text(path, raw, encoding=encoding, delimiter=delimiter, header_row=header_row)]
