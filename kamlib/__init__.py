@@ -1,1 +1,47 @@
-"""KAM Audit Workbench library."""
+"""KAM Audit Workbench: from a company's raw exports to a key account management audit.
+
+The curated public API; the modules hold the rest:
+
+- :mod:`kamlib.intake` reads raw exports into canonical tables (``ingest``);
+- :mod:`kamlib.datacheck` describes what was received (step 0);
+- :mod:`kamlib.runner` runs the steps' notebooks with papermill (``run_pipeline``);
+- :mod:`kamlib.engagement` creates and opens engagement folders;
+- :mod:`kamlib.generator` makes synthetic sample engagements;
+- :mod:`kamlib.plots` draws the charts.
+"""
+
+from __future__ import annotations
+
+from .config import EngagementConfig, load_config
+from .engagement import Engagement, init_engagement
+from .errors import (
+    ConfigError,
+    InputError,
+    KamError,
+    ReconciliationError,
+    SchemaError,
+    StepError,
+)
+from .intake import IntakeResult, ingest
+from .runner import STEPS, notebook_context, run_pipeline
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "STEPS",
+    "ConfigError",
+    "Engagement",
+    "EngagementConfig",
+    "InputError",
+    "IntakeResult",
+    "KamError",
+    "ReconciliationError",
+    "SchemaError",
+    "StepError",
+    "__version__",
+    "ingest",
+    "init_engagement",
+    "load_config",
+    "notebook_context",
+    "run_pipeline",
+]

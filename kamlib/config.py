@@ -97,8 +97,9 @@ class IntakeParams(_Strict):
     unknown_clients: Literal["add", "reject"] = Field(
         default="add", description="rows of clients missing from the catalogue: add the client "
         "(flagged origin=transactions) or reject the rows")
-    date_order: Literal["dmy", "mdy"] = Field(
-        default="dmy", description="for dates with slashes: day first (dmy) or month first")
+    date_order: Literal["dmy", "mdy"] | None = Field(
+        default=None, description="dates with slashes: day first (dmy) or month first (mdy); "
+        "null = inferred per column, and values that could be either are rejected")
     tax_id_pad: bool = Field(default=True, description="restore leading zeros of INNs "
                              "stored as numbers (9→10, 11→12 digits)")
 

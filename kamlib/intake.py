@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,14 @@ import polars as pl
 
 from .config import EngagementConfig, InputSpec
 from .errors import InputError, KamError, ReconciliationError, SchemaError
-from .io import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, RawTable, read_raw, sha256_file
+from .io import (
+    SPREADSHEET_SUFFIXES,
+    TEXT_SUFFIXES,
+    RawTable,
+    atomic_write_json,
+    read_raw,
+    sha256_file,
+)
 from .parse import (
     clean_id,
     decimal_separator,
@@ -47,6 +55,8 @@ __all__ = [
     "IntakeResult",
     "ingest",
     "name_key",
+    "summary_text",
+    "write_intake",
 ]
 
 SCALE = 2  # money minor units: kopecks / cents
@@ -56,6 +66,9 @@ _GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales reve
 _LEGAL_FORMS = ("ооо", "оао", "зао", "пао", "нао", "ао", "ип", "гуп", "муп", "ано", "тоо",
                 "llc", "ltd", "gmbh", "inc", "plc", "jsc", "ojsc", "cjsc")
 _TRANSACTION_TABLES = ("sales", "activities", "payments", "contacts", "assessment")
+#: dates of events that have happened: a value in the future or before 1990 is a typo
+_EVENT_DATES = {("sales", "date"), ("activities", "date"), ("payments", "paid_date")}
+_EARLIEST = date(1990, 1, 1)
 
 
 # --------------------------------------------------------------------------- results
@@ -313,19 +326,11 @@ class _FileIntake:
             if totals.height > 1:
                 skipped["subtotal row"] += totals.height - 1
             skipped["totals row (used as a check)"] += 1
-        rep.rows_read = df.height + len(raw.ragged) + totals.height
+        rep.rows_read = df.height + totals.height
         rep.rows_skipped = {k: v for k, v in skipped.items() if v}
         df = df.drop("_nonempty", "_totals", "_joined")
         parsed, reasons = self._parse(df)
-        # ragged rows: rejected, kept with their raw text
-        ragged = [
-            {"_row": r, "_reason": f"the row has {n} fields, the header has {len(raw.headers)}"
-             " (a delimiter inside an unquoted value?)", "_rcol": None, "_rval": line[:200]}
-            for r, n, line in raw.ragged
-        ]
         parsed = parsed.with_columns(reasons)
-        if ragged:
-            parsed = pl.concat([parsed, pl.DataFrame(ragged)], how="diagonal_relaxed")
         self._check_totals(parsed, totals_row)
         return _Parsed(rep, parsed, self.issues)
 
@@ -335,7 +340,8 @@ class _FileIntake:
         spec_dec = self.spec.decimal if self.spec else None
         default_dec = "," if self.raw.delimiter in (";", "\t", None) else "."
         out = {"_row": df["_row"]}
-        problems: list[tuple[str, pl.Series, str, bool]] = []  # field, bad mask, reason, fatal
+        # field, bad mask, reason (text or per-row Series), fatal
+        problems: list[tuple[str, pl.Series, str | pl.Series, bool]] = []
         self.rounded = 0
         for fname in self.mapping:
             f = self.tbl.field(fname)
@@ -350,8 +356,7 @@ class _FileIntake:
                 v, bad = parse_number(s, decimal=dec)
                 reason = "not a number"
             elif f.kind == "date":
-                v, bad = parse_date(s, order=self.cfg.intake.date_order)
-                reason = "not a date (expected e.g. 31.12.2024 or 2024-12-31)"
+                v, bad, reason = self._dates(fname, s)
             elif f.kind == "bool":
                 v, bad = parse_bool(s)
                 reason = "not a yes/no value"
@@ -389,15 +394,26 @@ class _FileIntake:
             if not fatal:
                 idx = bad.arg_true()
                 for i in idx.to_list():
+                    why = reason if isinstance(reason, str) else reason[i]
                     self.issues.append({
                         "file": self.rep.file, "sheet": self.rep.sheet,
                         "row": int(frame["_row"][i]), "table": self.tbl.name,
                         "column": self.header(fname), "value": frame[f"_raw_{fname}"][i],
-                        "problem": f"{reason}; left empty"})
+                        "problem": f"{why}; left empty"})
         fatal_p = [(f, b, r) for f, b, r, fat in problems if fat]
         reason_expr = pl.lit(None, dtype=pl.String)
         col_expr = pl.lit(None, dtype=pl.String)
         val_expr = pl.lit(None, dtype=pl.String)
+        ragged = {r: line for r, _, line in self.raw.ragged}
+        if ragged:
+            is_ragged = frame["_row"].is_in(list(ragged))
+            n = len(self.raw.headers)
+            reason_expr = pl.when(pl.lit(is_ragged)).then(pl.lit(
+                f"the row has more fields than the header's {n} (a delimiter inside an "
+                "unquoted value?); its values may be shifted")).otherwise(reason_expr)
+            val_expr = pl.when(pl.lit(is_ragged)).then(
+                pl.col("_row").replace_strict(ragged, default=None, return_dtype=pl.String)
+            ).otherwise(val_expr)
         for fname, bad, reason in reversed(fatal_p):
             cond = pl.lit(bad)
             reason_expr = pl.when(cond).then(pl.lit(reason)).otherwise(reason_expr)
@@ -405,6 +421,26 @@ class _FileIntake:
             val_expr = pl.when(cond).then(pl.col(f"_raw_{fname}")).otherwise(val_expr)
         return frame, [reason_expr.alias("_reason"), col_expr.alias("_rcol"),
                        val_expr.alias("_rval")]
+
+    def _dates(self, fname: str, s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
+        """Parse a date column; say why a value is bad; reject implausible event dates."""
+        v, bad = parse_date(s, order=self.cfg.intake.date_order)
+        slash = s.str.strip_chars().str.contains(r"^\d{1,2}[/-]\d{1,2}[/-]\d{4}").fill_null(False)
+        reason = pl.select(
+            pl.when(pl.lit(bad) & pl.lit(slash)).then(pl.lit(
+                "ambiguous date: day and month could be either; set intake.date_order "
+                "(dmy or mdy) in engagement.yaml"))
+            .otherwise(pl.lit("not a date (expected e.g. 31.12.2024 or 2024-12-31)"))
+        ).to_series()
+        if (self.tbl.name, fname) in _EVENT_DATES:
+            latest = date.today() + timedelta(days=31)
+            odd = v.is_not_null() & ((v < _EARLIEST) | (v > latest))
+            if odd.any():
+                reason = pl.select(pl.when(pl.lit(odd)).then(pl.lit(
+                    f"date outside the plausible range {_EARLIEST} … {latest} (a typo in the "
+                    "year?)")).otherwise(pl.lit(reason))).to_series()
+                bad = bad | odd
+        return v, bad, reason
 
     def _has_alternative(self, fname: str) -> bool:
         return any(fname in g and len(g) > 1 for g in self.tbl.required_any)
@@ -451,7 +487,8 @@ class _FileIntake:
         rep.totals_row = check or None
 
 
-def _any_bad(problems: list[tuple[str, pl.Series, str, bool]], fname: str) -> pl.Series:
+def _any_bad(problems: list[tuple[str, pl.Series, str | pl.Series, bool]],
+             fname: str) -> pl.Series:
     masks = [b for f, b, _, _ in problems if f == fname]
     if not masks:
         return pl.Series([False])
@@ -1037,3 +1074,97 @@ def write_intake(result: IntakeResult, out_dir: str | Path) -> None:
         df.write_parquet(out_dir / f"{name}.parquet")
     result.rejected.write_parquet(out_dir / "rejected.parquet")
     result.issues.write_parquet(out_dir / "issues.parquet")
+    atomic_write_json(out_dir / "intake_manifest.json", result.manifest())
+
+
+def _fmt_money(s: str) -> str:
+    sign = "-" if s.startswith("-") else ""
+    whole, _, frac = s.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}".replace(",", " ") + (f",{frac}" if frac else "")
+
+
+def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
+    """A short, readable account of an intake for the terminal (``kam check``).
+
+    What each file was taken for, its column mapping, rows, money totals, the totals-row
+    check, and the problems, each with file, row, column and value.
+    """
+    out: list[str] = []
+    for f in result.files:
+        head = f"• {f.label}"
+        if f.table:
+            how = "recognised from its headers" if f.detected_by == "headers" else \
+                "as declared in engagement.yaml"
+            head += f" → {f.table} ({how})"
+        out.append(head)
+        if f.encoding:
+            delim = {"\t": "tab", ";": ";", ",": ",", "|": "|"}.get(f.delimiter or "", "?")
+            out.append(f"    text: {f.encoding}, delimiter {delim}, header on row {f.header_row}")
+        elif f.header_row:
+            out.append(f"    header on row {f.header_row}")
+        if f.mapping:
+            out.append("    columns: " + ", ".join(f"{src} → {canon}" for canon, src
+                                                     in f.mapping.items()))
+        if f.ignored_columns:
+            out.append("    not used: " + ", ".join(f.ignored_columns))
+        if f.table:
+            skipped = ", ".join(f"{n} {k}" for k, n in f.rows_skipped.items())
+            out.append(f"    rows: {f.rows_read} read, {f.rows_accepted} accepted, "
+                       f"{f.rows_rejected} rejected" + (f"; skipped: {skipped}" if skipped
+                                                         else ""))
+        if f.period:
+            out.append(f"    period: {f.period[0]} … {f.period[1]}")
+        for fname, m in f.money.items():
+            line = (f"    {fname} ({m['column']}): accepted {_fmt_money(m['accepted'])}, "
+                    f"rejected {_fmt_money(m['rejected'])}")
+            if m.get("unparseable_cells"):
+                line += f", {m['unparseable_cells']} unreadable value(s)"
+            out.append(line)
+        if f.returns and f.returns.get("lines"):
+            out.append(f"    returns: {f.returns['lines']} lines, "
+                       f"{_fmt_money(f.returns['net_revenue'])} net")
+        for t in (f.totals_row or {}).values():
+            mark = "matches" if t["ok"] else f"DIFFERS by {t['difference']}"
+            out.append(f"    totals row: {t['column']} = {t['file']}, rows sum {t['rows']}: "
+                       f"{mark}")
+        for note in f.notes:
+            out.append(f"    note: {note}")
+        for e in f.errors:
+            out.append(f"    ERROR: {e['message']}")
+    if result.tables:
+        out.append("")
+        out.append("Tables: " + ", ".join(f"{k} {v.height:,} rows".replace(",", " ")
+                                           for k, v in result.tables.items()))
+    for tname, c in result.control.items():
+        if c.get("money_column"):
+            out.append(f"Control total {tname}.{c['money_column']}: accepted "
+                       f"{_fmt_money(c['accepted'])}, rejected {_fmt_money(c['rejected'])}"
+                       + (" (reconciled)" if c.get("reconciled") else ""))
+    if result.rejected.height:
+        out.append("")
+        out.append(f"Rejected rows: {result.rejected.height} (all kept in "
+                   "work/00_intake/rejected.parquet with their money)")
+        for r in result.rejected.head(max_rejected).iter_rows(named=True):
+            amount = "" if r["amount"] is None else f" [{r['amount']:,.2f}]".replace(",", " ")
+            out.append(f"  {r['file']}, row {r['row']}, column '{r['column']}', value "
+                       f"'{r['value']}': {r['reason']}{amount}")
+        if result.rejected.height > max_rejected:
+            out.append(f"  … and {result.rejected.height - max_rejected} more")
+    if result.issues.height:
+        out.append("")
+        out.append(f"Values left empty (row kept): {result.issues.height}")
+        for r in result.issues.head(max_rejected).iter_rows(named=True):
+            where = f"{r['file']}, row {r['row']}, column '{r['column']}'" if r["row"] else \
+                (r["table"] or "")
+            out.append(f"  {where}: {r['problem']}" + (f" (value '{r['value']}')"
+                                                       if r["value"] else ""))
+    if result.warnings:
+        out.append("")
+        out.append("Warnings:")
+        out.extend(f"  - {w}" for w in result.warnings)
+    if result.errors:
+        out.append("")
+        out.append(f"ERRORS ({len(result.errors)}): the audit cannot run until they are fixed")
+        for e in result.errors:
+            out.append("  ✗ " + str(e).replace("\n", "\n    "))
+    return "\n".join(out)

@@ -70,7 +70,9 @@ class RawTable:
     skipped : list of (int, str)
         Rows above the header (titles, filters) with the reason they were skipped.
     ragged : list of (int, int, str)
-        Rows with more fields than the header: (row, number of fields, raw line).
+        Rows with more fields than the header: (row, number of fields, raw line). They stay
+        in ``data``, cut to the header's width, so that intake can reject them with their
+        money counted.
     """
 
     path: Path
@@ -101,6 +103,12 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temp file in the same folder, then rename."""
     path = Path(path)
@@ -111,6 +119,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -138,6 +147,7 @@ class atomic_dir:  # noqa: N801 - used as a context manager, reads like a functi
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.new.",
                                          dir=self.target.parent))
+        os.chmod(self.tmp, 0o777 & ~_umask())
         return self.tmp
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -183,12 +193,12 @@ def _cyrillic_share(text: str) -> float:
     return sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters)
 
 
-def _mojibake(text: str) -> bool:
+def _mojibake(text: str, min_cyrillic: int = 20) -> bool:
     """UTF-8 Cyrillic read as cp1251 looks like 'РџСЂРѕРґР°Р¶Рё': pairs starting with Р/С."""
     sample = text[:20000]
     pairs = len(re.findall(r"[РС][\u0400-\u04ff\u0080-\u00bf‚„…†‡€‰‹ЊЌЋЏђ‘’“”•–—™љ›њќћџ]", sample))
     cyr = sum("\u0400" <= c <= "\u04ff" for c in sample)
-    return cyr > 20 and pairs > 0.3 * cyr / 2
+    return cyr > min_cyrillic and pairs > 0.3 * cyr / 2
 
 
 def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
@@ -219,11 +229,14 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
                 "the 'encoding' line to let the workbench detect it",
             ) from None
         if enc in {"cp1251", "windows-1251"} and _mojibake(text):
+            line_no, line = next(((i, ln) for i, ln in enumerate(text.splitlines(), 1)
+                                  if _mojibake(ln, min_cyrillic=3)), (1, text[:40]))
             raise InputError(
                 f"the file is declared {declared} but is UTF-8: read as {declared} its "
-                f"Cyrillic text turns into '{text[:40].strip()}…'",
-                file=name, hint="set 'encoding: utf-8' for this file in engagement.yaml, or "
-                "remove the 'encoding' line to let the workbench detect it")
+                f"Cyrillic text turns into '{line[:40].strip()}…'",
+                file=name, row=line_no,
+                hint="set 'encoding: utf-8' for this file in engagement.yaml, or remove the "
+                "'encoding' line to let the workbench detect it")
         return text.lstrip("\ufeff"), enc
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -341,8 +354,6 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
         ]
         data = _polars_csv(body, delim, names, strict=False)
     data = data.with_row_index("_row", offset=h + 2).with_columns(pl.col("_row").cast(pl.Int64))
-    if ragged:
-        data = data.filter(~pl.col("_row").is_in([r for r, _, _ in ragged]))
     return RawTable(path, None, enc, delim, h + 1, headers, data, skipped, ragged)
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "parse_money",
     "parse_number",
     "parse_percent",
+    "slash_order",
 ]
 
 _SPACES = "[\u00a0\u202f\u2009\u2007 '\u2019`]"
@@ -191,17 +192,39 @@ def parse_percent(values: pl.Series) -> tuple[pl.Series, pl.Series]:
 _EXCEL_EPOCH = pl.date(1899, 12, 30)
 
 
+def slash_order(values: pl.Series) -> Literal["dmy", "mdy"] | None:
+    """Infer whether ``a/b/yyyy`` dates of a column are day-first or month-first.
+
+    A value with a first part above 12 proves day-first, a second part above 12
+    month-first; ``None`` when the column gives no evidence (or contradicts itself).
+    """
+    parts = values.drop_nulls().str.strip_chars().str.extract_groups(
+        r"^(\d{1,2})[/-](\d{1,2})[/-]\d{4}")
+    first = parts.struct.field("1").cast(pl.Int32, strict=False)
+    second = parts.struct.field("2").cast(pl.Int32, strict=False)
+    dmy, mdy = bool((first > 12).any()), bool((second > 12).any())
+    if dmy and not mdy:
+        return "dmy"
+    if mdy and not dmy:
+        return "mdy"
+    return None
+
+
 def parse_date(
-    values: pl.Series, *, order: Literal["dmy", "mdy"] = "dmy"
+    values: pl.Series, *, order: Literal["dmy", "mdy"] | None = None
 ) -> tuple[pl.Series, pl.Series]:
     """Parse dates as 1C, Excel and other systems export them.
 
     Accepted: ``31.12.2024``, ``31.12.2024 0:00:00``, ``31.12.24``, ``31/12/2024``,
     ``2024-12-31``, ``2024-12-31T10:00:00``, ``2024-12-31 10:00:00`` and Excel serial
     numbers (``45657``, with or without a fraction). With slashes, ``order`` says whether
-    the day or the month comes first (a value whose first part exceeds 12 settles it).
-    Impossible dates (``32.13.2024``, ``29.02.2023``) are bad.
+    the day or the month comes first; if ``None`` it is inferred from the column
+    (:func:`slash_order`) and a value like ``11/05/2024`` that could be either is bad
+    rather than guessed. Impossible dates (``32.13.2024``, ``29.02.2023``) are bad.
     """
+    ambiguous_ok = order is not None
+    order = order or slash_order(values) or "dmy"
+    ambiguous_ok = ambiguous_ok or slash_order(values) is not None
     df = pl.DataFrame({"v": values.cast(pl.String)})
     text = _blank_to_null(pl.col("v"))
     time = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
@@ -232,6 +255,11 @@ def parse_date(
         _EXCEL_EPOCH + pl.duration(days=pl.col("serial"))
     )
     df = df.with_columns(d=pl.coalesce(from_text, from_serial.cast(pl.Date)))
+    if not ambiguous_ok:
+        a = pl.col("slash").struct.field("1").cast(pl.Int32, strict=False)
+        b = pl.col("slash").struct.field("2").cast(pl.Int32, strict=False)
+        df = df.with_columns(d=pl.when((a <= 12) & (b <= 12) & (a != b)).then(None)
+                             .otherwise(pl.col("d")))
     bad = df["t"].is_not_null() & df["d"].is_null()
     return df["d"].alias(values.name), bad.alias(values.name)
 

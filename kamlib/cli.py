@@ -1,0 +1,148 @@
+"""The ``kam`` command: init, check, run, demo.
+
+Errors of the workbench's family (:class:`~kamlib.errors.KamError`) are printed as a message
+with its file, row, column and value and what to do, never as a traceback; exit code 2.
+``kam check`` exits 1 when the inputs are not usable (a required table or column missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import KamError
+
+__all__ = ["main"]
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .engagement import init_engagement
+
+    eng = init_engagement(args.dir, client=args.client, currency=args.currency,
+                          language=args.lang, force=args.force)
+    print(f"Engagement created in {eng.root}")
+    print(f"  1. put the client's exports (1C, Excel, CSV) into {eng.raw}/")
+    print(f"  2. send {eng.root / 'data_request.xlsx'} to the client if data is missing")
+    print(f"  3. kam check {args.dir}    then    kam run {args.dir}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .engagement import Engagement
+    from .intake import ingest, summary_text
+
+    eng = Engagement.open(args.dir)
+    result = ingest(eng.root, eng.config)
+    print(f"Engagement: {eng.config.client} ({eng.root})")
+    print(summary_text(result, max_rejected=args.max_rows))
+    print()
+    if result.ok:
+        print(f"OK: inputs are usable ({result.seconds:.1f} s). Next: kam run {args.dir}")
+        return 0
+    print("NOT OK: fix the errors above, then run kam check again.")
+    return 1
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .engagement import Engagement
+    from .runner import run_pipeline
+
+    eng = Engagement.open(args.dir)
+    steps = [s for chunk in args.steps for s in chunk.split(",")] if args.steps else None
+    run_pipeline(eng, steps=steps, from_step=args.from_step)
+    _print_outputs(eng.root)
+    return 0
+
+
+def _print_outputs(root: Path) -> None:
+    print(f"\nOutputs in {root}:")
+    for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
+                      ("notebooks", "executed notebooks (open in JupyterLab)"),
+                      ("reports", "deliverables"), ("review", "sheets for people to fill")):
+        path = root / sub
+        if path.exists() and any(path.iterdir()):
+            print(f"  {path}/  — {what}")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .engagement import Engagement, copy_engagement
+    from .resources import samples_dir
+    from .runner import run_pipeline
+
+    src = samples_dir() / args.sample
+    if not (src / "engagement.yaml").exists():
+        names = sorted(p.name for p in samples_dir().iterdir() if (p / "engagement.yaml").exists())
+        raise KamError(f"no sample engagement '{args.sample}'", value=args.sample,
+                       hint=f"samples: {', '.join(names)}")
+    dst = Path(args.dir or Path("demo") / args.sample)
+    if dst.exists() and any(dst.iterdir()):
+        if not (dst / "engagement.yaml").exists():
+            raise KamError("the folder exists and is not an engagement", file=str(dst),
+                           hint="choose another folder")
+        print(f"Re-running the existing demo engagement in {dst}")
+    else:
+        copy_engagement(src, dst)
+        print(f"Copied sample '{args.sample}' to {dst}")
+    eng = Engagement.open(dst)
+    run_pipeline(eng)
+    _print_outputs(eng.root)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``kam``."""
+    p = argparse.ArgumentParser(
+        prog="kam", description="KAM Audit Workbench: audit a company's client base for key "
+        "account management, from raw exports to the report.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("init", help="create an engagement folder")
+    s.add_argument("dir")
+    s.add_argument("--client", default="Client company", help="the audited company's name")
+    s.add_argument("--currency", default="RUB")
+    s.add_argument("--lang", default="ru", choices=["ru", "en"], help="report language")
+    s.add_argument("--force", action="store_true", help="rewrite engagement.yaml (raw/ kept)")
+    s.set_defaults(func=_cmd_init)
+
+    s = sub.add_parser("check", help="read raw/ and say what was read and what is wrong")
+    s.add_argument("dir")
+    s.add_argument("--max-rows", type=int, default=10, help="problems listed per kind")
+    s.set_defaults(func=_cmd_check)
+
+    s = sub.add_parser("run", help="run intake and the audit steps")
+    s.add_argument("dir")
+    s.add_argument("--steps", nargs="+", help="only these steps, e.g. 00 01")
+    s.add_argument("--from", dest="from_step", help="this step and the ones after it")
+    s.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("demo", help="copy a sample engagement and run it")
+    s.add_argument("dir", nargs="?", help="where to put it (default: demo/SAMPLE)")
+    s.add_argument("--sample", default="demo_ru", help="demo_ru (1C-style) or demo_en")
+    s.set_defaults(func=_cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``kam`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KamError as exc:
+        print(f"\nkam {args.command}: {type(exc).__name__}\n  {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so, point at the traceback only on request
+        if os.environ.get("KAM_DEBUG"):
+            raise
+        print(f"\nkam {args.command}: internal error {type(exc).__name__}: {exc}\n"
+              "  This is a bug in the workbench. Re-run with KAM_DEBUG=1 for the traceback "
+              "and report it.", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

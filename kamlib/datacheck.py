@@ -1,0 +1,195 @@
+"""Step 0's findings: what was received, how complete it is, what it allows.
+
+DataFrame in, DataFrame out, no I/O: the notebook ``00_data_intake`` reads the intake's
+artefacts (:func:`load_intake`) and shows these tables; the report reads ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .schema import TABLES
+
+__all__ = [
+    "completeness",
+    "files_overview",
+    "intake_summary",
+    "load_intake",
+    "monthly_sales",
+    "readiness",
+    "rejected_by_reason",
+]
+
+
+def load_intake(step_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Read ``work/00_intake``: the canonical tables (plus ``rejected``, ``issues``) and the
+    intake manifest."""
+    step_dir = Path(step_dir)
+    tables = {p.stem: pd.read_parquet(p) for p in sorted(step_dir.glob("*.parquet"))}
+    manifest = json.loads((step_dir / "intake_manifest.json").read_text(encoding="utf-8"))
+    return tables, manifest
+
+
+def files_overview(manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per input file (or sheet): table, rows, money accepted and rejected, period.
+
+    Money is the table's main amount: net revenue (VAT excluded) for sales.
+    """
+    rows = []
+    for f in manifest["files"]:
+        main = {"sales": "net_revenue", "payments": "amount", "activities": "cost",
+                "team": "annual_cost"}.get(f.get("table") or "", "")
+        m = f.get("money", {}).get(main, {})
+        rows.append({
+            "file": f["file"] + (f"[{f['sheet']}]" if f.get("sheet") else ""),
+            "table": f.get("table") or "—",
+            "rows_read": f.get("rows_read", 0),
+            "accepted": f.get("rows_accepted", 0),
+            "rejected": f.get("rows_rejected", 0),
+            "skipped": sum(f.get("rows_skipped", {}).values()),
+            "money_accepted": float(m["accepted"]) if m else None,
+            "money_rejected": float(m["rejected"]) if m else None,
+            "period_from": (f.get("period") or [None, None])[0],
+            "period_to": (f.get("period") or [None, None])[1],
+            "totals_row": _totals_state(f.get("totals_row")),
+            "sha256": f.get("sha256", "")[:12],
+        })
+    return pd.DataFrame(rows)
+
+
+def _totals_state(t: dict[str, Any] | None) -> str:
+    if not t:
+        return "none"
+    return "matches" if all(v["ok"] for v in t.values()) else "DIFFERS"
+
+
+def completeness(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Share of filled values per canonical column of every table received.
+
+    Returns a long table: table, column, required, filled, rows, share.
+    """
+    rows = []
+    for name, tbl in TABLES.items():
+        if name not in tables:
+            continue
+        df = tables[name]
+        for f in tbl.canonical:
+            if f.name not in df.columns:
+                filled = 0
+            else:
+                col = df[f.name]
+                filled = int(col.notna().sum() - (col.astype("string").str.strip() == "").sum())
+            rows.append({"table": name, "column": f.name, "required": f.required,
+                         "filled": filled, "rows": len(df),
+                         "share": filled / len(df) if len(df) else 0.0})
+    return pd.DataFrame(rows)
+
+
+def rejected_by_reason(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows grouped by table, file and reason, with their count and money."""
+    if rejected.empty:
+        return pd.DataFrame(columns=["table", "file", "reason", "rows", "amount"])
+    out = (rejected.assign(reason=rejected["reason"].str.split(";").str[0])
+           .groupby(["table", "file", "reason"], dropna=False)
+           .agg(rows=("row", "size"), amount=("amount", "sum"))
+           .reset_index().sort_values(["rows"], ascending=False, kind="stable"))
+    return out.reset_index(drop=True)
+
+
+def monthly_sales(sales: pd.DataFrame, *, date: str = "date",
+                  amount: str = "net_revenue", document: str = "document_id") -> pd.DataFrame:
+    """Sales per calendar month: lines, documents, clients, net revenue, returns.
+
+    A month with no lines inside the covered span appears with zeros, so gaps in an export
+    are visible.
+    """
+    if sales.empty:
+        return pd.DataFrame(columns=["month", "lines", "documents", "clients", "net_revenue",
+                                     "returns"])
+    s = sales.assign(month=pd.to_datetime(sales[date]).dt.to_period("M"))
+    ret = s["is_return"] if "is_return" in s.columns else s[amount] < 0
+    g = s.assign(_ret=s[amount].where(ret, 0.0)).groupby("month")
+    out = pd.DataFrame({
+        "lines": g.size(),
+        "documents": g[document].nunique(),
+        "clients": g["client_id"].nunique(),
+        "net_revenue": g[amount].sum(),
+        "returns": g["_ret"].sum(),
+    })
+    full = pd.period_range(out.index.min(), out.index.max(), freq="M")
+    out = out.reindex(full, fill_value=0)
+    out.index.name = "month"
+    return out.reset_index()
+
+
+#: What each later analysis needs, and what happens without it (METHODS.md, DESIGN.md).
+_NEEDS: tuple[tuple[str, str, str, str], ...] = (
+    ("sales", "cogs", "gross margin and client contribution (step 2)",
+     "without cost of goods the P&L stops at net revenue; ask for 'Себестоимость'"),
+    ("sales", "discount", "price waterfall: on-invoice discounts (step 2)",
+     "discounts are not shown separately"),
+    ("activities", "", "cost-to-serve from deliveries, visits, service hours (step 2)",
+     "cost-to-serve uses only what sales lines give: orders, lines, returns"),
+    ("payments", "", "cost of receivables from actual days to pay (step 2)",
+     "receivables are costed from contracted payment terms, if the catalogue has them"),
+    ("clients", "payment_terms_days", "cost of receivables from contracted terms (step 2)",
+     "without terms or payments, the cost of receivables is left out"),
+    ("clients", "tax_id", "duplicate detection by INN (step 1)",
+     "duplicates are found by name only, which needs more review"),
+    ("clients", "group", "group (holding) level P&L and concentration (steps 1–2)",
+     "groups are inferred from shared names and the head counterparty only"),
+    ("contacts", "", "contact coverage and single-point-of-contact risk (step 3)",
+     "relationship strength is judged without contact coverage"),
+    ("assessment", "", "judged criteria: strategic fit, potential, relationship (step 3)",
+     "the portfolio matrix uses data-driven criteria only until the workshop sheet is filled"),
+    ("team", "", "current account owners, KAM cost and capacity (step 4)",
+     "the assignment starts from the sales manager field; costs come from engagement.yaml"),
+)
+
+
+def readiness(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """What the data received allows: per later analysis, available or not, and the
+    consequence in words when not."""
+    rows = []
+    for table, column, analysis, without in _NEEDS:
+        df = tables.get(table)
+        if df is None or df.empty:
+            ok = False
+        elif column:
+            ok = column in df.columns and bool(df[column].notna().any())
+        else:
+            ok = True
+        rows.append({"analysis": analysis, "needs": f"{table}.{column}" if column else table,
+                     "available": ok, "if_missing": "" if ok else without})
+    return pd.DataFrame(rows)
+
+
+def intake_summary(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, Any]:
+    """Key figures of the intake for ``summary.json`` (read by the report)."""
+    sales = tables.get("sales", pd.DataFrame())
+    clients = tables.get("clients", pd.DataFrame())
+    rejected = tables.get("rejected", pd.DataFrame())
+    control = manifest.get("control_totals", {}).get("sales", {})
+    return {
+        "files": len(manifest["files"]),
+        "tables": sorted(k for k in tables if k not in ("rejected", "issues")),
+        "clients": len(clients),
+        "clients_added_from_transactions": int((clients.get("origin") == "transactions").sum())
+        if "origin" in clients else 0,
+        "sales_lines": len(sales),
+        "documents": int(sales["document_id"].nunique()) if len(sales) else 0,
+        "period": [str(sales["date"].min()), str(sales["date"].max())] if len(sales) else None,
+        "net_revenue": control.get("accepted"),
+        "rejected_rows": len(rejected),
+        "rejected_money": control.get("rejected"),
+        "returns_lines": int(sales["is_return"].sum()) if "is_return" in sales else 0,
+        "returns_net_revenue": round(float(sales.loc[sales["is_return"], "net_revenue"].sum()),
+                                     2) if "is_return" in sales else 0.0,
+        "warnings": manifest.get("warnings", []),
+        "missing": [r["needs"] for r in readiness(tables).to_dict("records")
+                    if not r["available"]],
+    }

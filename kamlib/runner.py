@@ -1,0 +1,423 @@
+"""Running the audit: intake, then the step notebooks in order, with papermill.
+
+Each step writes into a fresh staging folder that replaces ``work/<step>/`` only when the
+notebook succeeded, so a failed run leaves the previous results intact. Parameters are
+validated against the notebook's ``parameters`` cell before papermill starts (papermill
+itself only warns about unknown names). The executed notebooks go to the engagement's
+``notebooks/``; a failed one to ``notebooks/failed/`` with the failing cell named.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import logging
+import platform
+import sys
+import time
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .config import EngagementConfig
+from .engagement import Engagement
+from .errors import ConfigError, KamError, StepError
+from .intake import IntakeResult, ingest, write_intake
+from .io import atomic_dir, atomic_write_bytes, atomic_write_json
+from .resources import notebooks_dir
+
+__all__ = [
+    "STEPS",
+    "NotebookParam",
+    "Step",
+    "notebook_parameters",
+    "run_intake",
+    "run_pipeline",
+    "run_step",
+    "validate_parameters",
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    """An audit step: its notebook and the ``engagement.yaml`` section it takes parameters from.
+
+    The intake (reading ``raw/``) runs before the first notebook, in the same step folder.
+    """
+
+    key: str
+    title_en: str
+    title_ru: str
+    section: str | None = None
+
+    @property
+    def notebook(self) -> str:
+        """The notebook's file name."""
+        return f"{self.key}.ipynb"
+
+
+#: The pipeline, in order. A step joins the list when its notebook exists.
+STEPS: tuple[Step, ...] = (
+    Step("00_data_intake", "Data intake", "Приём данных"),
+)
+
+_STANDARD = ("engagement_dir", "step_dir", "interactive")
+_PACKAGES = ("kamlib", "pandas", "polars", "pyarrow", "numpy", "papermill", "matplotlib",
+             "seaborn", "pydantic", "python-calamine")
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class NotebookParam:
+    """One parameter declared in a notebook's ``parameters`` cell."""
+
+    name: str
+    annotation: str
+    default: Any
+    help: str
+
+
+def _parameters_cell(nb: dict[str, Any], path: Path) -> dict[str, Any]:
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
+                "tags", []):
+            return cell
+    raise ConfigError("the notebook has no cell tagged 'parameters'", file=str(path),
+                      hint="tag the parameters cell (View → Cell toolbar → Tags)")
+
+
+def notebook_parameters(path: str | Path) -> dict[str, NotebookParam]:
+    """Read the annotated parameters of a notebook: ``name: type = default  # help``.
+
+    Raises
+    ------
+    ConfigError
+        No ``parameters`` cell, or a parameter without a type annotation.
+    """
+    path = Path(path)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = _parameters_cell(nb, path)
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    lines = source.splitlines()
+    out: dict[str, NotebookParam] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            raise ConfigError(f"parameter {names} has no type annotation", file=str(path),
+                              row=node.lineno, hint="write it as `name: type = value  # help`")
+        if not isinstance(node, ast.AnnAssign) or not isinstance(node.target, ast.Name):
+            continue
+        line = lines[node.lineno - 1]
+        help_text = line.split("#", 1)[1].strip() if "#" in line else ""
+        default = ast.literal_eval(node.value) if node.value is not None else None
+        out[node.target.id] = NotebookParam(node.target.id, ast.unparse(node.annotation),
+                                            default, help_text)
+    return out
+
+
+_TYPES: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "list": list,
+                          "dict": dict, "tuple": tuple, "None": type(None), "Any": object}
+
+
+def _type_ok(value: Any, annotation: str) -> bool:
+    try:
+        tp = eval(annotation, {"__builtins__": {}}, {**_TYPES, "typing": typing})
+    except Exception:
+        return True  # an annotation we cannot evaluate is not checked
+    return _is_instance(value, tp)
+
+
+def _is_instance(value: Any, tp: Any) -> bool:
+    if tp is object:
+        return True
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        return any(_is_instance(value, t) for t in typing.get_args(tp))
+    origin = typing.get_origin(tp)
+    if origin is not None:
+        if not isinstance(value, origin):
+            return bool(origin is tuple and isinstance(value, list))
+        args = typing.get_args(tp)
+        if origin is dict and args and isinstance(value, dict):
+            return all(_is_instance(k, args[0]) and _is_instance(v, args[1])
+                       for k, v in value.items())
+        if origin in (list, tuple) and args and args[-1] is not Ellipsis:
+            return all(_is_instance(v, args[0]) for v in value) if origin is list else True
+        return True
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is tuple:
+        return isinstance(value, tuple | list)
+    return isinstance(value, tp)
+
+
+def validate_parameters(path: str | Path, params: dict[str, Any]) -> None:
+    """Check names and types of ``params`` against the notebook's ``parameters`` cell.
+
+    Raises
+    ------
+    ConfigError
+        An unknown name (with the known ones listed) or a value of the wrong type.
+    """
+    declared = notebook_parameters(path)
+    name = Path(path).name
+    for key, value in params.items():
+        if key not in declared:
+            raise ConfigError(
+                f"unknown parameter '{key}' for {name}; it takes: {', '.join(declared)}",
+                file=name, column=key, value=value,
+                hint="fix the key in engagement.yaml (or the notebook's parameters cell)")
+        if not _type_ok(value, declared[key].annotation):
+            raise ConfigError(
+                f"parameter '{key}' of {name} must be {declared[key].annotation}, got "
+                f"{type(value).__name__}", file=name, column=key, value=value,
+                hint="fix the value in engagement.yaml")
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in _PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _update_manifest(eng: Engagement, **parts: Any) -> dict[str, Any]:
+    manifest = eng.manifest()
+    manifest.update(parts)
+    manifest["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+    atomic_write_json(eng.manifest_path, manifest)
+    return manifest
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_intake(eng: Engagement, *, out_dir: str | Path | None = None,
+               on_progress: Callable[[str], None] | None = None) -> IntakeResult:
+    """Ingest ``raw/`` and write the canonical tables into ``out_dir`` (default ``work/00_intake``).
+
+    Raises
+    ------
+    KamError
+        The first fatal problem (all of them are listed by ``kam check``).
+    """
+    result = ingest(eng.root, eng.config, on_progress=on_progress)
+    if not result.ok:
+        first = result.errors[0]
+        more = len(result.errors) - 1
+        if more:
+            first.hint = (first.hint or "") + f" ({more} more problem(s): run `kam check " \
+                f"{eng.root}` for the full list)"
+        raise first
+    if out_dir is None:
+        with atomic_dir(eng.step_dir("00_intake")) as tmp:
+            write_intake(result, tmp)
+    else:
+        write_intake(result, out_dir)
+    return result
+
+
+def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagement
+                 ) -> dict[str, Any]:
+    params: dict[str, Any] = {"engagement_dir": str(eng.root), "step_dir": str(step_dir)}
+    if step.section:
+        section = getattr(cfg, step.section).model_dump(mode="json")
+        params.update(section)
+    return params
+
+
+def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] | None = None,
+             intake: bool = True) -> dict[str, Any]:
+    """Run one step's notebook with papermill; swap its artefacts in only on success.
+
+    Returns
+    -------
+    dict
+        The step's manifest entry: status, seconds, executed notebook path.
+
+    Raises
+    ------
+    StepError
+        The notebook failed: names the notebook, the cell and the error, and where the
+        failed copy is. ``work/<step>`` keeps the previous run's results.
+    """
+    import papermill as pm  # heavy import, only when running
+
+    source = notebooks_dir() / step.notebook
+    if not source.exists():
+        raise StepError(f"the step notebook {step.notebook} is missing", file=str(source),
+                        hint="reinstall the workbench from its repository")
+    t0 = time.perf_counter()
+    step_out = eng.step_dir("00_intake" if step.key == "00_data_intake" else step.key)
+    eng.notebooks.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(step_out) as tmp:
+        if step.key == "00_data_intake" and intake:
+            run_intake(eng, out_dir=tmp, on_progress=on_progress)
+        params = _step_params(step, eng.config, tmp, eng)
+        validate_parameters(source, params)
+        executed = eng.notebooks / f".running.{step.notebook}"
+        try:
+            with _quiet_papermill():
+                pm.execute_notebook(
+                    str(source), str(executed), parameters=params, kernel_name="python3",
+                    cwd=str(eng.root), progress_bar=False, log_output=False,
+                    report_mode=False, request_save_on_cell_execute=False,
+                )
+        except pm.PapermillExecutionError as exc:
+            failed = eng.notebooks / "failed" / step.notebook
+            failed.parent.mkdir(exist_ok=True)
+            executed.replace(failed)
+            raise StepError(
+                f"{step.notebook} failed in cell {exc.cell_index + 1} "
+                f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}",
+                file=step.notebook,
+                hint=f"open {failed} to see the cell and its output; the previous results "
+                f"in work/ are unchanged",
+            ) from None
+        except Exception as exc:
+            executed.unlink(missing_ok=True)
+            raise StepError(f"{step.notebook} could not run: {type(exc).__name__}: {exc}",
+                            file=step.notebook,
+                            hint="check that the workbench is installed (make demo) and that "
+                            "the 'python3' Jupyter kernel exists (jupyter kernelspec list)") \
+                from None
+        atomic_write_bytes(eng.notebooks / step.notebook, executed.read_bytes())
+        executed.unlink()
+    return {"status": "ok", "seconds": round(time.perf_counter() - t0, 2),
+            "notebook": str((eng.notebooks / step.notebook).relative_to(eng.root)),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+@contextlib.contextmanager
+def _quiet_papermill() -> Iterator[None]:
+    """Papermill cannot parse ``x: str | None`` annotations and then warns that every
+    parameter is unknown; :func:`validate_parameters` has already checked them properly."""
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _select(steps: list[str] | None, from_step: str | None) -> list[Step]:
+    available = [s for s in STEPS if (notebooks_dir() / s.notebook).exists()]
+
+    def find(token: str) -> int:
+        for i, s in enumerate(available):
+            if s.key == token or s.key.split("_", 1)[0] == token.zfill(2) or \
+                    s.key.split("_", 1)[1] == token:
+                return i
+        raise ConfigError(f"unknown step '{token}'; steps are: "
+                          + ", ".join(s.key for s in available), value=token,
+                          hint="use a number (00, 01 …) or a name")
+
+    if steps:
+        return [available[find(t)] for t in steps]
+    if from_step:
+        return available[find(from_step):]
+    return available
+
+
+def run_pipeline(
+    eng: Engagement | str | Path,
+    *,
+    steps: list[str] | None = None,
+    from_step: str | None = None,
+    on_progress: Callable[[str], None] | None = print,
+) -> dict[str, Any]:
+    """Run intake and the step notebooks in order; stop at the first failure.
+
+    Parameters
+    ----------
+    eng : Engagement or path
+        The engagement.
+    steps : list of str, optional
+        Only these steps (``["00", "01"]`` or names).
+    from_step : str, optional
+        This step and the ones after it.
+    on_progress : callable, optional
+        Receives a progress line per step (default: print).
+
+    Returns
+    -------
+    dict
+        The updated ``work/manifest.json``.
+    """
+    if not isinstance(eng, Engagement):
+        eng = Engagement.open(eng)
+    say = on_progress or (lambda _m: None)
+    chosen = _select(steps, from_step)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    _update_manifest(eng, workbench="kamlib", run_started=started, versions=_versions(),
+                     parameters=eng.config.model_dump(mode="json"),
+                     argv=sys.argv[1:], status="running")
+    step_log = dict(eng.manifest().get("steps", {}))
+    for i, step in enumerate(chosen, 1):
+        say(f"[{i}/{len(chosen)}] {step.key}: {step.title_en} …")
+        try:
+            entry = run_step(eng, step, on_progress=None)
+        except KamError as exc:
+            step_log[step.key] = {"status": "failed", "error": exc.to_dict()}
+            _update_manifest(eng, steps=step_log, status="failed")
+            raise
+        step_log[step.key] = entry
+        extra: dict[str, Any] = {}
+        if step.key == "00_data_intake":
+            intake_manifest = json.loads(
+                (eng.step_dir("00_intake") / "intake_manifest.json").read_text("utf-8"))
+            extra["inputs"] = intake_manifest
+        _update_manifest(eng, steps=step_log, **extra)
+        say(f"      done in {entry['seconds']:.1f} s → {entry['notebook']}")
+    return _update_manifest(eng, status="ok",
+                            run_finished=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: str,
+                     sample: str = "demo_ru") -> tuple[Engagement, Path]:
+    """Resolve a step notebook's engagement and artefact folder.
+
+    Run by the runner, the notebook gets both parameters. Run by hand or by nbval with the
+    defaults (``None``), it works on a fresh temporary copy of a sample engagement, with the
+    steps before it run there first, so every notebook is runnable on its own.
+
+    Returns
+    -------
+    (Engagement, Path)
+        The engagement and this step's artefact folder (created if needed).
+    """
+    import tempfile
+
+    from .engagement import copy_engagement
+    from .resources import samples_dir
+
+    if engagement_dir is None:
+        root = Path(tempfile.mkdtemp(prefix=f"kam-{sample}-")) / sample
+        copy_engagement(samples_dir() / sample, root)
+        eng = Engagement.open(root)
+        run_intake(eng)
+        before = [s for s in STEPS if s.key < step and s.key != "00_data_intake"]
+        for s in before:
+            run_step(eng, s)
+    else:
+        eng = Engagement.open(engagement_dir)
+    folder = "00_intake" if step == "00_data_intake" else step
+    out = Path(step_dir) if step_dir else eng.step_dir(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    return eng, out
