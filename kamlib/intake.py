@@ -30,6 +30,7 @@ import polars as pl
 
 from .config import EngagementConfig, InputSpec
 from .errors import InputError, KamError, ReconciliationError, SchemaError
+from .identifiers import is_valid_inn, tax_id_problem
 from .io import (
     SPREADSHEET_SUFFIXES,
     TEXT_SUFFIXES,
@@ -241,6 +242,19 @@ def _detect_table(headers: list[str]) -> tuple[str | None, dict[str, int], list[
     return best[1], best[2], []
 
 
+def _nearest_table(headers: list[str]) -> tuple[str, list[str], list[str]] | None:
+    """The table a file most resembles (≥ 2 columns recognised) and what it lacks."""
+    best = None
+    for tbl in TABLES.values():
+        chosen, _ = _map_headers(headers, tbl)
+        if len(chosen) >= 2 and (best is None or len(chosen) > len(best[1])):
+            best = (tbl.name, chosen)
+    if best is None:
+        return None
+    tbl = TABLES[best[0]]
+    return tbl.name, [headers[i] for i in best[1].values()], _required_ok(tbl, set(best[1]))
+
+
 def _explicit_mapping(raw: RawTable, spec: InputSpec, file_label: str) -> dict[str, int]:
     out = {}
     keys = [header_key(h) for h in raw.headers]
@@ -364,12 +378,12 @@ class _FileIntake:
                 v, bad = parse_percent(s)
                 reason = "not a VAT rate (expected e.g. 20% or 'Без НДС')"
             elif f.kind == "id":
-                v, bad = clean_id(s), pl.Series([False] * len(s))
+                v, bad = clean_id(s), pl.Series([False] * len(s), dtype=pl.Boolean)
                 reason = ""
             else:
                 v = s.str.strip_chars()
                 v = pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
-                bad, reason = pl.Series([False] * len(s)), ""
+                bad, reason = pl.Series([False] * len(s), dtype=pl.Boolean), ""
             out[fname] = v.alias(fname)
             out[f"_raw_{fname}"] = s
             fatal = f.required or f.kind == "money" or (
@@ -491,7 +505,7 @@ def _any_bad(problems: list[tuple[str, pl.Series, str | pl.Series, bool]],
              fname: str) -> pl.Series:
     masks = [b for f, b, _, _ in problems if f == fname]
     if not masks:
-        return pl.Series([False])
+        return pl.Series([False], dtype=pl.Boolean)
     out = masks[0]
     for m in masks[1:]:
         out = out | m
@@ -571,9 +585,9 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     if "quantity" in df.columns:
         odd = df.filter(~pl.col("is_return") & (pl.col("quantity") < 0)
                         & pl.col("_reason").is_null())
-        for r in odd["_row"].head(50).to_list():
+        for r, raw_q in odd.select("_row", "_raw_quantity").head(50).iter_rows():
             p.issues.append({"file": rep.file, "sheet": rep.sheet, "row": r, "table": "sales",
-                             "column": fi.header("quantity"), "value": None,
+                             "column": fi.header("quantity"), "value": raw_q,
                              "problem": "negative quantity with a positive amount: kept as "
                              "exported; check whether it is a correction"})
     rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
@@ -690,6 +704,17 @@ def ingest(
         errors.append(SchemaError(f"engagement.yaml lists '{s}' under inputs, but raw/ has no "
                                   "such file", file=s, hint="fix the name, or add the file"))
     tables, rejected, issues, control = _assemble(parsed, cfg, warnings, errors)
+    for f in reports:
+        if f.table and f.rows_read == 0:
+            f.notes.append("the file has a header but no data rows")
+        if f.totals_row and not all(t["ok"] for t in f.totals_row.values()):
+            warnings.extend(f"{f.label}: {n}" for n in f.notes if n.startswith("the totals row"))
+    empty_sales = [f.label for f in reports if f.table == "sales" and f.rows_read == 0]
+    if "sales" in tables and tables["sales"].height == 0 and empty_sales:
+        errors.append(InputError(
+            "the sales file(s) have a header but no data rows: " + ", ".join(empty_sales),
+            file=empty_sales[0], hint="export the sales again for the audit period; check "
+            "the report's filters (period, organisation) in the source system"))
     if "sales" not in tables and not any(isinstance(e, SchemaError) and "sales" in e.message
                                          for e in errors):
         errors.append(SchemaError(
@@ -714,6 +739,18 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
             if multi_sheet:
                 rep.notes.append("sheet not recognised as any table; ignored")
                 return None
+            near = _nearest_table(raw.headers)
+            if near is not None:
+                tname, found, missing = near
+                raise SchemaError(
+                    f"this looks like the {tname} table (recognised: {', '.join(found)}) but "
+                    f"it lacks the required column(s) {', '.join(missing)}. Headers found "
+                    f"(row {raw.header_row}): {', '.join(raw.headers[:20])}",
+                    file=label, row=raw.header_row,
+                    hint=f"ask the client for a {tname} export with "
+                    f"{' and '.join(missing)}, or map an existing column in engagement.yaml: "
+                    f"inputs: [{{file: '{rep.file}', table: {tname}, columns: "
+                    f"{{{missing[0].split()[0]}: 'Header in the file'}}}}]")
             raise SchemaError(
                 "cannot tell which table this file holds: its headers match none of the known "
                 f"tables. Headers found (row {raw.header_row}): {', '.join(raw.headers[:15])}",
@@ -780,12 +817,13 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
             frames.setdefault(tname, []).append(df)
             issues.extend(p.issues)
     tables: dict[str, pl.DataFrame] = {}
-    clients = _clients(frames.get("clients", []), cfg, issues, errors)
+    headers = {p.report.label: p.report.mapping for items in parsed.values() for p, _ in items}
+    clients = _clients(frames.get("clients", []), cfg, issues, errors, headers)
     for tname in _TRANSACTION_TABLES:
         if tname not in frames:
             continue
         df = pl.concat(frames[tname], how="diagonal_relaxed")
-        df, clients = _resolve_clients(df, tname, clients, cfg, warnings)
+        df, clients = _resolve_clients(df, tname, clients, cfg, warnings, headers)
         frames[tname] = [df]
     if clients is not None:
         frames["clients"] = [clients]
@@ -877,7 +915,8 @@ def _main_money(tname: str, df: pl.DataFrame) -> str | None:
 
 
 def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[str, Any]],
-             errors: list[KamError]) -> pl.DataFrame | None:
+             errors: list[KamError], headers: dict[str, dict[str, str]]
+             ) -> pl.DataFrame | None:
     """Concatenate client catalogues; drop exact repeats; conflicting codes are an error."""
     if not dfs:
         return None
@@ -886,6 +925,15 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
         df = df.with_columns(tax_id=_pad_tax_id(pl.col("tax_id")))
     df = df.with_columns(origin=pl.lit("catalogue"))
     ok = pl.col("_reason").is_null()
+    if "tax_id" in df.columns:
+        for row in df.filter(ok & pl.col("tax_id").is_not_null()).select(
+                "source_file", "_row", "tax_id").iter_rows(named=True):
+            problem = tax_id_problem(row["tax_id"])
+            if problem:
+                issues.append({"file": row["source_file"], "sheet": None, "row": row["_row"],
+                               "table": "clients",
+                               "column": headers.get(row["source_file"], {}).get("tax_id"),
+                               "value": row["tax_id"], "problem": problem})
     # duplicates among accepted rows
     key_cols = [c for c in ("name", "tax_id", "branch_code") if c in df.columns]
     df = df.with_columns(
@@ -917,7 +965,8 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
         errors.append(InputError(
             f"{conflicts.height} client code(s) are used by two different records, so their "
             f"sales cannot be attributed: {listed}",
-            file=first["source_file"], row=first["_row"], column="client_id",
+            file=first["source_file"], row=first["_row"],
+            column=headers.get(first["source_file"], {}).get("client_id", "client_id"),
             value=first["client_id"],
             hint="fix the catalogue export; if two databases were merged, prefix each one's "
             "codes (e.g. 'A-' and 'B-') in the catalogue and in the sales files"))
@@ -926,7 +975,8 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
 
 
 def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
-                     cfg: EngagementConfig, warnings: list[str]
+                     cfg: EngagementConfig, warnings: list[str],
+                     headers: dict[str, dict[str, str]]
                      ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Attach every row to a catalogue client: by code, else tax id, else exact name key."""
     if "client_id" not in df.columns:
@@ -935,7 +985,7 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
     ok = pl.col("_reason").is_null()
     need = ok & pl.col("client_id").is_null()
     if cat is not None and "client_tax_id" in df.columns and "tax_id" in cat.columns:
-        by_inn = (cat.filter(pl.col("tax_id").is_not_null())
+        by_inn = (cat.filter(pl.col("tax_id").map_elements(is_valid_inn, return_dtype=pl.Boolean))
                   .group_by("tax_id").agg(pl.col("client_id").sort().first().alias("_by_inn")))
         df = df.with_columns(_inn=_pad_tax_id(pl.col("client_tax_id"))).join(
             by_inn, left_on="_inn", right_on="tax_id", how="left")
@@ -981,7 +1031,10 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
                     what + (" (intake.unknown_clients: reject)" if tname == "sales" else
                             "; only sales lines can add clients")))
                 .otherwise(pl.col("_reason")),
-                _rcol=pl.when(unknown).then(pl.lit("client")).otherwise(pl.col("_rcol")),
+                _rcol=pl.when(unknown).then(pl.col("source_file").replace_strict(
+                    {f: (m.get("client_id") or m.get("client_name") or m.get("client_tax_id")
+                         or "client") for f, m in headers.items()},
+                    default="client", return_dtype=pl.String)).otherwise(pl.col("_rcol")),
                 _rval=pl.when(unknown).then(pl.coalesce(
                     [c for c in (pl.col("client_id"),
                                  pl.col("client_name") if "client_name" in df.columns else None)

@@ -236,12 +236,12 @@ PAYMENTS = Table(
         _f("paid_date", "date", "Дата оплаты", "Paid date", "Дата оплаты", "Дата поступления",
            "Фактическая дата оплаты", "Paid date", "Payment date", "Paid on"),
         _f("amount", "money", "Сумма оплаты", "Amount", "Сумма", "Сумма оплаты", "Оплачено",
-           "Amount", "Paid amount", "Payment amount"),
+           "Amount", "Paid amount", "Payment amount", required=True),
         _f("client_name", "text", "Контрагент", "Client name", *_CLIENT_NAME_SYN,
            source_only=True),
     ),
     "Оплаты / взаиморасчеты", "Payments / receivables",
-    required_any=(("client_id", "client_name"),),
+    required_any=(("client_id", "client_name"), ("due_date", "paid_date")),
 )
 
 CONTACTS = Table(

@@ -1176,7 +1176,9 @@ def build_cases() -> list[Case]:
             "K999",
             money(dec(GOOD_SALES[i][3])),
             with_sales(replaced(i, 2, "K999")),
-            why="referential integrity: reject the row, keep its money",
+            why="with intake.unknown_clients: reject, the row is rejected with its money "
+            "(the default, add, keeps the revenue and adds the client, flagged)",
+            overrides="intake:\n  unknown_clients: reject\n",
         )
     )
     cases.append(

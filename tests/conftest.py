@@ -1,0 +1,64 @@
+"""Shared fixtures: tiny engagements built in tmp_path, and the sample engagements."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kamlib.engagement import init_engagement
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``extra`` into ``base``: dicts recursively, everything else (lists) replaced."""
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) \
+            else v
+    return out
+
+
+def raw_hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``root/raw`` (to prove raw data is never modified)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "raw").rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def make_engagement(tmp_path: Path) -> Callable[..., Path]:
+    """Build an engagement: ``make_engagement({"sales.csv": b"..."}, {"intake": {...}})``.
+
+    Values of ``files`` are bytes, text (written UTF-8) or a Path to copy.
+    """
+    counter = {"n": 0}
+
+    def make(files: dict[str, bytes | str | Path], overrides: dict[str, Any] | None = None,
+             *, client: str = "Test client") -> Path:
+        counter["n"] += 1
+        root = tmp_path / f"eng{counter['n']}"
+        init_engagement(root, client=client)
+        for name, content in files.items():
+            target = root / "raw" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copy2(content, target)
+            elif isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        if overrides:
+            cfg_path = root / "engagement.yaml"
+            cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+            cfg_path.write_text(yaml.safe_dump(deep_merge(cfg, overrides), allow_unicode=True),
+                                encoding="utf-8")
+        return root
+
+    return make
