@@ -30,7 +30,7 @@ def is_valid_inn(value: str | None) -> bool:
     >>> is_valid_inn("7707083893"), is_valid_inn("7707083894")
     (True, False)
     """
-    if value is None or not re.fullmatch(r"\d{10}|\d{12}", value) or set(value) == {"0"}:
+    if value is None or not re.fullmatch(r"[0-9]{10}|[0-9]{12}", value) or set(value) == {"0"}:
         return False
     if len(value) == 10:
         return _check(value, _W10) == int(value[9])
@@ -39,7 +39,7 @@ def is_valid_inn(value: str | None) -> bool:
 
 def is_valid_kpp(value: str | None) -> bool:
     """KPP: 9 characters ``NNNNXXNNN`` (the 5th–6th may be letters); no check digit."""
-    return value is not None and re.fullmatch(r"\d{4}[\dA-Z]{2}\d{3}", value) is not None
+    return value is not None and re.fullmatch(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}", value) is not None
 
 
 def is_valid_ogrn(value: str | None) -> bool:
@@ -48,7 +48,7 @@ def is_valid_ogrn(value: str | None) -> bool:
     >>> is_valid_ogrn("1027700132195"), is_valid_ogrn("304463210700212")
     (True, True)
     """
-    if value is None or not re.fullmatch(r"\d{13}|\d{15}", value):
+    if value is None or not re.fullmatch(r"[0-9]{13}|[0-9]{15}", value):
         return False
     if len(value) == 13:
         return int(value[:12]) % 11 % 10 == int(value[12])
@@ -59,7 +59,7 @@ def tax_id_problem(value: str | None) -> str | None:
     """Why an INN is not usable (``None`` if it is valid or empty)."""
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return "INN has characters other than digits"
     if len(value) not in (10, 12):
         return f"INN has {len(value)} digits (10 for a company, 12 for a person)"

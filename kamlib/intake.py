@@ -15,17 +15,18 @@ totals equal the accepted totals of their files. A mismatch is a bug and raises
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import polars as pl
 
 from .config import EngagementConfig, InputSpec
@@ -50,6 +51,9 @@ from .parse import (
     parse_percent,
 )
 from .schema import TABLES, Field, Table, header_key
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "FileReport",
@@ -145,6 +149,8 @@ class IntakeResult:
 
     def table(self, name: str) -> pd.DataFrame:
         """Return a canonical table as a pandas DataFrame (empty if not given)."""
+        import pandas as pd  # only for callers who want pandas; `kam check` does not
+
         if name not in self.tables:
             cols = [f.name for f in TABLES[name].canonical]
             return pd.DataFrame(columns=cols)
@@ -307,29 +313,28 @@ class _FileIntake:
         df = raw.data.select([c.alias(f) for f, c in cols.items()] + [pl.col("_row")])
         all_cells = raw.data.drop("_row")
         non_empty = pl.any_horizontal(
-            [pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "")
-             for c in all_cells.columns]
+            [pl.col(c).is_not_null() for c in all_cells.columns]
         ) if all_cells.width else pl.lit(False)
         first_text = pl.coalesce([pl.col(c) for c in all_cells.columns]) if all_cells.width \
             else pl.lit(None)
         flags = raw.data.select(
             pl.col("_row"), non_empty.alias("_nonempty"),
             first_text.str.contains(_TOTALS_RE).fill_null(False).alias("_totals"),
-            pl.concat_str([pl.col(c).fill_null("") for c in all_cells.columns], separator="\x1f")
-            .alias("_joined") if all_cells.width else pl.lit("").alias("_joined"),
         )
-        header_joined = "\x1f".join(raw.headers)
         df = df.join(flags, on="_row", how="left")
         rep.rows_read = int(df["_nonempty"].sum())
         skipped: Counter[str] = Counter()
         skipped["empty row"] = df.height - rep.rows_read
         skipped.update(reason for _, reason in raw.skipped)
         df = df.filter(pl.col("_nonempty"))
-        # repeated header rows (concatenated exports)
-        rep_hdr = df["_joined"] == header_joined
-        if rep_hdr.any():
-            skipped["repeated header row"] += int(rep_hdr.sum())
-            df = df.filter(~rep_hdr)
+        # repeated header rows (concatenated exports): every cell equals its header
+        if all_cells.width:
+            same = raw.data.select(pl.col("_row"), pl.all_horizontal(
+                [pl.col(f"c{i}").fill_null("") == h for i, h in enumerate(raw.headers)]
+            ).alias("_hdr")).filter(pl.col("_hdr"))["_row"]
+            if same.len():
+                skipped["repeated header row"] += same.len()
+                df = df.filter(~pl.col("_row").is_in(same.implode()))
         # totals rows: the last is the file's total (checked), others are subtotals
         totals = df.filter(pl.col("_totals"))
         df = df.filter(~pl.col("_totals"))
@@ -342,7 +347,7 @@ class _FileIntake:
             skipped["totals row (used as a check)"] += 1
         rep.rows_read = df.height + totals.height
         rep.rows_skipped = {k: v for k, v in skipped.items() if v}
-        df = df.drop("_nonempty", "_totals", "_joined")
+        df = df.drop("_nonempty", "_totals")
         parsed, reasons = self._parse(df)
         parsed = parsed.with_columns(reasons)
         self._check_totals(parsed, totals_row)
@@ -356,36 +361,15 @@ class _FileIntake:
         out = {"_row": df["_row"]}
         # field, bad mask, reason (text or per-row Series), fatal
         problems: list[tuple[str, pl.Series, str | pl.Series, bool]] = []
-        self.rounded = 0
-        for fname in self.mapping:
+        # columns are independent: parse them on all cores (polars releases the GIL)
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            parsed = list(pool.map(lambda fname: self._parse_field(
+                fname, df[fname], spec_dec, default_dec), list(self.mapping)))
+        self.rounded = sum(r for *_, r in parsed)
+        for fname, v, bad, reason, _ in parsed:
             f = self.tbl.field(fname)
-            s = df[fname]
-            if f.kind in ("money", "number"):
-                dec = spec_dec or decimal_separator(s, default=default_dec)
-            if f.kind == "money":
-                v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
-                self.rounded += int(rounded.sum())
-                reason = "not an amount"
-            elif f.kind == "number":
-                v, bad = parse_number(s, decimal=dec)
-                reason = "not a number"
-            elif f.kind == "date":
-                v, bad, reason = self._dates(fname, s)
-            elif f.kind == "bool":
-                v, bad = parse_bool(s)
-                reason = "not a yes/no value"
-            elif f.kind == "percent":
-                v, bad = parse_percent(s)
-                reason = "not a VAT rate (expected e.g. 20% or 'Без НДС')"
-            elif f.kind == "id":
-                v, bad = clean_id(s), pl.Series([False] * len(s), dtype=pl.Boolean)
-                reason = ""
-            else:
-                v = s.str.strip_chars()
-                v = pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
-                bad, reason = pl.Series([False] * len(s), dtype=pl.Boolean), ""
             out[fname] = v.alias(fname)
-            out[f"_raw_{fname}"] = s
+            out[f"_raw_{fname}"] = df[fname]
             fatal = f.required or f.kind == "money" or (
                 self.tbl.name == "sales" and fname in ("vat_rate", "quantity", "is_return"))
             if bad.any():
@@ -435,6 +419,33 @@ class _FileIntake:
             val_expr = pl.when(cond).then(pl.col(f"_raw_{fname}")).otherwise(val_expr)
         return frame, [reason_expr.alias("_reason"), col_expr.alias("_rcol"),
                        val_expr.alias("_rval")]
+
+    def _parse_field(self, fname: str, s: pl.Series, spec_dec: str | None, default_dec: str
+                     ) -> tuple[str, pl.Series, pl.Series, str | pl.Series, int]:
+        """Parse one column by its kind: (name, values, bad mask, reason, values rounded)."""
+        f = self.tbl.field(fname)
+        none = pl.repeat(False, len(s), eager=True, dtype=pl.Boolean)
+        if f.kind in ("money", "number"):
+            dec = spec_dec or decimal_separator(s, default=default_dec)
+            if f.kind == "money":
+                v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
+                return fname, v, bad, "not an amount", int(rounded.sum())
+            v, bad = parse_number(s, decimal=dec)
+            return fname, v, bad, "not a number", 0
+        if f.kind == "date":
+            v, bad, reason = self._dates(fname, s)
+            return fname, v, bad, reason, 0
+        if f.kind == "bool":
+            v, bad = parse_bool(s)
+            return fname, v, bad, "not a yes/no value", 0
+        if f.kind == "percent":
+            v, bad = parse_percent(s)
+            return fname, v, bad, "not a VAT rate (expected e.g. 20% or 'Без НДС')", 0
+        if f.kind == "id":
+            return fname, clean_id(s), none, "", 0
+        v = s.str.strip_chars()
+        v = pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
+        return fname, v, none, "", 0
 
     def _dates(self, fname: str, s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
         """Parse a date column; say why a value is bad; reject implausible event dates."""

@@ -36,16 +36,20 @@ def _blank_to_null(s: pl.Expr) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
-def _numeric_text(s: pl.Expr) -> pl.Expr:
-    """Strip spaces, NBSP, currency marks; unicode minus → '-'; '(1,5)' and '1,5-' → '-1,5'."""
-    s = s.str.replace_all(_SPACES, "").str.replace_all(_CURRENCY, "")
-    s = s.str.replace_all("\u2212", "-").str.replace_all("\u2013", "-")
-    s = pl.when(s.str.contains(r"^\(.*\)$")).then(
-        pl.lit("-") + s.str.strip_chars("()")
-    ).otherwise(s)
-    trailing_minus = s.str.contains(r"^[^-].*-$")
-    s = pl.when(trailing_minus).then(pl.lit("-") + s.str.strip_chars_end("-")).otherwise(s)
-    return s.str.strip_prefix("+")
+def _numeric_text(df: pl.DataFrame, src: str) -> pl.DataFrame:
+    """Column ``n``: ``src`` without spaces, NBSP, currency marks; unicode minus → '-';
+    '(1,5)' and '1,5-' → '-1,5'. Staged column by column: polars does not share a
+    repeated sub-expression across when/then branches, and re-evaluating it is slow."""
+    s = pl.col("n")
+    return (
+        df.with_columns(n=pl.col(src).str.replace_all(_SPACES, "").str.replace_all(_CURRENCY, "")
+                        .str.replace_all("[\u2212\u2013]", "-"))
+        .with_columns(n=pl.when(s.str.starts_with("(") & s.str.ends_with(")"))
+                      .then(pl.lit("-") + s.str.strip_chars("()")).otherwise(s))
+        .with_columns(n=pl.when(s.str.ends_with("-") & ~s.str.starts_with("-"))
+                      .then(pl.lit("-") + s.str.strip_chars_end("-")).otherwise(s))
+        .with_columns(n=s.str.strip_prefix("+"))
+    )
 
 
 def decimal_separator(values: pl.Series, *, default: Literal[",", "."] = ",") -> str:
@@ -56,7 +60,10 @@ def decimal_separator(values: pl.Series, *, default: Literal[",", "."] = ",") ->
     evidence (all integers, or only ``1,234``-like values) ``default`` is returned, which
     the reader sets from the file's delimiter (``;`` files use a decimal comma).
     """
-    s = values.drop_nulls().str.replace_all(_SPACES, "")
+    s = values.drop_nulls()
+    if s.len() > 50_000:  # evidence is plentiful: look at a spread sample
+        s = s.gather_every(s.len() // 50_000)
+    s = s.str.replace_all(_SPACES, "")
     comma = s.str.contains(r",(\d{1,2}|\d{4,})$") | s.str.contains(r"\.\d*,\d+$")
     dot = s.str.contains(r"\.(\d{1,2}|\d{4,})$") | s.str.contains(r",\d*\.\d+$")
     n_comma, n_dot = int(comma.sum()), int(dot.sum())
@@ -67,29 +74,46 @@ def decimal_separator(values: pl.Series, *, default: Literal[",", "."] = ",") ->
     return default
 
 
-def _plain_number(s: pl.Expr, decimal: str) -> pl.Expr:
-    """Rewrite numeric text as ``-?digits(.digits)?``; anything else stays unparseable."""
+def _plain_number(df: pl.DataFrame, decimal: str) -> pl.DataFrame:
+    """Column ``p``: column ``n`` rewritten as ``-?digits(.digits)?``, or left unparseable."""
     thousands = "." if decimal == "," else ","
     t_esc, d_esc = "\\" + thousands, "\\" + decimal
-    # both separators: the last one is the decimal one
-    both = s.str.contains(r"\.") & s.str.contains(",")
-    last_is_decimal = s.str.contains(d_esc + r"\d*$")
-    grouped = s.str.contains(rf"^-?\d{{1,3}}({t_esc}\d{{3}})+({d_esc}\d+)?$")
-    out = (
-        pl.when(both & last_is_decimal & grouped)
-        .then(s.str.replace_all(t_esc, "").str.replace(d_esc, "."))
-        .when(both)
-        .then(pl.lit("bad"))
-        # thousands separator only, in proper groups of three: 1,234,567 (with decimal '.')
-        .when(grouped)
-        .then(s.str.replace_all(t_esc, ""))
-        .otherwise(s.str.replace(d_esc, "."))
+    s = pl.col("n")
+    df = df.with_columns(
+        _both=s.str.contains(r"\.") & s.str.contains(","),
+        _last_dec=s.str.contains(d_esc + r"\d*$"),
+        _grouped=s.str.contains(rf"^-?\d{{1,3}}({t_esc}\d{{3}})+({d_esc}\d+)?$"),
     )
-    return out
+    # both separators: the last one must be the decimal one, the other in groups of three;
+    # thousands separators alone must be in groups of three (1,234,567 with decimal '.')
+    return df.with_columns(
+        p=pl.when(pl.col("_both") & pl.col("_last_dec") & pl.col("_grouped"))
+        .then(s.str.replace_all(t_esc, "").str.replace(d_esc, "."))
+        .when(pl.col("_both")).then(pl.lit("bad"))
+        .when(pl.col("_grouped")).then(s.str.replace_all(t_esc, ""))
+        .otherwise(s.str.replace(d_esc, "."))
+    ).drop("_both", "_last_dec", "_grouped")
 
 
 def _number_ok(s: pl.Expr) -> pl.Expr:
     return s.str.contains(r"^-?(\d+(\.\d*)?|\.\d+)$")
+
+
+def _fast_minor(values: pl.Series, decimal: str, scale: int) -> pl.Series:
+    """Minor units of the plain values (``-1 234,56``: digits, spaces, one decimal separator,
+    at most ``scale`` decimals) by a native decimal cast; ``null`` for everything else."""
+    clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
+    if decimal == ",":
+        clean = clean.str.replace(",", ".", literal=True)
+    dot = clean.str.find(".", literal=True)
+    short = dot.is_null() | ((clean.str.len_bytes() - dot - 1) <= scale)
+    dec = clean.cast(pl.Decimal(18, scale), strict=False)
+    minor = (dec * (10**scale)).cast(pl.Int64, strict=False)
+    return pl.select(pl.when(short).then(minor)).to_series()
+
+
+def _blank(values: pl.Series) -> pl.Series:
+    return values.is_null() | (values.str.strip_chars() == "")
 
 
 def parse_money(
@@ -121,19 +145,36 @@ def parse_money(
     """
     if decimal is None:
         decimal = decimal_separator(values)
+    values = values.cast(pl.String)
+    fast = _fast_minor(values, decimal, scale)
+    need = (fast.is_null() & ~_blank(values)).arg_true()
+    false = pl.repeat(False, len(values), eager=True, dtype=pl.Boolean)
+    if need.len() == 0:
+        return fast.alias(values.name), false.alias(values.name), false.alias(values.name)
+    minor, bad, rounded = _full_money(values.gather(need), decimal, scale)
+    return (fast.scatter(need, minor).alias(values.name),
+            false.scatter(need, bad).alias(values.name),
+            false.clone().scatter(need, rounded).alias(values.name))
+
+
+def _full_money(values: pl.Series, decimal: str, scale: int
+                ) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """The general money parser (parentheses, trailing minus, currency, grouping checks)."""
     name = values.name
-    df = pl.DataFrame({"v": values.cast(pl.String)})
-    text = _blank_to_null(pl.col("v"))
-    plain = _plain_number(_numeric_text(text), decimal)
-    frac_digits = 18 - 1  # guard against absurd precision
-    df = df.with_columns(text.alias("t"), plain.alias("p")).with_columns(
-        ok=_number_ok(pl.col("p")) & (pl.col("p").str.len_chars() <= frac_digits)
+    df = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(t=_blank_to_null(pl.col("v")))
+    df = _plain_number(_numeric_text(df, "t"), decimal)
+    max_digits = 17  # int64 minor units: guard against absurd lengths
+    df = df.with_columns(
+        ok=_number_ok(pl.col("p")) & (pl.col("p").str.len_chars() <= max_digits)
+    ).with_columns(
+        neg=pl.col("p").str.starts_with("-"),
+        body=pl.col("p").str.strip_prefix("-"),
+    ).with_columns(
+        int_part=pl.col("body").str.extract(r"^(\d*)", 1),
+        frac=pl.col("body").str.extract(r"\.(\d*)$", 1).fill_null(""),
     )
-    neg = pl.col("p").str.starts_with("-")
-    body = pl.col("p").str.strip_prefix("-")
-    int_part = body.str.extract(r"^(\d*)", 1)
-    frac = body.str.extract(r"\.(\d*)$", 1).fill_null("")
-    kept = frac.str.slice(0, scale).str.pad_end(scale, "0")
+    neg, int_part, frac = pl.col("neg"), pl.col("int_part"), pl.col("frac")
+    kept = frac.str.slice(0, scale).str.pad_end(scale, "0") if scale else pl.lit("0")
     next_digit = frac.str.slice(scale, 1)
     round_up = next_digit.is_in([str(d) for d in range(5, 10)])
     minor = (
@@ -160,10 +201,22 @@ def parse_number(values: pl.Series, *, decimal: str | None = None) -> tuple[pl.S
     """Parse quantities and other non-money numbers to Float64 (same text rules as money)."""
     if decimal is None:
         decimal = decimal_separator(values)
-    df = pl.DataFrame({"v": values.cast(pl.String)})
-    text = _blank_to_null(pl.col("v"))
-    plain = _plain_number(_numeric_text(text), decimal)
-    df = df.with_columns(t=text, p=plain).with_columns(
+    values = values.cast(pl.String)
+    clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
+    if decimal == ",":
+        clean = clean.str.replace(",", ".", literal=True)
+    fast = clean.cast(pl.Float64, strict=False)
+    need = (fast.is_null() & ~_blank(values)).arg_true()
+    false = pl.repeat(False, len(values), eager=True, dtype=pl.Boolean)
+    if need.len() == 0:
+        return fast.alias(values.name), false.alias(values.name)
+    sub, bad = _full_number(values.gather(need), decimal)
+    return fast.scatter(need, sub).alias(values.name), false.scatter(need, bad).alias(values.name)
+
+
+def _full_number(values: pl.Series, decimal: str) -> tuple[pl.Series, pl.Series]:
+    df = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(t=_blank_to_null(pl.col("v")))
+    df = _plain_number(_numeric_text(df, "t"), decimal).with_columns(
         x=pl.when(_number_ok(pl.col("p"))).then(pl.col("p").cast(pl.Float64, strict=False))
     )
     bad = df["t"].is_not_null() & df["x"].is_null()
@@ -182,7 +235,8 @@ def parse_percent(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     num = low.str.extract(r"(\d+(?:[.,]\d+)?)", 1).str.replace(",", ".").cast(
         pl.Float64, strict=False
     )
-    rate = pl.when(zero).then(pl.lit(0.0)).when(num <= 1).then(num * 100).otherwise(num)
+    fraction = (num <= 1) & ~low.str.contains("%", literal=True)
+    rate = pl.when(zero).then(pl.lit(0.0)).when(fraction).then(num * 100).otherwise(num)
     df = df.with_columns(t=text, r=rate)
     df = df.with_columns(r=pl.when((pl.col("r") >= 0) & (pl.col("r") < 100)).then(pl.col("r")))
     bad = df["t"].is_not_null() & df["r"].is_null()
@@ -222,9 +276,34 @@ def parse_date(
     (:func:`slash_order`) and a value like ``11/05/2024`` that could be either is bad
     rather than guessed. Impossible dates (``32.13.2024``, ``29.02.2023``) are bad.
     """
-    ambiguous_ok = order is not None
-    order = order or slash_order(values) or "dmy"
-    ambiguous_ok = ambiguous_ok or slash_order(values) is not None
+    values = values.cast(pl.String)
+    fast = _fast_date(values)
+    need = (fast.is_null() & ~_blank(values)).arg_true()
+    false = pl.repeat(False, len(values), eager=True, dtype=pl.Boolean)
+    if need.len() == 0:
+        return fast.alias(values.name), false.alias(values.name)
+    sub, bad = _full_date(values.gather(need), order, slash_order(values))
+    return fast.scatter(need, sub).alias(values.name), false.scatter(need, bad).alias(values.name)
+
+
+def _fast_date(values: pl.Series) -> pl.Series:
+    """``dd.mm.yyyy`` and ``yyyy-mm-dd``, alone or followed by a time, by native parsing;
+    ``null`` for anything else (left to :func:`_full_date`)."""
+    text = values.str.strip_chars()
+    head = text.str.slice(0, 10)
+    date = pl.select(pl.coalesce(head.str.to_date("%d.%m.%Y", strict=False),
+                                 head.str.to_date("%Y-%m-%d", strict=False))).to_series()
+    tail = text.str.slice(10)
+    ok = (head.str.len_bytes() == 10) & tail.str.contains(
+        r"^(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+    return pl.select(pl.when(ok).then(date)).to_series()
+
+
+def _full_date(values: pl.Series, order: Literal["dmy", "mdy"] | None,
+               inferred: Literal["dmy", "mdy"] | None) -> tuple[pl.Series, pl.Series]:
+    """The general date parser (see :func:`parse_date`)."""
+    ambiguous_ok = order is not None or inferred is not None
+    order = order or inferred or "dmy"
     df = pl.DataFrame({"v": values.cast(pl.String)})
     text = _blank_to_null(pl.col("v"))
     time = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
@@ -286,8 +365,12 @@ def clean_id(values: pl.Series) -> pl.Series:
     zeros that were lost that way cannot be recovered here: :func:`kamlib.intake` pads tax
     ids to their legal length.
     """
-    s = values.cast(pl.String).str.replace_all("[\u00a0\u202f]", " ").str.strip_chars()
-    s = s.str.replace(r"^(\d+)\.0+$", "$1")
+    s = values.cast(pl.String)
+    if s.str.contains_any(["\u00a0", "\u202f"]).any():
+        s = s.str.replace_many(["\u00a0", "\u202f"], [" ", " "])
+    s = s.str.strip_chars()
+    if s.str.ends_with(".0").any():
+        s = s.str.replace(r"^(\d+)\.0+$", "$1")
     return pl.select(pl.when(s == "").then(None).otherwise(s)).to_series().alias(values.name)
 
 

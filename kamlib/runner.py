@@ -15,9 +15,11 @@ import json
 import logging
 import platform
 import sys
+import tempfile
 import time
 import types
 import typing
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -242,8 +244,19 @@ def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagem
 
 
 def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] | None = None,
-             intake: bool = True) -> dict[str, Any]:
+             intake: bool = True, notebook_dir: Path | None = None) -> dict[str, Any]:
     """Run one step's notebook with papermill; swap its artefacts in only on success.
+
+    Parameters
+    ----------
+    eng : Engagement
+        The engagement.
+    step : Step
+        The step to run.
+    intake : bool
+        For step 00: read ``raw/`` first (default). Steps after 00 ignore it.
+    notebook_dir : Path, optional
+        Where the step notebooks are (default: the workbench's ``notebooks/``).
 
     Returns
     -------
@@ -258,7 +271,7 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
     """
     import papermill as pm  # heavy import, only when running
 
-    source = notebooks_dir() / step.notebook
+    source = (notebook_dir or notebooks_dir()) / step.notebook
     if not source.exists():
         raise StepError(f"the step notebook {step.notebook} is missing", file=str(source),
                         hint="reinstall the workbench from its repository")
@@ -277,14 +290,16 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
                     str(source), str(executed), parameters=params, kernel_name="python3",
                     cwd=str(eng.root), progress_bar=False, log_output=False,
                     report_mode=False, request_save_on_cell_execute=False,
+                    kernel_manager_class=_ipc_kernel_manager(),
                 )
         except pm.PapermillExecutionError as exc:
             failed = eng.notebooks / "failed" / step.notebook
             failed.parent.mkdir(exist_ok=True)
             executed.replace(failed)
+            number, first_line = _source_cell(failed, exc.cell_index)
             raise StepError(
-                f"{step.notebook} failed in cell {exc.cell_index + 1} "
-                f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}",
+                f"{step.notebook} failed in cell {number} (`{first_line}`): "
+                f"{exc.ename}: {exc.evalue}",
                 file=step.notebook,
                 hint=f"open {failed} to see the cell and its output; the previous results "
                 f"in work/ are unchanged",
@@ -303,6 +318,21 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
             "finished": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager on local IPC sockets in the temp folder: no TCP ports, no
+    'running over TCP without encryption' warning, nothing left in the engagement."""
+    from jupyter_client.manager import KernelManager
+
+    class IPCKernelManager(KernelManager):  # type: ignore[misc]
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) /
+                                        f"kam-kernel-{uuid.uuid4().hex[:12]}"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 @contextlib.contextmanager
 def _quiet_papermill() -> Iterator[None]:
     """Papermill cannot parse ``x: str | None`` annotations and then warns that every
@@ -314,6 +344,20 @@ def _quiet_papermill() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+def _source_cell(executed: Path, index: int) -> tuple[int, str]:
+    """The failing cell's number in the author's notebook (papermill's injected-parameters
+    cell does not count) and its first line."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    injected = sum(1 for c in cells[:index]
+                   if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+    source = cells[index]["source"] if index < len(cells) else ""
+    text = "".join(source) if isinstance(source, list) else source
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()
+                  and not ln.strip().startswith("#")), "")
+    return index + 1 - injected, first[:60]
 
 
 def _select(steps: list[str] | None, from_step: str | None) -> list[Step]:

@@ -37,7 +37,7 @@ def _run(case: Path, make_engagement) -> tuple[Path, IntakeResult]:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case: Path, make_engagement) -> None:
     exp = yaml.safe_load((case / "expect.yaml").read_text("utf-8"))
-    root, result = _run(case, make_engagement)
+    _, result = _run(case, make_engagement)
     if exp["outcome"] == "error":
         assert not result.ok, f"expected an error: {exp['description']}"
         matching = [e for e in result.errors if e.file and Path(exp["file"]).stem in e.file]

@@ -1,0 +1,49 @@
+# KAM Audit Workbench — the README's two commands: `make demo`, `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SAMPLE ?= demo_ru
+
+.PHONY: demo test install lint bench notebooks samples clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || { \
+	  echo "Python 3.11 is required; found $$($(PYTHON) --version 2>&1) at $(PYTHON)."; \
+	  echo "Run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: set up, then run the whole audit on the sample engagement (demo/$(SAMPLE))
+demo: $(STAMP)
+	$(BIN)/kam demo demo/$(SAMPLE) --sample $(SAMPLE)
+
+## make test: lint, unit and end-to-end tests, and the committed notebooks under nbval
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## make bench: ingestion speed on a generated 2,000,000-line 1C-style CSV
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+## make notebooks: re-execute the committed notebooks in place on the sample (their outputs)
+notebooks: $(STAMP)
+	for nb in notebooks/[0-9]*.ipynb; do \
+	  $(BIN)/papermill "$$nb" "$$nb" --kernel python3 --cwd notebooks || exit 1; done
+
+## make samples: regenerate data_samples/ with the deterministic generator
+samples: $(STAMP)
+	$(BIN)/python -m kamlib.generator data_samples/demo_ru --profile ru_1c --seed 42 --overwrite
+	$(BIN)/python -m kamlib.generator data_samples/demo_en --profile en_clean --seed 7 --overwrite
+
+clean:
+	rm -rf demo .pytest_cache .ruff_cache

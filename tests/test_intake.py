@@ -1,0 +1,194 @@
+"""Ingestion behaviour on small, hand-written exports: VAT, returns, totals rows, client
+resolution, repeats, control totals. Each expected figure is computed by hand in the test."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from kamlib.config import load_config
+from kamlib.intake import ingest, name_key, summary_text
+
+CLIENTS = "Код;Наименование;ИНН\r\nK1;ООО «Альфа»;7707083893\r\nK2;ИП Петров П.П.;\r\n"
+
+
+def run(make_engagement, files, overrides=None):
+    root = make_engagement(files, overrides)
+    return ingest(root, load_config(root / "engagement.yaml"))
+
+
+def money(result, file, field="net_revenue"):
+    f = next(f for f in result.files if f.file == file)
+    return Decimal(f.money[field]["accepted"])
+
+
+def test_gross_and_vat_columns_give_net(make_engagement) -> None:
+    sales = ("Дата;Документ;Код контрагента;Сумма с НДС;НДС\r\n"
+             "01.02.2024;Д1;K1;1\u00a0200,00;200,00\r\n"
+             "02.02.2024;Д2;K2;600,00;100,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert money(r, "sales.csv") == Decimal("1500.00")
+    assert money(r, "sales.csv", "gross_revenue") == Decimal("1800.00")
+
+
+def test_vat_rate_column_gives_net_exactly(make_engagement) -> None:
+    sales = ("Дата\tДокумент\tКод контрагента\tСумма с НДС\tСтавка НДС\n"
+             "01.02.2024\tД1\tK1\t1 200,00\t20%\n"
+             "01.02.2024\tД1\tK1\t110,00\t10%\n"
+             "01.02.2024\tД2\tK2\t50,00\tБез НДС\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.tsv": sales})
+    assert money(r, "sales.tsv") == Decimal("1000.00") + Decimal("100.00") + Decimal("50.00")
+
+
+def test_ambiguous_amount_with_vat_column_decided_by_ratio(make_engagement) -> None:
+    # 'Сумма' with VAT 200 on 1200 is VAT-inclusive (ratio 1/6, not 1/5)
+    sales = "Дата;Документ;Код контрагента;Сумма;НДС\r\n01.02.2024;Д1;K1;1200,00;200,00\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert money(r, "sales.csv") == Decimal("1000.00")
+    # … and net when VAT is a fifth of it
+    sales = "Дата;Документ;Код контрагента;Сумма;НДС\r\n01.02.2024;Д1;K1;1000,00;200,00\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert money(r, "sales.csv") == Decimal("1000.00")
+
+
+def test_ambiguous_amount_without_vat_info_warns(make_engagement) -> None:
+    sales = "Дата;Документ;Код контрагента;Сумма\r\n01.02.2024;Д1;K1;1200,00\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert money(r, "sales.csv") == Decimal("1200.00")
+    assert any("amounts_include_vat" in w for w in r.warnings)
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales},
+            {"intake": {"amounts_include_vat": True}})
+    assert money(r, "sales.csv") == Decimal("1000.00")
+    assert not any("amounts_include_vat" in w for w in r.warnings)
+
+
+def test_returns_from_document_type_are_made_negative(make_engagement) -> None:
+    sales = ("Период;Регистратор;Код контрагента;Количество;Сумма без НДС;Себестоимость\r\n"
+             "01.02.2024 0:00:00;Реализация товаров 0001 от 01.02.2024;K1;10;1000,00;700,00\r\n"
+             "05.02.2024 0:00:00;Возврат товаров от клиента 0002 от 05.02.2024;K1;2;200,00;"
+             "140,00\r\n"
+             "06.02.2024 0:00:00;Реализация товаров 0003 от 06.02.2024;K2;-1;-50,00;-35,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    s = r.tables["sales"].to_pandas().sort_values("date")
+    assert s["is_return"].tolist() == [False, True, True]
+    assert s["net_revenue"].tolist() == [1000.0, -200.0, -50.0]
+    assert s["quantity"].tolist() == [10.0, -2.0, -1.0]
+    assert s["cogs"].tolist() == [700.0, -140.0, -35.0]
+    f = r.files[-1]
+    assert f.returns["lines"] == 2 and Decimal(f.returns["net_revenue"]) == Decimal("-250.00")
+
+
+def test_totals_row_checked_and_not_loaded(make_engagement) -> None:
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "01.02.2024;Д1;K1;100,50\r\n02.02.2024;Д2;K2;200,25\r\nИтого;;;300,75\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert r.tables["sales"].height == 2
+    assert f.totals_row["net_revenue"]["ok"] and f.totals_row["net_revenue"]["file"] == "300.75"
+    bad = sales.replace("300,75", "301,75")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": bad})
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert not f.totals_row["net_revenue"]["ok"]
+    assert f.totals_row["net_revenue"]["difference"] == "-1.00"
+    assert any("totals row" in w for w in r.warnings)
+
+
+def test_title_rows_subtotals_repeated_headers_and_empty_rows(make_engagement) -> None:
+    header = "Дата;Документ;Код контрагента;Сумма без НДС"
+    sales = (f"Продажи за февраль\r\n\r\n{header}\r\n01.02.2024;Д1;K1;100,00\r\n\r\n"
+             f"Итого K1;;;100,00\r\n{header}\r\n02.02.2024;Д2;K2;50,00\r\nИтого;;;150,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert f.header_row == 3
+    assert r.tables["sales"]["source_row"].to_list() == [4, 8]
+    assert f.rows_skipped == {"empty row": 1, "above the header (title or filter line)": 1,
+                              "repeated header row": 1, "subtotal row": 1,
+                              "totals row (used as a check)": 1}
+    assert f.totals_row["net_revenue"]["ok"]
+
+
+def test_names_only_matched_to_catalogue_and_unknown_added(make_engagement) -> None:
+    sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
+             "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
+             "01.02.2024;Д2;альфа ооо;10,00\r\n"
+             "02.02.2024;Д3;ИП  Петров П.П.;20,00\r\n"
+             "03.02.2024;Д4;ООО Гамма;5,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    s = r.tables["sales"].to_pandas()
+    by = s.groupby("client_id")["net_revenue"].sum().to_dict()
+    assert by["K1"] == 110.0 and by["K2"] == 20.0
+    new = [k for k in by if k.startswith("NEW-")]
+    assert len(new) == 1 and by[new[0]] == 5.0
+    clients = r.tables["clients"].to_pandas().set_index("client_id")
+    assert clients.loc[new[0], "origin"] == "transactions"
+    assert clients.loc[new[0], "name"] == "ООО Гамма"
+
+
+def test_name_key_folds_quotes_case_and_form_position() -> None:
+    assert name_key('ООО «Вектор»') == name_key('ооо  "вектор"') == name_key("Вектор ООО")
+    assert name_key('ООО "Вектор-М"') != name_key('ООО "Вектор"')
+    assert name_key("ООО") is None
+
+
+def test_sales_matched_by_tax_id_when_no_code(make_engagement) -> None:
+    sales = ("Дата;Документ;ИНН;Сумма без НДС\r\n01.02.2024;Д1;7707083893;100,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.tables["sales"]["client_id"].to_list() == ["K1"]
+
+
+def test_exact_repeats_of_client_records_are_dropped_and_said(make_engagement) -> None:
+    clients = CLIENTS + "K1;ООО «Альфа»;7707083893\r\n"
+    sales = "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.02.2024;Д1;K1;1,00\r\n"
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    assert r.ok and r.tables["clients"].height == 2
+    assert any("exact repeat" in p for p in r.issues["problem"].to_list())
+
+
+def test_several_sales_files_reconcile(make_engagement) -> None:
+    head = "Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+    files = {"clients.csv": CLIENTS,
+             "s1.csv": head + "01.02.2024;Д1;K1;100,10\r\n01.02.2024;Д1;K1;x\r\n",
+             "s2.csv": head + "01.03.2024;Д2;K2;0,20\r\n"}
+    r = run(make_engagement, files)
+    c = r.control["sales"]
+    assert c["accepted"] == "100.30" and c["rejected"] == "0.00" and c["reconciled"]
+    assert r.rejected["row"].to_list() == [3]
+    text = summary_text(r)
+    assert "s1.csv, row 3, column 'Сумма без НДС', value 'x'" in text
+
+
+def test_explicit_mapping_overrides_detection(make_engagement) -> None:
+    sales = "When;Doc;Who;Money\r\n2024-02-01;1;K1;12.5\r\n"
+    overrides = {"inputs": [{"file": "sales.csv", "table": "sales", "columns": {
+        "date": "When", "document_id": "Doc", "client_id": "Who", "net_revenue": "Money"}}]}
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales}, overrides)
+    assert r.ok and money(r, "sales.csv") == Decimal("12.50")
+    assert next(f for f in r.files if f.file == "sales.csv").detected_by == "engagement.yaml"
+
+
+@pytest.mark.parametrize("name,content", [
+    ("activities.csv", "Код контрагента;Дата;Вид активности;Количество\r\n"
+     "K1;01.02.2024;Доставка;3\r\n"),
+    ("payments.csv", "Код контрагента;Документ;Срок оплаты;Дата оплаты;Сумма\r\n"
+     "K1;Д1;10.02.2024;20.02.2024;1200,00\r\n"),
+    ("contacts.csv", "Код контрагента;Контактное лицо;Роль\r\nK1;Иванова А.;ЛПР\r\n"),
+    ("assessment.csv", "Код контрагента;Критерий;Оценка\r\nK1;strategic_fit;8\r\n"),
+    ("team.csv", "Сотрудник;Роль;Годовая стоимость;Доступные часы\r\n"
+     "Иванов;KAM;3 000 000;1 760\r\n"),
+])
+def test_optional_tables_recognised(make_engagement, name, content) -> None:
+    sales = "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.02.2024;Д1;K1;1,00\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales, name: content})
+    assert r.ok, r.errors
+    table = name.split(".")[0]
+    assert table in r.tables and r.tables[table].height == 1
+
+
+def test_unknown_client_in_optional_table_is_rejected(make_engagement) -> None:
+    sales = "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.02.2024;Д1;K1;1,00\r\n"
+    contacts = "Код контрагента;Контактное лицо\r\nK9;Иванова А.\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales,
+                              "contacts.csv": contacts})
+    assert r.rejected["reason"].to_list()[0].startswith("its client is not in the client catalogue")
