@@ -675,42 +675,14 @@ def ingest(
     parsed: dict[str, list[tuple[_Parsed, _FileIntake]]] = {}
     declared = {s.file for s in cfg.inputs}
     seen_specs = set()
-    for path in files:
-        spec = _find_spec(path, eng_dir, cfg.inputs)
-        if spec:
-            seen_specs.add(spec.file)
-        rel = path.relative_to(eng_dir / "raw").as_posix()
-        base = FileReport(file=rel, sha256=sha256_file(path), size_bytes=path.stat().st_size)
-        if spec and spec.skip:
-            base.notes.append("skipped: 'skip: true' in engagement.yaml")
-            reports.append(base)
-            continue
-        try:
-            raws = read_raw(path, sheet=spec.sheet if spec else None,
-                            encoding=spec.encoding if spec else None,
-                            delimiter=spec.delimiter if spec else None,
-                            header_row=spec.header_row if spec else None,
-                            on_progress=on_progress)
-        except KamError as exc:
-            exc.file = exc.file or rel
-            errors.append(exc)
-            base.errors.append(exc.to_dict())
-            reports.append(base)
-            continue
-        for raw in raws:
-            rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
-            rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
-                raw.header_row
-            reports.append(rep)
-            try:
-                item = _one_table(raw, rep, spec, cfg, multi_sheet=len(raws) > 1)
-            except KamError as exc:
-                exc.file = exc.file or rep.label
-                errors.append(exc)
-                rep.errors.append(exc.to_dict())
-                continue
-            if item is not None:
-                parsed.setdefault(rep.table or "", []).append(item)
+    # hash every input on a background thread while the files are read
+    hasher = ThreadPoolExecutor(max_workers=1)
+    hashes = {path: hasher.submit(sha256_file, path) for path in files}
+    try:
+        _read_all(files, eng_dir, cfg, hashes, reports, parsed, errors, seen_specs,
+                  on_progress)
+    finally:
+        hasher.shutdown(wait=True)
     for s in declared - seen_specs:
         errors.append(SchemaError(f"engagement.yaml lists '{s}' under inputs, but raw/ has no "
                                   "such file", file=s, hint="fix the name, or add the file"))
@@ -735,6 +707,63 @@ def ingest(
             "'inputs: [{file: NAME, table: sales, columns: {...}}]' in engagement.yaml"))
     return IntakeResult(tables, rejected, issues, reports, errors, warnings, control,
                         time.perf_counter() - t0)
+
+
+
+def _read_all(files: list[Path], eng_dir: Path, cfg: EngagementConfig,
+              hashes: dict[Path, Any], reports: list[FileReport],
+              parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], errors: list[KamError],
+              seen_specs: set[str], on_progress: Callable[[str], None] | None) -> None:
+    """Read, map and parse every raw file (results appended to the lists given)."""
+    for path in files:
+        spec = _find_spec(path, eng_dir, cfg.inputs)
+        if spec:
+            seen_specs.add(spec.file)
+        rel = path.relative_to(eng_dir / "raw").as_posix()
+        base = FileReport(file=rel, size_bytes=path.stat().st_size)
+        first = len(reports)
+        try:
+            _read_one(path, rel, base, spec, cfg, reports, parsed, errors, on_progress)
+        finally:
+            for rep in reports[first:]:
+                rep.sha256 = hashes[path].result()
+
+
+def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
+              cfg: EngagementConfig, reports: list[FileReport],
+              parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], errors: list[KamError],
+              on_progress: Callable[[str], None] | None) -> None:
+    """Read one raw file (all its sheets) and parse what it holds."""
+    if spec and spec.skip:
+        base.notes.append("skipped: 'skip: true' in engagement.yaml")
+        reports.append(base)
+        return
+    try:
+        raws = read_raw(path, sheet=spec.sheet if spec else None,
+                        encoding=spec.encoding if spec else None,
+                        delimiter=spec.delimiter if spec else None,
+                        header_row=spec.header_row if spec else None,
+                        on_progress=on_progress)
+    except KamError as exc:
+        exc.file = exc.file or rel
+        errors.append(exc)
+        base.errors.append(exc.to_dict())
+        reports.append(base)
+        return
+    for raw in raws:
+        rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
+        rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
+            raw.header_row
+        reports.append(rep)
+        try:
+            item = _one_table(raw, rep, spec, cfg, multi_sheet=len(raws) > 1)
+        except KamError as exc:
+            exc.file = exc.file or rep.label
+            errors.append(exc)
+            rep.errors.append(exc.to_dict())
+            continue
+        if item is not None:
+            parsed.setdefault(rep.table or "", []).append(item)
 
 
 def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
