@@ -279,6 +279,11 @@ def _explicit_mapping(raw: RawTable, spec: InputSpec, file_label: str) -> dict[s
     return out
 
 
+def _num_str(x: float) -> str:
+    """A quantity without float noise or exponent: 2620440.0 → '2620440', 2.5 → '2.5'."""
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
 def _money_str(minor: int | None) -> str:
     return minor_to_str(int(minor or 0), SCALE)
 
@@ -488,8 +493,8 @@ class _FileIntake:
                     continue
                 rows = float(parsed[fname].sum() or 0)
                 diff = round(rows - float(v[0]), 6)
-                check[fname] = {"column": self.header(fname), "file": f"{v[0]:g}",
-                                "rows": f"{rows:g}", "difference": f"{diff:g}",
+                check[fname] = {"column": self.header(fname), "file": _num_str(v[0]),
+                                "rows": _num_str(rows), "difference": _num_str(diff),
                                 "ok": abs(diff) < 1e-6}
                 continue
             v, bad, _ = parse_money(pl.Series([raw_total]), scale=SCALE,
@@ -1245,7 +1250,7 @@ def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
             out.append(f"  … and {result.rejected.height - max_rejected} more")
     if result.issues.height:
         out.append("")
-        out.append(f"Values left empty (row kept): {result.issues.height}")
+        out.append(f"Problems in rows that were kept: {result.issues.height}")
         for r in result.issues.head(max_rejected).iter_rows(named=True):
             where = f"{r['file']}, row {r['row']}, column '{r['column']}'" if r["row"] else \
                 (r["table"] or "")
