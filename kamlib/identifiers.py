@@ -56,11 +56,15 @@ def is_valid_ogrn(value: str | None) -> bool:
 
 
 def tax_id_problem(value: str | None) -> str | None:
-    """Why an INN is not usable (``None`` if it is valid or empty)."""
+    """Why a Russian INN is not usable (``None`` if valid, empty, or not an INN at all).
+
+    Ids with letters are foreign tax numbers (``FR595951746``, ``DE123456789``): they are
+    not INNs and are not checked here.
+    """
     if value is None or value == "":
         return None
-    if not (value.isascii() and value.isdigit()):
-        return "INN has characters other than digits"
+    if not value.isascii() or not value.isdigit():
+        return None
     if len(value) not in (10, 12):
         return f"INN has {len(value)} digits (10 for a company, 12 for a person)"
     if not is_valid_inn(value):

@@ -612,9 +612,15 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
 
 
 def _pad_tax_id(s: pl.Expr) -> pl.Expr:
-    digits = s.str.replace_all(r"\D", "")
-    return (pl.when(digits.str.len_chars().is_in([9, 11])).then(pl.lit("0") + digits)
-            .when(digits.str.len_chars() > 0).then(digits).otherwise(None))
+    """Normalise tax ids: spaces and dashes out; a Russian INN stored as a number lost its
+    leading zero (9 or 11 digits) and gets it back. Ids with letters (foreign VAT numbers
+    such as ``FR595951746``) are kept as they are, only without spaces."""
+    compact = s.str.replace_all(r"[\s\u00a0-]", "")
+    digits_only = compact.str.contains(r"^[0-9]+$")
+    return (pl.when(compact == "").then(None)
+            .when(digits_only & compact.str.len_chars().is_in([9, 11]))
+            .then(pl.lit("0") + compact)
+            .otherwise(compact))
 
 
 # --------------------------------------------------------------------------- engagement pass
@@ -1030,7 +1036,9 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
     ok = pl.col("_reason").is_null()
     need = ok & pl.col("client_id").is_null()
     if cat is not None and "client_tax_id" in df.columns and "tax_id" in cat.columns:
-        by_inn = (cat.filter(pl.col("tax_id").map_elements(is_valid_inn, return_dtype=pl.Boolean))
+        usable = pl.col("tax_id").map_elements(
+            lambda t: is_valid_inn(t) or not t.isdigit(), return_dtype=pl.Boolean)
+        by_inn = (cat.filter(pl.col("tax_id").is_not_null() & usable)
                   .group_by("tax_id").agg(pl.col("client_id").sort().first().alias("_by_inn")))
         df = df.with_columns(_inn=_pad_tax_id(pl.col("client_tax_id"))).join(
             by_inn, left_on="_inn", right_on="tax_id", how="left")

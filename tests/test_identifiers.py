@@ -99,8 +99,11 @@ def test_inn_non_ascii_digits_invalid(value: str) -> None:
     assert not is_valid_inn(value), repr(value)
 
 
-def test_inn_non_digit_problem() -> None:
-    assert tax_id_problem("77070838A3") == "INN has characters other than digits"
+@pytest.mark.parametrize("foreign", ["FR595951746", "DE123456789", "77070838A3"])
+def test_ids_with_letters_are_not_checked_as_inns(foreign: str) -> None:
+    """Foreign VAT numbers are tax ids, not INNs: no INN problem is reported for them."""
+    assert tax_id_problem(foreign) is None
+    assert not is_valid_inn(foreign)
 
 
 @pytest.mark.parametrize("inn", ["0000000000", "000000000000"])

@@ -192,3 +192,14 @@ def test_unknown_client_in_optional_table_is_rejected(make_engagement) -> None:
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales,
                               "contacts.csv": contacts})
     assert r.rejected["reason"].to_list()[0].startswith("its client is not in the client catalogue")
+
+
+def test_foreign_tax_ids_kept_and_not_flagged(make_engagement) -> None:
+    clients = ("Client ID,Name,Tax ID\nC1,Acme Ltd,FR 595 951 746\nC2,Beta GmbH,DE123456789\n"
+               "C3,ООО Гамма,247056849\n")
+    sales = "Date,Invoice,Tax ID,Net revenue\n2024-02-01,I1,FR595951746,10.00\n"
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    ids = dict(r.tables["clients"].select("client_id", "tax_id").iter_rows())
+    assert ids == {"C1": "FR595951746", "C2": "DE123456789", "C3": "0247056849"}
+    assert not r.issues.filter(r.issues["problem"].str.contains("INN")).height
+    assert r.tables["sales"]["client_id"].to_list() == ["C1"]
