@@ -53,7 +53,7 @@ def test_same_seed_same_bytes_other_seed_differs(small_ru: tuple[Path, dict],
     assert first == again
     generate_engagement(tmp_path / "other", profile="ru_1c", seed=8, **SMALL)
     other = _files(tmp_path / "other")
-    assert other["raw/Продажи_2024_1.csv"] != first["raw/Продажи_2024_1.csv"]
+    assert other["raw/Продажи_2024_Q1.csv"] != first["raw/Продажи_2024_Q1.csv"]
     assert other["raw/Контрагенты.xlsx"] != first["raw/Контрагенты.xlsx"]
 
 
@@ -63,7 +63,7 @@ def test_layout_and_overwrite(small_ru: tuple[Path, dict], tmp_path: Path) -> No
                                                       "truth.json"]
     names = sorted(p.name for p in (out / "raw").iterdir())
     assert [n for n in names if n.startswith("Продажи_")] == [
-        f"Продажи_{y}_{h}.csv" for y in (2023, 2024, 2025) for h in (1, 2)]
+        f"Продажи_{y}_Q{q}.csv" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)]
     dst = tmp_path / "en"
     generate_engagement(dst, profile="en_clean", n_clients=120, n_lines=3000)
     with pytest.raises(ValueError, match="overwrite"):
