@@ -39,7 +39,7 @@ def money_formatter(currency: str = "", lang: str = "ru") -> FuncFormatter:
         while v >= 1000 and scale < 3:
             v /= 1000
             scale += 1
-        digits = 0 if v >= 100 or scale == 0 else 1
+        digits = 0 if scale == 0 or abs(v - round(v)) < 0.05 else 1
         sign = "−" if x < 0 else ""
         num = f"{v:,.{digits}f}"
         if lang == "ru":

@@ -10,10 +10,12 @@ itself only warns about unknown names). The executed notebooks go to the engagem
 from __future__ import annotations
 
 import ast
+import atexit
 import contextlib
 import json
 import logging
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -446,13 +448,13 @@ def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: 
     (Engagement, Path)
         The engagement and this step's artefact folder (created if needed).
     """
-    import tempfile
-
     from .engagement import copy_engagement
     from .resources import samples_dir
 
     if engagement_dir is None:
-        root = Path(tempfile.mkdtemp(prefix=f"kam-{sample}-")) / sample
+        tmp = Path(tempfile.mkdtemp(prefix=f"kam-{sample}-"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # gone with the kernel
+        root = tmp / sample
         copy_engagement(samples_dir() / sample, root)
         eng = Engagement.open(root)
         run_intake(eng)
