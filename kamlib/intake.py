@@ -881,8 +881,9 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
     control: dict[str, Any] = {}
     for tname, dfs in frames.items():
         df = pl.concat(dfs, how="diagonal_relaxed") if len(dfs) > 1 else dfs[0]
-        bad = df.filter(pl.col("_reason").is_not_null())
-        good = df.filter(pl.col("_reason").is_null())
+        frames[tname] = [df]
+        ok = pl.col("_reason").is_null()
+        bad = df.filter(~ok)  # few rows: copied whole
         money_col = _main_money(tname, df)
         rejected_parts.append(bad.select(
             pl.col("source_file").alias("file"), pl.col("_sheet").alias("sheet"),
@@ -892,12 +893,14 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
             (pl.col(money_col).cast(pl.Float64) / 10**SCALE if money_col else
              pl.lit(None, dtype=pl.Float64)).alias("amount"),
         ))
-        tables[tname] = _canonical(good, TABLES[tname])
-        control[tname] = {"rows_accepted": good.height, "rows_rejected": bad.height}
+        # accepted rows: only the canonical columns are filtered (projection pushdown)
+        tables[tname] = _canonical(df.lazy().filter(ok), TABLES[tname]).collect()
+        control[tname] = {"rows_accepted": tables[tname].height, "rows_rejected": bad.height}
         if money_col:
+            accepted = df.lazy().filter(ok).select(pl.col(money_col).sum()).collect().item()
             control[tname].update({
                 "money_column": money_col,
-                "accepted": _money_str(good[money_col].sum()),
+                "accepted": _money_str(accepted),
                 "rejected": _money_str(bad[money_col].sum()),
             })
     rejected = pl.concat(rejected_parts, how="diagonal_relaxed") if rejected_parts else \
@@ -908,49 +911,69 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
                     "column": pl.String, "value": pl.String, "problem": pl.String}
     issues_df = pl.DataFrame(issues, schema=issue_schema) if issues else \
         pl.DataFrame(schema=issue_schema)
-    final = {t: (pl.concat(d, how="diagonal_relaxed") if len(d) > 1 else d[0])
-             for t, d in frames.items()}
-    for p_items in parsed.values():
+    for tname, p_items in parsed.items():
+        per_file = _money_by_file(frames[tname][0], p_items)
         for p, fi in p_items:
-            _file_money(p.report, fi, final[p.report.table].filter(
-                pl.col("source_file") == p.report.label))
-            p.report.rows_rejected = int(rejected.filter(
-                pl.col("file") == p.report.label).height)
-            p.report.rows_accepted = int(tables[p.report.table].filter(
-                pl.col("source_file") == p.report.label).height) if p.report.table in tables \
-                else 0
-            if "date" in p.frame.columns:
-                d = p.frame.filter(pl.col("_reason").is_null())["date"]
-                if d.drop_nulls().len():
-                    p.report.period = [str(d.min()), str(d.max())]
+            _file_money(p.report, fi, per_file.get(p.report.label, {}))
     _reconcile(parsed, tables, control)
     return tables, rejected, issues_df, control
 
 
-def _file_money(rep: FileReport, fi: _FileIntake, df: pl.DataFrame) -> None:
-    """Money control totals of one file, after every rejection: rows = accepted + rejected."""
-    acc, rej = df.filter(pl.col("_reason").is_null()), df.filter(pl.col("_reason").is_not_null())
+def _money_fields(p_items: list[tuple[_Parsed, _FileIntake]]) -> list[str]:
+    fields = {f for _, fi in p_items for f in fi.mapping if fi.tbl.field(f).kind == "money"}
+    if p_items and p_items[0][1].tbl.name == "sales":
+        fields.add("net_revenue")
+    return sorted(fields)
+
+
+def _money_by_file(df: pl.DataFrame, p_items: list[tuple[_Parsed, _FileIntake]]
+                   ) -> dict[str, dict[str, Any]]:
+    """Per source file, in one grouped pass: rows, accepted and rejected counts; per money
+    column the sums of all / accepted / rejected rows and the unreadable cells; the period
+    and the returns of accepted rows."""
+    ok = pl.col("_reason").is_null()
+    fields = [f for f in _money_fields(p_items) if f in df.columns]
+    aggs: list[pl.Expr] = [ok.sum().alias("accepted"), (~ok).sum().alias("rejected")]
+    for f in fields:
+        aggs += [pl.col(f).sum().alias(f"{f}|rows"), pl.col(f).filter(ok).sum().alias(f"{f}|acc"),
+                 pl.col(f).filter(~ok).sum().alias(f"{f}|rej")]
+        raw = f"_raw_{f}"
+        if raw in df.columns:
+            unreadable = pl.col(f).is_null() & (pl.col(raw).str.strip_chars() != "")
+            aggs += [unreadable.sum().alias(f"{f}|bad"),
+                     pl.col(raw).filter(unreadable).head(20).alias(f"{f}|badv")]
+    if "date" in df.columns:
+        aggs += [pl.col("date").filter(ok).min().alias("dmin"),
+                 pl.col("date").filter(ok).max().alias("dmax")]
+    if "is_return" in df.columns:
+        ret = ok & pl.col("is_return")
+        aggs += [ret.sum().alias("ret_lines"),
+                 pl.col("net_revenue").filter(ret).sum().alias("ret_net")]
+    rows = df.lazy().group_by("source_file").agg(aggs).collect()
+    return {r["source_file"]: r for r in rows.iter_rows(named=True)}
+
+
+def _file_money(rep: FileReport, fi: _FileIntake, agg: dict[str, Any]) -> None:
+    """Fill a file's report from its aggregate: rows = accepted + rejected, per amount."""
+    rep.rows_accepted = int(agg.get("accepted") or 0)
+    rep.rows_rejected = int(agg.get("rejected") or 0)
+    if agg.get("dmin") is not None:
+        rep.period = [str(agg["dmin"]), str(agg["dmax"])]
     fields = [f for f in fi.mapping if fi.tbl.field(f).kind == "money"]
     if rep.table == "sales" and "net_revenue" not in fields:
         fields.append("net_revenue")
     for fname in fields:
-        raw_col = f"_raw_{fname}"
-        unparseable = df.filter(pl.col(fname).is_null() & pl.col(raw_col).is_not_null()
-                                & (pl.col(raw_col).str.strip_chars() != "")) \
-            if raw_col in df.columns else df.clear()
         rep.money[fname] = {
             "column": fi.header(fname) if fname in fi.mapping else "derived (see notes)",
-            "rows": _money_str(df[fname].sum()),
-            "accepted": _money_str(acc[fname].sum()),
-            "rejected": _money_str(rej[fname].sum()),
-            "unparseable_cells": unparseable.height,
-            "unparseable_values": unparseable[raw_col].head(20).to_list()
-            if unparseable.height else [],
+            "rows": _money_str(agg.get(f"{fname}|rows")),
+            "accepted": _money_str(agg.get(f"{fname}|acc")),
+            "rejected": _money_str(agg.get(f"{fname}|rej")),
+            "unparseable_cells": int(agg.get(f"{fname}|bad") or 0),
+            "unparseable_values": list(agg.get(f"{fname}|badv") or []),
         }
     if rep.table == "sales":
-        ret = acc.filter(pl.col("is_return"))
-        rep.returns = {**(rep.returns or {}), "lines": ret.height,
-                       "net_revenue": _money_str(ret["net_revenue"].sum())}
+        rep.returns = {**(rep.returns or {}), "lines": int(agg.get("ret_lines") or 0),
+                       "net_revenue": _money_str(agg.get("ret_net"))}
 
 
 def _spec_for(fi: _FileIntake) -> InputSpec | None:
@@ -1130,18 +1153,19 @@ def _short_hash(s: str | None) -> str:
     return hashlib.sha1((s or "").encode("utf-8")).hexdigest()[:10]
 
 
-def _canonical(df: pl.DataFrame, tbl: Table) -> pl.DataFrame:
+def _canonical(df: pl.LazyFrame, tbl: Table) -> pl.LazyFrame:
     """Select the canonical columns (money as float currency units) plus provenance."""
+    names = df.collect_schema().names()
     cols = []
     for f in tbl.canonical:
-        if f.name in df.columns:
+        if f.name in names:
             c = pl.col(f.name)
             if f.kind == "money":
                 c = c.cast(pl.Float64) / 10**SCALE
             cols.append(c.alias(f.name))
-    extra = [c for c in ("gross_revenue", "vat") if tbl.name == "sales" and c in df.columns]
+    extra = [c for c in ("gross_revenue", "vat") if tbl.name == "sales" and c in names]
     cols += [(pl.col(c).cast(pl.Float64) / 10**SCALE).alias(c) for c in extra]
-    if tbl.name == "clients" and "origin" in df.columns:
+    if tbl.name == "clients" and "origin" in names:
         cols.append(pl.col("origin"))
     cols += [pl.col("source_file"), pl.col("_row").alias("source_row")]
     return df.select(cols)
