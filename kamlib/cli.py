@@ -8,6 +8,7 @@ with its file, row, column and value and what to do, never as a traceback; exit 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -57,6 +58,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_outputs(root: Path) -> None:
+    summary = root / "work" / "00_intake" / "summary.json"
+    if summary.exists():
+        from .intake import _fmt_money
+
+        s = json.loads(summary.read_text(encoding="utf-8"))
+        period = " … ".join(s["period"]) if s.get("period") else "—"
+        def n(x: int) -> str:
+            return f"{x:,}".replace(",", " ")
+
+        print(f"\nReceived: {s['files']} files; {n(s['clients'])} clients; "
+              f"{n(s['sales_lines'])} sales lines, {period}; net revenue "
+              f"{_fmt_money(s['net_revenue'] or '0')}; rejected {n(s['rejected_rows'])} rows "
+              f"({_fmt_money(s['rejected_money'] or '0')})")
+        if s.get("missing"):
+            print("Not received (narrows the analysis): " + ", ".join(s["missing"]))
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),
