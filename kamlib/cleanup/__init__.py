@@ -1,0 +1,339 @@
+"""Step 1 of the audit: who the clients really are.
+
+Raw catalogue records → legal entities (duplicates and branches merged) → groups, with the
+evidence for every merge, the pairs a person must review, their decisions replayed, the
+identifiers checked, and each entity's activity status (METHODS.md §1).
+
+Public API:
+
+- :func:`clean_client_base` — DataFrames in, :class:`CleanupResult` out (no I/O);
+- :func:`run_cleanup` — the step on an engagement: reads the intake, the decisions and the
+  review sheet; writes ``work/01_client_base_cleanup`` and the review sheet;
+- :func:`pairwise_scores` — precision and recall of a clustering against a known truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import CleanupParams
+from ..identifiers import is_valid_inn, is_valid_kpp, is_valid_ogrn
+from ..io import atomic_write_json
+from .entities import assign_groups, build_entities, remap_sales
+from .matching import MatchParams, candidate_pairs, cluster, prepare_records
+from .review import import_review, read_decisions, write_decisions, write_review
+from .status import activity_status, status_summary
+
+__all__ = [
+    "CleanupResult",
+    "clean_client_base",
+    "identifier_checks",
+    "pairwise_scores",
+    "run_cleanup",
+]
+
+
+@dataclass
+class CleanupResult:
+    """What step 1 produces.
+
+    Attributes
+    ----------
+    entities : pd.DataFrame
+        One row per client record: client_id, entity_id, group_id, entity_name, is_branch …
+    entity_table : pd.DataFrame
+        One row per entity: name, records, codes, group, INN, status, revenue.
+    pairs : pd.DataFrame
+        Every candidate pair: score, tier, evidence, proposal, outcome.
+    sales : pd.DataFrame
+        Sales lines with entity_id and group_id (totals unchanged, checked).
+    status : pd.DataFrame
+        Activity status per entity (:func:`kamlib.cleanup.status.activity_status`).
+    identifiers : pd.DataFrame
+        INN / KPP / OGRN checks per record.
+    summary : dict
+        Key figures for ``summary.json`` and the report.
+    """
+
+    entities: pd.DataFrame
+    entity_table: pd.DataFrame
+    pairs: pd.DataFrame
+    sales: pd.DataFrame
+    status: pd.DataFrame
+    identifiers: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    records: pd.DataFrame | None = None
+
+
+def identifier_checks(clients: pd.DataFrame) -> pd.DataFrame:
+    """INN, KPP and OGRN of each record: valid, invalid (with why), missing, or foreign.
+
+    An ИП (12-digit INN) has no KPP; ids with letters are foreign tax numbers, not checked.
+    """
+    rows = []
+    for r in clients.itertuples(index=False):
+        inn = getattr(r, "tax_id", None)
+        kpp = getattr(r, "branch_code", None)
+        ogrn = getattr(r, "ogrn", None)
+        if not isinstance(inn, str) or not inn:
+            inn_s = "missing"
+        elif not inn.isdigit():
+            inn_s = "foreign / not an INN"
+        elif len(inn) not in (10, 12):
+            inn_s = f"invalid: {len(inn)} digits"
+        else:
+            inn_s = "valid" if is_valid_inn(inn) else "invalid: check digit"
+        if not isinstance(kpp, str) or not kpp:
+            kpp_s = "not applicable (ИП)" if isinstance(inn, str) and len(inn) == 12 \
+                else "missing"
+        else:
+            kpp_s = "valid" if is_valid_kpp(kpp) else "invalid format"
+        if not isinstance(ogrn, str) or not ogrn:
+            ogrn_s = "missing"
+        else:
+            ogrn_s = "valid" if is_valid_ogrn(ogrn) else "invalid: check digit or length"
+        rows.append((r.client_id, r.name, inn, inn_s, kpp, kpp_s, ogrn, ogrn_s))
+    return pd.DataFrame(rows, columns=["client_id", "name", "tax_id", "inn_status",
+                                       "branch_code", "kpp_status", "ogrn", "ogrn_status"])
+
+
+def pairwise_scores(predicted: pd.Series, truth: pd.Series) -> dict[str, float]:
+    """Pairwise precision and recall of a clustering.
+
+    Parameters
+    ----------
+    predicted, truth : pd.Series
+        Cluster label per record (same index). A pair of records is *predicted* if both
+        have the same predicted label, *true* if the same true label.
+
+    Returns
+    -------
+    dict
+        precision, recall, predicted_pairs, true_pairs, correct_pairs.
+    """
+    def pairs_of(labels: pd.Series) -> set[tuple[str, str]]:
+        out: set[tuple[str, str]] = set()
+        for members in labels.groupby(labels).groups.values():
+            m = sorted(map(str, members))
+            out.update((m[i], m[j]) for i in range(len(m)) for j in range(i + 1, len(m)))
+        return out
+
+    p, t = pairs_of(predicted), pairs_of(truth.reindex(predicted.index))
+    correct = len(p & t)
+    return {"precision": correct / len(p) if p else 1.0,
+            "recall": correct / len(t) if t else 1.0,
+            "predicted_pairs": len(p), "true_pairs": len(t), "correct_pairs": correct}
+
+
+def clean_client_base(
+    clients: pd.DataFrame,
+    sales: pd.DataFrame,
+    *,
+    params: CleanupParams | None = None,
+    decisions: pd.DataFrame | None = None,
+    group_map: pd.DataFrame | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+) -> CleanupResult:
+    """Turn client records into entities and groups; remap sales; classify activity.
+
+    Parameters
+    ----------
+    clients : pd.DataFrame
+        The canonical ``clients`` table of the intake.
+    sales : pd.DataFrame
+        The canonical ``sales`` table.
+    params : CleanupParams, optional
+        Thresholds (``engagement.yaml`` → ``cleanup``).
+    decisions : pd.DataFrame, optional
+        A person's decisions (:func:`kamlib.cleanup.review.read_decisions`).
+    group_map : pd.DataFrame, optional
+        client_id → group, from the consultant.
+    period_start, period_end : date, optional
+        The audit period (default: the sales data's span).
+
+    Returns
+    -------
+    CleanupResult
+    """
+    params = params or CleanupParams()
+    decisions = decisions if decisions is not None else read_decisions("/nonexistent")
+    mp = MatchParams(params.review_threshold, params.auto_merge_threshold,
+                     params.distinctive_token_max_share)
+    rec = prepare_records(clients)
+    pairs = candidate_pairs(rec, mp)
+    accepted = decisions.loc[decisions["decision"] == "accept", ["client_id_a", "client_id_b"]]
+    rejected = decisions.loc[decisions["decision"] == "reject", ["client_id_a", "client_id_b"]]
+    pairs = _add_decided_pairs(pairs, rec, decisions)
+    labels, pairs = cluster(rec, pairs, accepted=accepted.itertuples(index=False, name=None),
+                            rejected=rejected.itertuples(index=False, name=None))
+    same = labels[pairs["a"].to_numpy()] == labels[pairs["b"].to_numpy()] if len(pairs) else []
+    if len(pairs):
+        pairs.loc[same & (pairs["outcome"] == "to review"), "outcome"] = \
+            "same entity through other pairs"
+    usage = sales.groupby("client_id").size() if len(sales) else pd.Series(dtype=int)
+    entities = build_entities(rec, labels, usage)
+    entities["group_id"] = assign_groups(entities, clients, group_map).reindex(
+        entities["client_id"]).to_numpy()
+    for c in ("deleted", "origin", "region", "segment", "manager"):
+        if c in rec.columns:
+            entities[c] = rec[c].to_numpy()
+    sales_e = remap_sales(sales, entities)
+    status = activity_status(sales_e, entities["entity_id"].unique(),
+                             period_start=period_start, period_end=period_end,
+                             k=params.dormant_k, min_days=params.dormant_min_days,
+                             lost_months=params.lost_months, new_months=params.new_months)
+    ids = identifier_checks(clients.assign(client_id=clients["client_id"].astype(str)))
+    table = _entity_table(entities, status)
+    result = CleanupResult(entities, table, pairs, sales_e, status, ids, records=rec)
+    result.summary = _summary(result, clients, decisions)
+    return result
+
+
+def _add_decided_pairs(pairs: pd.DataFrame, rec: pd.DataFrame,
+                       decisions: pd.DataFrame) -> pd.DataFrame:
+    """Decided pairs that the matching did not propose still appear (as decided)."""
+    if decisions.empty:
+        return pairs
+    pos = {c: i for i, c in enumerate(rec["client_id"])}
+    have = {frozenset(p) for p in zip(pairs["client_id_a"], pairs["client_id_b"], strict=True)}
+    extra = []
+    for a, b, d in zip(decisions["client_id_a"], decisions["client_id_b"],
+                       decisions["decision"], strict=True):
+        if a in pos and b in pos and frozenset((a, b)) not in have:
+            i, j = sorted((pos[a], pos[b]))
+            extra.append({"a": i, "b": j, "tier": "decision", "score": 0.0,
+                          "inn_conflict": False, "evidence": f"decided by a person: {d}",
+                          "client_id_a": rec.at[i, "client_id"],
+                          "client_id_b": rec.at[j, "client_id"], "proposal": "decided"})
+    return pd.concat([pairs, pd.DataFrame(extra)], ignore_index=True) if extra else pairs
+
+
+def _entity_table(entities: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    g = entities.groupby("entity_id", sort=True)
+    table = pd.DataFrame({
+        "entity_name": g["entity_name"].first(),
+        "group_id": g["group_id"].first(),
+        "records": g.size(),
+        "codes": g["client_id"].agg(lambda s: ", ".join(sorted(s))),
+        "spellings": g["name"].agg(lambda s: " | ".join(dict.fromkeys(s))),
+        "inn": g["inn"].agg(lambda s: next((x for x in s if isinstance(x, str)), None)),
+        "branches": g["is_branch"].sum(),
+    })
+    table = table.join(status, how="left")
+    table.index.name = "entity_id"
+    return table.reset_index()
+
+
+def _summary(r: CleanupResult, clients: pd.DataFrame, decisions: pd.DataFrame) -> dict[str, Any]:
+    ent = r.entity_table
+    outcome = r.pairs["outcome"].value_counts().to_dict() if len(r.pairs) else {}
+    dup = ent[ent["records"] > 1]
+    st = status_summary(r.status)
+    buying = int((r.status["status"] != "never_bought").sum())
+    active = int(r.status["status"].isin(["active", "new"]).sum())
+    ids = r.identifiers
+    return {
+        "records": len(r.entities),
+        "records_deleted_mark": int(r.entities.get("deleted", pd.Series(dtype=bool))
+                                    .fillna(False).astype(bool).sum()),
+        "records_added_from_transactions": int((r.entities.get("origin") == "transactions")
+                                               .sum()) if "origin" in r.entities else 0,
+        "entities": len(ent),
+        "groups": int(r.entities["group_id"].nunique()),
+        "groups_with_several_entities": int(ent.groupby("group_id").size().gt(1).sum()),
+        "entities_with_several_records": len(dup),
+        "records_merged_away": int(len(r.entities) - len(ent)),
+        "branches": int(r.entities["is_branch"].sum()),
+        "buying_entities": buying,
+        "active_entities": active,
+        "funnel": {"records": len(r.entities), "legal_entities": len(ent),
+                   "groups": int(r.entities["group_id"].nunique()),
+                   "buying": buying, "active": active},
+        "pairs": {k: int(v) for k, v in outcome.items()},
+        "to_review": int(outcome.get("to review", 0)),
+        "decisions_applied": len(decisions),
+        "largest_clusters": [
+            {"entity_id": e.entity_id, "name": e.entity_name, "records": int(e.records),
+             "spellings": e.spellings.split(" | ")[:6]}
+            for e in dup.sort_values(["records", "entity_id"], ascending=[False, True])
+            .head(10).itertuples()],
+        "inn": ids["inn_status"].value_counts().to_dict(),
+        "invalid_inn_records": int(ids["inn_status"].str.startswith("invalid").sum()),
+        "status": {s.Index: {"entities": int(s.entities), "share_entities":
+                             round(float(s.share_entities), 4),
+                             "net_revenue": round(float(s.net_revenue), 2),
+                             "share_revenue": round(float(s.share_revenue), 4)}
+                   for s in st.itertuples()},
+        "net_revenue": round(float(r.sales["net_revenue"].sum()), 2),
+    }
+
+
+# --------------------------------------------------------------------------- the step's I/O
+
+
+def run_cleanup(engagement_dir: str | Path, out_dir: str | Path, *,
+                params: CleanupParams | None = None, lang: str | None = None
+                ) -> CleanupResult:
+    """Step 1 on an engagement: intake artefacts in, entities and review sheet out.
+
+    Reads ``work/00_intake`` (clients, sales), ``decisions/merges.csv``,
+    ``decisions/groups.csv`` (optional client_id,group mapping) and any decisions filled in
+    ``review/duplicates.xlsx`` (imported into merges.csv). Writes into ``out_dir``:
+    ``entities.parquet`` (client_id → entity_id, group_id), ``entity_table.parquet``,
+    ``pairs.parquet``, ``sales.parquet`` (with entity_id), ``status.parquet``,
+    ``identifiers.parquet``, ``summary.json``; and the review sheet.
+    """
+    from ..engagement import Engagement
+
+    eng = Engagement.open(engagement_dir)
+    params = params or eng.config.cleanup
+    intake = eng.step_dir("00_intake")
+    clients = pd.read_parquet(intake / "clients.parquet")
+    sales = pd.read_parquet(intake / "sales.parquet")
+    merges_path = eng.root / "decisions" / "merges.csv"
+    review_path = eng.root / "review" / "duplicates.xlsx"
+    decisions = read_decisions(merges_path)
+    decisions, imported = import_review(review_path, decisions)
+    if imported:
+        write_decisions(merges_path, decisions)
+    groups_path = eng.root / "decisions" / "groups.csv"
+    group_map = pd.read_csv(groups_path, dtype=str) if groups_path.exists() else None
+    p = eng.config.period
+    result = clean_client_base(clients, sales, params=params, decisions=decisions,
+                               group_map=group_map, period_start=p.start, period_end=p.end)
+    usage = sales.groupby("client_id").size()
+    n_review = write_review(review_path, result.pairs, result.records, usage, decisions,
+                            lang=lang or eng.config.report.language)
+    result.summary.update({"decisions_imported_from_review": imported,
+                           "review_sheet": str(review_path.relative_to(eng.root)),
+                           "review_rows": n_review})
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result.entities.drop(columns=["key"], errors="ignore").to_parquet(out / "entities.parquet")
+    result.entity_table.to_parquet(out / "entity_table.parquet")
+    result.pairs.to_parquet(out / "pairs.parquet")
+    result.sales.to_parquet(out / "sales.parquet")
+    result.status.reset_index().to_parquet(out / "status.parquet")
+    result.identifiers.to_parquet(out / "identifiers.parquet")
+    atomic_write_json(out / "summary.json", _jsonable(result.summary))
+    return result
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    return obj
+

@@ -1,0 +1,349 @@
+"""Who is the same client: candidate pairs in tiers, scored with their evidence, and clusters.
+
+METHODS.md §1, "Matching, in tiers":
+
+1. the same **valid INN** is one legal entity (deterministic; another KPP is a branch);
+2. **blocking**, then fuzzy scores (rapidfuzz) on normalised names, only for records that
+   share a *distinctive* token (rare in this base), the same full name key, or the same
+   person (sole proprietor: surname and initials) — plain fuzzy matching of company names
+   is mostly false positives;
+3. the same name with **different valid INNs** is never merged automatically.
+
+Clusters are built by a union-find that refuses any union joining two different valid INNs
+(unless a person accepted it) or a pair a person rejected. Never an all-pairs matrix: the
+work is bounded by the block sizes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from ..identifiers import is_valid_inn
+from .names import normalize_names
+
+__all__ = ["MatchParams", "candidate_pairs", "cluster", "prepare_records"]
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Thresholds of the matching (``engagement.yaml`` → ``cleanup``).
+
+    Attributes
+    ----------
+    review_threshold : float
+        Pairs scoring at least this go to the review sheet.
+    auto_merge_threshold : float
+        Pairs scoring at least this merge without review (unless their INNs conflict).
+    distinctive_token_max_share : float
+        A name token is distinctive if at most this share of records carry it (and never
+        fewer than 3 records' worth).
+    max_block : int
+        Blocks larger than this are not expanded into pairs (no all-pairs work).
+    """
+
+    review_threshold: float = 85.0
+    auto_merge_threshold: float = 95.0
+    distinctive_token_max_share: float = 0.002
+    max_block: int = 60
+
+
+def prepare_records(clients: pd.DataFrame, *, client_id: str = "client_id",
+                    name: str = "name", tax_id: str = "tax_id",
+                    branch_code: str = "branch_code") -> pd.DataFrame:
+    """Client records with their normalised name parts and identifier validity.
+
+    Returns the records (same order, a fresh RangeIndex) with ``legal_form``, ``core``,
+    ``key``, ``tokens``, ``weak``, ``is_person``, ``person_key``, ``inn`` (the tax id if it
+    identifies a legal entity — a valid INN, or a well-formed foreign VAT number — else
+    ``None``), ``inn_raw`` and ``kpp``.
+    """
+    rec = clients.reset_index(drop=True).copy()
+    rec["client_id"] = rec[client_id].astype(str)
+    parts = normalize_names(rec[name].fillna(""))
+    for col in ("legal_form", "core", "key", "tokens", "weak", "is_person", "person_key"):
+        rec[col] = parts[col].to_numpy()
+    raw = rec[tax_id] if tax_id in rec.columns else pd.Series([None] * len(rec))
+    rec["inn_raw"] = pd.Series([_text(t) for t in raw], dtype=object)
+    rec["inn"] = pd.Series([t if t and (is_valid_inn(t) or _FOREIGN_VAT.match(t)) else None
+                            for t in rec["inn_raw"]], dtype=object)
+    kpp = rec[branch_code] if branch_code in rec.columns else pd.Series([None] * len(rec))
+    rec["kpp"] = pd.Series([_text(k) for k in kpp], dtype=object)
+    return rec
+
+
+#: a foreign VAT / tax number: a country prefix and 8–12 digits or letters (EU VAT style)
+_FOREIGN_VAT = re.compile(r"^[A-Z]{2}[0-9A-Z]{8,12}$")
+
+
+def _text(x: object) -> str | None:
+    """A non-empty string, else None (pandas gives NaN for missing values, and NaN is
+    truthy: never test a missing identifier with ``if x``)."""
+    return x if isinstance(x, str) and x.strip() else None
+
+
+def _blocks(rec: pd.DataFrame, params: MatchParams) -> dict[str, list[int]]:
+    """Block key → record positions: distinctive tokens, exact name keys, person keys."""
+    n = len(rec)
+    df_count: dict[str, int] = defaultdict(int)
+    for toks in rec["tokens"]:
+        for t in set(toks):
+            df_count[t] += 1
+    limit = max(3, int(params.distinctive_token_max_share * n))
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, (toks, weak, key, person, pkey) in enumerate(zip(
+            rec["tokens"], rec["weak"], rec["key"], rec["is_person"], rec["person_key"],
+            strict=True)):
+        if person and pkey:
+            blocks["p:" + pkey].append(i)
+            continue
+        if key:
+            blocks["k:" + key].append(i)
+        for t in set(toks) - set(weak):
+            if len(t) >= 3 and not t.isdigit() and df_count[t] <= limit:
+                blocks["t:" + t].append(i)
+    return blocks
+
+
+def _pairs_from_blocks(blocks: dict[str, list[int]], max_block: int
+                       ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    seen: dict[tuple[int, int], str] = {}
+    skipped = 0
+    for bkey, members in blocks.items():
+        m = len(members)
+        if m < 2:
+            continue
+        if m > max_block:
+            skipped += 1
+            continue
+        for x in range(m):
+            for y in range(x + 1, m):
+                a, b = members[x], members[y]
+                if a > b:
+                    a, b = b, a
+                seen.setdefault((a, b), bkey)
+    if not seen:
+        return np.empty(0, int), np.empty(0, int), []
+    ab = np.array(list(seen.keys()), dtype=np.int64)
+    return ab[:, 0], ab[:, 1], list(seen.values())
+
+
+def _score(ra: dict, rb: dict) -> tuple[float, list[str]]:
+    """Score a pair 0–100 and say why."""
+    evidence: list[str] = []
+    if ra["is_person"] and rb["is_person"]:
+        if ra["key"] and ra["key"] == rb["key"] and len(ra["key"].split()) >= 3:
+            score = 97.0  # surname, name and patronymic spelled the same
+            evidence.append(f"same person: '{ra['core']}'")
+        elif ra["person_key"] and ra["person_key"] == rb["person_key"]:
+            score = 90.0  # initials only: namesakes are common, a person must look
+            evidence.append(f"same surname and initials: '{ra['person_key']}'")
+        else:
+            score = float(fuzz.ratio(ra["key"], rb["key"]))
+            evidence.append(f"names {score:.0f}% alike")
+    else:
+        score = float(fuzz.token_sort_ratio(ra["key"], rb["key"]))
+        if ra["key"] == rb["key"]:
+            evidence.append(f"same name '{ra['core']}'")
+        else:
+            evidence.append(f"names {score:.0f}% alike ('{ra['core']}' ~ '{rb['core']}')")
+        fa, fb = ra["legal_form"], rb["legal_form"]
+        if fa and fb and fa != fb:
+            score -= 10
+            evidence.append(f"legal forms differ ({fa} / {fb})")
+    ia, ib = ra["inn_raw"], rb["inn_raw"]
+    if ra["inn"] and rb["inn"]:
+        if ra["inn"] == rb["inn"]:
+            score = max(score, 100.0)
+            evidence.append(f"same tax id {ra['inn']}")
+        else:
+            evidence.append(f"different valid tax ids {ra['inn']} / {rb['inn']}")
+    elif ia and ib:
+        if ia == ib:
+            evidence.append(f"same (invalid) INN {ia}")
+            score = min(100.0, score + 3)
+        elif len(ia) == len(ib) and Levenshtein.distance(ia, ib) == 1:
+            evidence.append(f"INNs differ by one digit ({ia} / {ib}): a typo")
+            score = min(100.0, score + 3)
+        else:
+            evidence.append(f"different INNs {ia} / {ib}")
+            score -= 10
+    elif (ia or ib) and not (ia and ib):
+        evidence.append("INN missing in one record")
+    return max(0.0, min(100.0, score)), evidence
+
+
+def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.DataFrame:
+    """All candidate pairs of client records, each with a score, its tier and evidence.
+
+    Parameters
+    ----------
+    rec : pd.DataFrame
+        Output of :func:`prepare_records`.
+    params : MatchParams, optional
+        Thresholds.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``a``, ``b`` (record positions, a < b), ``client_id_a``, ``client_id_b``, ``tier``
+        ('inn' or 'name'), ``score``, ``inn_conflict`` (both INNs valid and different),
+        ``evidence``, ``proposal`` ('merge', 'review', 'keep apart' or 'no match').
+    """
+    params = params or MatchParams()
+    rows: list[tuple] = []
+    # tier 1: the same valid INN — a star per INN (no all-pairs inside a big group)
+    for inn, idx in rec.groupby("inn", sort=True).indices.items():
+        first, *rest = sorted(idx.tolist())
+        for j in rest:
+            kpp_a, kpp_b = _text(rec.at[first, "kpp"]), _text(rec.at[j, "kpp"])
+            ev = [f"same {'INN' if inn.isdigit() else 'tax id'} {inn}"]
+            if kpp_a and kpp_b and kpp_a != kpp_b:
+                ev.append(f"KPP {kpp_a} / {kpp_b}: a branch of the same legal entity")
+            rows.append((first, j, "inn", 100.0, False, "; ".join(ev)))
+    # tier 2: blocked fuzzy scoring
+    a_idx, b_idx, _ = _pairs_from_blocks(_blocks(rec, params), params.max_block)
+    recs = rec[["client_id", "key", "core", "legal_form", "is_person", "person_key", "inn",
+                "inn_raw"]].to_dict("records")
+    for r in recs:
+        for k in ("inn", "inn_raw", "person_key", "legal_form"):
+            r[k] = _text(r[k])
+    same_inn = {(a, b) for a, b, *_ in rows}
+    for a, b in zip(a_idx.tolist(), b_idx.tolist(), strict=True):
+        if (a, b) in same_inn:
+            continue
+        ra, rb = recs[a], recs[b]
+        if ra["inn"] and ra["inn"] == rb["inn"]:
+            continue  # already linked by tier 1 through the INN star
+        score, ev = _score(ra, rb)
+        conflict = bool(ra["inn"] and rb["inn"] and ra["inn"] != rb["inn"])
+        rows.append((a, b, "name", score, conflict, "; ".join(ev)))
+    out = pd.DataFrame(rows, columns=["a", "b", "tier", "score", "inn_conflict", "evidence"])
+    out["client_id_a"] = rec["client_id"].to_numpy()[out["a"].to_numpy()] if len(out) else []
+    out["client_id_b"] = rec["client_id"].to_numpy()[out["b"].to_numpy()] if len(out) else []
+    out["proposal"] = np.select(
+        [out["inn_conflict"], out["score"] >= params.auto_merge_threshold,
+         out["score"] >= params.review_threshold],
+        ["keep apart", "merge", "review"], default="no match") if len(out) else []
+    out = out[out["proposal"] != "no match"] if len(out) else out
+    out = _ambiguous_to_review(out, rec)
+    return out.sort_values(["score", "client_id_a", "client_id_b"],
+                           ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+def _ambiguous_to_review(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame:
+    """A record without a tax id that would merge with records of two or more *different*
+    legal entities (different valid tax ids) is ambiguous: its merges go to review."""
+    if pairs.empty:
+        return pairs
+    inn = rec["inn"].to_numpy()
+    merge = pairs["proposal"] == "merge"
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    lone_a = np.array([inn[i] is None for i in a]) & np.array([inn[j] is not None for j in b])
+    lone_b = np.array([inn[j] is None for j in b]) & np.array([inn[i] is not None for i in a])
+    lone = np.where(lone_a, a, np.where(lone_b, b, -1))
+    other_inn = np.where(lone_a, [inn[j] for j in b], np.where(lone_b, [inn[i] for i in a],
+                                                                 None))
+    cand = pd.DataFrame({"lone": lone, "inn": other_inn})[merge.to_numpy() & (lone >= 0)]
+    n_inn = cand.groupby("lone")["inn"].nunique()
+    ambiguous = set(n_inn[n_inn > 1].index)
+    if not ambiguous:
+        return pairs
+    hit = merge & pd.Series(lone, index=pairs.index).isin(ambiguous)
+    pairs = pairs.copy()
+    pairs.loc[hit, "proposal"] = "review"
+    pairs.loc[hit, "evidence"] = pairs.loc[hit, "evidence"] + \
+        "; ambiguous: this record without a tax id matches several legal entities"
+    return pairs
+
+
+class _UnionFind:
+    """Union-find whose sets carry their valid INNs and refuse forbidden unions."""
+
+    def __init__(self, inns: list[str | None]) -> None:
+        self.parent = list(range(len(inns)))
+        self.inns: list[set[str]] = [{i} if _text(i) else set() for i in inns]
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def conflicts(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        return ra != rb and bool(self.inns[ra]) and bool(self.inns[rb]) and \
+            self.inns[ra] != self.inns[rb]
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.inns[ra] |= self.inns[rb]
+        self.inns[rb] = set()
+
+
+def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
+            accepted: Iterable[tuple[str, str]] = (),
+            rejected: Iterable[tuple[str, str]] = ()) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group records into entities from the pairs proposed and the people's decisions.
+
+    Accepted pairs merge first (a person's word, even across INNs); then the proposed
+    merges by descending score, skipping any that would join two different valid INNs or
+    join records on either side of a rejected pair.
+
+    Returns
+    -------
+    labels : np.ndarray
+        For each record, the position of its cluster's root record.
+    applied : pd.DataFrame
+        The pairs with their ``outcome``: 'merged', 'merged (accepted)', 'rejected by
+        reviewer', 'blocked: different valid INNs', 'blocked: rejected pair', 'to review',
+        'kept apart'.
+    """
+    pos = {c: i for i, c in enumerate(rec["client_id"])}
+    uf = _UnionFind(list(rec["inn"]))
+    cannot: list[tuple[int, int]] = [(pos[a], pos[b]) for a, b in rejected
+                                     if a in pos and b in pos]
+    rejected_set = {frozenset(p) for p in cannot}
+
+    def blocked_by_rejection(a: int, b: int) -> bool:
+        ra, rb = uf.find(a), uf.find(b)
+        return any({uf.find(x), uf.find(y)} == {ra, rb} for x, y in cannot)
+
+    for a, b in accepted:
+        if a in pos and b in pos:
+            uf.union(pos[a], pos[b])
+    outcome = []
+    accepted_set = {frozenset((pos[a], pos[b])) for a, b in accepted if a in pos and b in pos}
+    for a, b, proposal in zip(pairs["a"], pairs["b"], pairs["proposal"], strict=True):
+        key = frozenset((a, b))
+        if key in accepted_set:
+            outcome.append("merged (accepted)")
+        elif key in rejected_set:
+            outcome.append("rejected by reviewer")
+        elif proposal == "merge":
+            if uf.conflicts(a, b):
+                outcome.append("blocked: different valid INNs")
+            elif blocked_by_rejection(a, b):
+                outcome.append("blocked: rejected pair")
+            else:
+                uf.union(a, b)
+                outcome.append("merged")
+        elif proposal == "review":
+            outcome.append("to review")
+        else:
+            outcome.append("kept apart")
+    labels = np.array([uf.find(i) for i in range(len(rec))])
+    applied = pairs.assign(outcome=outcome)
+    return labels, applied
