@@ -73,6 +73,13 @@ def _print_outputs(root: Path) -> None:
               f"({_fmt_money(s['rejected_money'] or '0')})")
         if s.get("missing"):
             print("Not received (narrows the analysis): " + ", ".join(s["missing"]))
+    cleanup = root / "work" / "01_client_base_cleanup" / "summary.json"
+    if cleanup.exists():
+        c = json.loads(cleanup.read_text(encoding="utf-8"))
+        print(f"Client base: {c['records']} records → {c['entities']} legal entities → "
+              f"{c['groups']} groups; {c['buying_entities']} bought in the period, "
+              f"{c['active_entities']} active or new; {c['to_review']} pairs to review in "
+              f"{c.get('review_sheet', 'review/duplicates.xlsx')}")
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),

@@ -15,7 +15,16 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-__all__ = ["completeness_bars", "money_formatter", "monthly_sales_chart", "set_theme"]
+__all__ = [
+    "cluster_sizes_chart",
+    "completeness_bars",
+    "funnel_chart",
+    "identifier_chart",
+    "money_formatter",
+    "monthly_sales_chart",
+    "set_theme",
+    "status_chart",
+]
 
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
 _UNITS = {"ru": ("", " тыс.", " млн", " млрд"), "en": ("", "k", "M", "bn")}
@@ -91,4 +100,91 @@ def completeness_bars(comp: pd.DataFrame, *, lang: str = "en", ax: Axes | None =
     ax.set_xlabel("% filled" if lang == "en" else "% заполнено")
     ax.set_title("Completeness of the data received" if lang == "en"
                  else "Полнота полученных данных")
+    return ax
+
+
+_STATUS_COLORS = {"new": "#548235", "active": "#1f4e79", "dormant": "#c55a11",
+                  "lost": "#c00000", "never_bought": "#a5a5a5"}
+_STATUS_RU = {"new": "новые", "active": "активные", "dormant": "спящие", "lost": "потерянные",
+              "never_bought": "не покупали"}
+
+
+def funnel_chart(funnel: dict[str, int], *, lang: str = "en", ax: Axes | None = None) -> Axes:
+    """The client base before → after: records, legal entities, groups, buying, active."""
+    labels_en = {"records": "catalogue records", "legal_entities": "legal entities",
+                 "groups": "groups", "buying": "bought in the period",
+                 "active": "active or new"}
+    labels_ru = {"records": "записи справочника", "legal_entities": "юрлица",
+                 "groups": "группы", "buying": "покупали в периоде",
+                 "active": "активные и новые"}
+    names = labels_ru if lang == "ru" else labels_en
+    keys = [k for k in names if k in funnel]
+    values = [funnel[k] for k in keys]
+    ax = _ax(ax, (7, 3.5))
+    bars = ax.barh([names[k] for k in keys], values, color=PALETTE[: len(keys)])
+    ax.invert_yaxis()
+    top = max(values) if values else 1
+    for bar, v in zip(bars, values, strict=True):
+        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2,
+                f"{v:,}".replace(",", "\u00a0"), va="center")
+    ax.set_xlim(0, top * 1.15)
+    ax.set_title("Client base: before → after" if lang == "en" else "Клиентская база: было → стало")
+    return ax
+
+
+def status_chart(summary: pd.DataFrame, *, lang: str = "en", ax: Axes | None = None) -> Axes:
+    """Share of entities and share of revenue by activity status (side by side)."""
+    ax = _ax(ax, (7, 3.5))
+    order = [s for s in _STATUS_COLORS if s in summary.index]
+    x = range(len(order))
+    ent = [summary.loc[s, "share_entities"] * 100 for s in order]
+    rev = [summary.loc[s, "share_revenue"] * 100 for s in order]
+    ax.bar([i - 0.2 for i in x], ent, width=0.4, color=[_STATUS_COLORS[s] for s in order],
+           alpha=0.4)
+    ax.bar([i + 0.2 for i in x], rev, width=0.4, color=[_STATUS_COLORS[s] for s in order])
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([(_STATUS_RU[s] if lang == "ru" else s.replace("_", " "))
+                        .replace(" ", "\n") for s in order])
+    ax.set_ylabel("%")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="#7f7f7f", alpha=0.4,
+                             label="% of entities" if lang == "en" else "% юрлиц"),
+                       Patch(color="#7f7f7f",
+                             label="% of revenue" if lang == "en" else "% выручки")],
+              frameon=False)
+    ax.set_title("Activity status: entities and revenue" if lang == "en"
+                 else "Статус активности: юрлица и выручка")
+    return ax
+
+
+def cluster_sizes_chart(entity_table: pd.DataFrame, *, lang: str = "en",
+                        ax: Axes | None = None) -> Axes:
+    """How many entities were found under 2, 3, 4 … catalogue records."""
+    sizes = entity_table.loc[entity_table["records"] > 1, "records"].value_counts().sort_index()
+    ax = _ax(ax, (6, 3.5))
+    ax.bar(sizes.index.astype(str), sizes.to_numpy(), color=PALETTE[1])
+    for i, v in enumerate(sizes.to_numpy()):
+        ax.text(i, v, str(v), ha="center", va="bottom")
+    ax.set_xlabel("records per entity" if lang == "en" else "записей на юрлицо")
+    ax.set_ylabel("entities" if lang == "en" else "юрлиц")
+    ax.set_title("Entities recorded more than once" if lang == "en"
+                 else "Юрлица, заведённые несколько раз")
+    return ax
+
+
+def identifier_chart(identifiers: pd.DataFrame, *, lang: str = "en",
+                     ax: Axes | None = None) -> Axes:
+    """Records by INN status: valid, invalid, missing, foreign."""
+    counts = identifiers["inn_status"].str.split(":").str[0].value_counts()
+    ax = _ax(ax, (6, 3.5))
+    colors = {"valid": PALETTE[0], "invalid": "#c00000", "missing": PALETTE[1]}
+    ru = {"valid": "верный", "invalid": "ошибка в ИНН", "missing": "нет ИНН",
+          "foreign / not an INN": "иностранный"}
+    labels = [ru.get(k, k) if lang == "ru" else k for k in counts.index]
+    ax.barh(labels, counts.to_numpy(), color=[colors.get(k, "#a5a5a5") for k in counts.index])
+    for i, v in enumerate(counts.to_numpy()):
+        ax.text(v, i, f" {v:,}".replace(",", "\u00a0"), va="center")
+    ax.invert_yaxis()
+    ax.set_title("INN of the catalogue records" if lang == "en" else "ИНН в справочнике")
     return ax

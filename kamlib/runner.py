@@ -69,6 +69,8 @@ class Step:
 #: The pipeline, in order. A step joins the list when its notebook exists.
 STEPS: tuple[Step, ...] = (
     Step("00_data_intake", "Data intake", "Приём данных"),
+    Step("01_client_base_cleanup", "Client base cleanup", "Очистка клиентской базы",
+         section="cleanup"),
 )
 
 _STANDARD = ("engagement_dir", "step_dir", "interactive")
