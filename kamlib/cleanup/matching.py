@@ -135,6 +135,11 @@ def _pairs_from_blocks(blocks: dict[str, list[int]], max_block: int
     return ab[:, 0], ab[:, 1], list(seen.values())
 
 
+def _full_words(key: str) -> int:
+    """Words longer than an initial: 3 for 'ivanov ivan ivanovich', 1 for 'ivanov i i'."""
+    return sum(1 for w in key.split() if len(w) > 1)
+
+
 def _score(ra: dict, rb: dict) -> tuple[float, list[str]]:
     """Score a pair 0–100 and say why."""
     evidence: list[str] = []
@@ -142,7 +147,8 @@ def _score(ra: dict, rb: dict) -> tuple[float, list[str]]:
         if ra["key"] and ra["key"] == rb["key"] and len(ra["key"].split()) >= 3:
             score = 97.0  # surname, name and patronymic spelled the same
             evidence.append(f"same person: '{ra['core']}'")
-        elif ra["person_key"] and ra["person_key"] == rb["person_key"]:
+        elif (ra["person_key"] and ra["person_key"] == rb["person_key"]
+              and min(_full_words(ra["key"]), _full_words(rb["key"])) < 3):
             score = 90.0  # initials only: namesakes are common, a person must look
             evidence.append(f"same surname and initials: '{ra['person_key']}'")
         else:
