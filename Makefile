@@ -31,9 +31,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## make bench: ingestion speed on a generated 2,000,000-line 1C-style CSV
+## make bench: ingestion of a generated 2,000,000-line 1C-style CSV; cleanup of 200,000 records
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/cleanup.py
 
 ## make notebooks: re-execute the committed notebooks in place on the sample (their outputs)
 notebooks: $(STAMP)
