@@ -93,6 +93,14 @@ def make_base(n: int, dup_share: float, seed: int) -> tuple[pd.DataFrame, pd.Ser
     """Client records and the true entity of each."""
     rng = np.random.default_rng(seed)
     recs, truth = [], []
+    used: set[str] = set()
+
+    def unique(make: object) -> str:  # real INNs are unique; random draws can collide
+        while (inn := make(rng)) in used:  # type: ignore[operator]
+            pass
+        used.add(inn)
+        return inn
+
     e = 0
     while len(recs) < n:
         e += 1
@@ -100,14 +108,14 @@ def make_base(n: int, dup_share: float, seed: int) -> tuple[pd.DataFrame, pd.Ser
         if roll < 0.1:  # a sole proprietor (namesakes happen: different INNs)
             full = " ".join(x[int(rng.integers(0, len(x)))] for x in (SURNAMES, FIRST,
                                                                       PATRONYMIC))
-            name, core, inn = f"ИП {full}", full.lower(), inn12(rng)
+            name, core, inn = f"ИП {full}", full.lower(), unique(inn12)
         elif roll < 0.13:  # a common name many unrelated companies share (different INNs)
             core = COMMON[int(rng.integers(0, len(COMMON)))].lower()
-            name, inn = f"ООО «{core.capitalize()}»", inn10(rng)
+            name, inn = f"ООО «{core.capitalize()}»", unique(inn10)
         else:
             k = int(rng.integers(3, 6))
             core = "".join(SYL[int(i)] for i in rng.integers(0, len(SYL), k))
-            name, inn = f"ООО «{core.capitalize()}»", inn10(rng)
+            name, inn = f"ООО «{core.capitalize()}»", unique(inn10)
         copies = 1 + (int(rng.integers(1, 4)) if rng.random() < dup_share else 0)
         for c in range(copies):
             if c == 0:

@@ -79,6 +79,7 @@ def prepare_records(clients: pd.DataFrame, *, client_id: str = "client_id",
     return rec
 
 
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 #: a foreign VAT / tax number: a country prefix and 8–12 digits or letters (EU VAT style)
 _FOREIGN_VAT = re.compile(r"^[A-Z]{2}[0-9A-Z]{8,12}$")
 
@@ -144,8 +145,8 @@ def _score(ra: dict, rb: dict) -> tuple[float, list[str]]:
     """Score a pair 0–100 and say why."""
     evidence: list[str] = []
     if ra["is_person"] and rb["is_person"]:
-        if ra["key"] and ra["key"] == rb["key"] and len(ra["key"].split()) >= 3:
-            score = 97.0  # surname, name and patronymic spelled the same
+        if ra["key"] and ra["key"] == rb["key"]:
+            score = 97.0  # spelled the same (a namesake is caught by the ambiguity rule)
             evidence.append(f"same person: '{ra['core']}'")
         elif (ra["person_key"] and ra["person_key"] == rb["person_key"]
               and min(_full_words(ra["key"]), _full_words(rb["key"])) < 3):
@@ -155,8 +156,12 @@ def _score(ra: dict, rb: dict) -> tuple[float, list[str]]:
             score = float(fuzz.ratio(ra["key"], rb["key"]))
             evidence.append(f"names {score:.0f}% alike")
     else:
-        score = float(fuzz.token_sort_ratio(ra["key"], rb["key"]))
-        if ra["key"] == rb["key"]:
+        # the cross-script key is deliberately coarse (ы/и/й → i, double letters single):
+        # two Cyrillic names are compared as written, Latin ones through the key
+        same_script = _CYRILLIC.search(ra["core"]) and _CYRILLIC.search(rb["core"])
+        a_text, b_text = (ra["core"], rb["core"]) if same_script else (ra["key"], rb["key"])
+        score = float(fuzz.token_sort_ratio(a_text, b_text))
+        if a_text == b_text:
             evidence.append(f"same name '{ra['core']}'")
         else:
             evidence.append(f"names {score:.0f}% alike ('{ra['core']}' ~ '{rb['core']}')")
@@ -245,28 +250,39 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
 
 
 def _ambiguous_to_review(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame:
-    """A record without a tax id that would merge with records of two or more *different*
-    legal entities (different valid tax ids) is ambiguous: its merges go to review."""
+    """A record without a usable tax id that would merge with records of two or more
+    *different* legal entities (different valid tax ids) is ambiguous: its merges go to
+    review — unless its own mistyped INN is one digit away from exactly one of them, which
+    then wins."""
     if pairs.empty:
         return pairs
     inn = rec["inn"].to_numpy()
-    merge = pairs["proposal"] == "merge"
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
-    lone_a = np.array([inn[i] is None for i in a]) & np.array([inn[j] is not None for j in b])
-    lone_b = np.array([inn[j] is None for j in b]) & np.array([inn[i] is not None for i in a])
-    lone = np.where(lone_a, a, np.where(lone_b, b, -1))
-    other_inn = np.where(lone_a, [inn[j] for j in b], np.where(lone_b, [inn[i] for i in a],
-                                                                 None))
-    cand = pd.DataFrame({"lone": lone, "inn": other_inn})[merge.to_numpy() & (lone >= 0)]
+    has_a = np.array([x is not None for x in inn[a]])
+    has_b = np.array([x is not None for x in inn[b]])
+    lone = np.where(~has_a & has_b, a, np.where(has_a & ~has_b, b, -1))
+    other = np.where(~has_a & has_b, inn[b], np.where(has_a & ~has_b, inn[a], None))
+    merge = (pairs["proposal"] == "merge").to_numpy() & (lone >= 0)
+    typo = pairs["evidence"].str.contains("differ by one digit", regex=False).to_numpy()
+    cand = pd.DataFrame({"lone": lone, "inn": other, "typo": typo})[merge]
     n_inn = cand.groupby("lone")["inn"].nunique()
-    ambiguous = set(n_inn[n_inn > 1].index)
-    if not ambiguous:
+    ambiguous = n_inn[n_inn > 1].index
+    if ambiguous.empty:
         return pairs
-    hit = merge & pd.Series(lone, index=pairs.index).isin(ambiguous)
+    typo_inns = cand[cand["typo"]].groupby("lone")["inn"].agg(set)
     pairs = pairs.copy()
-    pairs.loc[hit, "proposal"] = "review"
-    pairs.loc[hit, "evidence"] = pairs.loc[hit, "evidence"] + \
-        "; ambiguous: this record without a tax id matches several legal entities"
+    lone_s = pd.Series(lone, index=pairs.index)
+    other_s = pd.Series(other, index=pairs.index)
+    for rid in ambiguous:
+        keep = typo_inns.get(rid)
+        hit = merge & (lone_s == rid).to_numpy()
+        if keep is not None and len(keep) == 1:
+            hit &= ~other_s.isin(keep).to_numpy()
+            note = "; another candidate's INN is one digit from this record's"
+        else:
+            note = "; ambiguous: this record without a tax id matches several legal entities"
+        pairs.loc[hit, "proposal"] = "review"
+        pairs.loc[hit, "evidence"] = pairs.loc[hit, "evidence"] + note
     return pairs
 
 
