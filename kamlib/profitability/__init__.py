@@ -1,0 +1,171 @@
+"""Step 2 of the audit: what each client really earns (METHODS.md §2).
+
+- :mod:`.pnl` — the client P&L (entity and group level), cost-to-serve, cost of receivables;
+- :mod:`.curves` — whale curve, cross-subsidy, ABC / XYZ, concentration, loss makers, the
+  price waterfall, growth and lost revenue;
+- :mod:`.scenarios` — robustness of the contribution and what-if (drop / re-price);
+- :func:`run_profitability` — the step on an engagement: step 1's artefacts in, the P&L
+  tables and ``summary.json`` out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import ProfitabilityParams
+from ..io import atomic_write_json
+from .curves import (
+    abc,
+    abc_xyz_matrix,
+    concentration,
+    loss_makers,
+    price_waterfall,
+    whale_curve,
+    whale_figures,
+    xyz,
+)
+from .pnl import CostModel, client_pnl, group_pnl, monthly_revenue
+from .scenarios import robustness, what_if_drop, what_if_reprice
+
+__all__ = [
+    "CostModel",
+    "ProfitabilityResult",
+    "client_pnl",
+    "group_pnl",
+    "monthly_revenue",
+    "robustness",
+    "run_profitability",
+    "what_if_drop",
+    "what_if_reprice",
+]
+
+
+class ProfitabilityResult:
+    """What step 2 produces: the P&L tables, the figures, the notes (plain attributes)."""
+
+    def __init__(self, **parts: Any) -> None:
+        self.__dict__.update(parts)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str):
+        try:
+            return obj.item()
+        except (ValueError, AttributeError):
+            return str(obj)
+    if isinstance(obj, float) and obj != obj:  # NaN
+        return None
+    if isinstance(obj, pd.Timestamp | pd.Period):
+        return str(obj)
+    return obj
+
+
+def _read(path: Path) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
+                      params: ProfitabilityParams | None = None) -> ProfitabilityResult:
+    """Step 2 on an engagement.
+
+    Reads ``work/01_client_base_cleanup`` (sales with entity_id, entities, status) and the
+    intake's activities, payments and clients. Writes into ``out_dir``: ``client_pnl``
+    (entity level), ``group_pnl``, ``monthly`` (entity × month), ``classes`` (ABC by revenue
+    and contribution, XYZ), ``robustness`` as Parquet, and ``summary.json``.
+    """
+    from ..engagement import Engagement
+
+    eng = Engagement.open(engagement_dir)
+    params = params or eng.config.profitability
+    step1 = eng.step_dir("01_client_base_cleanup")
+    intake = eng.step_dir("00_intake")
+    sales = pd.read_parquet(step1 / "sales.parquet")
+    entities = pd.read_parquet(step1 / "entities.parquet").set_index("client_id")
+    status = pd.read_parquet(step1 / "status.parquet").set_index("entity_id")
+    costs = CostModel.from_params(params)
+    names = entities.groupby("entity_id")["entity_name"].first()
+    pnl, notes = client_pnl(sales, costs=costs, activities=_read(intake / "activities.parquet"),
+                            payments=_read(intake / "payments.parquet"),
+                            clients=_read(intake / "clients.parquet"),
+                            entity_map=entities["entity_id"], names=names)
+    pnl["group_id"] = entities.groupby("entity_id")["group_id"].first().reindex(pnl.index)
+    pnl["status"] = status["status"].reindex(pnl.index)
+    gnames = pnl.groupby("group_id")["entity_name"].first()
+    groups = group_pnl(pnl, pnl["group_id"], names=gnames)
+    monthly = monthly_revenue(sales)
+    classes = pd.DataFrame({
+        "abc_revenue": abc(pnl, value="net_revenue", cutoffs=tuple(params.abc_cutoffs)),
+        "abc_contribution": abc(pnl, value="contribution", cutoffs=tuple(params.abc_cutoffs)),
+    })
+    x = xyz(monthly, cutoffs=tuple(params.xyz_cutoffs))
+    classes = classes.join(x.drop(columns=["months_active"], errors="ignore"), how="left")
+    pnl = pnl.join(classes, how="left")
+    whale = whale_curve(pnl)
+    figures = whale_figures(pnl)
+    conc = concentration(pnl, value="net_revenue")
+    conc_group = concentration(groups.rename(columns={"group_name": "entity_name"}),
+                               value="net_revenue")
+    losers = loss_makers(pnl)
+    waterfall = price_waterfall(pnl)
+    robust = robustness(pnl, costs, spread=params.robustness_spread)
+    matrix = abc_xyz_matrix(pnl["abc_revenue"], pnl["xyz"])
+    if "entity_id" in losers.columns:
+        losers = losers.set_index("entity_id")
+    loser_ids = list(losers.index)
+    drop = what_if_drop(pnl, loser_ids)
+    reprice = what_if_reprice(pnl, loser_ids, price_increase=0.05, volume_loss=0.05)
+    totals = {c: float(pnl[c].sum()) for c in ("list_revenue", "discount", "sales_net",
+                                               "returns", "net_revenue", "cogs", "gross_margin",
+                                               "cost_to_serve", "cost_of_receivables",
+                                               "contribution")}
+    stress = robust[robust["scenario"].str.contains("%")]
+    summary = {
+        "entities": len(pnl),
+        "totals": totals,
+        "reconciled_with_sales": {
+            "net_revenue": round(float(sales["net_revenue"].sum()), 2),
+            "pnl_net_revenue": round(totals["net_revenue"], 2),
+        },
+        "loss_making_entities": int((pnl["contribution"] < 0).sum()),
+        "whale": figures,
+        "concentration": {k: v for k, v in conc.items() if k != "shares"},
+        "concentration_groups": {k: v for k, v in conc_group.items() if k != "shares"},
+        "large_loss_makers": [
+            {"entity_id": i, "name": r.get("entity_name"), "net_revenue": r["net_revenue"],
+             "gross_margin": r["gross_margin"], "cost_to_serve": r["cost_to_serve"],
+             "contribution": r["contribution"], "why": r.get("why")}
+            for i, r in losers.head(10).iterrows()],
+        "abc_revenue": pnl["abc_revenue"].value_counts().to_dict(),
+        "xyz": pnl["xyz"].value_counts().to_dict(),
+        "robustness": {
+            "max_sign_changes_share": float(stress["sign_changes_share"].max())
+            if len(stress) else 0.0,
+            "min_spearman": float(stress["spearman"].min()) if len(stress) else 1.0,
+            "loss_makers_if_allocated_by_revenue": int(robust.loc[robust["scenario"]
+                                                       .str.contains("by net revenue"),
+                                                       "loss_makers"].sum()),
+        },
+        "what_if_drop_large_loss_makers": drop,
+        "what_if_reprice_large_loss_makers": reprice,
+        "notes": notes,
+    }
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pnl.reset_index().to_parquet(out / "client_pnl.parquet")
+    groups.reset_index().to_parquet(out / "group_pnl.parquet")
+    monthly.assign(month=monthly["month"].astype(str)).to_parquet(out / "monthly.parquet")
+    robust.to_parquet(out / "robustness.parquet")
+    atomic_write_json(out / "summary.json", _jsonable(summary))
+    return ProfitabilityResult(pnl=pnl, groups=groups, monthly=monthly, whale=whale,
+                               figures=figures, concentration=conc,
+                               concentration_groups=conc_group, loss_makers=losers,
+                               waterfall=waterfall, robustness=robust, matrix=matrix,
+                               what_if_drop=drop, what_if_reprice=reprice, notes=notes,
+                               summary=summary)

@@ -1,0 +1,340 @@
+"""The client P&L: what each client really earns after discounts, returns, cost-to-serve and
+payment terms (METHODS.md §2).
+
+Pocket-margin waterfall (Marn & Rosiello 1992; customer profitability after Kaplan &
+Narayanan 2001): list revenue − on-invoice discounts = sales (net of VAT) − returns = net
+revenue − COGS = gross margin − cost-to-serve (activity-based) − cost of receivables =
+client contribution.
+
+The line-level work (millions of sales lines) is one polars aggregation; everything after it
+is per client and small.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import polars as pl
+
+__all__ = [
+    "DRIVERS",
+    "CostModel",
+    "activity_driver",
+    "client_pnl",
+    "group_pnl",
+    "monthly_revenue",
+]
+
+#: Cost drivers: from the sales lines (order, line, return) or from the activities table.
+DRIVERS = ("order", "line", "return", "delivery", "visit", "service_hour", "call")
+_ACTIVITY_PATTERNS = {
+    "delivery": r"доставк|отгрузк|рейс|deliver|shipment|drop",
+    "visit": r"визит|встреч|посещ|visit|meeting",
+    "service_hour": r"сервис|монтаж|выезд|настрой|обслуж|service|install|support|hour|час",
+    "call": r"звон|call|phone",
+}
+MONEY = ("list_revenue", "discount", "sales_net", "returns", "net_revenue", "cogs",
+         "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution")
+
+
+def activity_driver(name: str | None) -> str | None:
+    """The cost driver an activity name stands for (ru/en), or None if not recognised."""
+    if not name:
+        return None
+    low = str(name).casefold()
+    for driver, pattern in _ACTIVITY_PATTERNS.items():
+        if re.search(pattern, low):
+            return driver
+    return None
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """How cost-to-serve and the cost of receivables are computed.
+
+    Attributes
+    ----------
+    rates : mapping
+        Cost per driver unit (currency): order (a document), line, return (a return line),
+        delivery, visit, service_hour, call. 0 or absent = not costed by a rate.
+    pools : mapping
+        Annual cost pools allocated by a driver's share: ``{"delivery": 12e6}`` spreads 12M
+        over clients in proportion to their deliveries. A pool may name any driver.
+    avoidable : tuple of str
+        Drivers whose cost goes away with the client; the rest is stranded.
+    receivables_rate : float
+        Annual cost of money: cost of receivables = net revenue × days / 365 × rate.
+    """
+
+    rates: Mapping[str, float]
+    pools: Mapping[str, float]
+    avoidable: tuple[str, ...] = ("delivery", "return", "visit")
+    receivables_rate: float = 0.16
+
+    @classmethod
+    def from_params(cls, params: object) -> CostModel:
+        """From ``engagement.yaml``'s ``profitability`` section."""
+        return cls(dict(params.cost_rates), dict(params.cost_pools),  # type: ignore[attr-defined]
+                   tuple(params.avoidable), params.receivables_rate)  # type: ignore[attr-defined]
+
+    def scaled(self, factor: float, drivers: tuple[str, ...] | None = None) -> CostModel:
+        """The same model with rates and pools of ``drivers`` (default all) × factor."""
+        drivers = drivers or tuple(set(self.rates) | set(self.pools))
+        return CostModel({k: v * factor if k in drivers else v for k, v in self.rates.items()},
+                         {k: v * factor if k in drivers else v for k, v in self.pools.items()},
+                         self.avoidable, self.receivables_rate)
+
+
+def _to_polars(df: pd.DataFrame | pl.DataFrame) -> pl.DataFrame:
+    return df if isinstance(df, pl.DataFrame) else pl.from_pandas(df)
+
+
+def _line_aggregates(sales: pl.DataFrame, entity: str) -> pl.DataFrame:
+    """One pass over the sales lines: money, counts and dates per entity."""
+    cols = set(sales.columns)
+    ret = pl.col("is_return") if "is_return" in cols else pl.col("net_revenue") < 0
+    # discounts as exported may include VAT: bring them to the net-of-VAT basis of the line
+    if "discount" in cols:
+        disc = pl.col("discount").fill_null(0.0)
+        if "gross_revenue" in cols:
+            ratio = pl.when(pl.col("gross_revenue") != 0).then(
+                pl.col("net_revenue") / pl.col("gross_revenue")).otherwise(1.0)
+            disc = disc * ratio
+    else:
+        disc = pl.lit(0.0)
+    has_list = "list_revenue" in cols and sales["list_revenue"].null_count() < sales.height
+    lst = pl.col("list_revenue").fill_null(0.0) if has_list else pl.lit(None, dtype=pl.Float64)
+    cogs = pl.col("cogs").fill_null(0.0) if "cogs" in cols else pl.lit(0.0)
+    month = pl.col("date").dt.truncate("1mo")
+    return (
+        sales.lazy()
+        .with_columns(_ret=ret.fill_null(False), _disc=disc, _list=lst, _cogs=cogs)
+        .group_by(entity)
+        .agg(
+            lines=pl.len(),
+            return_lines=pl.col("_ret").sum(),
+            orders=pl.col("document_id").filter(~pl.col("_ret")).n_unique(),
+            sales_net=pl.col("net_revenue").filter(~pl.col("_ret")).sum(),
+            returns=-pl.col("net_revenue").filter(pl.col("_ret")).sum(),
+            net_revenue=pl.col("net_revenue").sum(),
+            discount=pl.col("_disc").filter(~pl.col("_ret")).sum(),
+            list_given=pl.col("_list").filter(~pl.col("_ret")).sum(),
+            cogs=pl.col("_cogs").sum(),
+            first_order=pl.col("date").filter(~pl.col("_ret")).min(),
+            last_order=pl.col("date").filter(~pl.col("_ret")).max(),
+            months_active=month.filter(~pl.col("_ret")).n_unique(),
+        )
+        .collect()
+    )
+
+
+def _activity_units(activities: pl.DataFrame | None, entity: str) -> tuple[pl.DataFrame, list[str]]:
+    """Driver units (and actual costs) per entity from the activities table."""
+    if activities is None or activities.height == 0:
+        return pl.DataFrame(schema={entity: pl.String}), []
+    names = activities["activity"].unique().to_list()
+    mapping = {n: activity_driver(n) for n in names}
+    unmapped = sorted(str(n) for n, d in mapping.items() if d is None)
+    act = activities.with_columns(
+        _driver=pl.col("activity").replace_strict(mapping, default=None, return_dtype=pl.String),
+        _cost=pl.col("cost").fill_null(0.0) if "cost" in activities.columns else pl.lit(0.0),
+    ).filter(pl.col("_driver").is_not_null())
+    units = act.pivot(on="_driver", index=entity, values="quantity", aggregate_function="sum")
+    costs = act.pivot(on="_driver", index=entity, values="_cost", aggregate_function="sum")
+    costs = costs.rename({c: f"actual_{c}" for c in costs.columns if c != entity})
+    return units.join(costs, on=entity, how="full", coalesce=True), unmapped
+
+
+def _receivable_days(payments: pl.DataFrame | None, sales: pl.DataFrame, entity: str
+                     ) -> pl.DataFrame:
+    """Actual days to pay per entity: amount-weighted (paid date − invoice date)."""
+    if payments is None or payments.height == 0 or "paid_date" not in payments.columns:
+        return pl.DataFrame(schema={entity: pl.String, "dso_days": pl.Float64,
+                                    "days_late": pl.Float64})
+    inv = sales.group_by("document_id").agg(pl.col("date").min().alias("_inv"))
+    p = payments.join(inv, on="document_id", how="left") if "document_id" in payments.columns \
+        else payments.with_columns(_inv=pl.lit(None, dtype=pl.Date))
+    p = p.filter(pl.col("paid_date").is_not_null() & (pl.col("amount") > 0))
+    due = pl.col("due_date") if "due_date" in p.columns else pl.lit(None, dtype=pl.Date)
+    days = (pl.col("paid_date") - pl.col("_inv")).dt.total_days()
+    late = (pl.col("paid_date") - due).dt.total_days()
+    w = pl.col("amount")
+    return p.group_by(entity).agg(
+        dso_days=(days * w).sum() / w.filter(days.is_not_null()).sum(),
+        days_late=(late * w).sum() / w.filter(late.is_not_null()).sum(),
+    )
+
+
+def client_pnl(
+    sales: pd.DataFrame | pl.DataFrame,
+    *,
+    costs: CostModel,
+    activities: pd.DataFrame | pl.DataFrame | None = None,
+    payments: pd.DataFrame | pl.DataFrame | None = None,
+    clients: pd.DataFrame | None = None,
+    entity: str = "entity_id",
+    entity_map: pd.Series | None = None,
+    names: pd.Series | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The client P&L, one row per entity, every waterfall step a column.
+
+    Parameters
+    ----------
+    sales : DataFrame
+        Sales lines with ``entity`` (step 1), date, document_id, net_revenue, is_return and,
+        when given, cogs, discount, gross_revenue, list_revenue.
+    costs : CostModel
+        Rates, pools, avoidable drivers, receivables rate.
+    activities, payments : DataFrame, optional
+        Cost-to-serve drivers and payments (with client_id; ``entity_map`` maps client_id
+        to entity). Missing tables narrow the analysis; nothing is invented.
+    clients : DataFrame, optional
+        The catalogue (client_id, payment_terms_days) for contracted terms.
+    entity : str
+        The entity column of ``sales``.
+    entity_map : pd.Series, optional
+        client_id → entity, to attach activities, payments and clients.
+    names : pd.Series, optional
+        entity → display name.
+
+    Returns
+    -------
+    (pd.DataFrame, list of str)
+        The P&L (index entity_id) and notes saying what was and was not costed, in words.
+
+    Notes
+    -----
+    Cost-to-serve of a driver = rate × units (METHODS.md §2) when a rate is set, else the
+    activities' own recorded cost. A pool is spread by the client's share of its driver; it
+    adds to a rate on the same driver, and replaces the recorded cost when there is no rate
+    (the pool is then the driver's whole cost).
+    Cost of receivables = net revenue × days / 365 × rate, days = actual DSO from payments
+    (amount-weighted paid date − invoice date), else contracted payment terms.
+    """
+    notes: list[str] = []
+    s = _to_polars(sales)
+    lines = _line_aggregates(s, entity)
+
+    def attach(df: pd.DataFrame | pl.DataFrame | None) -> pl.DataFrame | None:
+        if df is None:
+            return None
+        d = _to_polars(df)
+        if entity in d.columns:
+            return d
+        if entity_map is None:
+            return d.rename({"client_id": entity})
+        m = pl.DataFrame({"client_id": entity_map.index.astype(str).tolist(),
+                          entity: entity_map.astype(str).tolist()})
+        return d.join(m, on="client_id", how="inner")
+
+    units, unmapped = _activity_units(attach(activities), entity)
+    if unmapped:
+        notes.append("activities not recognised as a cost driver (not costed): "
+                     + ", ".join(unmapped[:10]))
+    days = _receivable_days(attach(payments), s, entity)
+    pnl = lines.join(units, on=entity, how="left").join(days, on=entity, how="left")
+    df = pnl.to_pandas().set_index(entity)
+    df.index = df.index.astype(str)
+    df["list_revenue"] = df["list_given"].where(df["list_given"].notna() & (df["list_given"] != 0),
+                                                df["sales_net"] + df["discount"])
+    df = df.drop(columns=["list_given"])
+    df["gross_margin"] = df["net_revenue"] - df["cogs"]
+    # a line is a sales line; return lines have their own driver
+    driver_units = {"order": df["orders"], "line": df["lines"] - df["return_lines"],
+                    "return": df["return_lines"]}
+    for d in ("delivery", "visit", "service_hour", "call"):
+        driver_units[d] = df[d].fillna(0.0) if d in df.columns else pd.Series(0.0, df.index)
+    cts_cols = []
+    for d, u in driver_units.items():
+        rate = float(costs.rates.get(d, 0) or 0)
+        pool = float(costs.pools.get(d, 0) or 0)
+        actual = df.get(f"actual_{d}")
+        if rate > 0:
+            cost = u.astype(float) * rate
+        elif pool:
+            cost = pd.Series(0.0, df.index)  # the pool is this driver's whole cost
+        elif actual is not None and actual.fillna(0).sum() > 0:
+            cost = actual.fillna(0.0)
+            notes.append(f"{d}: the activities' recorded cost is used (no rate set)")
+        else:
+            cost = pd.Series(0.0, df.index)
+        if pool:
+            total = float(u.sum())
+            cost = cost + (u / total * pool if total else 0.0)
+        df[f"cts_{d}"] = cost
+        cts_cols.append(f"cts_{d}")
+        if d in ("delivery", "visit", "service_hour", "call"):
+            df[f"n_{d}"] = u
+    if not any(float(costs.rates.get(d, 0) or 0) for d in DRIVERS) and not costs.pools:
+        notes.append("no cost-to-serve rates or pools are set in engagement.yaml: "
+                     "contribution equals gross margin minus the cost of receivables")
+    if activities is None:
+        notes.append("no activities table: deliveries, visits and service hours are not "
+                      "costed; cost-to-serve uses orders, lines and returns only")
+    df = df.drop(columns=[c for c in df.columns if c in ("delivery", "visit", "service_hour",
+                                                         "call") or c.startswith("actual_")])
+    df["cost_to_serve"] = df[cts_cols].sum(axis=1)
+    avoid = [f"cts_{d}" for d in costs.avoidable if f"cts_{d}" in df.columns]
+    df["cts_avoidable"] = df[avoid].sum(axis=1) if avoid else 0.0
+    df["cts_stranded"] = df["cost_to_serve"] - df["cts_avoidable"]
+    terms = None
+    if clients is not None and "payment_terms_days" in clients.columns and entity_map is not None:
+        t = clients.assign(client_id=clients["client_id"].astype(str)).set_index("client_id")
+        terms = t["payment_terms_days"].groupby(entity_map.reindex(t.index)).mean()
+    df["terms_days"] = terms.reindex(df.index) if terms is not None else float("nan")
+    if "dso_days" not in df.columns:
+        df["dso_days"] = float("nan")
+        df["days_late"] = float("nan")
+    df["receivable_days"] = df["dso_days"].fillna(df["terms_days"]).clip(lower=0).fillna(0.0)
+    df["days_source"] = pd.Series("none", index=df.index).where(df["receivable_days"] == 0,
+                                                                "terms")
+    df.loc[df["dso_days"].notna(), "days_source"] = "payments"
+    if payments is None:
+        notes.append("no payments table: the cost of receivables uses contracted payment "
+                     "terms" + (" from the catalogue" if terms is not None else
+                                " — none are known, so it is zero"))
+    df["cost_of_receivables"] = (df["net_revenue"].clip(lower=0) * df["receivable_days"] / 365
+                                 * costs.receivables_rate)
+    df["contribution"] = df["gross_margin"] - df["cost_to_serve"] - df["cost_of_receivables"]
+    nr = df["net_revenue"].where(df["net_revenue"] != 0)
+    df["margin_pct"] = df["gross_margin"] / nr
+    df["contribution_pct"] = df["contribution"] / nr
+    df["cts_pct"] = df["cost_to_serve"] / nr
+    df["discount_pct"] = df["discount"] / df["list_revenue"].where(df["list_revenue"] != 0)
+    df["returns_pct"] = df["returns"] / df["sales_net"].where(df["sales_net"] != 0)
+    df["avg_order"] = df["sales_net"] / df["orders"].where(df["orders"] != 0)
+    df["tenure_days"] = (pd.to_datetime(df["last_order"]) - pd.to_datetime(df["first_order"])
+                         ).dt.days
+    if names is not None:
+        df.insert(0, "entity_name", names.reindex(df.index))
+    df.index.name = "entity_id"
+    return df.sort_values("net_revenue", ascending=False), notes
+
+
+def group_pnl(pnl: pd.DataFrame, groups: pd.Series, *, names: pd.Series | None = None
+              ) -> pd.DataFrame:
+    """The P&L at group (holding) level: money summed over the group's entities."""
+    money = [c for c in pnl.columns if c in MONEY or (c.startswith("cts_") and c != "cts_pct")]
+    g = pnl[money].groupby(groups.reindex(pnl.index)).sum()
+    g["entities"] = groups.reindex(pnl.index).value_counts()
+    nr = g["net_revenue"].where(g["net_revenue"] != 0)
+    g["margin_pct"] = g["gross_margin"] / nr
+    g["contribution_pct"] = g["contribution"] / nr
+    if names is not None:
+        g.insert(0, "group_name", names.reindex(g.index))
+    g.index.name = "group_id"
+    return g.sort_values("net_revenue", ascending=False)
+
+
+def monthly_revenue(sales: pd.DataFrame | pl.DataFrame, *, entity: str = "entity_id"
+                    ) -> pd.DataFrame:
+    """Net revenue per entity and calendar month (long: entity_id, month, net_revenue)."""
+    s = _to_polars(sales)
+    m = (s.lazy().group_by(entity, pl.col("date").dt.truncate("1mo").alias("month"))
+         .agg(net_revenue=pl.col("net_revenue").sum()).collect().to_pandas())
+    m["month"] = pd.to_datetime(m["month"]).dt.to_period("M")
+    return m.rename(columns={entity: "entity_id"}).sort_values(["entity_id", "month"],
+                                                               ignore_index=True)
