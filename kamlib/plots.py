@@ -16,14 +16,19 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
 __all__ = [
+    "abc_xyz_chart",
     "cluster_sizes_chart",
     "completeness_bars",
+    "concentration_chart",
     "funnel_chart",
     "identifier_chart",
     "money_formatter",
     "monthly_sales_chart",
+    "revenue_margin_chart",
     "set_theme",
     "status_chart",
+    "waterfall_chart",
+    "whale_curve_chart",
 ]
 
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
@@ -187,4 +192,168 @@ def identifier_chart(identifiers: pd.DataFrame, *, lang: str = "en",
         ax.text(v, i, f" {v:,}".replace(",", "\u00a0"), va="center")
     ax.invert_yaxis()
     ax.set_title("INN of the catalogue records" if lang == "en" else "ИНН в справочнике")
+    return ax
+
+
+# --------------------------------------------------------------- client profitability (§2)
+
+_RED, _GREEN = "#c00000", "#548235"
+
+
+def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str = "en",
+                    ax: Axes | None = None) -> Axes:
+    """Pocket-margin waterfall (Marn & Rosiello) from
+    :func:`kamlib.profitability.curves.price_waterfall`: totals solid, decreases red,
+    increases green, each bar labelled with its amount and % of list revenue."""
+    import textwrap
+
+    ax = _ax(ax, (11, 4.5))
+    fmt = money_formatter(currency, lang)
+    labels = waterfall_df["step_ru" if lang == "ru" and "step_ru" in waterfall_df else "step"]
+    level = 0.0
+    top = 0.0
+    for i, (amount, kind) in enumerate(zip(waterfall_df["amount"], waterfall_df["kind"],
+                                           strict=True)):
+        if kind == "total":
+            bottom, height, color = 0.0, amount, PALETTE[0]
+            level = amount
+        else:
+            bottom, height = level, amount
+            color = _RED if amount < 0 else _GREEN
+            level += amount
+        ax.bar(i, height, bottom=bottom, color=color, width=0.7)
+        top = max(top, bottom, bottom + height)
+        ax.text(i, max(bottom, bottom + height), fmt(amount), ha="center", va="bottom",
+                fontsize=7)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels([textwrap.fill(str(s), 11, break_long_words=False) for s in labels],
+                       fontsize=8)
+    ax.yaxis.set_major_formatter(fmt)
+    ax.set_ylim(top=top * 1.08 if top > 0 else None)
+    ax.set_title("From list revenue to client contribution" if lang == "en"
+                 else "От выручки по прайсу до вклада клиентов")
+    return ax
+
+
+def whale_curve_chart(whale_df: pd.DataFrame, figures: dict[str, Any], *, lang: str = "en",
+                      ax: Axes | None = None) -> Axes:
+    """Whale curve (Kaplan & Cooper): cumulative contribution, % of total, against the share
+    of clients (most profitable first); 100% line; the peak annotated."""
+    ax = _ax(ax, (8, 4.5))
+    x = (whale_df["client_share"] * 100).to_numpy()
+    y = (whale_df["cum_pct"] * 100).to_numpy()
+    if len(x):  # from the origin to the first client, then the curve itself
+        ax.plot([0.0, x[0]], [0.0, y[0]], color=PALETTE[0], lw=2)
+    ax.plot(x, y, color=PALETTE[0], lw=2, label="whale curve" if lang == "en" else "кривая",
+            gid="whale")
+    ax.axhline(100, color="grey", ls="--", lw=1)
+    ax.axhline(0, color="black", lw=0.8)
+    peak, n_peak = figures.get("peak_pct"), figures.get("clients_at_peak")
+    if peak is not None and n_peak:
+        share = figures.get("clients_at_peak_share") or 0.0
+        ax.scatter([share * 100], [peak * 100], color=_RED, zorder=3)
+        text = (f"peak {peak:.0%}: {n_peak} clients ({share:.0%})" if lang == "en"
+                else f"пик {peak:.0%}: {n_peak} клиентов ({share:.0%})")
+        ax.annotate(text, (share * 100, peak * 100), textcoords="offset points",
+                    xytext=(8, 6), fontsize=9)
+    tail = figures.get("loss_tail_pct")
+    if tail and len(x):
+        ax.annotate((f"loss tail {tail:.0%}" if lang == "en" else f"хвост убытков {tail:.0%}")
+                    + f" ({figures.get('loss_makers', 0)})", (x[-1], y[-1]),
+                    textcoords="offset points", xytext=(-8, -14), ha="right", fontsize=9)
+    if figures.get("note"):
+        ax.text(0.02, 0.95, figures["note"], transform=ax.transAxes, va="top", fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of clients (most profitable first)" if lang == "en"
+                  else "% клиентов (от самых прибыльных)")
+    ax.set_ylabel("cumulative contribution, % of total" if lang == "en"
+                  else "накопленный вклад, % от итога")
+    ax.set_title("Whale curve of client contribution" if lang == "en"
+                 else "Кривая «кита»: вклад клиентов")
+    return ax
+
+
+def concentration_chart(pnl: pd.DataFrame, *, value: str = "net_revenue", top: int = 10,
+                        currency: str = "", lang: str = "en", ax: Axes | None = None) -> Axes:
+    """Share of the top-N clients (bars) and cumulative share (line), with the 10% (IFRS 8.34)
+    and 20% (dependence) thresholds. Shares are of the sum of positive values."""
+    del currency  # shares only; kept for a uniform signature
+    df = pnl.set_index("entity_id") if "entity_id" in pnl.columns else pnl
+    vals = df[value].astype(float).clip(lower=0)
+    total = float(vals.sum())
+    order = vals.sort_values(ascending=False, kind="mergesort").head(top)
+    share = order / total * 100 if total > 0 else order * 0.0
+    names = (df.loc[order.index, "entity_name"].astype(str) if "entity_name" in df.columns
+             else pd.Series(order.index.astype(str), index=order.index))
+    ax = _ax(ax, (9, 4.5))
+    x = range(len(order))
+    ax.bar(x, share.to_numpy(), color=[_RED if s >= 20 else PALETTE[1] if s >= 10
+                                        else PALETTE[0] for s in share])
+    ax.plot(list(x), share.cumsum().to_numpy(), color="black", marker="o", lw=1.2,
+            label="cumulative" if lang == "en" else "накопленно")
+    ax.axhline(10, color=PALETTE[1], ls="--", lw=1,
+               label="10% — IFRS 8.34" if lang == "en" else "10% — МСФО 8.34")
+    ax.axhline(20, color=_RED, ls="--", lw=1,
+               label="20% — dependence" if lang == "en" else "20% — зависимость")
+    ax.set_xticks(list(x))
+    ax.set_xticklabels([n[:18] for n in names], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(f"% of {value.replace('_', ' ')}" if lang == "en" else "% выручки")
+    ax.set_ylim(0, 105)
+    ax.legend(frameon=False, fontsize=8)
+    ax.set_title(f"Top {len(order)} clients' share" if lang == "en"
+                 else f"Доля топ-{len(order)} клиентов")
+    return ax
+
+
+def revenue_margin_chart(pnl: pd.DataFrame, *, label: list[Any] | None = None,
+                         currency: str = "", lang: str = "en", ax: Axes | None = None) -> Axes:
+    """Clients by net revenue (x, log scale) and contribution margin % (contribution ÷ net
+    revenue, y); point size by revenue, green = positive contribution, red = negative;
+    the entity ids in ``label`` named. Clients with net revenue ≤ 0 are left out (log
+    scale)."""
+    df = pnl.set_index("entity_id") if "entity_id" in pnl.columns else pnl
+    df = df[df["net_revenue"].astype(float) > 0]
+    rev = df["net_revenue"].astype(float)
+    margin = df["contribution"].astype(float) / rev * 100
+    ax = _ax(ax, (8, 5))
+    size = 15 + 400 * (rev / rev.max()) ** 0.5 if len(rev) else rev
+    colors = [_GREEN if c >= 0 else _RED for c in df["contribution"].astype(float)]
+    ax.scatter(rev.to_numpy(), margin.to_numpy(), s=size, c=colors, alpha=0.6,
+               edgecolors="white", linewidths=0.5)
+    ax.axhline(0, color="black", lw=0.8)
+    low = int((margin < -100).sum())
+    if low:  # a few tiny clients far below −100% would flatten everyone else
+        ax.set_ylim(bottom=-105, top=max(5.0, float(margin.max()) + 5))
+        ax.text(0.01, 0.01, (f"{low} clients below −100% not shown" if lang == "en"
+                             else f"{low} клиентов ниже −100% не показаны"),
+                transform=ax.transAxes, fontsize=8, color="grey")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(money_formatter(currency, lang))
+    for e in label or []:
+        if e in df.index:
+            name = df.loc[e, "entity_name"] if "entity_name" in df.columns else e
+            ax.annotate(str(name)[:24], (rev[e], margin[e]), textcoords="offset points",
+                        xytext=(5, 5), fontsize=8)
+    ax.set_xlabel("net revenue (log scale)" if lang == "en"
+                  else "выручка нетто (лог. шкала)")
+    ax.set_ylabel("contribution, % of net revenue" if lang == "en"
+                  else "вклад, % выручки")
+    ax.set_title("Revenue and profitability of clients" if lang == "en"
+                 else "Выручка и прибыльность клиентов")
+    return ax
+
+
+def abc_xyz_chart(matrix: pd.DataFrame, *, lang: str = "en", ax: Axes | None = None) -> Axes:
+    """ABC × XYZ matrix (from :func:`kamlib.profitability.curves.abc_xyz_matrix`) as an
+    annotated heatmap."""
+    ax = _ax(ax, (5, 4))
+    is_int = all(float(v).is_integer() for v in matrix.to_numpy().ravel())
+    sns.heatmap(matrix.astype(float), annot=True, fmt=".0f" if is_int else ",.0f",
+                cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
+    ax.set_xlabel("XYZ (stability of monthly revenue)" if lang == "en"
+                  else "XYZ (стабильность помесячной выручки)")
+    ax.set_ylabel("ABC (share of revenue)" if lang == "en" else "ABC (доля выручки)")
+    ax.tick_params(axis="y", rotation=0)
+    ax.set_title("ABC × XYZ" if lang == "en" else "Матрица ABC × XYZ")
     return ax
