@@ -71,6 +71,7 @@ STEPS: tuple[Step, ...] = (
     Step("00_data_intake", "Data intake", "Приём данных"),
     Step("01_client_base_cleanup", "Client base cleanup", "Очистка клиентской базы",
          section="cleanup"),
+    Step("02_profitability", "Profitability", "Доходность клиентов", section="profitability"),
 )
 
 _STANDARD = ("engagement_dir", "step_dir", "interactive")
@@ -355,8 +356,15 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
     cell does not count) and its first line."""
     nb = json.loads(executed.read_text(encoding="utf-8"))
     cells = nb["cells"]
-    injected = sum(1 for c in cells[:index]
-                   if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+
+    def tagged(c: dict[str, Any], tag: str) -> bool:
+        return tag in c.get("metadata", {}).get("tags", [])
+
+    # papermill puts an error banner on top of the failed copy: the index counts without it
+    banner = sum(1 for c in cells if tagged(c, "papermill-error-cell-tag"))
+    cells = [c for c in cells if not tagged(c, "papermill-error-cell-tag")]
+    index = min(index, len(cells) - 1) if banner == 0 else index
+    injected = sum(1 for c in cells[:index] if tagged(c, "injected-parameters"))
     source = cells[index]["source"] if index < len(cells) else ""
     text = "".join(source) if isinstance(source, list) else source
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()

@@ -2,8 +2,9 @@
 
 An *entity* is a legal entity as the audit counts it: duplicate records and branches
 (same INN, other KPP) are one entity. Its id is the client code of its canonical record —
-the most used one (most sales lines), then the most complete, then the smallest code — so
-ids are readable and stable across runs. A *group* (holding) joins entities: from a mapping
+the head office rather than a branch, a Cyrillic spelling in a Cyrillic base, then the most
+used (most sales lines), then the most complete, then the smallest code — so ids are
+readable and stable across runs. A *group* (holding) joins entities: from a mapping
 the consultant gives, from the 1C head-counterparty field, or from a shared group name
 (METHODS.md §1, "Groups / holdings"; 135-FZ art. 9 defines the legal notion).
 """
@@ -45,8 +46,15 @@ def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series) -> p
     info = [c for c in _INFO_COLS if c in rec.columns]
     out["completeness"] = rec[info].notna().sum(axis=1).to_numpy() if info else 0
     out["has_inn"] = rec["inn"].notna().to_numpy()
-    ranked = out.sort_values(["cluster", "lines", "has_inn", "completeness", "client_id"],
-                             ascending=[True, False, False, False, True], kind="stable")
+    # the head office, not a branch, names the entity: no head counterparty of its own
+    parent = rec["parent_id"] if "parent_id" in rec.columns else pd.Series([None] * len(rec))
+    out["is_head"] = parent.isna().to_numpy()
+    # in a Cyrillic base, the Cyrillic spelling (not 'OOO Novator') names it
+    cyr = rec["name"].fillna("").str.contains("[\u0400-\u04ff]", regex=True).to_numpy()
+    out["script_ok"] = cyr | ~pd.Series(cyr).groupby(labels).transform("any").to_numpy()
+    ranked = out.sort_values(
+        ["cluster", "is_head", "script_ok", "lines", "has_inn", "completeness", "client_id"],
+        ascending=[True, False, False, False, False, False, True], kind="stable")
     canon = ranked.drop_duplicates("cluster").set_index("cluster")
     out["entity_id"] = out["cluster"].map(canon["client_id"])
     out["entity_name"] = out["cluster"].map(canon["name"])
@@ -60,7 +68,7 @@ def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series) -> p
     for c in ("tax_id", "branch_code", "legal_form", "key", "inn", "is_person"):
         if c in rec.columns:
             out[c] = rec[c].to_numpy()
-    return out.drop(columns=["cluster", "completeness", "has_inn"])
+    return out.drop(columns=["cluster", "completeness", "has_inn", "is_head", "script_ok"])
 
 
 def assign_groups(entities: pd.DataFrame, clients: pd.DataFrame,
