@@ -80,6 +80,18 @@ def _print_outputs(root: Path) -> None:
               f"{c['groups']} groups; {c['buying_entities']} bought in the period, "
               f"{c['active_entities']} active or new; {c['to_review']} pairs to review in "
               f"{c.get('review_sheet', 'review/duplicates.xlsx')}")
+    profit = root / "work" / "02_profitability" / "summary.json"
+    if profit.exists():
+        from .intake import _fmt_money
+
+        p = json.loads(profit.read_text(encoding="utf-8"))
+        t, conc = p["totals"], p["concentration"]
+        worst = p["large_loss_makers"][0]["name"] if p["large_loss_makers"] else "—"
+        contribution = _fmt_money(f"{t['contribution']:.2f}")
+        revenue = _fmt_money(f"{t['net_revenue']:.2f}")
+        print(f"Profitability: contribution {contribution} on {revenue} net revenue; "
+              f"{p['loss_making_entities']} entities lose money (largest: {worst}); "
+              f"top-3 {conc['top3']:.1%} of revenue, HHI {conc['hhi']:.3f}")
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),

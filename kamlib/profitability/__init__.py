@@ -21,6 +21,7 @@ from .curves import (
     abc,
     abc_xyz_matrix,
     concentration,
+    growth,
     loss_makers,
     price_waterfall,
     whale_curve,
@@ -107,6 +108,8 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
     x = xyz(monthly, cutoffs=tuple(params.xyz_cutoffs))
     classes = classes.join(x.drop(columns=["months_active"], errors="ignore"), how="left")
     pnl = pnl.join(classes, how="left")
+    growth_df, growth_summary = growth(monthly, status=pnl["status"])
+    pnl = pnl.join(growth_df[["revenue_prev12", "revenue_last12", "growth_pct"]], how="left")
     whale = whale_curve(pnl)
     figures = whale_figures(pnl)
     conc = concentration(pnl, value="net_revenue")
@@ -152,6 +155,7 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
                                                        .str.contains("by net revenue"),
                                                        "loss_makers"].sum()),
         },
+        "growth": growth_summary,
         "what_if_drop_large_loss_makers": drop,
         "what_if_reprice_large_loss_makers": reprice,
         "notes": notes,
@@ -168,4 +172,5 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
                                concentration_groups=conc_group, loss_makers=losers,
                                waterfall=waterfall, robustness=robust, matrix=matrix,
                                what_if_drop=drop, what_if_reprice=reprice, notes=notes,
+                               growth=growth_summary,
                                summary=summary)
