@@ -31,10 +31,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## make bench: ingestion of a generated 2,000,000-line 1C-style CSV; cleanup of 200,000 records
+## make bench: ingestion of 2,000,000 1C-style lines; cleanup of 200,000 records; P&L of 10M lines
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/cleanup.py
+	$(BIN)/python bench/profitability.py
 
 ## make notebooks: re-execute the committed notebooks in place on the sample (their outputs)
 notebooks: $(STAMP)

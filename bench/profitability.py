@@ -177,6 +177,31 @@ def main() -> int:
     print(f"monthly_revenue: {m_s:.2f} s wall, {sales.height / m_s:,.0f} lines/s, "
           f"{len(m):,} rows; peak RSS during step {step_peak:,.0f} MB "
           f"(+{step_peak - base:,.0f} MB)")
+    # the rest of the step: classes, curves, concentration, loss makers, robustness, growth
+    from kamlib.profitability import curves as cv
+    from kamlib.profitability.scenarios import robustness, what_if_drop, what_if_reprice
+
+    reset_peak()
+    t0 = time.perf_counter()
+    pnl["abc_revenue"] = cv.abc(pnl, value="net_revenue")
+    pnl["abc_contribution"] = cv.abc(pnl, value="contribution")
+    x = cv.xyz(m)
+    cv.whale_curve(pnl)
+    cv.whale_figures(pnl)
+    cv.concentration(pnl)
+    losers = cv.loss_makers(pnl)
+    cv.price_waterfall(pnl)
+    cv.abc_xyz_matrix(pnl["abc_revenue"], x["xyz"])
+    rob = robustness(pnl, costs)
+    cv.growth(m)
+    ids = list(losers["entity_id"]) if "entity_id" in losers.columns else list(losers.index)
+    what_if_drop(pnl, ids)
+    what_if_reprice(pnl, ids)
+    rest_s = time.perf_counter() - t0
+    step_peak = _status_mb("VmHWM") if can_reset else maxrss_mb()
+    print(f"curves, classes, robustness ({len(rob)} scenarios), growth, what-if: "
+          f"{rest_s:.2f} s wall; peak RSS {step_peak:,.0f} MB")
+    print(f"the whole step: {pnl_s + m_s + rest_s:.1f} s (target: under 30 s, 4 GB)")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
           f"polars {pl.__version__}, pandas {pd.__version__}")
     if prof:
