@@ -40,6 +40,7 @@ __all__ = [
     "atomic_write_json",
     "read_raw",
     "sha256_file",
+    "to_jsonable",
 ]
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -125,9 +126,28 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
         raise
 
 
+def to_jsonable(obj: Any) -> Any:
+    """Plain Python for JSON: numpy and pandas scalars unwrapped, NaN → None, periods and
+    timestamps as text, containers converted recursively."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, str | bool | int) or obj is None:
+        return obj
+    if isinstance(obj, float):
+        return None if obj != obj else obj
+    if hasattr(obj, "item"):  # numpy scalars
+        try:
+            return to_jsonable(obj.item())
+        except (ValueError, AttributeError):
+            pass
+    return str(obj)
+
+
 def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as pretty UTF-8 JSON, atomically."""
-    text = json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+    """Write ``obj`` as pretty UTF-8 JSON, atomically (numpy/pandas values converted)."""
+    text = json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, default=str)
     atomic_write_bytes(path, (text + "\n").encode("utf-8"))
 
 

@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..config import CleanupParams
@@ -322,18 +321,7 @@ def run_cleanup(engagement_dir: str | Path, out_dir: str | Path, *,
     result.sales.to_parquet(out / "sales.parquet")
     result.status.reset_index().to_parquet(out / "status.parquet")
     result.identifiers.to_parquet(out / "identifiers.parquet")
-    atomic_write_json(out / "summary.json", _jsonable(result.summary))
+    atomic_write_json(out / "summary.json", result.summary)
     return result
 
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    return obj
 

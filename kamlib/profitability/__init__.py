@@ -51,23 +51,6 @@ class ProfitabilityResult:
         self.__dict__.update(parts)
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, str):
-        try:
-            return obj.item()
-        except (ValueError, AttributeError):
-            return str(obj)
-    if isinstance(obj, float) and obj != obj:  # NaN
-        return None
-    if isinstance(obj, pd.Timestamp | pd.Period):
-        return str(obj)
-    return obj
-
-
 def _read(path: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
@@ -166,7 +149,7 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
     groups.reset_index().to_parquet(out / "group_pnl.parquet")
     monthly.assign(month=monthly["month"].astype(str)).to_parquet(out / "monthly.parquet")
     robust.to_parquet(out / "robustness.parquet")
-    atomic_write_json(out / "summary.json", _jsonable(summary))
+    atomic_write_json(out / "summary.json", summary)
     return ProfitabilityResult(pnl=pnl, groups=groups, monthly=monthly, whale=whale,
                                figures=figures, concentration=conc,
                                concentration_groups=conc_group, loss_makers=losers,
