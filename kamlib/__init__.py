@@ -4,6 +4,8 @@ The curated public API; the modules hold the rest:
 
 - :mod:`kamlib.intake` reads raw exports into canonical tables (``ingest``);
 - :mod:`kamlib.datacheck` describes what was received (step 0);
+- :mod:`kamlib.cleanup` finds who the clients really are (step 1: ``clean_client_base``);
+- :mod:`kamlib.profitability` builds the client P&L and its figures (step 2: ``client_pnl``);
 - :mod:`kamlib.runner` runs the steps' notebooks with papermill (``run_pipeline``);
 - :mod:`kamlib.engagement` creates and opens engagement folders;
 - :mod:`kamlib.generator` makes synthetic sample engagements;
@@ -12,6 +14,7 @@ The curated public API; the modules hold the rest:
 
 from __future__ import annotations
 
+from .cleanup import clean_client_base, pairwise_scores
 from .config import EngagementConfig, load_config
 from .engagement import Engagement, init_engagement
 from .errors import (
@@ -23,6 +26,7 @@ from .errors import (
     StepError,
 )
 from .intake import IntakeResult, ingest
+from .profitability import CostModel, client_pnl
 from .runner import STEPS, notebook_context, run_pipeline
 
 __version__ = "0.1.0"
@@ -30,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "STEPS",
     "ConfigError",
+    "CostModel",
     "Engagement",
     "EngagementConfig",
     "InputError",
@@ -39,9 +44,12 @@ __all__ = [
     "SchemaError",
     "StepError",
     "__version__",
+    "clean_client_base",
+    "client_pnl",
     "ingest",
     "init_engagement",
     "load_config",
     "notebook_context",
+    "pairwise_scores",
     "run_pipeline",
 ]
