@@ -14,7 +14,8 @@ The curated public API; the modules hold the rest:
 
 from __future__ import annotations
 
-from .cleanup import clean_client_base, pairwise_scores
+from typing import Any
+
 from .config import EngagementConfig, load_config
 from .engagement import Engagement, init_engagement
 from .errors import (
@@ -26,7 +27,6 @@ from .errors import (
     StepError,
 )
 from .intake import IntakeResult, ingest
-from .profitability import CostModel, client_pnl
 from .runner import STEPS, notebook_context, run_pipeline
 
 __version__ = "0.1.0"
@@ -53,3 +53,16 @@ __all__ = [
     "pairwise_scores",
     "run_pipeline",
 ]
+
+
+#: heavy steps are imported on first use, so that `kam check` starts fast (PEP 562)
+_LAZY = {"clean_client_base": "cleanup", "pairwise_scores": "cleanup",
+         "client_pnl": "profitability", "CostModel": "profitability"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'kamlib' has no attribute {name!r}")
