@@ -156,10 +156,24 @@ class SelectionParams(_Strict):
     stability_draws: int = Field(default=500, ge=10)
     stability_concentration: float = Field(default=50.0, gt=0)
 
+    threshold: float = Field(default=5.5, ge=1, le=10,
+                             description="quadrant boundary on both 1–10 axes")
+    discount_rate: float = Field(default=0.12, ge=0, lt=1, description="for key-account CLV")
+    retention: list[float] = Field(default_factory=lambda: [0.80, 0.90, 0.95])
+
     @model_validator(mode="after")
     def _weights(self) -> SelectionParams:
+        from .criteria import CRITERIA
+
         for axis in ("attractiveness", "strength"):
-            total = sum(getattr(self, axis).values())
+            weights = getattr(self, axis)
+            unknown = sorted(set(weights) - set(CRITERIA))
+            if unknown:
+                raise ValueError(f"{axis}: unknown criterion {unknown}; known: "
+                                 f"{sorted(CRITERIA)}")
+            if any(w < 0 for w in weights.values()):
+                raise ValueError(f"{axis}: weights must not be negative")
+            total = sum(weights.values())
             if abs(total - 100) > 1e-6:
                 raise ValueError(f"{axis} weights sum to {total:g}, not 100")
         return self
