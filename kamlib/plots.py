@@ -7,6 +7,7 @@ elsewhere; nothing in :mod:`kamlib` outside this module imports matplotlib.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -24,6 +25,7 @@ __all__ = [
     "identifier_chart",
     "money_formatter",
     "monthly_sales_chart",
+    "portfolio_matrix_chart",
     "revenue_margin_chart",
     "set_theme",
     "status_chart",
@@ -356,4 +358,161 @@ def abc_xyz_chart(matrix: pd.DataFrame, *, lang: str = "en", ax: Axes | None = N
     ax.set_ylabel("ABC (share of revenue)" if lang == "en" else "ABC (доля выручки)")
     ax.tick_params(axis="y", rotation=0)
     ax.set_title("ABC × XYZ" if lang == "en" else "Матрица ABC × XYZ")
+    return ax
+
+
+# ------------------------------------------------------- key client portfolio matrix (§3)
+
+# (name, one-line strategy) per quadrant, keyed by (high attractiveness, high strength)
+_QUADRANTS = {
+    "en": {(True, True): ("Strategic", "invest: develop the relationship"),
+           (True, False): ("Star", "invest selectively: build our position"),
+           (False, True): ("Status", "maintain: serve efficiently"),
+           (False, False): ("Streamline", "cut cost-to-serve")},
+    "ru": {(True, True): ("Стратегические", "инвестировать в развитие отношений"),
+           (True, False): ("Звёзды", "инвестировать выборочно, укреплять позицию"),
+           (False, True): ("Статусные", "поддерживать, обслуживать экономно"),
+           (False, False): ("Оптимизация", "снижать стоимость обслуживания")},
+}
+
+
+def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
+                           label: Sequence[Any] | None = None, currency: str = "",
+                           lang: str = "en", mcdonald: bool = False, max_labels: int = 30,
+                           ax: Axes | None = None) -> Axes:
+    """Key-account portfolio matrix (McDonald & Woodburn 2007).
+
+    y = account attractiveness (1–10), x = our relative strength as the client sees it
+    (1–10; rising to the right, or — ``mcdonald=True`` — high on the left as in the book).
+    Quadrant lines at ``threshold``; each quadrant named with its strategy and its number
+    of clients and share of net revenue. Bubble area ∝ √revenue (clipped at the 99th
+    percentile, so one whale does not hide the rest), green = contribution ≥ 0, red < 0,
+    grey = unknown. Key clients (``is_key``) are outlined; the ``max_labels`` largest of
+    them by revenue are named, plus every id in ``label``.
+
+    ``scored``: index entity_id; columns ``attractiveness``, ``strength``, ``net_revenue``,
+    ``contribution``, ``entity_name``, ``is_key``. The bubbles are drawn largest first (the
+    small ones stay visible on top), so the scatter's points are not in ``scored``'s order.
+    """
+    import numpy as np
+
+    ax = _ax(ax, (10, 7.5))
+    df = scored
+    x = df["strength"].astype(float).to_numpy()
+    y = df["attractiveness"].astype(float).to_numpy()
+    rev = df["net_revenue"].astype(float).fillna(0.0).clip(lower=0).to_numpy()
+    contrib = df["contribution"].astype(float).to_numpy()
+    is_key = df["is_key"].fillna(False).astype(bool).to_numpy()
+    cap = float(np.quantile(rev, 0.99)) if len(rev) else 0.0
+    cap = cap if cap > 0 else (float(rev.max()) if len(rev) and rev.max() > 0 else 1.0)
+    n = len(df)
+    s_max = 600.0 if n <= 50 else 350.0 if n <= 500 else 200.0
+    size = 6.0 + s_max * np.sqrt(np.minimum(rev, cap) / cap)
+    colors = np.where(np.isnan(contrib), "#a5a5a5", np.where(contrib < 0, _RED, _GREEN))
+    order = np.argsort(-size, kind="stable")
+    alpha = 0.7 if n <= 100 else 0.5 if n <= 1000 else 0.35
+    ax.scatter(x[order], y[order], s=size[order], c=colors[order], alpha=alpha,
+               edgecolors="white", linewidths=0.4, zorder=2, gid="portfolio")
+    if is_key.any():
+        ax.scatter(x[is_key], y[is_key], s=size[is_key], facecolors="none",
+                   edgecolors="black", linewidths=0.9, zorder=3, gid="key")
+
+    lo, hi = 0.5, 10.5
+    ax.set_xlim((hi, lo) if mcdonald else (lo, hi))
+    ax.set_ylim(lo, hi)
+    ax.axvline(threshold, color="grey", lw=1.2, ls="--", zorder=1)
+    ax.axhline(threshold, color="grey", lw=1.2, ls="--", zorder=1)
+
+    names = _QUADRANTS["ru" if lang == "ru" else "en"]
+    total = float(rev.sum())
+    for (high_a, high_s), (name, strategy) in names.items():
+        mask = ((y >= threshold) == high_a) & ((x >= threshold) == high_s)
+        share = float(rev[mask].sum()) / total if total > 0 else 0.0
+        right = high_s != mcdonald
+        count = (f"{int(mask.sum())} clients · {share:.0%} of revenue" if lang != "ru"
+                 else f"{int(mask.sum())} клиентов · {share:.0%} выручки")
+        tx, ty = (0.985 if right else 0.015), (0.985 if high_a else 0.015)
+        ha, va = ("right" if right else "left"), ("top" if high_a else "bottom")
+        box = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.8}
+        ax.text(tx, ty, name if high_a else f"{strategy}\n{count}", transform=ax.transAxes,
+                ha=ha, va=va, zorder=5, bbox=box, gid=f"quadrant:{name}" if high_a else None,
+                fontsize=10 if high_a else 8, weight="bold" if high_a else "normal",
+                color="#1f1f1f" if high_a else "#404040")
+        ax.annotate(f"{strategy}\n{count}" if high_a else name, (tx, ty),
+                    xycoords="axes fraction", textcoords="offset points",
+                    xytext=(0, -16 if high_a else 30), ha=ha, va=va, zorder=5, bbox=box,
+                    gid=None if high_a else f"quadrant:{name}",
+                    fontsize=8 if high_a else 10, weight="normal" if high_a else "bold",
+                    color="#404040" if high_a else "#1f1f1f")
+
+    # labels: the largest key clients, then every requested id
+    key_ids = list(df.index[is_key][np.argsort(-rev[is_key], kind="stable")])
+    wanted = key_ids[:max_labels] + [e for e in (label or []) if e not in key_ids[:max_labels]]
+    pos = {e: i for i, e in enumerate(df.index)}
+    has_name = "entity_name" in df.columns
+    to_pt = ax.transData + ax.figure.dpi_scale_trans.inverted()  # data → inches
+    placed: list[tuple[float, float, float, float]] = []  # label boxes, points
+    box_ax = ax.get_position()  # keep clear of the quadrant texts in the four corners
+    fw, fh = ax.figure.get_size_inches() * 72
+    l_, r_, b_, t_ = box_ax.x0 * fw, box_ax.x1 * fw, box_ax.y0 * fh, box_ax.y1 * fh
+    placed += [(l_, t_ - 42, l_ + 230, t_), (r_ - 230, t_ - 42, r_, t_),
+               (l_, b_, l_ + 230, b_ + 46), (r_ - 230, b_, r_, b_ + 46)]
+    for e in wanted:
+        if e not in pos:
+            continue
+        i = pos[e]
+        name = df["entity_name"].iloc[i] if has_name else e
+        text = str(e if name is None or name != name else name)[:24]
+        px, py = to_pt.transform((x[i], y[i])) * 72
+        w, h = 7 * 0.55 * len(text), 9.0
+        best = None
+        for dx, dy, ha in ((6, 4, "left"), (6, -12, "left"), (-6, 4, "right"),
+                           (-6, -12, "right"), (0, 10, "center"), (0, -18, "center"),
+                           (10, 14, "left"), (-10, 14, "right"), (10, -22, "left")):
+            x0 = px + dx - (w if ha == "right" else w / 2 if ha == "center" else 0)
+            bb = (x0, py + dy, x0 + w, py + dy + h)
+            clash = sum(bb[0] < o[2] and o[0] < bb[2] and bb[1] < o[3] and o[1] < bb[3]
+                        for o in placed)
+            if best is None or clash < best[0]:
+                best = (clash, dx, dy, ha, bb)
+            if clash == 0:
+                break
+        assert best is not None
+        _, dx, dy, ha, bb = best
+        placed.append(bb)
+        ax.annotate(text, (x[i], y[i]), textcoords="offset points", xytext=(dx, dy), ha=ha,
+                    fontsize=7, zorder=6, gid="label",
+                    arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey",
+                                "shrinkA": 0, "shrinkB": 2} if abs(dy) > 12 else None)
+    hidden = len(key_ids) - min(len(key_ids), max_labels)
+    if hidden > 0:
+        ax.text(0.5, -0.16, (f"{hidden} more key clients not named" if lang != "ru"
+                             else f"ещё {hidden} ключевых клиентов без подписи"),
+                transform=ax.transAxes, ha="center", fontsize=8, color="grey")
+
+    from matplotlib.lines import Line2D
+
+    fmt = money_formatter(currency, lang)
+    ru = lang == "ru"
+    handles = [Line2D([], [], ls="", marker="o", color=_GREEN, alpha=0.7,
+                      label="вклад ≥ 0" if ru else "contribution ≥ 0"),
+               Line2D([], [], ls="", marker="o", color=_RED, alpha=0.7,
+                      label="вклад < 0" if ru else "contribution < 0"),
+               Line2D([], [], ls="", marker="o", mfc="none", mec="black",
+                      label="ключевой клиент" if ru else "key client"),
+               Line2D([], [], ls="", marker="o", color="#a5a5a5", markersize=12,
+                      label=(f"размер ∝ √выручки (макс. {fmt(cap)})" if ru
+                             else f"size ∝ √revenue (capped at {fmt(cap)})"))]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4,
+              frameon=False, fontsize=8)
+    arrow = "← " if mcdonald else ""
+    tail = "" if mcdonald else " →"
+    ax.set_xlabel((f"{arrow}наша относительная сила глазами клиента (1–10){tail}" if ru
+                   else f"{arrow}our relative strength as the client sees it (1–10){tail}"),
+                  fontsize=9)
+    ax.set_ylabel("привлекательность клиента (1–10) →" if ru
+                  else "account attractiveness (1–10) →", fontsize=9)
+    ax.xaxis.set_label_coords(0.5, -0.045)
+    ax.set_title("Портфель клиентов: матрица McDonald & Woodburn" if ru
+                 else "Key account portfolio matrix (McDonald & Woodburn)")
     return ax
