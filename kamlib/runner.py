@@ -72,6 +72,8 @@ STEPS: tuple[Step, ...] = (
     Step("01_client_base_cleanup", "Client base cleanup", "Очистка клиентской базы",
          section="cleanup"),
     Step("02_profitability", "Profitability", "Доходность клиентов", section="profitability"),
+    Step("03_key_client_profile", "Key client profile", "Профиль ключевых клиентов",
+         section="selection"),
 )
 
 _STANDARD = ("engagement_dir", "step_dir", "interactive")

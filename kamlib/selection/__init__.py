@@ -1,0 +1,251 @@
+"""Step 3 of the audit: which clients are key, what they look like, how safe they are.
+
+"VIP clients are not key clients." Two-stage selection (METHODS.md §3): a data-driven long
+list (the top of the contribution, revenue and growth rankings, capped at a share of the
+active entities), then the scoring of the long list on attractiveness and relative strength
+(McDonald & Woodburn 2007) with data and workshop criteria; the portfolio matrix; the key
+clients (attractive, earning their cost-to-serve, at most the guidance's number); how stable
+that choice is when the weights move; the key clients' portrait and look-alikes; the safety
+of each relationship (contact coverage); key-account CLV (Gupta & Lehmann 2003).
+
+Modules: :mod:`.scoring`, :mod:`.assessment` (the workshop sheet round trip),
+:mod:`.relationship` (contacts), :mod:`.portrait` (profile, look-alikes, CLV).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config import SelectionParams
+from ..criteria import CRITERIA, judged_criteria
+from ..io import atomic_write_json
+from .scoring import QUADRANTS, criterion_scores, score_portfolio, stability
+
+__all__ = ["QUADRANTS", "long_list", "run_selection"]
+
+
+def long_list(features: pd.DataFrame, *, active: pd.Series, share: float) -> pd.Index:
+    """The candidates: the top of the contribution, revenue and growth rankings, taken in
+    turn, among active entities, capped at ``share`` of them."""
+    act = features[active.reindex(features.index).fillna(False)]
+    cap = max(1, math.ceil(share * len(act)))
+    rankings = [act["contribution"].sort_values(ascending=False).index,
+                act["net_revenue"].sort_values(ascending=False).index]
+    if "revenue_growth_abs" in act.columns:
+        g = act["revenue_growth_abs"]
+        rankings.append(g[g > 0].sort_values(ascending=False).index)
+    chosen: list[str] = []
+    seen: set[str] = set()
+    for i in range(len(act)):
+        for r in rankings:
+            if i < len(r) and r[i] not in seen:
+                chosen.append(r[i])
+                seen.add(r[i])
+            if len(chosen) >= cap:
+                return pd.Index(chosen, name="entity_id")
+    return pd.Index(chosen, name="entity_id")
+
+
+def _reason_in(row: pd.Series, names: list[str], lang: str) -> str:
+    top = sorted(((row[f"score_{n}"], n) for n in names if pd.notna(row.get(f"score_{n}"))),
+                 reverse=True)[:3]
+    label = (lambda n: CRITERIA[n].label_ru) if lang == "ru" else (lambda n: CRITERIA[n].label_en)
+    return ", ".join(f"{label(n)} {v:.1f}" for v, n in top)
+
+
+def _reason_out(r: pd.Series, *, on_list: bool, threshold: float, lang: str) -> str:
+    ru = lang == "ru"
+    if not on_list:
+        if r.get("status") not in ("active", "new"):
+            return (f"не активен (статус: {r.get('status')})" if ru
+                    else f"not active (status: {r.get('status')})")
+        return ("не в длинном списке: ниже верхушки рейтингов вклада, выручки и роста" if ru
+                else "not on the long list: below the top of the contribution, revenue and "
+                "growth rankings")
+    if r["contribution"] < 0:
+        return (f"вклад отрицательный ({r['contribution']:,.0f}): сначала пересмотреть цены "
+                "и затраты на обслуживание".replace(",", " ") if ru else
+                f"contribution is negative ({r['contribution']:,.0f}): re-price and cut "
+                "cost-to-serve first")
+    if r["attractiveness"] < threshold:
+        return (f"привлекательность {r['attractiveness']:.1f} ниже порога {threshold}" if ru
+                else f"attractiveness {r['attractiveness']:.1f} below {threshold}")
+    return ("за пределом числа ключевых клиентов (по привлекательности)" if ru
+            else "beyond the number of key accounts (ranked by attractiveness)")
+
+
+def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
+                  params: SelectionParams | None = None, lang: str | None = None
+                  ) -> dict[str, Any]:
+    """Step 3 on an engagement: steps 1–2's artefacts in; key clients, matrix and the
+    workshop sheet out. Returns the parts the notebook shows (and writes ``summary.json``,
+    ``key_clients.parquet``, ``candidates.parquet``, ``relationships.parquet``)."""
+    from ..engagement import Engagement
+    from .assessment import merge_assessments, read_assessment, write_assessment
+    from .portrait import key_account_clv, look_alikes, portrait, size_bands
+    from .relationship import contact_coverage, relationship_stage
+
+    eng = Engagement.open(engagement_dir)
+    params = params or eng.config.selection
+    lang = lang or eng.config.report.language
+    notes: list[str] = []
+    pnl = pd.read_parquet(eng.step_dir("02_profitability") / "client_pnl.parquet") \
+        .set_index("entity_id")
+    entities = pd.read_parquet(eng.step_dir("01_client_base_cleanup") / "entities.parquet")
+    intake = eng.step_dir("00_intake")
+    emap = entities.set_index("client_id")["entity_id"]
+    canon = entities[entities["is_canonical"]].set_index("entity_id")
+    features = pnl.copy()
+    for c in ("segment", "region"):
+        if c in canon.columns:
+            features[c] = canon[c].reindex(features.index)
+    features["revenue_growth_abs"] = features.get("revenue_last12", 0) - \
+        features.get("revenue_prev12", 0)
+    # relationships
+    contacts_path = intake / "contacts.parquet"
+    if contacts_path.exists():
+        cov = contact_coverage(pd.read_parquet(contacts_path), pd.Series(features.index),
+                               entity_map=emap)
+        features = features.join(cov.add_prefix("rel_"), how="left")
+        features["coverage_score"] = features["rel_coverage_score"]
+        features["contacts"] = features["rel_contacts"]
+    else:
+        notes.append("no contacts table: contact coverage is not assessed" if lang != "ru"
+                     else "нет таблицы контактов: охват контактов не оценивается")
+        features["coverage_score"] = np.nan
+    # judged criteria: the client's own assessment export, then the workshop sheet
+    names = list(params.attractiveness) + [n for n in params.strength
+                                           if n not in params.attractiveness]
+    judged_names = judged_criteria(names)
+    frames = []
+    a_path = intake / "assessment.parquet"
+    if a_path.exists():
+        a = pd.read_parquet(a_path)
+        a = a.assign(entity_id=a["client_id"].astype(str).map(emap))
+        frames.append(a.dropna(subset=["entity_id"])[["entity_id", "criterion", "score"]])
+    active = features["status"].isin(["active", "new"])
+    candidates = long_list(features, active=active, share=params.long_list_share)
+    sheet = eng.root / "review" / "assessment.xlsx"
+    if sheet.exists():
+        frames.append(read_assessment(sheet, criteria=judged_names, known=candidates))
+    judged = merge_assessments(*frames) if frames else None
+    if judged_names and (judged is None or judged[judged["criterion"].isin(judged_names)].empty):
+        notes.append(("no assessment yet: the judged criteria (" + ", ".join(judged_names) +
+                      ") are left out and the weights of the others rescaled; fill "
+                      "review/assessment.xlsx in the workshop and run the step again")
+                     if lang != "ru" else
+                     ("экспертной оценки пока нет: критерии " + ", ".join(judged_names) +
+                      " не учтены, веса остальных пересчитаны; заполните "
+                      "review/assessment.xlsx на сессии и запустите шаг снова"))
+    missing = [n for n in names if CRITERIA[n].source == "data"
+               and CRITERIA[n].column not in features.columns]
+    if missing:
+        notes.append(f"no data for criteria {missing}: left out")
+    cand = features.loc[candidates]
+    scores = criterion_scores(cand, names, judged=judged)
+    eligible = cand["contribution"] >= 0
+    n_active = int(active.sum())
+    max_n = min(params.target_key_accounts[1], max(1, math.floor(params.max_key_share *
+                                                                 n_active)))
+    scored = score_portfolio(scores, params.attractiveness, params.strength,
+                             eligible=eligible, max_n=max_n, threshold=params.threshold)
+    stays = stability(scores, params.attractiveness, eligible=eligible, max_n=max_n,
+                      threshold=params.threshold, draws=params.stability_draws,
+                      concentration=params.stability_concentration)
+    table = cand[["entity_name", "net_revenue", "contribution", "margin_pct", "status"]].join(
+        scores.add_prefix("score_")).join(scored)
+    table["stays_key"] = stays
+    table["solid"] = table["is_key"] & (table["stays_key"] >= 0.8)
+    table["reason"] = [
+        _reason_in(r, names, lang) if r["is_key"] else
+        _reason_out(r, on_list=True, threshold=params.threshold, lang=lang)
+        for _, r in table.iterrows()]
+    table["strategy"] = table["quadrant"].map({k: v[1 if lang == "ru" else 0]
+                                               for k, v in QUADRANTS.items()})
+    key = table[table["is_key"]].sort_values("attractiveness", ascending=False)
+    # big clients that are not key, with the reason
+    big = features.sort_values("net_revenue", ascending=False).head(25)
+    not_key = []
+    for eid, r in big.iterrows():
+        if eid in key.index:
+            continue
+        if eid in table.index:
+            why = table.at[eid, "reason"]
+        else:
+            why = _reason_out(r, on_list=False, threshold=params.threshold, lang=lang)
+        not_key.append({"entity_id": eid, "entity_name": r["entity_name"],
+                        "net_revenue": r["net_revenue"], "contribution": r["contribution"],
+                        "reason": why})
+    not_key_df = pd.DataFrame(not_key)
+    # relationships of the key clients; stage from the judged relationship_stage
+    rel_cols = [c for c in features.columns if c.startswith("rel_")]
+    relationships = features.loc[key.index, rel_cols].rename(columns=lambda c: c[4:])
+    if judged is not None:
+        relationships["stage"] = relationship_stage(judged, pd.Series(key.index))
+    single = relationships[relationships["single_point"].fillna(False).astype(bool)] \
+        if "single_point" in relationships.columns else relationships.iloc[0:0]
+    # CLV: annual contribution × r / (1 + i − r)
+    years = max((pd.to_datetime(features["last_order"]).max()
+                 - pd.to_datetime(features["first_order"]).min()).days / 365.25, 1.0)
+    clv = key_account_clv(key["contribution"] / years, retention=tuple(params.retention),
+                          discount_rate=params.discount_rate)
+    key = key.join(clv)
+    # portrait and look-alikes
+    feat = features.assign(
+        size_band=size_bands(features["net_revenue"]),
+        orders_per_year=features["orders"] / years,
+        tenure_years=features["tenure_days"] / 365.25,
+        payment_terms_days=features.get("terms_days"),
+    )
+    is_key = pd.Series(feat.index.isin(key.index), index=feat.index)
+    base = feat[feat["status"].isin(["active", "new"]) | is_key]
+    pic = portrait(base, is_key.reindex(base.index))
+    exclude = (base["contribution"] < 0) | is_key.reindex(base.index)
+    alikes = look_alikes(base, is_key.reindex(base.index), exclude=exclude)
+    # write
+    if judged_names:
+        write_assessment(sheet, cand.reset_index().assign(
+            quadrant=table["quadrant"].reindex(cand.index).to_numpy()),
+            {n: (CRITERIA[n].description_ru if lang == "ru" else CRITERIA[n].description_en)
+             for n in judged_names}, existing=judged, lang=lang)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    key.reset_index().to_parquet(out / "key_clients.parquet")
+    table.reset_index().to_parquet(out / "candidates.parquet")
+    relationships.reset_index().to_parquet(out / "relationships.parquet")
+    summary = {
+        "active_entities": n_active,
+        "long_list": len(candidates),
+        "key_clients": len(key),
+        "max_key_clients": max_n,
+        "guidance": {"range": list(params.target_key_accounts), "max_share": params.max_key_share,
+                     "deep_plans_per_year": "5–6"},
+        "solid": int(key["solid"].sum()),
+        "borderline": int((~key["solid"]).sum()),
+        "quadrants": table["quadrant"].value_counts().to_dict(),
+        "key": [{"entity_id": i, "name": r["entity_name"], "quadrant": r["quadrant"],
+                 "attractiveness": round(float(r["attractiveness"]), 2),
+                 "strength": round(float(r["strength"]), 2),
+                 "stays_key": round(float(r["stays_key"]), 3), "reason": r["reason"]}
+                for i, r in key.iterrows()],
+        "big_not_key": not_key_df.head(10).to_dict("records"),
+        "single_point_of_contact": [
+            {"entity_id": i, "name": key.at[i, "entity_name"], "risk": r.get("risk")}
+            for i, r in single.iterrows()],
+        "key_revenue_share": float(key["net_revenue"].sum() / features["net_revenue"].sum()),
+        "key_contribution_share": float(key["contribution"].sum()
+                                        / features["contribution"].sum()),
+        "portrait": pic.get("headline", []),
+        "assessment_used": bool(judged is not None and len(judged)),
+        "notes": notes,
+    }
+    atomic_write_json(out / "summary.json", summary)
+    return {"summary": summary, "table": table, "key": key, "not_key": not_key_df,
+            "relationships": relationships, "portrait": pic, "look_alikes": alikes,
+            "scores": scores, "features": features, "eligible": eligible, "max_n": max_n,
+            "notes": notes, "params": params}
