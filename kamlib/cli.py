@@ -92,6 +92,13 @@ def _print_outputs(root: Path) -> None:
         print(f"Profitability: contribution {contribution} on {revenue} net revenue; "
               f"{p['loss_making_entities']} entities lose money (largest: {worst}); "
               f"top-3 {conc['top3']:.1%} of revenue, HHI {conc['hhi']:.3f}")
+    selection = root / "work" / "03_key_client_profile" / "summary.json"
+    if selection.exists():
+        k = json.loads(selection.read_text(encoding="utf-8"))
+        single = ", ".join(x["name"] for x in k["single_point_of_contact"][:3]) or "none"
+        print(f"Key clients: {k['key_clients']} of {k['long_list']} on the long list "
+              f"({k['solid']} solid, {k['borderline']} borderline), "
+              f"{k['key_revenue_share']:.0%} of revenue; single point of contact: {single}")
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),
