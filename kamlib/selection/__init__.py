@@ -189,6 +189,8 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
         relationships["stage"] = relationship_stage(judged, pd.Series(key.index))
     single = relationships[relationships["single_point"].fillna(False).astype(bool)] \
         if "single_point" in relationships.columns else relationships.iloc[0:0]
+    # the biggest accounts at risk first
+    single = single.loc[key.loc[single.index, "net_revenue"].sort_values(ascending=False).index]
     # CLV: annual contribution × r / (1 + i − r)
     years = max((pd.to_datetime(features["last_order"]).max()
                  - pd.to_datetime(features["first_order"]).min()).days / 365.25, 1.0)
