@@ -193,6 +193,24 @@ class SizingParams(_Strict):
     balance_tolerance: float = Field(default=0.15, ge=0, le=1)
     kam_annual_cost: float = Field(default=0.0, ge=0, description="0: from the team table")
     solver_time_limit_s: float = Field(default=10.0, gt=0)
+    deep_plans_per_year: int = Field(default=6, ge=0, description="deep account plans a year")
+    deep_plan_hours: float = Field(default=80.0, ge=0)
+    reporting_hours: float = Field(default=12.0, ge=0)
+    contact_hours_per_month: tuple[float, float, float] = (2.0, 4.0, 8.0)
+    default_contacts: dict[str, float] = Field(
+        default_factory=lambda: {"Strategic": 6, "Star": 4, "Status": 3, "Streamline": 2})
+    scenario_spread: tuple[float, float] = (0.8, 1.25)
+    overhead_share: float = Field(default=0.3, ge=0)
+    travel_per_kam: float = Field(default=300_000.0, ge=0)
+    default_kam_cost: float = Field(default=3_600_000.0, ge=0,
+                                    description="used when neither kam_annual_cost nor a team "
+                                    "table gives the KAM cost")
+    expected_uplift: float = Field(default=0.05, ge=0, description="incremental sales a KAM "
+                                   "team is expected to bring, share of key revenue")
+    response_judgement: dict[str, float] = Field(
+        default_factory=lambda: {"at_zero": 0.85, "at_current": 1.0, "at_plus50": 1.08,
+                                 "at_saturation": 1.15})
+    kpi_targets: dict[str, float] = Field(default_factory=dict)
 
 
 class ReportParams(_Strict):

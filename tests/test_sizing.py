@@ -1,0 +1,126 @@
+"""Step 4: a hand-computed sizing example for each method; the span check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kamlib.config import SizingParams
+from kamlib.sizing.workload import account_workload, available_hours, compare_methods, span_check
+
+
+@pytest.fixture
+def key() -> pd.DataFrame:
+    return pd.DataFrame({"quadrant": ["Strategic", "Strategic", "Star", "Status"],
+                         "attractiveness": [9.0, 8.0, 7.0, 6.0],
+                         "contacts": [6, 1, 3, 0],
+                         "net_revenue": [1e8, 5e7, 2e7, 1e7]}, index=list("ABCD"))
+
+
+def test_workload_build_up_by_hand(key) -> None:
+    """Talley (1961) with the defaults: meetings Strategic 24, Star 12, Status 8; meeting 2 h +
+    travel 2 h; a deep plan of 80 h for the 6 most attractive accounts (all four here);
+    reporting 12 h; coordination 25% of the direct hours.
+
+      A, B: 24 × 4 = 96 + 80 + 12 = 188 direct; + 47 = 235 h
+      C:    12 × 4 = 48 + 80 + 12 = 140 direct; + 35 = 175 h
+      D:     8 × 4 = 32 + 80 + 12 = 124 direct; + 31 = 155 h
+    Total 800 h; available per KAM 1 920 × 0.7 = 1 344 h → 800 / 1 344 = 0.5952 FTE.
+    """
+    p = SizingParams()
+    w = account_workload(key, p)
+    assert w["hours"].tolist() == [235.0, 235.0, 175.0, 155.0]
+    assert available_hours(p) == 1344.0
+    m = compare_methods(key, p, kam_cost=5e6, margin_rate=0.12)
+    assert m.loc["workload build-up (Talley 1961)", "base"] == pytest.approx(800 / 1344)
+    # low / high scale every hour input by 0.8 / 1.25 (coordination follows)
+    assert m.loc["workload build-up (Talley 1961)", "low"] == pytest.approx(0.8 * 800 / 1344)
+
+
+def test_relationship_hours_by_hand(key) -> None:
+    """Sherman, Sperry & Reese (2003): contacts × hours a month × 12 + planning.
+
+    Contacts A 6, B 1, C 3, D 0 → the default for Status, 3. Base 4 h a month:
+      (6 + 1 + 3 + 3) × 4 × 12 = 624 h + planning 4 × 80 = 320 → 944 h / 1 344 = 0.7024 FTE;
+    low (2 h): 312 + 320 = 632 → 0.4702; high (8 h): 1 248 + 320 = 1 568 → 1.1667.
+    """
+    m = compare_methods(key, SizingParams(), kam_cost=5e6, margin_rate=0.12)
+    row = m.loc["relationship hours (Sherman et al. 2003)"]
+    assert row["base"] == pytest.approx(944 / 1344)
+    assert row["low"] == pytest.approx(632 / 1344)
+    assert row["high"] == pytest.approx(1568 / 1344)
+
+
+def test_break_even_by_hand(key) -> None:
+    """Zoltners, Sinha & Lorimer (2006): B = annual KAM cost ÷ margin rate
+    = 5 000 000 / 0.12 = 41 666 667; incremental sales expected = 5% × 180 000 000 = 9 000 000;
+    KAMs worth having = 9 000 000 / 41 666 667 = 0.216."""
+    m = compare_methods(key, SizingParams(), kam_cost=5e6, margin_rate=0.12)
+    row = m.loc["break-even (Zoltners, Sinha & Lorimer 2006)"]
+    assert row["break_even_sales_per_kam"] == pytest.approx(5e6 / 0.12)
+    assert row["incremental_sales"] == pytest.approx(9e6)
+    assert row["base"] == pytest.approx(9e6 / (5e6 / 0.12))
+
+
+def test_no_break_even_without_margin(key) -> None:
+    m = compare_methods(key, SizingParams(), kam_cost=5e6, margin_rate=None)
+    assert "break-even (Zoltners, Sinha & Lorimer 2006)" not in m.index
+
+
+@pytest.mark.parametrize("accounts,kams,ok", [(30, 3, True), (30, 1, False), (30, 10, False),
+                                              (3, 1, True)])
+def test_span_check(accounts, kams, ok) -> None:
+    assert span_check(accounts, kams, 0)["within_5_15"] is ok
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """demo_ru with steps 0–3 run in-process, ready for step 4."""
+    from kamlib.cleanup import run_cleanup
+    from kamlib.engagement import Engagement, copy_engagement
+    from kamlib.profitability import run_profitability
+    from kamlib.resources import samples_dir
+    from kamlib.runner import run_intake
+    from kamlib.selection import run_selection
+
+    root = copy_engagement(samples_dir() / "demo_ru", tmp_path_factory.mktemp("size") / "ru")
+    eng = Engagement.open(root)
+    run_intake(eng)
+    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
+    run_profitability(root, eng.step_dir("02_profitability"))
+    run_selection(root, eng.step_dir("03_key_client_profile"))
+    return root
+
+
+def test_sizing_on_the_sample(demo) -> None:
+    from kamlib.sizing import run_sizing
+
+    res = run_sizing(demo, demo / "work" / "04_kam_team_sizing")
+    s = res["summary"]
+    key = pd.read_parquet(demo / "work" / "03_key_client_profile" / "key_clients.parquet")
+    a = res["assignment"]
+    assert sorted(a.index) == sorted(key["entity_id"])          # every key client, once
+    assert s["assignment"]["tolerance_met"]
+    loads = a.groupby("kam")["hours"].sum()
+    mean = loads.mean()
+    assert ((loads - mean).abs() <= 0.15 * mean + 1e-6).all()
+    assert s["kams"] == len(res["team_plan"]) >= 1
+    assert 5 <= s["key_accounts"] / s["kams"] <= 15               # the span seen in practice
+    assert s["assignment"]["owner_changes"] < s["key_accounts"]   # current owners kept
+    assert 3 <= len(res["kpis"]) <= 5 and set(res["kpis"]["family"]) >= {"contribution", "cash"}
+    text = s["recommendation"]
+    # demo_ru reports in Russian: headcount, cost, who serves whom, how they are measured
+    assert f"{s['kams']} KAM" in text and "RUB" in text
+    assert "Кто кого ведёт" in text and "показател" in text
+    assert (demo / "work" / "04_kam_team_sizing" / "assignment.parquet").exists()
+
+
+def test_infeasible_capacity_is_a_clear_error() -> None:
+    from kamlib.errors import ConfigError
+    from kamlib.sizing.assignment import assign_accounts
+
+    accounts = pd.DataFrame({"hours": [500.0, 400.0]}, index=["A", "B"])
+    kams = pd.DataFrame({"capacity": [0.0]}, index=["K"])
+    with pytest.raises(ConfigError) as info:
+        assign_accounts(accounts, kams)
+    assert info.value.hint
