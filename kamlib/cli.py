@@ -99,6 +99,14 @@ def _print_outputs(root: Path) -> None:
         print(f"Key clients: {k['key_clients']} of {k['long_list']} on the long list "
               f"({k['solid']} solid, {k['borderline']} borderline), "
               f"{k['key_revenue_share']:.0%} of revenue; single point of contact: {single}")
+    sizing = root / "work" / "04_kam_team_sizing" / "summary.json"
+    if sizing.exists():
+        z = json.loads(sizing.read_text(encoding="utf-8"))
+        cost = f"{z['team_cost']:,.0f}".replace(",", " ")
+        print(f"KAM team: {z['kams']} KAMs for {z['key_accounts']} key clients, {cost} a year"
+              f"; assignment {z['assignment']['method']}, owner changes "
+              f"{z['assignment']['owner_changes']}; KPIs: "
+              + ", ".join(k["kpi"] for k in z["kpis"]))
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),

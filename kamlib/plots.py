@@ -31,6 +31,7 @@ __all__ = [
     "status_chart",
     "waterfall_chart",
     "whale_curve_chart",
+    "workload_chart",
 ]
 
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
@@ -515,4 +516,63 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
     ax.xaxis.set_label_coords(0.5, -0.045)
     ax.set_title("Портфель клиентов: матрица McDonald & Woodburn" if ru
                  else "Key account portfolio matrix (McDonald & Woodburn)")
+    return ax
+
+
+def workload_chart(assignment_info_or_frame: dict[str, Any] | pd.DataFrame, *,
+                   tolerance: float | None = None, lang: str = "en",
+                   ax: Axes | None = None) -> Axes:
+    """Hours per KAM (horizontal bars) with the mean, the ±tolerance band and capacities.
+
+    Takes the ``info`` dict of :func:`kamlib.sizing.assignment.assign_accounts` (its
+    ``workloads``, ``mean`` and ``tolerance``), its ``workloads`` frame (index KAM; ``hours``,
+    optional ``capacity``), or the assignment itself (``kam``, ``hours``: summed per KAM, no
+    capacities). ``tolerance`` defaults to the info's, else 0.15. Bars outside the band are
+    orange; a black tick marks each KAM's capacity; labels give utilisation (hours ÷
+    capacity) or, without capacities, the hours.
+    """
+    import numpy as np
+
+    data = assignment_info_or_frame
+    mean = None
+    if isinstance(data, dict):
+        if tolerance is None:
+            tolerance = data.get("tolerance")
+        mean = data.get("mean")
+        data = data["workloads"]
+    if "kam" in data.columns:  # an assignment: one row per account
+        data = data.groupby("kam", sort=False)["hours"].sum().to_frame()
+    tol = 0.15 if tolerance is None else float(tolerance)
+    hours = data["hours"].astype(float).to_numpy()
+    mean = float(hours.mean()) if mean is None else float(mean)
+    lo, hi = (1 - tol) * mean, (1 + tol) * mean
+    names = [str(k) for k in data.index]
+    ax = _ax(ax, (9, max(3.0, 0.3 * len(names) + 1.2)))
+    ru = lang == "ru"
+    y = np.arange(len(names))
+    inside = (hours >= lo - 1e-6) & (hours <= hi + 1e-6)
+    ax.barh(y, hours, color=[PALETTE[0] if ok else PALETTE[1] for ok in inside],
+            height=0.7, zorder=2, gid="workload")
+    ax.axvspan(lo, hi, color=PALETTE[2], alpha=0.12, zorder=1,
+               label=f"±{tol:.0%} " + ("от среднего" if ru else "band"))
+    ax.axvline(mean, color=PALETTE[2], lw=1.5, ls="--", zorder=3,
+               label=(f"среднее {mean:,.0f} ч" if ru else f"mean {mean:,.0f} h")
+               .replace(",", "\u00a0" if ru else ","))
+    cap = (data["capacity"].astype(float).to_numpy() if "capacity" in data.columns else None)
+    if cap is not None:
+        ax.scatter(cap, y, marker="|", s=250, color="black", lw=2, zorder=4,
+                   label="мощность" if ru else "capacity")
+        texts = [f"{h / c:.0%}" if c > 0 else "" for h, c in zip(hours, cap, strict=True)]
+    else:
+        texts = [f"{h:,.0f}" for h in hours]
+    right = max(float(hours.max()), float(np.nanmax(cap)) if cap is not None else 0.0, hi)
+    ends = hours if cap is None else np.fmax(hours, cap)  # clear of the capacity tick
+    for yi, e, t in zip(y, ends, texts, strict=True):
+        ax.text(e + right * 0.012, yi, t, va="center", ha="left", fontsize=8, zorder=5)
+    ax.set_xlim(0, right * 1.1)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("часов в год" if ru else "hours per year")
+    ax.set_title("Нагрузка KAM: часы по клиентам" if ru else "KAM workload: account hours")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return ax

@@ -22,7 +22,7 @@ import time
 import types
 import typing
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -74,6 +74,7 @@ STEPS: tuple[Step, ...] = (
     Step("02_profitability", "Profitability", "Доходность клиентов", section="profitability"),
     Step("03_key_client_profile", "Key client profile", "Профиль ключевых клиентов",
          section="selection"),
+    Step("04_kam_team_sizing", "KAM team sizing", "Размер команды KAM", section="sizing"),
 )
 
 _STANDARD = ("engagement_dir", "step_dir", "interactive")
@@ -241,12 +242,15 @@ def run_intake(eng: Engagement, *, out_dir: str | Path | None = None,
     return result
 
 
-def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagement
-                 ) -> dict[str, Any]:
+def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagement,
+                 declared: Iterable[str]) -> dict[str, Any]:
+    """The notebook's parameters: its folders, and the keys of its ``engagement.yaml``
+    section that its parameters cell declares (the section is validated by pydantic; the
+    notebook reads the keys it does not expose from the engagement itself)."""
     params: dict[str, Any] = {"engagement_dir": str(eng.root), "step_dir": str(step_dir)}
     if step.section:
         section = getattr(cfg, step.section).model_dump(mode="json")
-        params.update(section)
+        params.update({k: v for k, v in section.items() if k in set(declared)})
     return params
 
 
@@ -288,7 +292,7 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
     with atomic_dir(step_out) as tmp:
         if step.key == "00_data_intake" and intake:
             run_intake(eng, out_dir=tmp, on_progress=on_progress)
-        params = _step_params(step, eng.config, tmp, eng)
+        params = _step_params(step, eng.config, tmp, eng, notebook_parameters(source))
         validate_parameters(source, params)
         executed = eng.notebooks / f".running.{step.notebook}"
         try:

@@ -215,3 +215,45 @@ def time_update(box: WeightsWidget, n: int = 5) -> dict[str, float]:
         slider.value = original
     return {"n": n, "min": min(times), "median": statistics.median(times), "max": max(times),
             "redraw": float(box.redraw)}
+
+
+def sizing_widget(key: pd.DataFrame, params: Any, *, lang: str = "en") -> Any:
+    """Sliders for the hours and the capacity that redraw the FTE and the workload per account.
+
+    ``key`` holds the key accounts (quadrant, attractiveness); ``params`` the sizing settings.
+    Each change re-runs :func:`kamlib.sizing.workload.account_workload` and redraws.
+    """
+    import matplotlib.pyplot as plt
+
+    from .sizing.workload import account_workload, available_hours
+
+    fields = [("meeting_hours", 0, 8, 0.5), ("travel_hours", 0, 8, 0.5),
+              ("planning_hours", 0, 120, 5), ("coordination_share", 0, 1, 0.05),
+              ("account_work_share", 0.3, 1, 0.05)]
+    sliders = {f: w.FloatSlider(value=float(getattr(params, f)), min=lo, max=hi, step=st,
+                                description=f.replace("_", " "), continuous_update=False)
+               for f, lo, hi, st in fields}
+    out = w.Output()
+    text = w.HTML()
+
+    def update(_change: Any = None) -> None:
+        p = params.model_copy(update={f: s.value for f, s in sliders.items()})
+        work = account_workload(key, p)
+        cap = available_hours(p)
+        fte = work["hours"].sum() / cap
+        text.value = (f"<b>{work['hours'].sum():,.0f} h</b> a year → <b>{fte:.1f} FTE</b> "
+                      f"({cap:,.0f} account hours per KAM)")
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(8, 3))
+            by_q = work.groupby(key["quadrant"])["hours"].sum()
+            ax.bar(by_q.index, by_q.to_numpy())
+            ax.set_ylabel("hours / year")
+            ax.set_title("Workload by quadrant" if lang == "en" else "Нагрузка по квадрантам")
+            plt.show()
+            plt.close(fig)
+
+    for s in sliders.values():
+        s.observe(update, names="value")
+    update()
+    return w.VBox([*sliders.values(), text, out])

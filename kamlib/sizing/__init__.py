@@ -1,0 +1,184 @@
+"""Step 4 of the audit: how many KAMs, who serves whom, what it costs and earns, which KPIs.
+
+Modules: :mod:`.workload` (the three sizing methods, METHODS.md §4), :mod:`.assignment` (the
+integer program: every key account to one KAM, balanced, fewest owner changes),
+:mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team).
+:func:`run_sizing` runs the step on an engagement.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import SizingParams
+from ..io import atomic_write_json
+from .workload import account_workload, available_hours, compare_methods
+
+__all__ = ["account_workload", "available_hours", "compare_methods", "run_sizing"]
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}".replace(",", "\u00a0")
+
+
+def _person_key(name: object) -> str | None:
+    """Surname + initials: 'Леонов Ю.В.' and 'Леонов Юрий Владимирович' → 'леонов ю в'."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    words = name.replace(".", " ").casefold().replace("ё", "е").split()
+    return " ".join([words[0], *(w[0] for w in words[1:3])]) if words else None
+
+
+def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
+               params: SizingParams | None = None) -> dict[str, Any]:
+    """Step 4 on an engagement: the key clients of step 3 in; the team plan out.
+
+    Writes ``team_plan.parquet`` (one row per KAM), ``assignment.parquet`` (one row per key
+    client: entity_id, kam, hours), ``methods.parquet`` and ``summary.json``.
+    """
+    from ..engagement import Engagement
+    from .assignment import assign_accounts, team_from_fte
+    from .economics import (
+        adbudg_from_judgement,
+        break_even,
+        effort_sensitivity,
+        payback,
+        propose_kpis,
+        support_team,
+        team_cost,
+    )
+
+    eng = Engagement.open(engagement_dir)
+    params = params or eng.config.sizing
+    lang = eng.config.report.language
+    notes: list[str] = []
+    step3 = eng.step_dir("03_key_client_profile")
+    key = pd.read_parquet(step3 / "key_clients.parquet").set_index("entity_id")
+    rel_path = step3 / "relationships.parquet"
+    if rel_path.exists():
+        rel = pd.read_parquet(rel_path).set_index("entity_id")
+        if "contacts" in rel.columns:
+            key["contacts"] = rel["contacts"].reindex(key.index)
+    pnl = pd.read_parquet(eng.step_dir("02_profitability") / "client_pnl.parquet") \
+        .set_index("entity_id")
+    for c in ("growth_pct", "dso_days", "days_late", "terms_days", "orders"):
+        if c in pnl.columns and c not in key.columns:
+            key[c] = pnl[c].reindex(key.index)
+    entities = pd.read_parquet(eng.step_dir("01_client_base_cleanup") / "entities.parquet")
+    canon = entities[entities["is_canonical"]].set_index("entity_id")
+    team_path = eng.step_dir("00_intake") / "team.parquet"
+    team = pd.read_parquet(team_path) if team_path.exists() else None
+    # the KAM's cost and capacity
+    cap = available_hours(params)
+    kam_cost = params.kam_annual_cost
+    if not kam_cost and team is not None and "annual_cost" in team.columns and \
+            team["annual_cost"].notna().any():
+        kam_cost = float(team["annual_cost"].median())
+        notes.append(f"KAM cost from the team table: median annual cost {_money(kam_cost)}")
+    if not kam_cost:
+        kam_cost = params.default_kam_cost
+        notes.append(f"no KAM cost given: {_money(kam_cost)} a year assumed "
+                     "(sizing.default_kam_cost)")
+    full_cost = kam_cost * (1 + params.overhead_share) + params.travel_per_kam
+    # the work
+    work = account_workload(key, params)
+    key_revenue = float(key["net_revenue"].sum())
+    key_contribution = float(key["contribution"].sum())
+    margin_rate = key_contribution / key_revenue if key_revenue else None
+    methods = compare_methods(key, params, kam_cost=full_cost, margin_rate=margin_rate)
+    total_hours = float(work["hours"].sum())
+    base_fte = float(methods.loc["workload build-up (Talley 1961)", "base"])
+    n = max(math.ceil(base_fte - 1e-9), math.ceil(len(key) / 15), 1)
+    if n * cap < total_hours / (1 - params.balance_tolerance / 2):
+        n += 1  # room for the balance tolerance
+    # who serves whom: the current owner is the catalogue's manager, matched to the team table
+    # by surname and initials ('Леонов Ю.В.' = 'Леонов Юрий Владимирович')
+    owners = canon["manager"].reindex(key.index) if "manager" in canon.columns else \
+        pd.Series(None, index=key.index, dtype=object)
+    if team is not None and "person" in team.columns:
+        by_key = {_person_key(p): p for p in team["person"]}
+        owners = owners.map(lambda o: by_key.get(_person_key(o), o) if isinstance(o, str) else o)
+    owned = key["net_revenue"].groupby(owners).sum().sort_values(ascending=False)
+    existing = list(owned.index[:n])
+    regions = canon["region"].reindex(key.index) if "region" in canon.columns else None
+    kams = team_from_fte(n, cap, regions=sorted(regions.dropna().unique())[:n]
+                         if regions is not None else None, existing=existing)
+    if team is not None and {"person", "region"} <= set(team.columns) and "region" in kams:
+        real = team.dropna(subset=["region"]).set_index("person")["region"]
+        kams["region"] = [real.get(k, r) for k, r in zip(kams.index, kams["region"],
+                                                          strict=True)]
+    accounts = pd.DataFrame({"hours": work["hours"], "current_owner": owners,
+                             "entity_name": key["entity_name"]})
+    if regions is not None:
+        accounts["region"] = regions
+    assignment, info = assign_accounts(accounts, kams, tolerance=params.balance_tolerance,
+                                       time_limit=params.solver_time_limit_s)
+    team_plan = assignment.groupby("kam").agg(accounts=("hours", "size"),
+                                              hours=("hours", "sum"))
+    team_plan["capacity"] = kams["capacity"].reindex(team_plan.index)
+    team_plan["utilisation"] = team_plan["hours"] / team_plan["capacity"]
+    team_plan["revenue"] = key["net_revenue"].groupby(assignment["kam"]).sum()
+    if "region" in kams.columns:
+        team_plan["region"] = kams["region"].reindex(team_plan.index)
+    # economics
+    support = support_team(key)
+    cost = team_cost(n, salary=kam_cost, overhead_share=params.overhead_share,
+                     travel=params.travel_per_kam)
+    total_cost = float(cost.get("total", n * full_cost))
+    be = break_even(full_cost, margin_rate=margin_rate,
+                    expected_uplift=params.expected_uplift * key_revenue) \
+        if margin_rate and margin_rate > 0 else {"note": "the key clients earn no margin"}
+    pb = payback(total_cost, key_contribution, key_revenue)
+    response = adbudg_from_judgement(**params.response_judgement)
+    sens = effort_sensitivity(response, base_revenue=key_revenue,
+                              margin_rate=margin_rate or 0.0, cost_per_unit_effort=total_cost)
+    kpis, kpi_warnings = propose_kpis(key, targets=params.kpi_targets or None)
+    # the recommendation the director can act on
+    def served_by(k: str) -> str:
+        names = assignment.loc[assignment["kam"] == k, "entity_name"].astype(str)
+        return ", ".join(names.head(4)) + (" …" if len(names) > 4 else "")
+
+    who = "; ".join(f"{k}: {served_by(k)}" for k in team_plan.index[:6])
+    kpi_names = ", ".join(kpis["kpi"].astype(str)) if len(kpis) else "—"
+    uplift = pb.get("contribution_uplift_pct")  # in percent
+    uplift_txt = f"{uplift:.1f}%" if isinstance(uplift, float) else "—"
+    if lang == "ru":
+        recommendation = (
+            f"**Рекомендация:** {n} KAM на {len(key)} ключевых клиентов "
+            f"(≈ {_money(total_hours / n)} ч в год на KAM из {_money(cap)} доступных). "
+            f"Стоимость команды — {_money(total_cost)} {eng.config.currency} в год; чтобы она "
+            f"окупилась, вклад ключевых клиентов должен вырасти на {uplift_txt}. "
+            f"Кто кого ведёт: {who}. Оценка KAM по {len(kpis)} показателям: {kpi_names}."
+        )
+    else:
+        recommendation = (
+            f"**Recommendation:** {n} KAMs for {len(key)} key clients (≈ {_money(total_hours / n)}"
+            f" h a year per KAM out of {_money(cap)} available). The team costs "
+            f"{_money(total_cost)} {eng.config.currency} a year; to pay back, the key clients' "
+            f"contribution must grow by {uplift_txt}. Who serves whom: {who}. Each KAM is "
+            f"measured on {len(kpis)} KPIs: {kpi_names}.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    assignment.reset_index().to_parquet(out / "assignment.parquet")
+    team_plan.reset_index().to_parquet(out / "team_plan.parquet")
+    methods.reset_index().to_parquet(out / "methods.parquet")
+    summary = {
+        "key_accounts": len(key), "total_hours": total_hours, "hours_per_kam": cap,
+        "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
+                for m in methods.index},
+        "kams": n, "kam_cost": full_cost, "team_cost": total_cost,
+        "key_revenue": key_revenue, "key_contribution": key_contribution,
+        "assignment": {k: v for k, v in info.items() if k != "workloads"},
+        "break_even": be, "payback": pb, "kpis": kpis.to_dict("records"),
+        "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": notes,
+    }
+    atomic_write_json(out / "summary.json", summary)
+    return {"summary": summary, "methods": methods, "work": work, "assignment": assignment,
+            "assignment_info": info, "team_plan": team_plan, "kams": kams, "support": support,
+            "economics": {"cost": cost, "break_even": be, "payback": pb, "response": response,
+                          "sensitivity": sens},
+            "kpis": kpis, "kpi_warnings": kpi_warnings, "key": key, "notes": notes}
