@@ -31,11 +31,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## make bench: ingestion of 2,000,000 1C-style lines; cleanup of 200,000 records; P&L of 10M lines
+## make bench: ingestion (2M lines), cleanup (200k records), P&L (10M lines), assignment (300 x 30)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/cleanup.py
 	$(BIN)/python bench/profitability.py
+	$(BIN)/python bench/sizing.py
 
 ## make notebooks: re-execute the committed notebooks in place on the sample (their outputs)
 notebooks: $(STAMP)
