@@ -309,6 +309,32 @@ def concentration_chart(pnl: pd.DataFrame, *, value: str = "net_revenue", top: i
     return ax
 
 
+def _place_labels(ax: Axes, items: list[tuple[str, float, float]], *, fontsize: int = 8) -> None:
+    """Annotate points without letting the labels overlap: each label tries a few offsets
+    (in points) and takes the first whose box is clear of the labels already placed."""
+    ax.autoscale_view()
+    ax.figure.canvas.draw_idle()
+    to_pixels = ax.transData.transform
+    scale = ax.figure.dpi / 72
+    placed: list[tuple[float, float, float, float]] = []
+    offsets = [(6, 6), (6, -14), (6, 18), (6, -26), (-8, 30), (-8, -38), (6, 42), (6, -50)]
+    for text, x, y in sorted(items, key=lambda t: -t[2]):
+        px, py = to_pixels((x, y))
+        w, h = len(text) * fontsize * 0.55 * scale, fontsize * 1.3 * scale
+        chosen = offsets[-1]
+        for dx, dy in offsets:
+            box = (px + dx * scale, py + dy * scale, w, h)
+            if all(box[0] + box[2] < b[0] or b[0] + b[2] < box[0] or box[1] + box[3] < b[1]
+                   or b[1] + b[3] < box[1] for b in placed):
+                chosen = (dx, dy)
+                break
+        placed.append((px + chosen[0] * scale, py + chosen[1] * scale, w, h))
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=chosen,
+                    fontsize=fontsize,
+                    arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5}
+                    if chosen != offsets[0] else None)
+
+
 def revenue_margin_chart(pnl: pd.DataFrame, *, label: list[Any] | None = None,
                          currency: str = "", lang: str = "en", ax: Axes | None = None) -> Axes:
     """Clients by net revenue (x, log scale) and contribution margin % (contribution ÷ net
@@ -333,11 +359,8 @@ def revenue_margin_chart(pnl: pd.DataFrame, *, label: list[Any] | None = None,
                 transform=ax.transAxes, fontsize=8, color="grey")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(money_formatter(currency, lang))
-    for e in label or []:
-        if e in df.index:
-            name = df.loc[e, "entity_name"] if "entity_name" in df.columns else e
-            ax.annotate(str(name)[:24], (rev[e], margin[e]), textcoords="offset points",
-                        xytext=(5, 5), fontsize=8)
+    _place_labels(ax, [(str(df.loc[e, "entity_name"] if "entity_name" in df.columns else e)[:24],
+                        rev[e], margin[e]) for e in (label or []) if e in df.index])
     ax.set_xlabel("net revenue (log scale)" if lang == "en"
                   else "выручка нетто (лог. шкала)")
     ax.set_ylabel("contribution, % of net revenue" if lang == "en"
