@@ -60,7 +60,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _print_outputs(root: Path) -> None:
     summary = root / "work" / "00_intake" / "summary.json"
     if summary.exists():
-        from .intake import _fmt_money
+        from .intake import format_amount
 
         s = json.loads(summary.read_text(encoding="utf-8"))
         period = " … ".join(s["period"]) if s.get("period") else "—"
@@ -69,8 +69,8 @@ def _print_outputs(root: Path) -> None:
 
         print(f"\nReceived: {s['files']} files; {n(s['clients'])} clients; "
               f"{n(s['sales_lines'])} sales lines, {period}; net revenue "
-              f"{_fmt_money(s['net_revenue'] or '0')}; rejected {n(s['rejected_rows'])} rows "
-              f"({_fmt_money(s['rejected_money'] or '0')})")
+              f"{format_amount(s['net_revenue'] or '0')}; rejected {n(s['rejected_rows'])} rows "
+              f"({format_amount(s['rejected_money'] or '0')})")
         if s.get("missing"):
             print("Not received (narrows the analysis): " + ", ".join(s["missing"]))
     cleanup = root / "work" / "01_client_base_cleanup" / "summary.json"
@@ -82,13 +82,13 @@ def _print_outputs(root: Path) -> None:
               f"{c.get('review_sheet', 'review/duplicates.xlsx')}")
     profit = root / "work" / "02_profitability" / "summary.json"
     if profit.exists():
-        from .intake import _fmt_money
+        from .intake import format_amount
 
         p = json.loads(profit.read_text(encoding="utf-8"))
         t, conc = p["totals"], p["concentration"]
         worst = p["large_loss_makers"][0]["name"] if p["large_loss_makers"] else "—"
-        contribution = _fmt_money(f"{t['contribution']:.2f}")
-        revenue = _fmt_money(f"{t['net_revenue']:.2f}")
+        contribution = format_amount(f"{t['contribution']:.2f}")
+        revenue = format_amount(f"{t['net_revenue']:.2f}")
         print(f"Profitability: contribution {contribution} on {revenue} net revenue; "
               f"{p['loss_making_entities']} entities lose money (largest: {worst}); "
               f"top-3 {conc['top3']:.1%} of revenue, HHI {conc['hhi']:.3f}")

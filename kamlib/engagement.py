@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import xlsxwriter
 
 from .config import EngagementConfig, load_config
 from .errors import KamError
+from .io import atomic_write_bytes
 from .resources import templates_dir
 from .schema import TABLES
 
@@ -156,9 +158,8 @@ def write_data_request(path: str | Path) -> Path:
     synonyms ingestion recognises, so the request and the reader never disagree.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb = xlsxwriter.Workbook(str(tmp))
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -193,7 +194,7 @@ def write_data_request(path: str | Path) -> Path:
         ws.set_column(4, 4, 70)
         ws.freeze_panes(4, 0)
     wb.close()
-    tmp.replace(path)
+    atomic_write_bytes(path, buf.getvalue())
     return path
 
 

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FileReport",
     "IntakeResult",
+    "format_amount",
     "ingest",
     "name_key",
     "summary_text",
@@ -862,7 +863,7 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
         for p, fi in items:
             df = p.frame
             if tname == "sales":
-                df = _sales_amounts(p, fi, cfg, _spec_for(fi), warnings)
+                df = _sales_amounts(p, fi, cfg, fi.spec, warnings)
             df = df.with_columns(source_file=pl.lit(p.report.label),
                                  _sheet=pl.lit(p.report.sheet, dtype=pl.String))
             frames.setdefault(tname, []).append(df)
@@ -974,10 +975,6 @@ def _file_money(rep: FileReport, fi: _FileIntake, agg: dict[str, Any]) -> None:
     if rep.table == "sales":
         rep.returns = {**(rep.returns or {}), "lines": int(agg.get("ret_lines") or 0),
                        "net_revenue": _money_str(agg.get("ret_net"))}
-
-
-def _spec_for(fi: _FileIntake) -> InputSpec | None:
-    return fi.spec
 
 
 def _main_money(tname: str, df: pl.DataFrame) -> str | None:
@@ -1207,7 +1204,8 @@ def write_intake(result: IntakeResult, out_dir: str | Path) -> None:
     atomic_write_json(out_dir / "intake_manifest.json", result.manifest())
 
 
-def _fmt_money(s: str) -> str:
+def format_amount(s: str) -> str:
+    """An exact decimal string for people: '-1234567.89' → '-1 234 567,89'."""
     sign = "-" if s.startswith("-") else ""
     whole, _, frac = s.lstrip("-").partition(".")
     return f"{sign}{int(whole):,}".replace(",", " ") + (f",{frac}" if frac else "")
@@ -1245,14 +1243,14 @@ def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
         if f.period:
             out.append(f"    period: {f.period[0]} … {f.period[1]}")
         for fname, m in f.money.items():
-            line = (f"    {fname} ({m['column']}): accepted {_fmt_money(m['accepted'])}, "
-                    f"rejected {_fmt_money(m['rejected'])}")
+            line = (f"    {fname} ({m['column']}): accepted {format_amount(m['accepted'])}, "
+                    f"rejected {format_amount(m['rejected'])}")
             if m.get("unparseable_cells"):
                 line += f", {m['unparseable_cells']} unreadable value(s)"
             out.append(line)
         if f.returns and f.returns.get("lines"):
             out.append(f"    returns: {f.returns['lines']} lines, "
-                       f"{_fmt_money(f.returns['net_revenue'])} net")
+                       f"{format_amount(f.returns['net_revenue'])} net")
         for t in (f.totals_row or {}).values():
             mark = "matches" if t["ok"] else f"DIFFERS by {t['difference']}"
             out.append(f"    totals row: {t['column']} = {t['file']}, rows sum {t['rows']}: "
@@ -1268,7 +1266,7 @@ def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
     for tname, c in result.control.items():
         if c.get("money_column"):
             out.append(f"Control total {tname}.{c['money_column']}: accepted "
-                       f"{_fmt_money(c['accepted'])}, rejected {_fmt_money(c['rejected'])}"
+                       f"{format_amount(c['accepted'])}, rejected {format_amount(c['rejected'])}"
                        + (" (reconciled)" if c.get("reconciled") else ""))
     if result.rejected.height:
         out.append("")

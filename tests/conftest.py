@@ -62,3 +62,23 @@ def make_engagement(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_ru_steps(tmp_path_factory) -> Path:
+    """A copy of demo_ru with steps 0–3 run in-process (no papermill), shared by the tests of
+    steps 3 and 4; tests that change it work on their own copy."""
+    from kamlib.cleanup import run_cleanup
+    from kamlib.engagement import Engagement, copy_engagement
+    from kamlib.profitability import run_profitability
+    from kamlib.resources import samples_dir
+    from kamlib.runner import run_intake
+    from kamlib.selection import run_selection
+
+    root = copy_engagement(samples_dir() / "demo_ru", tmp_path_factory.mktemp("demo") / "ru")
+    eng = Engagement.open(root)
+    run_intake(eng)
+    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
+    run_profitability(root, eng.step_dir("02_profitability"))
+    run_selection(root, eng.step_dir("03_key_client_profile"))
+    return root

@@ -92,21 +92,10 @@ def test_criteria_validation(change, message) -> None:
 # ---------------------------------------------------------------- the sample engagement
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """demo_ru with steps 0–2 run in-process (no papermill), ready for step 3."""
-    from kamlib.cleanup import run_cleanup
-    from kamlib.engagement import Engagement, copy_engagement
-    from kamlib.profitability import run_profitability
-    from kamlib.resources import samples_dir
-    from kamlib.runner import run_intake
-
-    root = copy_engagement(samples_dir() / "demo_ru", tmp_path_factory.mktemp("sel") / "ru")
-    eng = Engagement.open(root)
-    run_intake(eng)
-    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
-    run_profitability(root, eng.step_dir("02_profitability"))
-    return root
+@pytest.fixture
+def demo(demo_ru_steps):
+    """demo_ru with steps 0–3 run (shared, see conftest), for step 3."""
+    return demo_ru_steps
 
 
 def _truth(_root):

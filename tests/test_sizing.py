@@ -73,23 +73,10 @@ def test_span_check(accounts, kams, ok) -> None:
     assert span_check(accounts, kams, 0)["within_5_15"] is ok
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """demo_ru with steps 0–3 run in-process, ready for step 4."""
-    from kamlib.cleanup import run_cleanup
-    from kamlib.engagement import Engagement, copy_engagement
-    from kamlib.profitability import run_profitability
-    from kamlib.resources import samples_dir
-    from kamlib.runner import run_intake
-    from kamlib.selection import run_selection
-
-    root = copy_engagement(samples_dir() / "demo_ru", tmp_path_factory.mktemp("size") / "ru")
-    eng = Engagement.open(root)
-    run_intake(eng)
-    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
-    run_profitability(root, eng.step_dir("02_profitability"))
-    run_selection(root, eng.step_dir("03_key_client_profile"))
-    return root
+@pytest.fixture
+def demo(demo_ru_steps):
+    """demo_ru with steps 0–3 run (shared, see conftest), for step 4."""
+    return demo_ru_steps
 
 
 def test_sizing_on_the_sample(demo) -> None:

@@ -26,7 +26,13 @@ from ..identifiers import is_valid_inn, is_valid_kpp, is_valid_ogrn
 from ..io import atomic_write_json
 from .entities import assign_groups, build_entities, remap_sales
 from .matching import MatchParams, candidate_pairs, cluster, prepare_records
-from .review import import_review, read_decisions, write_decisions, write_review
+from .review import (
+    MERGES_COLUMNS,
+    import_review,
+    read_decisions,
+    write_decisions,
+    write_review,
+)
 from .status import activity_status, status_summary
 
 __all__ = [
@@ -162,7 +168,7 @@ def clean_client_base(
     CleanupResult
     """
     params = params or CleanupParams()
-    decisions = decisions if decisions is not None else read_decisions("/nonexistent")
+    decisions = decisions if decisions is not None else pd.DataFrame(columns=MERGES_COLUMNS)
     mp = MatchParams(params.review_threshold, params.auto_merge_threshold,
                      params.distinctive_token_max_share)
     rec = prepare_records(clients)
