@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	  echo "Run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -e ".[test,training]"
 	touch $(STAMP)
 
 install: $(STAMP)
