@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "KamError",
     "ReconciliationError",
+    "ReportError",
     "SchemaError",
     "StepError",
 ]
@@ -115,3 +116,7 @@ class ReconciliationError(KamError):
 
 class StepError(KamError):
     """An audit step failed while running; names the notebook and the cell."""
+
+
+class ReportError(KamError):
+    """The report cannot be built: a step failed, was not run, or its artefacts are stale."""

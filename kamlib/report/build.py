@@ -1,0 +1,953 @@
+"""Build the :class:`~kamlib.report.model.ReportModel` from a finished run's artefacts.
+
+Nothing is re-computed: the figures are read from ``work/<step>/summary.json`` and the steps'
+Parquet tables; each :class:`~kamlib.report.model.Fact` names the artefact and key it came
+from. A report cannot be built from a failed, partial or stale run
+(:func:`check_run` says which step and what to do).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..engagement import Engagement
+from ..errors import ReportError
+from .i18n import Formatter, Strings, load_strings
+from .model import (
+    Chart,
+    Column,
+    Fact,
+    Finding,
+    Method,
+    Provenance,
+    ReportModel,
+    Section,
+    Table,
+)
+
+__all__ = ["REPORT_STEPS", "Artefacts", "build_model", "check_run", "load_artefacts"]
+
+#: the steps a report needs, with their artefact folders under ``work/``
+REPORT_STEPS: tuple[tuple[str, str], ...] = (
+    ("00_data_intake", "00_intake"),
+    ("01_client_base_cleanup", "01_client_base_cleanup"),
+    ("02_profitability", "02_profitability"),
+    ("03_key_client_profile", "03_key_client_profile"),
+    ("04_kam_team_sizing", "04_kam_team_sizing"),
+)
+
+#: methodology appendix: (step, method id) in order; texts in templates/i18n/<lang>/methods.yaml
+METHOD_IDS: tuple[tuple[str, str], ...] = (
+    ("01", "inn"), ("01", "ogrn"), ("01", "matching"), ("01", "groups"), ("01", "status"),
+    ("02", "waterfall"), ("02", "cts"), ("02", "receivables"), ("02", "whale"),
+    ("02", "cross_subsidy"), ("02", "abc_xyz"), ("02", "concentration"), ("02", "robustness"),
+    ("03", "matrix"), ("03", "how_many"), ("03", "stability"), ("03", "coverage"),
+    ("03", "clv"),
+    ("04", "talley"), ("04", "sherman"), ("04", "break_even"), ("04", "assignment"),
+    ("04", "adbudg"), ("04", "kpis"),
+)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def check_run(engagement_dir: str | Path) -> dict[str, Any]:
+    """Check that every step before the report finished, in order, and left its artefacts.
+
+    Returns
+    -------
+    dict
+        ``work/manifest.json``.
+
+    Raises
+    ------
+    ReportError
+        No run yet; the last run failed (which step, its error); a step not run; a step's
+        ``summary.json`` missing; a step's results older than an earlier step's (stale).
+    """
+    eng = Engagement.open(engagement_dir)
+    manifest = eng.manifest()
+    where = str(eng.manifest_path)
+    if not manifest.get("steps"):
+        raise ReportError("the audit has not been run on this engagement yet", file=where,
+                          hint=f"run `kam run {eng.root}` first")
+    steps = manifest["steps"]
+    if manifest.get("status") == "failed":
+        failed = [k for k, v in steps.items() if v.get("status") == "failed"]
+        err = steps[failed[0]].get("error", {}) if failed else {}
+        raise ReportError(
+            f"the last run failed at step {failed[0] if failed else '?'}"
+            + (f": {err.get('message')}" if err.get("message") else "")
+            + "; a report from a failed run would mix old and new results", file=where,
+            hint=f"fix the problem, then `kam run {eng.root}"
+            + (f" --from {failed[0][:2]}`" if failed else "`"))
+    previous: tuple[str, datetime] | None = None
+    for key, folder in REPORT_STEPS:
+        entry = steps.get(key)
+        if not entry:
+            raise ReportError(f"step {key} has not been run: the report needs every step",
+                              file=where, hint=f"run `kam run {eng.root} --from {key[:2]}`")
+        if entry.get("status") != "ok":
+            raise ReportError(f"step {key} did not finish (status {entry.get('status')!r})",
+                              file=where, hint=f"run `kam run {eng.root} --from {key[:2]}`")
+        summary = eng.work / folder / "summary.json"
+        if not summary.exists():
+            raise ReportError(f"step {key} left no summary.json", file=str(summary),
+                              hint=f"run `kam run {eng.root} --from {key[:2]}`")
+        finished = entry.get("finished")
+        if finished:
+            at = datetime.fromisoformat(finished)
+            if previous is not None and at < previous[1]:
+                raise ReportError(
+                    f"step {key}'s results ({finished}) are older than step {previous[0]}'s: "
+                    "they were computed from data that has since changed", file=where,
+                    hint=f"run `kam run {eng.root} --from {key[:2]}`")
+            previous = (key, at)
+    return manifest
+
+
+@dataclass
+class Artefacts:
+    """The run's artefacts, read once: summaries, tables, manifest."""
+
+    root: Path
+    manifest: dict[str, Any]
+    summaries: dict[str, dict[str, Any]]
+    tables: dict[str, pd.DataFrame]
+
+    def s(self, step: str, path: str, default: Any = None) -> Any:
+        """A value of a step's summary by a dotted path (``"totals.contribution"``)."""
+        node: Any = self.summaries[step]
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+
+_TABLES = {
+    "intake_team": ("00_intake", "team"),
+    "entities": ("01_client_base_cleanup", "entity_table"),
+    "records": ("01_client_base_cleanup", "entities"),
+    "client_pnl": ("02_profitability", "client_pnl"),
+    "group_pnl": ("02_profitability", "group_pnl"),
+    "robustness": ("02_profitability", "robustness"),
+    "candidates": ("03_key_client_profile", "candidates"),
+    "key_clients": ("03_key_client_profile", "key_clients"),
+    "relationships": ("03_key_client_profile", "relationships"),
+    "team_plan": ("04_kam_team_sizing", "team_plan"),
+    "assignment": ("04_kam_team_sizing", "assignment"),
+    "methods": ("04_kam_team_sizing", "methods"),
+}
+
+
+def load_artefacts(engagement_dir: str | Path, *, check: bool = True) -> Artefacts:
+    """Read the artefacts the report needs (after :func:`check_run` unless ``check=False``)."""
+    eng = Engagement.open(engagement_dir)
+    manifest = check_run(eng.root) if check else eng.manifest()
+    summaries = {}
+    for key, folder in REPORT_STEPS:
+        path = eng.work / folder / "summary.json"
+        summaries[key[:2]] = json.loads(path.read_text(encoding="utf-8"))
+    tables = {}
+    for name, (folder, stem) in _TABLES.items():
+        path = eng.work / folder / f"{stem}.parquet"
+        if path.exists():
+            tables[name] = pd.read_parquet(path)
+    return Artefacts(eng.root, manifest, summaries, tables)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Ctx:
+    """Strings, formatter and fact factory for one language."""
+
+    def __init__(self, art: Artefacts, strings: Strings, fmt: Formatter) -> None:
+        self.art = art
+        self.st = strings
+        self.fmt = fmt
+
+    def t(self, key: str, /, **kw: Any) -> str:
+        return self.st.t(key, **kw)
+
+    def fact(self, key: str, step: str, path: str, kind: str, *, label: str | None = None,
+             value: Any = None, artefact: str = "summary.json") -> Fact:
+        """A fact read from ``step``'s summary at ``path`` (or the given ``value``)."""
+        v = self.art.s(step, path) if value is None else value
+        folder = dict((k[:2], f) for k, f in REPORT_STEPS)[step]
+        return Fact(key, label if label is not None else self.t(f"fact.{key}"), v,
+                    self.fmt.value(v, kind), kind,  # type: ignore[arg-type]
+                    f"{folder}/{artefact}#{path}")
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(float(x))
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _columns(ctx: _Ctx, spec: Iterable[tuple[str, str]]) -> list[Column]:
+    return [Column(k, ctx.st.get(f"col.{k}", k) or k, kind) for k, kind in spec]  # type: ignore[arg-type]
+
+
+def _table(ctx: _Ctx, key: str, df: pd.DataFrame, spec: list[tuple[str, str]], source: str,
+           *, note: str = "", preview: int = 15) -> Table:
+    spec = [(k, kind) for k, kind in spec if k in df.columns]
+    data = df[[k for k, _ in spec]].reset_index(drop=True)
+    return Table(key, ctx.t(f"table.{key}"), _columns(ctx, spec), data, source, note=note,
+                 preview_rows=preview, sheet=ctx.t(f"sheet.{key}"))
+
+
+def _translate(ctx: _Ctx, prefix: str, values: pd.Series) -> pd.Series:
+    return values.map(lambda v: ctx.st.get(f"{prefix}.{v}", v) if isinstance(v, str) else v)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _intake_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
+    s = ctx.art.summaries["00"]
+    period = s.get("period") or [None, None]
+    facts = [
+        ctx.fact("files", "00", "files", "int"),
+        ctx.fact("sales_lines", "00", "sales_lines", "int"),
+        ctx.fact("net_revenue", "00", "net_revenue", "money", value=float(s["net_revenue"])),
+        ctx.fact("returns", "00", "returns_net_revenue", "money",
+                 value=abs(float(s.get("returns_net_revenue") or 0))),
+        ctx.fact("rejected_rows", "00", "rejected_rows", "int"),
+        ctx.fact("rejected_money", "00", "rejected_money", "money",
+                 value=float(s.get("rejected_money") or 0)),
+    ]
+    bullets = [ctx.t("intake.period", period=ctx.fmt.period(*period))] if period[0] else []
+    if s.get("missing"):
+        bullets.append(ctx.t("intake.missing", tables=", ".join(s["missing"])))
+    else:
+        bullets.append(ctx.t("intake.all_tables", tables=", ".join(s.get("tables", []))))
+    if s.get("clients_added_from_transactions"):
+        bullets.append(ctx.t("intake.added", n=ctx.fmt.integer(
+            s["clients_added_from_transactions"])))
+    lead = ctx.t("intake.lead", files=ctx.fmt.integer(s["files"]),
+                 lines=ctx.fmt.integer(s["sales_lines"]),
+                 revenue=ctx.fmt.money_short(float(s["net_revenue"])),
+                 rejected=ctx.fmt.integer(s.get("rejected_rows", 0)),
+                 rejected_money=ctx.fmt.money(float(s.get("rejected_money") or 0)))
+    charts: dict[str, Chart] = {}
+    monthly = ctx.art.tables.get("_monthly_total")
+    if monthly is not None and len(monthly):
+        charts["monthly_sales"] = _monthly_chart(ctx, monthly)
+    section = Section("intake", ctx.t("section.intake"), lead, facts, bullets,
+                      charts=list(charts), tables=["inputs"])
+    return section, {}, charts
+
+
+def _monthly_chart(ctx: _Ctx, monthly: pd.DataFrame) -> Chart:
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    plots.set_theme()
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax.plot(range(len(monthly)), monthly["net_revenue"] / 1e6, color=plots.PALETTE[0], lw=2,
+            marker="o", ms=3)
+    step = max(1, len(monthly) // 12)
+    ax.set_xticks(range(0, len(monthly), step))
+    ax.set_xticklabels(monthly["month"].iloc[::step], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(ctx.t("chart.monthly_sales.y"))
+    ax.set_title(ctx.t("chart.monthly_sales.title"))
+    ax.grid(axis="y", alpha=0.3)
+    data = monthly.assign(net_revenue_m=monthly["net_revenue"] / 1e6)
+    return Chart("monthly_sales", ctx.t("chart.monthly_sales.title"), "column", data,
+                 "month", ["net_revenue_m"], ctx.t("chart.monthly_sales.x"),
+                 ctx.t("chart.monthly_sales.y"),
+                 {"net_revenue_m": ctx.t("chart.monthly_sales.series")}, _png(fig),
+                 ctx.t("chart.monthly_sales.caption"), "02_profitability/monthly.parquet",
+                 y_format="number")
+
+
+def _cleanup_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
+    s = ctx.art.summaries["01"]
+    f = ctx.fmt
+    facts = [ctx.fact(k, "01", k, "int") for k in
+             ("records", "entities", "groups", "buying_entities", "active_entities",
+              "records_merged_away", "branches", "to_review")]
+    st = s.get("status", {})
+    lost = st.get("lost", {})
+    dormant = st.get("dormant", {})
+    lead = ctx.t("cleanup.lead", records=f.integer(s["records"]), entities=f.integer(
+        s["entities"]), groups=f.integer(s["groups"]), active=f.integer(s["active_entities"]),
+        merged=f.integer(s.get("records_merged_away", 0)))
+    bullets = [
+        ctx.t("cleanup.status", dormant=f.integer(dormant.get("entities", 0)),
+              dormant_rev=f.pct(dormant.get("share_revenue", 0)),
+              lost=f.integer(lost.get("entities", 0)),
+              lost_rev=f.money_short(lost.get("net_revenue", 0))),
+        ctx.t("cleanup.review", n=f.integer(s.get("to_review", 0)),
+              sheet=s.get("review_sheet") or "review/duplicates.xlsx"),
+        ctx.t("cleanup.inn", invalid=f.integer(s.get("invalid_inn_records", 0)),
+              missing=f.integer(s.get("inn", {}).get("missing", 0))),
+    ]
+    if s.get("groups_with_several_entities"):
+        bullets.append(ctx.t("cleanup.groups", n=f.integer(s["groups_with_several_entities"])))
+    if s.get("decisions_applied"):
+        bullets.append(ctx.t("cleanup.decisions", n=f.integer(s["decisions_applied"])))
+    tables: dict[str, Table] = {}
+    ent = ctx.art.tables.get("entities")
+    if ent is not None:
+        e = ent.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
+        e["status"] = _translate(ctx, "status", e["status"])
+        e["spellings"] = e["spellings"].map(_join)
+        e["codes"] = e["codes"].map(_join)
+        tables["entities"] = _table(ctx, "entities", e, [
+            ("entity_id", "text"), ("entity_name", "text"), ("group_id", "text"),
+            ("inn", "text"), ("records", "int"), ("branches", "int"), ("codes", "text"),
+            ("spellings", "text"), ("first_order", "date"), ("last_order", "date"),
+            ("orders", "int"), ("net_revenue", "money"), ("revenue_last_12m", "money"),
+            ("status", "text"), ("reason", "text")],
+            "01_client_base_cleanup/entity_table.parquet", note=ctx.t("table.entities.note"))
+    rec = ctx.art.tables.get("records")
+    if rec is not None:
+        merged = rec[rec["records_in_entity"] > 1].sort_values(
+            ["entity_id", "is_canonical"], ascending=[True, False], kind="mergesort")
+        tables["merges"] = _table(ctx, "merges", merged, [
+            ("entity_id", "text"), ("entity_name", "text"), ("client_id", "text"),
+            ("name", "text"), ("tax_id", "text"), ("branch_code", "text"),
+            ("is_canonical", "text"), ("is_branch", "text"), ("lines", "int"),
+            ("region", "text")], "01_client_base_cleanup/entities.parquet",
+            note=ctx.t("table.merges.note"))
+    status_df = pd.DataFrame([
+        {"status": ctx.t(f"status.{k}"), "entities": v.get("entities", 0),
+         "share_entities": v.get("share_entities", 0), "net_revenue": v.get("net_revenue", 0),
+         "share_revenue": v.get("share_revenue", 0)} for k, v in st.items()])
+    if len(status_df):
+        tables["status"] = _table(ctx, "status", status_df, [
+            ("status", "text"), ("entities", "int"), ("share_entities", "pct"),
+            ("net_revenue", "money"), ("share_revenue", "pct")],
+            "01_client_base_cleanup/summary.json#status")
+    charts = {"client_funnel": _funnel_chart(ctx, s.get("funnel", {}))}
+    section = Section("cleanup", ctx.t("section.cleanup"), lead, facts, bullets,
+                      charts=list(charts), tables=[k for k in ("status", "entities")
+                                                   if k in tables])
+    return section, tables, charts
+
+
+def _join(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    try:
+        return "; ".join(str(x) for x in v)
+    except TypeError:
+        return "" if v is None else str(v)
+
+
+def _funnel_chart(ctx: _Ctx, funnel: dict[str, int]) -> Chart:
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    plots.set_theme()
+    labels = [ctx.t(f"funnel.{k}") for k in funnel]
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    plots.funnel_chart(dict(zip(labels, funnel.values(), strict=True)), lang=ctx.st.lang, ax=ax)
+    ax.set_title(ctx.t("chart.client_funnel.title"))
+    data = pd.DataFrame({"stage": labels, "count": list(funnel.values())})
+    return Chart("client_funnel", ctx.t("chart.client_funnel.title"), "bar", data, "stage",
+                 ["count"], "", ctx.t("chart.client_funnel.y"),
+                 {"count": ctx.t("chart.client_funnel.series")}, _png(fig),
+                 ctx.t("chart.client_funnel.caption"),
+                 "01_client_base_cleanup/summary.json#funnel")
+
+
+def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
+    s = ctx.art.summaries["02"]
+    f = ctx.fmt
+    tot = s["totals"]
+    whale = s["whale"]
+    conc = s["concentration"]
+    facts = [ctx.fact(k, "02", f"totals.{k}", "money") for k in
+             ("list_revenue", "discount", "returns", "net_revenue", "cogs", "gross_margin",
+              "cost_to_serve", "cost_of_receivables", "contribution")]
+    facts += [ctx.fact("loss_making_entities", "02", "loss_making_entities", "int"),
+              ctx.fact("whale_peak", "02", "whale.peak_pct", "pct"),
+              ctx.fact("top3", "02", "concentration.top3", "pct"),
+              ctx.fact("hhi", "02", "concentration.hhi", "number",
+                       value=round(float(conc["hhi"]) * 10000))]
+    lead = ctx.t("profit.lead", contribution=f.money_short(tot["contribution"]),
+                 revenue=f.money_short(tot["net_revenue"]),
+                 margin=f.pct(tot["contribution"] / tot["net_revenue"]
+                              if tot["net_revenue"] else None),
+                 peak=f.pct(whale["peak_pct"]), at_peak=f.integer(whale["clients_at_peak"]),
+                 losers=f.integer(s["loss_making_entities"]),
+                 tail=f.pct(-whale["loss_tail_pct"]))
+    bullets = []
+    for lm in (s.get("large_loss_makers") or [])[:3]:
+        bullets.append(ctx.t("profit.loss_maker", name=lm["name"],
+                             revenue=f.money_short(lm["net_revenue"]),
+                             contribution=f.money_short(lm["contribution"])))
+    bullets.append(ctx.t("profit.concentration", top3=f.pct(conc["top3"]),
+                         top10=f.pct(conc["top10"]), n50=f.integer(conc["clients_to_50"]),
+                         hhi=f.integer(round(conc["hhi"] * 10000)),
+                         level=ctx.t(f"hhi.{conc['hhi_level']}")))
+    if conc["top3"] >= 0.40:
+        bullets.append(ctx.t("profit.top3_flag", top3=f.pct(conc["top3"])))
+    ifrs = conc.get("flag_clients", {}).get("ifrs_8_34", [])
+    if ifrs:
+        bullets.append(ctx.t("profit.ifrs", n=len(ifrs), names=", ".join(
+            f"{c['name']} ({f.pct(c['share'])})" for c in ifrs)))
+    cg = s.get("concentration_groups") or {}
+    if cg and cg.get("top3", 0) - conc["top3"] > 0.005:
+        bullets.append(ctx.t("profit.groups", top3=f.pct(cg["top3"]),
+                             top3_entities=f.pct(conc["top3"])))
+    drop = s.get("what_if_drop_large_loss_makers") or {}
+    if drop.get("clients"):
+        bullets.append(ctx.t("profit.what_if_drop", n=f.integer(drop["clients"]),
+                             change=f.money_short(drop["change_in_company_contribution"]),
+                             stranded=f.money_short(drop["stranded_costs_remaining"])))
+    rep = s.get("what_if_reprice_large_loss_makers") or {}
+    if rep.get("clients"):
+        bullets.append(ctx.t("profit.what_if_reprice", n=f.integer(rep["clients"]),
+                             price=f.pct(rep["price_increase"], 0),
+                             change=f.money_short(rep["change"]),
+                             still=f.integer(rep["still_loss_making"])))
+    rob = s.get("robustness") or {}
+    if rob:
+        bullets.append(ctx.t("profit.robustness", share=f.pct(rob["max_sign_changes_share"]),
+                             rho=f.number(rob["min_spearman"], 2)))
+    tables: dict[str, Table] = {}
+    pnl = ctx.art.tables.get("client_pnl")
+    charts: dict[str, Chart] = {}
+    if pnl is not None:
+        p = pnl.sort_values("contribution", ascending=False, kind="mergesort").copy()
+        p["status"] = _translate(ctx, "status", p["status"])
+        for c in ("margin_pct", "contribution_pct", "cts_pct", "discount_pct", "returns_pct",
+                  "growth_pct"):
+            if c in p.columns:
+                p[c] = p[c] / 100.0 if p[c].abs().max() > 1.5 else p[c]
+        tables["client_pnl"] = _table(ctx, "client_pnl", p, [
+            ("entity_id", "text"), ("entity_name", "text"), ("group_id", "text"),
+            ("status", "text"), ("orders", "int"), ("lines", "int"),
+            ("list_revenue", "money"), ("discount", "money"), ("sales_net", "money"),
+            ("returns", "money"), ("net_revenue", "money"), ("cogs", "money"),
+            ("gross_margin", "money"), ("cts_order", "money"), ("cts_line", "money"),
+            ("cts_return", "money"), ("cts_delivery", "money"), ("cts_visit", "money"),
+            ("cts_service_hour", "money"), ("cts_call", "money"), ("cost_to_serve", "money"),
+            ("cts_avoidable", "money"), ("cts_stranded", "money"), ("dso_days", "number"),
+            ("cost_of_receivables", "money"), ("contribution", "money"),
+            ("margin_pct", "pct"), ("contribution_pct", "pct"), ("abc_revenue", "text"),
+            ("abc_contribution", "text"), ("xyz", "text"), ("revenue_prev12", "money"),
+            ("revenue_last12", "money"), ("growth_pct", "pct")],
+            "02_profitability/client_pnl.parquet", note=ctx.t("table.client_pnl.note"),
+            preview=10)
+        charts["whale_curve"] = _whale_chart(ctx, pnl, whale)
+        charts["concentration"] = _concentration_chart(ctx, pnl)
+    gp = ctx.art.tables.get("group_pnl")
+    if gp is not None:
+        g = gp.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
+        for c in ("margin_pct", "contribution_pct"):
+            if c in g.columns:
+                g[c] = g[c] / 100.0 if g[c].abs().max() > 1.5 else g[c]
+        tables["group_pnl"] = _table(ctx, "group_pnl", g, [
+            ("group_id", "text"), ("group_name", "text"), ("entities", "int"),
+            ("net_revenue", "money"), ("gross_margin", "money"), ("cost_to_serve", "money"),
+            ("cost_of_receivables", "money"), ("contribution", "money"),
+            ("margin_pct", "pct"), ("contribution_pct", "pct")],
+            "02_profitability/group_pnl.parquet", preview=10)
+    llm = pd.DataFrame(s.get("large_loss_makers") or [])
+    if len(llm):
+        tables["loss_makers"] = _table(ctx, "loss_makers", llm, [
+            ("entity_id", "text"), ("name", "text"), ("net_revenue", "money"),
+            ("gross_margin", "money"), ("cost_to_serve", "money"), ("contribution", "money"),
+            ("why", "text")], "02_profitability/summary.json#large_loss_makers", preview=10)
+    section = Section("profitability", ctx.t("section.profitability"), lead, facts, bullets,
+                      charts=list(charts), tables=[k for k in ("loss_makers", "client_pnl")
+                                                   if k in tables])
+    return section, tables, charts
+
+
+def _whale_chart(ctx: _Ctx, pnl: pd.DataFrame, figures: dict[str, Any]) -> Chart:
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+    from ..profitability.curves import whale_curve
+
+    plots.set_theme()
+    wc = whale_curve(pnl)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    plots.whale_curve_chart(wc, figures, lang=ctx.st.lang, ax=ax)
+    ax.set_title(ctx.t("chart.whale_curve.title"))
+    # ≤ 200 points for the native chart: the curve's shape, its peak and its end
+    n = len(wc)
+    idx = sorted({*range(0, n, max(1, n // 200)), n - 1,
+                  int(wc["cum_pct"].to_numpy().argmax())}) if n else []
+    data = pd.DataFrame({"client_share": [0.0, *wc["client_share"].iloc[idx]],
+                         "cum_pct": [0.0, *wc["cum_pct"].iloc[idx]]})
+    return Chart("whale_curve", ctx.t("chart.whale_curve.title"), "line", data,
+                 "client_share", ["cum_pct"], ctx.t("chart.whale_curve.x"),
+                 ctx.t("chart.whale_curve.y"), {"cum_pct": ctx.t("chart.whale_curve.series")},
+                 _png(fig), ctx.t("chart.whale_curve.caption",
+                                  peak=ctx.fmt.pct(figures["peak_pct"]),
+                                  share=ctx.fmt.pct(figures["clients_at_peak_share"])),
+                 "02_profitability/client_pnl.parquet#contribution", y_format="pct")
+
+
+def _concentration_chart(ctx: _Ctx, pnl: pd.DataFrame) -> Chart:
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    plots.set_theme()
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    plots.concentration_chart(pnl, lang=ctx.st.lang, ax=ax)
+    ax.set_title(ctx.t("chart.concentration.title"))
+    vals = pnl.set_index("entity_id")["net_revenue"].astype(float).clip(lower=0)
+    total = float(vals.sum())
+    top = vals.sort_values(ascending=False, kind="mergesort").head(10)
+    data = pd.DataFrame({"client": pnl.set_index("entity_id").loc[top.index, "entity_name"]
+                         .astype(str).to_numpy(),
+                         "share": (top / total).to_numpy() if total else top.to_numpy() * 0})
+    data["cumulative"] = data["share"].cumsum()
+    return Chart("concentration", ctx.t("chart.concentration.title"), "bar", data, "client",
+                 ["share"], "", ctx.t("chart.concentration.y"),
+                 {"share": ctx.t("chart.concentration.series")}, _png(fig),
+                 ctx.t("chart.concentration.caption"),
+                 "02_profitability/client_pnl.parquet#net_revenue", y_format="pct")
+
+
+def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
+    s = ctx.art.summaries["03"]
+    f = ctx.fmt
+    facts = [ctx.fact("active_entities", "03", "active_entities", "int"),
+             ctx.fact("long_list", "03", "long_list", "int"),
+             ctx.fact("key_clients", "03", "key_clients", "int"),
+             ctx.fact("solid", "03", "solid", "int"),
+             ctx.fact("key_revenue_share", "03", "key_revenue_share", "pct"),
+             ctx.fact("key_contribution_share", "03", "key_contribution_share", "pct")]
+    lead = ctx.t("selection.lead", n=f.integer(s["key_clients"]),
+                 long=f.integer(s["long_list"]), active=f.integer(s["active_entities"]),
+                 rev=f.pct(s["key_revenue_share"]), contr=f.pct(s["key_contribution_share"]),
+                 solid=f.integer(s["solid"]), borderline=f.integer(s["borderline"]))
+    bullets = []
+    quadrants = s.get("quadrants") or {}
+    if quadrants:
+        bullets.append(ctx.t("selection.quadrants", text=", ".join(
+            f"{ctx.t('quadrant.' + q)} {f.integer(n)}" for q, n in quadrants.items())))
+    spc = s.get("single_point_of_contact") or []
+    if spc:
+        bullets.append(ctx.t("selection.single_point", n=f.integer(len(spc)),
+                             names=", ".join(c["name"] for c in spc[:3])))
+    for b in (s.get("big_not_key") or [])[:2]:
+        bullets.append(ctx.t("selection.big_not_key", name=b["entity_name"],
+                             revenue=f.money_short(b["net_revenue"]),
+                             contribution=f.money_short(b["contribution"])))
+    tables: dict[str, Table] = {}
+    charts: dict[str, Chart] = {}
+    key = ctx.art.tables.get("key_clients")
+    if key is not None:
+        k = key.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
+        k["quadrant"] = _translate(ctx, "quadrant", k["quadrant"])
+        k["status"] = _translate(ctx, "status", k["status"])
+        if "margin_pct" in k.columns and k["margin_pct"].abs().max() > 1.5:
+            k["margin_pct"] = k["margin_pct"] / 100.0
+        score_cols = [(c, "number") for c in k.columns if c.startswith("score_")]
+        tables["key_clients"] = _table(ctx, "key_clients", k, [
+            ("entity_id", "text"), ("entity_name", "text"), ("quadrant", "text"),
+            ("attractiveness", "number"), ("strength", "number"), ("stays_key", "pct"),
+            ("net_revenue", "money"), ("contribution", "money"), ("margin_pct", "pct"),
+            *score_cols, ("clv_r90", "money"), ("reason", "text"), ("strategy", "text")],
+            "03_key_client_profile/key_clients.parquet", preview=35)
+    cand = ctx.art.tables.get("candidates")
+    if cand is not None:
+        charts["portfolio_matrix"] = _matrix_chart(ctx, cand)
+    if spc:
+        tables["single_point"] = _table(ctx, "single_point", pd.DataFrame(spc), [
+            ("entity_id", "text"), ("name", "text"), ("risk", "text")],
+            "03_key_client_profile/summary.json#single_point_of_contact", preview=10)
+    section = Section("selection", ctx.t("section.selection"), lead, facts, bullets,
+                      charts=list(charts),
+                      tables=[k for k in ("key_clients", "single_point") if k in tables])
+    return section, tables, charts
+
+
+def _matrix_chart(ctx: _Ctx, cand: pd.DataFrame) -> Chart:
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    plots.set_theme()
+    threshold = float(ctx.art.manifest.get("parameters", {}).get("selection", {})
+                      .get("threshold", 5.5) or 5.5)
+    fig, ax = plt.subplots(figsize=(8.5, 6.5))
+    plots.portfolio_matrix_chart(cand, threshold=threshold, lang=ctx.st.lang, max_labels=12,
+                                 ax=ax)
+    ax.set_title(ctx.t("chart.portfolio_matrix.title"))
+    data = cand[["entity_name", "strength", "attractiveness", "is_key", "net_revenue"]].copy()
+    data["series"] = data["is_key"].map(lambda k: "key" if k else "other")
+    return Chart("portfolio_matrix", ctx.t("chart.portfolio_matrix.title"), "scatter",
+                 data.reset_index(drop=True), "strength", ["attractiveness"],
+                 ctx.t("chart.portfolio_matrix.x"), ctx.t("chart.portfolio_matrix.y"),
+                 {"attractiveness": ctx.t("chart.portfolio_matrix.series")}, _png(fig),
+                 ctx.t("chart.portfolio_matrix.caption",
+                       threshold=ctx.fmt.number(threshold, 1)),
+                 "03_key_client_profile/candidates.parquet", label="entity_name")
+
+
+def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
+    s = ctx.art.summaries["04"]
+    f = ctx.fmt
+    a = s.get("assignment") or {}
+    facts = [ctx.fact("kams", "04", "kams", "int"),
+             ctx.fact("key_accounts", "04", "key_accounts", "int"),
+             ctx.fact("total_hours", "04", "total_hours", "int"),
+             ctx.fact("team_cost", "04", "team_cost", "money"),
+             ctx.fact("payback_pct", "04", "payback.contribution_uplift_pct", "pct",
+                      value=(s.get("payback") or {}).get("contribution_uplift_pct", 0) / 100),
+             ctx.fact("max_deviation", "04", "assignment.max_deviation", "pct"),
+             ctx.fact("owner_changes", "04", "assignment.owner_changes", "int")]
+    if s.get("current_kams") is not None:
+        facts.insert(1, ctx.fact("current_kams", "04", "current_kams", "int"))
+    lead = ctx.t("sizing.lead", kams=f.integer(s["kams"]), accounts=f.integer(
+        s["key_accounts"]), cost=f.money_short(s["team_cost"]),
+        payback=f.pct((s.get("payback") or {}).get("contribution_uplift_pct", 0) / 100),
+        hours=f.integer(round(a.get("mean") or 0)), capacity=f.integer(s["hours_per_kam"]))
+    bullets = []
+    if s.get("current_kams") is not None and s.get("staffing"):
+        bullets.append(ctx.t(f"sizing.staffing.{_staffing_key(s['staffing'])}",
+                             current=f.integer(s["current_kams"]), kams=f.integer(s["kams"])))
+    be = s.get("break_even") or {}
+    if be:
+        bullets.append(ctx.t("sizing.break_even", cost=f.money(be["kam_cost"], 0),
+                             b=f.money_short(be["break_even_sales"]),
+                             ratio=f.number(be["ratio"], 1)))
+    bullets.append(ctx.t("sizing.assignment", method=a.get("method", "—"),
+                         dev=f.pct(a.get("max_deviation")), tol=f.pct(a.get("tolerance")),
+                         changes=f.integer(a.get("owner_changes", 0))))
+    tables: dict[str, Table] = {}
+    charts: dict[str, Chart] = {}
+    if "team_plan" in ctx.art.tables:
+        tables["team_plan"] = _table(ctx, "team_plan", ctx.art.tables["team_plan"], [
+            ("kam", "text"), ("region", "text"), ("accounts", "int"), ("hours", "int"),
+            ("capacity", "int"), ("utilisation", "pct"), ("revenue", "money")],
+            "04_kam_team_sizing/team_plan.parquet")
+    if "assignment" in ctx.art.tables:
+        asg = ctx.art.tables["assignment"].sort_values(["kam", "hours"],
+                                                       ascending=[True, False])
+        tables["assignment"] = _table(ctx, "assignment", asg, [
+            ("entity_id", "text"), ("entity_name", "text"), ("kam", "text"),
+            ("hours", "number"), ("changed_owner", "text"), ("same_region", "text")],
+            "04_kam_team_sizing/assignment.parquet", preview=40)
+    kpis = pd.DataFrame(s.get("kpis") or [])
+    if len(kpis):
+        kpis["kpi_label"] = kpis["kpi"].map(lambda k: ctx.st.get(f"kpi.{k}", k))
+        tables["kpis"] = _table(ctx, "kpis", kpis, [
+            ("kpi_label", "text"), ("family", "text"), ("definition", "text"),
+            ("baseline", "number"), ("target", "number"), ("unit", "text"), ("better", "text"),
+            ("source", "text")], "04_kam_team_sizing/summary.json#kpis")
+    if "methods" in ctx.art.tables:
+        charts["fte"] = _fte_chart(ctx, ctx.art.tables["methods"])
+    section = Section("sizing", ctx.t("section.sizing"), lead, facts, bullets,
+                      charts=list(charts),
+                      tables=[k for k in ("team_plan", "kpis") if k in tables])
+    return section, tables, charts
+
+
+def _staffing_key(v: str) -> str:
+    return {"over": "over", "under": "under"}.get(v, "ok")
+
+
+def _fte_chart(ctx: _Ctx, methods: pd.DataFrame) -> Chart:
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .. import plots
+
+    plots.set_theme()
+    names = [ctx.st.get(f"fte_method.{_method_key(m)}", m) or m for m in methods["method"]]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    x = np.arange(len(methods))
+    for i, (col, colour) in enumerate(zip(("low", "base", "high"), plots.PALETTE,
+                                          strict=False)):
+        vals = methods[col].astype(float).to_numpy()
+        bars = ax.bar(x + (i - 1) * 0.27, vals, 0.27, label=ctx.t(f"chart.fte.{col}"),
+                      color=colour)
+        ax.bar_label(bars, labels=[ctx.fmt.number(v, 1) for v in vals], fontsize=7)
+    ax.set_xticks(x)
+    ax.set_xticklabels(names, fontsize=8)
+    ax.set_ylabel(ctx.t("chart.fte.y"))
+    ax.set_title(ctx.t("chart.fte.title"))
+    ax.legend(frameon=False, fontsize=8)
+    data = pd.DataFrame({"method": names, "low": methods["low"].astype(float),
+                         "base": methods["base"].astype(float),
+                         "high": methods["high"].astype(float)})
+    return Chart("fte", ctx.t("chart.fte.title"), "column", data, "method",
+                 ["low", "base", "high"], "", ctx.t("chart.fte.y"),
+                 {c: ctx.t(f"chart.fte.{c}") for c in ("low", "base", "high")}, _png(fig),
+                 ctx.t("chart.fte.caption"), "04_kam_team_sizing/methods.parquet")
+
+
+def _method_key(name: str) -> str:
+    n = name.lower()
+    if "talley" in n:
+        return "talley"
+    if "sherman" in n:
+        return "sherman"
+    if "break" in n or "zoltners" in n:
+        return "break_even"
+    return n
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _findings(ctx: _Ctx) -> list[Finding]:
+    f = ctx.fmt
+    s1, s2 = ctx.art.summaries["01"], ctx.art.summaries["02"]
+    s3, s4 = ctx.art.summaries["03"], ctx.art.summaries["04"]
+    out: list[Finding] = []
+    # 1. who the clients really are
+    fact = ctx.fact("active_entities", "01", "active_entities", "int")
+    out.append(Finding("client_base", f.integer(s1["active_entities"]), ctx.t(
+        "finding.client_base", records=f.integer(s1["records"]),
+        entities=f.integer(s1["entities"]), active=f.integer(s1["active_entities"]),
+        lost=f.integer(s1.get("status", {}).get("lost", {}).get("entities", 0)),
+        dormant=f.integer(s1.get("status", {}).get("dormant", {}).get("entities", 0))),
+        fact, "medium" if s1["records"] > 1.05 * s1["entities"] else "info"))
+    # 2. who earns us money: the whale curve and the worst loss-maker
+    whale = s2["whale"]
+    llm = (s2.get("large_loss_makers") or [])
+    fact = ctx.fact("whale_peak", "02", "whale.peak_pct", "pct")
+    sentence = ctx.t("finding.whale", peak=f.pct(whale["peak_pct"]),
+                     at_peak=f.integer(whale["clients_at_peak"]),
+                     losers=f.integer(s2["loss_making_entities"]),
+                     total=f.money_short(whale["total"]))
+    if llm:
+        sentence += " " + ctx.t("finding.vip", name=llm[0]["name"],
+                                revenue=f.money_short(llm[0]["net_revenue"]),
+                                contribution=f.money_short(abs(llm[0]["contribution"])))
+        fact = ctx.fact("vip_contribution", "02", "large_loss_makers.0.contribution", "money",
+                        value=llm[0]["contribution"])
+        headline = f.money_short(llm[0]["contribution"])
+    else:
+        headline = f.pct(whale["peak_pct"])
+    out.append(Finding("profitability", headline, sentence, fact,
+                       "high" if s2["loss_making_entities"] else "info"))
+    # 3. concentration risk (entity and group level)
+    conc = s2["concentration"]
+    cg = s2.get("concentration_groups") or conc
+    top3 = max(conc["top3"], cg.get("top3", 0))
+    key = "finding.concentration_high" if top3 >= 0.40 else "finding.concentration"
+    sentence = ctx.t(key, top3=f.pct(top3), top1=f.pct(conc["top1"]),
+                     n50=f.integer(conc["clients_to_50"]),
+                     n_ifrs=f.integer(len(conc.get("flag_clients", {}).get("ifrs_8_34", []))))
+    if cg.get("top3", 0) - conc["top3"] > 0.005:
+        sentence += " " + ctx.t("finding.groups", top3=f.pct(cg["top3"]),
+                                top3_entities=f.pct(conc["top3"]))
+    fact = ctx.fact("top3", "02", "concentration_groups.top3" if cg is not conc and
+                    cg.get("top3", 0) > conc["top3"] else "concentration.top3", "pct",
+                    value=top3)
+    out.append(Finding("concentration", f.pct(top3), sentence, fact,
+                       "high" if top3 >= 0.40 else "medium"))
+    # 4. key clients and how safe the relationship is
+    spc = s3.get("single_point_of_contact") or []
+    sentence = ctx.t("finding.key_clients", n=f.integer(s3["key_clients"]),
+                     rev=f.pct(s3["key_revenue_share"]),
+                     contr=f.pct(s3["key_contribution_share"]))
+    if spc:
+        sentence += " " + ctx.t("finding.single_point", n=f.integer(len(spc)),
+                                name=spc[0]["name"])
+    out.append(Finding("key_clients", f.integer(s3["key_clients"]), sentence,
+                       ctx.fact("key_clients", "03", "key_clients", "int"),
+                       "high" if spc else "info"))
+    # 5. the KAM team
+    pay = s4.get("payback") or {}
+    sentence = ctx.t("finding.team", kams=f.integer(s4["kams"]),
+                     accounts=f.integer(s4["key_accounts"]), cost=f.money_short(s4["team_cost"]),
+                     payback=f.pct(pay.get("contribution_uplift_pct", 0) / 100))
+    if s4.get("current_kams") is not None and s4.get("staffing"):
+        sentence += " " + ctx.t(f"finding.staffing.{_staffing_key(s4['staffing'])}",
+                                current=f.integer(s4["current_kams"]), kams=f.integer(s4["kams"]))
+    out.append(Finding("team", f.integer(s4["kams"]), sentence,
+                       ctx.fact("kams", "04", "kams", "int"),
+                       "medium" if s4.get("staffing") in ("over", "under") else "info"))
+    return out
+
+
+def _recommendations(ctx: _Ctx) -> list[str]:
+    f = ctx.fmt
+    s1, s2 = ctx.art.summaries["01"], ctx.art.summaries["02"]
+    s3, s4 = ctx.art.summaries["03"], ctx.art.summaries["04"]
+    out = []
+    if s1.get("to_review"):
+        out.append(ctx.t("rec.review", n=f.integer(s1["to_review"])))
+    llm = s2.get("large_loss_makers") or []
+    if llm:
+        rep = s2.get("what_if_reprice_large_loss_makers") or {}
+        out.append(ctx.t("rec.reprice", n=f.integer(rep.get("clients") or len(llm)),
+                         name=llm[0]["name"],
+                         change=f.money_short(rep.get("change", 0))))
+    conc = s2["concentration"]
+    if conc["top3"] >= 0.40 or conc.get("flags"):
+        out.append(ctx.t("rec.concentration", top3=f.pct(conc["top3"])))
+    out.append(ctx.t("rec.key_clients", n=f.integer(s3["key_clients"]),
+                     solid=f.integer(s3["solid"])))
+    spc = s3.get("single_point_of_contact") or []
+    if spc:
+        out.append(ctx.t("rec.contacts", names=", ".join(c["name"] for c in spc[:3])))
+    pay = s4.get("payback") or {}
+    out.append(ctx.t("rec.team", kams=f.integer(s4["kams"]), cost=f.money_short(s4["team_cost"]),
+                     payback=f.pct(pay.get("contribution_uplift_pct", 0) / 100)))
+    kpis = s4.get("kpis") or []
+    if kpis:
+        out.append(ctx.t("rec.kpis", kpis="; ".join(ctx.st.get(f"kpi.{k['kpi']}", k["kpi"])
+                                                    or k["kpi"] for k in kpis)))
+    return out
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+    elif isinstance(d, list) and d and all(isinstance(x, dict) for x in d):
+        for i, v in enumerate(d):
+            out.update(_flatten(v, f"{prefix}{i}."))
+    else:
+        out[prefix.rstrip(".")] = d if not isinstance(d, list) else ", ".join(map(str, d))
+    return out
+
+
+def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
+    m = ctx.art.manifest
+    files = (m.get("inputs") or {}).get("files", [])
+    rows = []
+    for fi in files:
+        money = fi.get("money") or {}
+        acc = sum(float(v.get("accepted") or 0) for v in money.values())
+        rej = sum(float(v.get("rejected") or 0) for v in money.values())
+        rows.append({"file": fi.get("file"), "sheet": fi.get("sheet") or "",
+                     "table": fi.get("table"), "sha256": fi.get("sha256"),
+                     "size_bytes": fi.get("size_bytes"), "rows_read": fi.get("rows_read"),
+                     "rows_accepted": fi.get("rows_accepted"),
+                     "rows_rejected": fi.get("rows_rejected"), "money_accepted": acc,
+                     "money_rejected": rej})
+    inputs = pd.DataFrame(rows, columns=["file", "sheet", "table", "sha256", "size_bytes",
+                                         "rows_read", "rows_accepted", "rows_rejected",
+                                         "money_accepted", "money_rejected"])
+    s0, s2 = ctx.art.summaries["00"], ctx.art.summaries["02"]
+    control = [
+        ctx.fact("ct_sales_lines", "00", "sales_lines", "int"),
+        ctx.fact("ct_net_revenue", "00", "net_revenue", "money",
+                 value=float(s0["net_revenue"])),
+        ctx.fact("ct_pnl_net_revenue", "02", "reconciled_with_sales.pnl_net_revenue", "money"),
+        ctx.fact("ct_rejected_rows", "00", "rejected_rows", "int"),
+        ctx.fact("ct_rejected_money", "00", "rejected_money", "money",
+                 value=float(s0.get("rejected_money") or 0)),
+        ctx.fact("ct_contribution", "02", "totals.contribution", "money"),
+    ]
+    del s2
+    decisions = pd.DataFrame(columns=["client_id_a", "client_id_b", "decision", "note",
+                                      "decided_on"])
+    path = ctx.art.root / "decisions" / "merges.csv"
+    if path.exists():
+        from ..cleanup.review import read_decisions
+
+        decisions = read_decisions(path)
+    steps = pd.DataFrame([
+        {"step": k, "title": ctx.t(f"step.{k[:2]}"),
+         "status": ctx.t(f"step_status.{v.get('status', 'ok')}"),
+         "finished": v.get("finished"), "seconds": v.get("seconds")}
+        for k, v in (m.get("steps") or {}).items()])
+    prov = Provenance(m.get("run_started"), m.get("run_finished"), now,
+                      dict(m.get("versions") or {}), _flatten(m.get("parameters") or {}),
+                      inputs, control, decisions, steps)
+    table = _table(ctx, "inputs", inputs, [
+        ("file", "text"), ("sheet", "text"), ("table", "text"), ("rows_read", "int"),
+        ("rows_accepted", "int"), ("rows_rejected", "int"), ("money_accepted", "money"),
+        ("money_rejected", "money"), ("sha256", "text")], "work/manifest.json#inputs.files",
+        preview=30)
+    return prov, table
+
+
+def _methods(ctx: _Ctx) -> list[Method]:
+    return [Method(ctx.t(f"step.{step}"), ctx.t(f"methods.{mid}.name"),
+                   ctx.t(f"methods.{mid}.formula"), ctx.t(f"methods.{mid}.source"))
+            for step, mid in METHOD_IDS]
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def build_model(engagement_dir: str | Path, language: str | None = None, *,
+                artefacts: Artefacts | None = None) -> ReportModel:
+    """The report model of a finished run, in ``language`` (default: ``report.language``).
+
+    Parameters
+    ----------
+    engagement_dir : path
+        The engagement folder (after ``kam run``).
+    language : {"ru", "en"}, optional
+        The report's language; defaults to ``engagement.yaml``'s ``report.language``.
+    artefacts : Artefacts, optional
+        Already loaded artefacts (to build several languages from one read).
+
+    Raises
+    ------
+    ReportError
+        The run failed, is partial or stale (:func:`check_run`).
+    """
+    eng = Engagement.open(engagement_dir)
+    art = artefacts or load_artefacts(eng.root)
+    lang = language or eng.config.report.language
+    strings = load_strings(lang)
+    fmt = Formatter(lang, eng.config.currency)
+    ctx = _Ctx(art, strings, fmt)
+    if "_monthly_total" not in art.tables:
+        monthly_path = eng.work / "02_profitability" / "monthly.parquet"
+        if monthly_path.exists():
+            mon = pd.read_parquet(monthly_path)
+            art.tables["_monthly_total"] = (mon.groupby("month", as_index=False)["net_revenue"]
+                                            .sum().sort_values("month"))
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    sections: list[Section] = []
+    tables: dict[str, Table] = {}
+    charts: dict[str, Chart] = {}
+    for build in (_intake_section, _cleanup_section, _profit_section, _selection_section,
+                  _sizing_section):
+        sec, tbs, chs = build(ctx)
+        sections.append(sec)
+        tables.update(tbs)
+        charts.update(chs)
+    prov, inputs_table = _provenance(ctx, now)
+    tables["inputs"] = inputs_table
+    recs = _recommendations(ctx)
+    sections.append(Section("recommendations", ctx.t("section.recommendations"),
+                            ctx.t("recommendations.lead"), bullets=recs))
+    order = ["client_pnl", "group_pnl", "loss_makers", "entities", "merges", "status",
+             "key_clients", "single_point", "team_plan", "assignment", "kpis", "inputs"]
+    tables = {k: tables[k] for k in order if k in tables}
+    period = tuple(art.summaries["00"].get("period") or ["", ""])
+    return ReportModel(
+        language=lang, client=eng.config.client, currency=eng.config.currency,
+        period=(str(period[0]), str(period[1])), title=ctx.t("report.title"),
+        subtitle=ctx.t("report.subtitle", client=eng.config.client),
+        generated=now, strings=strings, fmt=fmt, findings=_findings(ctx), sections=sections,
+        recommendations=recs, methods=_methods(ctx), provenance=prov, tables=tables,
+        charts=charts, engagement_dir=str(eng.root))

@@ -1,0 +1,233 @@
+"""Strings and number formats of the report, per language.
+
+Every sentence and label of the deliverable lives in ``templates/i18n/<lang>/*.yaml`` (one
+file per part of the report; a key may appear in one file only). Numbers, money, percentages
+and dates are formatted by :class:`Formatter`: ``1 234 567,89 ₽`` in Russian,
+``RUB 1,234,567.89`` in English (the conventions of GOST R 7.0.97 / the Russian typographic
+tradition for the first, of the Chicago Manual of Style for the second).
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+from ..resources import templates_dir
+
+__all__ = ["LANGUAGES", "Formatter", "Strings", "i18n_dir", "load_strings"]
+
+LANGUAGES = ("ru", "en")
+
+_NBSP = "\u00a0"
+_NNBSP = "\u00a0"  # no-break space as the thousands separator (ГОСТ Р 7.0.97: space)
+_SYMBOL_RU = {"RUB": "₽", "EUR": "€", "USD": "$", "GBP": "£", "CNY": "¥", "KZT": "₸"}
+_MONTHS_RU = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+              "сентября", "октября", "ноября", "декабря")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def i18n_dir(lang: str) -> Path:
+    """``templates/i18n/<lang>/``."""
+    return templates_dir() / "i18n" / lang
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = "" if v is None else str(v)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _load(lang: str, folder: str) -> tuple[tuple[str, str], ...]:
+    root = Path(folder)
+    if not root.is_dir():
+        raise ConfigError(f"no strings for language '{lang}'", file=str(root),
+                          hint=f"use one of {', '.join(LANGUAGES)}")
+    merged: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for path in sorted(root.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ConfigError("a strings file must be a mapping of keys to texts",
+                              file=str(path))
+        for key, text in _flatten(data).items():
+            if key in merged:
+                raise ConfigError(f"string key '{key}' is defined twice", file=str(path),
+                                  value=key, hint=f"it is also in {origin[key]}; keep one")
+            merged[key] = text
+            origin[key] = path.name
+    return tuple(merged.items())
+
+
+@dataclass(frozen=True)
+class Strings:
+    """The report's texts in one language: ``s.t("exec.title")``, ``s.t("k", n=3)``.
+
+    A missing key raises :class:`~kamlib.errors.ConfigError` (a report never shows a raw key);
+    placeholders are ``str.format`` fields.
+    """
+
+    lang: str
+    table: dict[str, str] = field(repr=False)
+
+    def t(self, key: str, /, **kw: Any) -> str:
+        """The text of ``key``, with ``kw`` substituted."""
+        try:
+            text = self.table[key]
+        except KeyError:
+            raise ConfigError(f"string '{key}' is missing in language '{self.lang}'",
+                              file=str(i18n_dir(self.lang)), value=key,
+                              hint="add it to the language's yaml file") from None
+        if not kw:
+            return text
+        try:
+            return text.format(**kw)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"string '{key}' ({self.lang}) needs a value it was not given: "
+                              f"{exc}", file=str(i18n_dir(self.lang)), value=text) from None
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """The text of ``key`` or ``default`` (for optional labels such as column names)."""
+        return self.table.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.table
+
+    def keys(self) -> set[str]:
+        """All keys."""
+        return set(self.table)
+
+    def fields(self, key: str) -> set[str]:
+        """The placeholders of ``key``'s text (the parity test compares them across languages)."""
+        return {f for _, f, _, _ in string.Formatter().parse(self.table[key]) if f}
+
+
+def load_strings(lang: str, *, folder: str | Path | None = None) -> Strings:
+    """All strings of ``lang`` from ``templates/i18n/<lang>/*.yaml``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown language, a key defined in two files, a file that is not a mapping.
+    """
+    if lang not in LANGUAGES and folder is None:
+        raise ConfigError(f"report language '{lang}' is not supported",
+                          value=lang, hint=f"use one of {', '.join(LANGUAGES)}")
+    root = Path(folder) if folder is not None else i18n_dir(lang)
+    return Strings(lang, dict(_load(lang, str(root))))
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Numbers, money, percentages and dates for people, in one language.
+
+    >>> Formatter("ru", "RUB").money(1234567.891)
+    '1\u00a0234\u00a0567,89\u00a0₽'
+    >>> Formatter("en", "RUB").money(1234567.891)
+    'RUB\u00a01,234,567.89'
+    """
+
+    lang: str
+    currency: str = "RUB"
+
+    # ---------------------------------------------------------------- numbers
+    def number(self, x: Any, decimals: int = 0) -> str:
+        """``1 234 567`` (ru, narrow no-break spaces) / ``1,234,567`` (en); ``—`` for missing."""
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "—"
+        try:
+            if x != x:  # NaN, pd.NA-safe enough for floats
+                return "—"
+        except TypeError:
+            return "—"
+        s = f"{float(x):,.{decimals}f}"
+        if s.startswith("-") and float(s.replace(",", "")) == 0:
+            s = s[1:]
+        if self.lang == "ru":
+            s = s.replace(",", "\x00").replace(".", ",").replace("\x00", _NNBSP)
+            s = s.replace("-", "−")
+        return s
+
+    def integer(self, x: Any) -> str:
+        """A count: ``2 423`` / ``2,423``."""
+        return self.number(x, 0)
+
+    def money(self, x: Any, decimals: int = 2) -> str:
+        """``1 234 567,89 ₽`` / ``RUB 1,234,567.89``."""
+        n = self.number(x, decimals)
+        if n == "—":
+            return n
+        if self.lang == "ru":
+            return f"{n}{_NBSP}{_SYMBOL_RU.get(self.currency, self.currency)}"
+        return f"{self.currency}{_NBSP}{n}"
+
+    def money_short(self, x: Any) -> str:
+        """Rounded for headlines: ``3,85 млрд ₽`` / ``RUB 3.85bn``."""
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "—"
+        v = float(x)
+        units_ru = ((1e9, "млрд"), (1e6, "млн"), (1e3, "тыс."))
+        units_en = ((1e9, "bn"), (1e6, "m"), (1e3, "k"))
+        for scale, unit in (units_ru if self.lang == "ru" else units_en):
+            if abs(v) >= scale:
+                n = self.number(v / scale, 2 if abs(v) < 10 * scale else 1)
+                if self.lang == "ru":
+                    return f"{n}{_NBSP}{unit}{_NBSP}{_SYMBOL_RU.get(self.currency, self.currency)}"
+                return f"{self.currency}{_NBSP}{n}{unit}"
+        return self.money(v, 0)
+
+    def pct(self, fraction: Any, decimals: int = 1) -> str:
+        """A fraction as a percentage: ``0.3997`` → ``40,0 %`` / ``40.0%``."""
+        n = self.number(None if fraction is None else float(fraction) * 100, decimals)
+        if n == "—":
+            return n
+        return f"{n}{_NBSP}%" if self.lang == "ru" else f"{n}%"
+
+    # ---------------------------------------------------------------- dates
+    def date(self, d: Any) -> str:
+        """``31 декабря 2025 г.`` / ``31 December 2025``; ISO strings accepted."""
+        if d is None or d == "":
+            return "—"
+        if isinstance(d, str):
+            d = datetime.fromisoformat(d)
+        if isinstance(d, datetime):
+            d = d.date()
+        if not isinstance(d, date):
+            d = getattr(d, "date", lambda: d)()
+        if self.lang == "ru":
+            return f"{d.day}{_NBSP}{_MONTHS_RU[d.month - 1]} {d.year}{_NBSP}г."
+        return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+
+    def period(self, start: Any, end: Any) -> str:
+        """``2 января 2023 г. — 31 декабря 2025 г.``."""
+        return f"{self.date(start)} — {self.date(end)}"
+
+    def value(self, x: Any, kind: str) -> str:
+        """Format ``x`` by kind: money, money_short, pct, int, number, date, text."""
+        if kind == "money":
+            return self.money(x)
+        if kind == "money_short":
+            return self.money_short(x)
+        if kind == "pct":
+            return self.pct(x)
+        if kind == "int":
+            return self.integer(x)
+        if kind == "number":
+            return self.number(x, 1)
+        if kind == "date":
+            return self.date(x)
+        return "—" if x is None else str(x)
