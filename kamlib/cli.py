@@ -1,4 +1,4 @@
-"""The ``kam`` command: init, check, run, demo.
+"""The ``kam`` command: init, check, run, report, demo, present, anonymise.
 
 Errors of the workbench's family (:class:`~kamlib.errors.KamError`) are printed as a message
 with its file, row, column and value and what to do, never as a traceback; exit code 2.
@@ -137,7 +137,56 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"Copied sample '{args.sample}' to {dst}")
     eng = Engagement.open(dst)
     run_pipeline(eng)
+    # the sample's deliverables in both languages: the run made the engagement's own
+    other = [lang for lang in ("ru", "en") if lang != eng.config.report.language]
+    if other:
+        from .report import build_report
+
+        print(f"Report in {', '.join(other)} as well:")
+        build_report(eng.root, languages=other, papers=False, on_progress=print)
     _print_outputs(eng.root)
+    _print_reports(eng.root)
+    return 0
+
+
+def _print_reports(root: Path) -> None:
+    manifest = root / "reports" / "report_manifest.json"
+    if not manifest.exists():
+        return
+    r = json.loads(manifest.read_text(encoding="utf-8"))
+    print("\nDeliverables:")
+    for lang, files in sorted(r.get("files", {}).items()):
+        print(f"  {lang}: " + ", ".join(str(root / f) for f in files.values()))
+    if r.get("papers"):
+        print(f"  working papers: {root / 'reports' / 'working_papers'}/ "
+              f"({len(r['papers'])} files)")
+    for w in r.get("warnings", []):
+        print(f"  note: {w}")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    langs = [x for chunk in args.lang for x in chunk.split(",")] if args.lang else None
+    fmts = [x for chunk in args.format for x in chunk.split(",")] if args.format else None
+    print(f"Rendering the report of {args.dir} from its artefacts (no step is re-run):")
+    build_report(args.dir, languages=langs, formats=fmts, papers=not args.no_papers,
+                 on_progress=print)
+    _print_reports(Path(args.dir))
+    return 0
+
+
+def _cmd_present(args: argparse.Namespace) -> int:
+    from .present import present
+
+    return present(args.dir, args.step, port=args.port, open_browser=not args.no_browser)
+
+
+def _cmd_anonymise(args: argparse.Namespace) -> int:
+    from .anonymise import anonymise_engagement
+
+    result = anonymise_engagement(args.dir, args.out, seed=args.seed, overwrite=args.force)
+    print(result.describe() if hasattr(result, "describe") else result)
     return 0
 
 
@@ -166,6 +215,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", nargs="+", help="only these steps, e.g. 00 01")
     s.add_argument("--from", dest="from_step", help="this step and the ones after it")
     s.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("report", help="render the deliverables from a finished run "
+                       "(HTML, PDF, XLSX, PPTX; ru/en) without re-running the steps")
+    s.add_argument("dir")
+    s.add_argument("--lang", nargs="+", help="ru and/or en (default: engagement.yaml's)")
+    s.add_argument("--format", nargs="+", help="html pdf xlsx pptx (default: engagement.yaml's)")
+    s.add_argument("--no-papers", action="store_true", help="skip the working papers")
+    s.set_defaults(func=_cmd_report)
+
+    s = sub.add_parser("present", help="serve the notebooks without code, with widgets "
+                       "(Voilà; training sessions)")
+    s.add_argument("dir")
+    s.add_argument("step", nargs="?", help="one step, e.g. 02 (default: all)")
+    s.add_argument("--port", type=int, default=8866)
+    s.add_argument("--no-browser", action="store_true")
+    s.set_defaults(func=_cmd_present)
+
+    s = sub.add_parser("anonymise", help="turn an engagement into a training one: names, "
+                       "tax ids and people replaced, amounts scaled, dates shifted")
+    s.add_argument("dir")
+    s.add_argument("out")
+    s.add_argument("--seed", type=int, help="fix the secret (default: random)")
+    s.add_argument("--force", action="store_true", help="overwrite OUT")
+    s.set_defaults(func=_cmd_anonymise)
 
     s = sub.add_parser("demo", help="copy a sample engagement and run it")
     s.add_argument("dir", nargs="?", help="where to put it (default: demo/SAMPLE)")

@@ -75,11 +75,13 @@ STEPS: tuple[Step, ...] = (
     Step("03_key_client_profile", "Key client profile", "Профиль ключевых клиентов",
          section="selection"),
     Step("04_kam_team_sizing", "KAM team sizing", "Размер команды KAM", section="sizing"),
+    Step("05_audit_report", "Audit report", "Отчёт аудита", section="report"),
 )
 
 _STANDARD = ("engagement_dir", "step_dir", "interactive")
 _PACKAGES = ("kamlib", "pandas", "polars", "pyarrow", "numpy", "papermill", "matplotlib",
-             "seaborn", "pydantic", "python-calamine")
+             "seaborn", "pydantic", "python-calamine", "rapidfuzz", "scipy", "xlsxwriter",
+             "python-pptx", "weasyprint", "nbconvert")
 
 
 # --------------------------------------------------------------------------- parameters
@@ -236,10 +238,19 @@ def run_intake(eng: Engagement, *, out_dir: str | Path | None = None,
         raise first
     if out_dir is None:
         with atomic_dir(eng.step_dir("00_intake")) as tmp:
-            write_intake(result, tmp)
+            _write_intake(result, tmp)
     else:
-        write_intake(result, out_dir)
+        _write_intake(result, Path(out_dir))
     return result
+
+
+def _write_intake(result: IntakeResult, folder: Path) -> None:
+    """The canonical tables and the intake's ``summary.json`` (step 00's notebook rewrites the
+    same figures; written here too so that an intake run alone is a complete step 00)."""
+    from .datacheck import intake_summary, load_intake
+
+    write_intake(result, folder)
+    atomic_write_json(folder / "summary.json", intake_summary(*load_intake(folder)))
 
 
 def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagement,
@@ -474,9 +485,17 @@ def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: 
         copy_engagement(samples_dir() / sample, root)
         eng = Engagement.open(root)
         run_intake(eng)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        log: dict[str, Any] = {"00_data_intake": {"status": "ok", "finished": now,
+                                                  "note": "intake only (notebook_context)"}}
         before = [s for s in STEPS if s.key < step and s.key != "00_data_intake"]
         for s in before:
-            run_step(eng, s)
+            log[s.key] = run_step(eng, s)
+        inputs = json.loads((eng.step_dir("00_intake") / "intake_manifest.json")
+                            .read_text("utf-8"))
+        _update_manifest(eng, workbench="kamlib", run_started=now, versions=_versions(),
+                         parameters=eng.config.model_dump(mode="json"), steps=log,
+                         inputs=inputs, status="ok")
     else:
         eng = Engagement.open(engagement_dir)
     folder = "00_intake" if step == "00_data_intake" else step

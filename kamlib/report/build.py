@@ -128,9 +128,17 @@ class Artefacts:
         """A value of a step's summary by a dotted path (``"totals.contribution"``)."""
         node: Any = self.summaries[step]
         for part in path.split("."):
-            if not isinstance(node, dict) or part not in node:
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
                 return default
-            node = node[part]
+        if isinstance(node, str):  # exact decimal strings (intake's money) → float
+            try:
+                return float(node)
+            except ValueError:
+                return node
         return node
 
 
@@ -181,13 +189,15 @@ class _Ctx:
         return self.st.t(key, **kw)
 
     def fact(self, key: str, step: str, path: str, kind: str, *, label: str | None = None,
-             value: Any = None, artefact: str = "summary.json") -> Fact:
-        """A fact read from ``step``'s summary at ``path`` (or the given ``value``)."""
-        v = self.art.s(step, path) if value is None else value
+             display: str | None = None) -> Fact:
+        """A fact read from ``step``'s summary at ``path``: its value is the artefact's value
+        (``display`` overrides only how it is written, e.g. a share stored in percent)."""
+        v = self.art.s(step, path)
         folder = dict((k[:2], f) for k, f in REPORT_STEPS)[step]
         return Fact(key, label if label is not None else self.t(f"fact.{key}"), v,
-                    self.fmt.value(v, kind), kind,  # type: ignore[arg-type]
-                    f"{folder}/{artefact}#{path}")
+                    display if display is not None else self.fmt.value(v, kind),
+                    kind,  # type: ignore[arg-type]
+                    f"{folder}/summary.json#{path}")
 
 
 def _finite(x: Any) -> bool:
@@ -228,12 +238,11 @@ def _intake_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     facts = [
         ctx.fact("files", "00", "files", "int"),
         ctx.fact("sales_lines", "00", "sales_lines", "int"),
-        ctx.fact("net_revenue", "00", "net_revenue", "money", value=float(s["net_revenue"])),
+        ctx.fact("net_revenue", "00", "net_revenue", "money"),
         ctx.fact("returns", "00", "returns_net_revenue", "money",
-                 value=abs(float(s.get("returns_net_revenue") or 0))),
+                 display=ctx.fmt.money(abs(float(s.get("returns_net_revenue") or 0)))),
         ctx.fact("rejected_rows", "00", "rejected_rows", "int"),
-        ctx.fact("rejected_money", "00", "rejected_money", "money",
-                 value=float(s.get("rejected_money") or 0)),
+        ctx.fact("rejected_money", "00", "rejected_money", "money"),
     ]
     bullets = [ctx.t("intake.period", period=ctx.fmt.period(*period))] if period[0] else []
     if s.get("missing"):
@@ -387,7 +396,7 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
               ctx.fact("whale_peak", "02", "whale.peak_pct", "pct"),
               ctx.fact("top3", "02", "concentration.top3", "pct"),
               ctx.fact("hhi", "02", "concentration.hhi", "number",
-                       value=round(float(conc["hhi"]) * 10000))]
+                       display=f.integer(round(float(conc["hhi"]) * 10000)))]
     lead = ctx.t("profit.lead", contribution=f.money_short(tot["contribution"]),
                  revenue=f.money_short(tot["net_revenue"]),
                  margin=f.pct(tot["contribution"] / tot["net_revenue"]
@@ -616,7 +625,8 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
              ctx.fact("total_hours", "04", "total_hours", "int"),
              ctx.fact("team_cost", "04", "team_cost", "money"),
              ctx.fact("payback_pct", "04", "payback.contribution_uplift_pct", "pct",
-                      value=(s.get("payback") or {}).get("contribution_uplift_pct", 0) / 100),
+                      display=f.pct((s.get("payback") or {}).get("contribution_uplift_pct", 0)
+                                    / 100)),
              ctx.fact("max_deviation", "04", "assignment.max_deviation", "pct"),
              ctx.fact("owner_changes", "04", "assignment.owner_changes", "int")]
     if s.get("current_kams") is not None:
@@ -739,8 +749,7 @@ def _findings(ctx: _Ctx) -> list[Finding]:
         sentence += " " + ctx.t("finding.vip", name=llm[0]["name"],
                                 revenue=f.money_short(llm[0]["net_revenue"]),
                                 contribution=f.money_short(abs(llm[0]["contribution"])))
-        fact = ctx.fact("vip_contribution", "02", "large_loss_makers.0.contribution", "money",
-                        value=llm[0]["contribution"])
+        fact = ctx.fact("vip_contribution", "02", "large_loss_makers.0.contribution", "money")
         headline = f.money_short(llm[0]["contribution"])
     else:
         headline = f.pct(whale["peak_pct"])
@@ -758,8 +767,7 @@ def _findings(ctx: _Ctx) -> list[Finding]:
         sentence += " " + ctx.t("finding.groups", top3=f.pct(cg["top3"]),
                                 top3_entities=f.pct(conc["top3"]))
     fact = ctx.fact("top3", "02", "concentration_groups.top3" if cg is not conc and
-                    cg.get("top3", 0) > conc["top3"] else "concentration.top3", "pct",
-                    value=top3)
+                    cg.get("top3", 0) > conc["top3"] else "concentration.top3", "pct")
     out.append(Finding("concentration", f.pct(top3), sentence, fact,
                        "high" if top3 >= 0.40 else "medium"))
     # 4. key clients and how safe the relationship is
@@ -851,18 +859,14 @@ def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
     inputs = pd.DataFrame(rows, columns=["file", "sheet", "table", "sha256", "size_bytes",
                                          "rows_read", "rows_accepted", "rows_rejected",
                                          "money_accepted", "money_rejected"])
-    s0, s2 = ctx.art.summaries["00"], ctx.art.summaries["02"]
     control = [
         ctx.fact("ct_sales_lines", "00", "sales_lines", "int"),
-        ctx.fact("ct_net_revenue", "00", "net_revenue", "money",
-                 value=float(s0["net_revenue"])),
+        ctx.fact("ct_net_revenue", "00", "net_revenue", "money"),
         ctx.fact("ct_pnl_net_revenue", "02", "reconciled_with_sales.pnl_net_revenue", "money"),
         ctx.fact("ct_rejected_rows", "00", "rejected_rows", "int"),
-        ctx.fact("ct_rejected_money", "00", "rejected_money", "money",
-                 value=float(s0.get("rejected_money") or 0)),
+        ctx.fact("ct_rejected_money", "00", "rejected_money", "money"),
         ctx.fact("ct_contribution", "02", "totals.contribution", "money"),
     ]
-    del s2
     decisions = pd.DataFrame(columns=["client_id_a", "client_id_b", "decision", "note",
                                       "decided_on"])
     path = ctx.art.root / "decisions" / "merges.csv"
