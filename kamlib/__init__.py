@@ -6,6 +6,11 @@ The curated public API; the modules hold the rest:
 - :mod:`kamlib.datacheck` describes what was received (step 0);
 - :mod:`kamlib.cleanup` finds who the clients really are (step 1: ``clean_client_base``);
 - :mod:`kamlib.profitability` builds the client P&L and its figures (step 2: ``client_pnl``);
+- :mod:`kamlib.selection` chooses the key clients (step 3); :mod:`kamlib.sizing` sizes the
+  KAM team (step 4);
+- :mod:`kamlib.report` renders the deliverables (``build_report``: HTML, PDF, XLSX, PPTX);
+- :mod:`kamlib.explore` opens an engagement's artefacts for analysts (``open_engagement``);
+- :mod:`kamlib.anonymise` turns an engagement into a training one;
 - :mod:`kamlib.runner` runs the steps' notebooks with papermill (``run_pipeline``);
 - :mod:`kamlib.engagement` creates and opens engagement folders;
 - :mod:`kamlib.generator` makes synthetic sample engagements;
@@ -23,6 +28,7 @@ from .errors import (
     InputError,
     KamError,
     ReconciliationError,
+    ReportError,
     SchemaError,
     StepError,
 )
@@ -41,15 +47,19 @@ __all__ = [
     "IntakeResult",
     "KamError",
     "ReconciliationError",
+    "ReportError",
     "SchemaError",
     "StepError",
     "__version__",
+    "anonymise_engagement",
+    "build_report",
     "clean_client_base",
     "client_pnl",
     "ingest",
     "init_engagement",
     "load_config",
     "notebook_context",
+    "open_engagement",
     "pairwise_scores",
     "run_pipeline",
 ]
@@ -57,7 +67,9 @@ __all__ = [
 
 #: heavy steps are imported on first use, so that `kam check` starts fast (PEP 562)
 _LAZY = {"clean_client_base": "cleanup", "pairwise_scores": "cleanup",
-         "client_pnl": "profitability", "CostModel": "profitability"}
+         "client_pnl": "profitability", "CostModel": "profitability",
+         "build_report": "report", "open_engagement": "explore",
+         "anonymise_engagement": "anonymise"}
 
 
 def __getattr__(name: str) -> Any:
