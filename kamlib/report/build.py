@@ -644,7 +644,8 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
         bullets.append(ctx.t("sizing.break_even", cost=f.money(be["kam_cost"], 0),
                              b=f.money_short(be["break_even_sales"]),
                              ratio=f.number(be["ratio"], 1)))
-    bullets.append(ctx.t("sizing.assignment", method=a.get("method", "—"),
+    method = a.get("method", "—")
+    bullets.append(ctx.t("sizing.assignment", method=ctx.st.get(f"assign_method.{method}", method),
                          dev=f.pct(a.get("max_deviation")), tol=f.pct(a.get("tolerance")),
                          changes=f.integer(a.get("owner_changes", 0))))
     tables: dict[str, Table] = {}
