@@ -27,7 +27,7 @@ __all__ = ["LANGUAGES", "Formatter", "Strings", "i18n_dir", "load_strings"]
 LANGUAGES = ("ru", "en")
 
 _NBSP = "\u00a0"
-_NNBSP = "\u00a0"  # no-break space as the thousands separator (ГОСТ Р 7.0.97: space)
+_THOUSANDS_RU = "\u00a0"  # no-break space as the thousands separator (ГОСТ Р 7.0.97: space)
 _SYMBOL_RU = {"RUB": "₽", "EUR": "€", "USD": "$", "GBP": "£", "CNY": "¥", "KZT": "₸"}
 _MONTHS_RU = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
               "сентября", "октября", "ноября", "декабря")
@@ -146,7 +146,7 @@ class Formatter:
 
     # ---------------------------------------------------------------- numbers
     def number(self, x: Any, decimals: int = 0) -> str:
-        """``1 234 567`` (ru, narrow no-break spaces) / ``1,234,567`` (en); ``—`` for missing."""
+        """``1 234 567`` (ru, no-break spaces) / ``1,234,567`` (en); ``—`` for missing."""
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
             return "—"
         try:
@@ -158,7 +158,7 @@ class Formatter:
         if s.startswith("-") and float(s.replace(",", "")) == 0:
             s = s[1:]
         if self.lang == "ru":
-            s = s.replace(",", "\x00").replace(".", ",").replace("\x00", _NNBSP)
+            s = s.replace(",", "\x00").replace(".", ",").replace("\x00", _THOUSANDS_RU)
             s = s.replace("-", "−")
         return s
 
