@@ -607,13 +607,17 @@ def _matrix_chart(ctx: _Ctx, cand: pd.DataFrame) -> Chart:
     ax.set_title(ctx.t("chart.portfolio_matrix.title"))
     data = cand[["entity_name", "strength", "attractiveness", "is_key", "net_revenue"]].copy()
     data["series"] = data["is_key"].map(lambda k: "key" if k else "other")
+    # name the 12 largest key clients on the native chart (as the PNG does), not all 373
+    named = data[data["is_key"].astype(bool)].nlargest(12, "net_revenue").index
+    data["point_label"] = ""
+    data.loc[named, "point_label"] = data.loc[named, "entity_name"].astype(str)
     return Chart("portfolio_matrix", ctx.t("chart.portfolio_matrix.title"), "scatter",
                  data.reset_index(drop=True), "strength", ["attractiveness"],
                  ctx.t("chart.portfolio_matrix.x"), ctx.t("chart.portfolio_matrix.y"),
                  {"attractiveness": ctx.t("chart.portfolio_matrix.series")}, _png(fig),
                  ctx.t("chart.portfolio_matrix.caption",
                        threshold=ctx.fmt.number(threshold, 1)),
-                 "03_key_client_profile/candidates.parquet", label="entity_name")
+                 "03_key_client_profile/candidates.parquet", label="point_label")
 
 
 def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:

@@ -474,7 +474,7 @@ class _Deck:
             c.category_axis.reverse_order = True
             c.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM
         for series, names in zip(c.plots[0].series, labels, strict=False):
-            if not names or len(names) > MAX_POINT_LABELS:
+            if not names or sum(1 for n in names if n) > MAX_POINT_LABELS:
                 continue
             for point, name in zip(series.points, names, strict=False):
                 if name:
