@@ -13,10 +13,17 @@ Both plant the traps an audit must find (duplicates, branches, a holding, dorman
 clients, a loss-making VIP, concentration, a key client with one contact, data-quality
 noise); ``truth.json`` and ``TRUTH.md`` record them with the measured figures.
 
+Training cases (``--lesson``): small, clean ``ru_1c`` engagements (400 clients, about
+8,700 sales lines, 2 years, about 2 MB) that each plant ONE finding for a trainer's room:
+``vip`` (the unprofitable VIP), ``top3`` (three clients, 40% of turnover), ``holding`` (a
+group split into small clients), ``single_contact`` (a key account with one contact),
+``overstaffed`` (twelve KAMs for a handful of key accounts). See ``docs/trainer_guide.md``.
+
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same seed gives the same
 bytes (the xlsx ``created`` property is fixed, so workbooks are byte-stable too).
 
-Run ``python -m kamlib.generator OUT --profile ru_1c --seed 42 --overwrite``.
+Run ``python -m kamlib.generator OUT --profile ru_1c --seed 42 --overwrite``, or
+``python -m kamlib.generator data_samples/training_vip --lesson vip --seed 42 --overwrite``.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import json
 import re
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -65,6 +72,13 @@ class _Spec:
     language: str
     client: str
     rates: dict[str, float]  # cost-to-serve rates written into engagement.yaml
+    # the planted large clients; the defaults are the demo samples' (top-3 = 40%)
+    top_shares: tuple[float, float, float] = (0.165, 0.130, 0.105)
+    special_shares: tuple[tuple[str, float], ...] = (("key", 0.050), ("vip", 0.045))
+    vip_lines_share: float = 0.03      # share of the sales lines that go to the VIP
+    holding_shares: tuple[float, ...] = (0.011, 0.008, 0.006, 0.004, 0.003)
+    team_size: tuple[int, int] = (10, 2)  # sales managers, key account managers
+    lesson: str = ""                   # training lesson (see _LESSONS); "" for the demos
 
 
 _SPECS: dict[str, _Spec] = {
@@ -77,6 +91,82 @@ _SPECS: dict[str, _Spec] = {
                       {"order": 25, "line": 1, "delivery": 50, "return": 30, "visit": 90,
                        "service_hour": 60}),
 }
+
+
+@dataclass(frozen=True)
+class _Lesson:
+    """A training case: one planted finding on a small ``ru_1c`` engagement."""
+
+    name: str
+    title: str             # what the trainer calls it
+    story: str             # the situation, told to the room
+    finding: str           # what the audit must find (where, which figure)
+    spec: dict[str, Any]   # overrides of the ``_TRAINING_BASE`` spec
+
+
+# Small, clean 1C-style engagements: 400 clients, 2 years, ~8,700 sales lines (≈ 2 MB), no
+# data-quality noise, no holding, no planted VIP or single-contact key client, top-3 ≈ 22%,
+# three KAMs in the team (what step 4 recommends for them); each lesson adds one finding.
+_TRAINING_BASE: dict[str, Any] = {
+    "n_clients": 400, "n_lines": 8_500, "avg_line": 60_000.0,
+    "start": date(2024, 1, 1), "end": date(2025, 12, 31),
+    "noise": False, "holding": False, "special_shares": (),
+    "top_shares": (0.090, 0.075, 0.060), "team_size": (9, 3),
+}
+
+_HOLDING_NAMES = [("ООО", "ТД Стройгарант", "Москва"),
+                  ("АО", "Стройгарант-Урал", "Екатеринбург"),
+                  ("ООО", "Стройгарант Сибирь", "Новосибирск"),
+                  ("ООО", "Стройгарант-Логистик", "Москва"),
+                  ("ЗАО", "Стройгарант-Юг", "Краснодар"),
+                  ("ООО", "Стройгарант-Волга", "Самара"),
+                  ("ООО", "Стройгарант-Казань", "Казань"),
+                  ("АО", "Стройгарант Северо-Запад", "Санкт-Петербург")]
+
+_LESSONS: dict[str, _Lesson] = {x.name: x for x in (
+    _Lesson("vip", "The unprofitable VIP",
+            "One of the three largest clients, a famous retail chain everyone is proud of, "
+            "gets a 24% discount, orders small and often, wants many visits and service "
+            "calls, returns goods and pays two months late.",
+            "Step 2 lists it first among the large loss-makers with a negative contribution; "
+            "step 3 does not make it key and says why (contribution is negative).",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: VIP)",
+             "special_shares": (("vip", 0.085),), "top_shares": (0.095, 0.070, 0.060),
+             "vip_lines_share": 0.06}),
+    _Lesson("top3", "Three clients, 40% of turnover",
+            "Three large clients carry the business; nobody has added up what losing one "
+            "of them would mean.",
+            "Step 2's concentration flag 'top 3 ≥ 40%' fires on the entity level (the "
+            "largest client's branches and the second's duplicate records merged first).",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: топ-3)",
+             "top_shares": (0.190, 0.155, 0.125)}),
+    _Lesson("holding", "The holding split into small clients",
+            "Eight small clients in seven regions, served by different sales managers: "
+            "nobody sees that they are one group.",
+            "Step 1 groups the eight legal entities (different INNs, linked by «Группа» or "
+            "«Головной контрагент»); at group level (step 2, group P&L and concentration) "
+            "the group is among the top-5 customers while none of its entities is in the "
+            "top-20.",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: холдинг)", "holding": True,
+             "holding_shares": (0.0056, 0.0054, 0.0052, 0.0050, 0.0048, 0.0046, 0.0044,
+                                0.0042)}),
+    _Lesson("single_contact", "The key account with one contact",
+            "The second-largest client is a key account; the whole relationship runs through "
+            "one buyer the KAM has known for years.",
+            "Step 3 makes it key and lists it first among the single points of contact (one "
+            "contact, no decision maker).",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: один контакт)",
+             "special_shares": (("key", 0.080),), "top_shares": (0.090, 0.065, 0.055)}),
+    _Lesson("overstaffed", "The over-staffed KAM team",
+            "The distributor gave the title 'key account manager' to twelve people, each "
+            "owning three of the largest clients; the accounts that deserve key account "
+            "management are far fewer.",
+            "Step 4 recommends far fewer KAMs than the twelve of the team table (about 3 for "
+            "the ~19 key accounts, with the default settings) and says so: current_kams 12, "
+            "staffing 'over', and a sentence in the recommendation.",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: команда KAM)",
+             "team_size": (4, 12)}),
+)}
 
 # --------------------------------------------------------------------------- word lists
 
@@ -415,7 +505,8 @@ class World:
 
 
 def build_team(rng: np.random.Generator, spec: _Spec) -> pd.DataFrame:
-    """Sales team: 10 managers, 2 key account managers and a head of sales.
+    """Sales team: ``spec.team_size`` managers and key account managers (10 and 2 in the
+    demos), and a head of sales; the KAMs and the head sit in the first region.
 
     Returns
     -------
@@ -423,15 +514,16 @@ def build_team(rng: np.random.Generator, spec: _Spec) -> pd.DataFrame:
         Columns ``person, short, role, annual_cost, hours, region``.
     """
     ru = spec.language == "ru"
-    n = 13
+    m, k = spec.team_size
+    n = m + k + 1
     if ru:
         ppl = _people(rng, n)
         names = [" ".join(p) for p in ppl]
         short = [_short_person(p) for p in ppl]
         regions = list(_REGIONS)
-        roles = ["Менеджер по продажам"] * 10 + ["Ключевой менеджер"] * 2 \
+        roles = ["Менеджер по продажам"] * m + ["Ключевой менеджер"] * k \
             + ["Руководитель отдела продаж"]
-        base = np.array([2_100_000] * 10 + [3_300_000] * 2 + [4_800_000])
+        base = np.array([2_100_000] * m + [3_300_000] * k + [4_800_000])
     else:
         first = _choice(rng, _EN_FIRST, n)
         last = _choice(rng, _EN_LAST, n)
@@ -439,11 +531,11 @@ def build_team(rng: np.random.Generator, spec: _Spec) -> pd.DataFrame:
         names = [f"{x} {i}" if names.count(x) > 1 else x for i, x in enumerate(names)]
         short = names
         regions = list(_EN_REGIONS)
-        roles = ["Account manager"] * 10 + ["Key account manager"] * 2 + ["Head of sales"]
-        base = np.array([72_000] * 10 + [98_000] * 2 + [140_000])
+        roles = ["Account manager"] * m + ["Key account manager"] * k + ["Head of sales"]
+        base = np.array([72_000] * m + [98_000] * k + [140_000])
     cost = np.round(base * rng.uniform(0.9, 1.15, n), -3)
     hours = rng.choice([1680, 1720, 1760, 1800], size=n)
-    reg = [regions[i % min(len(regions), 10)] for i in range(10)] + [regions[0]] * 3
+    reg = [regions[i % min(len(regions), 10)] for i in range(m)] + [regions[0]] * (k + 1)
     return pd.DataFrame({"person": names, "short": short, "role": roles,
                          "annual_cost": cost, "hours": hours, "region": reg})
 
@@ -479,7 +571,7 @@ def _plan_entities(rng: np.random.Generator, spec: _Spec, n_clients: int) -> pd.
     """Legal entities with their kind and number of catalogue records."""
     n_dup = max(3, round(spec.n_dup * n_clients))
     n_branch = round(spec.n_branch * n_clients)
-    n_hold = 5 if spec.holding else 0
+    n_hold = len(spec.holding_shares) if spec.holding else 0
     n_ghost = 4 if spec.noise else 0
     dup_recs = rng.choice([2, 2, 3, 3, 4], size=n_dup)
     br_recs = rng.choice([2, 3, 3, 4, 5], size=n_branch)
@@ -546,11 +638,7 @@ def build_entities(rng: np.random.Generator, spec: _Spec, n_clients: int) -> pd.
         ppl = _people(rng, n)
         ent["person"] = [ppl[i] if person[i] else None for i in range(n)]
         hold = np.flatnonzero(ent["kind"] == "holding")
-        hold_names = [("ООО", "ТД Стройгарант", "Москва"), ("АО", "Стройгарант-Урал",
-                      "Екатеринбург"), ("ООО", "Стройгарант Сибирь", "Новосибирск"),
-                      ("ООО", "Стройгарант-Логистик", "Москва"), ("ЗАО", "Стройгарант-Юг",
-                                                                  "Краснодар")]
-        for i, (f, b, r) in zip(hold, hold_names, strict=False):
+        for i, (f, b, r) in zip(hold, _HOLDING_NAMES, strict=False):
             ent.loc[i, ["form", "brand", "region"]] = [f, b, r]
         code = np.array([_REGIONS[r][1] for r in ent["region"]])
         ent["inn"] = _make_inns(rng, code, person)
@@ -597,19 +685,23 @@ def _plan_activity(rng: np.random.Generator, spec: _Spec, ent: pd.DataFrame) -> 
     n = len(ent)
     n_days = (spec.end - spec.start).days + 1
     buying = ent["kind"] != "never"
-    # the special entities: key client and VIP (ranks 4 and 6 by revenue)
+    # the special entities: key client and VIP (ranks 4 and 6 by revenue in the demos)
     singles = np.flatnonzero(ent["kind"] == "single")
     ent["role"] = ""
     ent.loc[[0, 1, 2], "role"] = ["top1", "top2", "top3"]
-    ent.loc[singles[0], "role"] = "key"
-    ent.loc[singles[1], "role"] = "vip"
-    ent.loc[singles[0], "segment"] = "Сети" if spec.language == "ru" else "Chains"
-    ent.loc[singles[1], "segment"] = "Сети" if spec.language == "ru" else "Chains"
-    ent.loc[singles[1], "brand"] = "Престиж-Маркет" if spec.language == "ru" else "Prestige Foods"
-    if spec.language == "ru":
-        ent.loc[[singles[0], singles[1]], "form"] = "ООО"
-        ent.loc[[singles[0], singles[1]], "person"] = None
-        ent.loc[[singles[0], singles[1]], "person_flag"] = False
+    planted = dict(spec.special_shares)
+    special = [singles[j] for j, r in enumerate(("key", "vip")) if r in planted]
+    for j, r in enumerate(("key", "vip")):
+        if r in planted:
+            ent.loc[singles[j], "role"] = r
+            ent.loc[singles[j], "segment"] = "Сети" if spec.language == "ru" else "Chains"
+    if "vip" in planted:
+        ent.loc[singles[1], "brand"] = "Престиж-Маркет" if spec.language == "ru" \
+            else "Prestige Foods"
+    if spec.language == "ru" and special:
+        ent.loc[special, "form"] = "ООО"
+        ent.loc[special, "person"] = None
+        ent.loc[special, "person_flag"] = False
     eligible = np.flatnonzero(buying & (ent["role"] == "") & (ent["kind"] != "ghost")
                               & (ent["kind"] != "holding"))
     eligible = eligible[rng.permutation(len(eligible))]
@@ -645,10 +737,12 @@ def _plan_revenue(rng: np.random.Generator, spec: _Spec, ent: pd.DataFrame) -> N
     w *= (ent["b"].to_numpy() - ent["a"].to_numpy() + 1) / n_days
     w[(ent["kind"] == "ghost").to_numpy()] = 0.02 * np.median(w[buying])
     role = ent["role"].to_numpy()
-    fixed = {"top1": 0.165, "top2": 0.130, "top3": 0.105, "key": 0.050, "vip": 0.045}
+    fixed = {"top1": spec.top_shares[0], "top2": spec.top_shares[1],
+             "top3": spec.top_shares[2], **dict(spec.special_shares)}
     # the holding's members are mid-sized; together they would rank in the top-10
+    hs = spec.holding_shares
     for i, h in enumerate(np.flatnonzero((ent["kind"] == "holding").to_numpy())):
-        fixed[f"hold{i}"] = (0.011, 0.008, 0.006, 0.004, 0.003)[i % 5]
+        fixed[f"hold{i}"] = hs[i % len(hs)]
         role = np.where(np.arange(n) == h, f"hold{i}", role)
     rest = ~np.isin(role, list(fixed))
     w[rest] = w[rest] / w[rest].sum() * (1 - sum(fixed.values()))
@@ -683,8 +777,8 @@ def _assign_managers(rng: np.random.Generator, ent: pd.DataFrame, team: pd.DataF
         cands = by_region.get(reg, pool) if u < 0.8 else pool
         out.append(cands[int(u * 997) % len(cands)])
     ent["manager"] = out
-    ent.loc[ent["role"].isin(["top1", "top2", "top3", "key", "vip"]), "manager"] = \
-        [kams[i % len(kams)] for i in range(5)]
+    big = ent["role"].isin(["top1", "top2", "top3", "key", "vip"])
+    ent.loc[big, "manager"] = [kams[i % len(kams)] for i in range(int(big.sum()))]
 
 
 def build_clients(rng: np.random.Generator, spec: _Spec, ent: pd.DataFrame) -> pd.DataFrame:
@@ -866,7 +960,7 @@ def build_docs(rng: np.random.Generator, spec: _Spec, ent: pd.DataFrame, cl: pd.
     buying = share > 0
     p = np.where(buying, share ** 0.7, 0)
     p[(ent["role"] == "vip").to_numpy()] = 0.0
-    n_vip = round(0.03 * n_lines)
+    n_vip = round(spec.vip_lines_share * n_lines) if (ent["role"] == "vip").any() else 0
     base = np.where(buying, 2, 0)
     base[(ent["target"] == "dormant").to_numpy()] = 24
     free = n_lines - base.sum() - n_vip
@@ -1154,10 +1248,48 @@ def build_assessment(rng: np.random.Generator, ent: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def build_world(profile: str, n_clients: int | None, n_lines: int | None,
-                seed: int) -> World:
-    """Draw every table of one engagement from ``default_rng(seed)``."""
+def _lesson_spec(profile: str, lesson: str | None) -> _Spec:
+    """The profile's spec, or the training spec of ``lesson`` (always the ``ru_1c`` style)."""
     base = _SPECS[profile]
+    if not lesson:
+        return base
+    if lesson not in _LESSONS:
+        raise ValueError(f"unknown lesson {lesson!r}; use one of {sorted(_LESSONS)}")
+    if profile != "ru_1c":
+        raise ValueError("training lessons use the ru_1c profile")
+    return replace(base, **{**_TRAINING_BASE, **_LESSONS[lesson].spec, "lesson": lesson})
+
+
+def _lesson_owners(spec: _Spec, ent: pd.DataFrame, team: pd.DataFrame) -> None:
+    """Over-staffed team: every KAM of the team table owns some of the largest clients."""
+    if spec.lesson != "overstaffed":
+        return
+    kams = team.loc[team["role"].str.contains("Ключевой|Key account"), "short"].tolist()
+    top = ent["share"].sort_values(ascending=False, kind="stable").index[:3 * len(kams)]
+    ent.loc[top, "manager"] = [kams[i % len(kams)] for i in range(len(top))]
+
+
+def _lesson_links(spec: _Spec, cl: pd.DataFrame, ent: pd.DataFrame) -> None:
+    """Holding lesson: every member is linked to the group, as 1C exports do it — «Группа»
+    for most, «Головной контрагент» (the trading house's name) for the last two."""
+    if spec.lesson != "holding":
+        return
+    hold = cl.index[ent["kind"].to_numpy()[cl["eid"]] == "holding"]
+    hold = cl.loc[hold].sort_values("eid").index
+    head_name = cl.at[hold[0], "name"]
+    cl.loc[hold[:-2], "group"] = "Стройгарант"
+    cl.loc[hold[-2:], "head"] = head_name
+
+
+def build_world(profile: str, n_clients: int | None, n_lines: int | None,
+                seed: int, lesson: str | None = None) -> World:
+    """Draw every table of one engagement from ``default_rng(seed)``.
+
+    ``lesson`` (a key of ``_LESSONS``) builds a small training engagement instead of the
+    profile's demo: the lesson's spec, then its hooks (owners of the largest clients, holding
+    links), none of which draws random numbers.
+    """
+    base = _lesson_spec(profile, lesson)
     spec = _Spec(**{**base.__dict__, "n_clients": n_clients or base.n_clients,
                     "n_lines": n_lines or base.n_lines})
     rng = np.random.default_rng(seed)
@@ -1165,7 +1297,9 @@ def build_world(profile: str, n_clients: int | None, n_lines: int | None,
     prod = build_products(rng, spec)
     ent = build_entities(rng, spec, spec.n_clients)
     _assign_managers(rng, ent, team)
+    _lesson_owners(spec, ent, team)
     cl = build_clients(rng, spec, ent)
+    _lesson_links(spec, cl, ent)
     docs = build_docs(rng, spec, ent, cl, spec.n_lines)
     lines, docs = build_lines(rng, spec, ent, docs, prod)
     _number_docs(spec, docs)
@@ -1373,7 +1507,7 @@ def _write_sales_ru(w: World, raw: Path, rng: np.random.Generator) -> dict[str, 
     """Twelve quarterly CSVs (cp1251, ``;``, CRLF) with a totals row; returns file metadata."""
     ln, d = w.lines, w.docs
     f = _ru_sales_frame(w)
-    noise = _pick_noise(rng, w)
+    noise = _pick_noise(rng, w) if w.spec.noise else {}
     reg = np.array(_reg_text(d), dtype=object)
     prod = w.products
     files: dict[str, Any] = {}
@@ -1448,7 +1582,8 @@ def _write_payments_ru(w: World, raw: Path) -> None:
             for r, g, due, pd_, amt in zip(p["rec"].tolist(), reg, p["due"], p["paid"],
                                            p["amount_k"].tolist(), strict=True)]
     _xlsx_table(raw / "Взаиморасчеты.xlsx", "Взаиморасчеты",
-                ["Взаиморасчеты с контрагентами за период 01.01.2023 - 31.12.2025"],
+                [f"Взаиморасчеты с контрагентами за период {w.spec.start:%d.%m.%Y} - "
+                 f"{w.spec.end:%d.%m.%Y}"],
                 ["Контрагент", "Код контрагента", "Документ", "Срок оплаты", "Дата оплаты",
                  "Сумма"], rows, [30, 11, 60, 11, 11, 14])
 
@@ -1618,8 +1753,8 @@ def build_truth(w: World, meta: dict[str, Any], seed: int) -> dict[str, Any]:
                                                                       .unique()]))
     status_codes = {s: sorted(key.reindex(st.index[st == s]).dropna().tolist())
                     for s in ("lost", "dormant", "new", "active")}
-    vip_e = int(ent.index[ent["role"] == "vip"][0])
-    key_e = int(ent.index[ent["role"] == "key"][0])
+    vip_e = int(ent.index[ent["role"] == "vip"][0]) if (ent["role"] == "vip").any() else None
+    key_e = int(ent.index[ent["role"] == "key"][0]) if (ent["role"] == "key").any() else None
     dup_groups = []
     for e in ent.index[ent["sub"] == "dup"]:
         g = cl[cl["eid"] == e]
@@ -1669,7 +1804,7 @@ def build_truth(w: World, meta: dict[str, Any], seed: int) -> dict[str, Any]:
                                "net_revenue": money(v)} for e, v in top3.items()],
             "top3_share": round(float(top3.sum() / total), 4),
             "top3_share_by_record_naive": round(float(by_rec.head(3).sum() / total), 4)},
-        "vip": _vip_truth(w, acc, vip_e, key, by_ent, total),
+        "vip": _vip_truth(w, acc, vip_e, key, by_ent, total) if vip_e is not None else None,
         "key_client_one_contact": {
             "code": key[key_e], "name": cl.loc[cl["code"] == key[key_e], "name"].iat[0],
             "revenue_rank": int(list(by_ent.index).index(key_e)) + 1,
@@ -1677,11 +1812,60 @@ def build_truth(w: World, meta: dict[str, Any], seed: int) -> dict[str, Any]:
             "contacts": int((w.contacts["code"] == key[key_e]).sum()),
             "other_top20_contacts": sorted({int((w.contacts["code"] == key.get(e)).sum())
                                             for e in by_ent.index[:20] if e != key_e
-                                            and e in key.index})},
+                                            and e in key.index})}
+        if key_e is not None else None,
         "data_quality": _dq_truth(w, meta),
         "files": meta["files"],
     }
+    if spec.lesson:
+        truth = {"lesson": _lesson_truth(w, truth, by_ent, key, total), **truth}
     return truth
+
+
+def _lesson_truth(w: World, truth: dict[str, Any], by_ent: pd.Series, key: pd.Series,
+                  total: int) -> dict[str, Any]:
+    """The training lesson: its story, the expected finding and the generator's figures."""
+    spec, ent, cl = w.spec, w.entities, w.clients
+    les = _LESSONS[spec.lesson]
+    figures: dict[str, Any]
+    if les.name == "vip":
+        v = truth["vip"]
+        figures = {k: v[k] for k in ("code", "name", "revenue_rank", "net_revenue", "share",
+                                     "discount_share_of_list", "return_line_share",
+                                     "avg_payment_delay_days", "gross_margin", "cost_to_serve",
+                                     "receivables_cost", "contribution")}
+    elif les.name == "top3":
+        c = truth["concentration"]
+        figures = {"top3_share": c["top3_share"],
+                   "top3_share_by_record_naive": c["top3_share_by_record_naive"],
+                   "top3_codes": [x["code"] for x in c["top3_entities"]]}
+    elif les.name == "holding":
+        members = ent.index[ent["kind"] == "holding"]
+        group = by_ent.copy()
+        group = pd.concat([group.drop(members), pd.Series({-1: group.reindex(members).sum()})])
+        group = group.sort_values(ascending=False, kind="stable")
+        ranks = [int(list(by_ent.index).index(e)) + 1 for e in members]
+        hold = cl[cl["eid"].isin(members)].sort_values("eid")
+        figures = {"group": "Стройгарант", "entities": len(members),
+                   "codes": hold["code"].tolist(),
+                   "group_filled": hold.loc[hold["group"] != "", "code"].tolist(),
+                   "head_filled": hold.loc[hold["head"] != "", "code"].tolist(),
+                   "net_revenue": round(float(group[-1]) / 100, 2),
+                   "share": round(float(group[-1] / total), 4),
+                   "group_rank": int(list(group.index).index(-1)) + 1,
+                   "entity_revenue_ranks": ranks}
+    elif les.name == "single_contact":
+        k = truth["key_client_one_contact"]
+        figures = {x: k[x] for x in ("code", "name", "revenue_rank", "net_revenue", "contacts")}
+    else:
+        roles = w.team["role"].value_counts()
+        figures = {"team_kams": int(roles.get("Ключевой менеджер", 0)),
+                   "team_sales_managers": int(roles.get("Менеджер по продажам", 0)),
+                   "kam_owned_clients": key.reindex(ent.index[ent["manager"].isin(
+                       w.team.loc[w.team["role"] == "Ключевой менеджер", "short"])]).dropna()
+                   .sort_values().tolist()}
+    return {"name": les.name, "title": les.title, "story": les.story, "finding": les.finding,
+            "figures": figures}
 
 
 def _vip_truth(w: World, acc: pd.DataFrame, e: int, key: pd.Series, by_ent: pd.Series,
@@ -1750,6 +1934,51 @@ def _dq_truth(w: World, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _lesson_markdown(t: dict[str, Any]) -> list[str]:
+    """The head of a training case's TRUTH.md: the lesson, the finding, the figures."""
+    les, f, cur = t["lesson"], t["lesson"]["figures"], t["currency"]
+    absent = {"vip": "no loss-making VIP", "single_contact": "no single-contact key client",
+              "holding": "no holding", "top3": "top-3 well under 40%",
+              "overstaffed": "as many KAMs in the team as step 4 recommends"}
+    others = [v for k, v in absent.items() if k != les["name"]] + ["no data-quality noise"]
+    out = [f"# Training case `training_{les['name']}` — {les['title']}", "",
+           f"Generated by `python -m kamlib.generator OUT --lesson {les['name']} --seed "
+           f"{t['seed']}`; machine-readable figures in `truth.json`. One lesson is planted; "
+           f"the other traps of the demo samples are absent ({', '.join(others)}). "
+           "Duplicates and branches are there, as in any client base.", "",
+           "## The lesson", "", les["story"], "",
+           "## What the audit must find", "", les["finding"], ""]
+    if les["name"] == "vip":
+        out += [f"- {f['code']} `{f['name']}`: revenue rank {f['revenue_rank']}, "
+                f"{f['net_revenue']:,.2f} {cur} ({f['share']:.1%} of revenue)",
+                f"- discounts {f['discount_share_of_list']:.0%} of list, returns on "
+                f"{f['return_line_share']:.0%} of lines, pays {f['avg_payment_delay_days']:.0f}"
+                " days late on average",
+                f"- gross margin {f['gross_margin']:,.2f}, cost-to-serve "
+                f"{f['cost_to_serve']:,.2f}, receivables {f['receivables_cost']:,.2f} → "
+                f"contribution **{f['contribution']:,.2f} {cur}**"]
+    elif les["name"] == "top3":
+        out += [f"- top-3 entities: **{f['top3_share']:.1%}** of net revenue "
+                f"({', '.join(f['top3_codes'])}); counted per catalogue record, before the "
+                f"merge, it looks like {f['top3_share_by_record_naive']:.1%}"]
+    elif les["name"] == "holding":
+        out += [f"- group `{f['group']}`: {f['entities']} legal entities, "
+                f"{f['net_revenue']:,.2f} {cur} (**{f['share']:.1%}** of revenue), rank "
+                f"**{f['group_rank']}** among the customers once grouped",
+                f"- its entities alone rank {min(f['entity_revenue_ranks'])}–"
+                f"{max(f['entity_revenue_ranks'])} by revenue",
+                f"- linked by «Группа» ({', '.join(f['group_filled'])}) and by «Головной "
+                f"контрагент» ({', '.join(f['head_filled'])})"]
+    elif les["name"] == "single_contact":
+        out += [f"- {f['code']} `{f['name']}`: revenue rank {f['revenue_rank']}, "
+                f"{f['net_revenue']:,.2f} {cur}, **{f['contacts']}** contact"]
+    else:
+        out += [f"- the team table (`Команда.xlsx`) lists **{f['team_kams']}** key account "
+                f"managers and {f['team_sales_managers']} sales managers; the KAMs own "
+                f"{len(f['kam_owned_clients'])} of the largest clients"]
+    return [*out, "", "## The whole answer key", ""]
+
+
 def truth_markdown(t: dict[str, Any]) -> str:
     """Human-readable TRUTH.md: what the audit must find."""
     cur = t["currency"]
@@ -1760,6 +1989,8 @@ def truth_markdown(t: dict[str, Any]) -> str:
     lines = [
         f"# Answer key — sample `{t['profile']}` (seed {t['seed']})", "",
         "Generated by `python -m kamlib.generator`; machine-readable figures in `truth.json`.",
+    ] if "lesson" not in t else _lesson_markdown(t)
+    lines += [
         f"Period {t['period']['start']} … {t['period']['end']}; "
         f"{t['sizes']['catalogue_records']} catalogue records, "
         f"{t['sizes']['sales_lines']} sales lines ({t['sizes']['return_lines']} return lines), "
@@ -1789,17 +2020,25 @@ def truth_markdown(t: dict[str, Any]) -> str:
                                                         strict=True)), ""]
     if t["holding"]:
         h = t["holding"]
+        linked = f"«Группа» filled only for {', '.join(h['group_filled'])}"
+        if "lesson" in t and t["lesson"]["figures"].get("head_filled"):
+            linked = (f"«Группа» filled for {', '.join(h['group_filled'])}; «Головной "
+                      f"контрагент» names the trading house for "
+                      f"{', '.join(t['lesson']['figures']['head_filled'])}")
         lines += ["## 3. Holding", f"Brand `{h['brand']}`: {len(h['codes'])} legal entities "
                   "with different INNs: " + ", ".join(f"{c} `{n}`" for c, n in
                                                        zip(h["codes"], h["names"], strict=True))
-                  + f". «Группа» filled only for {', '.join(h['group_filled'])}. Group net "
-                  f"revenue {h['net_revenue']:,.2f} {cur}.", ""]
+                  + f". {linked}. Group net revenue {h['net_revenue']:,.2f} {cur}.", ""]
     lines += ["## 4. Activity status (entity level)", a["rule"] + ".", "",
               f"- buying entities: {a['buying_entities']}"]
     lines += [f"- {s}: {n} ({a['shares'][s]:.1%})" for s, n in a["counts"].items()]
     lines += [f"- catalogue records that never bought: {a['never_bought_records']} "
               f"({a['never_bought_share']:.1%})", "",
-              "## 5. The loss-making VIP",
+              "## 5. The loss-making VIP"]
+    if v is None:
+        lines += ["None planted.", ""]
+    else:
+        lines += [
               f"{v['code']} `{v['name']}`: revenue rank {v['revenue_rank']}, net revenue "
               f"{v['net_revenue']:,.2f} {cur} ({v['share']:.1%}). Discounts "
               f"{v['discount_share_of_list']:.0%} of list, {v['orders']} small orders (avg "
@@ -1810,16 +2049,17 @@ def truth_markdown(t: dict[str, Any]) -> str:
               f"{v['gross_margin']:,.2f} ({v['gross_margin_pct']:.1%}), cost-to-serve "
               f"{v['cost_to_serve']:,.2f}, receivables {v['receivables_cost']:,.2f} → "
               f"contribution **{v['contribution']:,.2f} {cur}** (rates of engagement.yaml: "
-              f"{v['rates_used']}).", "",
-              "## 6. Concentration",
+              f"{v['rates_used']}).", ""]
+    lines += ["## 6. Concentration",
               f"Top-3 entities hold **{c['top3_share']:.1%}** of net revenue "
               f"(naive top-3 catalogue records: {c['top3_share_by_record_naive']:.1%}):", ""]
     lines += [f"- {x['code']} (codes {', '.join(x['codes'])}): {x['net_revenue']:,.2f} {cur}"
               for x in c["top3_entities"]]
-    lines += ["", "## 7. Key client with a single contact",
-              f"{k['code']} `{k['name']}` (revenue rank {k['revenue_rank']}) has "
-              f"{k['contacts']} contact; other top-20 clients have "
-              f"{min(k['other_top20_contacts'])}–{max(k['other_top20_contacts'])}.", ""]
+    lines += ["", "## 7. Key client with a single contact"]
+    lines += ["None planted.", ""] if k is None else [
+        f"{k['code']} `{k['name']}` (revenue rank {k['revenue_rank']}) has "
+        f"{k['contacts']} contact; other top-20 clients have "
+        f"{min(k['other_top20_contacts'])}–{max(k['other_top20_contacts'])}.", ""]
     dq = t["data_quality"]
     lines += ["## 8. Data quality"]
     if not dq["noise"]:
@@ -1882,7 +2122,8 @@ def _init_engagement(out: Path, spec: _Spec) -> None:
 
 def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
                         n_clients: int | None = None, n_lines: int | None = None,
-                        seed: int = 42, overwrite: bool = False) -> dict[str, Any]:
+                        seed: int = 42, overwrite: bool = False,
+                        lesson: str | None = None) -> dict[str, Any]:
     """Generate a sample engagement: ``raw/*``, ``truth.json``, ``TRUTH.md``, ``engagement.yaml``.
 
     Parameters
@@ -1899,6 +2140,11 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
         Seed of ``numpy.random.default_rng``; the same seed gives the same bytes.
     overwrite : bool
         Replace the files of an existing ``raw/`` folder (otherwise a ``ValueError``).
+    lesson : str, optional
+        A training case instead of the demo: ``vip``, ``top3``, ``holding``,
+        ``single_contact`` or ``overstaffed`` (a small, clean ``ru_1c`` engagement with that
+        one finding planted; ``truth.json`` gets a ``lesson`` section, ``TRUTH.md`` starts
+        with the lesson). ``n_clients`` / ``n_lines`` default to the lesson's sizes.
 
     Returns
     -------
@@ -1908,13 +2154,15 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
     Raises
     ------
     ValueError
-        If ``raw/`` already holds files and ``overwrite`` is false, or the profile is unknown.
+        If ``raw/`` already holds files and ``overwrite`` is false, or the profile or the
+        lesson is unknown, or a lesson is asked of another profile than ``ru_1c``.
     """
     if profile not in _SPECS:
         raise ValueError(f"unknown profile {profile!r}; use one of {sorted(_SPECS)}")
+    _lesson_spec(profile, lesson)  # validate before touching the folder
     out = Path(out_dir)
     raw = _prepare(out, overwrite)
-    world = build_world(profile, n_clients, n_lines, seed)
+    world = build_world(profile, n_clients, n_lines, seed, lesson)
     out.mkdir(parents=True, exist_ok=True)
     _init_engagement(out, world.spec)
     raw.mkdir(exist_ok=True)
@@ -1937,13 +2185,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=None, help="catalogue records")
     ap.add_argument("--lines", type=int, default=None, help="sales lines")
     ap.add_argument("--overwrite", action="store_true", help="replace existing raw/ files")
+    ap.add_argument("--lesson", choices=sorted(_LESSONS), default=None,
+                    help="a small training case with this one finding planted (ru_1c)")
     args = ap.parse_args(argv)
     try:
         t = generate_engagement(args.out, profile=args.profile, n_clients=args.clients,
-                                n_lines=args.lines, seed=args.seed, overwrite=args.overwrite)
+                                n_lines=args.lines, seed=args.seed, overwrite=args.overwrite,
+                                lesson=args.lesson)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if "lesson" in t:
+        print(f"{args.out}: lesson {t['lesson']['name']!r} — {t['lesson']['title']}")
     print(f"{args.out}: {t['sizes']['catalogue_records']} clients, "
           f"{t['sizes']['sales_lines']} sales lines, top-3 share "
           f"{t['concentration']['top3_share']:.1%}")

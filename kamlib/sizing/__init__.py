@@ -9,6 +9,7 @@ integer program: every key account to one KAM, balanced, fewest owner changes),
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from ..config import SizingParams
 from ..io import atomic_write_json
 from .workload import account_workload, available_hours, compare_methods
 
-__all__ = ["account_workload", "available_hours", "compare_methods", "run_sizing"]
+__all__ = ["KAM_ROLE", "account_workload", "available_hours", "compare_methods",
+           "current_kams", "run_sizing", "staffing_verdict"]
 
 
 def _money(x: float) -> str:
@@ -33,12 +35,60 @@ def _person_key(name: object) -> str | None:
     return " ".join([words[0], *(w[0] for w in words[1:3])]) if words else None
 
 
+#: roles of the team table that are key account managers (ru / en): «Ключевой менеджер»,
+#: «Менеджер по ключевым клиентам», "Key account manager", "KAM" — not "Account manager".
+KAM_ROLE = re.compile(r"ключев|key[\s-]*account|\bkam\b|\bкам\b", re.IGNORECASE)
+
+
+def current_kams(team: pd.DataFrame | None) -> int | None:
+    """KAMs in the client's team table today: people whose role names a key account manager.
+
+    Returns ``None`` when there is no team table or it has no role column (then the number is
+    not known, rather than zero).
+    """
+    if team is None or "role" not in team.columns or team["role"].isna().all():
+        return None
+    roles = team["role"].fillna("").astype(str)
+    return int(roles.map(lambda r: bool(KAM_ROLE.search(r))).sum())
+
+
+def staffing_verdict(current: int | None, recommended: int) -> tuple[int | None, str | None]:
+    """The team table against the recommendation: (current − recommended, verdict).
+
+    The verdict is ``"over"``, ``"under"`` or ``"as recommended"``; ``(None, None)`` when the
+    current number is not known.
+    """
+    if current is None:
+        return None, None
+    diff = current - recommended
+    return diff, "over" if diff > 0 else "under" if diff < 0 else "as recommended"
+
+
+def _staffing_sentence(current: int | None, diff: int | None, lang: str) -> str:
+    """One sentence on the current team against the recommendation (empty if not known)."""
+    if current is None or diff is None:
+        return ""
+    if lang == "ru":
+        head = f"Сейчас в таблице команды {current} KAM — "
+        return head + (f"на {diff} больше, чем нужно ключевым клиентам. " if diff > 0 else
+                       f"на {-diff} меньше рекомендованного. " if diff < 0 else
+                       "столько, сколько рекомендовано. ")
+    head = f"The team table lists {current} KAM{'s' if current != 1 else ''} today: "
+    return head + (f"{diff} more than the key accounts need. " if diff > 0 else
+                   f"{-diff} fewer than recommended. " if diff < 0 else
+                   "as many as recommended. ")
+
+
 def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
                params: SizingParams | None = None) -> dict[str, Any]:
     """Step 4 on an engagement: the key clients of step 3 in; the team plan out.
 
     Writes ``team_plan.parquet`` (one row per KAM), ``assignment.parquet`` (one row per key
-    client: entity_id, kam, hours), ``methods.parquet`` and ``summary.json``.
+    client: entity_id, kam, hours), ``methods.parquet`` and ``summary.json``. The summary
+    compares the recommendation with the team table: ``current_kams`` (people whose role is
+    a KAM, :data:`KAM_ROLE`; ``None`` without a team table or role column),
+    ``kams_difference`` (current − recommended) and ``staffing`` ("over", "under", "as
+    recommended"), also said in one sentence of the ``recommendation``.
     """
     from ..engagement import Engagement
     from .assignment import assign_accounts, team_from_fte
@@ -137,6 +187,13 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     sens = effort_sensitivity(response, base_revenue=key_revenue,
                               margin_rate=margin_rate or 0.0, cost_per_unit_effort=total_cost)
     kpis, kpi_warnings = propose_kpis(key, targets=params.kpi_targets or None)
+    # the team the client has today against the recommendation
+    now = current_kams(team)
+    if team is not None and now is None:
+        notes.append("the team table has no role column: the current number of KAMs is "
+                     "not known")
+    difference, staffing = staffing_verdict(now, n)
+    staff_txt = _staffing_sentence(now, difference, lang)
     # the recommendation the director can act on
     def served_by(k: str) -> str:
         names = assignment.loc[assignment["kam"] == k, "entity_name"].astype(str)
@@ -150,14 +207,14 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         recommendation = (
             f"**Рекомендация:** {n} KAM на {len(key)} ключевых клиентов "
             f"(≈ {_money(total_hours / n)} ч в год на KAM из {_money(cap)} доступных). "
-            f"Стоимость команды — {_money(total_cost)} {eng.config.currency} в год; чтобы она "
-            f"окупилась, вклад ключевых клиентов должен вырасти на {uplift_txt}. "
+            f"{staff_txt}Стоимость команды — {_money(total_cost)} {eng.config.currency} в год; "
+            f"чтобы она окупилась, вклад ключевых клиентов должен вырасти на {uplift_txt}. "
             f"Кто кого ведёт: {who}. Оценка KAM по {len(kpis)} показателям: {kpi_names}."
         )
     else:
         recommendation = (
             f"**Recommendation:** {n} KAMs for {len(key)} key clients (≈ {_money(total_hours / n)}"
-            f" h a year per KAM out of {_money(cap)} available). The team costs "
+            f" h a year per KAM out of {_money(cap)} available). {staff_txt}The team costs "
             f"{_money(total_cost)} {eng.config.currency} a year; to pay back, the key clients' "
             f"contribution must grow by {uplift_txt}. Who serves whom: {who}. Each KAM is "
             f"measured on {len(kpis)} KPIs: {kpi_names}.")
@@ -170,7 +227,8 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         "key_accounts": len(key), "total_hours": total_hours, "hours_per_kam": cap,
         "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
                 for m in methods.index},
-        "kams": n, "kam_cost": full_cost, "team_cost": total_cost,
+        "kams": n, "current_kams": now, "kams_difference": difference, "staffing": staffing,
+        "kam_cost": full_cost, "team_cost": total_cost,
         "key_revenue": key_revenue, "key_contribution": key_contribution,
         "assignment": {k: v for k, v in info.items() if k != "workloads"},
         "break_even": be, "payback": pb, "kpis": kpis.to_dict("records"),
