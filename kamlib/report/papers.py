@@ -1,0 +1,182 @@
+"""The audit working papers: each executed step notebook as a standalone HTML page.
+
+An auditor reviewing the engagement reads the notebooks as they ran (code, parameters,
+outputs), not the client-facing report. :func:`export_working_papers` converts
+``<engagement>/notebooks/NN_*.ipynb`` with nbconvert and the template
+``templates/nbconvert/kam_papers`` (JupyterLab's look, with every CDN script removed so a page
+opens offline and leaks nothing), drops housekeeping cells by their tags and writes an index.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+import nbformat
+
+from ..errors import KamError
+from ..io import atomic_write_bytes
+from ..resources import templates_dir
+from .i18n import Formatter, Strings, load_strings
+
+__all__ = ["HIDE_INPUT_TAGS", "REMOVE_CELL_TAGS", "export_working_papers"]
+
+#: Cells with one of these tags are left out of the working papers.
+REMOVE_CELL_TAGS = frozenset({"remove", "remove_cell", "remove-cell", "hide"})
+#: Cells with one of these tags show their output only.
+HIDE_INPUT_TAGS = frozenset({"remove_input", "hide-input"})
+
+_STEP_NOTEBOOK = re.compile(r"^\d{2}_[^/\\]+\.ipynb$")
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def _strip_css_comments(css: str) -> markupsafe.Markup:
+    """Drop ``/* … */`` comments (JupyterLab's CSS cites web pages in them)."""
+    return markupsafe.Markup(_CSS_COMMENT.sub("", str(css)))
+
+
+def _is_executed(nb: Any) -> bool:
+    """A notebook ran if any code cell has an execution count or outputs."""
+    return any(c.get("cell_type") == "code" and (c.get("execution_count") is not None
+                                                 or c.get("outputs"))
+               for c in nb.cells)
+
+
+def _title(nb: Any, fallback: str) -> str:
+    """The first Markdown heading of the notebook, else ``fallback``."""
+    for cell in nb.cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        for line in str(cell.get("source", "")).splitlines():
+            m = re.match(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", line)
+            if m:
+                return m.group(1)
+    return fallback
+
+
+def _when(fmt: Formatter, iso: Any) -> str:
+    if not iso:
+        return "—"
+    try:
+        ts = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)
+    return f"{fmt.date(ts)}, {ts:%H:%M}"
+
+
+def _client(root: Path) -> str:
+    if not (root / "engagement.yaml").exists():
+        return root.name
+    from ..engagement import Engagement
+
+    return Engagement.open(root).config.client
+
+
+def _exporter(language: str) -> Any:
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    c.TagRemovePreprocessor.remove_input_tags = set(HIDE_INPUT_TAGS)
+    c.HTMLExporter.embed_images = True
+    c.HTMLExporter.language_code = language
+    exporter = HTMLExporter(config=c, template_name="kam_papers",
+                            extra_template_basedirs=[str(templates_dir() / "nbconvert")])
+    exporter.register_filter("strip_css_comments", _strip_css_comments)
+    return exporter
+
+
+def _index(strings: Strings, lang: str, client: str, generated: str,
+           papers: list[dict[str, Any]]) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "nbconvert" / "kam_papers")),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("papers_index.html.j2").render(
+        t=strings.t, lang=lang, client=client, generated=generated, papers=papers)
+
+
+def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
+                          language: str = "ru") -> list[Path]:
+    """Export the engagement's executed step notebooks to offline HTML working papers.
+
+    Parameters
+    ----------
+    engagement_dir : str or Path
+        The engagement folder; its ``notebooks/NN_*.ipynb`` are the executed steps.
+    out_dir : str or Path
+        Where to write ``NN_name.html`` for each notebook and ``index.html``.
+    language : {"ru", "en"}
+        The language of the index and the page headers.
+
+    Returns
+    -------
+    list of Path
+        The working papers in step order, then the index page (last).
+
+    Raises
+    ------
+    KamError
+        The engagement has no executed step notebook (run ``kam run`` first), or a
+        notebook cannot be read.
+    """
+    root = Path(engagement_dir)
+    folder = root / "notebooks"
+    strings = load_strings(language)
+    fmt = Formatter(language)
+    candidates = sorted(p for p in folder.glob("*.ipynb") if _STEP_NOTEBOOK.match(p.name)) \
+        if folder.is_dir() else []
+    notebooks: list[tuple[Path, Any]] = []
+    for path in candidates:
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as exc:  # nbformat raises several types for a damaged file
+            raise KamError(f"the notebook cannot be read: {exc}", file=str(path),
+                           hint="re-run the step with `kam run` to write it again") from exc
+        if _is_executed(nb):
+            notebooks.append((path, nb))
+    if not notebooks:
+        raise KamError("the engagement has no executed step notebooks to export as working "
+                       "papers", file=str(folder),
+                       hint="run the audit first (`kam run DIR`); the executed notebooks are "
+                       "written to notebooks/NN_*.ipynb")
+
+    client = _client(root)
+    exporter = _exporter(language)
+    out = Path(out_dir)
+    written: list[Path] = []
+    listed: list[dict[str, Any]] = []
+    for path, nb in notebooks:
+        executed = _when(fmt, (nb.metadata.get("papermill") or {}).get("end_time"))
+        resources = {
+            "metadata": {"name": path.stem},
+            "kam": {
+                "back": strings.t("html.papers.back"),
+                "engagement_label": strings.t("html.papers.engagement"),
+                "notebook_label": strings.t("html.papers.notebook"),
+                "executed_label": strings.t("html.papers.executed"),
+                "client": client,
+                "notebook": path.name,
+                "executed": executed if executed != "—" else "",
+            },
+        }
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
+        target = out / f"{path.stem}.html"
+        atomic_write_bytes(target, body.encode("utf-8"))
+        written.append(target)
+        kept = sum(1 for c in nb.cells
+                   if not REMOVE_CELL_TAGS.intersection(c.get("metadata", {}).get("tags", [])))
+        listed.append({"href": target.name, "title": _title(nb, path.stem),
+                       "notebook": path.name, "executed": executed, "cells": kept})
+
+    generated = _when(fmt, datetime.now(UTC).isoformat(timespec="seconds"))
+    index = out / "index.html"
+    atomic_write_bytes(index, _index(strings, language, client, generated, listed)
+                       .encode("utf-8"))
+    written.append(index)
+    return written
