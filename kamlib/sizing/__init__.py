@@ -8,6 +8,8 @@ integer program: every key account to one KAM, balanced, fewest owner changes),
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
 import re
 from pathlib import Path
@@ -79,6 +81,17 @@ def _staffing_sentence(current: int | None, diff: int | None, lang: str) -> str:
                    "as many as recommended. ")
 
 
+def _period_years(eng: Any) -> float:
+    """Length of the analysed period in years (the intake's first to last sale), ≥ 1/12."""
+    path = eng.step_dir("00_intake") / "summary.json"
+    period = json.loads(path.read_text(encoding="utf-8")).get("period") if path.exists() \
+        else None
+    if not period or not period[0]:
+        return 1.0
+    start, end = (datetime.date.fromisoformat(str(p)[:10]) for p in period)
+    return max(((end - start).days + 1) / 365.25, 1 / 12)
+
+
 def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
                params: SizingParams | None = None) -> dict[str, Any]:
     """Step 4 on an engagement: the key clients of step 3 in; the team plan out.
@@ -139,6 +152,12 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     key_revenue = float(key["net_revenue"].sum())
     key_contribution = float(key["contribution"].sum())
     margin_rate = key_contribution / key_revenue if key_revenue else None
+    # the P&L covers the whole period; the team costs a year: compare like with like
+    years = _period_years(eng)
+    annual_revenue, annual_contribution = key_revenue / years, key_contribution / years
+    if abs(years - 1) > 0.05:
+        notes.append(f"the key clients' revenue and contribution cover {years:.2f} years: "
+                     "break-even and payback use their yearly averages")
     methods = compare_methods(key, params, kam_cost=full_cost, margin_rate=margin_rate)
     total_hours = float(work["hours"].sum())
     base_fte = float(methods.loc["workload build-up (Talley 1961)", "base"])
@@ -180,11 +199,11 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
                      travel=params.travel_per_kam)
     total_cost = float(cost.get("total", n * full_cost))
     be = break_even(full_cost, margin_rate=margin_rate,
-                    expected_uplift=params.expected_uplift * key_revenue) \
+                    expected_uplift=params.expected_uplift * annual_revenue) \
         if margin_rate and margin_rate > 0 else {"note": "the key clients earn no margin"}
-    pb = payback(total_cost, key_contribution, key_revenue)
+    pb = payback(total_cost, annual_contribution, annual_revenue)
     response = adbudg_from_judgement(**params.response_judgement)
-    sens = effort_sensitivity(response, base_revenue=key_revenue,
+    sens = effort_sensitivity(response, base_revenue=annual_revenue,
                               margin_rate=margin_rate or 0.0, cost_per_unit_effort=total_cost)
     kpis, kpi_warnings = propose_kpis(key, targets=params.kpi_targets or None)
     # the team the client has today against the recommendation
@@ -229,7 +248,8 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
                 for m in methods.index},
         "kams": n, "current_kams": now, "kams_difference": difference, "staffing": staffing,
         "kam_cost": full_cost, "team_cost": total_cost,
-        "key_revenue": key_revenue, "key_contribution": key_contribution,
+        "key_revenue": key_revenue, "key_contribution": key_contribution, "years": years,
+        "key_revenue_annual": annual_revenue, "key_contribution_annual": annual_contribution,
         "assignment": {k: v for k, v in info.items() if k != "workloads"},
         "break_even": be, "payback": pb, "kpis": kpis.to_dict("records"),
         "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": notes,
