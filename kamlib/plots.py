@@ -259,7 +259,9 @@ def whale_curve_chart(whale_df: pd.DataFrame, figures: dict[str, Any], *, lang: 
         text = (f"peak {peak:.0%}: {n_peak} clients ({share:.0%})" if lang == "en"
                 else f"пик {peak:.0%}: {n_peak} клиентов ({share:.0%})")
         ax.annotate(text, (share * 100, peak * 100), textcoords="offset points",
-                    xytext=(8, 6), fontsize=9)
+                    xytext=(8, -14), fontsize=9)  # below the peak: clear of the frame
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, max(hi, peak * 100 + (hi - lo) * 0.08))
     tail = figures.get("loss_tail_pct")
     if tail and len(x):
         ax.annotate((f"loss tail {tail:.0%}" if lang == "en" else f"хвост убытков {tail:.0%}")

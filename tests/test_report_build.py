@@ -213,3 +213,25 @@ def test_charts_carry_their_data_and_a_png(models) -> None:
         assert whale["cum_pct"].max() == pytest.approx(1.1335, abs=1e-3)
         assert whale["cum_pct"].iloc[-1] == pytest.approx(1.0)
     assert models["ru"].charts["fte"].series["base"] == "база"
+
+
+def test_phrases_have_the_same_patterns_in_both_languages() -> None:
+    ru, en = load_strings("ru"), load_strings("en")
+    patterns = [k for k in ru.table if k.startswith("phrases.") and k.endswith(".pattern")]
+    assert len(patterns) > 20
+    assert all(ru.t(k) == en.t(k) for k in patterns)
+
+
+def test_a_russian_report_has_no_english_phrases_in_its_tables(models) -> None:
+    import re
+
+    english = re.compile(r"\b(contact|contacts|margin|silent|order|discounts|returns|revenue|"
+                         r"buyer|decision|days|base|invest|higher|lower|average)\b")
+    m = models["ru"]
+    for key, col in (("loss_makers", "why"), ("single_point", "risk"), ("key_clients", "reason"),
+                     ("key_clients", "strategy"), ("entities", "reason"), ("kpis", "definition"),
+                     ("kpis", "better")):
+        left = [v for v in m.tables[key].data[col].dropna() if english.search(str(v))]
+        assert not left, (key, col, left[:3])
+    # an English report keeps the steps' own words
+    assert "discounts" in models["en"].tables["loss_makers"].data["why"].iloc[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -225,6 +226,34 @@ def _table(ctx: _Ctx, key: str, df: pd.DataFrame, spec: list[tuple[str, str]], s
                  preview_rows=preview, sheet=ctx.t(f"sheet.{key}"))
 
 
+def localise(strings: Strings, text: Any) -> Any:
+    """Render a phrase a step wrote in English in the report's language.
+
+    The steps' short explanations ("discounts 24% of list (base 4.3%)", "no economic buyer")
+    are matched by the regular expressions of ``templates/i18n/<lang>/phrases.yaml``, in
+    order; an English report keeps them as they are.
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    for pattern, repl in _phrases(strings):
+        text = pattern.sub(repl, text)
+    return text
+
+
+_PHRASES: dict[int, list[tuple[re.Pattern[str], str]]] = {}
+
+
+def _phrases(strings: Strings) -> list[tuple[re.Pattern[str], str]]:
+    """The phrase table of ``strings``, in file order (compiled once per strings table)."""
+    key = id(strings.table)
+    if key not in _PHRASES:
+        names = [k.removesuffix(".pattern") for k in strings.table
+                 if k.startswith("phrases.") and k.endswith(".pattern")]
+        _PHRASES[key] = [(re.compile(strings.t(f"{n}.pattern")), strings.t(f"{n}.text"))
+                         for n in names]
+    return _PHRASES[key]
+
+
 def _translate(ctx: _Ctx, prefix: str, values: pd.Series) -> pd.Series:
     return values.map(lambda v: ctx.st.get(f"{prefix}.{v}", v) if isinstance(v, str) else v)
 
@@ -321,6 +350,7 @@ def _cleanup_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Ch
     if ent is not None:
         e = ent.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
         e["status"] = _translate(ctx, "status", e["status"])
+        e["reason"] = e["reason"].map(lambda v: localise(ctx.st, v))
         e["spellings"] = e["spellings"].map(_join)
         e["codes"] = e["codes"].map(_join)
         tables["entities"] = _table(ctx, "entities", e, [
@@ -373,7 +403,7 @@ def _funnel_chart(ctx: _Ctx, funnel: dict[str, int]) -> Chart:
     plots.set_theme()
     labels = [ctx.t(f"funnel.{k}") for k in funnel]
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    plots.funnel_chart(dict(zip(labels, funnel.values(), strict=True)), lang=ctx.st.lang, ax=ax)
+    plots.funnel_chart(funnel, lang=ctx.st.lang, ax=ax)
     ax.set_title(ctx.t("chart.client_funnel.title"))
     data = pd.DataFrame({"stage": labels, "count": list(funnel.values())})
     return Chart("client_funnel", ctx.t("chart.client_funnel.title"), "bar", data, "stage",
@@ -463,6 +493,9 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
             ("revenue_last12", "money"), ("growth_pct", "pct")],
             "02_profitability/client_pnl.parquet", note=ctx.t("table.client_pnl.note"),
             preview=10)
+        tables["client_pnl"].print_columns = [
+            "entity_name", "net_revenue", "gross_margin", "cost_to_serve",
+            "cost_of_receivables", "contribution", "contribution_pct", "abc_revenue"]
         charts["whale_curve"] = _whale_chart(ctx, pnl, whale)
         charts["concentration"] = _concentration_chart(ctx, pnl)
     gp = ctx.art.tables.get("group_pnl")
@@ -479,6 +512,7 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
             "02_profitability/group_pnl.parquet", preview=10)
     llm = pd.DataFrame(s.get("large_loss_makers") or [])
     if len(llm):
+        llm["why"] = llm["why"].map(lambda v: localise(ctx.st, v))
         tables["loss_makers"] = _table(ctx, "loss_makers", llm, [
             ("entity_id", "text"), ("name", "text"), ("net_revenue", "money"),
             ("gross_margin", "money"), ("cost_to_serve", "money"), ("contribution", "money"),
@@ -568,7 +602,15 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
     charts: dict[str, Chart] = {}
     key = ctx.art.tables.get("key_clients")
     if key is not None:
+        from ..selection import _reason_in
+        from ..selection.scoring import QUADRANTS
+
         k = key.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
+        names = [c.removeprefix("score_") for c in k.columns if c.startswith("score_")]
+        lang = ctx.st.lang
+        k["reason"] = [_reason_in(r, names, lang) for _, r in k.iterrows()]
+        k["strategy"] = k["quadrant"].map(
+            lambda q: QUADRANTS[q][1 if lang == "ru" else 0] if q in QUADRANTS else q)
         k["quadrant"] = _translate(ctx, "quadrant", k["quadrant"])
         k["status"] = _translate(ctx, "status", k["status"])
         if "margin_pct" in k.columns and k["margin_pct"].abs().max() > 1.5:
@@ -580,11 +622,16 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
             ("net_revenue", "money"), ("contribution", "money"), ("margin_pct", "pct"),
             *score_cols, ("clv_r90", "money"), ("reason", "text"), ("strategy", "text")],
             "03_key_client_profile/key_clients.parquet", preview=35)
+        tables["key_clients"].print_columns = [
+            "entity_name", "quadrant", "attractiveness", "strength", "stays_key",
+            "net_revenue", "contribution", "reason"]
     cand = ctx.art.tables.get("candidates")
     if cand is not None:
         charts["portfolio_matrix"] = _matrix_chart(ctx, cand)
     if spc:
-        tables["single_point"] = _table(ctx, "single_point", pd.DataFrame(spc), [
+        sp = pd.DataFrame(spc)
+        sp["risk"] = sp["risk"].map(lambda v: localise(ctx.st, v))
+        tables["single_point"] = _table(ctx, "single_point", sp, [
             ("entity_id", "text"), ("name", "text"), ("risk", "text")],
             "03_key_client_profile/summary.json#single_point_of_contact", preview=10)
     section = Section("selection", ctx.t("section.selection"), lead, facts, bullets,
@@ -669,6 +716,10 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     kpis = pd.DataFrame(s.get("kpis") or [])
     if len(kpis):
         kpis["kpi_label"] = kpis["kpi"].map(lambda k: ctx.st.get(f"kpi.{k}", k))
+        kpis["definition"] = [ctx.st.get(f"kpi_definition.{k}", d)
+                              for k, d in zip(kpis["kpi"], kpis["definition"], strict=True)]
+        for col in ("family", "better", "unit"):
+            kpis[col] = kpis[col].map(lambda v, c=col: ctx.st.get(f"kpi_{c}.{v}", v))
         tables["kpis"] = _table(ctx, "kpis", kpis, [
             ("kpi_label", "text"), ("family", "text"), ("definition", "text"),
             ("baseline", "number"), ("target", "number"), ("unit", "text"), ("better", "text"),

@@ -86,6 +86,8 @@ class Table:
     note: str = ""
     preview_rows: int = 15
     sheet: str = ""        # Excel sheet name (≤ 31 characters); defaults to the key
+    print_columns: list[str] | None = None   # the columns the HTML/PDF shows (default: all
+    #                                          that fit the page, leading first)
 
 
 @dataclass
