@@ -437,6 +437,15 @@ def run_pipeline(
         eng = Engagement.open(eng)
     say = on_progress or (lambda _m: None)
     chosen = _select(steps, from_step)
+    if chosen and chosen[0].key != "00_data_intake":
+        needed = [s for s in STEPS if s.key < chosen[0].key]
+        missing = [s.key for s in needed if not (eng.step_dir(
+            "00_intake" if s.key == "00_data_intake" else s.key) / "summary.json").exists()]
+        if missing:
+            raise ConfigError(f"step {chosen[0].key} needs the results of {', '.join(missing)}, "
+                              "which have not been run on this engagement",
+                              file=str(eng.work), hint=f"run `kam run {eng.root}` (all steps) "
+                              f"or `--from {missing[0][:2]}`")
     started = datetime.now(UTC).isoformat(timespec="seconds")
     _update_manifest(eng, workbench="kamlib", run_started=started, versions=_versions(),
                      parameters=eng.config.model_dump(mode="json"),

@@ -57,3 +57,12 @@ def test_run_unknown_step(make_engagement, capsys) -> None:
     root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
     assert main(["run", str(root), "--steps", "07"]) == 2
     assert "unknown step '07'" in capsys.readouterr().err
+
+
+def test_run_a_later_step_on_a_fresh_engagement_says_what_to_run(make_engagement,
+                                                                  capsys) -> None:
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
+    assert main(["run", str(root), "--steps", "02"]) == 2
+    err = capsys.readouterr().err
+    assert "needs the results of 00_data_intake, 01_client_base_cleanup" in err
+    assert "--from 00" in err and "Traceback" not in err
