@@ -31,12 +31,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## make bench: ingestion (2M lines), cleanup (200k records), P&L (10M lines), assignment (300 x 30)
+## make bench: ingestion (2M lines), cleanup (200k records), P&L (10M lines), assignment (300 x 30), widget latency
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/cleanup.py
 	$(BIN)/python bench/profitability.py
 	$(BIN)/python bench/sizing.py
+	$(BIN)/python bench/widgets.py
 
 ## make notebooks: re-execute the committed notebooks in place on the sample (their outputs)
 notebooks: $(STAMP)

@@ -201,3 +201,241 @@ def test_update_latency_5000_clients(scores: pd.DataFrame) -> None:
         print(f"\nweights_widget update, {N_CLIENTS:,} clients, redraw={redraw}: "
               f"min {r['min']:.3f} s, median {r['median']:.3f} s, max {r['max']:.3f} s")
     assert results[True]["n"] == 5
+
+
+# ============================================================ the step widgets on demo_ru
+#
+# Built from the artefacts of the shared demo engagement (steps 0–3 run in-process, see
+# conftest.demo_ru_steps); every one must give the step's own numbers at the step's
+# parameters, and the step's pure functions' numbers at others. Latencies are printed
+# (run with -s), never asserted.
+
+
+def _latency(name: str, box, n: int = 10) -> None:
+    r = time_update(box, n=n)
+    print(f"\n{name} update on demo_ru: median {r['median'] * 1000:.0f} ms, "
+          f"max {r['max'] * 1000:.0f} ms over {n}")
+
+
+def _png(box) -> bytes:
+    (out,) = box.output.outputs
+    data = base64.b64decode(out["data"]["image/png"])
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return data
+
+
+def _status_ok(box) -> None:
+    assert "ошибка" not in box.status.value and "failed" not in box.status.value, \
+        box.status.value
+
+
+def test_intake_widget_shows_each_file_as_read(demo_ru_steps) -> None:
+    import json
+
+    from kamlib.datacheck import files_overview
+    from kamlib.widgets import step_widget
+
+    intake = demo_ru_steps / "work" / "00_intake"
+    manifest = json.loads((intake / "intake_manifest.json").read_text(encoding="utf-8"))
+    rejected = pd.read_parquet(intake / "rejected.parquet")
+    issues = pd.read_parquet(intake / "issues.parquet")
+    overview = files_overview(manifest)
+    box = step_widget(demo_ru_steps, "00")
+    assert len(box.dropdown.options) == len(manifest["files"])
+    for i, f in enumerate(manifest["files"]):
+        box.select(i)
+        _status_ok(box)
+        assert box.file == f
+        pd.testing.assert_series_equal(pd.Series(box.overview, dtype=object),
+                                       overview.iloc[i].astype(object), check_names=False)
+        assert dict(zip(box.mapping["canonical"], box.mapping["source"], strict=True)) == \
+            (f.get("mapping") or {})
+        # nothing dropped silently: every rejected row of the file is listed, with its reason
+        assert len(box.rejected_rows) == f["rows_rejected"]
+        for reason in box.rejected_rows["reason"]:
+            assert reason.split(";")[0][:30] in box.rejected_html.value.replace("&#x27;", "'")
+    # the demo has a file with several rejected rows …
+    worst = max(manifest["files"], key=lambda f: f["rows_rejected"])
+    box.select(worst["file"])
+    assert len(box.rejected_rows) == worst["rows_rejected"] >= 3
+    assert sorted(box.rejected_rows["row"]) == sorted(
+        rejected.loc[rejected["file"] == worst["file"], "row"])
+    assert f"({worst['rows_rejected']})" in box.rejected_html.value
+    assert len(box.sample_rows) == 5 and "net_revenue" in box.sample_rows.columns
+    # … and a catalogue with cell problems (invalid INNs) kept as issues
+    label = next(f"{f['file']}[{f['sheet']}]" for f in manifest["files"]
+                 if f["table"] == "clients")
+    box.select(label)
+    assert len(box.issue_rows) == int((issues["file"] == label).sum()) > 0
+    assert len(box.rejected_rows) == 0
+    with pytest.raises(KeyError, match="no input file"):
+        box.select("nothing.csv")
+    _latency("intake_widget (file dropdown)", box)
+
+
+def test_cleanup_widget_reproduces_the_step_then_reclusters(demo_ru_steps) -> None:
+    import json
+
+    from kamlib.cleanup import clean_client_base
+    from kamlib.cleanup.review import read_decisions
+    from kamlib.engagement import Engagement
+    from kamlib.widgets import step_widget
+
+    root = demo_ru_steps
+    step = root / "work" / "01_client_base_cleanup"
+    summary = json.loads((step / "summary.json").read_text(encoding="utf-8"))
+    box = step_widget(root, "01")
+    _status_ok(box)
+    # at the step's thresholds: the step's own numbers
+    assert box.funnel == summary["funnel"]
+    assert box.counts["to_review"] == summary["to_review"]
+    assert box.counts["entities"] == summary["entities"]
+    stored = pd.read_parquet(step / "pairs.parquet")
+    assert box.pairs["outcome"].tolist() == stored["outcome"].tolist()
+    ents = pd.read_parquet(step / "entities.parquet").set_index("client_id")["entity_id"]
+    mine = box.entities.set_index("client_id")["entity_id"]
+    assert mine.reindex(ents.index).tolist() == ents.tolist()
+    status = pd.read_parquet(step / "status.parquet").set_index("entity_id")["status"]
+    assert box.activity["status"].reindex(status.index).tolist() == status.tolist()
+    assert [p.get_width() for p in box.ax.patches] == list(summary["funnel"].values())
+    png0 = _png(box)
+    assert len(box.review_pick.options) == summary["to_review"]
+    first = box.to_review.iloc[0]
+    assert first["client_id_a"] in box.review_html.value
+    assert first["client_id_b"] in box.review_html.value
+    merged0, entities0 = box.counts["merged"], box.counts["entities"]
+
+    # a higher auto-merge threshold: fewer merges, more entities, more to review — and the
+    # same partition as the whole step (clean_client_base) run at those thresholds
+    eng = Engagement.open(root)
+    cfg = eng.config
+    n0 = box.updates
+    box.set_thresholds(auto_merge=100)
+    assert box.updates == n0 + 1
+    _status_ok(box)
+    assert box.counts["merged"] < merged0
+    assert box.counts["entities"] > entities0
+    assert box.counts["to_review"] > summary["to_review"]
+    intake = root / "work" / "00_intake"
+    full = clean_client_base(
+        pd.read_parquet(intake / "clients.parquet"), pd.read_parquet(intake / "sales.parquet"),
+        params=cfg.cleanup.model_copy(update={"auto_merge_threshold": 100.0}),
+        decisions=read_decisions(root / "decisions" / "merges.csv"),
+        period_start=cfg.period.start, period_end=cfg.period.end)
+    assert box.funnel == full.summary["funnel"]
+    assert box.counts["to_review"] == full.summary["to_review"]
+    assert box.pairs["outcome"].tolist() == full.pairs["outcome"].tolist()
+    full_ents = full.entities.set_index("client_id")["entity_id"]
+    assert box.entities.set_index("client_id")["entity_id"].reindex(full_ents.index).tolist() \
+        == full_ents.tolist()
+    assert [p.get_width() for p in box.ax.patches] == list(box.funnel.values())
+    assert _png(box) != png0
+    assert len(box.review_pick.options) == box.counts["to_review"]
+    review_100 = box.counts["to_review"]
+
+    # a higher review threshold: fewer pairs to review; review above auto-merge pushes it up
+    box.review_slider.value = 95
+    assert box.counts["to_review"] < review_100
+    assert box.auto_slider.value == 100
+    n1 = box.updates
+    box.auto_slider.value = 90  # below review: review follows, one update
+    assert box.review_slider.value == 90 and box.updates == n1 + 1
+    box.set_thresholds(review=99)  # pushes auto-merge up with it, still one update
+    assert box.auto_slider.value == 99 and box.updates == n1 + 2
+    assert box.review_slider.min == cfg.cleanup.review_threshold  # pairs below were not kept
+    box.set_thresholds(review=cfg.cleanup.review_threshold,
+                       auto_merge=cfg.cleanup.auto_merge_threshold)
+    assert box.funnel == summary["funnel"]
+    _latency("cleanup_widget (auto-merge slider)", box)
+
+
+def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
+    import json
+
+    from kamlib.engagement import Engagement
+    from kamlib.profitability.pnl import CostModel, client_pnl
+    from kamlib.widgets import RATE_DRIVERS, step_widget
+
+    root = demo_ru_steps
+    step = root / "work" / "02_profitability"
+    summary = json.loads((step / "summary.json").read_text(encoding="utf-8"))
+    pnl = pd.read_parquet(step / "client_pnl.parquet").set_index("entity_id")
+    cfg = Engagement.open(root).config.profitability
+    box = step_widget(root, "02")
+    _status_ok(box)
+    assert set(box.sliders) == set(RATE_DRIVERS)
+    assert {d: s.value for d, s in box.sliders.items()} == \
+        {d: float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS}
+    # at the audit's rates: the step's contribution, loss-makers and peak
+    assert np.allclose(box.contribution.reindex(pnl.index), pnl["contribution"])
+    assert box.loss_makers == summary["loss_making_entities"]
+    assert box.peak == pytest.approx(summary["whale"]["peak_pct"])
+    png0 = _png(box)
+
+    # other rates: the same contribution as the step's pure function with those rates
+    rates = {**cfg.cost_rates, "delivery": 2 * cfg.cost_rates["delivery"],
+             "order": cfg.cost_rates["order"] / 2, "visit": cfg.cost_rates["visit"] / 2}
+    box.set_rates(rates)
+    _status_ok(box)
+    intake, step1 = root / "work" / "00_intake", root / "work" / "01_client_base_cleanup"
+    entities = pd.read_parquet(step1 / "entities.parquet").set_index("client_id")
+    full, _ = client_pnl(
+        pd.read_parquet(step1 / "sales.parquet"),
+        costs=CostModel(rates, dict(cfg.cost_pools), tuple(cfg.avoidable), cfg.receivables_rate),
+        activities=pd.read_parquet(intake / "activities.parquet"),
+        payments=pd.read_parquet(intake / "payments.parquet"),
+        clients=pd.read_parquet(intake / "clients.parquet"), entity_map=entities["entity_id"])
+    assert np.allclose(box.contribution.reindex(full.index), full["contribution"])
+    assert box.loss_makers == int((full["contribution"] < 0).sum())
+    whale = next(ln for ln in box.ax.lines if ln.get_gid() == "whale")
+    assert np.allclose(whale.get_ydata(), box.whale["cum_pct"] * 100)
+    assert _png(box) != png0
+
+    # zero rates: contribution = gross margin − cost of receivables (no pools in demo_ru)
+    assert not cfg.cost_pools and float(pnl["cts_call"].abs().sum()) == 0
+    box.set_rates(dict.fromkeys(RATE_DRIVERS, 0.0))
+    assert np.allclose(box.contribution.reindex(pnl.index),
+                       pnl["gross_margin"] - pnl["cost_of_receivables"])
+    assert box.loss_makers < summary["loss_making_entities"]
+    # higher rates never raise a client's contribution
+    box.set_rates({d: 2 * float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
+    assert (box.contribution.reindex(pnl.index) <= pnl["contribution"] + 1e-6).all()
+    assert box.loss_makers > summary["loss_making_entities"]
+    assert str(box.loss_makers) in box.readout.value
+    with pytest.raises(KeyError, match="no slider"):
+        box.set_rates(pallet=1.0)
+    box.set_rates({d: float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
+    _latency("profitability_widget (delivery rate slider)", box)
+
+
+def test_weights_widget_on_demo_gives_the_step_key_clients(demo_ru_steps, tmp_path) -> None:
+    from kamlib.engagement import Engagement
+    from kamlib.selection import run_selection
+    from kamlib.selection.scoring import score_portfolio
+
+    res = run_selection(demo_ru_steps, tmp_path / "03")  # artefacts to tmp: fixture intact
+    params = Engagement.open(demo_ru_steps).config.selection
+    table = res["table"]
+
+    def notebook_score_fn(scores, a, st):  # as notebook 03 builds it
+        out = score_portfolio(scores, a, st, eligible=res["eligible"], max_n=res["max_n"],
+                              threshold=params.threshold)
+        return out.join(table[["entity_name", "net_revenue", "contribution"]])
+
+    box = weights_widget(res["scores"], params.attractiveness, params.strength,
+                         score_fn=notebook_score_fn, lang="ru")
+    assert set(box.scored.index[box.scored["is_key"]]) == set(res["key"].index)
+    assert sum(t.get_gid() == "label" for t in box.ax.texts) <= 15
+    _latency("weights_widget (first attractiveness slider)", box)
+
+
+def test_step_widget_needs_the_step_run(make_engagement) -> None:
+    from kamlib.errors import KamError
+    from kamlib.widgets import step_widget
+
+    root = make_engagement({})
+    with pytest.raises(KamError, match="has not been run") as exc:
+        step_widget(root, "01")
+    assert "kam run" in exc.value.hint
+    with pytest.raises(KamError, match="no widget"):
+        step_widget(root, "04")

@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 from ..identifiers import is_valid_inn
 from .names import normalize_names
 
-__all__ = ["MatchParams", "candidate_pairs", "cluster", "prepare_records"]
+__all__ = ["MatchParams", "candidate_pairs", "cluster", "prepare_records", "propose"]
 
 
 @dataclass(frozen=True)
@@ -284,6 +284,57 @@ def _ambiguous_to_review(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame
         pairs.loc[hit, "proposal"] = "review"
         pairs.loc[hit, "evidence"] = pairs.loc[hit, "evidence"] + note
     return pairs
+
+
+#: notes :func:`_ambiguous_to_review` appends to a pair's evidence (stripped before re-applying)
+_AMBIGUITY_NOTES = ("; another candidate's INN is one digit from this record's",
+                    "; ambiguous: this record without a tax id matches several legal entities")
+
+
+def propose(pairs: pd.DataFrame, rec: pd.DataFrame, params: MatchParams) -> pd.DataFrame:
+    """Classify already-scored candidate pairs again under other thresholds.
+
+    The rule of :func:`candidate_pairs` (METHODS.md §1, "Matching, in tiers") without the
+    scoring: a pair whose valid INNs differ is kept apart, a score ≥ ``auto_merge_threshold``
+    is a merge, ≥ ``review_threshold`` a review, anything lower no match (dropped); then a
+    record without a tax id that would merge with several legal entities goes to review.
+
+    Parameters
+    ----------
+    pairs : pd.DataFrame
+        Scored pairs from :func:`candidate_pairs`, or a run's ``pairs.parquet`` (its
+        ``outcome`` column is dropped; pairs added from people's decisions, tier
+        ``decision``, are kept as they are, at the end).
+    rec : pd.DataFrame
+        The records the pairs' positions ``a`` / ``b`` refer to (:func:`prepare_records`).
+    params : MatchParams
+        The thresholds. Pairs scoring below the review threshold of the run that produced
+        ``pairs`` are not in it: lower thresholds than that cannot bring them back.
+
+    Returns
+    -------
+    pd.DataFrame
+        The pairs with ``proposal`` recomputed, ordered as :func:`candidate_pairs` orders
+        them; at the thresholds of the run, the same pairs, proposals and evidence.
+    """
+    decided = pairs["tier"] == "decision"
+    out = pairs.loc[~decided].drop(columns=["outcome"], errors="ignore").copy()
+    ev = out["evidence"].astype(str)
+    for note in _AMBIGUITY_NOTES:
+        ev = ev.str.replace(note, "", regex=False)
+    out["evidence"] = ev
+    out["proposal"] = np.select(
+        [out["inn_conflict"].to_numpy(bool),
+         out["score"].to_numpy(float) >= params.auto_merge_threshold,
+         out["score"].to_numpy(float) >= params.review_threshold],
+        ["keep apart", "merge", "review"], default="no match") if len(out) else []
+    out = out[out["proposal"] != "no match"]
+    out = _ambiguous_to_review(out, rec)
+    out = out.sort_values(["score", "client_id_a", "client_id_b"],
+                          ascending=[False, True, True], kind="stable")
+    extra = pairs.loc[decided].drop(columns=["outcome"], errors="ignore")
+    return pd.concat([out, extra], ignore_index=True) if len(extra) else \
+        out.reset_index(drop=True)
 
 
 class _UnionFind:

@@ -1,0 +1,129 @@
+"""Benchmark: how fast each step notebook's widget answers a control, on demo_ru.
+
+Copies the sample engagement ``demo_ru`` to a temporary folder, runs steps 0–3 in-process
+(as ``tests/conftest.py::demo_ru_steps`` does, no papermill), builds the widget of each step
+from the step's artefacts — the intake explorer (00), the cleanup thresholds (01), the
+cost-to-serve rates (02) and the portfolio weights (03, with the notebook's scorer) — and moves
+each widget's main control ``--n`` times with :func:`kamlib.widgets.time_update`: the time of
+one update runs from the control's change to the new chart's PNG in the widget's ``Output``.
+Prints the median and maximum wall time per widget, and the median CPU time of the process
+(less sensitive to other programs on a shared machine).
+
+    python bench/widgets.py [--n 10] [--profile 01]
+
+Target: every update under 200 ms on the 2-core reference machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from kamlib import plots
+from kamlib.widgets import step_widget, time_update, weights_widget
+
+TARGET_MS = 200.0
+
+
+def prepare(root: Path) -> dict[str, Any]:
+    """demo_ru in ``root`` with steps 0–3 run in-process; step 3's result for its widget."""
+    from kamlib.cleanup import run_cleanup
+    from kamlib.engagement import Engagement, copy_engagement
+    from kamlib.profitability import run_profitability
+    from kamlib.resources import samples_dir
+    from kamlib.runner import run_intake
+    from kamlib.selection import run_selection
+
+    copy_engagement(samples_dir() / "demo_ru", root)
+    eng = Engagement.open(root)
+    run_intake(eng)
+    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
+    run_profitability(root, eng.step_dir("02_profitability"))
+    return run_selection(root, eng.step_dir("03_key_client_profile"))
+
+
+def weights_box(root: Path, res: dict[str, Any]) -> Any:
+    """The weights widget exactly as notebook 03 builds it."""
+    from kamlib.engagement import Engagement
+    from kamlib.selection.scoring import score_portfolio
+
+    eng = Engagement.open(root)
+    params = eng.config.selection
+    table = res["table"]
+
+    def score_fn(scores: Any, a: dict[str, float], st: dict[str, float]) -> Any:
+        out = score_portfolio(scores, a, st, eligible=res["eligible"], max_n=res["max_n"],
+                              threshold=params.threshold)
+        return out.join(table[["entity_name", "net_revenue", "contribution"]])
+
+    return weights_widget(res["scores"], params.attractiveness, params.strength,
+                          score_fn=score_fn, lang=eng.config.report.language)
+
+
+def measure(box: Any, n: int) -> dict[str, float]:
+    """``time_update`` (wall) plus the median CPU time of the same moves."""
+    control, values = box.timing_control()
+    original = control.value
+    cpu = []
+    for i in range(n):
+        t = time.process_time()
+        control.value = values[i % len(values)]
+        cpu.append(time.process_time() - t)
+    control.value = original
+    wall = time_update(box, n=n)
+    return {**wall, "cpu_median": statistics.median(cpu)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=10, help="updates per widget (default 10)")
+    ap.add_argument("--profile", choices=["00", "01", "02", "03"],
+                    help="cProfile the updates of this step's widget")
+    args = ap.parse_args(argv)
+    plots.set_theme()  # as the notebooks do
+    with tempfile.TemporaryDirectory(prefix="kam-bench-widgets-") as tmp:
+        root = Path(tmp) / "demo_ru"
+        t0 = time.perf_counter()
+        res = prepare(root)
+        print(f"demo_ru, steps 0–3 in-process: {time.perf_counter() - t0:.1f} s "
+              f"({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f})")
+        names = {"00": "intake explorer (file dropdown)",
+                 "01": "cleanup thresholds (auto-merge slider)",
+                 "02": "cost-to-serve rates (delivery slider)",
+                 "03": "portfolio weights (first attractiveness slider)"}
+        worst = 0.0
+        for step, name in names.items():
+            t = time.perf_counter()
+            box = weights_box(root, res) if step == "03" else step_widget(root, step)
+            build = time.perf_counter() - t
+            if args.profile == step:
+                prof = cProfile.Profile()
+                prof.enable()
+                time_update(box, n=args.n)
+                prof.disable()
+                pstats.Stats(prof, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
+            r = measure(box, args.n)
+            worst = max(worst, r["max"])
+            print(f"{step} {name:50} built in {build * 1000:5.0f} ms; update median "
+                  f"{r['median'] * 1000:6.1f} ms, max {r['max'] * 1000:6.1f} ms "
+                  f"(CPU median {r['cpu_median'] * 1000:5.1f} ms) over {args.n}")
+        print(f"slowest update {worst * 1000:.0f} ms — target {TARGET_MS:.0f} ms: "
+              f"{'met' if worst * 1000 < TARGET_MS else 'NOT met'} "
+              f"(load {os.getloadavg()[0]:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
