@@ -32,7 +32,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from kamlib import plots
-from kamlib.widgets import step_widget, time_update, weights_widget
+from kamlib.widgets import sizing_widget, step_widget, time_update, weights_widget
 
 TARGET_MS = 200.0
 
@@ -51,7 +51,11 @@ def prepare(root: Path) -> dict[str, Any]:
     run_intake(eng)
     run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
     run_profitability(root, eng.step_dir("02_profitability"))
-    return run_selection(root, eng.step_dir("03_key_client_profile"))
+    res = run_selection(root, eng.step_dir("03_key_client_profile"))
+    from kamlib.sizing import run_sizing
+
+    res["sizing"] = run_sizing(root, eng.step_dir("04_kam_team_sizing"))
+    return res
 
 
 def weights_box(root: Path, res: dict[str, Any]) -> Any:
@@ -89,7 +93,7 @@ def measure(box: Any, n: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=10, help="updates per widget (default 10)")
-    ap.add_argument("--profile", choices=["00", "01", "02", "03"],
+    ap.add_argument("--profile", choices=["00", "01", "02", "03", "04"],
                     help="cProfile the updates of this step's widget")
     args = ap.parse_args(argv)
     plots.set_theme()  # as the notebooks do
@@ -97,16 +101,25 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp) / "demo_ru"
         t0 = time.perf_counter()
         res = prepare(root)
-        print(f"demo_ru, steps 0–3 in-process: {time.perf_counter() - t0:.1f} s "
+        print(f"demo_ru, steps 0–4 in-process: {time.perf_counter() - t0:.1f} s "
               f"({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f})")
         names = {"00": "intake explorer (file dropdown)",
                  "01": "cleanup thresholds (auto-merge slider)",
                  "02": "cost-to-serve rates (delivery slider)",
-                 "03": "portfolio weights (first attractiveness slider)"}
+                 "03": "portfolio weights (first attractiveness slider)",
+                 "04": "hours and capacity (meeting-hours slider)"}
         worst = 0.0
         for step, name in names.items():
             t = time.perf_counter()
-            box = weights_box(root, res) if step == "03" else step_widget(root, step)
+            if step == "03":
+                box = weights_box(root, res)
+            elif step == "04":
+                from kamlib.engagement import Engagement
+
+                box = sizing_widget(res["sizing"]["key"], Engagement.open(root).config.sizing,
+                                    lang="ru")
+            else:
+                box = step_widget(root, step)
             build = time.perf_counter() - t
             if args.profile == step:
                 prof = cProfile.Profile()

@@ -40,13 +40,14 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from kamlib.plots import funnel_chart, portfolio_matrix_chart, whale_curve_chart
+from kamlib.plots import PALETTE, funnel_chart, portfolio_matrix_chart, whale_curve_chart
 
 __all__ = [
     "RATE_DRIVERS",
     "CleanupWidget",
     "IntakeWidget",
     "ProfitabilityWidget",
+    "SizingWidget",
     "WeightsWidget",
     "cleanup_widget",
     "intake_widget",
@@ -408,46 +409,85 @@ def time_update(box: Any, n: int = 5) -> dict[str, float]:
             "redraw": float(getattr(box, "redraw", True))}
 
 
-def sizing_widget(key: pd.DataFrame, params: Any, *, lang: str = "en") -> Any:
-    """Sliders for the hours and the capacity that redraw the FTE and the workload per account.
+class SizingWidget(_StepWidget):
+    """The box returned by :func:`sizing_widget`: sliders for the hours and the capacity.
 
-    ``key`` holds the key accounts (quadrant, attractiveness); ``params`` the sizing settings.
-    Each change re-runs :func:`kamlib.sizing.workload.account_workload` and redraws.
+    Attributes: ``sliders`` (``{field: FloatSlider}``), ``work`` (the last
+    :func:`~kamlib.sizing.workload.account_workload` frame), ``total_hours``, ``capacity``
+    (account hours per KAM), ``fte``, ``figure`` / ``ax`` (reused), ``last_update_seconds``,
+    ``updates``.
     """
-    import matplotlib.pyplot as plt
 
-    from .sizing.workload import account_workload, available_hours
-
-    fields = [("meeting_hours", 0, 8, 0.5), ("travel_hours", 0, 8, 0.5),
+    FIELDS = (("meeting_hours", 0, 8, 0.5), ("travel_hours", 0, 8, 0.5),
               ("planning_hours", 0, 120, 5), ("coordination_share", 0, 1, 0.05),
-              ("account_work_share", 0.3, 1, 0.05)]
-    sliders = {f: w.FloatSlider(value=float(getattr(params, f)), min=lo, max=hi, step=st,
-                                description=f.replace("_", " "), continuous_update=False)
-               for f, lo, hi, st in fields}
-    out = w.Output()
-    text = w.HTML()
+              ("account_work_share", 0.3, 1, 0.05))
 
-    def update(_change: Any = None) -> None:
-        p = params.model_copy(update={f: s.value for f, s in sliders.items()})
-        work = account_workload(key, p)
-        cap = available_hours(p)
-        fte = work["hours"].sum() / cap
-        text.value = (f"<b>{work['hours'].sum():,.0f} h</b> a year → <b>{fte:.1f} FTE</b> "
-                      f"({cap:,.0f} account hours per KAM)")
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(8, 3))
-            by_q = work.groupby(key["quadrant"])["hours"].sum()
-            ax.bar(by_q.index, by_q.to_numpy())
-            ax.set_ylabel("hours / year")
-            ax.set_title("Workload by quadrant" if lang == "en" else "Нагрузка по квадрантам")
-            plt.show()
-            plt.close(fig)
+    def __init__(self, key: pd.DataFrame, params: Any, *, lang: str = "en",
+                 figsize: tuple[float, float] = (8, 3)) -> None:
+        self._setup(lang)
+        self.key, self.params = key, params
+        self.sliders = {f: w.FloatSlider(value=float(getattr(params, f)), min=lo, max=hi,
+                                         step=st, description=f.replace("_", " "),
+                                         continuous_update=False)
+                        for f, lo, hi, st in self.FIELDS}
+        self.text = w.HTML()
+        self.figure, self.ax = _new_figure(figsize, {"left": 0.1, "right": 0.97,
+                                                     "top": 0.85, "bottom": 0.15})
+        for slider in self.sliders.values():
+            slider.observe(self._on_change, names="value")
+        super().__init__([*self.sliders.values(), self.text, self.output, self.status])
+        self.update()
 
-    for s in sliders.values():
-        s.observe(update, names="value")
-    update()
-    return w.VBox([*sliders.values(), text, out])
+    def set_hours(self, **values: float) -> None:
+        """Set several sliders at once (one update), e.g. ``set_hours(meeting_hours=3)``."""
+        unknown = set(values) - set(self.sliders)
+        if unknown:
+            raise ValueError(f"unknown field(s) {sorted(unknown)}; fields: {list(self.sliders)}")
+        self._hold = True
+        try:
+            for k, v in values.items():
+                self.sliders[k].value = v
+        finally:
+            self._hold = False
+        self.update()
+
+    def timing_control(self) -> tuple[w.FloatSlider, list[float]]:
+        """The meeting-hours slider, moved ±1 h around its value."""
+        s = self.sliders["meeting_hours"]
+        return s, [min(s.max, s.value + 1), max(s.min, s.value - 1)]
+
+    def _compute(self) -> None:
+        from .sizing.workload import account_workload, available_hours
+
+        p = self.params.model_copy(update={f: s.value for f, s in self.sliders.items()})
+        self.work = account_workload(self.key, p)
+        self.total_hours = float(self.work["hours"].sum())
+        self.capacity = float(available_hours(p))
+        self.fte = self.total_hours / self.capacity if self.capacity else float("nan")
+
+    def _render(self) -> None:
+        ru = self.lang == "ru"
+        self.text.value = (f"<b>{self.total_hours:,.0f} {'ч' if ru else 'h'}</b> "
+                           f"{'в год' if ru else 'a year'} → <b>{self.fte:.1f} FTE</b> "
+                           f"({self.capacity:,.0f} {'ч на KAM' if ru else 'account hours per KAM'})"
+                           ).replace(",", "\u00a0")
+        ax = self.ax
+        ax.clear()
+        by_q = self.work.groupby(self.key["quadrant"])["hours"].sum()
+        ax.bar([str(q) for q in by_q.index], by_q.to_numpy(), color=PALETTE[0])
+        ax.set_ylabel("часов в год" if ru else "hours / year")
+        ax.set_title("Нагрузка по квадрантам" if ru else "Workload by quadrant")
+        _show_png(self.output, self.figure)
+
+
+def sizing_widget(key: pd.DataFrame, params: Any, *, lang: str = "en") -> SizingWidget:
+    """Sliders for the hours and the capacity that redraw the FTE and the workload per quadrant.
+
+    ``key`` holds the key accounts (quadrant, attractiveness); ``params`` the sizing settings
+    (:class:`~kamlib.config.SizingParams`). Each change re-runs the workload build-up
+    (:func:`kamlib.sizing.workload.account_workload`; Talley 1961) and redraws.
+    """
+    return SizingWidget(key, params, lang=lang)
 
 
 # =========================================================================== step 0: intake

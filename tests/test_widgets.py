@@ -439,3 +439,28 @@ def test_step_widget_needs_the_step_run(make_engagement) -> None:
     assert "kam run" in exc.value.hint
     with pytest.raises(KamError, match="no widget"):
         step_widget(root, "04")
+
+
+def test_sizing_widget_recomputes_the_workload_build_up(demo_ru_steps) -> None:
+    from kamlib.engagement import Engagement
+    from kamlib.sizing.workload import account_workload, available_hours
+    from kamlib.widgets import sizing_widget
+
+    eng = Engagement.open(demo_ru_steps)
+    key = pd.read_parquet(demo_ru_steps / "work/03_key_client_profile/key_clients.parquet")
+    key = key.set_index("entity_id")
+    params = eng.config.sizing
+    box = sizing_widget(key, params, lang="ru")
+    base = account_workload(key, params)["hours"].sum()
+    assert box.total_hours == pytest.approx(base)
+    assert box.fte == pytest.approx(base / available_hours(params))
+    first = _png(box)
+    box.set_hours(meeting_hours=params.meeting_hours + 2)
+    more = account_workload(key, params.model_copy(
+        update={"meeting_hours": params.meeting_hours + 2}))["hours"].sum()
+    assert box.total_hours == pytest.approx(more) and more > base
+    assert _png(box) != first
+    _status_ok(box)
+    with pytest.raises(ValueError, match="unknown field"):
+        box.set_hours(nope=1)
+    _latency("sizing_widget (04)", box)
