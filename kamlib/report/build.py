@@ -360,6 +360,8 @@ def _cleanup_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Ch
             ("orders", "int"), ("net_revenue", "money"), ("revenue_last_12m", "money"),
             ("status", "text"), ("reason", "text")],
             "01_client_base_cleanup/entity_table.parquet", note=ctx.t("table.entities.note"))
+        tables["entities"].print_columns = ["entity_name", "inn", "records", "branches",
+                                            "spellings", "net_revenue", "status"]
     rec = ctx.art.tables.get("records")
     if rec is not None:
         merged = rec[rec["records_in_entity"] > 1].sort_values(
