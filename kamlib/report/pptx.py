@@ -469,6 +469,7 @@ class _Deck:
             if len(xs) and xs.between(0, 1).all() and chart.y_format == "pct":
                 c.category_axis.tick_labels.number_format = "0%"
                 c.category_axis.tick_labels.number_format_is_linked = False
+                c.category_axis.minimum_scale, c.category_axis.maximum_scale = 0.0, 1.0
         if kind == XL_CHART_TYPE.BAR_CLUSTERED:
             # the first category at the top, the value axis still at the bottom
             c.category_axis.reverse_order = True
@@ -535,9 +536,12 @@ class _Deck:
 
     def _table(self, slide: Any, box: _Box, header: list[str], rows: list[list[str]],
                widths: list[float], size: float) -> Any:
+        row_h = int(size * 1.2 * 12_700 + self.inch(0.08))  # as _rows_fitting counts
         shape = slide.shapes.add_table(len(rows) + 1, len(header), box.x, box.y, box.w,
-                                       self.inch(0.4) * (len(rows) + 1))
+                                       row_h * (len(rows) + 1))
         table = shape.table
+        for row in table.rows:
+            row.height = row_h
         for j, share in enumerate(widths):
             table.columns[j].width = int(box.w * share)
         for i, values in enumerate([header, *rows]):
