@@ -89,26 +89,14 @@ def demo_ru_run(demo_ru_steps, tmp_path_factory) -> Path:
     """demo_ru with steps 0–4 run in-process and recorded in ``work/manifest.json`` as a
     finished run (what ``kam run`` leaves, minus the executed notebooks): the report's input.
     A copy of ``demo_ru_steps``; tests that change it work on their own copy."""
-    import json
     import shutil
-    from datetime import UTC, datetime, timedelta
 
     from kamlib.engagement import Engagement
-    from kamlib.io import atomic_write_json
-    from kamlib.runner import STEPS, _versions
+    from kamlib.explore import record_run
     from kamlib.sizing import run_sizing
 
     root = tmp_path_factory.mktemp("run") / "ru"
     shutil.copytree(demo_ru_steps, root)
-    eng = Engagement.open(root)
-    run_sizing(root, eng.step_dir("04_kam_team_sizing"))
-    start = datetime.now(UTC)
-    steps = {s.key: {"status": "ok", "seconds": 1.0,
-                     "finished": (start + timedelta(seconds=i)).isoformat(timespec="seconds")}
-             for i, s in enumerate(STEPS) if s.key != "05_audit_report"}
-    inputs = json.loads((eng.step_dir("00_intake") / "intake_manifest.json").read_text("utf-8"))
-    atomic_write_json(eng.manifest_path, {
-        "workbench": "kamlib", "run_started": start.isoformat(timespec="seconds"),
-        "versions": _versions(), "parameters": eng.config.model_dump(mode="json"),
-        "status": "ok", "steps": steps, "inputs": inputs})
+    run_sizing(root, Engagement.open(root).step_dir("04_kam_team_sizing"))
+    record_run(root)
     return root

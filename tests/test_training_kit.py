@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from kamlib.engagement import copy_engagement
+from kamlib.explore import demo_engagement
 from kamlib.generator import generate_engagement
 from kamlib.generator import main as generator_main
 from kamlib.resources import samples_dir
@@ -40,25 +40,6 @@ class Case:
         return str(ent.at[code, "entity_id"])
 
 
-def _run_steps(src: Path, dst: Path) -> Path:
-    """Steps 0–4 in-process, as ``tests/conftest.py::demo_ru_steps`` does (no papermill)."""
-    from kamlib.cleanup import run_cleanup
-    from kamlib.engagement import Engagement
-    from kamlib.profitability import run_profitability
-    from kamlib.runner import run_intake
-    from kamlib.selection import run_selection
-    from kamlib.sizing import run_sizing
-
-    root = copy_engagement(src, dst)
-    eng = Engagement.open(root)
-    run_intake(eng)
-    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
-    run_profitability(root, eng.step_dir("02_profitability"))
-    run_selection(root, eng.step_dir("03_key_client_profile"))
-    run_sizing(root, eng.step_dir("04_kam_team_sizing"))
-    return root
-
-
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     """Every training case copied to tmp and run through steps 0–4 (once per module)."""
@@ -67,7 +48,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     for lesson in LESSONS:
         src = samples_dir() / f"training_{lesson}"
         truth = json.loads((src / "truth.json").read_text("utf-8"))
-        out[lesson] = Case(_run_steps(src, base / lesson), truth)
+        out[lesson] = Case(demo_engagement(f"training_{lesson}", into=base / lesson), truth)
     return out
 
 
@@ -224,3 +205,56 @@ def test_lessons_are_ru_1c_only_and_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown lesson"):
         generate_engagement(tmp_path / "x", lesson="nope")
     assert not (tmp_path / "en").exists() and not (tmp_path / "x").exists()
+
+
+# --------------------------------------------------------------------------- in the report
+
+
+@pytest.fixture(scope="module")
+def reports(cases: dict[str, Case]) -> dict[str, Any]:
+    """Each case's report model in Russian (the cases are Russian engagements)."""
+    from kamlib.report import build_model
+
+    return {lesson: build_model(case.root, "ru") for lesson, case in cases.items()}
+
+
+def _text(model: Any) -> str:
+    parts = [f"{f.headline} {f.sentence}" for f in model.findings]
+    for sec in model.sections:
+        parts += [sec.lead, *sec.bullets]
+    return "\n".join(parts)
+
+
+def test_each_lesson_shows_in_the_report(cases: dict[str, Case], reports: dict[str, Any]) -> None:
+    vip = reports["vip"].findings[1]
+    name = cases["vip"].summary("02_profitability")["large_loss_makers"][0]["name"]
+    assert vip.key == "profitability" and name in vip.sentence and vip.fact.value < 0
+    assert vip.severity == "high"
+
+    top3 = reports["top3"].findings[2]
+    assert top3.fact.value >= 0.40 and "выше опасного порога 40%" in top3.sentence
+    assert top3.severity == "high"
+    assert "выше порога 40%" in _text(reports["top3"])
+
+    holding = reports["holding"]
+    assert "Группа «Стройгарант»" in holding.findings[2].sentence, holding.findings[2].sentence
+    assert any(b.startswith("Стройгарант: юрлиц в группе — 8") for b in holding.sections[2].bullets)
+
+    single = reports["single_contact"].findings[3]
+    first = cases["single_contact"].summary("03_key_client_profile")["single_point_of_contact"][0]
+    assert "держатся на одном контакте" in single.sentence.lower() or \
+        "Держатся на одном контакте" in single.sentence
+    assert first["name"] in single.sentence
+
+    team = reports["overstaffed"].findings[4]
+    assert "Сейчас их 12: команда избыточна." in team.sentence
+    assert "команда избыточна" in _text(reports["overstaffed"])
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_other_lessons_stay_out_of_the_report(reports: dict[str, Any], lesson: str) -> None:
+    text = _text(reports[lesson])
+    assert ("выше опасного порога 40%" in text) == (lesson == "top3")
+    assert ("Группа «" in reports[lesson].findings[2].sentence) == (lesson == "holding")
+    assert ("команда избыточна" in text) == (lesson == "overstaffed")
+    assert ("Держатся на одном контакте" in text) == (lesson == "single_contact")

@@ -455,6 +455,10 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     if cg and cg.get("top3", 0) - conc["top3"] > 0.005:
         bullets.append(ctx.t("profit.groups", top3=f.pct(cg["top3"]),
                              top3_entities=f.pct(conc["top3"])))
+    for h in _holdings(ctx):
+        bullets.append(ctx.t("profit.holding", name=h["name"], n=f.integer(h["entities"]),
+                             rank=f.integer(h["rank"]), revenue=f.money_short(h["revenue"]),
+                             share=f.pct(h["share"]), best=f.integer(h["best_entity_rank"])))
     drop = s.get("what_if_drop_large_loss_makers") or {}
     if drop.get("clients"):
         bullets.append(ctx.t("profit.what_if_drop", n=f.integer(drop["clients"]),
@@ -523,6 +527,32 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
                       charts=list(charts), tables=[k for k in ("loss_makers", "client_pnl")
                                                    if k in tables])
     return section, tables, charts
+
+
+def _holdings(ctx: _Ctx, *, top: int = 10) -> list[dict[str, Any]]:
+    """Groups of several legal entities among the ``top`` groups by revenue whose members,
+    taken one by one, all rank below the ``top`` entities: a holding split into small
+    clients (read from ``group_pnl`` and ``client_pnl``; ranks by net revenue)."""
+    gp, pnl = ctx.art.tables.get("group_pnl"), ctx.art.tables.get("client_pnl")
+    if gp is None or pnl is None or "entities" not in gp.columns:
+        return []
+    total = float(gp["net_revenue"].clip(lower=0).sum())
+    groups = gp.sort_values("net_revenue", ascending=False, kind="mergesort").head(top)
+    rank = pnl["net_revenue"].rank(ascending=False, method="min")
+    out = []
+    for pos, g in enumerate(groups.itertuples(index=False), 1):
+        if g.entities < 2:
+            continue
+        members = rank[pnl["group_id"] == g.group_id]
+        if not len(members) or members.min() <= top:
+            continue
+        gid = str(g.group_id)
+        out.append({"group_id": gid, "name": gid[2:] if gid.startswith("G:") else
+                    str(g.group_name), "entities": int(g.entities), "rank": pos,
+                    "revenue": float(g.net_revenue),
+                    "share": float(g.net_revenue) / total if total else None,
+                    "best_entity_rank": int(members.min())})
+    return out
 
 
 def _whale_chart(ctx: _Ctx, pnl: pd.DataFrame, figures: dict[str, Any]) -> Chart:
@@ -824,6 +854,12 @@ def _findings(ctx: _Ctx) -> list[Finding]:
     if cg.get("top3", 0) - conc["top3"] > 0.005:
         sentence += " " + ctx.t("finding.groups", top3=f.pct(cg["top3"]),
                                 top3_entities=f.pct(conc["top3"]))
+    holdings = _holdings(ctx)
+    if holdings:
+        h = holdings[0]
+        sentence += " " + ctx.t("finding.holding", name=h["name"], n=f.integer(h["entities"]),
+                                rank=f.integer(h["rank"]), share=f.pct(h["share"]),
+                                best=f.integer(h["best_entity_rank"]))
     fact = ctx.fact("top3", "02", "concentration_groups.top3" if cg is not conc and
                     cg.get("top3", 0) > conc["top3"] else "concentration.top3", "pct")
     out.append(Finding("concentration", f.pct(top3), sentence, fact,
