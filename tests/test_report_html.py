@@ -484,38 +484,10 @@ def test_no_executed_notebooks_is_a_clear_error(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the demo
-def _write_run_manifest(root: Path) -> None:
-    """The ``work/manifest.json`` a ``kam run`` leaves (the steps here ran in-process)."""
-    import json
-    from datetime import UTC, datetime, timedelta
-
-    from kamlib.engagement import Engagement
-    from kamlib.io import atomic_write_json
-    from kamlib.report.build import REPORT_STEPS
-
-    eng = Engagement.open(root)
-    t0 = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
-    steps = {key: {"status": "ok", "seconds": 10.0 + i, "notebook": f"notebooks/{key}.ipynb",
-                   "finished": (t0 + timedelta(minutes=i + 1)).isoformat(timespec="seconds")}
-             for i, (key, _) in enumerate(REPORT_STEPS)}
-    intake = json.loads((eng.step_dir("00_intake") / "intake_manifest.json").read_text("utf-8"))
-    atomic_write_json(eng.manifest_path, {
-        "workbench": "kamlib", "status": "ok", "steps": steps, "inputs": intake,
-        "run_started": t0.isoformat(timespec="seconds"),
-        "run_finished": (t0 + timedelta(minutes=6)).isoformat(timespec="seconds"),
-        "versions": {"python": "3.11", "kamlib": "0.1.0"},
-        "parameters": eng.config.model_dump(mode="json")})
-
-
-def test_the_demo_report_renders_to_html_and_pdf(demo_ru_steps, tmp_path: Path) -> None:
+def test_the_demo_report_renders_to_html_and_pdf(demo_ru_run, tmp_path: Path) -> None:
     from kamlib.report.build import build_model
-    from kamlib.sizing import run_sizing
 
-    root = tmp_path / "demo"
-    shutil.copytree(demo_ru_steps, root)
-    run_sizing(root, root / "work" / "04_kam_team_sizing")
-    _write_run_manifest(root)
-    model = build_model(root, "ru")
+    model = build_model(demo_ru_run, "ru")
 
     page = write_html(model, tmp_path / "report.html").read_text(encoding="utf-8")
     assert external_references(page) == {}
