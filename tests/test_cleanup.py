@@ -173,3 +173,15 @@ def test_bad_decision_value_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(InputError, match="accept' or 'reject'") as info:
         read_decisions(path)
     assert info.value.row == 2 and info.value.value == "maybe"
+
+
+def test_accepted_pairs_given_as_an_iterator_are_merged_and_labelled() -> None:
+    from kamlib.cleanup.matching import cluster
+
+    rec = pd.DataFrame({"client_id": ["A", "B", "C"], "inn": [None, None, None]})
+    pairs = pd.DataFrame({"a": [0, 1], "b": [1, 2], "proposal": ["review", "review"]})
+    decisions = pd.DataFrame({"client_id_a": ["A"], "client_id_b": ["B"]})
+    labels, applied = cluster(rec, pairs, accepted=decisions.itertuples(index=False),
+                              rejected=iter([("B", "C")]))
+    assert labels[0] == labels[1] != labels[2]
+    assert list(applied["outcome"]) == ["merged (accepted)", "rejected by reviewer"]

@@ -384,6 +384,7 @@ def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
         reviewer', 'blocked: different valid INNs', 'blocked: rejected pair', 'to review',
         'kept apart'.
     """
+    accepted, rejected = list(accepted), list(rejected)  # iterators: read more than once
     pos = {c: i for i, c in enumerate(rec["client_id"])}
     uf = _UnionFind(list(rec["inn"]))
     cannot: list[tuple[int, int]] = [(pos[a], pos[b]) for a, b in rejected
