@@ -185,8 +185,9 @@ def _cmd_present(args: argparse.Namespace) -> int:
 def _cmd_anonymise(args: argparse.Namespace) -> int:
     from .anonymise import anonymise_engagement
 
-    result = anonymise_engagement(args.dir, args.out, seed=args.seed, overwrite=args.force)
-    print(result.describe() if hasattr(result, "describe") else result)
+    result = anonymise_engagement(args.dir, args.out, seed=args.seed, factor=args.factor,
+                                  shift_years=args.shift_years, overwrite=args.force)
+    print(result.describe())
     return 0
 
 
@@ -237,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dir")
     s.add_argument("out")
     s.add_argument("--seed", type=int, help="fix the secret (default: random)")
+    s.add_argument("--factor", type=float, help="scale money by this (default: secret)")
+    s.add_argument("--shift-years", type=int, help="shift dates by whole years (default: "
+                   "secret, a multiple of 4)")
     s.add_argument("--force", action="store_true", help="overwrite OUT")
     s.set_defaults(func=_cmd_anonymise)
 
