@@ -20,7 +20,8 @@ def test_open_engagement_gives_every_artefact_with_its_description(demo_ru_run) 
     assert pnl.equals(pd.read_parquet(demo_ru_run / "work/02_profitability/client_pnl.parquet"))
     assert int(d.set_index("table").loc["client_pnl", "rows"]) == len(pnl)
     # attribute access, copies (the cache cannot be changed by the caller)
-    eng.client_pnl.loc[:, "contribution"] = 0
+    changed = eng.client_pnl
+    changed["contribution"] = 0
     assert eng.client_pnl["contribution"].sum() == pytest.approx(pnl["contribution"].sum())
     assert eng.summary("02")["concentration"]["top3"] == pytest.approx(0.3997, abs=1e-4)
     assert eng.summary("04_kam_team_sizing")["kams"] >= 1

@@ -846,7 +846,7 @@ def _findings(ctx: _Ctx) -> list[Finding]:
     # 3. concentration risk (entity and group level)
     conc = s2["concentration"]
     cg = s2.get("concentration_groups") or conc
-    top3 = max(conc["top3"], cg.get("top3", 0))
+    top3 = cg["top3"] if cg.get("top3", 0) - conc["top3"] > 0.005 else conc["top3"]
     key = "finding.concentration_high" if top3 >= 0.40 else "finding.concentration"
     sentence = ctx.t(key, top3=f.pct(top3), top1=f.pct(conc["top1"]),
                      n50=f.integer(conc["clients_to_50"]),
@@ -860,8 +860,9 @@ def _findings(ctx: _Ctx) -> list[Finding]:
         sentence += " " + ctx.t("finding.holding", name=h["name"], n=f.integer(h["entities"]),
                                 rank=f.integer(h["rank"]), share=f.pct(h["share"]),
                                 best=f.integer(h["best_entity_rank"]))
-    fact = ctx.fact("top3", "02", "concentration_groups.top3" if cg is not conc and
-                    cg.get("top3", 0) > conc["top3"] else "concentration.top3", "pct")
+    by_groups = cg is not conc and cg.get("top3", 0) - conc["top3"] > 0.005
+    fact = ctx.fact("top3", "02", "concentration_groups.top3" if by_groups
+                    else "concentration.top3", "pct")
     out.append(Finding("concentration", f.pct(top3), sentence, fact,
                        "high" if top3 >= 0.40 else "medium"))
     # 4. key clients and how safe the relationship is
