@@ -54,6 +54,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     steps = [s for chunk in args.steps for s in chunk.split(",")] if args.steps else None
     run_pipeline(eng, steps=steps, from_step=args.from_step)
     _print_outputs(eng.root)
+    _print_reports(eng.root)
     return 0
 
 
