@@ -252,6 +252,18 @@ def test_each_lesson_shows_in_the_report(cases: dict[str, Case], reports: dict[s
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
+def test_the_finding_is_in_the_rendered_report(reports: dict[str, Any], lesson: str) -> None:
+    from markupsafe import escape
+
+    from kamlib.report.html import render_html
+
+    model = reports[lesson]
+    finding = {"vip": 1, "top3": 2, "holding": 2, "single_contact": 3, "overstaffed": 4}[lesson]
+    page = render_html(model)
+    assert str(escape(model.findings[finding].sentence)) in page
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_other_lessons_stay_out_of_the_report(reports: dict[str, Any], lesson: str) -> None:
     text = _text(reports[lesson])
     assert ("выше опасного порога 40%" in text) == (lesson == "top3")
