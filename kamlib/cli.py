@@ -107,7 +107,9 @@ def _print_outputs(root: Path) -> None:
         print(f"KAM team: {z['kams']} KAMs for {z['key_accounts']} key clients, {cost} a year"
               f"; assignment {z['assignment']['method']}, owner changes "
               f"{z['assignment']['owner_changes']}; KPIs: "
-              + ", ".join(k["kpi"] for k in z["kpis"]))
+              + ", ".join(k["kpi"] for k in z["kpis"])
+              + (f"; today {z['current_kams']} KAMs ({z['staffing']})"
+                 if z.get("current_kams") is not None else ""))
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),
