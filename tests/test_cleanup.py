@@ -185,3 +185,21 @@ def test_accepted_pairs_given_as_an_iterator_are_merged_and_labelled() -> None:
                               rejected=iter([("B", "C")]))
     assert labels[0] == labels[1] != labels[2]
     assert list(applied["outcome"]) == ["merged (accepted)", "rejected by reviewer"]
+
+
+def test_an_entity_is_named_by_a_clean_spelling() -> None:
+    """A Latin look-alike or all capitals in the canonical record's name is not shown when
+    another spelling of the entity is clean; the entity id (the canonical record) stays."""
+    import numpy as np
+
+    from kamlib.cleanup.entities import build_entities
+
+    rec = pd.DataFrame({"client_id": ["A", "B", "C", "D"],
+                        "name": ["ООО «Жeмчуг»", "ООО «Жемчуг»", "ИП ИВАНОВ ИВАН ИВАНОВИЧ",
+                                 "ИП Иванов Иван Иванович"],
+                        "inn": [None] * 4})
+    usage = pd.Series({"A": 10, "B": 1, "C": 10, "D": 1})
+    out = build_entities(rec, np.array([0, 0, 2, 2]), usage).set_index("client_id")
+    assert out.loc["B", "entity_id"] == "A" and out.loc["D", "entity_id"] == "C"
+    assert out.loc["A", "entity_name"] == "ООО «Жемчуг»"
+    assert out.loc["C", "entity_name"] == "ИП Иванов Иван Иванович"

@@ -22,6 +22,19 @@ _INFO_COLS = ("tax_id", "branch_code", "ogrn", "region", "segment", "manager", "
               "payment_terms_days", "created_at")
 
 
+_MIXED = r"(?:[\u0400-\u04ff][A-Za-z]|[A-Za-z][\u0400-\u04ff])"
+
+
+def _clean_name(names: pd.Series) -> pd.Series:
+    """True for a name a reader would accept as written: no word mixing Cyrillic and Latin
+    letters (``Жeмчуг`` with a Latin e) and not all in capitals."""
+    text = names.fillna("").astype(str)
+    mixed = text.str.contains(_MIXED, regex=True)
+    letters = text.str.replace(r"[^A-Za-z\u0400-\u04ff]", "", regex=True)
+    shouting = (letters.str.len() > 3) & (letters == letters.str.upper())
+    return ~mixed & ~shouting
+
+
 def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series) -> pd.DataFrame:
     """One row per client record with its ``entity_id`` and the entity's canonical name.
 
@@ -57,7 +70,16 @@ def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series) -> p
         ascending=[True, False, False, False, False, False, True], kind="stable")
     canon = ranked.drop_duplicates("cluster").set_index("cluster")
     out["entity_id"] = out["cluster"].map(canon["client_id"])
-    out["entity_name"] = out["cluster"].map(canon["name"])
+    # the name shown for the entity: the canonical record's, unless it is mistyped in a way a
+    # reader sees (a Latin look-alike inside a Cyrillic word, all capitals) and another
+    # spelling of the same entity is clean
+    out["clean_name"] = _clean_name(rec["name"]).to_numpy()
+    named = out.sort_values(
+        ["cluster", "is_head", "script_ok", "clean_name", "lines", "has_inn", "completeness",
+         "client_id"], ascending=[True, False, False, False, False, False, False, True],
+        kind="stable").drop_duplicates("cluster").set_index("cluster")
+    out["entity_name"] = out["cluster"].map(named["name"])
+    out = out.drop(columns=["clean_name"])
     out["is_canonical"] = out["client_id"] == out["entity_id"]
     out["records_in_entity"] = out.groupby("cluster")["client_id"].transform("size")
     kpp = rec["kpp"] if "kpp" in rec.columns else pd.Series([None] * len(rec))
