@@ -374,3 +374,14 @@ def test_abc_xyz_chart(pnl: pd.DataFrame, monthly: pd.DataFrame) -> None:
     ax = plots.abc_xyz_chart(m, lang="ru")
     texts = [t.get_text() for t in ax.texts]
     assert texts == [str(v) for v in m.to_numpy().ravel()]
+
+
+def test_concentration_of_a_group_level_pnl_speaks_of_groups() -> None:
+    from kamlib.profitability.curves import concentration
+
+    groups = pd.DataFrame({"entity_id": ["G:Альфа", "x9"], "entity_name": ["Альфа", "Бета"],
+                           "net_revenue": [80.0, 20.0]})
+    c = concentration(groups, level="group")
+    assert c["level"] == "group" and c["top1"] == pytest.approx(0.8)
+    assert c["flags"][0].startswith("2 group(s) ≥ 10% of revenue")
+    assert concentration(groups)["flags"][0].startswith("2 client(s)")

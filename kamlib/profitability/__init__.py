@@ -96,8 +96,13 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
     whale = whale_curve(pnl)
     figures = whale_figures(pnl)
     conc = concentration(pnl, value="net_revenue")
-    conc_group = concentration(groups.rename(columns={"group_name": "entity_name"}),
-                               value="net_revenue")
+    # a group is named by its own name where it has one ('G:Стройгарант'), else by its head
+    named = groups.rename(columns={"group_name": "entity_name"})
+    gid = (named["group_id"] if "group_id" in named.columns
+           else named.index.to_series(index=named.index)).astype(str)
+    named["entity_name"] = gid.str.slice(2).where(gid.str.startswith("G:"),
+                                                  named["entity_name"])
+    conc_group = concentration(named, value="net_revenue", level="group")
     losers = loss_makers(pnl)
     waterfall = price_waterfall(pnl)
     robust = robustness(pnl, costs, spread=params.robustness_spread)

@@ -317,7 +317,7 @@ def _hhi_level(h: float) -> str:
 
 
 def concentration(pnl: pd.DataFrame, *, value: str = "net_revenue",
-                  group: str | None = None) -> dict[str, Any]:
+                  group: str | None = None, level: str | None = None) -> dict[str, Any]:
     """Concentration of revenue on few clients: top-N shares, clients to 50% / 80%, HHI, flags.
 
     HHI = Σ sᵢ² with shares as fractions (Herfindahl–Hirschman; < 0.15 unconcentrated,
@@ -336,6 +336,10 @@ def concentration(pnl: pd.DataFrame, *, value: str = "net_revenue",
         Column (default ``"net_revenue"``).
     group : str, optional, keyword-only
         Column of a holding / group id: the figures are then computed on the sum per group.
+    level : str, optional, keyword-only
+        What one row of ``pnl`` is, when it is not a client: ``"group"`` for a P&L already
+        summed per group (the flags then speak of groups). Default: ``"entity"``, or
+        ``group`` when given.
 
     Returns
     -------
@@ -381,7 +385,8 @@ def concentration(pnl: pd.DataFrame, *, value: str = "net_revenue",
 
     flag_clients: dict[str, list[dict[str, Any]]] = {}
     flags: list[str] = []
-    unit = "client" if group is None else "group"
+    level = level or ("entity" if group is None else group)
+    unit = "client" if level == "entity" else "group"
     checks = [
         ("ifrs_8_34", shares >= 0.10 - 1e-9,
          f"{{n}} {unit}(s) ≥ 10% of revenue — IFRS 8.34 major-customer disclosure"),
@@ -399,7 +404,7 @@ def concentration(pnl: pd.DataFrame, *, value: str = "net_revenue",
         flags.append(f"top 3 {unit}s = {top(3):.1%} of revenue (≥ 40%: \"three clients, 40% of "
                      f"turnover\"): {fmt(flag_clients['top3_40'])}")
     return {
-        "level": "entity" if group is None else group,
+        "level": level,
         "n": len(shares),
         "total": total,
         "top1": top(1), "top3": top(3), "top5": top(5), "top10": top(10),
