@@ -22,8 +22,7 @@ import pandas as pd
 from .engagement import Engagement
 from .errors import KamError
 
-__all__ = ["DESCRIPTIONS", "EngagementData", "demo_engagement", "open_engagement",
-           "record_run"]
+__all__ = ["DESCRIPTIONS", "EngagementData", "demo_engagement", "open_engagement"]
 
 #: what each artefact is (``name`` = the Parquet file's stem; the step folder disambiguates
 #: ``sales`` of the intake and of the cleanup as ``sales`` and ``entity_sales``)
@@ -174,7 +173,7 @@ def demo_engagement(sample: str = "demo_ru", *, into: str | Path | None = None) 
     from .engagement import copy_engagement
     from .profitability import run_profitability
     from .resources import samples_dir
-    from .runner import run_intake
+    from .runner import record_run, run_intake
     from .selection import run_selection
     from .sizing import run_sizing
 
@@ -191,35 +190,3 @@ def demo_engagement(sample: str = "demo_ru", *, into: str | Path | None = None) 
     run_sizing(root, eng.step_dir("04_kam_team_sizing"))
     record_run(root)
     return root
-
-
-def record_run(engagement_dir: str | Path) -> dict[str, Any]:
-    """Record steps 0–4, run in-process, in ``work/manifest.json`` as a finished run.
-
-    ``kam run`` writes the manifest itself; steps called as functions (tests, notebooks run
-    by hand, :func:`demo_engagement`) do not, so a report built on them would be refused as
-    "not run". Each step with a ``summary.json`` is recorded, in order, as completed.
-    """
-    from datetime import UTC, datetime, timedelta
-
-    from .io import atomic_write_json
-    from .runner import STEPS, _versions
-
-    eng = Engagement.open(engagement_dir)
-    start = datetime.now(UTC)
-    steps = {}
-    for i, step in enumerate(STEPS):
-        folder = "00_intake" if step.key == "00_data_intake" else step.key
-        if (eng.work / folder / "summary.json").exists():
-            steps[step.key] = {"status": "ok", "seconds": None, "note": "run in-process",
-                               "finished": (start + timedelta(seconds=i))
-                               .isoformat(timespec="seconds")}
-    inputs_path = eng.work / "00_intake" / "intake_manifest.json"
-    manifest = {**eng.manifest(), "workbench": "kamlib",
-                "run_started": start.isoformat(timespec="seconds"), "versions": _versions(),
-                "parameters": eng.config.model_dump(mode="json"), "status": "ok",
-                "steps": steps,
-                "inputs": json.loads(inputs_path.read_text("utf-8")) if inputs_path.exists()
-                else {}}
-    atomic_write_json(eng.manifest_path, manifest)
-    return manifest

@@ -24,7 +24,7 @@ import typing
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ __all__ = [
     "NotebookParam",
     "Step",
     "notebook_parameters",
+    "record_run",
     "run_intake",
     "run_pipeline",
     "run_step",
@@ -471,6 +472,40 @@ def run_pipeline(
                             run_finished=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
+def record_run(eng: Engagement | str | Path, *, entries: dict[str, dict[str, Any]] | None = None,
+               started: str | None = None) -> dict[str, Any]:
+    """Record the steps run in-process (their functions called, not their notebooks) in
+    ``work/manifest.json`` as a finished run.
+
+    :func:`run_pipeline` writes the manifest itself; steps called as functions (tests,
+    :func:`notebook_context`, :func:`kamlib.explore.demo_engagement`) do not, so a report
+    built on them would be refused as "not run". Each step with a ``summary.json`` is
+    recorded, in order, as completed — with its entry from ``entries`` when given (e.g. what
+    :func:`run_step` returned), else one second after the previous.
+
+    Returns
+    -------
+    dict
+        The updated manifest.
+    """
+    if not isinstance(eng, Engagement):
+        eng = Engagement.open(eng)
+    start = datetime.fromisoformat(started) if started else datetime.now(UTC)
+    steps = {}
+    for i, step in enumerate(STEPS):
+        folder = "00_intake" if step.key == "00_data_intake" else step.key
+        if (eng.work / folder / "summary.json").exists():
+            steps[step.key] = (entries or {}).get(step.key) or {
+                "status": "ok", "seconds": None, "note": "run in-process",
+                "finished": (start + timedelta(seconds=i)).isoformat(timespec="seconds")}
+    inputs_path = eng.step_dir("00_intake") / "intake_manifest.json"
+    return _update_manifest(
+        eng, workbench="kamlib", run_started=start.isoformat(timespec="seconds"),
+        versions=_versions(), parameters=eng.config.model_dump(mode="json"), status="ok",
+        steps=steps,
+        inputs=json.loads(inputs_path.read_text("utf-8")) if inputs_path.exists() else {})
+
+
 def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: str,
                      sample: str = "demo_ru") -> tuple[Engagement, Path]:
     """Resolve a step notebook's engagement and artefact folder.
@@ -500,11 +535,7 @@ def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: 
         before = [s for s in STEPS if s.key < step and s.key != "00_data_intake"]
         for s in before:
             log[s.key] = run_step(eng, s)
-        inputs = json.loads((eng.step_dir("00_intake") / "intake_manifest.json")
-                            .read_text("utf-8"))
-        _update_manifest(eng, workbench="kamlib", run_started=now, versions=_versions(),
-                         parameters=eng.config.model_dump(mode="json"), steps=log,
-                         inputs=inputs, status="ok")
+        record_run(eng, entries=log, started=now)
     else:
         eng = Engagement.open(engagement_dir)
     folder = "00_intake" if step == "00_data_intake" else step

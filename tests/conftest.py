@@ -92,7 +92,7 @@ def demo_ru_run(demo_ru_steps, tmp_path_factory) -> Path:
     import shutil
 
     from kamlib.engagement import Engagement
-    from kamlib.explore import record_run
+    from kamlib.runner import record_run
     from kamlib.sizing import run_sizing
 
     root = tmp_path_factory.mktemp("run") / "ru"

@@ -49,11 +49,8 @@ def copy_engagement_run(src: Path, dst: Path) -> Path:
     return dst
 
 
-def test_prepare_all_steps(demo_ru_steps: Path, tmp_path: Path) -> None:
-    from kamlib.sizing import run_sizing
-
-    eng = copy_engagement_run(demo_ru_steps, tmp_path / "eng")  # + step 4, for all steps
-    run_sizing(eng, eng / "work" / "04_kam_team_sizing")
+def test_prepare_all_steps(demo_ru_run: Path, tmp_path: Path) -> None:
+    eng = copy_engagement_run(demo_ru_run, tmp_path / "eng")  # steps 0–4, for all steps
     before = tree_hashes(eng / "work")
     out = prepare_presentation(eng, out_dir=tmp_path / "present")
     assert out == tmp_path / "present"

@@ -150,6 +150,7 @@ _TABLES = {
     "client_pnl": ("02_profitability", "client_pnl"),
     "group_pnl": ("02_profitability", "group_pnl"),
     "robustness": ("02_profitability", "robustness"),
+    "monthly": ("02_profitability", "monthly"),
     "candidates": ("03_key_client_profile", "candidates"),
     "key_clients": ("03_key_client_profile", "key_clients"),
     "relationships": ("03_key_client_profile", "relationships"),
@@ -287,9 +288,10 @@ def _intake_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
                  rejected=ctx.fmt.integer(s.get("rejected_rows", 0)),
                  rejected_money=ctx.fmt.money(float(s.get("rejected_money") or 0)))
     charts: dict[str, Chart] = {}
-    monthly = ctx.art.tables.get("_monthly_total")
+    monthly = ctx.art.tables.get("monthly")
     if monthly is not None and len(monthly):
-        charts["monthly_sales"] = _monthly_chart(ctx, monthly)
+        total = monthly.groupby("month", as_index=False)["net_revenue"].sum().sort_values("month")
+        charts["monthly_sales"] = _monthly_chart(ctx, total)
     section = Section("intake", ctx.t("section.intake"), lead, facts, bullets,
                       charts=list(charts), tables=["inputs"])
     return section, {}, charts
@@ -1018,12 +1020,6 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     strings = load_strings(lang)
     fmt = Formatter(lang, eng.config.currency)
     ctx = _Ctx(art, strings, fmt)
-    if "_monthly_total" not in art.tables:
-        monthly_path = eng.work / "02_profitability" / "monthly.parquet"
-        if monthly_path.exists():
-            mon = pd.read_parquet(monthly_path)
-            art.tables["_monthly_total"] = (mon.groupby("month", as_index=False)["net_revenue"]
-                                            .sum().sort_values("month"))
     now = datetime.now(UTC).isoformat(timespec="seconds")
     sections: list[Section] = []
     tables: dict[str, Table] = {}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import math
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from ..errors import KamError
 from ..io import atomic_write_bytes
 from ..resources import templates_dir
 from .i18n import Formatter, Strings
-from .model import Chart, Column, ReportModel, Table
+from .model import Chart, Column, ReportModel, Table, is_missing
 from .xlsx import sheet_names
 
 __all__ = ["PdfUnavailable", "render_html", "write_html", "write_pdf"]
@@ -48,19 +47,9 @@ class PdfUnavailable(KamError):  # noqa: N818 - the name callers catch
 
 
 # --------------------------------------------------------------------------- helpers
-def _is_missing(x: Any) -> bool:
-    """None, NaN, NaT or pd.NA (containers are never "missing")."""
-    if x is None:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):  # an array-like: its truth value is ambiguous
-        return False
-
-
 def _fmt(fmt: Formatter, x: Any, kind: str) -> str:
     """``fmt.value`` with missing values (None, NaN, NaT, pd.NA) shown as a dash."""
-    if _is_missing(x):
+    if is_missing(x):
         return "—"
     if isinstance(x, float) and not math.isfinite(x):
         return "—"
@@ -232,22 +221,6 @@ def _plain(v: Any) -> str:
     return str(v)
 
 
-def _date_or_dash(fmt: Formatter, text: str | None) -> str:
-    """An ISO date or date-time for people: ``15 января 2026 г., 10:05 UTC``; ``—`` if none."""
-    if not text:
-        return "—"
-    try:
-        ts = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return str(text)
-    day = fmt.date(ts)
-    if len(str(text)) <= 10:                       # a date without a time
-        return day
-    offset = ts.utcoffset()
-    zone = "" if offset is None else " UTC" if not offset else f" {ts:%z}"
-    return f"{day}, {ts:%H:%M}{zone}"
-
-
 def _date_only(fmt: Formatter, text: str | None) -> str:
     if not text:
         return "—"
@@ -262,7 +235,7 @@ def _with_times(df: pd.DataFrame | None, fmt: Formatter) -> pd.DataFrame | None:
     if df is None or "finished" not in df.columns:
         return df
     out = df.copy()
-    out["finished"] = [_date_or_dash(fmt, None if _is_missing(v) else str(v))
+    out["finished"] = [fmt.datetime(None if is_missing(v) else str(v))
                        for v in out["finished"]]
     return out
 
@@ -310,10 +283,10 @@ def _context(model: ReportModel) -> dict[str, Any]:
                    "seconds": "number"}
     provenance = {
         "run": [
-            (s.t("html.provenance.run_started"), _date_or_dash(fmt, prov.run_started)),
-            (s.t("html.provenance.run_finished"), _date_or_dash(fmt, prov.run_finished)),
-            (s.t("html.provenance.report_date"), _date_or_dash(fmt, prov.report_date)),
-            (s.t("html.provenance.generated"), _date_or_dash(fmt, model.generated)),
+            (s.t("html.provenance.run_started"), fmt.datetime(prov.run_started)),
+            (s.t("html.provenance.run_finished"), fmt.datetime(prov.run_finished)),
+            (s.t("html.provenance.report_date"), fmt.datetime(prov.report_date)),
+            (s.t("html.provenance.generated"), fmt.datetime(model.generated)),
         ],
         "inputs": _frame_view(inputs, fmt, s, ["file", "sheet", "table", "rows_read",
                                                "rows_accepted", "rows_rejected",

@@ -212,6 +212,23 @@ class Formatter:
             return f"{d.day}{_NBSP}{_MONTHS_RU[d.month - 1]} {d.year}{_NBSP}г."
         return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
 
+    def datetime(self, text: str | None, *, zone: bool = True) -> str:
+        """An ISO date or date-time for people: ``15 января 2026 г., 10:05 UTC`` /
+        ``15 January 2026, 10:05 UTC`` (``zone=False``: without the zone); a date alone as
+        :meth:`date`; ``—`` if none; text that is not ISO as it is."""
+        if not text:
+            return "—"
+        try:
+            ts = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        except ValueError:
+            return str(text)
+        day = self.date(ts)
+        if len(str(text)) <= 10:                       # a date without a time
+            return day
+        offset = ts.utcoffset()
+        tz = "" if offset is None or not zone else " UTC" if not offset else f" {ts:%z}"
+        return f"{day}, {ts:%H:%M}{tz}"
+
     def period(self, start: Any, end: Any) -> str:
         """``2 января 2023 г. — 31 декабря 2025 г.``."""
         return f"{self.date(start)} — {self.date(end)}"

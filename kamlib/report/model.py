@@ -26,7 +26,19 @@ __all__ = [
     "ReportModel",
     "Section",
     "Table",
+    "is_missing",
 ]
+
+def is_missing(x: Any) -> bool:
+    """A value the renderers show as missing: None, NaN, NaT or pd.NA (a container is never
+    "missing")."""
+    if x is None:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):  # an array-like: its truth value is ambiguous
+        return False
+
 
 Kind = Literal["text", "money", "money_short", "int", "number", "pct", "date"]
 

@@ -58,16 +58,6 @@ def _title(nb: Any, fallback: str) -> str:
     return fallback
 
 
-def _when(fmt: Formatter, iso: Any) -> str:
-    if not iso:
-        return "—"
-    try:
-        ts = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
-    except ValueError:
-        return str(iso)
-    return f"{fmt.date(ts)}, {ts:%H:%M}"
-
-
 def _client(root: Path) -> str:
     if not (root / "engagement.yaml").exists():
         return root.name
@@ -152,7 +142,8 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
     written: list[Path] = []
     listed: list[dict[str, Any]] = []
     for path, nb in notebooks:
-        executed = _when(fmt, (nb.metadata.get("papermill") or {}).get("end_time"))
+        executed = fmt.datetime((nb.metadata.get("papermill") or {}).get("end_time"),
+                                zone=False)
         resources = {
             "metadata": {"name": path.stem},
             "kam": {
@@ -174,7 +165,7 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
         listed.append({"href": target.name, "title": _title(nb, path.stem),
                        "notebook": path.name, "executed": executed, "cells": kept})
 
-    generated = _when(fmt, datetime.now(UTC).isoformat(timespec="seconds"))
+    generated = fmt.datetime(datetime.now(UTC).isoformat(timespec="seconds"), zone=False)
     index = out / "index.html"
     atomic_write_bytes(index, _index(strings, language, client, generated, listed)
                        .encode("utf-8"))

@@ -47,7 +47,7 @@ from pptx.util import Emu, Pt
 from ..errors import ConfigError
 from ..io import atomic_write_bytes
 from ..resources import templates_dir
-from .model import Chart, Fact, ReportModel, Section
+from .model import Chart, Fact, ReportModel, Section, is_missing
 from .xlsx import neutralise
 
 __all__ = ["MAX_SLIDES", "NAMED_CHARTS", "chart_data", "default_master", "write_pptx"]
@@ -130,15 +130,8 @@ def _when(iso: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- chart data
-def _missing(v: Any) -> bool:
-    try:
-        return v is None or bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def _num(v: Any) -> float | None:
-    if _missing(v):
+    if is_missing(v):
         return None
     try:
         f = float(v)
@@ -148,7 +141,7 @@ def _num(v: Any) -> float | None:
 
 
 def _category(v: Any) -> str:
-    if _missing(v):
+    if is_missing(v):
         return "—"
     if isinstance(v, pd.Timestamp | datetime):
         return v.date().isoformat() if v == v.normalize() else v.isoformat(sep=" ")
@@ -200,7 +193,7 @@ def chart_data(chart: Chart) -> tuple[Any, Any, list[list[str]]]:
                     continue
                 series.add_data_point(x, y)
                 if names is not None:
-                    point_labels.append("" if _missing(names[i]) else _category(names[i]))
+                    point_labels.append("" if is_missing(names[i]) else _category(names[i]))
             labels.append(point_labels)
         kind = (XL_CHART_TYPE.XY_SCATTER if chart.kind == "scatter"
                 else XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS)
@@ -622,7 +615,7 @@ class _Deck:
         cols = ["file", "table", "rows_accepted", "rows_rejected", "money_accepted"]
         kinds = ["text", "text", "int", "int", "money"]
         rows = [[("—" if c not in df.columns else m.fmt.value(r[c], k)
-                  if not _missing(r[c]) else "—") for c, k in zip(cols, kinds, strict=True)]
+                  if not is_missing(r[c]) else "—") for c, k in zip(cols, kinds, strict=True)]
                 for r in df.to_dict("records")]
         tbox = _Box(box.x, box.y + text_h, box.w, box.h - text_h - self.inch(0.4))
         widths = [0.36, 0.14, 0.15, 0.15, 0.2]
