@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from kamlib.report.i18n import Formatter, load_strings
+from kamlib.i18n import Formatter, load_strings
 from kamlib.report.model import (
     Chart,
     Column,
@@ -223,7 +223,7 @@ def tiny_model(lang: str) -> ReportModel:
     Parameters
     ----------
     lang : str
-        The report language; strings are loaded with :func:`kamlib.report.i18n.load_strings`.
+        The report language; strings are loaded with :func:`kamlib.i18n.load_strings`.
 
     Returns
     -------

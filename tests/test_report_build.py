@@ -14,7 +14,7 @@ import pytest
 from kamlib.errors import ReportError
 from kamlib.io import atomic_write_json
 from kamlib.report import build_model, check_run, load_strings
-from kamlib.report.i18n import Formatter, i18n_dir
+from kamlib.i18n import Formatter, i18n_dir
 
 NBSP = "\u00a0"
 

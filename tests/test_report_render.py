@@ -22,7 +22,7 @@ from pptx.enum.chart import XL_CHART_TYPE
 from pptx.util import Pt
 
 from kamlib.errors import ConfigError
-from kamlib.report.i18n import i18n_dir
+from kamlib.i18n import i18n_dir
 from kamlib.report.model import Chart, Fact, ReportModel, Table
 from kamlib.report.pptx import MAX_SLIDES, write_pptx
 from kamlib.report.xlsx import neutralise, sheet_names, write_xlsx

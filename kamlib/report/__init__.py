@@ -25,7 +25,7 @@ from ..engagement import Engagement
 from ..errors import ConfigError, KamError
 from ..io import atomic_write_bytes, atomic_write_json
 from .build import build_model, check_run, load_artefacts
-from .i18n import LANGUAGES, Formatter, Strings, load_strings
+from ..i18n import LANGUAGES, Formatter, Strings, load_strings
 from .model import ReportModel
 
 __all__ = [

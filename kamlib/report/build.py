@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..engagement import Engagement
 from ..errors import ReportError
-from .i18n import Formatter, Strings, load_strings
+from ..i18n import Formatter, Strings, load_strings
 from .model import (
     Chart,
     Column,

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from .i18n import Formatter, Strings
+from ..i18n import Formatter, Strings
 
 __all__ = [
     "Chart",

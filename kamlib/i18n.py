@@ -1,10 +1,14 @@
-"""Strings and number formats of the report, per language.
+"""The one language layer of the workbench: string tables and one formatter per language.
 
-Every sentence and label of the deliverable lives in ``templates/i18n/<lang>/*.yaml`` (one
-file per part of the report; a key may appear in one file only). Numbers, money, percentages
-and dates are formatted by :class:`Formatter`: ``1 234 567,89 ₽`` in Russian,
-``RUB 1,234,567.89`` in English (the conventions of GOST R 7.0.97 / the Russian typographic
-tradition for the first, of the Chicago Manual of Style for the second).
+Every sentence and label a person reads — report, deck, workbook, charts, widgets, CLI —
+lives in ``templates/i18n/<lang>/*.yaml`` (one file per surface; a key may appear in one file
+only). Counted nouns take their CLDR plural form (:meth:`Strings.n`: ``1 ключевой клиент``,
+``3 ключевых клиента``, ``5 ключевых клиентов``; ``1 key client``, ``2 key clients``) from
+Babel's plural rules. Numbers, money, percentages and dates are formatted by
+:class:`Formatter`: ``1 234 567,89 ₽`` in Russian, ``RUB 1,234,567.89`` in English (the
+conventions of GOST R 7.0.97 / the Russian typographic tradition for the first, of the
+Chicago Manual of Style for the second). Figures typed by :mod:`kamlib.units` are formatted
+by their unit (:meth:`Formatter.unit`), never by guessing.
 """
 
 from __future__ import annotations
@@ -13,16 +17,17 @@ import math
 import string
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..errors import ConfigError
-from ..resources import templates_dir
+from .errors import ConfigError
+from .resources import templates_dir
 
-__all__ = ["LANGUAGES", "Formatter", "Strings", "i18n_dir", "load_strings"]
+__all__ = ["LANGUAGES", "Formatter", "Strings", "i18n_dir", "load_strings", "plural_form"]
 
 LANGUAGES = ("ru", "en")
 
@@ -33,6 +38,26 @@ _MONTHS_RU = ("января", "февраля", "марта", "апреля", "�
               "сентября", "октября", "ноября", "декабря")
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
+
+
+@lru_cache(maxsize=8)
+def _locale(lang: str) -> Any:
+    from babel import Locale
+
+    return Locale.parse(lang)
+
+
+def plural_form(lang: str, n: Any) -> str:
+    """The CLDR plural category of ``n`` in ``lang``: ``one``, ``few``, ``many`` or ``other``
+    (Russian: 1, 21 → one; 2–4, 22 → few; 5–20, 25 → many; fractions → other)."""
+    try:
+        x = abs(float(n))
+    except (TypeError, ValueError):
+        return "other"
+    if not math.isfinite(x):
+        return "other"
+    value: Any = int(x) if x == int(x) else x
+    return str(_locale(lang).plural_form(value))
 
 
 def i18n_dir(lang: str) -> Path:
@@ -100,6 +125,15 @@ class Strings:
             raise ConfigError(f"string '{key}' ({self.lang}) needs a value it was not given: "
                               f"{exc}", file=str(i18n_dir(self.lang)), value=text) from None
 
+    def n(self, key: str, count: Any, /, **kw: Any) -> str:
+        """The text of ``key`` in the plural form ``count`` takes (``key.one``, ``key.few``,
+        ``key.many``, ``key.other``; a language without a form falls back to ``other``).
+        ``count`` is passed as ``{n}`` unless ``kw`` gives ``n`` already formatted."""
+        form = plural_form(self.lang, count)
+        name = f"{key}.{form}" if f"{key}.{form}" in self.table else f"{key}.other"
+        kw.setdefault("n", count)
+        return self.t(name, **kw)
+
     def get(self, key: str, default: str | None = None) -> str | None:
         """The text of ``key`` or ``default`` (for optional labels such as column names)."""
         return self.table.get(key, default)
@@ -154,7 +188,8 @@ class Formatter:
                 return "—"
         except TypeError:
             return "—"
-        s = f"{float(x):,.{decimals}f}"
+        v = x if isinstance(x, Decimal) else float(x)  # a Decimal stays exact
+        s = f"{v:,.{decimals}f}"
         if s.startswith("-") and float(s.replace(",", "")) == 0:
             s = s[1:]
         if self.lang == "ru":
@@ -233,8 +268,24 @@ class Formatter:
         """``2 января 2023 г. — 31 декабря 2025 г.``."""
         return f"{self.date(start)} — {self.date(end)}"
 
+    def amount(self, m: Any, *, short: bool = False) -> str:
+        """A typed amount (:class:`kamlib.units.Money` or its JSON form) in its own currency;
+        an amount in another currency than the formatter's keeps its own code."""
+        from .units import Money
+
+        if m is None:
+            return "—"
+        if isinstance(m, dict):
+            m = Money.model_validate(m)
+        if not isinstance(m, Money):
+            raise TypeError(f"not a typed amount: {m!r}")
+        f = self if m.currency == self.currency else Formatter(self.lang, m.currency)
+        return f.money_short(float(m.amount)) if short else f.money(m.amount)
+
     def value(self, x: Any, kind: str) -> str:
         """Format ``x`` by kind: money, money_short, pct, int, number, date, text."""
+        if kind in ("money", "money_short") and isinstance(x, dict):
+            return self.amount(x, short=kind == "money_short")
         if kind == "money":
             return self.money(x)
         if kind == "money_short":
