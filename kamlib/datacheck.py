@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .schema import TABLES
+from .steps import MAIN_AMOUNT
 
 __all__ = [
     "completeness",
@@ -41,8 +42,7 @@ def files_overview(manifest: dict[str, Any]) -> pd.DataFrame:
     """
     rows = []
     for f in manifest["files"]:
-        main = {"sales": "net_revenue", "payments": "amount", "activities": "cost",
-                "team": "annual_cost"}.get(f.get("table") or "", "")
+        main = MAIN_AMOUNT.get(f.get("table") or "", "")
         m = f.get("money", {}).get(main, {})
         rows.append({
             "file": f["file"] + (f"[{f['sheet']}]" if f.get("sheet") else ""),

@@ -21,44 +21,15 @@ import pandas as pd
 
 from .engagement import Engagement
 from .errors import KamError
+from .steps import STEPS
+from .steps import step as find_step
 
 __all__ = ["DESCRIPTIONS", "EngagementData", "demo_engagement", "open_engagement"]
 
-#: what each artefact is (``name`` = the Parquet file's stem; the step folder disambiguates
-#: ``sales`` of the intake and of the cleanup as ``sales`` and ``entity_sales``)
+#: what each artefact is: name → (step folder, description), from the registry
+#: (:mod:`kamlib.steps`; the cleanup's ``sales`` is ``entity_sales``)
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
-    "clients": ("00_intake", "client catalogue as received: one row per client record"),
-    "sales": ("00_intake", "sales lines, canonical: net revenue VAT excluded, returns negative"),
-    "activities": ("00_intake", "cost-to-serve drivers (deliveries, visits, hours…) per client"),
-    "payments": ("00_intake", "invoices with due and paid dates (days late, DSO)"),
-    "contacts": ("00_intake", "people at the clients, their roles and our owner"),
-    "assessment": ("00_intake", "judged criteria scores from the client's assessment export"),
-    "team": ("00_intake", "our sales team: role, annual cost, hours, region"),
-    "rejected": ("00_intake", "input rows not used, with file, row, reason and their money"),
-    "issues": ("00_intake", "data-quality problems found at intake, by file and column"),
-    "entities": ("01_client_base_cleanup",
-                 "every client record → its legal entity (entity_id) and group (group_id)"),
-    "entity_table": ("01_client_base_cleanup",
-                     "one row per legal entity: records, spellings, INN, orders, status"),
-    "identifiers": ("01_client_base_cleanup", "INN / KPP / OGRN checks per record"),
-    "pairs": ("01_client_base_cleanup",
-              "candidate duplicate pairs with scores, evidence and the decision"),
-    "entity_sales": ("01_client_base_cleanup", "sales lines re-mapped to legal entities"),
-    "status": ("01_client_base_cleanup", "activity status per entity (new, active, dormant…)"),
-    "client_pnl": ("02_profitability",
-                   "client P&L per entity: list revenue → contribution, ABC/XYZ, growth"),
-    "group_pnl": ("02_profitability", "the same P&L per group of companies"),
-    "monthly": ("02_profitability", "net revenue per entity and month"),
-    "robustness": ("02_profitability", "contribution under ±20% cost-to-serve rates"),
-    "candidates": ("03_key_client_profile",
-                   "the long list: criteria scores, attractiveness, strength, quadrant"),
-    "key_clients": ("03_key_client_profile", "the key clients with reasons, strategy, CLV"),
-    "relationships": ("03_key_client_profile", "contact coverage and relationship stage"),
-    "team_plan": ("04_kam_team_sizing", "the recommended KAMs: accounts, hours, utilisation"),
-    "assignment": ("04_kam_team_sizing", "who serves whom: each key account's KAM and hours"),
-    "methods": ("04_kam_team_sizing", "FTE by three methods, low / base / high"),
-}
-_RENAMED = {("01_client_base_cleanup", "sales"): "entity_sales"}
+    a.name: (s.folder, a.description) for s in STEPS for a in s.artefacts}
 
 
 @dataclass
@@ -103,12 +74,11 @@ class EngagementData(Mapping[str, pd.DataFrame]):
 
     def summary(self, step: str) -> dict[str, Any]:
         """A step's ``summary.json`` (``"02"`` or ``"02_profitability"``)."""
-        folders = sorted(p.name for p in (self.root / "work").iterdir() if p.is_dir())
-        match = [f for f in folders if f == step or f.startswith(step[:2])]
-        if not match or not (self.root / "work" / match[0] / "summary.json").exists():
-            raise KamError(f"step {step} has no summary.json", file=str(self.root / "work"),
+        path = self.root / "work" / find_step(step).folder / "summary.json"
+        if not path.exists():
+            raise KamError(f"step {step} has no summary.json", file=str(path),
                            hint=f"run `kam run {self.root}`")
-        return json.loads((self.root / "work" / match[0] / "summary.json").read_text("utf-8"))
+        return json.loads(path.read_text("utf-8"))
 
     def describe(self) -> pd.DataFrame:
         """One row per table: step, name, rows, columns, what it is, file."""
@@ -144,11 +114,10 @@ def open_engagement(engagement_dir: str | Path) -> EngagementData:
     """
     eng = Engagement.open(engagement_dir)
     paths: dict[str, Path] = {}
-    if eng.work.exists():
-        for folder in sorted(p for p in eng.work.iterdir() if p.is_dir()):
-            for path in sorted(folder.glob("*.parquet")):
-                name = _RENAMED.get((folder.name, path.stem), path.stem)
-                paths.setdefault(name, path)
+    for s in STEPS:
+        for a in s.artefacts:
+            if (s.dir(eng) / a.file).exists():
+                paths[a.name] = s.dir(eng) / a.file
     if not paths:
         raise KamError("the engagement has no artefacts yet", file=str(eng.work),
                        hint=f"run `kam run {eng.root}` first")
@@ -184,9 +153,9 @@ def demo_engagement(sample: str = "demo_ru", *, into: str | Path | None = None) 
     root = copy_engagement(samples_dir() / sample, into)
     eng = Engagement.open(root)
     run_intake(eng)
-    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
-    run_profitability(root, eng.step_dir("02_profitability"))
-    run_selection(root, eng.step_dir("03_key_client_profile"))
-    run_sizing(root, eng.step_dir("04_kam_team_sizing"))
+    run_cleanup(root, find_step("01").dir(eng))
+    run_profitability(root, find_step("02").dir(eng))
+    run_selection(root, find_step("03").dir(eng))
+    run_sizing(root, find_step("04").dir(eng))
     record_run(root)
     return root

@@ -20,14 +20,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
 from .errors import ConfigError
 from .resources import templates_dir
 
-__all__ = ["LANGUAGES", "Formatter", "Strings", "i18n_dir", "load_strings", "plural_form"]
+__all__ = ["LANGUAGES", "Formatter", "Strings", "i18n_dir", "load_strings", "plural_form", "say"]
 
 LANGUAGES = ("ru", "en")
 
@@ -58,6 +58,48 @@ def plural_form(lang: str, n: Any) -> str:
         return "other"
     value: Any = int(x) if x == int(x) else x
     return str(_locale(lang).plural_form(value))
+
+
+def _count_of(value: Any) -> float | None:
+    """The number a placeholder holds, whether given raw (``3``) or already formatted for
+    people (``"1 234"``, ``"2,5"``, ``"1,234"``)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).replace(_NBSP, "").replace(" ", "").replace("\u202f", "")
+    text = text.replace("−", "-")
+    if "," in text and "." not in text and len(text.rsplit(",", 1)[1]) != 3:
+        text = text.replace(",", ".")      # a Russian decimal comma
+    text = text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+class _PluralFormatter(string.Formatter):
+    """``str.format`` plus plural forms: ``{n:@клиент|клиента|клиентов}`` writes the noun in
+    the CLDR form that ``n`` takes in the language — forms listed as ``one|few|many|other``
+    for Russian, ``one|other`` for English (a missing form falls back to the last one).
+
+    >>> _PluralFormatter("ru").format("{n} {n:@клиент|клиента|клиентов}", n=21)
+    '21 клиент'
+    """
+
+    _ORDER: ClassVar[dict[str, tuple[str, ...]]] = {"ru": ("one", "few", "many", "other"),
+                                                    "en": ("one", "other")}
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if not format_spec.startswith("@"):
+            return super().format_field(value, format_spec)
+        forms = format_spec[1:].split("|")
+        count = _count_of(value)
+        category = plural_form(self.lang, count) if count is not None else "other"
+        order = self._ORDER.get(self.lang, ("one", "other"))
+        i = order.index(category) if category in order else len(order) - 1
+        return forms[min(i, len(forms) - 1)]
 
 
 def i18n_dir(lang: str) -> Path:
@@ -120,7 +162,7 @@ class Strings:
         if not kw:
             return text
         try:
-            return text.format(**kw)
+            return _PluralFormatter(self.lang).format(text, **kw)
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"string '{key}' ({self.lang}) needs a value it was not given: "
                               f"{exc}", file=str(i18n_dir(self.lang)), value=text) from None
@@ -299,3 +341,41 @@ class Formatter:
         if kind == "date":
             return self.date(x)
         return "—" if x is None else str(x)
+
+
+def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
+    """One argument of a reason, written for people by what it is."""
+    if isinstance(value, dict) and {"amount", "currency"} <= set(value):
+        return fmt.amount(value, short=True)
+    if key == "criteria" and isinstance(value, list):
+        parts = []
+        for c in value:
+            name = str(c.get("criterion"))
+            parts.append(f"{strings.get('criterion.' + name, name)} "
+                         f"{fmt.number(c.get('score'), 1)}")
+        return ", ".join(parts)
+    if key == "status" and isinstance(value, str):
+        return strings.get(f"status.{value}", value) or value
+    if key.endswith(("_share", "_ratio")) and isinstance(value, int | float):
+        return fmt.pct(value)
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else str(value)
+    if isinstance(value, int):
+        return fmt.integer(value)
+    if isinstance(value, float):
+        return fmt.number(value, 1)
+    return str(value)
+
+
+def say(reason: Any, strings: Strings, fmt: Formatter) -> str:
+    """A decision the step stored as a code with its arguments (:class:`kamlib.units.Reason`
+    or its JSON form), phrased in ``strings``' language: ``reason.<code>`` of the string
+    tables, its arguments formatted by what they are (amounts in their currency, ratios as
+    percentages, counts, scores with one decimal)."""
+    if reason is None:
+        return ""
+    if hasattr(reason, "model_dump"):
+        reason = reason.model_dump(mode="json")
+    code, args = reason["code"], reason.get("args") or {}
+    kw = {k: _say_arg(k, v, strings, fmt) for k, v in args.items()}
+    return strings.t(f"reason.{code}", **kw)

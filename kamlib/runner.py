@@ -35,6 +35,8 @@ from .errors import ConfigError, KamError, StepError
 from .intake import IntakeResult, ingest, write_intake
 from .io import atomic_dir, atomic_write_bytes, atomic_write_json
 from .resources import notebooks_dir
+from .steps import STEPS as _STEPS
+from .steps import Step
 
 __all__ = [
     "STEPS",
@@ -49,35 +51,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Step:
-    """An audit step: its notebook and the ``engagement.yaml`` section it takes parameters from.
-
-    The intake (reading ``raw/``) runs before the first notebook, in the same step folder.
-    """
-
-    key: str
-    title_en: str
-    title_ru: str
-    section: str | None = None
-
-    @property
-    def notebook(self) -> str:
-        """The notebook's file name."""
-        return f"{self.key}.ipynb"
-
-
-#: The pipeline, in order. A step joins the list when its notebook exists.
-STEPS: tuple[Step, ...] = (
-    Step("00_data_intake", "Data intake", "Приём данных"),
-    Step("01_client_base_cleanup", "Client base cleanup", "Очистка клиентской базы",
-         section="cleanup"),
-    Step("02_profitability", "Profitability", "Доходность клиентов", section="profitability"),
-    Step("03_key_client_profile", "Key client profile", "Профиль ключевых клиентов",
-         section="selection"),
-    Step("04_kam_team_sizing", "KAM team sizing", "Размер команды KAM", section="sizing"),
-    Step("05_audit_report", "Audit report", "Отчёт аудита", section="report"),
-)
+#: The pipeline, in order (the registry, :mod:`kamlib.steps`, is the one list of the steps).
+STEPS = _STEPS
 
 _STANDARD = ("engagement_dir", "step_dir", "interactive")
 _PACKAGES = ("kamlib", "pandas", "polars", "pyarrow", "numpy", "papermill", "matplotlib",

@@ -69,7 +69,7 @@ def to_decimal(x: Any) -> Decimal:
     elif isinstance(x, float):
         if not math.isfinite(x):
             raise ValueError(f"not a finite amount: {x!r}")
-        d = Decimal(repr(x))
+        d = Decimal(repr(float(x)))  # numpy floats too (their repr names the type)
     else:
         try:
             d = Decimal(str(x).strip())

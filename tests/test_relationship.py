@@ -87,7 +87,9 @@ def test_entity_without_contacts(cover: pd.DataFrame) -> None:
     e = cover.loc["E"]
     assert (e["contacts"], e["roles_filled"], e["our_people"]) == (0, 0, 0)
     assert e["top_owner_share"] == 0.0 and pd.isna(e["days_since_last_contact"])
-    assert bool(e["single_point"]) and e["risk"] == "no contacts on record"
+    # no contact on record is unknown coverage, not a single point of contact
+    assert not e["single_point"] and bool(e["no_contacts"])
+    assert e["risk"] == "no contacts on record"
     assert e["coverage_score"] == 1
 
 

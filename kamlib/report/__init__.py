@@ -23,9 +23,9 @@ from typing import Any
 
 from ..engagement import Engagement
 from ..errors import ConfigError, KamError
+from ..i18n import LANGUAGES, Formatter, Strings, load_strings
 from ..io import atomic_write_bytes, atomic_write_json
 from .build import build_model, check_run, load_artefacts
-from ..i18n import LANGUAGES, Formatter, Strings, load_strings
 from .model import ReportModel
 
 __all__ = [

@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..engagement import Engagement
 from ..errors import ReportError
-from ..i18n import Formatter, Strings, load_strings
+from ..i18n import Formatter, Strings, load_strings, say
+from ..steps import ANALYSIS_STEPS, MAIN_AMOUNT, artefact, artefact_path
 from .model import (
     Chart,
     Column,
@@ -37,14 +38,8 @@ from .model import (
 
 __all__ = ["REPORT_STEPS", "Artefacts", "build_model", "check_run", "load_artefacts"]
 
-#: the steps a report needs, with their artefact folders under ``work/``
-REPORT_STEPS: tuple[tuple[str, str], ...] = (
-    ("00_data_intake", "00_intake"),
-    ("01_client_base_cleanup", "01_client_base_cleanup"),
-    ("02_profitability", "02_profitability"),
-    ("03_key_client_profile", "03_key_client_profile"),
-    ("04_kam_team_sizing", "04_kam_team_sizing"),
-)
+#: the steps a report needs, with their artefact folders under ``work/`` (from the registry)
+REPORT_STEPS: tuple[tuple[str, str], ...] = tuple((st.key, st.folder) for st in ANALYSIS_STEPS)
 
 #: methodology appendix: (step, method id) in order; texts in templates/i18n/<lang>/methods.yaml
 METHOD_IDS: tuple[tuple[str, str], ...] = (
@@ -143,20 +138,13 @@ class Artefacts:
         return node
 
 
+#: the artefact tables the report reads: report name → registry artefact name
 _TABLES = {
-    "intake_team": ("00_intake", "team"),
-    "entities": ("01_client_base_cleanup", "entity_table"),
-    "records": ("01_client_base_cleanup", "entities"),
-    "client_pnl": ("02_profitability", "client_pnl"),
-    "group_pnl": ("02_profitability", "group_pnl"),
-    "robustness": ("02_profitability", "robustness"),
-    "monthly": ("02_profitability", "monthly"),
-    "candidates": ("03_key_client_profile", "candidates"),
-    "key_clients": ("03_key_client_profile", "key_clients"),
-    "relationships": ("03_key_client_profile", "relationships"),
-    "team_plan": ("04_kam_team_sizing", "team_plan"),
-    "assignment": ("04_kam_team_sizing", "assignment"),
-    "methods": ("04_kam_team_sizing", "methods"),
+    "intake_team": "team", "entities": "entity_table", "records": "entities",
+    "client_pnl": "client_pnl", "group_pnl": "group_pnl", "robustness": "robustness",
+    "monthly": "monthly", "candidates": "candidates", "key_clients": "key_clients",
+    "relationships": "relationships", "team_plan": "team_plan", "assignment": "assignment",
+    "methods": "methods",
 }
 
 
@@ -169,8 +157,8 @@ def load_artefacts(engagement_dir: str | Path, *, check: bool = True) -> Artefac
         path = eng.work / folder / "summary.json"
         summaries[key[:2]] = json.loads(path.read_text(encoding="utf-8"))
     tables = {}
-    for name, (folder, stem) in _TABLES.items():
-        path = eng.work / folder / f"{stem}.parquet"
+    for name, art_name in _TABLES.items():
+        path = artefact_path(eng, art_name)
         if path.exists():
             tables[name] = pd.read_parquet(path)
     return Artefacts(eng.root, manifest, summaries, tables)
@@ -219,9 +207,37 @@ def _columns(ctx: _Ctx, spec: Iterable[tuple[str, str]]) -> list[Column]:
     return [Column(k, ctx.st.get(f"col.{k}", k) or k, kind) for k, kind in spec]  # type: ignore[arg-type]
 
 
+#: the report's kind of a column for each unit of the registry (kamlib.steps.UNITS)
+_KIND_OF_UNIT = {"money": {"money", "money_short"}, "ratio": {"pct"}, "count": {"int"},
+                 "days": {"number", "int"}, "score": {"number"}, "number": {"number", "int"},
+                 "date": {"date"}, "text": {"text"}, "flag": {"text"}}
+
+
+def _check_units(source: str, spec: list[tuple[str, str]]) -> None:
+    """A table read from an artefact shows each column in the unit the registry declares
+    for it (:mod:`kamlib.steps`); a mismatch is a bug of the report, never guessed around."""
+    stem = source.split("#", 1)[0].rsplit("/", 1)[-1]
+    if not stem.endswith(".parquet"):
+        return
+    name = stem.removesuffix(".parquet")
+    name = {"entities": "entities", "sales": "entity_sales"}.get(name, name) \
+        if source.startswith("01_") else name
+    try:
+        units = artefact(name)[1].units
+    except KeyError:
+        return
+    for col, kind in spec:
+        unit = units.get(col)
+        if unit is not None and kind not in _KIND_OF_UNIT[unit]:
+            raise ReportError(f"column {col} of {name} is {unit} but the report would show it "
+                              f"as {kind}", file=source,
+                              hint="fix the column's kind in kamlib/report/build.py")
+
+
 def _table(ctx: _Ctx, key: str, df: pd.DataFrame, spec: list[tuple[str, str]], source: str,
            *, note: str = "", preview: int = 15) -> Table:
     spec = [(k, kind) for k, kind in spec if k in df.columns]
+    _check_units(source, spec)
     data = df[[k for k, _ in spec]].reset_index(drop=True)
     return Table(key, ctx.t(f"table.{key}"), _columns(ctx, spec), data, source, note=note,
                  preview_rows=preview, sheet=ctx.t(f"sheet.{key}"))
@@ -238,6 +254,9 @@ def localise(strings: Strings, text: Any) -> Any:
         return text
     for pattern, repl in _phrases(strings):
         text = pattern.sub(repl, text)
+    if strings.lang == "ru":   # the step's numbers in the Russian style: 4,3 %, not 4.3%
+        text = re.sub(r"(\d)\.(\d)", r"\1,\2", text)
+        text = re.sub(r"(\d)\s?%", "\\1\u00a0%", text)
     return text
 
 
@@ -275,10 +294,13 @@ def _intake_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
         ctx.fact("rejected_money", "00", "rejected_money", "money"),
     ]
     bullets = [ctx.t("intake.period", period=ctx.fmt.period(*period))] if period[0] else []
+    def names(tables: list[str]) -> str:
+        return ", ".join(ctx.st.get(f"table_name.{t}", t) or t for t in tables)
+
     if s.get("missing"):
-        bullets.append(ctx.t("intake.missing", tables=", ".join(s["missing"])))
+        bullets.append(ctx.t("intake.missing", tables=names(s["missing"])))
     else:
-        bullets.append(ctx.t("intake.all_tables", tables=", ".join(s.get("tables", []))))
+        bullets.append(ctx.t("intake.all_tables", tables=names(s.get("tables", []))))
     if s.get("clients_added_from_transactions"):
         bullets.append(ctx.t("intake.added", n=ctx.fmt.integer(
             s["clients_added_from_transactions"])))
@@ -482,10 +504,6 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     if pnl is not None:
         p = pnl.sort_values("contribution", ascending=False, kind="mergesort").copy()
         p["status"] = _translate(ctx, "status", p["status"])
-        for c in ("margin_pct", "contribution_pct", "cts_pct", "discount_pct", "returns_pct",
-                  "growth_pct"):
-            if c in p.columns:
-                p[c] = p[c] / 100.0 if p[c].abs().max() > 1.5 else p[c]
         tables["client_pnl"] = _table(ctx, "client_pnl", p, [
             ("entity_id", "text"), ("entity_name", "text"), ("group_id", "text"),
             ("status", "text"), ("orders", "int"), ("lines", "int"),
@@ -509,9 +527,6 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     gp = ctx.art.tables.get("group_pnl")
     if gp is not None:
         g = gp.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
-        for c in ("margin_pct", "contribution_pct"):
-            if c in g.columns:
-                g[c] = g[c] / 100.0 if g[c].abs().max() > 1.5 else g[c]
         tables["group_pnl"] = _table(ctx, "group_pnl", g, [
             ("group_id", "text"), ("group_name", "text"), ("entities", "int"),
             ("net_revenue", "money"), ("gross_margin", "money"), ("cost_to_serve", "money"),
@@ -628,27 +643,26 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
     if spc:
         bullets.append(ctx.t("selection.single_point", n=f.integer(len(spc)),
                              names=", ".join(c["name"] for c in spc[:3])))
+    unknown = s.get("no_contacts_recorded") or []
+    if unknown:
+        bullets.append(ctx.t("selection.no_contacts", n=f.integer(len(unknown)),
+                             names=", ".join(c["name"] for c in unknown[:3])))
     for b in (s.get("big_not_key") or [])[:2]:
+        # the decision's own reason (the cap, the gate, a negative contribution …)
         bullets.append(ctx.t("selection.big_not_key", name=b["entity_name"],
-                             revenue=f.money_short(b["net_revenue"]),
-                             contribution=f.money_short(b["contribution"])))
+                             revenue=f.value(b["net_revenue"], "money_short"),
+                             why=say(b["reason"], ctx.st, f)))
     tables: dict[str, Table] = {}
     charts: dict[str, Chart] = {}
     key = ctx.art.tables.get("key_clients")
     if key is not None:
-        from ..selection import _reason_in
-        from ..selection.scoring import QUADRANTS
-
         k = key.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
-        names = [c.removeprefix("score_") for c in k.columns if c.startswith("score_")]
-        lang = ctx.st.lang
-        k["reason"] = [_reason_in(r, names, lang) for _, r in k.iterrows()]
-        k["strategy"] = k["quadrant"].map(
-            lambda q: QUADRANTS[q][1 if lang == "ru" else 0] if q in QUADRANTS else q)
+        if "reason_code" in k.columns:   # phrased from the step's reason codes
+            k["reason"] = [say({"code": c, "args": json.loads(a)}, ctx.st, f)
+                           for c, a in zip(k["reason_code"], k["reason_args"], strict=True)]
+        k["strategy"] = _translate(ctx, "strategy", k["quadrant"])
         k["quadrant"] = _translate(ctx, "quadrant", k["quadrant"])
         k["status"] = _translate(ctx, "status", k["status"])
-        if "margin_pct" in k.columns and k["margin_pct"].abs().max() > 1.5:
-            k["margin_pct"] = k["margin_pct"] / 100.0
         score_cols = [(c, "number") for c in k.columns if c.startswith("score_")]
         tables["key_clients"] = _table(ctx, "key_clients", k, [
             ("entity_id", "text"), ("entity_name", "text"), ("quadrant", "text"),
@@ -687,7 +701,8 @@ def _matrix_chart(ctx: _Ctx, cand: pd.DataFrame) -> Chart:
                                  ax=ax)
     ax.set_title(ctx.t("chart.portfolio_matrix.title"))
     data = cand[["entity_name", "strength", "attractiveness", "is_key", "net_revenue"]].copy()
-    data["series"] = data["is_key"].map(lambda k: "key" if k else "other")
+    data["series"] = data["is_key"].map(lambda k: ctx.t("chart.portfolio_matrix.key" if k
+                                                        else "chart.portfolio_matrix.other"))
     # name the 12 largest key clients on the native chart (as the PNG does), not all 373
     named = data[data["is_key"].astype(bool)].nlargest(12, "net_revenue").index
     data["point_label"] = ""
@@ -698,7 +713,10 @@ def _matrix_chart(ctx: _Ctx, cand: pd.DataFrame) -> Chart:
                  {"attractiveness": ctx.t("chart.portfolio_matrix.series")}, _png(fig),
                  ctx.t("chart.portfolio_matrix.caption",
                        threshold=ctx.fmt.number(threshold, 1)),
-                 "03_key_client_profile/candidates.parquet", label="point_label")
+                 "03_key_client_profile/candidates.parquet", label="point_label",
+                 group="series", size="net_revenue", threshold=threshold, axis=(1.0, 10.0),
+                 quadrants={q: ctx.t(f"quadrant.{q}") for q in
+                            ("Strategic", "Star", "Status", "Streamline")})
 
 
 def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
@@ -752,6 +770,10 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
         kpis["kpi_label"] = kpis["kpi"].map(lambda k: ctx.st.get(f"kpi.{k}", k))
         kpis["definition"] = [ctx.st.get(f"kpi_definition.{k}", d)
                               for k, d in zip(kpis["kpi"], kpis["definition"], strict=True)]
+        # where the baseline comes from, in the report's words (the step's note names columns)
+        kpis["source"] = [ctx.st.get(f"kpi_source.{k}", s) if str(s) != "no data"
+                          else ctx.t("kpi_source.no_data")
+                          for k, s in zip(kpis["kpi"], kpis["source"], strict=True)]
         for col in ("family", "better", "unit"):
             kpis[col] = kpis[col].map(lambda v, c=col: ctx.st.get(f"kpi_{c}.{v}", v))
         tables["kpis"] = _table(ctx, "kpis", kpis, [
@@ -944,11 +966,13 @@ def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
     files = (m.get("inputs") or {}).get("files", [])
     rows = []
     for fi in files:
-        money = fi.get("money") or {}
-        acc = sum(float(v.get("accepted") or 0) for v in money.values())
-        rej = sum(float(v.get("rejected") or 0) for v in money.values())
+        # the file's main amount (net revenue for sales …), never a sum of unlike columns
+        main = (fi.get("money") or {}).get(MAIN_AMOUNT.get(fi.get("table") or "", ""), {})
+        acc = float(main["accepted"]) if main.get("accepted") is not None else None
+        rej = float(main["rejected"]) if main.get("rejected") is not None else None
         rows.append({"file": fi.get("file"), "sheet": fi.get("sheet") or "",
-                     "table": fi.get("table"), "sha256": fi.get("sha256"),
+                     "table": ctx.st.get(f"table_name.{fi.get('table')}", fi.get("table")),
+                     "sha256": fi.get("sha256"),
                      "size_bytes": fi.get("size_bytes"), "rows_read": fi.get("rows_read"),
                      "rows_accepted": fi.get("rows_accepted"),
                      "rows_rejected": fi.get("rows_rejected"), "money_accepted": acc,
@@ -976,7 +1000,12 @@ def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
          "status": ctx.t(f"step_status.{v.get('status', 'ok')}"),
          "finished": v.get("finished"), "seconds": v.get("seconds")}
         for k, v in (m.get("steps") or {}).items()])
-    prov = Provenance(m.get("run_started"), m.get("run_finished"), now,
+    # a report made inside `kam run` is built before the run is marked finished: the analysis
+    # finished when its last step did
+    finished = m.get("run_finished") or max(
+        (v.get("finished") for k, v in (m.get("steps") or {}).items()
+         if k in dict(REPORT_STEPS) and v.get("finished")), default=None)
+    prov = Provenance(m.get("run_started"), finished, now,
                       dict(m.get("versions") or {}), _flatten(m.get("parameters") or {}),
                       inputs, control, decisions, steps)
     table = _table(ctx, "inputs", inputs, [

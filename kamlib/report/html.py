@@ -20,9 +20,9 @@ import jinja2
 import pandas as pd
 
 from ..errors import KamError
+from ..i18n import Formatter, Strings
 from ..io import atomic_write_bytes
 from ..resources import templates_dir
-from ..i18n import Formatter, Strings
 from .model import Chart, Column, ReportModel, Table, is_missing
 from .xlsx import sheet_names
 

@@ -126,6 +126,13 @@ class Chart:
     source: str
     label: str | None = None
     y_format: Literal["pct", "money", "number"] = "number"
+    group: str | None = None        # scatter: a column whose values are the series
+    size: str | None = None         # scatter: a column the marker area is proportional to
+    threshold: float | None = None  # scatter: quadrant lines at x = y = threshold
+    axis: tuple[float, float] | None = None   # scatter: both axes' range
+    quadrants: dict[str, str] | None = None   # scatter with a threshold: the four quadrants'
+    #                                           names (top-right, top-left, bottom-right,
+    #                                           bottom-left)
 
 
 @dataclass

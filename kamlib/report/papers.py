@@ -19,9 +19,9 @@ import markupsafe
 import nbformat
 
 from ..errors import KamError
+from ..i18n import Formatter, Strings, load_strings
 from ..io import atomic_write_bytes
 from ..resources import templates_dir
-from ..i18n import Formatter, Strings, load_strings
 
 __all__ = ["HIDE_INPUT_TAGS", "REMOVE_CELL_TAGS", "export_working_papers"]
 

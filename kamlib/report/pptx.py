@@ -179,6 +179,8 @@ def chart_data(chart: Chart) -> tuple[Any, Any, list[list[str]]]:
     df, fmt = chart.data, _Y_FORMATS.get(chart.y_format, "General")
     xy = chart.kind == "scatter" or (chart.kind == "line" and _numeric_x(chart))
     labels: list[list[str]] = []
+    if chart.kind == "scatter" and chart.group:
+        return _grouped_scatter(chart, fmt)
     if xy:
         data = XyChartData(number_format=fmt)
         xs = pd.to_numeric(df[chart.x], errors="coerce").tolist()
@@ -207,6 +209,52 @@ def chart_data(chart: Chart) -> tuple[Any, Any, list[list[str]]]:
     kind = {"bar": XL_CHART_TYPE.BAR_CLUSTERED, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
             "line": XL_CHART_TYPE.LINE}[chart.kind]
     return data, kind, labels
+
+
+def _grouped_scatter(chart: Chart, fmt: str) -> tuple[Any, Any, list[list[str]]]:
+    """A scatter with one series per value of ``chart.group`` (e.g. key / other clients),
+    then, with a threshold, the two quadrant lines as series of two points each and the
+    quadrants' names as a series of four labelled points (:meth:`_Deck._chart` styles them)."""
+    df = chart.data
+    data = XyChartData(number_format=fmt)
+    labels: list[list[str]] = []
+    names = df[chart.label].tolist() if chart.label and chart.label in df else None
+    for group in dict.fromkeys(df[chart.group].tolist()):
+        sub = df.index[df[chart.group] == group]
+        series = data.add_series(str(group), number_format=fmt)
+        point_labels = []
+        for i in sub:
+            x, y = _num(df.at[i, chart.x]), _num(df.at[i, chart.y[0]])
+            if x is None or y is None:
+                continue
+            series.add_data_point(x, y)
+            point_labels.append("" if names is None or is_missing(names[i])
+                                else _category(names[i]))
+        labels.append(point_labels)
+    if chart.threshold is not None:
+        lo, hi = chart.axis or (float(df[chart.x].min()), float(df[chart.x].max()))
+        t = float(chart.threshold)
+        for a, b in (((t, lo), (t, hi)), ((lo, t), (hi, t))):
+            line = data.add_series(_THRESHOLD, number_format=fmt)
+            line.add_data_point(*a)
+            line.add_data_point(*b)
+            labels.append([])
+        if chart.quadrants:
+            q = data.add_series(_QUADRANTS, number_format=fmt)
+            right, left = (t + hi) / 2, (lo + t) / 2
+            top, bottom = hi - (hi - t) * 0.08, lo + (t - lo) * 0.08
+            spots = {"Strategic": (right, top), "Star": (left, top),
+                     "Status": (right, bottom), "Streamline": (left, bottom)}
+            qlabels = []
+            for code, (x, y) in spots.items():
+                q.add_data_point(x, y)
+                qlabels.append(chart.quadrants.get(code, code))
+            labels.append(qlabels)
+    return data, XL_CHART_TYPE.XY_SCATTER, labels
+
+
+_THRESHOLD = "\u2014"      # the quadrant lines' series name (not in the legend)
+_QUADRANTS = "\u00a0"      # the quadrant names' series name (not in the legend)
 
 
 # --------------------------------------------------------------------------- the deck
@@ -467,6 +515,8 @@ class _Deck:
             # the first category at the top, the value axis still at the bottom
             c.category_axis.reverse_order = True
             c.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM
+        if chart.kind == "scatter" and chart.group:
+            self._style_grouped_scatter(c, chart)
         for series, names in zip(c.plots[0].series, labels, strict=False):
             if not names or sum(1 for n in names if n) > MAX_POINT_LABELS:
                 continue
@@ -477,6 +527,54 @@ class _Deck:
                     dl.text_frame.paragraphs[0].runs[0].font.size = Pt(9)
                     dl.position = XL_LABEL_POSITION.RIGHT
         return frame
+
+    def _style_grouped_scatter(self, c: Any, chart: Chart) -> None:
+        """Bubble-like markers (area ∝ ``chart.size``, uncapped), key clients outlined, the
+        quadrant lines drawn and the quadrant names as labels; axes fixed to ``chart.axis``."""
+        from pptx.enum.chart import XL_MARKER_STYLE
+
+        df = chart.data
+        if chart.axis:
+            for axis in (c.category_axis, c.value_axis):
+                axis.minimum_scale, axis.maximum_scale = chart.axis
+        top = float(pd.to_numeric(df[chart.size], errors="coerce").clip(lower=0).max()) \
+            if chart.size else 0.0
+        groups = list(dict.fromkeys(df[chart.group].tolist()))
+        for k, series in enumerate(c.plots[0].series):
+            if series.name in (_THRESHOLD, _QUADRANTS):
+                series.marker.style = XL_MARKER_STYLE.NONE
+                if series.name == _THRESHOLD:
+                    series.format.line.color.rgb = _GREY
+                    series.format.line.width = Pt(1.25)
+                continue
+            series.marker.style = XL_MARKER_STYLE.CIRCLE
+            if k == 0:  # the first group (key clients) outlined
+                series.marker.format.line.color.rgb = RGBColor(0x1F, 0x2A, 0x44)
+                series.marker.format.line.width = Pt(1.5)
+            if not chart.size or top <= 0:
+                continue
+            sizes = pd.to_numeric(df.loc[df[chart.group] == groups[k], chart.size],
+                                  errors="coerce").clip(lower=0).fillna(0).tolist()
+            for point, v in zip(series.points, sizes, strict=False):
+                # marker area ∝ the value: the diameter is ∝ its square root (up to 40 pt;
+                # the smallest kept visible at 3 pt)
+                point.marker.size = max(3, min(72, round(40 * math.sqrt(v / top))))
+                point.marker.style = XL_MARKER_STYLE.CIRCLE
+        c.has_legend = True
+        c.legend.position = XL_LEGEND_POSITION.BOTTOM
+        c.legend.include_in_layout = False
+        # hide the helper series from the legend (c:legendEntry/c:delete, after c:legendPos)
+        legend = c.legend._element
+        pos = legend.find(qn("c:legendPos"))
+        at = 0 if pos is None else list(legend).index(pos) + 1
+        for k, series in enumerate(c.plots[0].series):
+            if series.name in (_THRESHOLD, _QUADRANTS):
+                entry = etree.SubElement(legend, qn("c:legendEntry"))
+                etree.SubElement(entry, qn("c:idx")).set("val", str(k))
+                etree.SubElement(entry, qn("c:delete")).set("val", "1")
+                legend.remove(entry)
+                legend.insert(at, entry)
+                at += 1
 
     def charts(self, keys: list[str], section_title: str | None) -> None:
         m = self.model

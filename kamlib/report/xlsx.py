@@ -208,8 +208,13 @@ class _Writer:
         if _missing(value):
             return 0
         if kind in _NUMBER_FORMATS:
+            if isinstance(value, dict) and "amount" in value:   # a typed amount
+                value = Decimal(str(value["amount"]))
             num = _as_number(value)
             if num is not None:
+                if kind in ("money", "money_short") and not isinstance(num, int):
+                    # money to the minor unit: 9750099.030000001 is written 9750099.03
+                    num = round(num, 2)
                 ws.write_number(row, col, num, self.kinds[kind])
                 return len(f"{num:,.2f}") + (1 if kind == "pct" else 0)
         elif kind == "date":
@@ -348,8 +353,24 @@ def _table_sheet(w: _Writer, ws: Worksheet, table: Table, model: ReportModel) ->
     widths: dict[int, int] = {}
     last = w.frame(ws, _HEADER_ROW, columns, table.data, widths)
     ws.freeze_panes(_HEADER_ROW + 1, 0)
-    ws.autofilter(_HEADER_ROW, 0, last, len(columns) - 1)
+    # a real Excel table (ListObject) with a name, for Power Query and structured references;
+    # its headers are the labels written above (made unique, as Excel requires)
+    headers: list[str] = []
+    for c in columns:
+        label, k = c.label or c.key, 2
+        while label in headers:
+            label, k = f"{c.label or c.key} ({k})", k + 1
+        headers.append(label)
+    ws.add_table(_HEADER_ROW, 0, max(last, _HEADER_ROW + 1), len(columns) - 1, {
+        "name": _table_name(table.key), "style": "Table Style Light 9",
+        "columns": [{"header": neutralise(h)[0]} for h in headers]})
     _set_widths(ws, widths)
+
+
+def _table_name(key: str) -> str:
+    """An Excel table name: letters, digits, underscores, starting with a letter."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", key)
+    return ("t_" + name if not name[:1].isalpha() else name)[:255]
 
 
 _INPUT_KINDS = {"size_bytes": "int", "rows_read": "int", "rows_accepted": "int",

@@ -14,6 +14,7 @@ Modules: :mod:`.scoring`, :mod:`.assessment` (the workshop sheet round trip),
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,12 @@ import pandas as pd
 
 from ..config import SelectionParams
 from ..criteria import CRITERIA, judged_criteria
+from ..i18n import Formatter, load_strings, say
 from ..io import atomic_write_json
+from ..units import money, reason
 from .scoring import QUADRANTS, criterion_scores, score_portfolio, stability
 
-__all__ = ["QUADRANTS", "long_list", "run_selection"]
+__all__ = ["QUADRANTS", "long_list", "reason_in", "reason_out", "run_selection"]
 
 
 def long_list(features: pd.DataFrame, *, active: pd.Series, share: float) -> pd.Index:
@@ -51,32 +54,33 @@ def long_list(features: pd.DataFrame, *, active: pd.Series, share: float) -> pd.
     return pd.Index(chosen, name="entity_id")
 
 
-def _reason_in(row: pd.Series, names: list[str], lang: str) -> str:
+def reason_in(row: pd.Series, names: list[str]) -> dict[str, Any]:
+    """Why a key client is key: the decision's own figures, as a reason code
+    (:mod:`kamlib.units`): its three best criterion scores and its rank by attractiveness."""
     top = sorted(((row[f"score_{n}"], n) for n in names if pd.notna(row.get(f"score_{n}"))),
                  reverse=True)[:3]
-    label = (lambda n: CRITERIA[n].label_ru) if lang == "ru" else (lambda n: CRITERIA[n].label_en)
-    return ", ".join(f"{label(n)} {v:.1f}" for v, n in top)
+    return reason("key_top_criteria", attractiveness=round(float(row["attractiveness"]), 2),
+                  rank=int(row["rank"]) if pd.notna(row.get("rank")) else None,
+                  criteria=[{"criterion": n, "score": round(float(v), 2)} for v, n in top])
 
 
-def _reason_out(r: pd.Series, *, on_list: bool, threshold: float, lang: str) -> str:
-    ru = lang == "ru"
+def reason_out(r: pd.Series, *, on_list: bool, threshold: float, cap: int,
+               currency: str) -> dict[str, Any]:
+    """Why a client is not key, in the order the selection decides it: not active, not on
+    the long list, negative contribution (the client must earn its cost-to-serve first),
+    attractiveness below the threshold, or beyond the cap on the number of key accounts
+    (McDonald & Woodburn 2007: 15–35, and never more than the share of the base)."""
     if not on_list:
         if r.get("status") not in ("active", "new"):
-            return (f"не активен (статус: {r.get('status')})" if ru
-                    else f"not active (status: {r.get('status')})")
-        return ("не в длинном списке: ниже верхушки рейтингов вклада, выручки и роста" if ru
-                else "not on the long list: below the top of the contribution, revenue and "
-                "growth rankings")
+            return reason("not_active", status=str(r.get("status")))
+        return reason("not_on_long_list")
     if r["contribution"] < 0:
-        return (f"вклад отрицательный ({r['contribution']:,.0f}): сначала пересмотреть цены "
-                "и затраты на обслуживание".replace(",", " ") if ru else
-                f"contribution is negative ({r['contribution']:,.0f}): re-price and cut "
-                "cost-to-serve first")
+        return reason("negative_contribution", contribution=money(r["contribution"], currency))
     if r["attractiveness"] < threshold:
-        return (f"привлекательность {r['attractiveness']:.1f} ниже порога {threshold}" if ru
-                else f"attractiveness {r['attractiveness']:.1f} below {threshold}")
-    return ("за пределом числа ключевых клиентов (по привлекательности)" if ru
-            else "beyond the number of key accounts (ranked by attractiveness)")
+        return reason("below_threshold", attractiveness=round(float(r["attractiveness"]), 2),
+                      threshold=float(threshold))
+    return reason("cap_reached", rank=int(r["rank"]) if pd.notna(r.get("rank")) else None,
+                  cap=int(cap), attractiveness=round(float(r["attractiveness"]), 2))
 
 
 def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
@@ -93,6 +97,7 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
     eng = Engagement.open(engagement_dir)
     params = params or eng.config.selection
     lang = lang or eng.config.report.language
+    strings, fmt = load_strings(lang), Formatter(lang, eng.config.currency)
     notes: list[str] = []
     pnl = pd.read_parquet(eng.step_dir("02_profitability") / "client_pnl.parquet") \
         .set_index("entity_id")
@@ -161,10 +166,18 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
         scores.add_prefix("score_")).join(scored)
     table["stays_key"] = stays
     table["solid"] = table["is_key"] & (table["stays_key"] >= 0.8)
-    table["reason"] = [
-        _reason_in(r, names, lang) if r["is_key"] else
-        _reason_out(r, on_list=True, threshold=params.threshold, lang=lang)
-        for _, r in table.iterrows()]
+    # rank by attractiveness among the clients that pass the gates (the cap is taken on it)
+    passes = eligible.reindex(table.index).fillna(False).astype(bool) & (
+        table["attractiveness"] >= params.threshold)
+    table["rank"] = table["attractiveness"].where(passes).rank(ascending=False,
+                                                              method="first").astype("Int64")
+    currency = eng.config.currency
+    reasons = [reason_in(r, names) if r["is_key"] else
+               reason_out(r, on_list=True, threshold=params.threshold, cap=max_n,
+                          currency=currency) for _, r in table.iterrows()]
+    table["reason_code"] = [x["code"] for x in reasons]
+    table["reason_args"] = [json.dumps(x["args"], ensure_ascii=False) for x in reasons]
+    table["reason"] = [say(x, strings, fmt) for x in reasons]
     table["strategy"] = table["quadrant"].map({k: v[1 if lang == "ru" else 0]
                                                for k, v in QUADRANTS.items()})
     key = table[table["is_key"]].sort_values("attractiveness", ascending=False)
@@ -175,12 +188,15 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
         if eid in key.index:
             continue
         if eid in table.index:
-            why = table.at[eid, "reason"]
+            why = {"code": table.at[eid, "reason_code"],
+                   "args": json.loads(table.at[eid, "reason_args"])}
         else:
-            why = _reason_out(r, on_list=False, threshold=params.threshold, lang=lang)
+            why = reason_out(r, on_list=False, threshold=params.threshold, cap=max_n,
+                             currency=currency)
         not_key.append({"entity_id": eid, "entity_name": r["entity_name"],
-                        "net_revenue": r["net_revenue"], "contribution": r["contribution"],
-                        "reason": why})
+                        "net_revenue": money(r["net_revenue"], currency),
+                        "contribution": money(r["contribution"], currency),
+                        "reason": why, "reason_text": say(why, strings, fmt)})
     not_key_df = pd.DataFrame(not_key)
     # relationships of the key clients; stage from the judged relationship_stage
     rel_cols = [c for c in features.columns if c.startswith("rel_")]
@@ -191,6 +207,10 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
         if "single_point" in relationships.columns else relationships.iloc[0:0]
     # the biggest accounts at risk first
     single = single.loc[key.loc[single.index, "net_revenue"].sort_values(ascending=False).index]
+    unknown = relationships[relationships["no_contacts"].fillna(False).astype(bool)] \
+        if "no_contacts" in relationships.columns else relationships.iloc[0:0]
+    unknown = unknown.loc[key.loc[unknown.index, "net_revenue"]
+                          .sort_values(ascending=False).index]
     # CLV: annual contribution × r / (1 + i − r)
     years = max((pd.to_datetime(features["last_order"]).max()
                  - pd.to_datetime(features["first_order"]).min()).days / 365.25, 1.0)
@@ -233,9 +253,12 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
         "key": [{"entity_id": i, "name": r["entity_name"], "quadrant": r["quadrant"],
                  "attractiveness": round(float(r["attractiveness"]), 2),
                  "strength": round(float(r["strength"]), 2),
-                 "stays_key": round(float(r["stays_key"]), 3), "reason": r["reason"]}
+                 "stays_key": round(float(r["stays_key"]), 3),
+                 "reason": {"code": r["reason_code"], "args": json.loads(r["reason_args"])}}
                 for i, r in key.iterrows()],
         "big_not_key": not_key_df.head(10).to_dict("records"),
+        "no_contacts_recorded": [
+            {"entity_id": i, "name": key.at[i, "entity_name"]} for i in unknown.index],
         "single_point_of_contact": [
             {"entity_id": i, "name": key.at[i, "entity_name"], "risk": r.get("risk")}
             for i, r in single.iterrows()],

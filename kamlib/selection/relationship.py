@@ -191,13 +191,16 @@ def contact_coverage(
         - ``top_owner_share``: persons handled by our busiest owner ÷ ``contacts`` (0 when no
           contact; persons without an owner count in the denominator only);
         - ``days_since_last_contact``: ``as_of`` − latest contact date (``<NA>`` when none);
-        - ``single_point``: ``contacts ≤ 1``, or ``contacts ≤ 2`` with
+        - ``single_point``: ``contacts == 1``, or ``contacts == 2`` with
           ``top_owner_share == 1`` — a bow-tie: the relationship hangs on one person of
           theirs or on one pair handled by one person of ours;
+        - ``no_contacts``: no contact on record — the coverage is unknown, which is not the
+          same finding as a single point of contact (it is reported apart);
         - ``coverage_score``: integer 1–10, ``1 + round(0.9 × points)`` with points (0–10) =
           4 × min(contacts ÷ ``strategic_contacts``, 1) + 3 × roles_filled ÷ 6
           + 1 × [our_people ≥ 2] + 2 × max(0, 1 − days_since_last_contact ÷ 365);
-        - ``risk``: a short sentence for single-point or stale entities, else ``""``.
+        - ``risk``: a short sentence for single-point, stale or contact-less entities,
+          else ``""``.
     """
     table = _synonyms(roles)
     ents = pd.Index(pd.Series(entities).drop_duplicates().to_numpy(), name=ENTITY)
@@ -263,8 +266,11 @@ def contact_coverage(
         "days_since_last_contact": pd.array([r["days_since_last_contact"] for r in recs],
                                             dtype="Int64"),
     }, index=ents)
-    out["single_point"] = (out["contacts"] <= 1) | (
-        (out["contacts"] <= 2) & np.isclose(out["top_owner_share"], 1.0))
+    # a relationship that hangs on one person: one contact, or two held by one of our people;
+    # a client with no contact on record is not "single point" but unknown (``no_contacts``)
+    out["no_contacts"] = out["contacts"] == 0
+    out["single_point"] = (out["contacts"] == 1) | (
+        (out["contacts"] == 2) & np.isclose(out["top_owner_share"], 1.0))
     out["coverage_score"] = _score(out, strategic_contacts)
     out["risk"] = [
         _risk(r, sp, stale_days)
@@ -290,10 +296,10 @@ def _risk(rec: dict[str, Any], single: bool, stale_days: int) -> str:
     n = int(rec["contacts"])
     days = rec["days_since_last_contact"]
     stale = days is not pd.NA and days is not None and int(days) > stale_days
-    if not single and not stale:
-        return ""
     if n == 0:
         return "no contacts on record"
+    if not single and not stale:
+        return ""
     names = ", ".join(rec["_names"])
     if n == 1:
         parts = [f"one contact ({names})"]
