@@ -157,8 +157,8 @@ def cost_basis(team: pd.DataFrame | None, params: SizingParams, currency: str, *
     def setting(name: str) -> float:
         value = float(getattr(params, name))
         if not foreign:
-            if value > 0 and name in ("travel_per_kam", "support_annual_cost", "tools_per_kam"):
-                assumptions.append(reason("default_cost_used", setting=f"sizing.{name}",
+            if value > 0:
+                assumptions.append(reason("cost_from_settings", setting=f"sizing.{name}",
                                           amount=money(value, currency)))
             return value
         if value == 0:
