@@ -243,6 +243,15 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     basis = cost_basis(team, params, currency, support_roles=support["role"])
     kam_cost = basis["kam_cost"]
     notes.append(_cost_note(basis["kam_cost_source"], kam_cost, currency))
+    for a in basis["assumptions"]:
+        if a["code"] == "default_scaled_to_kam_cost":
+            g = a["args"]
+            notes.append(
+                f"assumption: {g['setting']} is in {g['default']['currency']} "
+                f"(sizing.cost_currency), not {currency}: taken at its ratio to "
+                f"sizing.default_kam_cost ({g['cost_ratio']:.4f}) × the KAM market cost = "
+                f"{_money(float(g['amount']['amount']))} {currency}; set sizing.cost_currency: "
+                f"{currency} and the amount to replace it")
     full_cost = kam_cost * (1 + params.overhead_share) + basis["travel"] + basis["tools"]
     # the work
     work = account_workload(key, params)
