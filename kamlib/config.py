@@ -216,10 +216,13 @@ class SizingParams(_Strict):
                                "tools_per_kam, support_annual_cost)")
     tools_per_kam: float = Field(default=0.0, ge=0, description="tools (CRM seat, data) per "
                                  "KAM a year, in cost_currency")
-    support_annual_cost: float = Field(default=1_800_000.0, ge=0, description="cost of one "
-                                       "support FTE a year (finance, logistics, marketing, "
-                                       "service) when the team table has nobody in the role, "
-                                       "in cost_currency")
+    support_annual_cost: float = Field(default=0.0, ge=0, description="cost of one support "
+                                       "FTE a year (finance, logistics, marketing, service) "
+                                       "when the team table has nobody in the role, in "
+                                       "cost_currency; 0: support_cost_share × the KAM cost")
+    support_cost_share: float = Field(default=0.5, gt=0, description="a support FTE's cost "
+                                      "as a share of the KAM market cost, when neither the "
+                                      "team table nor support_annual_cost gives it")
     uplift_low_high: tuple[float, float] = Field(
         default=(0.02, 0.10), description="low and high uplift scenarios of the key clients' "
         "contribution around expected_uplift (the base), fractions")

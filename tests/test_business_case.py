@@ -244,3 +244,17 @@ def test_uplift_scenarios_must_bracket_the_base(case, params) -> None:
                       annual_contribution=1.0, trend=None, revenue_by_kam=pd.Series(dtype=float),
                       params=params.model_copy(update={"uplift_low_high": (0.06, 0.1)}),
                       current_kams=None, current_owners=None)
+
+
+def test_support_cost_without_a_setting_is_a_share_of_the_kam_cost(team) -> None:
+    """Nobody in logistics and no sizing.support_annual_cost: 0.5 × the KAM market cost
+    2,700,000 = 1,350,000 a support FTE — a ratio, the same in any currency; an assumption."""
+    basis = cost_basis(team, SizingParams(), "RUB", support_roles=["finance", "logistics"])
+    assert basis["support"]["logistics"][0] == pytest.approx(1_350_000)
+    assert basis["support"]["finance"][0] == pytest.approx(1_800_000)      # Fiona
+    assert {"code": "support_cost_share_of_kam_cost", "args": {
+        "setting": "sizing.support_cost_share", "cost_share": 0.5,
+        "amount": {"amount": "1350000.00", "currency": "RUB"}}} in basis["assumptions"]
+    eur = team.assign(annual_cost=[24_000, 30_000, 18_000, 20_000])
+    basis = cost_basis(eur, SizingParams(), "EUR", support_roles=["logistics"])
+    assert basis["support"]["logistics"][0] == pytest.approx(13_500)

@@ -92,7 +92,8 @@ def cost_basis(team: pd.DataFrame | None, params: SizingParams, currency: str, *
       ``sizing.default_kam_cost``.
     - **Travel and tools per KAM**: ``sizing.travel_per_kam`` + ``sizing.tools_per_kam``.
     - **Support cost per FTE and role**: the median ``annual_cost`` of the team table's people
-      in that role (:data:`SUPPORT_ROLE`); else ``sizing.support_annual_cost``.
+      in that role (:data:`SUPPORT_ROLE`); else ``sizing.support_annual_cost`` if > 0; else
+      ``sizing.support_cost_share`` × the KAM market cost (an assumption, without a unit).
 
     The money settings are in ``sizing.cost_currency``. When it is not the engagement's
     currency, a setting is never used as it is: if the KAM cost comes from the team table (in
@@ -190,9 +191,17 @@ def cost_basis(team: pd.DataFrame | None, params: SizingParams, currency: str, *
                                           people=len(people)), True)
         else:
             if fallback is None:
-                fallback = setting("support_annual_cost")
-            support[role] = (fallback, reason("support_cost_from_settings", role=role,
-                                              setting="sizing.support_annual_cost"), False)
+                if params.support_annual_cost > 0:
+                    fallback = setting("support_annual_cost")
+                else:  # a ratio has no currency: the same in any engagement
+                    fallback = params.support_cost_share * kam_cost
+                    if math.isfinite(fallback):
+                        assumptions.append(reason(
+                            "support_cost_share_of_kam_cost", setting="sizing.support_cost_share",
+                            cost_share=params.support_cost_share,
+                            amount=money(fallback, currency)))
+            support[role] = (fallback, reason("support_cost_from_settings", role=role),
+                             False)
     if missing:
         names = list(dict.fromkeys(missing))
         raise ConfigError(
