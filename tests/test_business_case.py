@@ -117,6 +117,7 @@ def test_needed_uplift_break_even_and_verdict_by_hand(case, params) -> None:
     assert bc["scenarios"].loc["base", "net"] == pytest.approx(2e6 - 11.46e6)
     assert bc["verdict"]["code"] == "does_not_pay_back"
     assert (bc["existing"], bc["new_hires"]) == (2, 1)
+    assert not any(a["code"] == "existing_person_costed_at_market" for a in bc["assumptions"])
     out = business_case_json(bc, "RUB")
     assert out["cost"]["total"] == {"amount": "11460000.00", "currency": "RUB"}
     assert out["cost"]["new_cash"] == {"amount": "4710000.00", "currency": "RUB"}
@@ -258,3 +259,20 @@ def test_support_cost_without_a_setting_is_a_share_of_the_kam_cost(team) -> None
     eur = team.assign(annual_cost=[24_000, 30_000, 18_000, 20_000])
     basis = cost_basis(eur, SizingParams(), "EUR", support_roles=["logistics"])
     assert basis["support"]["logistics"][0] == pytest.approx(13_500)
+
+
+def test_existing_person_without_a_cost_is_costed_at_market_and_said(team, params) -> None:
+    """Dina holds key clients but is not in the team table: her moved time (0.5) is costed at
+    the market cost 2.7m × 0.5 × 1.3 = 1,755,000, re-allocated, and named as an assumption."""
+    basis = cost_basis(team, params, "RUB", support_roles=[])
+    plan = pd.DataFrame({"hours": [672.0], "capacity": 1344.0}, index=["Dina"])
+    lines = kam_lines(plan, ["Dina"], team, kam_cost=basis["kam_cost"], travel=0.0, tools=0.0,
+                      overhead_share=0.3)
+    assert lines.loc["Dina", "reallocated"] == pytest.approx(1_755_000)
+    assert lines.loc["Dina", "cost_source"] == "market"
+    bc = business_case(kams=lines, support=support_costs(pd.DataFrame(
+        columns=["role", "hours", "fte"]), basis), basis=basis, annual_revenue=100.0,
+        annual_contribution=10.0, trend=None, revenue_by_kam=pd.Series([1.0], ["Dina"]),
+        params=params, current_kams=2, current_owners=1)
+    assert {"code": "existing_person_costed_at_market", "args": {"kam": "Dina"}} \
+        in bc["assumptions"]

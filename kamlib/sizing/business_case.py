@@ -543,6 +543,10 @@ def business_case(*, kams: pd.DataFrame, support: pd.DataFrame, basis: dict[str,
         be["break_even_sales"] = b
         be["ratio"] = be["expected_incremental_sales"] / b if b > 0 else None
     existing = int((kams["status"] == "existing").sum())
+    assumptions = list(basis["assumptions"])
+    for name, r in kams.iterrows():
+        if r["status"] == "existing" and r["cost_source"] == "market":
+            assumptions.append(reason("existing_person_costed_at_market", kam=str(name)))
     return {
         "kams": kams, "support": support, "cost": cost, "uplifts": uplifts,
         "scenarios": scenarios(uplifts, annual_contribution=annual_contribution,
@@ -554,7 +558,7 @@ def business_case(*, kams: pd.DataFrame, support: pd.DataFrame, basis: dict[str,
         "current_kams": current_kams, "current_owners": current_owners,
         "annual_revenue": annual_revenue, "annual_contribution": annual_contribution,
         "market_kam_cost": basis["kam_cost"], "kam_cost_source": basis["kam_cost_source"],
-        "assumptions": list(basis["assumptions"]),
+        "assumptions": assumptions,
     }
 
 
