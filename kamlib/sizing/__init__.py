@@ -2,7 +2,8 @@
 
 Modules: :mod:`.workload` (the three sizing methods, METHODS.md §4), :mod:`.assignment` (the
 integer program: every key account to one KAM, balanced, fewest owner changes),
-:mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team).
+:mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team),
+:mod:`.business_case` (the incremental business case of the whole recommended team).
 :func:`run_sizing` runs the step on an engagement.
 """
 
@@ -194,7 +195,22 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     compares the recommendation with the team table: ``current_kams`` (people whose role is
     a KAM, :data:`KAM_ROLE`; ``None`` without a team table or role column),
     ``kams_difference`` (current − recommended) and ``staffing`` ("over", "under", "as
-    recommended"), also said in one sentence of the ``recommendation``.
+    recommended"), also said in one sentence of the ``recommendation``; ``current_owners``
+    (the distinct managers who hold the key clients today — not the same number).
+
+    ``business_case`` (:mod:`.business_case`, METHODS.md §4) is the incremental business case
+    of the whole recommended team with explicit units: money as ``{"amount", "currency"}``,
+    ratios as fractions (keys ending in ``_ratio`` / ``_share``), counts as ints, the verdict,
+    the key-person flag and the cost assumptions as reason codes. The older keys agree with
+    it: ``team_cost`` is the programme's yearly cost, ``break_even`` and ``payback`` are for
+    the whole team, ``kam_cost`` is the yearly cost of one new KAM (market cost × (1 +
+    overhead) + travel + tools).
+
+    Raises
+    ------
+    ConfigError
+        The cost settings are in another currency than the engagement's and the team table
+        gives no KAM cost (:func:`.business_case.cost_basis`).
     """
     from ..engagement import Engagement
     from .assignment import assign_accounts, team_from_fte
