@@ -191,7 +191,8 @@ class SizingParams(_Strict):
     planning_hours: float = Field(default=40.0, ge=0)
     coordination_share: float = Field(default=0.25, ge=0, le=1)
     balance_tolerance: float = Field(default=0.15, ge=0, le=1)
-    kam_annual_cost: float = Field(default=0.0, ge=0, description="0: from the team table")
+    kam_annual_cost: float = Field(default=0.0, ge=0, description="market cost of a new KAM a "
+                                   "year, in cost_currency; 0: from the team table")
     solver_time_limit_s: float = Field(default=10.0, gt=0)
     deep_plans_per_year: int = Field(default=6, ge=0, description="deep account plans a year")
     deep_plan_hours: float = Field(default=80.0, ge=0)
@@ -201,12 +202,32 @@ class SizingParams(_Strict):
         default_factory=lambda: {"Strategic": 6, "Star": 4, "Status": 3, "Streamline": 2})
     scenario_spread: tuple[float, float] = (0.8, 1.25)
     overhead_share: float = Field(default=0.3, ge=0)
-    travel_per_kam: float = Field(default=300_000.0, ge=0)
+    travel_per_kam: float = Field(default=300_000.0, ge=0, description="travel and "
+                                  "entertainment per KAM a year, in cost_currency")
     default_kam_cost: float = Field(default=3_600_000.0, ge=0,
                                     description="used when neither kam_annual_cost nor a team "
-                                    "table gives the KAM cost")
+                                    "table gives the KAM cost; in cost_currency")
     expected_uplift: float = Field(default=0.05, ge=0, description="incremental sales a KAM "
-                                   "team is expected to bring, share of key revenue")
+                                   "team is expected to bring, share of key revenue (the base "
+                                   "uplift of the business case)")
+    cost_currency: str = Field(default="RUB", min_length=3, max_length=3,
+                               description="ISO currency of the money settings of this section "
+                               "(kam_annual_cost, default_kam_cost, travel_per_kam, "
+                               "tools_per_kam, support_annual_cost)")
+    tools_per_kam: float = Field(default=0.0, ge=0, description="tools (CRM seat, data) per "
+                                 "KAM a year, in cost_currency")
+    support_annual_cost: float = Field(default=0.0, ge=0, description="cost of one support "
+                                       "FTE a year (finance, logistics, marketing, service) "
+                                       "when the team table has nobody in the role, in "
+                                       "cost_currency; 0: support_cost_share × the KAM cost")
+    support_cost_share: float = Field(default=0.5, gt=0, description="a support FTE's cost "
+                                      "as a share of the KAM market cost, when neither the "
+                                      "team table nor support_annual_cost gives it")
+    uplift_low_high: tuple[float, float] = Field(
+        default=(0.02, 0.10), description="low and high uplift scenarios of the key clients' "
+        "contribution around expected_uplift (the base), fractions")
+    key_person_share: float = Field(default=0.25, gt=0, le=1, description="share of key "
+                                    "revenue held by one KAM above which it is a risk to name")
     response_judgement: dict[str, float] = Field(
         default_factory=lambda: {"at_zero": 0.85, "at_current": 1.0, "at_plus50": 1.08,
                                  "at_saturation": 1.15})

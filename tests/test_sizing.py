@@ -102,6 +102,56 @@ def test_sizing_on_the_sample(demo) -> None:
     assert (demo / "work" / "04_kam_team_sizing" / "assignment.parquet").exists()
 
 
+def test_business_case_on_the_sample(demo) -> None:
+    """The business case of the whole recommended team on demo_ru: the compatibility keys
+    agree with it, units are explicit, KAMs and managers are two different numbers."""
+    import json
+
+    from kamlib.sizing import run_sizing
+
+    out = demo / "work" / "04_kam_team_sizing"
+    res = run_sizing(demo, out)
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    bc = s["business_case"]
+    cost = bc["cost"]
+    assert {v["currency"] for v in cost.values()} == {"RUB"}
+    total = float(cost["total"]["amount"])
+    assert total == pytest.approx(float(cost["new_cash"]["amount"])
+                                  + float(cost["reallocated"]["amount"]), abs=0.02)
+    assert total == pytest.approx(float(cost["new_hires"]["amount"])
+                                  + float(cost["existing_time"]["amount"])
+                                  + float(cost["support"]["amount"])
+                                  + float(cost["travel_tools"]["amount"]), abs=0.02)
+    assert float(cost["support"]["amount"]) > 0                      # the support is costed
+    # the old keys agree with the new computation: the whole programme, the whole team
+    assert s["team_cost"] == pytest.approx(total, abs=0.01)
+    assert s["break_even"]["kam_cost"] == pytest.approx(total, abs=0.01)
+    assert s["break_even"]["scope"] == "team"
+    assert s["payback"]["contribution_uplift_pct"] == pytest.approx(
+        100 * bc["needed_uplift_ratio"], abs=1e-3)
+    assert bc["break_even"]["break_even_ratio"] == pytest.approx(
+        0.05 / bc["needed_uplift_ratio"], rel=1e-4)
+    # the market cost is the median of the KAM-role people (3,228,000 and 3,657,000)
+    assert bc["market_kam_cost"] == {"amount": "3442500.00", "currency": "RUB"}
+    # existing people are re-allocated, not new cash
+    team = res["economics"]["business_case"]["kams"]
+    assert bc["kams"]["existing"] == int((team["status"] == "existing").sum()) >= 2
+    assert bc["kams"]["existing"] + bc["kams"]["new_hires"] == s["kams"]
+    # today: 2 people with a KAM role, more managers hold the key clients
+    assert s["current_kams"] == bc["current_kams"] == 2
+    assert s["current_owners"] == bc["current_owners"] > s["current_kams"]
+    assert f"{s['current_owners']} KAM" not in s["recommendation"]
+    assert f"ведут {s['current_owners']} менеджер" in s["recommendation"]
+    # the key clients shrink: the verdict says so
+    assert bc["revenue_trend_ratio"] < 0
+    assert bc["verdict"]["code"] == "needs_growth_against_trend"
+    assert "вопреки" in s["recommendation"]
+    kp = bc["key_person"]
+    assert 0 < kp["revenue_share"] <= 1
+    assert (kp["flag"] is not None) == (kp["revenue_share"] > 0.25)
+    assert bc["verdict"]["args"]["needed_uplift_ratio"] == bc["needed_uplift_ratio"]
+
+
 def test_infeasible_capacity_is_a_clear_error() -> None:
     from kamlib.errors import ConfigError
     from kamlib.sizing.assignment import assign_accounts

@@ -2,7 +2,8 @@
 
 Modules: :mod:`.workload` (the three sizing methods, METHODS.md §4), :mod:`.assignment` (the
 integer program: every key account to one KAM, balanced, fewest owner changes),
-:mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team).
+:mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team),
+:mod:`.business_case` (the incremental business case of the whole recommended team).
 :func:`run_sizing` runs the step on an engagement.
 """
 
@@ -66,19 +67,112 @@ def staffing_verdict(current: int | None, recommended: int) -> tuple[int | None,
     return diff, "over" if diff > 0 else "under" if diff < 0 else "as recommended"
 
 
-def _staffing_sentence(current: int | None, diff: int | None, lang: str) -> str:
-    """One sentence on the current team against the recommendation (empty if not known)."""
-    if current is None or diff is None:
-        return ""
+def _staffing_sentence(current: int | None, diff: int | None, lang: str, *,
+                       owners: int | None = None) -> str:
+    """The current team against the recommendation (empty if not known).
+
+    ``current`` counts the people with a KAM role in the team table; ``owners`` (optional) the
+    distinct managers who hold the key clients today — a different number, said in its own
+    sentence so that the two are never mixed.
+    """
+    out = ""
+    if current is not None and diff is not None:
+        if lang == "ru":
+            head = f"Сейчас в таблице команды {current} KAM — "
+            out = head + (f"на {diff} больше, чем нужно ключевым клиентам. " if diff > 0 else
+                          f"на {-diff} меньше рекомендованного. " if diff < 0 else
+                          "столько, сколько рекомендовано. ")
+        else:
+            head = f"The team table lists {current} KAM{'s' if current != 1 else ''} today: "
+            out = head + (f"{diff} more than the key accounts need. " if diff > 0 else
+                          f"{-diff} fewer than recommended. " if diff < 0 else
+                          "as many as recommended. ")
+    if owners is not None:
+        out += (f"Ключевых клиентов сейчас ведут {owners} менеджер(ов) (владельцы в "
+                "справочнике клиентов). " if lang == "ru" else
+                f"The key clients are held today by {owners} manager"
+                f"{'s' if owners != 1 else ''} (their owners in the client catalogue). ")
+    return out
+
+
+def _cost_note(source: dict[str, Any], cost: float, currency: str) -> str:
+    """Where the market cost of a new KAM comes from, in words (the notebook's note)."""
+    code = source["code"]
+    if code == "kam_cost_from_team_table":
+        return (f"KAM market cost from the team table: median annual cost of the "
+                f"{source['args']['people']} people with a KAM role, {_money(cost)} {currency}")
+    if code == "kam_cost_from_settings":
+        return f"KAM market cost {_money(cost)} {currency} a year (sizing.kam_annual_cost)"
+    return (f"no KAM cost given: {_money(cost)} {currency} a year assumed "
+            "(sizing.default_kam_cost)")
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: float,
+                    staff_txt: str, bc: dict[str, Any], currency: str, who: str, kpis: int,
+                    kpi_names: str) -> str:
+    """The step's one recommendation: headcount (existing people and new hires), the
+    programme's cost (new cash vs re-allocated time), the uplift needed beside the key
+    clients' trend, the verdict, key-person risk, who serves whom, the KPIs."""
+    c = bc["cost"]
+    needed, trend = bc["needed_uplift"], bc["trend"]
+    code = bc["verdict"]["code"]
+    up = bc["uplifts"]
+    ratio = bc["break_even"]["ratio"]
+    kp = bc["key_person"]
+    total, cash, realloc = (f"{_money(c[k])} {currency}" for k in ("total", "new_cash",
+                                                                   "reallocated"))
     if lang == "ru":
-        head = f"Сейчас в таблице команды {current} KAM — "
-        return head + (f"на {diff} больше, чем нужно ключевым клиентам. " if diff > 0 else
-                       f"на {-diff} меньше рекомендованного. " if diff < 0 else
-                       "столько, сколько рекомендовано. ")
-    head = f"The team table lists {current} KAM{'s' if current != 1 else ''} today: "
-    return head + (f"{diff} more than the key accounts need. " if diff > 0 else
-                   f"{-diff} fewer than recommended. " if diff < 0 else
-                   "as many as recommended. ")
+        trend_txt = "" if trend is None else (
+            f", тогда как их выручка за последние 12 месяцев упала на {_pct(-trend)}"
+            if trend < 0 else f" (их выручка за последние 12 месяцев выросла на {_pct(trend)})")
+        verdict = {
+            "pays_back": f"При ожидаемом росте +{_pct(up['base'])} программа окупается "
+                         f"(отношение к точке безубыточности {ratio:.2f}).",
+            "pays_back_only_at_high_uplift": f"Программа окупается только в высоком сценарии "
+                                             f"(+{_pct(up['high'])}).",
+            "does_not_pay_back": f"Даже при +{_pct(up['high'])} программа не окупается.",
+            "needs_growth_against_trend": "Окупаемость требует роста вопреки текущему спаду "
+                                          "ключевых клиентов.",
+            "no_margin": "Ключевые клиенты не приносят маржинального дохода: программа не "
+                         "окупится.",
+        }[code]
+        risk = (f" {kp['kam']} ведёт {_pct(kp['revenue_share'])} выручки ключевых клиентов — "
+                "риск зависимости от одного человека." if kp["flag"] else "")
+        return (
+            f"**Рекомендация:** {n} KAM на {accounts} ключевых клиентов (≈ {_money(hours)} ч "
+            f"в год на KAM из {_money(cap)} доступных): {bc['existing']} из нынешней команды, "
+            f"{bc['new_hires']} — новый найм. {staff_txt}Программа стоит {total} в год: "
+            f"{cash} — новые деньги, {realloc} — время нынешних сотрудников, переведённое на "
+            f"ключевых клиентов. Чтобы она окупилась, вклад ключевых клиентов должен вырасти "
+            f"на {_pct(needed)}{trend_txt}. {verdict}{risk} Кто кого ведёт: {who}. Оценка KAM "
+            f"по {kpis} показателям: {kpi_names}.")
+    trend_txt = "" if trend is None else (
+        f", while their revenue fell by {_pct(-trend)} in the last 12 months" if trend < 0
+        else f" (their revenue grew by {_pct(trend)} in the last 12 months)")
+    verdict = {
+        "pays_back": f"At the expected +{_pct(up['base'])} it pays back ({ratio:.2f}× "
+                     "break-even).",
+        "pays_back_only_at_high_uplift": f"It pays back only in the high scenario "
+                                         f"(+{_pct(up['high'])}).",
+        "does_not_pay_back": f"Even at +{_pct(up['high'])} it does not pay back.",
+        "needs_growth_against_trend": "Paying back needs growth against the key clients' "
+                                      "current decline.",
+        "no_margin": "The key clients earn no contribution: the programme cannot pay back.",
+    }[code]
+    risk = (f" {kp['kam']} would hold {_pct(kp['revenue_share'])} of key revenue: a "
+            "key-person risk." if kp["flag"] else "")
+    return (
+        f"**Recommendation:** {n} KAMs for {accounts} key clients (≈ {_money(hours)} h a year "
+        f"per KAM out of {_money(cap)} available): {bc['existing']} from today's team, "
+        f"{bc['new_hires']} new hire{'s' if bc['new_hires'] != 1 else ''}. {staff_txt}"
+        f"The programme costs {total} a year: {cash} of new cash and {realloc} of existing "
+        f"people's time re-allocated to key accounts. To pay back, the key clients' "
+        f"contribution must grow by {_pct(needed)}{trend_txt}. {verdict}{risk} Who serves "
+        f"whom: {who}. Each KAM is measured on {kpis} KPIs: {kpi_names}.")
 
 
 def _period_years(eng: Any) -> float:
@@ -101,10 +195,34 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     compares the recommendation with the team table: ``current_kams`` (people whose role is
     a KAM, :data:`KAM_ROLE`; ``None`` without a team table or role column),
     ``kams_difference`` (current − recommended) and ``staffing`` ("over", "under", "as
-    recommended"), also said in one sentence of the ``recommendation``.
+    recommended"), also said in one sentence of the ``recommendation``; ``current_owners``
+    (the distinct managers who hold the key clients today — not the same number).
+
+    ``business_case`` (:mod:`.business_case`, METHODS.md §4) is the incremental business case
+    of the whole recommended team with explicit units: money as ``{"amount", "currency"}``,
+    ratios as fractions (keys ending in ``_ratio`` / ``_share``), counts as ints, the verdict,
+    the key-person flag and the cost assumptions as reason codes. The older keys agree with
+    it: ``team_cost`` is the programme's yearly cost, ``break_even`` and ``payback`` are for
+    the whole team, ``kam_cost`` is the yearly cost of one new KAM (market cost × (1 +
+    overhead) + travel + tools).
+
+    Raises
+    ------
+    ConfigError
+        The cost settings are in another currency than the engagement's and the team table
+        gives no KAM cost (:func:`.business_case.cost_basis`).
     """
     from ..engagement import Engagement
     from .assignment import assign_accounts, team_from_fte
+    from .business_case import (
+        business_case,
+        business_case_json,
+        choose_existing,
+        cost_basis,
+        kam_lines,
+        revenue_trend,
+        support_costs,
+    )
     from .economics import (
         adbudg_from_judgement,
         break_even,
@@ -112,7 +230,6 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         payback,
         propose_kpis,
         support_team,
-        team_cost,
     )
 
     eng = Engagement.open(engagement_dir)
@@ -135,18 +252,23 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     canon = entities[entities["is_canonical"]].set_index("entity_id")
     team_path = eng.step_dir("00_intake") / "team.parquet"
     team = pd.read_parquet(team_path) if team_path.exists() else None
-    # the KAM's cost and capacity
+    # the KAM's capacity and the unit costs (in the engagement's currency, or an error)
     cap = available_hours(params)
-    kam_cost = params.kam_annual_cost
-    if not kam_cost and team is not None and "annual_cost" in team.columns and \
-            team["annual_cost"].notna().any():
-        kam_cost = float(team["annual_cost"].median())
-        notes.append(f"KAM cost from the team table: median annual cost {_money(kam_cost)}")
-    if not kam_cost:
-        kam_cost = params.default_kam_cost
-        notes.append(f"no KAM cost given: {_money(kam_cost)} a year assumed "
-                     "(sizing.default_kam_cost)")
-    full_cost = kam_cost * (1 + params.overhead_share) + params.travel_per_kam
+    currency = eng.config.currency
+    support = support_team(key)
+    basis = cost_basis(team, params, currency, support_roles=support["role"])
+    kam_cost = basis["kam_cost"]
+    notes.append(_cost_note(basis["kam_cost_source"], kam_cost, currency))
+    for a in basis["assumptions"]:
+        if a["code"] == "default_scaled_to_kam_cost":
+            g = a["args"]
+            notes.append(
+                f"assumption: {g['setting']} is in {g['default']['currency']} "
+                f"(sizing.cost_currency), not {currency}: taken at its ratio to "
+                f"sizing.default_kam_cost ({g['cost_ratio']:.4f}) × the KAM market cost = "
+                f"{_money(float(g['amount']['amount']))} {currency}; set sizing.cost_currency: "
+                f"{currency} and the amount to replace it")
+    full_cost = kam_cost * (1 + params.overhead_share) + basis["travel"] + basis["tools"]
     # the work
     work = account_workload(key, params)
     key_revenue = float(key["net_revenue"].sum())
@@ -172,7 +294,9 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         by_key = {_person_key(p): p for p in team["person"]}
         owners = owners.map(lambda o: by_key.get(_person_key(o), o) if isinstance(o, str) else o)
     owned = key["net_revenue"].groupby(owners).sum().sort_values(ascending=False)
-    existing = list(owned.index[:n])
+    # the recommended team: people with a KAM role first, then the owners of the most key
+    # revenue; the rest are new hires
+    existing = choose_existing(team, owned, n)
     regions = canon["region"].reindex(key.index) if "region" in canon.columns else None
     kams = team_from_fte(n, cap, regions=sorted(regions.dropna().unique())[:n]
                          if regions is not None else None, existing=existing)
@@ -193,26 +317,44 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     team_plan["revenue"] = key["net_revenue"].groupby(assignment["kam"]).sum()
     if "region" in kams.columns:
         team_plan["region"] = kams["region"].reindex(team_plan.index)
-    # economics
-    support = support_team(key)
-    cost = team_cost(n, salary=kam_cost, overhead_share=params.overhead_share,
-                     travel=params.travel_per_kam)
-    total_cost = float(cost.get("total", n * full_cost))
-    be = break_even(full_cost, margin_rate=margin_rate,
-                    expected_uplift=params.expected_uplift * annual_revenue) \
-        if margin_rate and margin_rate > 0 else {"note": "the key clients earn no margin"}
-    pb = payback(total_cost, annual_contribution, annual_revenue)
-    response = adbudg_from_judgement(**params.response_judgement)
-    sens = effort_sensitivity(response, base_revenue=annual_revenue,
-                              margin_rate=margin_rate or 0.0, cost_per_unit_effort=total_cost)
-    kpis, kpi_warnings = propose_kpis(key, targets=params.kpi_targets or None)
-    # the team the client has today against the recommendation
+    # the team the client has today: people with a KAM role, and the managers who hold the
+    # key clients (two different numbers)
     now = current_kams(team)
     if team is not None and now is None:
         notes.append("the team table has no role column: the current number of KAMs is "
                      "not known")
+    owner_names = owners.dropna().astype(str).str.strip()
+    current_owners = int(owner_names[owner_names != ""].nunique()) \
+        if "manager" in canon.columns else None
+    # the business case of the whole recommended team (METHODS.md §4)
+    plan = kams[["capacity"]].assign(hours=team_plan["hours"].reindex(kams.index).fillna(0.0))
+    lines = kam_lines(plan, existing, team, kam_cost=kam_cost, travel=basis["travel"],
+                      tools=basis["tools"], overhead_share=params.overhead_share)
+    trend = revenue_trend(pnl["revenue_last12"].reindex(key.index)
+                          if "revenue_last12" in pnl.columns else None,
+                          pnl["revenue_prev12"].reindex(key.index)
+                          if "revenue_prev12" in pnl.columns else None)
+    bc = business_case(kams=lines, support=support_costs(support, basis), basis=basis,
+                       annual_revenue=annual_revenue, annual_contribution=annual_contribution,
+                       trend=trend, revenue_by_kam=team_plan["revenue"], params=params,
+                       current_kams=now, current_owners=current_owners)
+    total_cost = bc["cost"]["total"]
+    cost = {**bc["cost"], "n_kams": float(n), "per_kam_market": full_cost}
+    expected = params.expected_uplift * annual_revenue
+    be = break_even(total_cost, margin_rate=margin_rate, expected_uplift=expected,
+                    subject="the recommended team") \
+        if margin_rate and margin_rate > 0 else {"note": "the key clients earn no margin"}
+    if "break_even_sales" in be:
+        be["scope"] = "team"
+    pb = payback(total_cost, annual_contribution, annual_revenue) \
+        if annual_contribution > 0 and annual_revenue > 0 else {
+            "note": "the key clients earn no margin"}
+    response = adbudg_from_judgement(**params.response_judgement)
+    sens = effort_sensitivity(response, base_revenue=annual_revenue,
+                              margin_rate=margin_rate or 0.0, cost_per_unit_effort=total_cost)
+    kpis, kpi_warnings = propose_kpis(key, targets=params.kpi_targets or None)
     difference, staffing = staffing_verdict(now, n)
-    staff_txt = _staffing_sentence(now, difference, lang)
+    staff_txt = _staffing_sentence(now, difference, lang, owners=current_owners)
     # the recommendation the director can act on
     def served_by(k: str) -> str:
         names = assignment.loc[assignment["kam"] == k, "entity_name"].astype(str)
@@ -220,23 +362,9 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
 
     who = "; ".join(f"{k}: {served_by(k)}" for k in team_plan.index[:6])
     kpi_names = ", ".join(kpis["kpi"].astype(str)) if len(kpis) else "—"
-    uplift = pb.get("contribution_uplift_pct")  # in percent
-    uplift_txt = f"{uplift:.1f}%" if isinstance(uplift, float) else "—"
-    if lang == "ru":
-        recommendation = (
-            f"**Рекомендация:** {n} KAM на {len(key)} ключевых клиентов "
-            f"(≈ {_money(total_hours / n)} ч в год на KAM из {_money(cap)} доступных). "
-            f"{staff_txt}Стоимость команды — {_money(total_cost)} {eng.config.currency} в год; "
-            f"чтобы она окупилась, вклад ключевых клиентов должен вырасти на {uplift_txt}. "
-            f"Кто кого ведёт: {who}. Оценка KAM по {len(kpis)} показателям: {kpi_names}."
-        )
-    else:
-        recommendation = (
-            f"**Recommendation:** {n} KAMs for {len(key)} key clients (≈ {_money(total_hours / n)}"
-            f" h a year per KAM out of {_money(cap)} available). {staff_txt}The team costs "
-            f"{_money(total_cost)} {eng.config.currency} a year; to pay back, the key clients' "
-            f"contribution must grow by {uplift_txt}. Who serves whom: {who}. Each KAM is "
-            f"measured on {len(kpis)} KPIs: {kpi_names}.")
+    recommendation = _recommendation(
+        lang, n=n, accounts=len(key), hours=total_hours / n, cap=cap, staff_txt=staff_txt,
+        bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     assignment.reset_index().to_parquet(out / "assignment.parquet")
@@ -246,17 +374,19 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         "key_accounts": len(key), "total_hours": total_hours, "hours_per_kam": cap,
         "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
                 for m in methods.index},
-        "kams": n, "current_kams": now, "kams_difference": difference, "staffing": staffing,
+        "kams": n, "current_kams": now, "current_owners": current_owners,
+        "kams_difference": difference, "staffing": staffing,
         "kam_cost": full_cost, "team_cost": total_cost,
         "key_revenue": key_revenue, "key_contribution": key_contribution, "years": years,
         "key_revenue_annual": annual_revenue, "key_contribution_annual": annual_contribution,
         "assignment": {k: v for k, v in info.items() if k != "workloads"},
         "break_even": be, "payback": pb, "kpis": kpis.to_dict("records"),
         "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": notes,
+        "business_case": business_case_json(bc, currency),
     }
     atomic_write_json(out / "summary.json", summary)
     return {"summary": summary, "methods": methods, "work": work, "assignment": assignment,
             "assignment_info": info, "team_plan": team_plan, "kams": kams, "support": support,
             "economics": {"cost": cost, "break_even": be, "payback": pb, "response": response,
-                          "sensitivity": sens},
+                          "sensitivity": sens, "business_case": bc},
             "kpis": kpis, "kpi_warnings": kpi_warnings, "key": key, "notes": notes}

@@ -126,7 +126,8 @@ def _check_margin(margin_rate: float) -> float:
 
 
 def break_even(
-    kam_cost: float, *, margin_rate: float, expected_uplift: float | None = None
+    kam_cost: float, *, margin_rate: float, expected_uplift: float | None = None,
+    subject: str = "a KAM",
 ) -> dict[str, Any]:
     """Break-even sales of a KAM (Zoltners, Sinha & Lorimer 2006).
 
@@ -145,6 +146,9 @@ def break_even(
         Contribution margin of the incremental sales, as a fraction (0 < m ≤ 1).
     expected_uplift : float, optional
         Expected incremental sales per year thanks to the KAM.
+    subject : str, default "a KAM"
+        Who costs ``kam_cost``, for the text (e.g. "the recommended team" when ``kam_cost``
+        is the whole programme's cost, compared with the whole team's expected uplift).
 
     Returns
     -------
@@ -163,7 +167,7 @@ def break_even(
     b = float(kam_cost) / m
     ratio: float | None = None
     worth: bool | None = None
-    text = (f"a KAM costing {kam_cost:,.0f} a year must bring {b:,.0f} of incremental sales "
+    text = (f"{subject} costing {kam_cost:,.0f} a year must bring {b:,.0f} of incremental sales "
             f"at a {m:.0%} margin to break even")
     if expected_uplift is not None:
         ratio = float(expected_uplift) / b if b > 0 else math.inf
