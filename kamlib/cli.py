@@ -70,8 +70,8 @@ def _print_outputs(root: Path) -> None:
 
         print(f"\nReceived: {s['files']} files; {n(s['clients'])} clients; "
               f"{n(s['sales_lines'])} sales lines, {period}; net revenue "
-              f"{format_amount(s['net_revenue'] or '0')}; rejected {n(s['rejected_rows'])} rows "
-              f"({format_amount(s['rejected_money'] or '0')})")
+              f"{_amount(s['net_revenue'])}; rejected {n(s['rejected_rows'])} rows "
+              f"({_amount(s['rejected_money'])})")
         if s.get("missing"):
             print("Not received (narrows the analysis): " + ", ".join(s["missing"]))
     cleanup = root / "work" / "01_client_base_cleanup" / "summary.json"
@@ -117,6 +117,15 @@ def _print_outputs(root: Path) -> None:
         path = root / sub
         if path.exists() and any(path.iterdir()):
             print(f"  {path}/  — {what}")
+
+
+def _amount(x: object) -> str:
+    """A summary's exact amount for the terminal (``1 234 567,89``)."""
+    from decimal import Decimal
+
+    from .intake import format_amount
+
+    return format_amount(f"{Decimal(str(x or 0)):.2f}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -354,8 +354,8 @@ def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
             parts.append(f"{strings.get('criterion.' + name, name)} "
                          f"{fmt.number(c.get('score'), 1)}")
         return ", ".join(parts)
-    if key == "status" and isinstance(value, str):
-        return strings.get(f"status.{value}", value) or value
+    if key in ("status", "role") and isinstance(value, str):
+        return strings.get(f"{key}.{value}", value) or value
     if key.endswith(("_share", "_ratio")) and isinstance(value, int | float):
         return fmt.pct(value)
     if isinstance(value, bool) or value is None:

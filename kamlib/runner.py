@@ -37,6 +37,7 @@ from .io import atomic_dir, atomic_write_bytes, atomic_write_json
 from .resources import notebooks_dir
 from .steps import STEPS as _STEPS
 from .steps import Step
+from .summaries import write_summary
 
 __all__ = [
     "STEPS",
@@ -214,19 +215,20 @@ def run_intake(eng: Engagement, *, out_dir: str | Path | None = None,
         raise first
     if out_dir is None:
         with atomic_dir(eng.step_dir("00_intake")) as tmp:
-            _write_intake(result, tmp)
+            _write_intake(result, tmp, currency=eng.config.currency)
     else:
-        _write_intake(result, Path(out_dir))
+        _write_intake(result, Path(out_dir), currency=eng.config.currency)
     return result
 
 
-def _write_intake(result: IntakeResult, folder: Path) -> None:
+def _write_intake(result: IntakeResult, folder: Path, *, currency: str | None = None) -> None:
     """The canonical tables and the intake's ``summary.json`` (step 00's notebook rewrites the
     same figures; written here too so that an intake run alone is a complete step 00)."""
     from .datacheck import intake_summary, load_intake
 
     write_intake(result, folder)
-    atomic_write_json(folder / "summary.json", intake_summary(*load_intake(folder)))
+    write_summary("00", folder / "summary.json", intake_summary(*load_intake(folder)),
+                  currency=currency)
 
 
 def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagement,

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from kamlib.errors import ReportError
+from kamlib.i18n import Formatter, i18n_dir
 from kamlib.io import atomic_write_json
 from kamlib.report import build_model, check_run, load_strings
-from kamlib.i18n import Formatter, i18n_dir
 
 NBSP = "\u00a0"
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from kamlib.errors import KamError
-from kamlib.report.html import PdfUnavailable, render_html, write_html, write_pdf
 from kamlib.i18n import i18n_dir, load_strings
+from kamlib.report.html import PdfUnavailable, render_html, write_html, write_pdf
 from kamlib.report.papers import export_working_papers
 from kamlib.resources import notebooks_dir
 from tests.report_helpers import MALICIOUS_NAMES, tiny_model

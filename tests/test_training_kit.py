@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from kamlib.explore import demo_engagement
 from kamlib.generator import generate_engagement
 from kamlib.generator import main as generator_main
 from kamlib.resources import samples_dir
@@ -41,14 +40,13 @@ class Case:
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
-    """Every training case copied to tmp and run through steps 0–4 (once per module)."""
-    base = tmp_path_factory.mktemp("training")
+def cases(training_runs: dict[str, Path]) -> dict[str, Case]:
+    """Every training case run through steps 0–4 (the session's shared runs)."""
     out = {}
     for lesson in LESSONS:
         src = samples_dir() / f"training_{lesson}"
         truth = json.loads((src / "truth.json").read_text("utf-8"))
-        out[lesson] = Case(demo_engagement(f"training_{lesson}", into=base / lesson), truth)
+        out[lesson] = Case(training_runs[lesson], truth)
     return out
 
 

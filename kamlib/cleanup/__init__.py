@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..config import CleanupParams
 from ..identifiers import is_valid_inn, is_valid_kpp, is_valid_ogrn
-from ..io import atomic_write_json
+from ..summaries import write_summary
 from .entities import assign_groups, build_entities, remap_sales
 from .matching import MatchParams, candidate_pairs, cluster, prepare_records
 from .review import (
@@ -327,7 +327,8 @@ def run_cleanup(engagement_dir: str | Path, out_dir: str | Path, *,
     result.sales.to_parquet(out / "sales.parquet")
     result.status.reset_index().to_parquet(out / "status.parquet")
     result.identifiers.to_parquet(out / "identifiers.parquet")
-    atomic_write_json(out / "summary.json", result.summary)
+    result.summary = write_summary("01", out / "summary.json", result.summary,
+                                   currency=eng.config.currency)
     return result
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import ProfitabilityParams
-from ..io import atomic_write_json
+from ..summaries import write_summary
 from .curves import (
     abc,
     abc_xyz_matrix,
@@ -154,7 +154,7 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
     groups.reset_index().to_parquet(out / "group_pnl.parquet")
     monthly.assign(month=monthly["month"].astype(str)).to_parquet(out / "monthly.parquet")
     robust.to_parquet(out / "robustness.parquet")
-    atomic_write_json(out / "summary.json", summary)
+    summary = write_summary("02", out / "summary.json", summary, currency=eng.config.currency)
     return ProfitabilityResult(pnl=pnl, groups=groups, monthly=monthly, whale=whale,
                                figures=figures, concentration=conc,
                                concentration_groups=conc_group, loss_makers=losers,

@@ -24,6 +24,7 @@ from ..engagement import Engagement
 from ..errors import ReportError
 from ..i18n import Formatter, Strings, load_strings, say
 from ..steps import ANALYSIS_STEPS, MAIN_AMOUNT, artefact, artefact_path
+from ..summaries import unit_of
 from .model import (
     Chart,
     Column,
@@ -183,6 +184,11 @@ class _Ctx:
         """A fact read from ``step``'s summary at ``path``: its value is the artefact's value
         (``display`` overrides only how it is written, e.g. a share stored in percent)."""
         v = self.art.s(step, path)
+        unit = unit_of(step, path)
+        if unit is not None and kind not in _KIND_OF_SUMMARY_UNIT[unit] and display is None:
+            raise ReportError(f"the figure {path} of step {step} is {unit} but the report would "
+                              f"show it as {kind}", value=path,
+                              hint="fix the fact's kind in kamlib/report/build.py")
         folder = dict((k[:2], f) for k, f in REPORT_STEPS)[step]
         return Fact(key, label if label is not None else self.t(f"fact.{key}"), v,
                     display if display is not None else self.fmt.value(v, kind),
@@ -206,6 +212,10 @@ def _png(fig: Any) -> bytes:
 def _columns(ctx: _Ctx, spec: Iterable[tuple[str, str]]) -> list[Column]:
     return [Column(k, ctx.st.get(f"col.{k}", k) or k, kind) for k, kind in spec]  # type: ignore[arg-type]
 
+
+#: the report's kind of a summary figure for each unit of its model (kamlib.summaries)
+_KIND_OF_SUMMARY_UNIT = {"money": {"money", "money_short"}, "share": {"pct"},
+                         "ratio": {"pct"}, "count": {"int"}, "days": {"number", "int"}}
 
 #: the report's kind of a column for each unit of the registry (kamlib.steps.UNITS)
 _KIND_OF_UNIT = {"money": {"money", "money_short"}, "ratio": {"pct"}, "count": {"int"},
@@ -723,30 +733,59 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     s = ctx.art.summaries["04"]
     f = ctx.fmt
     a = s.get("assignment") or {}
+    bc = s.get("business_case") or {}
     facts = [ctx.fact("kams", "04", "kams", "int"),
              ctx.fact("key_accounts", "04", "key_accounts", "int"),
-             ctx.fact("total_hours", "04", "total_hours", "int"),
-             ctx.fact("team_cost", "04", "team_cost", "money"),
-             ctx.fact("payback_pct", "04", "payback.contribution_uplift_pct", "pct",
-                      display=f.pct((s.get("payback") or {}).get("contribution_uplift_pct", 0)
-                                    / 100)),
-             ctx.fact("max_deviation", "04", "assignment.max_deviation", "pct"),
-             ctx.fact("owner_changes", "04", "assignment.owner_changes", "int")]
+             ctx.fact("total_hours", "04", "total_hours", "int")]
+    if bc:
+        facts += [ctx.fact("team_cost", "04", "business_case.cost.total", "money"),
+                  ctx.fact("new_cash", "04", "business_case.cost.new_cash", "money"),
+                  ctx.fact("reallocated", "04", "business_case.cost.reallocated", "money"),
+                  ctx.fact("needed_uplift", "04", "business_case.needed_uplift_ratio", "pct"),
+                  ctx.fact("revenue_trend", "04", "business_case.revenue_trend_ratio", "pct"),
+                  ctx.fact("break_even_ratio", "04", "business_case.break_even.break_even_ratio",
+                           "number", display=f.number(
+                               (bc.get("break_even") or {}).get("break_even_ratio"), 2))]
+    else:
+        facts.append(ctx.fact("team_cost", "04", "team_cost", "money"))
+    facts += [ctx.fact("max_deviation", "04", "assignment.max_deviation", "pct"),
+              ctx.fact("owner_changes", "04", "assignment.owner_changes", "int")]
     if s.get("current_kams") is not None:
         facts.insert(1, ctx.fact("current_kams", "04", "current_kams", "int"))
+    if s.get("current_owners") is not None:
+        facts.insert(2, ctx.fact("current_owners", "04", "current_owners", "int"))
+    needed = bc.get("needed_uplift_ratio")
     lead = ctx.t("sizing.lead", kams=f.integer(s["kams"]), accounts=f.integer(
-        s["key_accounts"]), cost=f.money_short(s["team_cost"]),
-        payback=f.pct((s.get("payback") or {}).get("contribution_uplift_pct", 0) / 100),
+        s["key_accounts"]), cost=f.value((bc.get("cost") or {}).get("total", s["team_cost"]),
+                                         "money_short"),
+        payback=f.pct(needed) if needed is not None else "—",
         hours=f.integer(round(a.get("mean") or 0)), capacity=f.integer(s["hours_per_kam"]))
     bullets = []
-    if s.get("current_kams") is not None and s.get("staffing"):
-        bullets.append(ctx.t(f"sizing.staffing.{_staffing_key(s['staffing'])}",
-                             current=f.integer(s["current_kams"]), kams=f.integer(s["kams"])))
-    be = s.get("break_even") or {}
-    if be:
-        bullets.append(ctx.t("sizing.break_even", cost=f.money(be["kam_cost"], 0),
-                             b=f.money_short(be["break_even_sales"]),
-                             ratio=f.number(be["ratio"], 1)))
+    if bc.get("verdict"):   # the verdict a CFO reads first, with the clients' own trend
+        bullets.append(_cap(say(bc["verdict"], ctx.st, f)) + ".")
+    if s.get("current_kams") is not None or s.get("current_owners") is not None:
+        bullets.append(ctx.t("sizing.today", kams=f.integer(s["kams"]),
+                             current=f.integer(s.get("current_kams")),
+                             owners=f.integer(s.get("current_owners"))))
+    if bc.get("cost"):
+        c = bc["cost"]
+        bullets.append(ctx.t("sizing.cost_split", total=f.value(c["total"], "money_short"),
+                             new_cash=f.value(c["new_cash"], "money_short"),
+                             reallocated=f.value(c["reallocated"], "money_short"),
+                             existing=f.integer((bc.get("kams") or {}).get("existing")),
+                             hires=f.integer((bc.get("kams") or {}).get("new_hires"))))
+    be = bc.get("break_even") or {}
+    if be.get("break_even_sales"):
+        bullets.append(ctx.t("sizing.break_even_team", cost=f.value(be["programme_cost"],
+                                                                    "money_short"),
+                             b=f.value(be["break_even_sales"], "money_short"),
+                             expected=f.value(be["expected_incremental_sales"], "money_short"),
+                             ratio=f.number(be.get("break_even_ratio"), 2)))
+    flag = (bc.get("key_person") or {}).get("flag")
+    if flag:
+        bullets.append(_cap(say(flag, ctx.st, f)) + ".")
+    for assumption in bc.get("assumptions") or []:
+        bullets.append(ctx.t("sizing.assumption", text=say(assumption, ctx.st, f)))
     method = a.get("method", "—")
     bullets.append(ctx.t("sizing.assignment", method=ctx.st.get(f"assign_method.{method}", method),
                          dev=f.pct(a.get("max_deviation")), tol=f.pct(a.get("tolerance")),
@@ -786,6 +825,11 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
                       charts=list(charts),
                       tables=[k for k in ("team_plan", "kpis") if k in tables])
     return section, tables, charts
+
+
+def _cap(text: str) -> str:
+    """A sentence starts with a capital letter."""
+    return text[:1].upper() + text[1:] if text else text
 
 
 def _staffing_key(v: str) -> str:
@@ -900,17 +944,29 @@ def _findings(ctx: _Ctx) -> list[Finding]:
     out.append(Finding("key_clients", f.integer(s3["key_clients"]), sentence,
                        ctx.fact("key_clients", "03", "key_clients", "int"),
                        "high" if spc else "info"))
-    # 5. the KAM team
-    pay = s4.get("payback") or {}
+    # 5. the KAM team: its cost, and whether it pays back against the clients' own trend
+    bc = s4.get("business_case") or {}
+    needed = bc.get("needed_uplift_ratio")
     sentence = ctx.t("finding.team", kams=f.integer(s4["kams"]),
-                     accounts=f.integer(s4["key_accounts"]), cost=f.money_short(s4["team_cost"]),
-                     payback=f.pct(pay.get("contribution_uplift_pct", 0) / 100))
+                     accounts=f.integer(s4["key_accounts"]),
+                     cost=f.value((bc.get("cost") or {}).get("total", s4["team_cost"]),
+                                  "money_short"),
+                     payback=f.pct(needed) if needed is not None else "—")
     if s4.get("current_kams") is not None and s4.get("staffing"):
         sentence += " " + ctx.t(f"finding.staffing.{_staffing_key(s4['staffing'])}",
                                 current=f.integer(s4["current_kams"]), kams=f.integer(s4["kams"]))
+    verdict = bc.get("verdict") or {}
+    if verdict.get("code") in ("needs_growth_against_trend", "does_not_pay_back", "no_margin",
+                               "pays_back_only_at_high_uplift"):
+        sentence += " " + _cap(say(verdict, ctx.st, f)) + "."
+    for assumption in bc.get("assumptions") or []:
+        if assumption.get("code") in ("default_cost_used", "default_scaled_to_kam_cost"):
+            sentence += " " + ctx.t("sizing.assumption", text=say(assumption, ctx.st, f))
     out.append(Finding("team", f.integer(s4["kams"]), sentence,
                        ctx.fact("kams", "04", "kams", "int"),
-                       "medium" if s4.get("staffing") in ("over", "under") else "info"))
+                       "high" if verdict.get("code") in ("needs_growth_against_trend",
+                                                         "does_not_pay_back", "no_margin")
+                       else "medium" if s4.get("staffing") in ("over", "under") else "info"))
     return out
 
 
@@ -935,9 +991,12 @@ def _recommendations(ctx: _Ctx) -> list[str]:
     spc = s3.get("single_point_of_contact") or []
     if spc:
         out.append(ctx.t("rec.contacts", names=", ".join(c["name"] for c in spc[:3])))
-    pay = s4.get("payback") or {}
-    out.append(ctx.t("rec.team", kams=f.integer(s4["kams"]), cost=f.money_short(s4["team_cost"]),
-                     payback=f.pct(pay.get("contribution_uplift_pct", 0) / 100)))
+    bc = s4.get("business_case") or {}
+    needed = bc.get("needed_uplift_ratio")
+    out.append(ctx.t("rec.team", kams=f.integer(s4["kams"]),
+                     cost=f.value((bc.get("cost") or {}).get("total", s4["team_cost"]),
+                                  "money_short"),
+                     payback=f.pct(needed) if needed is not None else "—"))
     kpis = s4.get("kpis") or []
     if kpis:
         out.append(ctx.t("rec.kpis", kpis="; ".join(ctx.st.get(f"kpi.{k['kpi']}", k["kpi"])

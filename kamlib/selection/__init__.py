@@ -25,7 +25,7 @@ import pandas as pd
 from ..config import SelectionParams
 from ..criteria import CRITERIA, judged_criteria
 from ..i18n import Formatter, load_strings, say
-from ..io import atomic_write_json
+from ..summaries import write_summary
 from ..units import money, reason
 from .scoring import QUADRANTS, criterion_scores, score_portfolio, stability
 
@@ -269,7 +269,7 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
         "assessment_used": bool(judged is not None and len(judged)),
         "notes": notes,
     }
-    atomic_write_json(out / "summary.json", summary)
+    summary = write_summary("03", out / "summary.json", summary, currency=eng.config.currency)
     return {"summary": summary, "table": table, "key": key, "not_key": not_key_df,
             "relationships": relationships, "portrait": pic, "look_alikes": alikes,
             "scores": scores, "features": features, "eligible": eligible, "max_n": max_n,

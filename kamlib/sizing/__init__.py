@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import SizingParams
-from ..io import atomic_write_json
+from ..summaries import write_summary
 from .workload import account_workload, available_hours, compare_methods
 
 __all__ = ["KAM_ROLE", "account_workload", "available_hours", "compare_methods",
@@ -384,7 +384,7 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": notes,
         "business_case": business_case_json(bc, currency),
     }
-    atomic_write_json(out / "summary.json", summary)
+    summary = write_summary("04", out / "summary.json", summary, currency=eng.config.currency)
     return {"summary": summary, "methods": methods, "work": work, "assignment": assignment,
             "assignment_info": info, "team_plan": team_plan, "kams": kams, "support": support,
             "economics": {"cost": cost, "break_even": be, "payback": pb, "response": response,

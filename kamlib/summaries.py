@@ -1,0 +1,298 @@
+"""Typed step summaries: the figures each step decides, with their units, validated once.
+
+A step's ``summary.json`` is what every surface reads. Its key figures are declared here as
+pydantic models whose field types carry the unit (:mod:`kamlib.units`): money
+(``MoneyAmount``: an exact amount to the minor unit, in the summary's ``currency``), shares
+(0–1), ratios (fractions that may pass 1: a whale-curve peak of 113 %), counts and days.
+A step writes its summary through :func:`write_summary`, which validates it against its model
+(a share of 40 written as a percent number, a negative count, NaN money are errors of the
+step, caught before any surface prints them) and writes money as exact decimals. Figures a
+model does not declare are kept as they are (``extra="allow"``) and documented by the step.
+
+:func:`unit_of` tells a surface the unit of a figure by its dotted path, so the report never
+guesses one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from .errors import ReconciliationError
+from .units import to_decimal
+
+__all__ = [
+    "MODELS",
+    "CleanupSummary",
+    "IntakeSummary",
+    "MoneyAmount",
+    "ProfitabilitySummary",
+    "SelectionSummary",
+    "SizingSummary",
+    "unit_of",
+    "validate_summary",
+    "write_summary",
+]
+
+
+class Unit:
+    """The unit marker carried by a field's type (``Annotated[..., Unit("money")]``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Unit({self.name!r})"
+
+
+def _money_in(v: Any) -> Decimal:
+    if isinstance(v, dict) and "amount" in v:
+        v = v["amount"]
+    return to_decimal(v)
+
+
+def _money_out(d: Decimal) -> float:
+    # an exact decimal in the JSON text (4081018276.66), read back exactly with
+    # json.loads(parse_float=Decimal)
+    return float(d)
+
+
+#: an amount of money to the minor unit, in the summary's ``currency``
+MoneyAmount = Annotated[Decimal, BeforeValidator(_money_in), PlainSerializer(_money_out),
+                        Unit("money")]
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError(f"not a finite number: {v!r}")
+    return v
+
+
+Share = Annotated[float, BeforeValidator(_finite), Field(ge=0.0, le=1.0 + 1e-9), Unit("share")]
+Ratio = Annotated[float, BeforeValidator(_finite), Unit("ratio")]
+Count = Annotated[int, Field(ge=0), Unit("count")]
+Days = Annotated[float, BeforeValidator(_finite), Unit("days")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class _Summary(_Model):
+    currency: str | None = Field(default=None, description="ISO code of every amount")
+
+
+# --------------------------------------------------------------------------- step 0
+class IntakeSummary(_Summary):
+    """Step 0: what was received."""
+
+    files: Count
+    clients: Count
+    sales_lines: Count
+    documents: Count | None = None
+    net_revenue: MoneyAmount | None = None
+    rejected_rows: Count
+    rejected_money: MoneyAmount | None = None
+    returns_lines: Count | None = None
+    returns_net_revenue: MoneyAmount | None = None
+    clients_added_from_transactions: Count | None = None
+
+
+# --------------------------------------------------------------------------- step 1
+class StatusFigures(_Model):
+    entities: Count
+    share_entities: Share
+    net_revenue: MoneyAmount
+    share_revenue: Share
+
+
+class CleanupSummary(_Summary):
+    """Step 1: who the clients really are."""
+
+    records: Count
+    entities: Count
+    groups: Count
+    records_merged_away: Count
+    branches: Count
+    buying_entities: Count
+    active_entities: Count
+    to_review: Count
+    invalid_inn_records: Count
+    status: dict[str, StatusFigures]
+    net_revenue: MoneyAmount
+
+
+# --------------------------------------------------------------------------- step 2
+class Whale(_Model):
+    total: MoneyAmount
+    positive_sum: MoneyAmount
+    negative_sum: MoneyAmount
+    peak_pct: Ratio | None = None
+    clients_at_peak: Count
+    clients_at_peak_share: Share | None = None
+    loss_tail_pct: Ratio | None = None
+    loss_makers: Count
+    cross_subsidy_index: Ratio | None = None
+
+
+class Concentration(_Model):
+    total: MoneyAmount
+    top1: Share
+    top3: Share
+    top5: Share
+    top10: Share
+    clients_to_50: Count
+    clients_to_80: Count
+    hhi: Share
+
+
+class LossMaker(_Model):
+    net_revenue: MoneyAmount
+    gross_margin: MoneyAmount
+    cost_to_serve: MoneyAmount
+    contribution: MoneyAmount
+
+
+class ProfitabilitySummary(_Summary):
+    """Step 2: what each client really earns."""
+
+    entities: Count
+    totals: dict[str, MoneyAmount]
+    loss_making_entities: Count
+    whale: Whale
+    concentration: Concentration
+    concentration_groups: Concentration | None = None
+    large_loss_makers: list[LossMaker]
+
+
+# --------------------------------------------------------------------------- step 3
+class SelectionSummary(_Summary):
+    """Step 3: who is key."""
+
+    active_entities: Count
+    long_list: Count
+    key_clients: Count
+    max_key_clients: Count
+    solid: Count
+    borderline: Count
+    key_revenue_share: Share
+    key_contribution_share: Ratio
+
+
+# --------------------------------------------------------------------------- step 4
+class SizingSummary(_Summary):
+    """Step 4: the KAM team."""
+
+    key_accounts: Count
+    kams: Count
+    total_hours: float
+    hours_per_kam: float
+    current_kams: Count | None = None
+    current_owners: Count | None = None
+    team_cost: MoneyAmount
+    kam_cost: MoneyAmount | None = None
+    key_revenue: MoneyAmount
+    key_contribution: MoneyAmount
+
+
+#: step number → its summary model
+MODELS: dict[str, type[_Summary]] = {"00": IntakeSummary, "01": CleanupSummary,
+                                     "02": ProfitabilitySummary, "03": SelectionSummary,
+                                     "04": SizingSummary}
+
+
+def validate_summary(step: str, data: dict[str, Any], *, currency: str | None = None
+                     ) -> dict[str, Any]:
+    """``data`` checked against step ``step``'s model and returned as JSON-ready (money as
+    exact amounts, ``currency`` set); keys the model does not declare pass unchanged.
+
+    Raises
+    ------
+    ReconciliationError
+        A figure in the wrong unit (a share above 1, a negative count, money that is not a
+        finite amount): a bug of the step, named with its key.
+    """
+    from pydantic import ValidationError
+
+    model = MODELS[step]
+    payload = dict(data)
+    if currency and not payload.get("currency"):
+        payload["currency"] = currency
+    try:
+        checked = model.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             for e in exc.errors()[:5])
+        raise ReconciliationError(f"step {step}'s summary has a figure in the wrong unit: "
+                                  f"{problems}", hint="this is a bug of the step: report it"
+                                  ) from None
+    out = checked.model_dump(mode="json", by_alias=True)
+    return {**payload, **{k: v for k, v in out.items() if k in payload or k == "currency"}}
+
+
+def write_summary(step: str, path: str | Path, data: dict[str, Any], *,
+                  currency: str | None = None) -> dict[str, Any]:
+    """Validate ``data`` (:func:`validate_summary`) and write it atomically to ``path``."""
+    from .io import atomic_write_json
+
+    out = validate_summary(step, data, currency=currency)
+    atomic_write_json(Path(path), out)
+    return out
+
+
+def _unit_of_type(tp: Any) -> str | None:
+    for arg in get_args(tp) if get_origin(tp) is Annotated else ():
+        if isinstance(arg, Unit):
+            return arg.name
+    for arg in get_args(tp):
+        u = _unit_of_type(arg)
+        if u:
+            return u
+    return None
+
+
+def unit_of(step: str, path: str) -> str | None:
+    """The unit (``money``, ``share``, ``ratio``, ``count``, ``days``) of the figure at the
+    dotted ``path`` of step ``step``'s summary, or None if the model does not declare it.
+
+    >>> unit_of("02", "concentration.top3")
+    'share'
+    >>> unit_of("02", "large_loss_makers.0.contribution")
+    'money'
+    """
+    tp: Any = MODELS.get(step)
+    parts = path.split(".")
+    i = 0
+    while i < len(parts):
+        # unwrap Optional / Annotated to the container or model
+        base = tp
+        while get_origin(base) is Annotated:
+            base = get_args(base)[0]
+        args = [a for a in get_args(base) if a is not type(None)]
+        if args and get_origin(base) not in (dict, list) and not (
+                isinstance(base, type) and issubclass(base, BaseModel)):
+            base = args[0]                     # X | None
+            while get_origin(base) is Annotated:
+                base = get_args(base)[0]
+        if isinstance(base, type) and issubclass(base, BaseModel):
+            field = base.model_fields.get(parts[i])
+            if field is None:
+                return None
+            tp = field.rebuild_annotation()
+            i += 1
+        elif get_origin(base) in (dict, list):
+            tp = get_args(base)[-1]
+            i += 1
+        else:
+            return None
+    return _unit_of_type(tp)
+
+
+def loads(text: str) -> Any:
+    """Read a summary with its amounts as exact decimals."""
+    return json.loads(text, parse_float=Decimal)
