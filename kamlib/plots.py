@@ -630,6 +630,8 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
                       label=s.t("plot.portfolio.key")),
                Line2D([], [], ls="", marker="o", color="#a5a5a5", markersize=12,
                       label=s.t("plot.portfolio.size", cap=fmt(cap)))]
+    if not (len(rev) and rev.max() > 0):  # no revenue: all bubbles one size, no scale
+        handles = handles[:3]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4,
               frameon=False, fontsize=8)
     arrow = "← " if mcdonald else ""
