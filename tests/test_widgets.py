@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
+from kamlib.i18n import Formatter
 from kamlib.plots import portfolio_matrix_chart
 from kamlib.widgets import time_update, weights_widget
 
@@ -401,7 +402,8 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     box.set_rates({d: 2 * float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
     assert (box.contribution.reindex(pnl.index) <= pnl["contribution"] + 1e-6).all()
     assert box.loss_makers > summary["loss_making_entities"]
-    assert str(box.loss_makers) in box.readout.value
+    # the count in the readout, written the Russian way (no-break space between thousands)
+    assert f"<b>{Formatter('ru').integer(box.loss_makers)}</b>" in box.readout.value
     with pytest.raises(KeyError, match="no slider"):
         box.set_rates(pallet=1.0)
     box.set_rates({d: float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
