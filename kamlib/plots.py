@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -303,7 +304,7 @@ def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str
     labels = [_step_label(s, a, b) for a, b in zip(steps, steps_ru, strict=True)]
     level = 0.0
     top = 0.0
-    bottom_most = 0.0
+    values = []
     for i, (amount, kind) in enumerate(zip(waterfall_df["amount"], waterfall_df["kind"],
                                            strict=True)):
         if kind == "total":
@@ -315,9 +316,8 @@ def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str
             level += amount
         ax.bar(i, height, bottom=bottom, color=color, width=0.7)
         top = max(top, bottom, bottom + height)
-        bottom_most = min(bottom_most, bottom, bottom + height)
-        ax.text(i, max(bottom, bottom + height), fmt(amount), ha="center", va="bottom",
-                fontsize=7, gid="value")
+        values.append(ax.text(i, max(bottom, bottom + height), fmt(amount), ha="center",
+                              va="bottom", fontsize=7, gid="value"))
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels([textwrap.fill(str(t), 11, break_long_words=False) for t in labels],
@@ -325,8 +325,35 @@ def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str
     ax.yaxis.set_major_formatter(fmt)
     if top > 0:
         ax.set_ylim(top=top * 1.08)
+    if _fit_labels(ax, values) and top > 0:
+        ax.set_ylim(top=top * 1.15)  # room for the two-line labels under the title
     ax.set_title(s.t("plot.waterfall.title"))
     return ax
+
+
+def _fit_labels(ax: Axes, texts: list[Any]) -> bool:
+    """Side-by-side value labels that would touch (a narrow axes, a projector grid): put the
+    unit on a second line (``1,48`` / ``млн ₽``), then, if still needed, a smaller font.
+    Measured with the figure's renderer, with a 15 % margin for a later tight layout.
+    Returns whether the labels were changed."""
+    try:
+        renderer = ax.figure.canvas.get_renderer()
+    except AttributeError:  # a canvas without a renderer: leave the labels as they are
+        return False
+
+    def clash() -> bool:
+        boxes = [t.get_window_extent(renderer).expanded(1.15, 1.0) for t in texts]
+        return any(a.overlaps(b) for a, b in pairwise(boxes))
+
+    if len(texts) < 2 or not clash():
+        return False
+    for t in texts:
+        t.set_text(t.get_text().replace("\u00a0", "\n", 1))
+        t.set_linespacing(1.0)
+    if clash():
+        for t in texts:
+            t.set_fontsize(6)
+    return True
 
 
 def whale_curve_chart(whale_df: pd.DataFrame, figures: dict[str, Any], *, lang: str = "en",

@@ -262,6 +262,13 @@ def _late_peak() -> pd.DataFrame:
                          "net_revenue": [1e6] * 40, "contribution": contribution})
 
 
+def _quarter(ax: Axes) -> Axes:
+    """The top-left quarter of ``ax``'s figure, as the notebooks' 2 × 2 grids draw."""
+    fig = ax.figure
+    ax.remove()
+    return fig.add_subplot(2, 2, 1)
+
+
 def _hard_charts() -> list[tuple[str, Callable[[str, Axes | None], Axes], list[str]]]:
     late = _late_peak()
     big = pnl_frame(scale=7.3e6)  # billions: the longest money labels
@@ -270,6 +277,11 @@ def _hard_charts() -> list[tuple[str, Callable[[str, Axes | None], Axes], list[s
             curves.whale_curve(late), curves.whale_figures(late), lang=lang, ax=ax), []),
         ("waterfall_chart[billions]", lambda lang, ax: plots.waterfall_chart(
             curves.price_waterfall(big), currency="RUB", lang=lang, ax=ax), []),
+        ("waterfall_chart[quarter, thousands]", lambda lang, ax: plots.waterfall_chart(
+            curves.price_waterfall(pnl_frame(scale=1234.5)), currency="RUB", lang=lang,
+            ax=_quarter(ax)), []),
+        ("waterfall_chart[quarter, billions]", lambda lang, ax: plots.waterfall_chart(
+            curves.price_waterfall(big), currency="RUB", lang=lang, ax=_quarter(ax)), []),
         ("revenue_margin_chart[all named]", lambda lang, ax: plots.revenue_margin_chart(
             big, label=[*"abcdef", "a"], currency="RUB", lang=lang, ax=ax), NAMES),
         ("portfolio_matrix_chart[all named]", lambda lang, ax: plots.portfolio_matrix_chart(
@@ -300,7 +312,7 @@ def test_labels_are_readable_at_projector_size(name: str, draw, data: list[str],
     ax = fig.add_subplot()
     # fixed margins, as the widgets draw (no tight-bbox pass to rescue a label off the edge)
     fig.subplots_adjust(left=0.1, right=0.97, bottom=0.15, top=0.92)
-    draw(lang, ax)
+    ax = draw(lang, ax)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     frame = fig.bbox
