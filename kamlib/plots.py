@@ -7,14 +7,19 @@ elsewhere; nothing in :mod:`kamlib` outside this module imports matplotlib.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from .i18n import LANGUAGES, Formatter, Strings, load_strings
 
 __all__ = [
     "abc_xyz_chart",
@@ -35,7 +40,6 @@ __all__ = [
 ]
 
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
-_UNITS = {"ru": ("", " тыс.", " млн", " млрд"), "en": ("", "k", "M", "bn")}
 
 
 def set_theme() -> None:
@@ -46,31 +50,83 @@ def set_theme() -> None:
                       "axes.spines.top": False, "axes.spines.right": False})
 
 
+# ------------------------------------------------------------------ language and numbers
+# Every text comes from templates/i18n/<lang>/plots.yaml (and the shared status.*, quadrant.*,
+# funnel.*, col.* keys) through kamlib.i18n; every number through its Formatter.
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in LANGUAGES else "en"
+
+
+def _strings(lang: str) -> Strings:
+    return load_strings(_lang(lang))
+
+
+def _fmt(lang: str, currency: str = "") -> Formatter:
+    return Formatter(_lang(lang), currency)
+
+
+def _trim(text: str, lang: str) -> str:
+    """Drop trailing zeros of the decimals for a tick: ``1,50 млн`` → ``1,5 млн``,
+    ``80,0`` → ``80``."""
+    dec = re.escape("," if _lang(lang) == "ru" else ".")
+    return re.sub(rf"(\d){dec}(\d*?)0+(?!\d)",
+                  lambda m: m.group(1) + (m.group(0)[len(m.group(1))] + m.group(2)
+                                          if m.group(2) else ""), text)
+
+
+def _money_text(currency: str, lang: str) -> Callable[[float], str]:
+    """Money for ticks and labels: :meth:`Formatter.money_short` (``1,25 млн ₽`` /
+    ``RUB 1.25m``) with its trailing zeros dropped; without a currency, the bare number."""
+    f = _fmt(lang, currency)
+
+    def text(x: float) -> str:
+        out = f.money_short(x) if abs(x) >= 1000 else f.money(x, 2)
+        return _trim(out, f.lang).strip("\u00a0")
+
+    return text
+
+
 def money_formatter(currency: str = "", lang: str = "ru") -> FuncFormatter:
-    """Axis formatter for money: ``1,2 млн ₽`` (ru) or ``RUB 1.2M`` (en)."""
-    symbol = {"RUB": "₽", "EUR": "€", "USD": "$"}.get(currency, currency)
+    """Axis formatter for money, on :meth:`kamlib.i18n.Formatter.money_short`:
+    ``1,25 млн ₽`` (ru) or ``RUB 1.25m`` (en)."""
+    text = _money_text(currency, lang)
+    return FuncFormatter(lambda x, _pos=None: text(x))
 
-    def fmt(x: float, _pos: Any = None) -> str:
-        scale = 0
-        v = abs(x)
-        while v >= 1000 and scale < 3:
-            v /= 1000
-            scale += 1
-        digits = 0 if scale == 0 or abs(v - round(v)) < 0.05 else 1
-        sign = "−" if x < 0 else ""
-        num = f"{v:,.{digits}f}"
-        if lang == "ru":
-            num = num.replace(",", "\u00a0").replace(".", ",")
-            return f"{sign}{num}{_UNITS['ru'][scale]}" + (f" {symbol}" if symbol else "")
-        return (f"{symbol} " if symbol else "") + f"{sign}{num}{_UNITS['en'][scale]}"
 
-    return FuncFormatter(fmt)
+def _pct_axis(lang: str) -> FuncFormatter:
+    """Ticks of an axis in percent units (0–100): ``40 %`` (ru) / ``40%`` (en)."""
+    f = _fmt(lang)
+    return FuncFormatter(lambda x, _pos=None: _trim(f.pct(x / 100, 1), f.lang))
+
+
+def _number_axis(lang: str) -> FuncFormatter:
+    """Ticks of a count or a score: ``1 234`` / ``2,5`` (ru), ``1,234`` / ``2.5`` (en)."""
+    f = _fmt(lang)
+    return FuncFormatter(lambda x, _pos=None: _trim(f.number(x, 2), f.lang))
 
 
 def _ax(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=size)
     return ax
+
+
+def _no_data(ax: Axes, title: str, lang: str, note: str | None = None) -> Axes:
+    """An empty chart that says so (nothing to draw: no rows, all zero, all returns)."""
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, _strings(lang).t("plot.no_data") + (f"\n{note}" if note else ""),
+            transform=ax.transAxes, ha="center", va="center", fontsize=11, color="grey",
+            wrap=True, gid="no_data")
+    return ax
+
+
+def _finite(values: Any) -> np.ndarray:
+    a = np.asarray(values, dtype=float).ravel()
+    return a[np.isfinite(a)]
 
 
 def monthly_sales_chart(monthly: pd.DataFrame, *, currency: str = "", lang: str = "en",
@@ -80,121 +136,132 @@ def monthly_sales_chart(monthly: pd.DataFrame, *, currency: str = "", lang: str 
     Months without any sales inside the covered span show as gaps at zero.
     """
     ax = _ax(ax)
+    s = _strings(lang)
+    values = _finite(monthly[["net_revenue", "returns"]]) if len(monthly) else np.array([])
+    if not len(values) or not np.any(values):
+        return _no_data(ax, s.t("plot.monthly.title"), lang)
     x = monthly["month"].astype(str)
     ax.bar(x, monthly["net_revenue"] - monthly["returns"], color=PALETTE[0],
-           label="sales" if lang == "en" else "продажи")
-    ax.bar(x, monthly["returns"], color="#c00000", label="returns" if lang == "en" else "возвраты")
+           label=s.t("plot.monthly.sales"))
+    ax.bar(x, monthly["returns"], color="#c00000", label=s.t("plot.monthly.returns"))
     ax.axhline(0, color="black", lw=0.8)
     ax.yaxis.set_major_formatter(money_formatter(currency, lang))
     step = max(1, len(x) // 12)
     ax.set_xticks(range(0, len(x), step))
     ax.set_xticklabels(list(x)[::step], rotation=45, ha="right")
-    ax.set_title("Net revenue by month (VAT excluded)" if lang == "en"
-                 else "Выручка без НДС по месяцам")
+    ax.set_title(s.t("plot.monthly.title"))
     ax.legend(frameon=False, loc="upper left")
     return ax
 
 
 def completeness_bars(comp: pd.DataFrame, *, lang: str = "en", ax: Axes | None = None) -> Axes:
     """Share of filled values per column, one bar per table.column, required ones marked ``*``."""
+    s = _strings(lang)
     data = comp.assign(label=comp["table"] + "." + comp["column"]
                        + comp["required"].map({True: " *", False: ""}))
     ax = _ax(ax, (8, max(3.0, 0.22 * len(data))))
-    colors = [PALETTE[0] if s >= 0.95 else PALETTE[1] if s >= 0.5 else "#c00000"
-              for s in data["share"]]
+    if data.empty:
+        return _no_data(ax, s.t("plot.completeness.title"), lang)
+    colors = [PALETTE[0] if v >= 0.95 else PALETTE[1] if v >= 0.5 else "#c00000"
+              for v in data["share"]]
     ax.barh(data["label"], data["share"] * 100, color=colors)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% filled" if lang == "en" else "% заполнено")
-    ax.set_title("Completeness of the data received" if lang == "en"
-                 else "Полнота полученных данных")
+    ax.xaxis.set_major_formatter(_pct_axis(lang))
+    ax.set_xlabel(s.t("plot.completeness.x"))
+    ax.set_title(s.t("plot.completeness.title"))
     return ax
 
 
 _STATUS_COLORS = {"new": "#548235", "active": "#1f4e79", "dormant": "#c55a11",
                   "lost": "#c00000", "never_bought": "#a5a5a5"}
-_STATUS_RU = {"new": "новые", "active": "активные", "dormant": "спящие", "lost": "потерянные",
-              "never_bought": "не покупали"}
+_FUNNEL = ("records", "legal_entities", "groups", "buying", "active")
 
 
 def funnel_chart(funnel: dict[str, int], *, lang: str = "en", ax: Axes | None = None) -> Axes:
     """The client base before → after: records, legal entities, groups, buying, active."""
-    labels_en = {"records": "catalogue records", "legal_entities": "legal entities",
-                 "groups": "groups", "buying": "bought in the period",
-                 "active": "active or new"}
-    labels_ru = {"records": "записи справочника", "legal_entities": "юрлица",
-                 "groups": "группы", "buying": "покупали в периоде",
-                 "active": "активные и новые"}
-    names = labels_ru if lang == "ru" else labels_en
-    keys = [k for k in names if k in funnel]
+    s, f = _strings(lang), _fmt(lang)
+    keys = [k for k in _FUNNEL if k in funnel]
     values = [funnel[k] for k in keys]
     ax = _ax(ax, (7, 3.5))
-    bars = ax.barh([names[k] for k in keys], values, color=PALETTE[: len(keys)])
+    if not any(values):
+        return _no_data(ax, s.t("plot.funnel.title"), lang)
+    bars = ax.barh([s.t(f"funnel.{k}") for k in keys], values, color=PALETTE[: len(keys)])
     ax.invert_yaxis()
-    top = max(values) if values else 1
+    top = max(values)
     for bar, v in zip(bars, values, strict=True):
         ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2,
-                f"{v:,}".replace(",", "\u00a0"), va="center")
+                f.integer(v), va="center")
     ax.set_xlim(0, top * 1.15)
-    ax.set_title("Client base: before → after" if lang == "en" else "Клиентская база: было → стало")
+    ax.xaxis.set_major_formatter(_number_axis(lang))
+    ax.set_title(s.t("plot.funnel.title"))
     return ax
 
 
 def status_chart(summary: pd.DataFrame, *, lang: str = "en", ax: Axes | None = None) -> Axes:
     """Share of entities and share of revenue by activity status (side by side)."""
+    s = _strings(lang)
     ax = _ax(ax, (7, 3.5))
-    order = [s for s in _STATUS_COLORS if s in summary.index]
+    order = [k for k in _STATUS_COLORS if k in summary.index]
+    if not order:
+        return _no_data(ax, s.t("plot.status.title"), lang)
     x = range(len(order))
-    ent = [summary.loc[s, "share_entities"] * 100 for s in order]
-    rev = [summary.loc[s, "share_revenue"] * 100 for s in order]
-    ax.bar([i - 0.2 for i in x], ent, width=0.4, color=[_STATUS_COLORS[s] for s in order],
+    ent = [float(summary.loc[k, "share_entities"]) * 100 for k in order]
+    rev = [float(summary.loc[k, "share_revenue"]) * 100 for k in order]
+    ax.bar([i - 0.2 for i in x], ent, width=0.4, color=[_STATUS_COLORS[k] for k in order],
            alpha=0.4)
-    ax.bar([i + 0.2 for i in x], rev, width=0.4, color=[_STATUS_COLORS[s] for s in order])
+    ax.bar([i + 0.2 for i in x], rev, width=0.4, color=[_STATUS_COLORS[k] for k in order])
     ax.set_xticks(list(x))
-    ax.set_xticklabels([(_STATUS_RU[s] if lang == "ru" else s.replace("_", " "))
-                        .replace(" ", "\n") for s in order])
-    ax.set_ylabel("%")
+    ax.set_xticklabels([s.t(f"status.{k}").replace(" ", "\n") for k in order])
+    ax.yaxis.set_major_formatter(_pct_axis(lang))
+    ax.set_ylabel(s.t("plot.status.y"))
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color="#7f7f7f", alpha=0.4,
-                             label="% of entities" if lang == "en" else "% юрлиц"),
-                       Patch(color="#7f7f7f",
-                             label="% of revenue" if lang == "en" else "% выручки")],
+    ax.legend(handles=[Patch(color="#7f7f7f", alpha=0.4, label=s.t("plot.status.entities")),
+                       Patch(color="#7f7f7f", label=s.t("plot.status.revenue"))],
               frameon=False)
-    ax.set_title("Activity status: entities and revenue" if lang == "en"
-                 else "Статус активности: юрлица и выручка")
+    ax.set_title(s.t("plot.status.title"))
     return ax
 
 
 def cluster_sizes_chart(entity_table: pd.DataFrame, *, lang: str = "en",
                         ax: Axes | None = None) -> Axes:
     """How many entities were found under 2, 3, 4 … catalogue records."""
+    s, f = _strings(lang), _fmt(lang)
     sizes = entity_table.loc[entity_table["records"] > 1, "records"].value_counts().sort_index()
     ax = _ax(ax, (6, 3.5))
-    ax.bar(sizes.index.astype(str), sizes.to_numpy(), color=PALETTE[1])
+    if sizes.empty:
+        return _no_data(ax, s.t("plot.clusters.title"), lang)
+    ax.bar([f.integer(v) for v in sizes.index], sizes.to_numpy(), color=PALETTE[1])
     for i, v in enumerate(sizes.to_numpy()):
-        ax.text(i, v, str(v), ha="center", va="bottom")
-    ax.set_xlabel("records per entity" if lang == "en" else "записей на юрлицо")
-    ax.set_ylabel("entities" if lang == "en" else "юрлиц")
-    ax.set_title("Entities recorded more than once" if lang == "en"
-                 else "Юрлица, заведённые несколько раз")
+        ax.text(i, v, f.integer(v), ha="center", va="bottom")
+    ax.yaxis.set_major_formatter(_number_axis(lang))
+    ax.set_xlabel(s.t("plot.clusters.x"))
+    ax.set_ylabel(s.t("plot.clusters.y"))
+    ax.set_title(s.t("plot.clusters.title"))
     return ax
+
+
+_INN = {"valid": "valid", "invalid": "invalid", "missing": "missing",
+        "foreign / not an INN": "foreign"}
 
 
 def identifier_chart(identifiers: pd.DataFrame, *, lang: str = "en",
                      ax: Axes | None = None) -> Axes:
     """Records by INN status: valid, invalid, missing, foreign."""
+    s, f = _strings(lang), _fmt(lang)
     counts = identifiers["inn_status"].str.split(":").str[0].value_counts()
     ax = _ax(ax, (6, 3.5))
+    if counts.empty:
+        return _no_data(ax, s.t("plot.inn.title"), lang)
     colors = {"valid": PALETTE[0], "invalid": "#c00000", "missing": PALETTE[1]}
-    ru = {"valid": "верный", "invalid": "ошибка в ИНН", "missing": "нет ИНН",
-          "foreign / not an INN": "иностранный"}
-    labels = [ru.get(k, k) if lang == "ru" else k for k in counts.index]
+    labels = [s.t(f"plot.inn.{_INN[k]}") if k in _INN else str(k) for k in counts.index]
     ax.barh(labels, counts.to_numpy(), color=[colors.get(k, "#a5a5a5") for k in counts.index])
     for i, v in enumerate(counts.to_numpy()):
-        ax.text(v, i, f" {v:,}".replace(",", "\u00a0"), va="center")
+        ax.text(v, i, f" {f.integer(v)}", va="center")
     ax.invert_yaxis()
-    ax.set_title("INN of the catalogue records" if lang == "en" else "ИНН в справочнике")
+    ax.xaxis.set_major_formatter(_number_axis(lang))
+    ax.set_title(s.t("plot.inn.title"))
     return ax
 
 
@@ -203,18 +270,41 @@ def identifier_chart(identifiers: pd.DataFrame, *, lang: str = "en",
 _RED, _GREEN = "#c00000", "#548235"
 
 
+# the waterfall's steps (kamlib.profitability.curves.price_waterfall) → their column names
+_STEP_COLUMN = {"list revenue": "list_revenue", "discounts": "discount",
+                "net sales": "sales_net", "returns": "returns", "net revenue": "net_revenue",
+                "COGS": "cogs", "gross margin": "gross_margin", "cost-to-serve": "cost_to_serve",
+                "cost of receivables": "cost_of_receivables", "contribution": "contribution"}
+
+
+def _step_label(s: Strings, step: str, step_ru: Any = None) -> str:
+    if step == "other":
+        return s.t("plot.waterfall.other")
+    col = _STEP_COLUMN.get(step)
+    if col and f"col.{col}" in s:
+        return s.t(f"col.{col}")
+    return str(step_ru) if s.lang == "ru" and step_ru is not None else str(step)
+
+
 def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str = "en",
                     ax: Axes | None = None) -> Axes:
     """Pocket-margin waterfall (Marn & Rosiello) from
     :func:`kamlib.profitability.curves.price_waterfall`: totals solid, decreases red,
-    increases green, each bar labelled with its amount and % of list revenue."""
+    increases green, each bar labelled with its amount."""
     import textwrap
 
+    s = _strings(lang)
     ax = _ax(ax, (11, 4.5))
+    amounts = _finite(waterfall_df["amount"]) if len(waterfall_df) else np.array([])
+    if not len(amounts) or not np.any(amounts):
+        return _no_data(ax, s.t("plot.waterfall.title"), lang)
     fmt = money_formatter(currency, lang)
-    labels = waterfall_df["step_ru" if lang == "ru" and "step_ru" in waterfall_df else "step"]
+    steps = waterfall_df["step"].astype(str)
+    steps_ru = waterfall_df["step_ru"] if "step_ru" in waterfall_df else [None] * len(steps)
+    labels = [_step_label(s, a, b) for a, b in zip(steps, steps_ru, strict=True)]
     level = 0.0
     top = 0.0
+    values = []
     for i, (amount, kind) in enumerate(zip(waterfall_df["amount"], waterfall_df["kind"],
                                            strict=True)):
         if kind == "total":
@@ -226,56 +316,88 @@ def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str
             level += amount
         ax.bar(i, height, bottom=bottom, color=color, width=0.7)
         top = max(top, bottom, bottom + height)
-        ax.text(i, max(bottom, bottom + height), fmt(amount), ha="center", va="bottom",
-                fontsize=7)
+        values.append(ax.text(i, max(bottom, bottom + height), fmt(amount), ha="center",
+                              va="bottom", fontsize=7, gid="value"))
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels([textwrap.fill(str(s), 11, break_long_words=False) for s in labels],
+    ax.set_xticklabels([textwrap.fill(str(t), 11, break_long_words=False) for t in labels],
                        fontsize=8)
     ax.yaxis.set_major_formatter(fmt)
-    ax.set_ylim(top=top * 1.08 if top > 0 else None)
-    ax.set_title("From list revenue to client contribution" if lang == "en"
-                 else "От выручки по прайсу до вклада клиентов")
+    if top > 0:
+        ax.set_ylim(top=top * 1.08)
+    if _fit_labels(ax, values) and top > 0:
+        ax.set_ylim(top=top * 1.15)  # room for the two-line labels under the title
+    ax.set_title(s.t("plot.waterfall.title"))
     return ax
+
+
+def _fit_labels(ax: Axes, texts: list[Any]) -> bool:
+    """Side-by-side value labels that would touch (a narrow axes, a projector grid): put the
+    unit on a second line (``1,48`` / ``млн ₽``), then, if still needed, a smaller font.
+    Measured with the figure's renderer, with a 15 % margin for a later tight layout.
+    Returns whether the labels were changed."""
+    try:
+        renderer = ax.figure.canvas.get_renderer()
+    except AttributeError:  # a canvas without a renderer: leave the labels as they are
+        return False
+
+    def clash() -> bool:
+        boxes = [t.get_window_extent(renderer).expanded(1.15, 1.0) for t in texts]
+        return any(a.overlaps(b) for a, b in pairwise(boxes))
+
+    if len(texts) < 2 or not clash():
+        return False
+    for t in texts:
+        t.set_text(t.get_text().replace("\u00a0", "\n", 1))
+        t.set_linespacing(1.0)
+    if clash():
+        for t in texts:
+            t.set_fontsize(6)
+    return True
 
 
 def whale_curve_chart(whale_df: pd.DataFrame, figures: dict[str, Any], *, lang: str = "en",
                       ax: Axes | None = None) -> Axes:
     """Whale curve (Kaplan & Cooper): cumulative contribution, % of total, against the share
     of clients (most profitable first); 100% line; the peak annotated."""
+    s, f = _strings(lang), _fmt(lang)
     ax = _ax(ax, (8, 4.5))
-    x = (whale_df["client_share"] * 100).to_numpy()
-    y = (whale_df["cum_pct"] * 100).to_numpy()
-    if len(x):  # from the origin to the first client, then the curve itself
-        ax.plot([0.0, x[0]], [0.0, y[0]], color=PALETTE[0], lw=2)
-    ax.plot(x, y, color=PALETTE[0], lw=2, label="whale curve" if lang == "en" else "кривая",
-            gid="whale")
+    x = (whale_df["client_share"] * 100).to_numpy(dtype=float) if len(whale_df) else \
+        np.array([])
+    y = (whale_df["cum_pct"] * 100).to_numpy(dtype=float) if len(whale_df) else np.array([])
+    if not len(x) or not np.isfinite(y).any():
+        total = figures.get("total")
+        note = (s.t("plot.whale.not_meaningful", total=_money_text("", lang)(float(total)))
+                if len(x) and total is not None else None)
+        return _no_data(ax, s.t("plot.whale.title"), lang, note)
+    ax.plot([0.0, x[0]], [0.0, y[0]], color=PALETTE[0], lw=2)  # from the origin
+    ax.plot(x, y, color=PALETTE[0], lw=2, label=s.t("plot.whale.curve"), gid="whale")
     ax.axhline(100, color="grey", ls="--", lw=1)
     ax.axhline(0, color="black", lw=0.8)
     peak, n_peak = figures.get("peak_pct"), figures.get("clients_at_peak")
     if peak is not None and n_peak:
         share = figures.get("clients_at_peak_share") or 0.0
         ax.scatter([share * 100], [peak * 100], color=_RED, zorder=3)
-        text = (f"peak {peak:.0%}: {n_peak} clients ({share:.0%})" if lang == "en"
-                else f"пик {peak:.0%}: {n_peak} клиентов ({share:.0%})")
+        text = s.n("plot.whale.peak", n_peak, n=f.integer(n_peak), peak=f.pct(peak, 0),
+                   share=f.pct(share, 0))
+        right = share > 0.6  # a label to the right of a late peak would leave the frame
         ax.annotate(text, (share * 100, peak * 100), textcoords="offset points",
-                    xytext=(8, -14), fontsize=9)  # below the peak: clear of the frame
+                    xytext=(-8 if right else 8, -14), ha="right" if right else "left",
+                    fontsize=9, gid="peak")  # below the peak: clear of the frame
         lo, hi = ax.get_ylim()
         ax.set_ylim(lo, max(hi, peak * 100 + (hi - lo) * 0.08))
     tail = figures.get("loss_tail_pct")
-    if tail and len(x):
-        ax.annotate((f"loss tail {tail:.0%}" if lang == "en" else f"хвост убытков {tail:.0%}")
-                    + f" ({figures.get('loss_makers', 0)})", (x[-1], y[-1]),
-                    textcoords="offset points", xytext=(-8, -14), ha="right", fontsize=9)
-    if figures.get("note"):
-        ax.text(0.02, 0.95, figures["note"], transform=ax.transAxes, va="top", fontsize=8)
+    if tail:
+        ax.annotate(s.t("plot.whale.tail", tail=f.pct(tail, 0),
+                        n=f.integer(figures.get("loss_makers", 0))), (x[-1], y[-1]),
+                    textcoords="offset points", xytext=(-8, -14), ha="right", fontsize=9,
+                    gid="tail")
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of clients (most profitable first)" if lang == "en"
-                  else "% клиентов (от самых прибыльных)")
-    ax.set_ylabel("cumulative contribution, % of total" if lang == "en"
-                  else "накопленный вклад, % от итога")
-    ax.set_title("Whale curve of client contribution" if lang == "en"
-                 else "Кривая «кита»: вклад клиентов")
+    ax.xaxis.set_major_formatter(_pct_axis(lang))
+    ax.yaxis.set_major_formatter(_pct_axis(lang))
+    ax.set_xlabel(s.t("plot.whale.x"))
+    ax.set_ylabel(s.t("plot.whale.y"))
+    ax.set_title(s.t("plot.whale.title"))
     return ax
 
 
@@ -284,30 +406,34 @@ def concentration_chart(pnl: pd.DataFrame, *, value: str = "net_revenue", top: i
     """Share of the top-N clients (bars) and cumulative share (line), with the 10% (IFRS 8.34)
     and 20% (dependence) thresholds. Shares are of the sum of positive values."""
     del currency  # shares only; kept for a uniform signature
+    s, f = _strings(lang), _fmt(lang)
     df = pnl.set_index("entity_id") if "entity_id" in pnl.columns else pnl
     vals = df[value].astype(float).clip(lower=0)
     total = float(vals.sum())
     order = vals.sort_values(ascending=False, kind="mergesort").head(top)
-    share = order / total * 100 if total > 0 else order * 0.0
+    ax = _ax(ax, (9, 4.5))
+    if not total > 0:  # no client, all zero or all returns: no share to draw
+        return _no_data(ax, s.n("plot.concentration.title", top, n=f.integer(top)), lang)
+    share = order / total * 100
     names = (df.loc[order.index, "entity_name"].astype(str) if "entity_name" in df.columns
              else pd.Series(order.index.astype(str), index=order.index))
-    ax = _ax(ax, (9, 4.5))
     x = range(len(order))
-    ax.bar(x, share.to_numpy(), color=[_RED if s >= 20 else PALETTE[1] if s >= 10
-                                        else PALETTE[0] for s in share])
+    ax.bar(x, share.to_numpy(), color=[_RED if v >= 20 else PALETTE[1] if v >= 10
+                                        else PALETTE[0] for v in share])
     ax.plot(list(x), share.cumsum().to_numpy(), color="black", marker="o", lw=1.2,
-            label="cumulative" if lang == "en" else "накопленно")
+            label=s.t("plot.concentration.cumulative"))
     ax.axhline(10, color=PALETTE[1], ls="--", lw=1,
-               label="10% — IFRS 8.34" if lang == "en" else "10% — МСФО 8.34")
+               label=s.t("plot.concentration.ifrs", pct=f.pct(0.10, 0)))
     ax.axhline(20, color=_RED, ls="--", lw=1,
-               label="20% — dependence" if lang == "en" else "20% — зависимость")
+               label=s.t("plot.concentration.dependence", pct=f.pct(0.20, 0)))
     ax.set_xticks(list(x))
     ax.set_xticklabels([n[:18] for n in names], rotation=45, ha="right", fontsize=8)
-    ax.set_ylabel(f"% of {value.replace('_', ' ')}" if lang == "en" else "% выручки")
+    what = s.get(f"col.{value}") or value.replace("_", " ")
+    ax.set_ylabel(s.t("plot.concentration.y", what=what))
     ax.set_ylim(0, 105)
+    ax.yaxis.set_major_formatter(_pct_axis(lang))
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title(f"Top {len(order)} clients' share" if lang == "en"
-                 else f"Доля топ-{len(order)} клиентов")
+    ax.set_title(s.n("plot.concentration.title", len(order), n=f.integer(len(order))))
     return ax
 
 
@@ -343,63 +469,67 @@ def revenue_margin_chart(pnl: pd.DataFrame, *, label: list[Any] | None = None,
     revenue, y); point size by revenue, green = positive contribution, red = negative;
     the entity ids in ``label`` named. Clients with net revenue ≤ 0 are left out (log
     scale)."""
+    s, f = _strings(lang), _fmt(lang)
     df = pnl.set_index("entity_id") if "entity_id" in pnl.columns else pnl
     df = df[df["net_revenue"].astype(float) > 0]
+    ax = _ax(ax, (8, 5))
+    if df.empty:  # no client with positive revenue (none, all zero, all returns): no log axis
+        return _no_data(ax, s.t("plot.margin.title"), lang)
     rev = df["net_revenue"].astype(float)
     margin = df["contribution"].astype(float) / rev * 100
-    ax = _ax(ax, (8, 5))
-    size = 15 + 400 * (rev / rev.max()) ** 0.5 if len(rev) else rev
+    size = 15 + 400 * (rev / rev.max()) ** 0.5
     colors = [_GREEN if c >= 0 else _RED for c in df["contribution"].astype(float)]
     ax.scatter(rev.to_numpy(), margin.to_numpy(), s=size, c=colors, alpha=0.6,
                edgecolors="white", linewidths=0.5)
     ax.axhline(0, color="black", lw=0.8)
     low = int((margin < -100).sum())
     if low:  # a few tiny clients far below −100% would flatten everyone else
-        ax.set_ylim(bottom=-105, top=max(5.0, float(margin.max()) + 5))
-        ax.text(0.01, 0.01, (f"{low} clients below −100% not shown" if lang == "en"
-                             else f"{low} клиентов ниже −100% не показаны"),
+        top = float(np.nanmax(margin.to_numpy())) if margin.notna().any() else 0.0
+        ax.set_ylim(bottom=-105, top=max(5.0, top + 5))
+        ax.text(0.01, 0.01, s.n("plot.margin.below", low, n=f.integer(low), pct=f.pct(-1, 0)),
                 transform=ax.transAxes, fontsize=8, color="grey")
     ax.set_xscale("log")
+    if rev.min() == rev.max():  # one revenue: a decade around it, not a zero-width log axis
+        ax.set_xlim(rev.min() / 3, rev.max() * 3)
     ax.xaxis.set_major_formatter(money_formatter(currency, lang))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    lo_x, hi_x = ax.get_xlim()
+    if hi_x / lo_x < 10:  # less than a decade: no major tick inside, label the minor ones
+        ax.xaxis.set_minor_formatter(money_formatter(currency, lang))
+    ax.yaxis.set_major_formatter(_pct_axis(lang))
     _place_labels(ax, [(str(df.loc[e, "entity_name"] if "entity_name" in df.columns else e)[:24],
-                        rev[e], margin[e]) for e in (label or []) if e in df.index])
-    ax.set_xlabel("net revenue (log scale)" if lang == "en"
-                  else "выручка нетто (лог. шкала)")
-    ax.set_ylabel("contribution, % of net revenue" if lang == "en"
-                  else "вклад, % выручки")
-    ax.set_title("Revenue and profitability of clients" if lang == "en"
-                 else "Выручка и прибыльность клиентов")
+                        rev[e], margin[e]) for e in dict.fromkeys(label or [])
+                       if e in df.index])
+    ax.set_xlabel(s.t("plot.margin.x"))
+    ax.set_ylabel(s.t("plot.margin.y"))
+    ax.set_title(s.t("plot.margin.title"))
     return ax
 
 
 def abc_xyz_chart(matrix: pd.DataFrame, *, lang: str = "en", ax: Axes | None = None) -> Axes:
     """ABC × XYZ matrix (from :func:`kamlib.profitability.curves.abc_xyz_matrix`) as an
     annotated heatmap."""
+    s, f = _strings(lang), _fmt(lang)
     ax = _ax(ax, (5, 4))
-    is_int = all(float(v).is_integer() for v in matrix.to_numpy().ravel())
-    sns.heatmap(matrix.astype(float), annot=True, fmt=".0f" if is_int else ",.0f",
-                cmap="Blues", cbar=False, linewidths=0.5, ax=ax)
-    ax.set_xlabel("XYZ (stability of monthly revenue)" if lang == "en"
-                  else "XYZ (стабильность помесячной выручки)")
-    ax.set_ylabel("ABC (share of revenue)" if lang == "en" else "ABC (доля выручки)")
+    values = matrix.to_numpy(dtype=float) if matrix.size else np.zeros((0, 0))
+    if not values.size or not np.any(np.nan_to_num(values)):
+        return _no_data(ax, s.t("plot.abc_xyz.title"), lang)
+    annot = np.vectorize(lambda v: f.number(v, 0))(values)
+    sns.heatmap(matrix.astype(float), annot=annot, fmt="", cmap="Blues", cbar=False,
+                linewidths=0.5, ax=ax)
+    ax.set_xlabel(s.t("plot.abc_xyz.x"))
+    ax.set_ylabel(s.t("plot.abc_xyz.y"))
     ax.tick_params(axis="y", rotation=0)
-    ax.set_title("ABC × XYZ" if lang == "en" else "Матрица ABC × XYZ")
+    ax.set_title(s.t("plot.abc_xyz.title"))
     return ax
 
 
 # ------------------------------------------------------- key client portfolio matrix (§3)
 
-# (name, one-line strategy) per quadrant, keyed by (high attractiveness, high strength)
-_QUADRANTS = {
-    "en": {(True, True): ("Strategic", "invest: develop the relationship"),
-           (True, False): ("Star", "invest selectively: build our position"),
-           (False, True): ("Status", "maintain: serve efficiently"),
-           (False, False): ("Streamline", "cut cost-to-serve")},
-    "ru": {(True, True): ("Стратегические", "инвестировать в развитие отношений"),
-           (True, False): ("Звёзды", "инвестировать выборочно, укреплять позицию"),
-           (False, True): ("Статусные", "поддерживать, обслуживать экономно"),
-           (False, False): ("Оптимизация", "снижать стоимость обслуживания")},
-}
+# the quadrant (its key in quadrant.* and plot.portfolio.strategy.*) by (high attractiveness,
+# high strength)
+_QUADRANTS = {(True, True): "Strategic", (True, False): "Star", (False, True): "Status",
+              (False, False): "Streamline"}
 
 
 def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
@@ -420,10 +550,11 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
     ``contribution``, ``entity_name``, ``is_key``. The bubbles are drawn largest first (the
     small ones stay visible on top), so the scatter's points are not in ``scored``'s order.
     """
-    import numpy as np
-
+    s, f = _strings(lang), _fmt(lang)
     ax = _ax(ax, (10, 7.5))
     df = scored
+    if df.empty:
+        return _no_data(ax, s.t("plot.portfolio.title"), lang)
     x = df["strength"].astype(float).to_numpy()
     y = df["attractiveness"].astype(float).to_numpy()
     rev = df["net_revenue"].astype(float).fillna(0.0).clip(lower=0).to_numpy()
@@ -449,14 +580,14 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
     ax.axvline(threshold, color="grey", lw=1.2, ls="--", zorder=1)
     ax.axhline(threshold, color="grey", lw=1.2, ls="--", zorder=1)
 
-    names = _QUADRANTS["ru" if lang == "ru" else "en"]
     total = float(rev.sum())
-    for (high_a, high_s), (name, strategy) in names.items():
+    for (high_a, high_s), quadrant in _QUADRANTS.items():
+        name, strategy = s.t(f"quadrant.{quadrant}"), s.t(f"plot.portfolio.strategy.{quadrant}")
         mask = ((y >= threshold) == high_a) & ((x >= threshold) == high_s)
         share = float(rev[mask].sum()) / total if total > 0 else 0.0
         right = high_s != mcdonald
-        count = (f"{int(mask.sum())} clients · {share:.0%} of revenue" if lang != "ru"
-                 else f"{int(mask.sum())} клиентов · {share:.0%} выручки")
+        n_in = int(mask.sum())
+        count = s.n("plot.portfolio.count", n_in, n=f.integer(n_in), share=f.pct(share, 0))
         tx, ty = (0.985 if right else 0.015), (0.985 if high_a else 0.015)
         ha, va = ("right" if right else "left"), ("top" if high_a else "bottom")
         box = {"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.8}
@@ -473,7 +604,7 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
 
     # labels: the largest key clients, then every requested id
     key_ids = list(df.index[is_key][np.argsort(-rev[is_key], kind="stable")])
-    wanted = key_ids[:max_labels] + [e for e in (label or []) if e not in key_ids[:max_labels]]
+    wanted = list(dict.fromkeys([*key_ids[:max_labels], *(label or [])]))  # each once
     pos = {e: i for i, e in enumerate(df.index)}
     has_name = "entity_name" in df.columns
     to_pt = ax.transData + ax.figure.dpi_scale_trans.inverted()  # data → inches
@@ -512,35 +643,32 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
                                 "shrinkA": 0, "shrinkB": 2} if abs(dy) > 12 else None)
     hidden = len(key_ids) - min(len(key_ids), max_labels)
     if hidden > 0:
-        ax.text(0.5, -0.16, (f"{hidden} more key clients not named" if lang != "ru"
-                             else f"ещё {hidden} ключевых клиентов без подписи"),
+        ax.text(0.5, -0.16, s.n("plot.portfolio.hidden", hidden, n=f.integer(hidden)),
                 transform=ax.transAxes, ha="center", fontsize=8, color="grey")
 
     from matplotlib.lines import Line2D
 
     fmt = money_formatter(currency, lang)
-    ru = lang == "ru"
     handles = [Line2D([], [], ls="", marker="o", color=_GREEN, alpha=0.7,
-                      label="вклад ≥ 0" if ru else "contribution ≥ 0"),
+                      label=s.t("plot.portfolio.positive")),
                Line2D([], [], ls="", marker="o", color=_RED, alpha=0.7,
-                      label="вклад < 0" if ru else "contribution < 0"),
+                      label=s.t("plot.portfolio.negative")),
                Line2D([], [], ls="", marker="o", mfc="none", mec="black",
-                      label="ключевой клиент" if ru else "key client"),
+                      label=s.t("plot.portfolio.key")),
                Line2D([], [], ls="", marker="o", color="#a5a5a5", markersize=12,
-                      label=(f"размер ∝ √выручки (макс. {fmt(cap)})" if ru
-                             else f"size ∝ √revenue (capped at {fmt(cap)})"))]
+                      label=s.t("plot.portfolio.size", cap=fmt(cap)))]
+    if not (len(rev) and rev.max() > 0):  # no revenue: all bubbles one size, no scale
+        handles = handles[:3]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4,
               frameon=False, fontsize=8)
     arrow = "← " if mcdonald else ""
     tail = "" if mcdonald else " →"
-    ax.set_xlabel((f"{arrow}наша относительная сила глазами клиента (1–10){tail}" if ru
-                   else f"{arrow}our relative strength as the client sees it (1–10){tail}"),
-                  fontsize=9)
-    ax.set_ylabel("привлекательность клиента (1–10) →" if ru
-                  else "account attractiveness (1–10) →", fontsize=9)
+    ax.set_xlabel(f"{arrow}{s.t('plot.portfolio.x')}{tail}", fontsize=9)
+    ax.set_ylabel(s.t("plot.portfolio.y"), fontsize=9)
+    ax.xaxis.set_major_formatter(_number_axis(lang))
+    ax.yaxis.set_major_formatter(_number_axis(lang))
     ax.xaxis.set_label_coords(0.5, -0.045)
-    ax.set_title("Портфель клиентов: матрица McDonald & Woodburn" if ru
-                 else "Key account portfolio matrix (McDonald & Woodburn)")
+    ax.set_title(s.t("plot.portfolio.title"))
     return ax
 
 
@@ -556,8 +684,7 @@ def workload_chart(assignment_info_or_frame: dict[str, Any] | pd.DataFrame, *,
     orange; a black tick marks each KAM's capacity; labels give utilisation (hours ÷
     capacity) or, without capacities, the hours.
     """
-    import numpy as np
-
+    s, f = _strings(lang), _fmt(lang)
     data = assignment_info_or_frame
     mean = None
     if isinstance(data, dict):
@@ -569,35 +696,36 @@ def workload_chart(assignment_info_or_frame: dict[str, Any] | pd.DataFrame, *,
         data = data.groupby("kam", sort=False)["hours"].sum().to_frame()
     tol = 0.15 if tolerance is None else float(tolerance)
     hours = data["hours"].astype(float).to_numpy()
-    mean = float(hours.mean()) if mean is None else float(mean)
-    lo, hi = (1 - tol) * mean, (1 + tol) * mean
     names = [str(k) for k in data.index]
     ax = _ax(ax, (9, max(3.0, 0.3 * len(names) + 1.2)))
-    ru = lang == "ru"
+    if not len(hours) or not np.nansum(np.abs(hours)):
+        return _no_data(ax, s.t("plot.workload.title"), lang)
+    mean = float(np.nanmean(hours)) if mean is None else float(mean)
+    lo, hi = (1 - tol) * mean, (1 + tol) * mean
     y = np.arange(len(names))
     inside = (hours >= lo - 1e-6) & (hours <= hi + 1e-6)
     ax.barh(y, hours, color=[PALETTE[0] if ok else PALETTE[1] for ok in inside],
             height=0.7, zorder=2, gid="workload")
     ax.axvspan(lo, hi, color=PALETTE[2], alpha=0.12, zorder=1,
-               label=f"±{tol:.0%} " + ("от среднего" if ru else "band"))
+               label=s.t("plot.workload.band", pct=f.pct(tol, 0)))
     ax.axvline(mean, color=PALETTE[2], lw=1.5, ls="--", zorder=3,
-               label=(f"среднее {mean:,.0f} ч" if ru else f"mean {mean:,.0f} h")
-               .replace(",", "\u00a0" if ru else ","))
+               label=s.t("plot.workload.mean", hours=f.integer(mean)))
     cap = (data["capacity"].astype(float).to_numpy() if "capacity" in data.columns else None)
     if cap is not None:
         ax.scatter(cap, y, marker="|", s=250, color="black", lw=2, zorder=4,
-                   label="мощность" if ru else "capacity")
-        texts = [f"{h / c:.0%}" if c > 0 else "" for h, c in zip(hours, cap, strict=True)]
+                   label=s.t("plot.workload.capacity"))
+        texts = [f.pct(h / c, 0) if c > 0 else "" for h, c in zip(hours, cap, strict=True)]
     else:
-        texts = [f"{h:,.0f}" for h in hours]
-    right = max(float(hours.max()), float(np.nanmax(cap)) if cap is not None else 0.0, hi)
+        texts = [f.integer(h) for h in hours]
+    right = max(float(np.nanmax(hours)), float(np.nanmax(cap)) if cap is not None else 0.0, hi)
     ends = hours if cap is None else np.fmax(hours, cap)  # clear of the capacity tick
     for yi, e, t in zip(y, ends, texts, strict=True):
         ax.text(e + right * 0.012, yi, t, va="center", ha="left", fontsize=8, zorder=5)
     ax.set_xlim(0, right * 1.1)
+    ax.xaxis.set_major_formatter(_number_axis(lang))
     ax.set_yticks(y, names)
     ax.invert_yaxis()
-    ax.set_xlabel("часов в год" if ru else "hours per year")
-    ax.set_title("Нагрузка KAM: часы по клиентам" if ru else "KAM workload: account hours")
+    ax.set_xlabel(s.t("plot.workload.x"))
+    ax.set_title(s.t("plot.workload.title"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return ax

@@ -40,7 +40,15 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from kamlib.plots import PALETTE, funnel_chart, portfolio_matrix_chart, whale_curve_chart
+from kamlib.i18n import LANGUAGES, Formatter, Strings, load_strings
+from kamlib.plots import (
+    PALETTE,
+    _number_axis,
+    _trim,
+    funnel_chart,
+    portfolio_matrix_chart,
+    whale_curve_chart,
+)
 
 __all__ = [
     "RATE_DRIVERS",
@@ -59,18 +67,6 @@ __all__ = [
 ]
 
 ScoreFn = Callable[[pd.DataFrame, dict[str, float], dict[str, float]], pd.DataFrame]
-
-_TEXT = {
-    "en": {"attractiveness": "Account attractiveness", "strength": "Our relative strength",
-           "sum": "sum of weights", "bad": "must be 100 — weights normalised to 100",
-           "zero": "all weights are 0 — equal weights used", "updated": "updated in",
-           "error": "scoring failed"},
-    "ru": {"attractiveness": "Привлекательность клиента", "strength": "Наша относительная сила",
-           "sum": "сумма весов", "bad": "должна быть 100 — веса приведены к 100",
-           "zero": "все веса равны 0 — взяты равные веса", "updated": "обновлено за",
-           "error": "ошибка расчёта"},
-}
-
 
 def _initial(weights: Mapping[str, float]) -> dict[str, float]:
     """Weights as percentages: a set given as fractions (summing to 1) is scaled by 100."""
@@ -95,60 +91,22 @@ def _normalise(raw: dict[str, float]) -> tuple[dict[str, float], str]:
 #: The cost-to-serve drivers with a rate slider (``engagement.yaml`` → profitability.cost_rates).
 RATE_DRIVERS: tuple[str, ...] = ("order", "line", "delivery", "return", "visit", "service_hour")
 
-_STEP_TEXT = {
-    "en": {"updated": "updated in", "error": "update failed", "file": "Input file",
-           "review": "review from", "auto": "merge from", "to_review": "pairs to review",
-           "merged": "pairs merged", "entities": "legal entities", "records": "records",
-           "merged_away": "records merged away", "groups": "groups", "buying": "buying",
-           "active": "active or new", "pair": "pair", "none_to_review":
-           "no pair to review at these thresholds", "score": "score", "evidence": "evidence",
-           "field": "field", "record": "record", "lines": "sales lines",
-           "mapping": "How the columns were read", "canonical": "canonical column",
-           "source": "header in the file", "ignored": "ignored columns",
-           "rows": "Rows", "rejected_rows": "Rejected rows and why", "none": "none",
-           "issues": "Values left empty (row kept)", "sample": "First accepted rows",
-           "more": "more", "table": "table", "detected": "detected by", "encoding": "encoding",
-           "delimiter": "delimiter", "header_row": "header row", "money": "Money",
-           "accepted": "accepted", "rejected": "rejected", "read": "read", "skipped": "skipped",
-           "totals_row": "totals row", "notes": "notes", "period": "period",
-           "contribution": "client contribution", "loss_makers": "loss-makers",
-           "of": "of", "peak": "whale-curve peak", "at": "at", "clients": "clients",
-           "audit": "at the audit's rates", "rate_per": "per", "cross_subsidy":
-           "cross-subsidy", "no_peak": "no peak (total contribution ≤ 0)",
-           "order": "order", "line": "line", "delivery": "delivery", "return": "return line",
-           "visit": "visit", "service_hour": "service hour"},
-    "ru": {"updated": "обновлено за", "error": "ошибка обновления", "file": "Файл",
-           "review": "на проверку от", "auto": "слияние от", "to_review": "пар на проверку",
-           "merged": "пар слито", "entities": "юрлиц", "records": "записей",
-           "merged_away": "записей слито", "groups": "групп", "buying": "покупали",
-           "active": "активные и новые", "pair": "пара", "none_to_review":
-           "при этих порогах нет пар на проверку", "score": "оценка", "evidence": "основание",
-           "field": "поле", "record": "запись", "lines": "строк продаж",
-           "mapping": "Как прочитаны колонки", "canonical": "колонка модели",
-           "source": "заголовок в файле", "ignored": "не использованы",
-           "rows": "Строки", "rejected_rows": "Отклонённые строки и причины", "none": "нет",
-           "issues": "Незаполненные значения (строка принята)",
-           "sample": "Первые принятые строки", "more": "ещё", "table": "таблица",
-           "detected": "распознан по", "encoding": "кодировка", "delimiter": "разделитель",
-           "header_row": "строка заголовка", "money": "Деньги", "accepted": "принято",
-           "rejected": "отклонено", "read": "прочитано", "skipped": "пропущено",
-           "totals_row": "строка итогов", "notes": "примечания", "period": "период",
-           "contribution": "вклад клиентов", "loss_makers": "убыточных",
-           "of": "из", "peak": "пик кривой «кита»", "at": "на", "clients": "клиентах",
-           "audit": "при ставках аудита", "rate_per": "за", "cross_subsidy":
-           "перекрёстное субсидирование", "no_peak": "пика нет (суммарный вклад ≤ 0)",
-           "order": "заказ", "line": "строку", "delivery": "доставку", "return": "строку возврата",
-           "visit": "визит", "service_hour": "час сервиса"},
-}
+def _lang(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else "en"
 
 
-def _text(lang: str) -> dict[str, str]:
-    return _STEP_TEXT[lang if lang in _STEP_TEXT else "en"]
+def _text(lang: str) -> Strings:
+    """The widgets' texts (``templates/i18n/<lang>/widgets.yaml``, with the shared keys)."""
+    return load_strings(_lang(lang))
 
 
-def _num(x: float, digits: int = 0) -> str:
-    """A number with thin-space thousands: ``1 234 567``."""
-    return f"{x:,.{digits}f}".replace(",", "\u202f")
+def _num(x: float, digits: int = 0, lang: str = "en") -> str:
+    """A number in the language's style: ``1 234 567,5`` / ``1,234,567.5``."""
+    return Formatter(_lang(lang)).number(x, digits)
+
+
+def _seconds(x: float, lang: str) -> str:
+    return _num(x, 2, lang)
 
 
 def _esc(x: Any) -> str:
@@ -157,15 +115,16 @@ def _esc(x: Any) -> str:
     return html.escape(str(x))
 
 
-def _table_html(df: pd.DataFrame, *, max_rows: int = 50, more: str = "more") -> str:
+def _table_html(df: pd.DataFrame, *, max_rows: int = 50, lang: str = "en") -> str:
     """A small HTML table (escaped), cut at ``max_rows`` with a line saying how many more."""
     if df.empty:
         return ""
     shown = df.head(max_rows)
     out = shown.to_html(index=False, escape=True, na_rep="—", border=0,
-                        classes="kam-table", float_format=lambda v: _num(v, 2))
+                        classes="kam-table", float_format=lambda v: _num(v, 2, lang))
     if len(df) > max_rows:
-        out += f"<p><small>… {_num(len(df) - max_rows)} {more}</small></p>"
+        more = _text(lang).t("widget.intake.more", n=_num(len(df) - max_rows, 0, lang))
+        out += f"<p><small>{html.escape(more)}</small></p>"
     return out
 
 
@@ -196,7 +155,7 @@ class _StepWidget(w.VBox):
     lang: str
 
     def _setup(self, lang: str) -> None:
-        self.lang = lang if lang in _STEP_TEXT else "en"
+        self.lang = _lang(lang)
         self.status = w.HTML()
         self.output = w.Output()
         self.last_update_seconds: float | None = None
@@ -223,12 +182,13 @@ class _StepWidget(w.VBox):
             self._compute()
             self._render()
         except Exception as exc:  # shown to the trainer, not swallowed
-            self.status.value = (f"<span style='color:#c00000'>{t['error']}: "
+            self.status.value = (f"<span style='color:#c00000'>{t.t('widget.error')}: "
                                  f"{type(exc).__name__}: {html.escape(str(exc))}</span>")
             return False
         self.last_update_seconds = time.perf_counter() - start
         self.updates += 1
-        self.status.value = f"<small>{t['updated']} {self.last_update_seconds:.2f} s</small>"
+        self.status.value = ("<small>" + t.t("widget.updated", seconds=_seconds(
+            self.last_update_seconds, self.lang)) + "</small>")
         return True
 
     def timing_control(self) -> tuple[w.ValueWidget, list[Any]]:  # pragma: no cover
@@ -255,7 +215,7 @@ class WeightsWidget(w.VBox):
         self.scores = scores
         self.score_fn = score_fn
         self.redraw = redraw
-        self.lang = lang if lang in _TEXT else "en"
+        self.lang = _lang(lang)
         # 15 named key clients, as the notebook's own matrix: each label is ~20 glyphs to
         # render, and 30 of them were a third of an update
         self.chart_kwargs = {"max_labels": 15, **dict(chart_kwargs or {})}
@@ -267,7 +227,7 @@ class WeightsWidget(w.VBox):
         self.last_update_seconds: float | None = None
         self.updates = 0
         self._hold = False
-        t = _TEXT[self.lang]
+        t = _text(self.lang)
         self.sliders: dict[str, dict[str, w.FloatSlider]] = {}
         self.sum_labels: dict[str, w.HTML] = {}
         columns = []
@@ -279,7 +239,7 @@ class WeightsWidget(w.VBox):
                                     layout=w.Layout(width="380px"))
                 for name, v in _initial(weights).items()}
             self.sum_labels[axis] = w.HTML()
-            columns.append(w.VBox([w.HTML(f"<b>{t[axis]}</b>"),
+            columns.append(w.VBox([w.HTML(f"<b>{t.t(f'widget.weights.{axis}')}</b>"),
                                    *self.sliders[axis].values(), self.sum_labels[axis]]))
         for sliders in self.sliders.values():
             for s in sliders.values():
@@ -319,30 +279,32 @@ class WeightsWidget(w.VBox):
         Returns the scored frame (``None`` if ``score_fn`` raised: the error is shown in
         the status line). Sets ``last_update_seconds``.
         """
-        t = _TEXT[self.lang]
+        t = _text(self.lang)
         start = time.perf_counter()
         for axis, sliders in self.sliders.items():
             raw = {name: float(s.value) for name, s in sliders.items()}
             self.weights[axis], status = _normalise(raw)
             total = sum(raw.values())
-            text = f"{t['sum']}: <b>{total:g}</b>"
+            text = t.t("widget.weights.sum",
+                       sum=f"<b>{_trim(_num(total, 2, self.lang), self.lang)}</b>")
             if status != "ok":
-                text = f"<span style='color:#c00000'>⚠ {text} — {t[status]}</span>"
+                text = (f"<span style='color:#c00000'>⚠ {text} — "
+                        f"{t.t(f'widget.weights.{status}')}</span>")
             self.sum_labels[axis].value = text
         try:
             scored = self.score_fn(self.scores, dict(self.weights["attractiveness"]),
                                    dict(self.weights["strength"]))
         except Exception as exc:  # a widget callback must not die silently
-            self.status.value = (f"<span style='color:#c00000'>{t['error']}: "
-                                 f"{type(exc).__name__}: {exc}</span>")
+            self.status.value = (f"<span style='color:#c00000'>{t.t('widget.weights.error')}: "
+                                 f"{type(exc).__name__}: {html.escape(str(exc))}</span>")
             return None
         self.scored = scored
         if self.redraw:
             self._draw(scored)
         self.last_update_seconds = time.perf_counter() - start
         self.updates += 1
-        self.status.value = (f"<small>{t['updated']} {self.last_update_seconds:.2f} s"
-                             f"</small>")
+        self.status.value = ("<small>" + t.t("widget.updated", seconds=_seconds(
+            self.last_update_seconds, self.lang)) + "</small>")
         return scored
 
     def _draw(self, scored: pd.DataFrame) -> None:
@@ -425,9 +387,10 @@ class SizingWidget(_StepWidget):
     def __init__(self, key: pd.DataFrame, params: Any, *, lang: str = "en",
                  figsize: tuple[float, float] = (8, 3)) -> None:
         self._setup(lang)
+        t = _text(self.lang)
         self.key, self.params = key, params
         self.sliders = {f: w.FloatSlider(value=float(getattr(params, f)), min=lo, max=hi,
-                                         step=st, description=f.replace("_", " "),
+                                         step=st, description=t.t(f"widget.sizing.field.{f}"),
                                          continuous_update=False)
                         for f, lo, hi, st in self.FIELDS}
         self.text = w.HTML()
@@ -466,17 +429,19 @@ class SizingWidget(_StepWidget):
         self.fte = self.total_hours / self.capacity if self.capacity else float("nan")
 
     def _render(self) -> None:
-        ru = self.lang == "ru"
-        self.text.value = (f"<b>{self.total_hours:,.0f} {'ч' if ru else 'h'}</b> "
-                           f"{'в год' if ru else 'a year'} → <b>{self.fte:.1f} FTE</b> "
-                           f"({self.capacity:,.0f} {'ч на KAM' if ru else 'account hours per KAM'})"
-                           ).replace(",", "\u00a0")
+        t, lang = _text(self.lang), self.lang
+        self.text.value = t.t("widget.sizing.summary",
+                              hours=f"<b>{_num(self.total_hours, 0, lang)}</b>",
+                              fte=f"<b>{_num(self.fte, 1, lang)}</b>",
+                              capacity=_num(self.capacity, 0, lang))
         ax = self.ax
         ax.clear()
         by_q = self.work.groupby(self.key["quadrant"])["hours"].sum()
-        ax.bar([str(q) for q in by_q.index], by_q.to_numpy(), color=PALETTE[0])
-        ax.set_ylabel("часов в год" if ru else "hours / year")
-        ax.set_title("Нагрузка по квадрантам" if ru else "Workload by quadrant")
+        ax.bar([t.get(f"quadrant.{q}") or str(q) for q in by_q.index], by_q.to_numpy(),
+               color=PALETTE[0])
+        ax.yaxis.set_major_formatter(_number_axis(lang))
+        ax.set_ylabel(t.t("widget.sizing.y"))
+        ax.set_title(t.t("widget.sizing.title"))
         _show_png(self.output, self.figure)
 
 
@@ -545,7 +510,7 @@ class IntakeWidget(_StepWidget):
                        for f in self.files]
         options = [(f"{lab} — {f.get('table') or '?'}", i)
                    for i, (lab, f) in enumerate(zip(self.labels, self.files, strict=True))]
-        self.dropdown = w.Dropdown(options=options, value=0, description=t["file"],
+        self.dropdown = w.Dropdown(options=options, value=0, description=t.t("widget.intake.file"),
                                    style={"description_width": "80px"},
                                    layout=w.Layout(width="560px"))
         self.dropdown.observe(self._on_change, names="value")
@@ -600,54 +565,57 @@ class IntakeWidget(_StepWidget):
                                              pd.DataFrame())
 
     def _render(self) -> None:
-        t = _text(self.lang)
+        t, lang = _text(self.lang), self.lang
         f, o = self.file, self.overview
         skipped = f.get("rows_skipped") or {}
-        head = [f"<b>{_esc(self.labels[int(self.dropdown.value)])}</b> → {t['table']} "
-                f"<b>{_esc(f.get('table'))}</b> ({t['detected']} {_esc(f.get('detected_by'))})"]
-        fmt = [f"{t[k]}: {_esc(f.get(key))}" for k, key in (("encoding", "encoding"),
-                                                              ("delimiter", "delimiter"),
-                                                              ("header_row", "header_row"))
-               if f.get(key) is not None]
+        head = [t.t("widget.intake.table",
+                    file=f"<b>{_esc(self.labels[int(self.dropdown.value)])}</b>",
+                    table=f"<b>{_esc(f.get('table'))}</b>", by=_esc(f.get("detected_by")))]
+        fmt = [t.t(f"widget.intake.{key}", value=_esc(f.get(key)))
+               for key in ("encoding", "delimiter", "header_row") if f.get(key) is not None]
         if f.get("period"):
-            fmt.append(f"{t['period']}: {_esc(f['period'][0])} … {_esc(f['period'][1])}")
-        rows = (f"<b>{t['rows']}</b>: {t['read']} {_num(o.get('rows_read') or 0)} · "
-                f"{t['accepted']} <b>{_num(o.get('accepted') or 0)}</b> · {t['rejected']} "
-                f"<b style='color:{'#c00000' if o.get('rejected') else 'inherit'}'>"
-                f"{_num(o.get('rejected') or 0)}</b> · {t['skipped']} "
-                f"{_num(o.get('skipped') or 0)}")
+            fmt.append(t.t("widget.intake.period", start=_esc(f["period"][0]),
+                           end=_esc(f["period"][1])))
+        rejected = f"<b style='color:{'#c00000' if o.get('rejected') else 'inherit'}'>" \
+            f"{_num(o.get('rejected') or 0, 0, lang)}</b>"
+        rows = t.t("widget.intake.rows", read=_num(o.get("rows_read") or 0, 0, lang),
+                   accepted=f"<b>{_num(o.get('accepted') or 0, 0, lang)}</b>",
+                   rejected=rejected, skipped=_num(o.get("skipped") or 0, 0, lang))
         if skipped:
-            rows += " (" + "; ".join(f"{_esc(k)}: {v}" for k, v in skipped.items()) + ")"
+            rows += " (" + "; ".join(f"{_esc(k)}: {_num(v, 0, lang)}"
+                                     for k, v in skipped.items()) + ")"
         money = []
         for col, m in (f.get("money") or {}).items():
-            money.append(f"{_esc(m.get('column', col))} → {_esc(col)}: {t['accepted']} "
-                         f"{_num(float(m['accepted']), 2)}, {t['rejected']} "
-                         f"{_num(float(m['rejected']), 2)}")
+            money.append(t.t("widget.intake.money_column", source=_esc(m.get("column", col)),
+                             column=_esc(col), accepted=_num(float(m["accepted"]), 2, lang),
+                             rejected=_num(float(m["rejected"]), 2, lang)))
         parts = ["<br>".join(head + ([" · ".join(fmt)] if fmt else [])), rows]
         if money:
-            parts.append(f"<b>{t['money']}</b>: " + "; ".join(money))
-        parts.append(f"{t['totals_row']}: {_esc(o.get('totals_row'))}")
+            parts.append(f"<b>{t.t('widget.intake.money')}</b>: " + "; ".join(money))
+        parts.append(t.t("widget.intake.totals_row", value=_esc(o.get("totals_row"))))
         notes = list(f.get("notes") or []) + [str(e) for e in f.get("errors") or []]
         if notes:
-            parts.append(f"{t['notes']}: " + "; ".join(_esc(n) for n in notes))
+            parts.append(t.t("widget.intake.notes", value="; ".join(_esc(n) for n in notes)))
         self.summary_html.value = "<br>".join(parts)
-        mapping = self.mapping.rename(columns={"canonical": t["canonical"],
-                                               "source": t["source"]})
+        mapping = self.mapping.rename(columns={"canonical": t.t("widget.intake.canonical"),
+                                               "source": t.t("widget.intake.source")})
         ignored = f.get("ignored_columns") or []
         self.mapping_html.value = (
-            f"<h4>{t['mapping']}</h4>" + _table_html(mapping, more=t["more"])
-            + (f"<p>{t['ignored']}: {', '.join(_esc(c) for c in ignored)}</p>" if ignored
-               else ""))
+            f"<h4>{t.t('widget.intake.mapping')}</h4>" + _table_html(mapping, lang=lang)
+            + (f"<p>{t.t('widget.intake.ignored', columns=', '.join(_esc(c) for c in ignored))}"
+               "</p>" if ignored else ""))
         rej = self.rejected_rows.drop(columns=[c for c in ("file", "sheet", "table")
                                                if c in self.rejected_rows.columns])
         iss = self.issue_rows.drop(columns=[c for c in ("file", "sheet", "table")
                                             if c in self.issue_rows.columns])
         self.rejected_html.value = (
-            f"<h4>{t['rejected_rows']} ({_num(len(rej))})</h4>"
-            + (_table_html(rej, max_rows=self.max_rows, more=t["more"]) or f"<p>{t['none']}</p>")
-            + (f"<h4>{t['issues']} ({_num(len(iss))})</h4>"
-               + _table_html(iss, max_rows=self.max_rows, more=t["more"]) if len(iss) else ""))
-        self.sample_html.value = (f"<h4>{t['sample']}</h4>" + _table_html(self.sample_rows)
+            f"<h4>{t.t('widget.intake.rejected_rows', n=_num(len(rej), 0, lang))}</h4>"
+            + (_table_html(rej, max_rows=self.max_rows, lang=lang)
+               or f"<p>{t.t('widget.intake.none')}</p>")
+            + (f"<h4>{t.t('widget.intake.issues', n=_num(len(iss), 0, lang))}</h4>"
+               + _table_html(iss, max_rows=self.max_rows, lang=lang) if len(iss) else ""))
+        self.sample_html.value = (f"<h4>{t.t('widget.intake.sample')}</h4>"
+                                  + _table_html(self.sample_rows, lang=lang)
                                   if len(self.sample_rows) else "")
 
 
@@ -742,17 +710,18 @@ class CleanupWidget(_StepWidget):
             client_id=self.records["client_id"].astype(str)).set_index("client_id")
         lo = float(self.params.review_threshold)
         self.review_slider = w.FloatSlider(
-            value=lo, min=lo, max=100, step=0.5, description=t["review"],
+            value=lo, min=lo, max=100, step=0.5, description=t.t("widget.cleanup.review"),
             continuous_update=False, readout_format=".1f",
             style={"description_width": "120px"}, layout=w.Layout(width="420px"))
         self.auto_slider = w.FloatSlider(
             value=float(self.params.auto_merge_threshold), min=lo, max=100, step=0.5,
-            description=t["auto"], continuous_update=False, readout_format=".1f",
+            description=t.t("widget.cleanup.auto"), continuous_update=False,
+            readout_format=".1f",
             style={"description_width": "120px"}, layout=w.Layout(width="420px"))
         self.review_slider.observe(self._on_review, names="value")
         self.auto_slider.observe(self._on_auto, names="value")
         self.counts_html = w.HTML()
-        self.review_pick = w.Dropdown(options=[], description=t["pair"],
+        self.review_pick = w.Dropdown(options=[], description=t.t("widget.cleanup.pair"),
                                       style={"description_width": "60px"},
                                       layout=w.Layout(width="620px"))
         self.review_pick.observe(self._show_pair, names="value")
@@ -862,12 +831,17 @@ class CleanupWidget(_StepWidget):
         self.to_review = applied[outcome == "to review"]
 
     def _render(self) -> None:
-        t = _text(self.lang)
+        t, lang = _text(self.lang), self.lang
         c = self.counts
+
+        def count(key: str, n: int, bold: bool = True) -> str:
+            num = _num(n, 0, lang)
+            return t.n(f"widget.cleanup.{key}", n, n=f"<b>{num}</b>" if bold else num)
+
         self.counts_html.value = (
-            f"<b>{_num(c['merged'])}</b> {t['merged']} · <b>{_num(c['to_review'])}</b> "
-            f"{t['to_review']} · <b>{_num(c['entities'])}</b> {t['entities']} "
-            f"({_num(c['records_merged_away'])} {t['merged_away']})")
+            f"{count('merged', c['merged'])} · {count('to_review', c['to_review'])} · "
+            f"{count('entities', c['entities'])} "
+            f"({count('merged_away', c['records_merged_away'], bold=False)})")
         self.ax.clear()
         funnel_chart(self.funnel, lang=self.lang, ax=self.ax)
         _show_png(self.output, self.figure)
@@ -878,7 +852,7 @@ class CleanupWidget(_StepWidget):
     def _fill_review(self) -> None:
         t = _text(self.lang)
         names = self._rec_by_id["name"]
-        options = [(f"{r.score:.0f} · {names.get(r.client_id_a, r.client_id_a)} ~ "
+        options = [(f"{_num(r.score, 0, self.lang)} · {names.get(r.client_id_a, r.client_id_a)} ~ "
                     f"{names.get(r.client_id_b, r.client_id_b)}", i)
                    for i, r in zip(self.to_review.index, self.to_review.itertuples(),
                                    strict=True)]
@@ -891,7 +865,7 @@ class CleanupWidget(_StepWidget):
         finally:
             self._hold = held
         if not options:
-            self.review_html.value = f"<i>{t['none_to_review']}</i>"
+            self.review_html.value = f"<i>{t.t('widget.cleanup.none_to_review')}</i>"
         else:
             self._show_pair()
 
@@ -916,11 +890,15 @@ class CleanupWidget(_StepWidget):
             ea, eb = _esc(va), _esc(vb)
             style = " style='font-weight:bold'" if ea != eb else ""
             rows.append(f"<tr{style}><td>{field}</td><td>{ea}</td><td>{eb}</td></tr>")
-        rows.append(f"<tr><td>{t['lines']}</td><td>{int(self.usage.get(pair['client_id_a'], 0))}"
-                    f"</td><td>{int(self.usage.get(pair['client_id_b'], 0))}</td></tr>")
-        return (f"<p>{t['score']} <b>{pair['score']:.1f}</b> · {t['evidence']}: "
-                f"{_esc(pair['evidence'])}</p><table class='kam-table'><tr><th>{t['field']}"
-                f"</th><th>{t['record']} A</th><th>{t['record']} B</th></tr>"
+        rows.append(f"<tr><td>{t.t('widget.cleanup.lines')}</td><td>"
+                    f"{_num(int(self.usage.get(pair['client_id_a'], 0)), 0, self.lang)}"
+                    f"</td><td>{_num(int(self.usage.get(pair['client_id_b'], 0)), 0, self.lang)}"
+                    "</td></tr>")
+        score = t.t("widget.cleanup.score", score=f"<b>{_num(pair['score'], 1, self.lang)}</b>",
+                    evidence=_esc(pair["evidence"]))
+        return (f"<p>{score}</p><table class='kam-table'><tr><th>"
+                f"{t.t('widget.cleanup.field')}</th><th>{t.t('widget.cleanup.record', side='A')}"
+                f"</th><th>{t.t('widget.cleanup.record', side='B')}</th></tr>"
                 + "".join(rows) + "</table>")
 
 
@@ -1013,7 +991,9 @@ class ProfitabilityWidget(_StepWidget):
             top, step = _rate_range(d, base)
             self.sliders[d] = w.FloatSlider(
                 value=base, min=0, max=top, step=step,
-                description=f"{t['rate_per']} {t.get(d, d)}", continuous_update=False,
+                description=t.t("widget.profit.rate",
+                                driver=t.get(f"widget.profit.driver.{d}") or d),
+                continuous_update=False,
                 readout_format=",.0f", style={"description_width": "150px"},
                 layout=w.Layout(width="440px"))
             self.sliders[d].observe(self._on_change, names="value")
@@ -1076,25 +1056,38 @@ class ProfitabilityWidget(_StepWidget):
         self.peak = self.figures["peak_pct"]
 
     def _render(self) -> None:
-        t = _text(self.lang)
+        t, lang = _text(self.lang), self.lang
         f, b = self.figures, self._base_figures
-        cur = f" {self.currency}" if self.currency else ""
-        peak = (f"{t['peak']} <b>{f['peak_pct']:.0%}</b> {t['at']} {f['clients_at_peak']} "
-                f"{t['clients']} ({f['clients_at_peak_share']:.0%})"
-                if f["peak_pct"] is not None else t["no_peak"])
-        base_peak = f"{b['peak_pct']:.0%}" if b["peak_pct"] is not None else "—"
+        fmt = Formatter(lang)
+
+        def total(x: float) -> str:  # the figure in full, in the engagement's currency
+            return Formatter(lang, self.currency).money(x, 0) if self.currency else \
+                _num(x, 0, lang)
+
+        peak = (t.n("widget.profit.peak", f["clients_at_peak"],
+                    n=_num(f["clients_at_peak"], 0, lang),
+                    peak=f"<b>{fmt.pct(f['peak_pct'], 0)}</b>",
+                    share=fmt.pct(f["clients_at_peak_share"], 0))
+                if f["peak_pct"] is not None else t.t("widget.profit.no_peak"))
+        base_peak = fmt.pct(b["peak_pct"], 0) if b["peak_pct"] is not None else "—"
         cs = f.get("cross_subsidy_index")
         self.readout.value = (
-            f"{t['contribution']}: <b>{_num(f['total'])}</b>{cur} · {t['loss_makers']}: "
-            f"<b>{f['loss_makers']}</b> {t['of']} {f['n_clients']} · {peak}"
-            + (f" · {t['cross_subsidy']} {cs:.2f}" if cs is not None else "")
-            + f"<br><small>{t['audit']}: {_num(b['total'])}{cur}, {b['loss_makers']} "
-            f"{t['loss_makers']}, {base_peak}</small>")
+            t.t("widget.profit.contribution", total=f"<b>{total(f['total'])}</b>") + " · "
+            + t.t("widget.profit.loss_makers", n=f"<b>{_num(f['loss_makers'], 0, lang)}</b>",
+                  of=_num(f["n_clients"], 0, lang))
+            + f" · {peak}"
+            + (" · " + t.t("widget.profit.cross_subsidy", value=_num(cs, 2, lang))
+               if cs is not None else "")
+            + "<br><small>"
+            + t.n("widget.profit.audit_line", b["loss_makers"], total=total(b["total"]),
+                  n=_num(b["loss_makers"], 0, lang), peak=base_peak)
+            + "</small>")
         ax = self.ax
         ax.clear()
         bw = self._base_whale
         ax.plot((bw["client_share"] * 100).to_numpy(), (bw["cum_pct"] * 100).to_numpy(),
-                color="#a5a5a5", lw=1.2, ls="--", label=t["audit"], gid="whale_audit")
+                color="#a5a5a5", lw=1.2, ls="--", label=t.t("widget.profit.audit"),
+                gid="whale_audit")
         whale_curve_chart(self.whale, self.figures, lang=self.lang, ax=ax)
         ax.legend(frameon=False, fontsize=8, loc="center right")
         _show_png(self.output, self.figure)

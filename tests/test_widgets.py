@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
+from kamlib.i18n import Formatter
 from kamlib.plots import portfolio_matrix_chart
 from kamlib.widgets import time_update, weights_widget
 
@@ -227,6 +228,40 @@ def _png(box) -> bytes:
 def _status_ok(box) -> None:
     assert "ошибка" not in box.status.value and "failed" not in box.status.value, \
         box.status.value
+    _speaks_russian(box)
+
+
+#: Latin words a Russian widget may show besides its data: units and role names.
+_LATIN_OK = {"KAM", "FTE", "HHI", "ABC", "XYZ", "McDonald", "Woodburn"}
+
+
+def _speaks_russian(box, data: set[str] | frozenset[str] = frozenset()) -> None:
+    """The widget's own texts (status, readouts, slider names, its chart) have no English
+    word, and its numbers no decimal point and no '%' glued to them. Texts that show the
+    data (file names, headers, client names, the review browser) are not checked."""
+    import re
+
+    from matplotlib.text import Text
+
+    own = [box.status.value]
+    for name in ("readout", "text", "counts_html"):
+        if hasattr(box, name):
+            own.append(getattr(box, name).value)
+    for s in getattr(box, "sliders", {}).values():
+        if not isinstance(s, dict):  # the weights widget's sliders are named by criterion
+            own.append(s.description)
+    for name in ("review_slider", "auto_slider"):
+        if hasattr(box, name):
+            own.append(getattr(box, name).description)
+    fig = getattr(box, "figure", None)
+    if fig is not None:
+        fig.canvas.draw()
+        own += [t.get_text() for t in fig.findobj(Text) if t.get_visible()]
+    for raw in (t for t in own if t not in data):
+        text = re.sub(r"<[^>]+>", " ", raw)
+        latin = set(re.findall(r"[A-Za-z]{2,}", text)) - _LATIN_OK
+        assert not latin, f"English in a Russian widget: {raw!r}"
+        assert not re.search(r"\d\.\d|\d%", text), f"not the Russian number style: {raw!r}"
 
 
 def test_intake_widget_shows_each_file_as_read(demo_ru_steps) -> None:
@@ -401,7 +436,8 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     box.set_rates({d: 2 * float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
     assert (box.contribution.reindex(pnl.index) <= pnl["contribution"] + 1e-6).all()
     assert box.loss_makers > summary["loss_making_entities"]
-    assert str(box.loss_makers) in box.readout.value
+    # the count in the readout, written the Russian way (no-break space between thousands)
+    assert f"<b>{Formatter('ru').integer(box.loss_makers)}</b>" in box.readout.value
     with pytest.raises(KeyError, match="no slider"):
         box.set_rates(pallet=1.0)
     box.set_rates({d: float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
@@ -464,3 +500,29 @@ def test_sizing_widget_recomputes_the_workload_build_up(demo_ru_steps) -> None:
     with pytest.raises(ValueError, match="unknown field"):
         box.set_hours(nope=1)
     _latency("sizing_widget (04)", box)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_weights_widget_speaks_its_language(scores: pd.DataFrame, lang: str) -> None:
+    import re
+
+    from matplotlib.text import Text
+
+    box = weights_widget(scores.head(60), equal(ATTR), equal(STRENGTH), score_fn=score_fn,
+                         lang=lang)
+    box.sliders["strength"]["tenure"].value = 75  # a warning in the sum line
+    box.figure.canvas.draw()
+    own = [box.status.value, *(h.value for h in box.sum_labels.values()),
+           *(t.get_text() for t in box.figure.findobj(Text) if t.get_visible())]
+    names = set(scores["entity_name"])
+    texts = [re.sub(r"<[^>]+>", " ", t) for t in own if t not in names]
+    assert any("150" in t for t in texts)
+    if lang == "ru":
+        _speaks_russian(box, names)
+        assert any("сумма весов" in t for t in texts)
+        assert any(re.search(r"\d+ клиент(а|ов)? · \d+\u00a0% выручки", t) for t in texts)
+    else:
+        cyrillic = [t for t in texts if re.search(r"[А-Яа-яЁё]", t)]
+        assert not cyrillic, cyrillic
+        assert any("sum of weights" in t for t in texts)
+        assert any(re.search(r"\d+ clients? · \d+% of revenue", t) for t in texts)
