@@ -168,6 +168,9 @@ STEPS: tuple[Step, ...] = (
              Artefact("status", "status.parquet",
                       "activity status per entity (new, active, dormant…)",
                       {"net_revenue": "money"}),
+             Artefact("decisions", "decisions.parquet",
+                      "the merge decisions of people that the run applied (decisions/merges.csv"
+                      " and review/duplicates.xlsx)"),
          )),
     Step("02", "02_profitability", "02_profitability", "Profitability", "Доходность клиентов",
          section="profitability", artefacts=(
@@ -178,6 +181,10 @@ STEPS: tuple[Step, ...] = (
                       {**_PNL_UNITS, "entities": "count"}),
              Artefact("monthly", "monthly.parquet", "net revenue per entity and month",
                       {"net_revenue": "money"}),
+             Artefact("whale", "whale.parquet",
+                      "the whale curve: clients by contribution, cumulative share of the total",
+                      {"value": "money", "cum_value": "money", "cum_pct": "ratio",
+                       "client_share": "ratio", "rank": "count"}),
              Artefact("robustness", "robustness.parquet",
                       "contribution under ±20% cost-to-serve rates",
                       {"sign_changes_share": "ratio", "spearman": "number",

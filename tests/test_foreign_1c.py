@@ -130,7 +130,7 @@ def test_kam_init_drop_exports_run(tmp_path, capsys) -> None:
     hashes = {f["file"]: f["sha256"] for f in manifest["inputs"]["files"]}
     assert hashes["Продажи_tab.txt"] == before["raw/Продажи_tab.txt"]
     summary = json.loads((root / "work" / "00_intake" / "summary.json").read_text("utf-8"))
-    assert Decimal(summary["net_revenue"]) == \
+    assert Decimal(str(summary["net_revenue"])) == \
         Decimal(EXPECTED["combined_sales"]["net_revenue_without_vat"])
     sales = pd.read_parquet(root / "work" / "00_intake" / "sales.parquet")
     assert len(sales) == EXPECTED["combined_sales"]["data_rows"]

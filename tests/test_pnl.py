@@ -153,8 +153,9 @@ def full_pnl(**kw):
     return client_pnl(sales(), **args)
 
 
-COR = {"A": 4000 * (210000 / 5400) / 365 * 0.1, "B": 8000 * 37.5 / 365 * 0.1,
-       "C": 1000 * 14 / 365 * 0.1}
+# the cost of receivables is booked to the kopeck (42.6179… → 42.62)
+COR = {"A": round(4000 * (210000 / 5400) / 365 * 0.1, 2), "B": round(8000 * 37.5 / 365 * 0.1, 2),
+       "C": round(1000 * 14 / 365 * 0.1, 2)}
 CTS = {"A": 2240.0, "B": 950.0, "C": 220.0}
 GM = {"A": 1200.0, "B": 2200.0, "C": 350.0}
 NET = {"A": 4000.0, "B": 8000.0, "C": 1000.0}
@@ -315,7 +316,7 @@ def test_no_payments_uses_the_catalogue_terms() -> None:
             "the catalogue") in notes
     assert pnl["receivable_days"].to_dict() == {"B": 30.0, "A": 45.0, "C": 14.0}
     assert (pnl["days_source"] == "terms").all()
-    assert pnl.loc["A", "cost_of_receivables"] == pytest.approx(4000 * 45 / 365 * 0.1)
+    assert pnl.loc["A", "cost_of_receivables"] == round(4000 * 45 / 365 * 0.1, 2)
 
 
 def test_no_rates_no_pools_says_so() -> None:
@@ -335,18 +336,20 @@ def test_pool_spread_by_driver_share() -> None:
     acts = activities().drop(columns="cost")  # units only: the pool is the only delivery cost
     pnl, _ = client_pnl(sales(), costs=CostModel({"order": 100}, {"delivery": 1000.0}),
                         activities=acts, entity_map=ENTITY_MAP)
-    # deliveries A 4, B 2, C 0 → 1000 × 4/6, 1000 × 2/6, 0
-    assert pnl.loc["A", "cts_delivery"] == pytest.approx(4000 / 6)
-    assert pnl.loc["B", "cts_delivery"] == pytest.approx(2000 / 6)
+    # deliveries A 4, B 2, C 0 → 1000 × 4/6, 1000 × 2/6, 0 in kopecks by largest remainders:
+    # 666.666… → 666.67 (remainder .67 is the largest), 333.333… → 333.33; the pool is
+    # allocated to the kopeck
+    assert pnl.loc["A", "cts_delivery"] == 666.67
+    assert pnl.loc["B", "cts_delivery"] == 333.33
     assert pnl.loc["C", "cts_delivery"] == 0.0
-    assert pnl["cts_delivery"].sum() == pytest.approx(1000.0)
-    assert pnl.loc["A", "cts_avoidable"] == pytest.approx(4000 / 6)  # no visit rate or cost
-    assert pnl.loc["A", "cost_to_serve"] == pytest.approx(300 + 4000 / 6)
+    assert round(pnl["cts_delivery"].sum(), 2) == 1000.00
+    assert pnl.loc["A", "cts_avoidable"] == 666.67  # no visit rate or cost
+    assert pnl.loc["A", "cost_to_serve"] == pytest.approx(300 + 666.67)
 
     # a pool adds to a rate on the same driver
     pnl2, _ = full_pnl(costs=CostModel(RATES, {"delivery": 1000.0}, receivables_rate=0.1))
-    assert pnl2.loc["A", "cts_delivery"] == pytest.approx(800 + 4000 / 6)
-    assert pnl2.loc["B", "cts_delivery"] == pytest.approx(400 + 2000 / 6)
+    assert pnl2.loc["A", "cts_delivery"] == pytest.approx(800 + 666.67)
+    assert pnl2.loc["B", "cts_delivery"] == pytest.approx(400 + 333.33)
 
 
 def test_pool_replaces_recorded_cost() -> None:

@@ -118,7 +118,11 @@ def _check_table_sheet(ws: Any, table: Table) -> None:
     assert [ws.cell(HEADER_ROW, j + 1).value for j in range(len(cols))] == \
         [c.label for c in cols]
     assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
-    assert ws.auto_filter.ref == f"A{HEADER_ROW}:{get_column_letter(len(cols))}{HEADER_ROW + n}"
+    # a named Excel table (ListObject) with its own filter, over the header and the rows
+    (tbl,) = ws.tables.values()
+    assert tbl.name == f"tbl_{table.key}"
+    last = max(HEADER_ROW + n, HEADER_ROW + 1)
+    assert tbl.ref == f"A{HEADER_ROW}:{get_column_letter(len(cols))}{last}"
     for j, col in enumerate(cols, start=1):
         for i, want in enumerate(table.data[col.key].tolist()):
             cell = ws.cell(HEADER_ROW + 1 + i, j)

@@ -89,7 +89,7 @@ def test_demo_en_kam_run_end_to_end(tmp_path, capsys) -> None:
         {p.name for p in (EN / "raw").iterdir()}
     summary = json.loads((root / "work" / "00_intake" / "summary.json").read_text("utf-8"))
     truth = _truth(EN)
-    assert Decimal(summary["net_revenue"]) == _d(truth["totals"]["net_revenue"])
+    assert Decimal(str(summary["net_revenue"])) == _d(truth["totals"]["net_revenue"])
     assert summary["sales_lines"] == truth["sizes"]["sales_lines_accepted"]
     assert summary["rejected_rows"] == 0
     assert not {"sales.cogs", "activities", "payments", "contacts", "assessment", "team"} \

@@ -113,7 +113,12 @@ def test_vip_is_not_key_and_says_why(demo) -> None:
     vip = _truth(demo)["vip"]
     assert vip["code"] not in res["key"].index
     row = res["not_key"].set_index("entity_id").loc[vip["code"]]
-    assert "contribution is negative" in row["reason"]
+    # the decision's own reason, as a code with the figure that decided it …
+    assert row["reason"]["code"] == "negative_contribution"
+    amount = float(row["reason"]["args"]["contribution"]["amount"])
+    assert amount == pytest.approx(vip["contribution"], abs=0.01) and amount < 0
+    # … phrased in the run's language
+    assert row["reason_text"].startswith("contribution is negative (")
     s = res["summary"]
     assert 15 <= s["key_clients"] <= min(35, int(0.2 * s["active_entities"]))
     assert s["solid"] + s["borderline"] == s["key_clients"]

@@ -79,7 +79,8 @@ def test_vip_is_the_first_large_loss_maker_and_not_key(cases: dict[str, Case]) -
     key = c.table("03_key_client_profile", "key_clients")
     assert e not in set(key["entity_id"])
     not_key = {x["entity_id"]: x for x in c.summary("03_key_client_profile")["big_not_key"]}
-    assert "вклад отрицательный" in not_key[e]["reason"]
+    assert not_key[e]["reason"]["code"] == "negative_contribution"
+    assert not_key[e]["reason_text"].startswith("вклад отрицательный (")
 
 
 def test_top3_holds_more_than_40_percent_and_is_flagged(cases: dict[str, Case]) -> None:

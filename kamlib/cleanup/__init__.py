@@ -327,6 +327,9 @@ def run_cleanup(engagement_dir: str | Path, out_dir: str | Path, *,
     result.sales.to_parquet(out / "sales.parquet")
     result.status.reset_index().to_parquet(out / "status.parquet")
     result.identifiers.to_parquet(out / "identifiers.parquet")
+    # the decisions of people that this run applied (the report's provenance lists them)
+    decisions.astype({c: "string" for c in decisions.columns}).to_parquet(
+        out / "decisions.parquet")
     result.summary = write_summary("01", out / "summary.json", result.summary,
                                    currency=eng.config.currency)
     return result

@@ -154,6 +154,7 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
     groups.reset_index().to_parquet(out / "group_pnl.parquet")
     monthly.assign(month=monthly["month"].astype(str)).to_parquet(out / "monthly.parquet")
     robust.to_parquet(out / "robustness.parquet")
+    whale.to_parquet(out / "whale.parquet")
     summary = write_summary("02", out / "summary.json", summary, currency=eng.config.currency)
     return ProfitabilityResult(pnl=pnl, groups=groups, monthly=monthly, whale=whale,
                                figures=figures, concentration=conc,

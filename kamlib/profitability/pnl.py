@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -38,6 +39,23 @@ _ACTIVITY_PATTERNS = {
 }
 MONEY = ("list_revenue", "discount", "sales_net", "returns", "net_revenue", "cogs",
          "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution")
+
+
+def _allocate(pool: float, weights: pd.Series) -> pd.Series:
+    """``pool`` spread over ``weights`` in kopecks, by largest remainders (Hamilton): the
+    shares add up to the pool exactly, each within one kopeck of its exact share."""
+    cents = round(pool * 100)
+    w = weights.clip(lower=0).astype(float)
+    total = float(w.sum())
+    if total <= 0:
+        return pd.Series(0.0, index=weights.index)
+    exact = w / total * cents
+    base = np.floor(exact)
+    short = int(cents - base.sum())
+    if short > 0:
+        order = (exact - base).sort_values(ascending=False, kind="mergesort").index[:short]
+        base.loc[order] += 1
+    return base / 100
 
 
 def activity_driver(name: str | None) -> str | None:
@@ -238,6 +256,10 @@ def client_pnl(
     pnl = lines.join(units, on=entity, how="left").join(days, on=entity, how="left")
     df = pnl.to_pandas().set_index(entity)
     df.index = df.index.astype(str)
+    # every amount of the P&L is booked to the minor unit (a computed amount rounded
+    # half-even, an allocation by largest remainders), so that a client's lines add up to
+    # its contribution and the clients add up to the totals, to the kopeck
+    df["discount"] = df["discount"].astype(float).round(2)
     df["list_revenue"] = df["list_given"].where(df["list_given"].notna() & (df["list_given"] != 0),
                                                 df["sales_net"] + df["discount"])
     df = df.drop(columns=["list_given"])
@@ -263,8 +285,8 @@ def client_pnl(
             cost = pd.Series(0.0, df.index)
         if pool:
             total = float(u.sum())
-            cost = cost + (u / total * pool if total else 0.0)
-        df[f"cts_{d}"] = cost
+            cost = cost + (_allocate(pool, u.astype(float)) if total else 0.0)
+        df[f"cts_{d}"] = pd.Series(cost, index=df.index).astype(float).round(2)
         cts_cols.append(f"cts_{d}")
         if d in ("delivery", "visit", "service_hour", "call"):
             df[f"n_{d}"] = u
@@ -297,7 +319,7 @@ def client_pnl(
                      "terms" + (" from the catalogue" if terms is not None else
                                 " — none are known, so it is zero"))
     df["cost_of_receivables"] = (df["net_revenue"].clip(lower=0) * df["receivable_days"] / 365
-                                 * costs.receivables_rate)
+                                 * costs.receivables_rate).round(2)
     df["contribution"] = df["gross_margin"] - df["cost_to_serve"] - df["cost_of_receivables"]
     nr = df["net_revenue"].where(df["net_revenue"] != 0)
     df["margin_pct"] = df["gross_margin"] / nr

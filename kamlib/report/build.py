@@ -143,7 +143,8 @@ class Artefacts:
 _TABLES = {
     "intake_team": "team", "entities": "entity_table", "records": "entities",
     "client_pnl": "client_pnl", "group_pnl": "group_pnl", "robustness": "robustness",
-    "monthly": "monthly", "candidates": "candidates", "key_clients": "key_clients",
+    "monthly": "monthly", "whale": "whale", "decisions": "decisions",
+    "candidates": "candidates", "key_clients": "key_clients",
     "relationships": "relationships", "team_plan": "team_plan", "assignment": "assignment",
     "methods": "methods",
 }
@@ -305,7 +306,21 @@ def _intake_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     ]
     bullets = [ctx.t("intake.period", period=ctx.fmt.period(*period))] if period[0] else []
     def names(tables: list[str]) -> str:
-        return ", ".join(ctx.st.get(f"table_name.{t}", t) or t for t in tables)
+        """Tables (``payments``) and columns (``clients.group``) in the reader's words."""
+        from ..schema import TABLES
+
+        out = []
+        for t in tables:
+            table, _, col = str(t).partition(".")
+            label = ctx.st.get(f"table_name.{table}", table) or table
+            if col and table in TABLES:
+                field = next((f for f in TABLES[table].fields if f.name == col), None)
+                col = (field.label_ru if ctx.st.lang == "ru" else field.label_en) \
+                    if field is not None else col
+                out.append(f"{label}: {col}")
+            else:
+                out.append(label)
+        return "; ".join(out)
 
     if s.get("missing"):
         bullets.append(ctx.t("intake.missing", tables=names(s["missing"])))
@@ -532,7 +547,8 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
         tables["client_pnl"].print_columns = [
             "entity_name", "net_revenue", "gross_margin", "cost_to_serve",
             "cost_of_receivables", "contribution", "contribution_pct", "abc_revenue"]
-        charts["whale_curve"] = _whale_chart(ctx, pnl, whale)
+        if "whale" in ctx.art.tables:
+            charts["whale_curve"] = _whale_chart(ctx, pnl, whale)
         charts["concentration"] = _concentration_chart(ctx, pnl)
     gp = ctx.art.tables.get("group_pnl")
     if gp is not None:
@@ -586,10 +602,9 @@ def _whale_chart(ctx: _Ctx, pnl: pd.DataFrame, figures: dict[str, Any]) -> Chart
     import matplotlib.pyplot as plt
 
     from .. import plots
-    from ..profitability.curves import whale_curve
 
     plots.set_theme()
-    wc = whale_curve(pnl)
+    wc = ctx.art.tables["whale"]     # step 2's own curve, never re-computed here
     fig, ax = plt.subplots(figsize=(8, 4.2))
     plots.whale_curve_chart(wc, figures, lang=ctx.st.lang, ax=ax)
     ax.set_title(ctx.t("chart.whale_curve.title"))
@@ -1047,13 +1062,10 @@ def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
         ctx.fact("ct_rejected_money", "00", "rejected_money", "money"),
         ctx.fact("ct_contribution", "02", "totals.contribution", "money"),
     ]
-    decisions = pd.DataFrame(columns=["client_id_a", "client_id_b", "decision", "note",
-                                      "decided_on"])
-    path = ctx.art.root / "decisions" / "merges.csv"
-    if path.exists():
-        from ..cleanup.review import read_decisions
-
-        decisions = read_decisions(path)
+    decisions = ctx.art.tables.get("decisions")
+    if decisions is None:
+        decisions = pd.DataFrame(columns=["client_id_a", "client_id_b", "decision", "note",
+                                          "decided_on"])
     steps = pd.DataFrame([
         {"step": k, "title": ctx.t(f"step.{k[:2]}"),
          "status": ctx.t(f"step_status.{v.get('status', 'ok')}"),

@@ -290,7 +290,8 @@ def _check_currency(name: str, text: str, model: ReportModel, res: CheckResult) 
             if mark in own:
                 continue
             pat = re.escape(mark) if not mark.isalpha() else rf"\b{mark}\b"
-            hits = re.findall(rf"(?:\d[\d\s{_NBSP},.]*\s?{pat}|{pat}\s?\d)", text)
+            scale = r"(?:\s?(?:млрд|млн|тыс\.|bn|m|k))?"
+            hits = re.findall(rf"(?:\d[\d\s{_NBSP},.]*{scale}\s?{pat}|{pat}\s?\d)", text)
             if hits:
                 res.fail(name, "currency", model.currency, f"{mark} ({hits[0]!r})")
 

@@ -368,9 +368,9 @@ def _table_sheet(w: _Writer, ws: Worksheet, table: Table, model: ReportModel) ->
 
 
 def _table_name(key: str) -> str:
-    """An Excel table name: letters, digits, underscores, starting with a letter."""
-    name = re.sub(r"[^A-Za-z0-9_]", "_", key)
-    return ("t_" + name if not name[:1].isalpha() else name)[:255]
+    """An Excel table name: ``tbl_`` and the table's key (letters, digits, underscores), so it
+    can never look like a cell reference (``C``, ``R1C1``, ``AB12``)."""
+    return ("tbl_" + re.sub(r"[^A-Za-z0-9_]", "_", key))[:255]
 
 
 _INPUT_KINDS = {"size_bytes": "int", "rows_read": "int", "rows_accepted": "int",
