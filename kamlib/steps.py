@@ -17,10 +17,11 @@ PosixPath('…/work/02_profitability/client_pnl.parquet')
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ConfigError, KamError
 
@@ -34,8 +35,10 @@ __all__ = [
     "UNITS",
     "Artefact",
     "Step",
+    "StepResult",
     "artefact",
     "artefact_path",
+    "open_step",
     "step",
     "summary_path",
 ]
@@ -276,6 +279,72 @@ def require(eng: Engagement, token: str, name: str) -> Path:
         raise KamError(f"the artefact {name} of step {s.key} is missing", file=str(path),
                        hint=f"run `kam run {eng.root} --from {s.number}`")
     return path
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What every ``run_<step>(eng, out_dir=None, *, params=None)`` returns: one shape for
+    all steps (the ``lifetimes`` way: a summary plus named tables, never a bag of attributes
+    that differs per step).
+
+    Attributes
+    ----------
+    step : str
+        The step's number (``"02"``).
+    summary : dict
+        The validated ``summary.json`` it wrote (:mod:`kamlib.summaries`).
+    parts : Mapping
+        The tables and figures a notebook shows, by name (read-only); also reachable as
+        ``result["name"]`` and ``result.name``.
+    notes : tuple of str
+        What narrowed the analysis, in the run's language.
+    """
+
+    step: str
+    summary: dict[str, Any]
+    parts: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", MappingProxyType(dict(self.parts)))
+        object.__setattr__(self, "notes", tuple(self.notes))
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "summary":
+            return self.summary
+        if name == "notes":
+            return list(self.notes)
+        try:
+            return self.parts[name]
+        except KeyError:
+            raise KeyError(f"step {self.step} has no part {name!r}; it has: "
+                           + ", ".join(self.parts)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        parts = self.__dict__.get("parts", {})
+        if name in parts:
+            return parts[name]
+        raise AttributeError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in ("summary", "notes") or name in self.parts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("summary", "notes", *self.parts))
+
+    def keys(self) -> list[str]:
+        """The names of the summary, the notes and the parts."""
+        return list(self)
+
+
+def open_step(engagement: Any, token: str, out_dir: str | Path | None = None
+              ) -> tuple[Engagement, Path]:
+    """The engagement (opened if a path was given) and the folder a step writes into (its
+    registry folder unless ``out_dir`` says otherwise, e.g. the runner's staging folder)."""
+    from .engagement import Engagement
+
+    eng = engagement if isinstance(engagement, Engagement) else Engagement.open(engagement)
+    return eng, Path(out_dir) if out_dir is not None else step(token).dir(eng)
 
 
 def _check() -> None:

@@ -1100,7 +1100,7 @@ def profitability_widget(pnl: pd.DataFrame, costs: Any, *, lang: str = "en",
     Parameters
     ----------
     pnl : pd.DataFrame
-        The client P&L (``ProfitabilityResult.pnl`` or ``client_pnl.parquet``): its driver
+        The client P&L (``run_profitability(…).pnl`` or ``client_pnl.parquet``): its driver
         units (orders, lines, return_lines, n_delivery, n_visit, n_service_hour …) and its
         gross margin and receivable days.
     costs : CostModel
@@ -1155,18 +1155,20 @@ def step_widget(engagement_dir: str | Path, step: str, *, step_dir: str | Path |
 
     eng = Engagement.open(engagement_dir)
     lang = lang or eng.config.report.language
-    key = step.split("_", 1)[0].zfill(2) if step[:2].isdigit() else \
-        {"data_intake": "00", "client_base_cleanup": "01", "profitability": "02"}.get(step, step)
-    folders = {"00": "00_intake", "01": "01_client_base_cleanup", "02": "02_profitability"}
-    if key not in folders:
+    from kamlib.steps import step as find_step
+
+    spec = find_step(step)
+    key = spec.number
+    if key not in ("00", "01", "02"):
         raise KamError(f"no widget for step '{step}' here", value=step,
                        hint="use 00, 01 or 02; steps 03 and 04 build theirs in their notebook")
-    folder = Path(step_dir) if step_dir else eng.step_dir(folders[key])
-    intake = eng.step_dir("00_intake")
+    folder = Path(step_dir) if step_dir else spec.dir(eng)
+    intake = find_step("00").dir(eng)
+    clients = intake / find_step("00").artefact("clients").file
+    sales = intake / find_step("00").artefact("sales").file
     needed = {"00": [intake / "intake_manifest.json"],
-              "01": [folder / "pairs.parquet", intake / "clients.parquet",
-                     intake / "sales.parquet"],
-              "02": [folder / "client_pnl.parquet"]}[key]
+              "01": [folder / find_step("01").artefact("pairs").file, clients, sales],
+              "02": [folder / find_step("02").artefact("client_pnl").file]}[key]
     missing = [p for p in needed if not p.exists()]
     if missing:
         raise KamError(f"step {key} has not been run on this engagement", file=str(missing[0]),
@@ -1181,15 +1183,15 @@ def step_widget(engagement_dir: str | Path, step: str, *, step_dir: str | Path |
 
         groups = eng.root / "decisions" / "groups.csv"
         return cleanup_widget(
-            pd.read_parquet(folder / "pairs.parquet"),
-            prepare_records(pd.read_parquet(intake / "clients.parquet")),
-            pd.read_parquet(intake / "sales.parquet",
+            pd.read_parquet(folder / find_step("01").artefact("pairs").file),
+            prepare_records(pd.read_parquet(clients)),
+            pd.read_parquet(sales,
                             columns=["client_id", "document_id", "date", "net_revenue"]),
             params=eng.config.cleanup,
             group_map=pd.read_csv(groups, dtype=str) if groups.exists() else None,
             period_start=eng.config.period.start, period_end=eng.config.period.end, lang=lang)
     from kamlib.profitability.pnl import CostModel
 
-    return profitability_widget(pd.read_parquet(folder / "client_pnl.parquet"),
-                                CostModel.from_params(eng.config.profitability), lang=lang,
+    pnl = pd.read_parquet(folder / find_step("02").artefact("client_pnl").file)
+    return profitability_widget(pnl, CostModel.from_params(eng.config.profitability), lang=lang,
                                 currency=eng.config.currency)

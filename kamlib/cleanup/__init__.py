@@ -17,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..config import CleanupParams
 from ..identifiers import is_valid_inn, is_valid_kpp, is_valid_ogrn
+from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
 from .entities import assign_groups, build_entities, remap_sales
 from .matching import MatchParams, candidate_pairs, cluster, prepare_records
@@ -34,6 +35,9 @@ from .review import (
     write_review,
 )
 from .status import activity_status, status_summary
+
+if TYPE_CHECKING:
+    from ..engagement import Engagement
 
 __all__ = [
     "CleanupResult",
@@ -283,9 +287,14 @@ def _summary(r: CleanupResult, clients: pd.DataFrame, decisions: pd.DataFrame) -
 # --------------------------------------------------------------------------- the step's I/O
 
 
-def run_cleanup(engagement_dir: str | Path, out_dir: str | Path, *,
+def _file(name: str) -> str:
+    """The file name of one of this step's artefacts (the registry, :mod:`kamlib.steps`)."""
+    return step("01").artefact(name).file
+
+
+def run_cleanup(engagement: Engagement | str | Path, out_dir: str | Path | None = None, *,
                 params: CleanupParams | None = None, lang: str | None = None
-                ) -> CleanupResult:
+                ) -> StepResult:
     """Step 1 on an engagement: intake artefacts in, entities and review sheet out.
 
     Reads ``work/00_intake`` (clients, sales), ``decisions/merges.csv``,
@@ -293,15 +302,14 @@ def run_cleanup(engagement_dir: str | Path, out_dir: str | Path, *,
     ``review/duplicates.xlsx`` (imported into merges.csv). Writes into ``out_dir``:
     ``entities.parquet`` (client_id → entity_id, group_id), ``entity_table.parquet``,
     ``pairs.parquet``, ``sales.parquet`` (with entity_id), ``status.parquet``,
-    ``identifiers.parquet``, ``summary.json``; and the review sheet.
+    ``identifiers.parquet``, ``summary.json``; and the review sheet (``out_dir`` defaults to
+    the step's folder, :mod:`kamlib.steps`). Returns the :class:`~kamlib.steps.StepResult`
+    whose parts are the :class:`CleanupResult`'s tables.
     """
-    from ..engagement import Engagement
-
-    eng = Engagement.open(engagement_dir)
+    eng, out = open_step(engagement, "01", out_dir)
     params = params or eng.config.cleanup
-    intake = eng.step_dir("00_intake")
-    clients = pd.read_parquet(intake / "clients.parquet")
-    sales = pd.read_parquet(intake / "sales.parquet")
+    clients = pd.read_parquet(artefact_path(eng, "clients"))
+    sales = pd.read_parquet(artefact_path(eng, "sales"))
     merges_path = eng.root / "decisions" / "merges.csv"
     review_path = eng.root / "review" / "duplicates.xlsx"
     decisions = read_decisions(merges_path)
@@ -319,19 +327,21 @@ def run_cleanup(engagement_dir: str | Path, out_dir: str | Path, *,
     result.summary.update({"decisions_imported_from_review": imported,
                            "review_sheet": str(review_path.relative_to(eng.root)),
                            "review_rows": n_review})
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    result.entities.drop(columns=["key"], errors="ignore").to_parquet(out / "entities.parquet")
-    result.entity_table.to_parquet(out / "entity_table.parquet")
-    result.pairs.to_parquet(out / "pairs.parquet")
-    result.sales.to_parquet(out / "sales.parquet")
-    result.status.reset_index().to_parquet(out / "status.parquet")
-    result.identifiers.to_parquet(out / "identifiers.parquet")
+    result.entities.drop(columns=["key"], errors="ignore").to_parquet(out / _file("entities"))
+    result.entity_table.to_parquet(out / _file("entity_table"))
+    result.pairs.to_parquet(out / _file("pairs"))
+    result.sales.to_parquet(out / _file("entity_sales"))
+    result.status.reset_index().to_parquet(out / _file("status"))
+    result.identifiers.to_parquet(out / _file("identifiers"))
     # the decisions of people that this run applied (the report's provenance lists them)
     decisions.astype({c: "string" for c in decisions.columns}).to_parquet(
-        out / "decisions.parquet")
+        out / _file("decisions"))
     result.summary = write_summary("01", out / "summary.json", result.summary,
                                    currency=eng.config.currency)
-    return result
+    return StepResult("01", result.summary, {
+        "entities": result.entities, "entity_table": result.entity_table,
+        "pairs": result.pairs, "sales": result.sales, "status": result.status,
+        "identifiers": result.identifiers, "records": result.records})
 
 

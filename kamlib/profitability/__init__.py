@@ -11,11 +11,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..config import ProfitabilityParams
+from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
 from .curves import (
     abc,
@@ -31,9 +32,11 @@ from .curves import (
 from .pnl import CostModel, client_pnl, group_pnl, monthly_revenue
 from .scenarios import robustness, what_if_drop, what_if_reprice
 
+if TYPE_CHECKING:
+    from ..engagement import Engagement
+
 __all__ = [
     "CostModel",
-    "ProfitabilityResult",
     "client_pnl",
     "group_pnl",
     "monthly_revenue",
@@ -44,40 +47,32 @@ __all__ = [
 ]
 
 
-class ProfitabilityResult:
-    """What step 2 produces: the P&L tables, the figures, the notes (plain attributes)."""
-
-    def __init__(self, **parts: Any) -> None:
-        self.__dict__.update(parts)
-
-
 def _read(path: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
-def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
-                      params: ProfitabilityParams | None = None) -> ProfitabilityResult:
+def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path | None = None,
+                      *, params: ProfitabilityParams | None = None) -> StepResult:
     """Step 2 on an engagement.
 
     Reads ``work/01_client_base_cleanup`` (sales with entity_id, entities, status) and the
     intake's activities, payments and clients. Writes into ``out_dir``: ``client_pnl``
     (entity level), ``group_pnl``, ``monthly`` (entity × month), ``classes`` (ABC by revenue
-    and contribution, XYZ), ``robustness`` as Parquet, and ``summary.json``.
+    and contribution, XYZ), ``robustness``, ``whale`` as Parquet, and ``summary.json``
+    (``out_dir`` defaults to the step's folder). Returns the :class:`~kamlib.steps.StepResult`
+    with the P&L, curves and scenarios as parts (``r.pnl``, ``r["whale"]`` …).
     """
-    from ..engagement import Engagement
-
-    eng = Engagement.open(engagement_dir)
+    eng, out = open_step(engagement, "02", out_dir)
     params = params or eng.config.profitability
-    step1 = eng.step_dir("01_client_base_cleanup")
-    intake = eng.step_dir("00_intake")
-    sales = pd.read_parquet(step1 / "sales.parquet")
-    entities = pd.read_parquet(step1 / "entities.parquet").set_index("client_id")
-    status = pd.read_parquet(step1 / "status.parquet").set_index("entity_id")
+    sales = pd.read_parquet(artefact_path(eng, "entity_sales"))
+    entities = pd.read_parquet(artefact_path(eng, "entities")).set_index("client_id")
+    status = pd.read_parquet(artefact_path(eng, "status")).set_index("entity_id")
     costs = CostModel.from_params(params)
     names = entities.groupby("entity_id")["entity_name"].first()
-    pnl, notes = client_pnl(sales, costs=costs, activities=_read(intake / "activities.parquet"),
-                            payments=_read(intake / "payments.parquet"),
-                            clients=_read(intake / "clients.parquet"),
+    pnl, notes = client_pnl(sales, costs=costs,
+                            activities=_read(artefact_path(eng, "activities")),
+                            payments=_read(artefact_path(eng, "payments")),
+                            clients=_read(artefact_path(eng, "clients")),
                             entity_map=entities["entity_id"], names=names)
     pnl["group_id"] = entities.groupby("entity_id")["group_id"].first().reindex(pnl.index)
     pnl["status"] = status["status"].reindex(pnl.index)
@@ -148,18 +143,16 @@ def run_profitability(engagement_dir: str | Path, out_dir: str | Path, *,
         "what_if_reprice_large_loss_makers": reprice,
         "notes": notes,
     }
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pnl.reset_index().to_parquet(out / "client_pnl.parquet")
-    groups.reset_index().to_parquet(out / "group_pnl.parquet")
-    monthly.assign(month=monthly["month"].astype(str)).to_parquet(out / "monthly.parquet")
-    robust.to_parquet(out / "robustness.parquet")
-    whale.to_parquet(out / "whale.parquet")
+    pnl.reset_index().to_parquet(out / step("02").artefact("client_pnl").file)
+    groups.reset_index().to_parquet(out / step("02").artefact("group_pnl").file)
+    monthly.assign(month=monthly["month"].astype(str)).to_parquet(
+        out / step("02").artefact("monthly").file)
+    robust.to_parquet(out / step("02").artefact("robustness").file)
+    whale.to_parquet(out / step("02").artefact("whale").file)
     summary = write_summary("02", out / "summary.json", summary, currency=eng.config.currency)
-    return ProfitabilityResult(pnl=pnl, groups=groups, monthly=monthly, whale=whale,
-                               figures=figures, concentration=conc,
-                               concentration_groups=conc_group, loss_makers=losers,
-                               waterfall=waterfall, robustness=robust, matrix=matrix,
-                               what_if_drop=drop, what_if_reprice=reprice, notes=notes,
-                               growth=growth_summary,
-                               summary=summary)
+    return StepResult("02", summary, {
+        "pnl": pnl, "groups": groups, "monthly": monthly, "whale": whale, "figures": figures,
+        "concentration": conc, "concentration_groups": conc_group, "loss_makers": losers,
+        "waterfall": waterfall, "robustness": robust, "matrix": matrix, "what_if_drop": drop,
+        "what_if_reprice": reprice, "growth": growth_summary}, tuple(notes))

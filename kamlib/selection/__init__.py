@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,13 @@ import pandas as pd
 from ..config import SelectionParams
 from ..criteria import CRITERIA, judged_criteria
 from ..i18n import Formatter, load_strings, say
+from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
 from ..units import money, reason
 from .scoring import QUADRANTS, criterion_scores, score_portfolio, stability
+
+if TYPE_CHECKING:
+    from ..engagement import Engagement
 
 __all__ = ["QUADRANTS", "long_list", "reason_in", "reason_out", "run_selection"]
 
@@ -83,26 +87,25 @@ def reason_out(r: pd.Series, *, on_list: bool, threshold: float, cap: int,
                   cap=int(cap), attractiveness=round(float(r["attractiveness"]), 2))
 
 
-def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
+def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | None = None, *,
                   params: SelectionParams | None = None, lang: str | None = None
-                  ) -> dict[str, Any]:
+                  ) -> StepResult:
     """Step 3 on an engagement: steps 1–2's artefacts in; key clients, matrix and the
     workshop sheet out. Returns the parts the notebook shows (and writes ``summary.json``,
-    ``key_clients.parquet``, ``candidates.parquet``, ``relationships.parquet``)."""
-    from ..engagement import Engagement
+    ``key_clients.parquet``, ``candidates.parquet``, ``relationships.parquet``; ``out_dir``
+    defaults to the step's folder) as a :class:`~kamlib.steps.StepResult`."""
     from .assessment import merge_assessments, read_assessment, write_assessment
     from .portrait import key_account_clv, look_alikes, portrait, size_bands
     from .relationship import contact_coverage, relationship_stage
 
-    eng = Engagement.open(engagement_dir)
+    eng, out = open_step(engagement, "03", out_dir)
     params = params or eng.config.selection
     lang = lang or eng.config.report.language
     strings, fmt = load_strings(lang), Formatter(lang, eng.config.currency)
     notes: list[str] = []
-    pnl = pd.read_parquet(eng.step_dir("02_profitability") / "client_pnl.parquet") \
+    pnl = pd.read_parquet(artefact_path(eng, "client_pnl")) \
         .set_index("entity_id")
-    entities = pd.read_parquet(eng.step_dir("01_client_base_cleanup") / "entities.parquet")
-    intake = eng.step_dir("00_intake")
+    entities = pd.read_parquet(artefact_path(eng, "entities"))
     emap = entities.set_index("client_id")["entity_id"]
     canon = entities[entities["is_canonical"]].set_index("entity_id")
     features = pnl.copy()
@@ -112,7 +115,7 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
     features["revenue_growth_abs"] = features.get("revenue_last12", 0) - \
         features.get("revenue_prev12", 0)
     # relationships
-    contacts_path = intake / "contacts.parquet"
+    contacts_path = artefact_path(eng, "contacts")
     if contacts_path.exists():
         cov = contact_coverage(pd.read_parquet(contacts_path), pd.Series(features.index),
                                entity_map=emap)
@@ -128,7 +131,7 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
                                            if n not in params.attractiveness]
     judged_names = judged_criteria(names)
     frames = []
-    a_path = intake / "assessment.parquet"
+    a_path = artefact_path(eng, "assessment")
     if a_path.exists():
         a = pd.read_parquet(a_path)
         a = a.assign(entity_id=a["client_id"].astype(str).map(emap))
@@ -235,11 +238,10 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
             quadrant=table["quadrant"].reindex(cand.index).to_numpy()),
             {n: (CRITERIA[n].description_ru if lang == "ru" else CRITERIA[n].description_en)
              for n in judged_names}, existing=judged, lang=lang)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    key.reset_index().to_parquet(out / "key_clients.parquet")
-    table.reset_index().to_parquet(out / "candidates.parquet")
-    relationships.reset_index().to_parquet(out / "relationships.parquet")
+    key.reset_index().to_parquet(out / step("03").artefact("key_clients").file)
+    table.reset_index().to_parquet(out / step("03").artefact("candidates").file)
+    relationships.reset_index().to_parquet(out / step("03").artefact("relationships").file)
     summary = {
         "active_entities": n_active,
         "long_list": len(candidates),
@@ -270,7 +272,7 @@ def run_selection(engagement_dir: str | Path, out_dir: str | Path, *,
         "notes": notes,
     }
     summary = write_summary("03", out / "summary.json", summary, currency=eng.config.currency)
-    return {"summary": summary, "table": table, "key": key, "not_key": not_key_df,
-            "relationships": relationships, "portrait": pic, "look_alikes": alikes,
-            "scores": scores, "features": features, "eligible": eligible, "max_n": max_n,
-            "notes": notes, "params": params}
+    return StepResult("03", summary, {
+        "table": table, "key": key, "not_key": not_key_df, "relationships": relationships,
+        "portrait": pic, "look_alikes": alikes, "scores": scores, "features": features,
+        "eligible": eligible, "max_n": max_n, "params": params}, tuple(notes))

@@ -14,13 +14,17 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..config import SizingParams
+from ..steps import StepResult, artefact_path, open_step, step, summary_path
 from ..summaries import write_summary
 from .workload import account_workload, available_hours, compare_methods
+
+if TYPE_CHECKING:
+    from ..engagement import Engagement
 
 __all__ = ["KAM_ROLE", "account_workload", "available_hours", "compare_methods",
            "current_kams", "run_sizing", "staffing_verdict"]
@@ -177,7 +181,7 @@ def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: floa
 
 def _period_years(eng: Any) -> float:
     """Length of the analysed period in years (the intake's first to last sale), ≥ 1/12."""
-    path = eng.step_dir("00_intake") / "summary.json"
+    path = summary_path(eng, "00")
     period = json.loads(path.read_text(encoding="utf-8")).get("period") if path.exists() \
         else None
     if not period or not period[0]:
@@ -186,8 +190,8 @@ def _period_years(eng: Any) -> float:
     return max(((end - start).days + 1) / 365.25, 1 / 12)
 
 
-def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
-               params: SizingParams | None = None) -> dict[str, Any]:
+def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None = None, *,
+               params: SizingParams | None = None) -> StepResult:
     """Step 4 on an engagement: the key clients of step 3 in; the team plan out.
 
     Writes ``team_plan.parquet`` (one row per KAM), ``assignment.parquet`` (one row per key
@@ -212,7 +216,6 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         The cost settings are in another currency than the engagement's and the team table
         gives no KAM cost (:func:`.business_case.cost_basis`).
     """
-    from ..engagement import Engagement
     from .assignment import assign_accounts, team_from_fte
     from .business_case import (
         business_case,
@@ -232,25 +235,24 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         support_team,
     )
 
-    eng = Engagement.open(engagement_dir)
+    eng, out = open_step(engagement, "04", out_dir)
     params = params or eng.config.sizing
     lang = eng.config.report.language
     notes: list[str] = []
-    step3 = eng.step_dir("03_key_client_profile")
-    key = pd.read_parquet(step3 / "key_clients.parquet").set_index("entity_id")
-    rel_path = step3 / "relationships.parquet"
+    key = pd.read_parquet(artefact_path(eng, "key_clients")).set_index("entity_id")
+    rel_path = artefact_path(eng, "relationships")
     if rel_path.exists():
         rel = pd.read_parquet(rel_path).set_index("entity_id")
         if "contacts" in rel.columns:
             key["contacts"] = rel["contacts"].reindex(key.index)
-    pnl = pd.read_parquet(eng.step_dir("02_profitability") / "client_pnl.parquet") \
+    pnl = pd.read_parquet(artefact_path(eng, "client_pnl")) \
         .set_index("entity_id")
     for c in ("growth_pct", "dso_days", "days_late", "terms_days", "orders"):
         if c in pnl.columns and c not in key.columns:
             key[c] = pnl[c].reindex(key.index)
-    entities = pd.read_parquet(eng.step_dir("01_client_base_cleanup") / "entities.parquet")
+    entities = pd.read_parquet(artefact_path(eng, "entities"))
     canon = entities[entities["is_canonical"]].set_index("entity_id")
-    team_path = eng.step_dir("00_intake") / "team.parquet"
+    team_path = artefact_path(eng, "team")
     team = pd.read_parquet(team_path) if team_path.exists() else None
     # the KAM's capacity and the unit costs (in the engagement's currency, or an error)
     cap = available_hours(params)
@@ -365,11 +367,10 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
     recommendation = _recommendation(
         lang, n=n, accounts=len(key), hours=total_hours / n, cap=cap, staff_txt=staff_txt,
         bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names)
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    assignment.reset_index().to_parquet(out / "assignment.parquet")
-    team_plan.reset_index().to_parquet(out / "team_plan.parquet")
-    methods.reset_index().to_parquet(out / "methods.parquet")
+    assignment.reset_index().to_parquet(out / step("04").artefact("assignment").file)
+    team_plan.reset_index().to_parquet(out / step("04").artefact("team_plan").file)
+    methods.reset_index().to_parquet(out / step("04").artefact("methods").file)
     summary = {
         "key_accounts": len(key), "total_hours": total_hours, "hours_per_kam": cap,
         "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
@@ -385,8 +386,9 @@ def run_sizing(engagement_dir: str | Path, out_dir: str | Path, *,
         "business_case": business_case_json(bc, currency),
     }
     summary = write_summary("04", out / "summary.json", summary, currency=eng.config.currency)
-    return {"summary": summary, "methods": methods, "work": work, "assignment": assignment,
-            "assignment_info": info, "team_plan": team_plan, "kams": kams, "support": support,
-            "economics": {"cost": cost, "break_even": be, "payback": pb, "response": response,
-                          "sensitivity": sens, "business_case": bc},
-            "kpis": kpis, "kpi_warnings": kpi_warnings, "key": key, "notes": notes}
+    return StepResult("04", summary, {
+        "methods": methods, "work": work, "assignment": assignment, "assignment_info": info,
+        "team_plan": team_plan, "kams": kams, "support": support,
+        "economics": {"cost": cost, "break_even": be, "payback": pb, "response": response,
+                      "sensitivity": sens, "business_case": bc},
+        "kpis": kpis, "kpi_warnings": kpi_warnings, "key": key}, tuple(notes))
