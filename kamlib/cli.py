@@ -59,7 +59,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_outputs(root: Path) -> None:
-    summary = root / "work" / "00_intake" / "summary.json"
+    from .steps import step
+
+    summary = root / "work" / step("00").folder / "summary.json"
     if summary.exists():
         from .intake import format_amount
 
@@ -74,14 +76,14 @@ def _print_outputs(root: Path) -> None:
               f"({_amount(s['rejected_money'])})")
         if s.get("missing"):
             print("Not received (narrows the analysis): " + ", ".join(s["missing"]))
-    cleanup = root / "work" / "01_client_base_cleanup" / "summary.json"
+    cleanup = root / "work" / step("01").folder / "summary.json"
     if cleanup.exists():
         c = json.loads(cleanup.read_text(encoding="utf-8"))
         print(f"Client base: {c['records']} records → {c['entities']} legal entities → "
               f"{c['groups']} groups; {c['buying_entities']} bought in the period, "
               f"{c['active_entities']} active or new; {c['to_review']} pairs to review in "
               f"{c.get('review_sheet', 'review/duplicates.xlsx')}")
-    profit = root / "work" / "02_profitability" / "summary.json"
+    profit = root / "work" / step("02").folder / "summary.json"
     if profit.exists():
         from .intake import format_amount
 
@@ -93,23 +95,33 @@ def _print_outputs(root: Path) -> None:
         print(f"Profitability: contribution {contribution} on {revenue} net revenue; "
               f"{p['loss_making_entities']} entities lose money (largest: {worst}); "
               f"top-3 {conc['top3']:.1%} of revenue, HHI {conc['hhi']:.3f}")
-    selection = root / "work" / "03_key_client_profile" / "summary.json"
+    selection = root / "work" / step("03").folder / "summary.json"
     if selection.exists():
         k = json.loads(selection.read_text(encoding="utf-8"))
         single = ", ".join(x["name"] for x in k["single_point_of_contact"][:3]) or "none"
         print(f"Key clients: {k['key_clients']} of {k['long_list']} on the long list "
               f"({k['solid']} solid, {k['borderline']} borderline), "
               f"{k['key_revenue_share']:.0%} of revenue; single point of contact: {single}")
-    sizing = root / "work" / "04_kam_team_sizing" / "summary.json"
+    sizing = root / "work" / step("04").folder / "summary.json"
     if sizing.exists():
+        from .i18n import Formatter, load_strings, say
+
         z = json.loads(sizing.read_text(encoding="utf-8"))
-        cost = f"{z['team_cost']:,.0f}".replace(",", " ")
+        bc = z.get("business_case") or {}
+        en, fmt = load_strings("en"), Formatter("en", z.get("currency") or "RUB")
+        cost = _amount((bc.get("cost") or {}).get("total", {}).get("amount", z["team_cost"]))
+        today = []
+        if z.get("current_kams") is not None:
+            today.append(f"{z['current_kams']} in a KAM role in the team table")
+        if z.get("current_owners") is not None:
+            today.append(f"{z['current_owners']} managers hold the key clients")
         print(f"KAM team: {z['kams']} KAMs for {z['key_accounts']} key clients, {cost} a year"
               f"; assignment {z['assignment']['method']}, owner changes "
               f"{z['assignment']['owner_changes']}; KPIs: "
-              + ", ".join(k["kpi"] for k in z["kpis"])
-              + (f"; today {z['current_kams']} KAMs ({z['staffing']})"
-                 if z.get("current_kams") is not None else ""))
+              + "; ".join(en.get(f"kpi.{k['kpi']}", k["kpi"]) or k["kpi"] for k in z["kpis"])
+              + (f"; today: {', '.join(today)}" if today else ""))
+        if bc.get("verdict"):
+            print(f"Business case: {say(bc['verdict'], en, fmt)}")
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),
@@ -212,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="create an engagement folder")
     s.add_argument("dir")
-    s.add_argument("--client", default="Client company", help="the audited company's name")
+    s.add_argument("--client", default=None, help="the audited company's name (default: a "
+                   "placeholder in the report language)")
     s.add_argument("--currency", default="RUB")
     s.add_argument("--lang", default="ru", choices=["ru", "en"], help="report language")
     s.add_argument("--force", action="store_true", help="rewrite engagement.yaml (raw/ kept)")

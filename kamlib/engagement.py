@@ -90,7 +90,7 @@ def _yaml_str(s: str) -> str:
 def init_engagement(
     root: str | Path,
     *,
-    client: str = "Client company",
+    client: str | None = None,
     currency: str = "RUB",
     language: str = "ru",
     force: bool = False,
@@ -102,7 +102,8 @@ def init_engagement(
     root : path-like
         The folder to create (may exist if empty, or if ``force``).
     client, currency, language : str
-        Written into ``engagement.yaml``.
+        Written into ``engagement.yaml``; without a client name, a placeholder in the report's
+        language (``Компания-клиент`` / ``Client company``), never English in a Russian report.
     force : bool
         Overwrite an existing ``engagement.yaml``. Files in ``raw/`` are never touched.
     """
@@ -115,6 +116,8 @@ def init_engagement(
     if language not in ("ru", "en"):
         raise KamError(f"unknown report language '{language}'", value=language,
                        hint="use ru or en")
+    if client is None:
+        client = {"ru": "Компания-клиент"}.get(language, "Client company")
     text = (templates_dir() / "engagement.yaml").read_text(encoding="utf-8")
     text = (text.replace('"{client}"', _yaml_str(client))
             .replace("{currency}", currency.upper()).replace("{language}", language))
