@@ -740,6 +740,7 @@ def _matrix_chart(ctx: _Ctx, cand: pd.DataFrame) -> Chart:
                        threshold=ctx.fmt.number(threshold, 1)),
                  "03_key_client_profile/candidates.parquet", label="point_label",
                  group="series", size="net_revenue", threshold=threshold, axis=(1.0, 10.0),
+                 highlight=ctx.t("chart.portfolio_matrix.key"),
                  quadrants={q: ctx.t(f"quadrant.{q}") for q in
                             ("Strategic", "Star", "Status", "Streamline")})
 

@@ -127,6 +127,7 @@ class Chart:
     label: str | None = None
     y_format: Literal["pct", "money", "number"] = "number"
     group: str | None = None        # scatter: a column whose values are the series
+    highlight: str | None = None    # scatter: the series drawn last, dark and outlined
     size: str | None = None         # scatter: a column the marker area is proportional to
     threshold: float | None = None  # scatter: quadrant lines at x = y = threshold
     axis: tuple[float, float] | None = None   # scatter: both axes' range

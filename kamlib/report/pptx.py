@@ -211,6 +211,15 @@ def chart_data(chart: Chart) -> tuple[Any, Any, list[list[str]]]:
     return data, kind, labels
 
 
+def _groups(chart: Chart) -> list[Any]:
+    """The series of a grouped scatter in drawing order: the highlighted one last (on top)."""
+    groups = list(dict.fromkeys(chart.data[chart.group].tolist()))
+    if chart.highlight in groups:
+        groups.remove(chart.highlight)
+        groups.append(chart.highlight)
+    return groups
+
+
 def _grouped_scatter(chart: Chart, fmt: str) -> tuple[Any, Any, list[list[str]]]:
     """A scatter with one series per value of ``chart.group`` (e.g. key / other clients),
     then, with a threshold, the two quadrant lines as series of two points each and the
@@ -219,7 +228,7 @@ def _grouped_scatter(chart: Chart, fmt: str) -> tuple[Any, Any, list[list[str]]]
     data = XyChartData(number_format=fmt)
     labels: list[list[str]] = []
     names = df[chart.label].tolist() if chart.label and chart.label in df else None
-    for group in dict.fromkeys(df[chart.group].tolist()):
+    for group in _groups(chart):
         sub = df.index[df[chart.group] == group]
         series = data.add_series(str(group), number_format=fmt)
         point_labels = []
@@ -539,7 +548,7 @@ class _Deck:
                 axis.minimum_scale, axis.maximum_scale = chart.axis
         top = float(pd.to_numeric(df[chart.size], errors="coerce").clip(lower=0).max()) \
             if chart.size else 0.0
-        groups = list(dict.fromkeys(df[chart.group].tolist()))
+        groups = _groups(chart)
         for k, series in enumerate(c.plots[0].series):
             if series.name in (_THRESHOLD, _QUADRANTS):
                 series.marker.style = XL_MARKER_STYLE.NONE
@@ -547,19 +556,25 @@ class _Deck:
                     series.format.line.color.rgb = _GREY
                     series.format.line.width = Pt(1.25)
                 continue
-            series.marker.style = XL_MARKER_STYLE.CIRCLE
-            if k == 0:  # the first group (key clients) outlined
-                series.marker.format.line.color.rgb = RGBColor(0x1F, 0x2A, 0x44)
-                series.marker.format.line.width = Pt(1.5)
-            if not chart.size or top <= 0:
-                continue
-            sizes = pd.to_numeric(df.loc[df[chart.group] == groups[k], chart.size],
-                                  errors="coerce").clip(lower=0).fillna(0).tolist()
-            for point, v in zip(series.points, sizes, strict=False):
-                # marker area ∝ the value: the diameter is ∝ its square root (up to 40 pt;
-                # the smallest kept visible at 3 pt)
-                point.marker.size = max(3, min(72, round(40 * math.sqrt(v / top))))
-                point.marker.style = XL_MARKER_STYLE.CIRCLE
+            # the highlighted group (key clients) filled dark and outlined, the others light
+            lit = groups[k] == chart.highlight
+            fill, line = ((RGBColor(0x2E, 0x75, 0xB6), RGBColor(0x1F, 0x2A, 0x44)) if lit
+                          else (RGBColor(0xC9, 0xD9, 0xEA), RGBColor(0x9D, 0xB4, 0xCC)))
+            markers = [series.marker]
+            if chart.size and top > 0:
+                sizes = pd.to_numeric(df.loc[df[chart.group] == groups[k], chart.size],
+                                      errors="coerce").clip(lower=0).fillna(0).tolist()
+                for point, v in zip(series.points, sizes, strict=False):
+                    # marker area ∝ the value: the diameter is ∝ its square root (up to 40 pt;
+                    # the smallest kept visible at 3 pt)
+                    point.marker.size = max(3, min(72, round(40 * math.sqrt(v / top))))
+                    markers.append(point.marker)
+            for marker in markers:   # a data point's own marker does not inherit the series'
+                marker.style = XL_MARKER_STYLE.CIRCLE
+                marker.format.fill.solid()
+                marker.format.fill.fore_color.rgb = fill
+                marker.format.line.color.rgb = line
+                marker.format.line.width = Pt(1.5 if lit else 0.5)
         c.has_legend = True
         c.legend.position = XL_LEGEND_POSITION.BOTTOM
         c.legend.include_in_layout = False
