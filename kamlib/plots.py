@@ -560,11 +560,12 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
     rev = df["net_revenue"].astype(float).fillna(0.0).clip(lower=0).to_numpy()
     contrib = df["contribution"].astype(float).to_numpy()
     is_key = df["is_key"].fillna(False).astype(bool).to_numpy()
-    cap = float(np.quantile(rev, 0.99)) if len(rev) else 0.0
-    cap = cap if cap > 0 else (float(rev.max()) if len(rev) and rev.max() > 0 else 1.0)
+    # bubble AREA ∝ revenue, uncapped (matplotlib's ``s`` is the area in points²): a 640M
+    # client is drawn 4.3 times the area of a 148M one, as the caption says
+    cap = float(rev.max()) if len(rev) and rev.max() > 0 else 1.0
     n = len(df)
-    s_max = 600.0 if n <= 50 else 350.0 if n <= 500 else 200.0
-    size = 6.0 + s_max * np.sqrt(np.minimum(rev, cap) / cap)
+    s_max = 900.0 if n <= 50 else 600.0 if n <= 500 else 400.0
+    size = 6.0 + s_max * rev / cap
     colors = np.where(np.isnan(contrib), "#a5a5a5", np.where(contrib < 0, _RED, _GREEN))
     order = np.argsort(-size, kind="stable")
     alpha = 0.7 if n <= 100 else 0.5 if n <= 1000 else 0.35
@@ -655,7 +656,8 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
                       label=s.t("plot.portfolio.negative")),
                Line2D([], [], ls="", marker="o", mfc="none", mec="black",
                       label=s.t("plot.portfolio.key")),
-               Line2D([], [], ls="", marker="o", color="#a5a5a5", markersize=12,
+               Line2D([], [], ls="", marker="o", color="#a5a5a5",
+                      markersize=min(float(np.sqrt(6.0 + s_max)), 24.0),
                       label=s.t("plot.portfolio.size", cap=fmt(cap)))]
     if not (len(rev) and rev.max() > 0):  # no revenue: all bubbles one size, no scale
         handles = handles[:3]

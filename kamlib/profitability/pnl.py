@@ -41,7 +41,7 @@ MONEY = ("list_revenue", "discount", "sales_net", "returns", "net_revenue", "cog
          "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution")
 
 
-def _allocate(pool: float, weights: pd.Series) -> pd.Series:
+def allocate_minor_units(pool: float, weights: pd.Series) -> pd.Series:
     """``pool`` spread over ``weights`` in kopecks, by largest remainders (Hamilton): the
     shares add up to the pool exactly, each within one kopeck of its exact share."""
     cents = round(pool * 100)
@@ -285,7 +285,7 @@ def client_pnl(
             cost = pd.Series(0.0, df.index)
         if pool:
             total = float(u.sum())
-            cost = cost + (_allocate(pool, u.astype(float)) if total else 0.0)
+            cost = cost + (allocate_minor_units(pool, u.astype(float)) if total else 0.0)
         df[f"cts_{d}"] = pd.Series(cost, index=df.index).astype(float).round(2)
         cts_cols.append(f"cts_{d}")
         if d in ("delivery", "visit", "service_hour", "call"):

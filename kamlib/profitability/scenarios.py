@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .pnl import DRIVERS, CostModel
+from .pnl import DRIVERS, CostModel, allocate_minor_units
 
 __all__ = ["recost", "robustness", "what_if_drop", "what_if_reprice"]
 
@@ -50,10 +50,11 @@ def recost(pnl: pd.DataFrame, costs: CostModel, *, base: CostModel | None = None
         pool = float(costs.pools.get(d, 0) or 0)
         total = float(units.sum())
         if pool and total:
-            cost = cost + units / total * pool
-        cts = cts + cost
+            cost = cost + allocate_minor_units(pool, units.astype(float))
+        cts = cts + pd.Series(cost, index=pnl.index).astype(float).round(2)
+    # booked to the kopeck as the P&L books them (kamlib.profitability.pnl)
     receivables = (pnl["net_revenue"].clip(lower=0) * pnl["receivable_days"] / 365
-                   * costs.receivables_rate)
+                   * costs.receivables_rate).round(2)
     return pnl["gross_margin"] - cts - receivables
 
 
