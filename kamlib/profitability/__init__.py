@@ -29,6 +29,7 @@ from .curves import (
     whale_figures,
     xyz,
 )
+from .holdings import concentration_level, holdings
 from .pnl import CostModel, client_pnl, group_pnl, monthly_revenue
 from .scenarios import robustness, what_if_drop, what_if_reprice
 
@@ -112,6 +113,7 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
                                                "cost_to_serve", "cost_of_receivables",
                                                "contribution")}
     stress = robust[robust["scenario"].str.contains("%")]
+    level = concentration_level(conc, conc_group)
     summary = {
         "entities": len(pnl),
         "totals": totals,
@@ -123,6 +125,10 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         "whale": figures,
         "concentration": {k: v for k, v in conc.items() if k != "shares"},
         "concentration_groups": {k: v for k, v in conc_group.items() if k != "shares"},
+        # which level the concentration finding speaks of, and the holdings that look small
+        # client by client (decided here, read by every surface)
+        "concentration_level": level,
+        "holdings": holdings(groups, pnl),
         "large_loss_makers": [
             {"entity_id": i, "name": r.get("entity_name"), "net_revenue": r["net_revenue"],
              "gross_margin": r["gross_margin"], "cost_to_serve": r["cost_to_serve"],

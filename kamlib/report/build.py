@@ -494,17 +494,17 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
                          top10=f.pct(conc["top10"]), n50=f.integer(conc["clients_to_50"]),
                          hhi=f.integer(round(conc["hhi"] * 10000)),
                          level=ctx.t(f"hhi.{conc['hhi_level']}")))
-    if conc["top3"] >= 0.40:
+    if "top3_40" in (conc.get("flag_clients") or {}):   # the step's flag, not re-decided
         bullets.append(ctx.t("profit.top3_flag", top3=f.pct(conc["top3"])))
     ifrs = conc.get("flag_clients", {}).get("ifrs_8_34", [])
     if ifrs:
         bullets.append(ctx.t("profit.ifrs", n=len(ifrs), names=", ".join(
             f"{c['name']} ({f.pct(c['share'])})" for c in ifrs)))
     cg = s.get("concentration_groups") or {}
-    if cg and cg.get("top3", 0) - conc["top3"] > 0.005:
+    if cg and s.get("concentration_level") == "group":
         bullets.append(ctx.t("profit.groups", top3=f.pct(cg["top3"]),
                              top3_entities=f.pct(conc["top3"])))
-    for h in _holdings(ctx):
+    for h in s.get("holdings") or []:
         bullets.append(ctx.t("profit.holding", name=h["name"], n=f.integer(h["entities"]),
                              rank=f.integer(h["rank"]), revenue=f.money_short(h["revenue"]),
                              share=f.pct(h["share"]), best=f.integer(h["best_entity_rank"])))
@@ -570,32 +570,6 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
                       charts=list(charts), tables=[k for k in ("loss_makers", "client_pnl")
                                                    if k in tables])
     return section, tables, charts
-
-
-def _holdings(ctx: _Ctx, *, top: int = 10) -> list[dict[str, Any]]:
-    """Groups of several legal entities among the ``top`` groups by revenue whose members,
-    taken one by one, all rank below the ``top`` entities: a holding split into small
-    clients (read from ``group_pnl`` and ``client_pnl``; ranks by net revenue)."""
-    gp, pnl = ctx.art.tables.get("group_pnl"), ctx.art.tables.get("client_pnl")
-    if gp is None or pnl is None or "entities" not in gp.columns:
-        return []
-    total = float(gp["net_revenue"].clip(lower=0).sum())
-    groups = gp.sort_values("net_revenue", ascending=False, kind="mergesort").head(top)
-    rank = pnl["net_revenue"].rank(ascending=False, method="min")
-    out = []
-    for pos, g in enumerate(groups.itertuples(index=False), 1):
-        if g.entities < 2:
-            continue
-        members = rank[pnl["group_id"] == g.group_id]
-        if not len(members) or members.min() <= top:
-            continue
-        gid = str(g.group_id)
-        out.append({"group_id": gid, "name": gid[2:] if gid.startswith("G:") else
-                    str(g.group_name), "entities": int(g.entities), "rank": pos,
-                    "revenue": float(g.net_revenue),
-                    "share": float(g.net_revenue) / total if total else None,
-                    "best_entity_rank": int(members.min())})
-    return out
 
 
 def _whale_chart(ctx: _Ctx, pnl: pd.DataFrame, figures: dict[str, Any]) -> Chart:
@@ -929,26 +903,28 @@ def _findings(ctx: _Ctx) -> list[Finding]:
                        "high" if s2["loss_making_entities"] else "info"))
     # 3. concentration risk (entity and group level)
     conc = s2["concentration"]
+    by_groups = s2.get("concentration_level") == "group"     # decided by step 2
     cg = s2.get("concentration_groups") or conc
-    top3 = cg["top3"] if cg.get("top3", 0) - conc["top3"] > 0.005 else conc["top3"]
-    key = "finding.concentration_high" if top3 >= 0.40 else "finding.concentration"
+    used = cg if by_groups else conc
+    top3 = used["top3"]
+    high = "top3_40" in (used.get("flag_clients") or {})
+    key = "finding.concentration_high" if high else "finding.concentration"
     sentence = ctx.t(key, top3=f.pct(top3), top1=f.pct(conc["top1"]),
                      n50=f.integer(conc["clients_to_50"]),
                      n_ifrs=f.integer(len(conc.get("flag_clients", {}).get("ifrs_8_34", []))))
-    if cg.get("top3", 0) - conc["top3"] > 0.005:
+    if by_groups:
         sentence += " " + ctx.t("finding.groups", top3=f.pct(cg["top3"]),
                                 top3_entities=f.pct(conc["top3"]))
-    holdings = _holdings(ctx)
+    holdings = s2.get("holdings") or []
     if holdings:
         h = holdings[0]
         sentence += " " + ctx.t("finding.holding", name=h["name"], n=f.integer(h["entities"]),
                                 rank=f.integer(h["rank"]), share=f.pct(h["share"]),
                                 best=f.integer(h["best_entity_rank"]))
-    by_groups = cg is not conc and cg.get("top3", 0) - conc["top3"] > 0.005
     fact = ctx.fact("top3", "02", "concentration_groups.top3" if by_groups
                     else "concentration.top3", "pct")
     out.append(Finding("concentration", f.pct(top3), sentence, fact,
-                       "high" if top3 >= 0.40 else "medium"))
+                       "high" if high else "medium"))
     # 4. key clients and how safe the relationship is
     spc = s3.get("single_point_of_contact") or []
     sentence = ctx.t("finding.key_clients", n=f.integer(s3["key_clients"]),
@@ -1000,7 +976,7 @@ def _recommendations(ctx: _Ctx) -> list[str]:
                          name=llm[0]["name"],
                          change=f.money_short(rep.get("change", 0))))
     conc = s2["concentration"]
-    if conc["top3"] >= 0.40 or conc.get("flags"):
+    if conc.get("flag_clients"):
         out.append(ctx.t("rec.concentration", top3=f.pct(conc["top3"])))
     out.append(ctx.t("rec.key_clients", n=f.integer(s3["key_clients"]),
                      solid=f.integer(s3["solid"])))
