@@ -34,6 +34,7 @@ from .engagement import Engagement
 from .errors import ConfigError, KamError, StepError
 from .intake import IntakeResult, ingest, write_intake
 from .io import atomic_dir, atomic_write_bytes, atomic_write_json
+from .nbclean import clean_notebook_bytes
 from .resources import notebooks_dir
 
 __all__ = [
@@ -334,7 +335,8 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
                             hint="check that the workbench is installed (make demo) and that "
                             "the 'python3' Jupyter kernel exists (jupyter kernelspec list)") \
                 from None
-        atomic_write_bytes(eng.notebooks / step.notebook, executed.read_bytes())
+        atomic_write_bytes(eng.notebooks / step.notebook,
+                           clean_notebook_bytes(executed.read_bytes()))
         executed.unlink()
     return {"status": "ok", "seconds": round(time.perf_counter() - t0, 2),
             "notebook": str((eng.notebooks / step.notebook).relative_to(eng.root)),
