@@ -281,6 +281,8 @@ def lab_command(root: Path, *, port: int = 0, open_browser: bool = True
         cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if not open_browser:
         cmd.append("--no-browser")
+    if getattr(os, "geteuid", lambda: 1)() == 0:  # a container or CI runner: Jupyter refuses
+        cmd.append("--allow-root")
     return cmd, env
 
 
@@ -297,14 +299,24 @@ def _cmd_open(args: argparse.Namespace) -> int:
           "The notebooks in notebooks/ are the record of the last run: re-running one there "
           "stops with a message and changes nothing; to re-run a step on this engagement use "
           f"`kam run {args.dir} --steps NN` (its settings are in engagement.yaml). "
-          "Stop JupyterLab with Ctrl-C.")
+          "Stop JupyterLab with Ctrl-C.", flush=True)
+    from .present import _stop_on_signals
+
+    proc = subprocess.Popen(cmd, env=env)
     try:
-        code = subprocess.call(cmd, env=env)
+        with _stop_on_signals():  # SIGTERM / SIGHUP: stop JupyterLab too, as Ctrl-C does
+            return int(proc.wait())
     except KeyboardInterrupt:
-        code = 130
+        print("Stopping JupyterLab …", file=sys.stderr)
+        proc.terminate()  # the server shuts its kernels down
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
     finally:
         shutil.rmtree(Path(env["JUPYTER_PATH"].split(os.pathsep)[0]), ignore_errors=True)
-    return code
 
 
 def _cmd_anonymise(args: argparse.Namespace) -> int:
