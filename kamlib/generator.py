@@ -378,6 +378,51 @@ def _make_inns(rng: np.random.Generator, region: np.ndarray, person: np.ndarray)
     return out
 
 
+def _vat_id(country: str, x: int) -> str:
+    """A valid VAT number of ``country`` made from the 9-digit number ``x`` (no random draw:
+    the same ``x`` gives the same id), its check digits computed by the country's rule and
+    verified with python-stdnum."""
+    from stdnum import luhn, vatin
+    from stdnum.es import cif
+    from stdnum.iso7064 import mod_11_10
+
+    for k in range(100):  # a body whose check digit is impossible (10) moves on by one
+        d = str(x + k)
+        if country == "DE":
+            vat = f"DE{d[:8]}{mod_11_10.calc_check_digit(d[:8])}"
+        elif country == "FR":
+            siren = d[:8] + luhn.calc_check_digit(d[:8])
+            vat = f"FR{int(siren + '12') % 97:02d}{siren}"
+        elif country == "NL":
+            check = sum(int(c) * (9 - i) for i, c in enumerate(d[:8])) % 11
+            vat = f"NL{d[:8]}{check}B01"
+        elif country == "IT":
+            body = f"{d[:7]}{int(d[7:]) % 100 + 1:03d}"
+            vat = f"IT{body}{luhn.calc_check_digit(body)}"
+        elif country == "ES":
+            vat = f"ESB{d[:7]}{cif.calc_check_digits('B' + d[:7])[0]}"  # a company (S.L.)
+        elif country == "PL":
+            check = sum(int(c) * w for c, w in zip(d, (6, 5, 7, 2, 3, 4, 5, 6, 7),
+                                                   strict=True)) % 11
+            vat = f"PL{d}{check}"
+        elif country == "SE":
+            vat = f"SE{d}{luhn.calc_check_digit(d)}01"
+        elif country == "BE":
+            body = "0" + d[:7]
+            vat = f"BE{body}{97 - int(body) % 97:02d}"
+        else:
+            raise ValueError(f"no VAT number rule for {country}")
+        if vatin.is_valid(vat):
+            return vat
+    raise ValueError(f"no valid {country} VAT number near {x}")  # pragma: no cover
+
+
+def _make_vat_ids(countries: np.ndarray, numbers: np.ndarray) -> list[str]:
+    """Valid foreign VAT numbers (python-stdnum's check), one per entity: the country's
+    prefix and format, the digits from ``numbers``."""
+    return [_vat_id(str(c), int(x)) for c, x in zip(countries, numbers, strict=True)]
+
+
 def _break_inn(inn: str, k: int) -> str:
     """The same INN with a wrong last check digit."""
     last = (int(inn[-1]) + 1 + k % 9) % 10
@@ -667,7 +712,7 @@ def build_entities(rng: np.random.Generator, spec: _Spec, n_clients: int) -> pd.
         ent["person"] = None
         cc = np.array([_EN_REGIONS[r][0] for r in ent["region"]])
         num = rng.integers(10**8, 10**9, size=n)
-        ent["inn"] = [f"{c}{x}" for c, x in zip(cc, num, strict=True)]
+        ent["inn"] = _make_vat_ids(cc, num)
         ent["ogrn"] = None
         ent["kpp"] = None
         ent["segment"] = _choice(rng, _EN_SEGMENTS, n, [0.3, 0.2, 0.25, 0.12, 0.13])
