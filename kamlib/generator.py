@@ -380,39 +380,19 @@ def _make_inns(rng: np.random.Generator, region: np.ndarray, person: np.ndarray)
 
 def _vat_id(country: str, x: int) -> str:
     """A valid VAT number of ``country`` made from the 9-digit number ``x`` (no random draw:
-    the same ``x`` gives the same id), its check digits computed by the country's rule and
-    verified with python-stdnum."""
-    from stdnum import luhn, vatin
-    from stdnum.es import cif
-    from stdnum.iso7064 import mod_11_10
+    the same ``x`` gives the same id): the country's shape, the check digits computed by its
+    rule (:func:`kamlib.identifiers.vat_with_check_digits`, verified with python-stdnum)."""
+    from .identifiers import vat_with_check_digits
 
     for k in range(100):  # a body whose check digit is impossible (10) moves on by one
         d = str(x + k)
-        if country == "DE":
-            vat = f"DE{d[:8]}{mod_11_10.calc_check_digit(d[:8])}"
-        elif country == "FR":
-            siren = d[:8] + luhn.calc_check_digit(d[:8])
-            vat = f"FR{int(siren + '12') % 97:02d}{siren}"
-        elif country == "NL":
-            check = sum(int(c) * (9 - i) for i, c in enumerate(d[:8])) % 11
-            vat = f"NL{d[:8]}{check}B01"
-        elif country == "IT":
-            body = f"{d[:7]}{int(d[7:]) % 100 + 1:03d}"
-            vat = f"IT{body}{luhn.calc_check_digit(body)}"
-        elif country == "ES":
-            vat = f"ESB{d[:7]}{cif.calc_check_digits('B' + d[:7])[0]}"  # a company (S.L.)
-        elif country == "PL":
-            check = sum(int(c) * w for c, w in zip(d, (6, 5, 7, 2, 3, 4, 5, 6, 7),
-                                                   strict=True)) % 11
-            vat = f"PL{d}{check}"
-        elif country == "SE":
-            vat = f"SE{d}{luhn.calc_check_digit(d)}01"
-        elif country == "BE":
-            body = "0" + d[:7]
-            vat = f"BE{body}{97 - int(body) % 97:02d}"
-        else:
+        draft = {"DE": f"DE{d[:8]}0", "FR": f"FR00{d[:8]}0", "NL": f"NL{d[:8]}0B01",
+                 "IT": f"IT{d[:7]}{int(d[7:]) % 100 + 1:03d}0", "ES": f"ESB{d[:7]}0",
+                 "PL": f"PL{d}0", "SE": f"SE{d}001", "BE": f"BE0{d[:7]}00"}.get(country)
+        if draft is None:
             raise ValueError(f"no VAT number rule for {country}")
-        if vatin.is_valid(vat):
+        vat = vat_with_check_digits(draft)
+        if vat is not None:
             return vat
     raise ValueError(f"no valid {country} VAT number near {x}")  # pragma: no cover
 

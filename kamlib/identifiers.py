@@ -17,7 +17,7 @@ from stdnum import vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 __all__ = ["foreign_vat_problem", "is_foreign_vat", "is_valid_foreign_vat", "is_valid_inn",
-           "is_valid_kpp", "is_valid_ogrn", "tax_id_problem"]
+           "is_valid_kpp", "is_valid_ogrn", "tax_id_problem", "vat_with_check_digits"]
 
 #: the shape of a foreign VAT number: a country prefix, then digits and letters
 _FOREIGN = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
@@ -125,3 +125,49 @@ def is_valid_foreign_vat(value: str | None) -> bool:
     (True, False)
     """
     return is_foreign_vat(value) and foreign_vat_problem(value) is None
+
+
+#: the weights of the Polish NIP and the Dutch BSN check digits
+_W_NIP = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+_W_BSN = (9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def vat_with_check_digits(value: str) -> str | None:
+    """The VAT number ``value`` with its check digits recomputed from its other digits.
+
+    For the shapes the workbench writes (the sample generator, the anonymiser, which change
+    the body of an id and must keep it valid): ``DE`` + 9 digits, ``FR`` + key + SIREN,
+    ``NL`` + 9 digits + ``B`` + 2, ``IT`` + 11, ``ES`` + a company letter + 7 digits + check,
+    ``PL`` + 10, ``SE`` + 12, ``BE`` + 10. Returns ``None`` for another country or shape, or
+    when no check digit can make the body valid (a Dutch or Polish body whose check would be
+    10); the result always passes :func:`is_valid_foreign_vat`.
+
+    >>> vat_with_check_digits("DE136695970")
+    'DE136695976'
+    """
+    from stdnum import luhn
+    from stdnum.es import cif
+    from stdnum.iso7064 import mod_11_10
+
+    cc, rest = value[:2], value[2:]
+    out: str | None = None
+    if cc == "DE" and len(rest) == 9 and rest.isdigit():
+        out = f"DE{rest[:8]}{mod_11_10.calc_check_digit(rest[:8])}"
+    elif cc == "FR" and len(rest) == 11 and rest[2:].isdigit():
+        siren = rest[2:10] + luhn.calc_check_digit(rest[2:10])
+        out = f"FR{int(siren + '12') % 97:02d}{siren}"
+    elif cc == "NL" and len(rest) == 12 and rest[:9].isdigit() and rest[9] == "B":
+        check = sum(int(c) * w for c, w in zip(rest[:8], _W_BSN, strict=True)) % 11
+        out = f"NL{rest[:8]}{check}{rest[9:]}" if check < 10 else None
+    elif cc == "IT" and len(rest) == 11 and rest.isdigit():
+        out = f"IT{rest[:10]}{luhn.calc_check_digit(rest[:10])}"
+    elif cc == "ES" and len(rest) == 9 and rest[0] in "ABCDEFGHJUV" and rest[1:8].isdigit():
+        out = f"ES{rest[:8]}{cif.calc_check_digits(rest[:8])[0]}"
+    elif cc == "PL" and len(rest) == 10 and rest.isdigit():
+        check = sum(int(c) * w for c, w in zip(rest[:9], _W_NIP, strict=True)) % 11
+        out = f"PL{rest[:9]}{check}" if check < 10 else None
+    elif cc == "SE" and len(rest) == 12 and rest.isdigit():
+        out = f"SE{rest[:9]}{luhn.calc_check_digit(rest[:9])}{rest[10:]}"
+    elif cc == "BE" and len(rest) == 10 and rest.isdigit():
+        out = f"BE{rest[:8]}{97 - int(rest[:8]) % 97:02d}"
+    return out if out is not None and is_valid_foreign_vat(out) else None

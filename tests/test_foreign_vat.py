@@ -69,3 +69,28 @@ def test_the_sample_engagements_foreign_ids_are_valid() -> None:
     assert len(ids) > 100
     bad = [v for v in ids if not vatin.is_valid(v)]
     assert not bad, bad[:5]
+
+
+@pytest.mark.parametrize("vat", [v for v in VALID if v[:2] in
+                                 ("DE", "FR", "NL", "IT", "ES", "PL", "SE", "BE")])
+def test_check_digits_recomputed_after_the_body_changed(vat: str) -> None:
+    """What the anonymiser needs: change the body digits, get a valid number back."""
+    from kamlib.identifiers import vat_with_check_digits
+
+    assert vat_with_check_digits(vat) == vat  # a valid number is its own fix
+    digits = [i for i, c in enumerate(vat) if c.isdigit()]
+    for shift in range(1, 10):
+        changed = list(vat)
+        for i in digits[2:5]:  # body digits (past FR's key)
+            changed[i] = str((int(changed[i]) + shift) % 10)
+        fixed = vat_with_check_digits("".join(changed))
+        if fixed is not None:  # NL / PL bodies whose check would be 10: none is possible
+            assert is_valid_foreign_vat(fixed) and fixed[:2] == vat[:2]
+            assert len(fixed) == len(vat)
+
+
+def test_no_rule_for_other_countries() -> None:
+    from kamlib.identifiers import vat_with_check_digits
+
+    assert vat_with_check_digits("GB980780684") is None
+    assert vat_with_check_digits("DE12") is None
