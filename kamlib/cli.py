@@ -159,7 +159,7 @@ def _print_outputs(root: Path) -> None:
                  if z.get("current_kams") is not None else ""))
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
-                      ("notebooks", "executed notebooks (open in JupyterLab)"),
+                      ("notebooks", "executed notebooks, the record of the run (kam open DIR)"),
                       ("reports", "deliverables"), ("review", "sheets for people to fill")):
         path = root / sub
         if path.exists() and any(path.iterdir()):
