@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -107,9 +107,11 @@ def test_an_unscored_assessment_waits_and_an_edited_one_makes_03_stale(run: Path
             for j in range(len(crit)):
                 ws.cell(r, head.index("entity_name") + 2 + j).value = None
             break
-    time.sleep(0.01)
     wb.save(sheet)
-    os.utime(sheet)  # after the run's finish time
+    m = json.loads((run / "work" / "manifest.json").read_text(encoding="utf-8"))
+    done = datetime.fromisoformat(m["steps"]["03_key_client_profile"]["finished"])
+    later = done.timestamp() + 60
+    os.utime(sheet, (later, later))  # edited a minute after step 03 finished
     st = engagement_status(run)
     assert any("are not scored on the judged criteria" in w for w in st.waiting), st.waiting
     assert _stale(run)["03_key_client_profile"] == "review/assessment.xlsx edited after the " \
