@@ -1,8 +1,15 @@
-"""The ``kam`` command: init, check, run, report, demo, present, anonymise.
+"""The ``kam`` command: init, check, run, status, open, report, demo, present, anonymise.
 
 Errors of the workbench's family (:class:`~kamlib.errors.KamError`) are printed as a message
-with its file, row, column and value and what to do, never as a traceback; exit code 2.
-``kam check`` exits 1 when the inputs are not usable (a required table or column missing).
+with its file, row, column and value and what to do, never as a traceback. The exit codes
+(:data:`EXIT_CODES`, also in ``kam --help``) tell a script what went wrong:
+
+0 done; 1 ``kam check``: the inputs are not usable yet; 2 bad command line (argparse's own
+code for usage errors: an unknown command or option, a folder that does not exist, an
+unknown step or sample); 3 the client's data, ``engagement.yaml`` or the engagement's state
+stop the work (a :class:`~kamlib.errors.KamError`: fix the data or the settings, the message
+says how); 4 internal error, a bug in the workbench; 130 interrupted (Ctrl-C), the shell's
+convention.
 """
 
 from __future__ import annotations
@@ -13,9 +20,48 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import KamError
+from .errors import ConfigError, KamError
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "UsageError", "build_parser", "main"]
+
+#: Exit codes of ``kam``: code → meaning (printed by ``kam --help``).
+EXIT_CODES: dict[int, str] = {
+    0: "done",
+    1: "kam check: the inputs are not usable yet (the problems are listed)",
+    2: "bad command line: unknown command or option, no such folder, unknown step or sample",
+    3: "the client's data, engagement.yaml or the engagement's state stop the work "
+       "(the message says what to fix)",
+    4: "internal error: a bug in the workbench (KAM_DEBUG=1 shows the traceback)",
+    130: "interrupted (Ctrl-C)",
+}
+
+
+class UsageError(KamError):
+    """The command line names something that does not exist (a folder, a step, a sample):
+    exit code 2, like argparse's own usage errors."""
+
+
+def _engagement_arg(path: str) -> Path:
+    """An existing engagement folder named on the command line, else a :class:`UsageError`."""
+    root = Path(path)
+    if not root.is_dir():
+        raise UsageError("no such engagement folder", file=str(root.resolve()),
+                         hint="check the path; create an engagement with `kam init DIR`")
+    if not (root / "engagement.yaml").exists():
+        raise UsageError("the folder is not an engagement (no engagement.yaml)",
+                         file=str(root.resolve()),
+                         hint="name the engagement folder (the one holding engagement.yaml)")
+    return root
+
+
+def _steps_arg(steps: list[str] | None, from_step: str | None) -> None:
+    """Unknown step names on the command line are usage errors (exit 2)."""
+    from .runner import _select
+
+    try:
+        _select(steps, from_step)
+    except ConfigError as exc:
+        raise UsageError(exc.message, value=exc.value, hint=exc.hint) from None
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -34,7 +80,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .engagement import Engagement
     from .intake import ingest, summary_text
 
-    eng = Engagement.open(args.dir)
+    eng = Engagement.open(_engagement_arg(args.dir))
     result = ingest(eng.root, eng.config)
     print(f"Engagement: {eng.config.client} ({eng.root})")
     print(summary_text(result, max_rejected=args.max_rows))
@@ -50,8 +96,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .engagement import Engagement
     from .runner import run_pipeline
 
-    eng = Engagement.open(args.dir)
     steps = [s for chunk in args.steps for s in chunk.split(",")] if args.steps else None
+    _steps_arg(steps, args.from_step)
+    eng = Engagement.open(_engagement_arg(args.dir))
     run_pipeline(eng, steps=steps, from_step=args.from_step)
     _print_outputs(eng.root)
     _print_reports(eng.root)
@@ -124,7 +171,7 @@ def _print_outputs(root: Path) -> None:
             print(f"Business case: {say(bc['verdict'], en, fmt)}")
     print(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
-                      ("notebooks", "executed notebooks (open in JupyterLab)"),
+                      ("notebooks", "executed notebooks, the record of the run (kam open DIR)"),
                       ("reports", "deliverables"), ("review", "sheets for people to fill")):
         path = root / sub
         if path.exists() and any(path.iterdir()):
@@ -148,7 +195,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     src = samples_dir() / args.sample
     if not (src / "engagement.yaml").exists():
         names = sorted(p.name for p in samples_dir().iterdir() if (p / "engagement.yaml").exists())
-        raise KamError(f"no sample engagement '{args.sample}'", value=args.sample,
+        raise UsageError(f"no sample engagement '{args.sample}'", value=args.sample,
                        hint=f"samples: {', '.join(names)}")
     dst = Path(args.dir or Path("demo") / args.sample)
     if dst.exists() and any(dst.iterdir()):
@@ -193,6 +240,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     langs = [x for chunk in args.lang for x in chunk.split(",")] if args.lang else None
     fmts = [x for chunk in args.format for x in chunk.split(",")] if args.format else None
+    _engagement_arg(args.dir)
     print(f"Rendering the report of {args.dir} from its artefacts (no step is re-run):")
     build_report(args.dir, languages=langs, formats=fmts, papers=not args.no_papers,
                  on_progress=print)
@@ -201,25 +249,125 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_present(args: argparse.Namespace) -> int:
-    from .present import present
+    from .present import _steps, present
 
+    _engagement_arg(args.dir)
+    try:
+        _steps(args.step)
+    except ConfigError as exc:
+        raise UsageError(exc.message, value=exc.value, hint=exc.hint) from None
     return present(args.dir, args.step, port=args.port, open_browser=not args.no_browser)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .status import as_json, engagement_status
+
+    status = engagement_status(_engagement_arg(args.dir))
+    print(as_json(status) if args.json else status.text())
+    return 0
+
+
+def _lab_kernel_dir() -> Path:
+    """A Jupyter data folder whose ``python3`` kernel is this Python (the one ``kam`` runs
+    in, with kamlib installed): put first on ``JUPYTER_PATH``, it wins over a ``python3``
+    kernel of another Python in the user's Jupyter folders."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="kam-lab-"))
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": f"Python {sys.version_info.major}.{sys.version_info.minor} (kamlib)",
+        "language": "python", "metadata": {"debugger": True}}, indent=1), encoding="utf-8")
+    return folder
+
+
+def lab_command(root: Path, *, port: int = 0, open_browser: bool = True
+                ) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that open JupyterLab on an engagement.
+
+    JupyterLab runs with this Python, rooted at the engagement folder and showing its
+    ``notebooks/``; its ``python3`` kernel is this Python too (see :func:`_lab_kernel_dir`).
+    """
+    data = _lab_kernel_dir()
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        [str(data), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root.resolve()}",
+           "--ServerApp.ip=127.0.0.1"]
+    if (root / "notebooks").is_dir():
+        cmd.append("--ServerApp.default_url=/lab/tree/notebooks")
+    if port:
+        cmd += [f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
+    if not open_browser:
+        cmd.append("--no-browser")
+    if getattr(os, "geteuid", lambda: 1)() == 0:  # a container or CI runner: Jupyter refuses
+        cmd.append("--allow-root")
+    return cmd, env
+
+
+def _cmd_open(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
+    root = _engagement_arg(args.dir).resolve()
+    if args.port and not 0 < args.port < 65536:
+        raise UsageError("a port is a number from 1 to 65535", value=args.port,
+                         hint="leave --port out to let JupyterLab choose")
+    cmd, env = lab_command(root, port=args.port, open_browser=not args.no_browser)
+    print(f"Opening JupyterLab on {root} (kernel: this Python, {sys.executable}).\n"
+          "The notebooks in notebooks/ are the record of the last run: re-running one there "
+          "stops with a message and changes nothing; to re-run a step on this engagement use "
+          f"`kam run {args.dir} --steps NN` (its settings are in engagement.yaml). "
+          "Stop JupyterLab with Ctrl-C.", flush=True)
+    from .present import _stop_on_signals
+
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        with _stop_on_signals():  # SIGTERM / SIGHUP: stop JupyterLab too, as Ctrl-C does
+            return int(proc.wait())
+    except KeyboardInterrupt:
+        print("Stopping JupyterLab …", file=sys.stderr)
+        proc.terminate()  # the server shuts its kernels down
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return 0
+    finally:
+        shutil.rmtree(Path(env["JUPYTER_PATH"].split(os.pathsep)[0]), ignore_errors=True)
 
 
 def _cmd_anonymise(args: argparse.Namespace) -> int:
     from .anonymise import anonymise_engagement
 
+    _engagement_arg(args.dir)
     result = anonymise_engagement(args.dir, args.out, seed=args.seed, factor=args.factor,
                                   shift_years=args.shift_years, overwrite=args.force)
     print(result.describe())
     return 0
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        version = metadata.version("kamlib")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        version = "unknown (not installed)"
+    return (f"kam (kamlib) {version}, Python {sys.version.split()[0]} at {sys.executable}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kam``."""
     p = argparse.ArgumentParser(
         prog="kam", description="KAM Audit Workbench: audit a company's client base for key "
-        "account management, from raw exports to the report.")
+        "account management, from raw exports to the report.",
+        epilog="exit codes:\n" + "\n".join(f"  {k:<4} {v}" for k, v in EXIT_CODES.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("init", help="create an engagement folder")
@@ -242,6 +390,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="from_step", help="this step and the ones after it")
     s.set_defaults(func=_cmd_run)
 
+    s = sub.add_parser("status", help="which steps ran, when, on which inputs; what is "
+                       "stale and why; what waits for a person")
+    s.add_argument("dir")
+    s.add_argument("--json", action="store_true", help="print the status as JSON")
+    s.set_defaults(func=_cmd_status)
+
+    s = sub.add_parser("open", help="open JupyterLab on the engagement's notebooks, with "
+                       "the workbench's Python as the kernel")
+    s.add_argument("dir")
+    s.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
+    s.add_argument("--no-browser", action="store_true")
+    s.set_defaults(func=_cmd_open)
+
     s = sub.add_parser("report", help="render the deliverables from a finished run "
                        "(HTML, PDF, XLSX, PPTX; ru/en) without re-running the steps")
     s.add_argument("dir")
@@ -254,7 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(Voilà; training sessions)")
     s.add_argument("dir")
     s.add_argument("step", nargs="?", help="one step, e.g. 02 (default: all)")
-    s.add_argument("--port", type=int, default=8866)
+    s.add_argument("--port", type=int, default=0,
+                   help="the port (default: a free one, printed)")
     s.add_argument("--no-browser", action="store_true")
     s.set_defaults(func=_cmd_present)
 
@@ -281,9 +443,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"kam {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KamError as exc:
         print(f"\nkam {args.command}: {type(exc).__name__}\n  {exc}", file=sys.stderr)
-        return 2
+        return 3
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -293,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nkam {args.command}: internal error {type(exc).__name__}: {exc}\n"
               "  This is a bug in the workbench. Re-run with KAM_DEBUG=1 for the traceback "
               "and report it.", file=sys.stderr)
-        return 3
+        return 4
 
 
 if __name__ == "__main__":

@@ -378,6 +378,31 @@ def _make_inns(rng: np.random.Generator, region: np.ndarray, person: np.ndarray)
     return out
 
 
+def _vat_id(country: str, x: int) -> str:
+    """A valid VAT number of ``country`` made from the 9-digit number ``x`` (no random draw:
+    the same ``x`` gives the same id): the country's shape, the check digits computed by its
+    rule (:func:`kamlib.identifiers.vat_with_check_digits`, verified with python-stdnum)."""
+    from .identifiers import vat_with_check_digits
+
+    for k in range(100):  # a body whose check digit is impossible (10) moves on by one
+        d = str(x + k)
+        draft = {"DE": f"DE{d[:8]}0", "FR": f"FR00{d[:8]}0", "NL": f"NL{d[:8]}0B01",
+                 "IT": f"IT{d[:7]}{int(d[7:]) % 100 + 1:03d}0", "ES": f"ESB{d[:7]}0",
+                 "PL": f"PL{d}0", "SE": f"SE{d}001", "BE": f"BE0{d[:7]}00"}.get(country)
+        if draft is None:
+            raise ValueError(f"no VAT number rule for {country}")
+        vat = vat_with_check_digits(draft)
+        if vat is not None:
+            return vat
+    raise ValueError(f"no valid {country} VAT number near {x}")  # pragma: no cover
+
+
+def _make_vat_ids(countries: np.ndarray, numbers: np.ndarray) -> list[str]:
+    """Valid foreign VAT numbers (python-stdnum's check), one per entity: the country's
+    prefix and format, the digits from ``numbers``."""
+    return [_vat_id(str(c), int(x)) for c, x in zip(countries, numbers, strict=True)]
+
+
 def _break_inn(inn: str, k: int) -> str:
     """The same INN with a wrong last check digit."""
     last = (int(inn[-1]) + 1 + k % 9) % 10
@@ -667,7 +692,7 @@ def build_entities(rng: np.random.Generator, spec: _Spec, n_clients: int) -> pd.
         ent["person"] = None
         cc = np.array([_EN_REGIONS[r][0] for r in ent["region"]])
         num = rng.integers(10**8, 10**9, size=n)
-        ent["inn"] = [f"{c}{x}" for c, x in zip(cc, num, strict=True)]
+        ent["inn"] = _make_vat_ids(cc, num)
         ent["ogrn"] = None
         ent["kpp"] = None
         ent["segment"] = _choice(rng, _EN_SEGMENTS, n, [0.3, 0.2, 0.25, 0.12, 0.13])

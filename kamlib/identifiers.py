@@ -1,16 +1,26 @@
-"""Russian company identifiers: INN, KPP, OGRN / OGRNIP, with their check digits.
+"""Company identifiers: Russian INN, KPP, OGRN / OGRNIP, and foreign VAT numbers, with their
+check digits.
 
-Formulas from ``METHODS.md`` §1 (Federal Tax Service orders on INN and OGRN structure).
-Hand-written rather than python-stdnum because stdnum's ``ru.ogrn`` rejects valid OGRNIPs
-whose remainder mod 13 is 10–12 (it compares the two-digit remainder), e.g.
-``304463210700212``.
+Russian ids: formulas from ``METHODS.md`` §1 (Federal Tax Service orders on INN and OGRN
+structure), hand-written rather than python-stdnum because stdnum's ``ru.ogrn`` rejects valid
+OGRNIPs whose remainder mod 13 is 10–12 (it compares the two-digit remainder), e.g.
+``304463210700212``. Foreign VAT numbers (a two-letter country prefix, as on an invoice):
+python-stdnum's ``vatin``, which applies each country's own format and check digits
+(``stdnum.de.vat``, ``stdnum.fr.tva``, ``stdnum.gb.vat`` …).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["is_valid_inn", "is_valid_kpp", "is_valid_ogrn", "tax_id_problem"]
+from stdnum import vatin
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+
+__all__ = ["foreign_vat_problem", "is_foreign_vat", "is_valid_foreign_vat", "is_valid_inn",
+           "is_valid_kpp", "is_valid_ogrn", "tax_id_problem", "vat_with_check_digits"]
+
+#: the shape of a foreign VAT number: a country prefix, then digits and letters
+_FOREIGN = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
 
 _W10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _W11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -56,13 +66,17 @@ def is_valid_ogrn(value: str | None) -> bool:
 
 
 def tax_id_problem(value: str | None) -> str | None:
-    """Why a Russian INN is not usable (``None`` if valid, empty, or not an INN at all).
+    """Why a tax id is not usable (``None`` if valid, empty, or not a tax id we can check).
 
-    Ids with letters are foreign tax numbers (``FR595951746``, ``DE123456789``): they are
-    not INNs and are not checked here.
+    Digits only: a Russian INN (length and check digits). A country prefix and digits
+    (``FR40303265045``, ``DE136695976``): a foreign VAT number, checked by its country's
+    rules (:func:`foreign_vat_problem`). Anything else is not checked.
     """
     if value is None or value == "":
         return None
+    if is_foreign_vat(value):
+        problem = foreign_vat_problem(value)
+        return f"{problem}; kept, but not used to match clients" if problem else None
     if not value.isascii() or not value.isdigit():
         return None
     if len(value) not in (10, 12):
@@ -70,3 +84,90 @@ def tax_id_problem(value: str | None) -> str | None:
     if not is_valid_inn(value):
         return "INN check digit is wrong (a typo?); kept, but not used to match clients"
     return None
+
+
+def is_foreign_vat(value: str | None) -> bool:
+    """Whether ``value`` has the shape of a foreign VAT number: a two-letter country prefix
+    and 2–13 digits or letters (``DE136695976``, ``NL004495445B01``, ``GB980780684``).
+    Says nothing about validity: see :func:`is_valid_foreign_vat`."""
+    return value is not None and _FOREIGN.fullmatch(value) is not None
+
+
+def foreign_vat_problem(value: str | None) -> str | None:
+    """Why a foreign VAT number is not usable to identify a company (``None`` if it is valid).
+
+    The country's own rules (python-stdnum ``vatin``): format, length and check digits.
+
+    >>> foreign_vat_problem("DE136695976") is None, foreign_vat_problem("DE136695977")
+    (True, 'VAT number check digit is wrong (a typo?)')
+    """
+    if value is None or value == "":
+        return "no VAT number"
+    if not is_foreign_vat(value):
+        return "not a VAT number (a country prefix and digits expected)"
+    try:
+        vatin.validate(value)
+    except InvalidChecksum:
+        return "VAT number check digit is wrong (a typo?)"
+    except InvalidComponent:
+        return f"VAT numbers of '{value[:2]}' are not known to the check (country prefix?)"
+    except ValidationError as exc:
+        return f"VAT number is not valid for {value[:2]} ({exc.message.rstrip('.').lower()})"
+    except ImportError:  # pragma: no cover - a prefix stdnum has no module for
+        return f"VAT numbers of '{value[:2]}' are not known to the check (country prefix?)"
+    return None
+
+
+def is_valid_foreign_vat(value: str | None) -> bool:
+    """A foreign VAT number that passes its country's format and check digits.
+
+    >>> is_valid_foreign_vat("FR40303265045"), is_valid_foreign_vat("FR595951746")
+    (True, False)
+    """
+    return is_foreign_vat(value) and foreign_vat_problem(value) is None
+
+
+#: the weights of the Polish NIP and the Dutch BSN check digits
+_W_NIP = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+_W_BSN = (9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def vat_with_check_digits(value: str) -> str | None:
+    """The VAT number ``value`` with its check digits recomputed from its other digits.
+
+    For the shapes the workbench writes (the sample generator, the anonymiser, which change
+    the body of an id and must keep it valid): ``DE`` + 9 digits, ``FR`` + key + SIREN,
+    ``NL`` + 9 digits + ``B`` + 2, ``IT`` + 11, ``ES`` + a company letter + 7 digits + check,
+    ``PL`` + 10, ``SE`` + 12, ``BE`` + 10. Returns ``None`` for another country or shape, or
+    when no check digit can make the body valid (a Dutch or Polish body whose check would be
+    10); the result always passes :func:`is_valid_foreign_vat`.
+
+    >>> vat_with_check_digits("DE136695970")
+    'DE136695976'
+    """
+    from stdnum import luhn
+    from stdnum.es import cif
+    from stdnum.iso7064 import mod_11_10
+
+    cc, rest = value[:2], value[2:]
+    out: str | None = None
+    if cc == "DE" and len(rest) == 9 and rest.isdigit():
+        out = f"DE{rest[:8]}{mod_11_10.calc_check_digit(rest[:8])}"
+    elif cc == "FR" and len(rest) == 11 and rest[2:].isdigit():
+        siren = rest[2:10] + luhn.calc_check_digit(rest[2:10])
+        out = f"FR{int(siren + '12') % 97:02d}{siren}"
+    elif cc == "NL" and len(rest) == 12 and rest[:9].isdigit() and rest[9] == "B":
+        check = sum(int(c) * w for c, w in zip(rest[:8], _W_BSN, strict=True)) % 11
+        out = f"NL{rest[:8]}{check}{rest[9:]}" if check < 10 else None
+    elif cc == "IT" and len(rest) == 11 and rest.isdigit():
+        out = f"IT{rest[:10]}{luhn.calc_check_digit(rest[:10])}"
+    elif cc == "ES" and len(rest) == 9 and rest[0] in "ABCDEFGHJUV" and rest[1:8].isdigit():
+        out = f"ES{rest[:8]}{cif.calc_check_digits(rest[:8])[0]}"
+    elif cc == "PL" and len(rest) == 10 and rest.isdigit():
+        check = sum(int(c) * w for c, w in zip(rest[:9], _W_NIP, strict=True)) % 11
+        out = f"PL{rest[:9]}{check}" if check < 10 else None
+    elif cc == "SE" and len(rest) == 12 and rest.isdigit():
+        out = f"SE{rest[:9]}{luhn.calc_check_digit(rest[:9])}{rest[10:]}"
+    elif cc == "BE" and len(rest) == 10 and rest.isdigit():
+        out = f"BE{rest[:8]}{97 - int(rest[:8]) % 97:02d}"
+    return out if out is not None and is_valid_foreign_vat(out) else None

@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +221,12 @@ def _free_port() -> int:
 
 
 def _port_busy(port: int) -> bool:
+    """Whether a server listens on ``port``. Like the servers themselves (tornado), the
+    probe sets SO_REUSEADDR on POSIX: the TIME_WAIT connections a stopped server leaves for a
+    minute do not make its port "in use"."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        if os.name == "posix":
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -361,14 +366,45 @@ def stop_voila(proc: subprocess.Popen, *, timeout: float = 15.0) -> int:
     return int(proc.returncode)
 
 
-def present(engagement_dir: str | Path, step: str | None = None, *, port: int = 8866,
+class _Stop(KeyboardInterrupt):
+    """SIGTERM / SIGHUP received: stop as on Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP (a ``kill``, a closed terminal, a service manager) into the
+    same orderly stop as Ctrl-C, so Voilà and its kernels never outlive ``kam present``.
+    Only in the main thread (where Python delivers signals); previous handlers restored."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        raise _Stop(signal.Signals(signum).name)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            with contextlib.suppress(OSError, ValueError):
+                previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def present(engagement_dir: str | Path, step: str | None = None, *, port: int = 0,
             open_browser: bool = True,
             on_progress: Callable[[str], None] | None = print) -> int:
-    """Present an engagement's step notebooks (or one step) with Voilà until Ctrl-C.
+    """Present an engagement's step notebooks (or one step) with Voilà until stopped.
 
     Prepares the presentation copies (:func:`prepare_presentation`), serves them
-    (:func:`start_voila`), says where, waits; Ctrl-C (or the server ending) stops it
-    cleanly (:func:`stop_voila`).
+    (:func:`start_voila`), says where, waits; Ctrl-C, SIGTERM or SIGHUP (or the server
+    ending) stops it cleanly, with the kernels it started (:func:`stop_voila`).
 
     Parameters
     ----------
@@ -377,7 +413,8 @@ def present(engagement_dir: str | Path, step: str | None = None, *, port: int = 
     step : str, optional
         One step (``"03"`` …); default: all, listed on the start page.
     port : int
-        The port (0 = a free one).
+        The port; 0 (default) = a free one, printed. A given port that is taken is an
+        error naming it.
     open_browser : bool
         Open the page in the default browser.
     on_progress : callable, optional
@@ -386,21 +423,27 @@ def present(engagement_dir: str | Path, step: str | None = None, *, port: int = 
     Returns
     -------
     int
-        0 after Ctrl-C; the server's exit code if it stopped by itself.
+        0 after Ctrl-C / SIGTERM / SIGHUP; the server's exit code if it stopped by itself.
     """
     say = on_progress or (lambda _m: None)
     path = prepare_presentation(engagement_dir, step)
-    proc, url = start_voila(path, port=port, open_browser=open_browser)
-    say(f"Presenting {path} at {url} (each page runs its step first; this takes a few "
-        f"seconds). Press Ctrl-C to stop.")
     code = 0
-    try:
-        while proc.poll() is None:
-            time.sleep(0.5)
-        code = int(proc.returncode)
-        say(f"Voilà stopped (exit code {code}); its log: {proc.log_path}")  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
-        say("Stopping …")
-    finally:
-        stop_voila(proc)
+    with _stop_on_signals():
+        try:
+            proc, url = start_voila(path, port=port, open_browser=open_browser)
+        except _Stop as sig:  # start_voila has stopped what it started
+            say(f"Stopped by {sig} while starting.")
+            return 0
+        try:
+            say(f"Presenting {path} at {url} (each page runs its step first; this takes a "
+                f"few seconds). Press Ctrl-C to stop.")
+            while proc.poll() is None:
+                time.sleep(0.5)
+            code = int(proc.returncode)
+            say(f"Voilà stopped (exit code {code}); its log: "
+                f"{proc.log_path}")  # type: ignore[attr-defined]
+        except KeyboardInterrupt as stop:
+            say(f"Stopping ({stop or 'Ctrl-C'}) …")
+        finally:
+            stop_voila(proc)
     return code

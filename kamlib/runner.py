@@ -34,6 +34,7 @@ from .engagement import Engagement
 from .errors import ConfigError, KamError, StepError
 from .intake import IntakeResult, ingest, write_intake
 from .io import atomic_dir, atomic_write_bytes, atomic_write_json
+from .nbclean import clean_notebook_bytes
 from .resources import notebooks_dir
 from .steps import STEPS as _STEPS
 from .steps import Step
@@ -42,6 +43,7 @@ from .summaries import write_summary
 __all__ = [
     "STEPS",
     "NotebookParam",
+    "ReadOnlyRecordError",
     "Step",
     "notebook_parameters",
     "record_run",
@@ -311,7 +313,8 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
                             hint="check that the workbench is installed (make demo) and that "
                             "the 'python3' Jupyter kernel exists (jupyter kernelspec list)") \
                 from None
-        atomic_write_bytes(eng.notebooks / step.notebook, executed.read_bytes())
+        atomic_write_bytes(eng.notebooks / step.notebook,
+                           clean_notebook_bytes(executed.read_bytes()))
         executed.unlink()
     return {"status": "ok", "seconds": round(time.perf_counter() - t0, 2),
             "notebook": str((eng.notebooks / step.notebook).relative_to(eng.root)),
@@ -483,22 +486,70 @@ def record_run(eng: Engagement | str | Path, *, entries: dict[str, dict[str, Any
         inputs=json.loads(inputs_path.read_text("utf-8")) if inputs_path.exists() else {})
 
 
+class ReadOnlyRecordError(StepError):
+    """A step notebook saved in an engagement's ``notebooks/`` was run again by hand.
+
+    Such a notebook is the record of a run: the staging folder it wrote into was swapped into
+    ``work/`` when the step succeeded, so a re-run could only write into a folder nothing
+    reads. In Jupyter it shows as its message, without a traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython: show the message, not a traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
+def _read_only_record(eng: Engagement, step: str, step_dir: str | None) -> ReadOnlyRecordError:
+    entry = (eng.manifest().get("steps") or {}).get(step) or {}
+    when = entry.get("finished")
+    ran = (f"ran on {when.replace('T', ' ').replace('+00:00', ' UTC')}" if when
+           else "was run by `kam run`")
+    folder = "00_intake" if step == "00_data_intake" else step
+    was = f"its working folder {step_dir} " if step_dir else "it has no working folder: it "
+    number = step[:2]
+    return ReadOnlyRecordError(
+        f"this notebook is the read-only record of step {number} on {eng.root}: the step "
+        f"{ran}, and {was}was moved into work/{folder}/ when the step succeeded. Re-running "
+        "it here would change neither work/ nor the report, so it stops",
+        file=f"notebooks/{step}.ipynb",
+        hint=f"to run step {number} again on this engagement (with engagement.yaml's "
+        f"settings): `kam run {eng.root} --steps {number}` — or `kam run {eng.root} --from "
+        f"{number}` to bring the steps after it up to date too (`kam status {eng.root}` says "
+        "which are stale); to explore the results: `kamlib.open_engagement(...)` in "
+        "notebooks/explore.ipynb; to experiment, use the workbench's own notebook (it works "
+        "on a temporary copy of the sample)")
+
+
 def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: str,
                      sample: str = "demo_ru") -> tuple[Engagement, Path]:
     """Resolve a step notebook's engagement and artefact folder.
 
-    Run by the runner, the notebook gets both parameters. Run by hand or by nbval with the
-    defaults (``None``), it works on a fresh temporary copy of a sample engagement, with the
-    steps before it run there first, so every notebook is runnable on its own.
+    Run by the runner (``kam run``), the notebook gets both parameters: the engagement and
+    the staging folder of this run, which the runner swaps into ``work/<step>/`` and records
+    in ``work/manifest.json`` when the notebook succeeds; ``kam present`` gives a scratch
+    folder. Run by hand or by nbval with the defaults (``None`` or ``""``), it works on a
+    fresh temporary copy of a sample engagement, with the steps before it run there first,
+    so every notebook is runnable on its own.
+
+    A notebook saved by a run (``<engagement>/notebooks/<step>.ipynb``) and run again by hand
+    — its staging folder long gone, or no folder given — is a read-only record: it stops with
+    :class:`ReadOnlyRecordError`, which says how to re-run the step (``kam run DIR --steps NN``),
+    rather than write where neither ``work/`` nor the report would ever see it.
 
     Returns
     -------
     (Engagement, Path)
-        The engagement and this step's artefact folder (created if needed).
+        The engagement and this step's artefact folder.
+
+    Raises
+    ------
+    ReadOnlyRecordError
+        An engagement is given but its step folder is not there (see above).
+    StepError
+        The engagement folder is not there (the notebook was moved to another machine).
     """
     from .engagement import copy_engagement
     from .resources import samples_dir
 
+    engagement_dir, step_dir = engagement_dir or None, step_dir or None
     if engagement_dir is None:
         tmp = Path(tempfile.mkdtemp(prefix=f"kam-{sample}-"))
         atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # gone with the kernel
@@ -513,9 +564,17 @@ def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: 
         for s in before:
             log[s.key] = run_step(eng, s)
         record_run(eng, entries=log, started=now)
-    else:
-        eng = Engagement.open(engagement_dir)
-    folder = "00_intake" if step == "00_data_intake" else step
-    out = Path(step_dir) if step_dir else eng.step_dir(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    return eng, out
+        folder = "00_intake" if step == "00_data_intake" else step
+        out = Path(step_dir) if step_dir else eng.step_dir(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        return eng, out
+    if not Path(engagement_dir).is_dir():
+        raise StepError("the engagement this notebook was run on is not here",
+                        file=str(engagement_dir),
+                        hint="open the notebook from its engagement's notebooks/ folder on the "
+                        "machine that ran it, or run the step there: kam run DIR --steps "
+                        f"{step[:2]}")
+    eng = Engagement.open(engagement_dir)
+    if step_dir is None or not Path(step_dir).is_dir():
+        raise _read_only_record(eng, step, step_dir)
+    return eng, Path(step_dir)

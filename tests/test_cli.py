@@ -15,7 +15,7 @@ def test_init_creates_engagement(tmp_path, capsys) -> None:
     assert main(["init", str(root), "--client", "Acme", "--lang", "en"]) == 0
     assert (root / "engagement.yaml").exists() and (root / "data_request.xlsx").exists()
     assert "kam check" in capsys.readouterr().out
-    assert main(["init", str(root)]) == 2
+    assert main(["init", str(root)]) == 3
     assert "already holds an engagement" in capsys.readouterr().err
 
 
@@ -39,7 +39,7 @@ def test_check_without_sales_fails(make_engagement, capsys) -> None:
     (["run", "/nonexistent/engagement"], "no such engagement folder"),
     (["demo", "--sample", "nope"], "no sample engagement 'nope'"),
 ])
-def test_user_errors_are_messages(argv, message, capsys) -> None:
+def test_bad_command_lines_exit_2(argv, message, capsys) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
@@ -48,7 +48,7 @@ def test_user_errors_are_messages(argv, message, capsys) -> None:
 def test_invalid_config_names_the_key(make_engagement, capsys) -> None:
     root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES},
                            {"cleanup": {"review_treshold": 80}})
-    assert main(["check", str(root)]) == 2
+    assert main(["check", str(root)]) == 3
     err = capsys.readouterr().err
     assert "cleanup.review_treshold: unknown key" in err
 
@@ -62,7 +62,66 @@ def test_run_unknown_step(make_engagement, capsys) -> None:
 def test_run_a_later_step_on_a_fresh_engagement_says_what_to_run(make_engagement,
                                                                   capsys) -> None:
     root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
-    assert main(["run", str(root), "--steps", "02"]) == 2
+    assert main(["run", str(root), "--steps", "02"]) == 3
     err = capsys.readouterr().err
     assert "needs the results of 00_data_intake, 01_client_base_cleanup" in err
     assert "--from 00" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["run", "DIR", "--steps", "07"], "unknown step '07'"),
+    (["present", "DIR", "09"], "unknown step '09'"),
+    (["status", "DIR_WITHOUT_YAML"], "not an engagement (no engagement.yaml)"),
+])
+def test_names_that_do_not_exist_exit_2(argv, message, make_engagement, tmp_path,
+                                        capsys) -> None:
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
+    (tmp_path / "plain").mkdir()
+    argv = [str(root) if a == "DIR" else str(tmp_path / "plain") if a == "DIR_WITHOUT_YAML"
+            else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_exit_codes_from_a_real_process(make_engagement, tmp_path) -> None:
+    """The console script itself: argparse's usage error, bad data, help and version."""
+    import subprocess
+    import sys
+
+    kam = [sys.executable, "-m", "kamlib.cli"]
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*kam, *argv], capture_output=True, text=True, timeout=120)
+
+    bad_option = run("run", "--no-such-option")
+    assert bad_option.returncode == 2 and "usage: kam" in bad_option.stderr
+    assert run("frobnicate").returncode == 2
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES},
+                           {"cleanup": {"review_treshold": 80}})
+    bad_config = run("check", str(root))
+    assert bad_config.returncode == 3 and "Traceback" not in bad_config.stderr
+    helped = run("--help")
+    assert helped.returncode == 0
+    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "130"):
+        assert f"\n  {code}" in helped.stdout, code
+    assert "status" in helped.stdout and "open" in helped.stdout
+    version = run("--version")
+    from importlib import metadata
+
+    assert version.returncode == 0
+    assert version.stdout.startswith(f"kam (kamlib) {metadata.version('kamlib')}, Python "
+                                     f"{sys.version.split()[0]}")
+
+
+def test_a_bug_is_exit_4_without_traceback(make_engagement, monkeypatch, capsys) -> None:
+    import kamlib.status
+
+    def broken(_dir: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(kamlib.status, "engagement_status", broken)
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
+    assert main(["status", str(root)]) == 4
+    err = capsys.readouterr().err
+    assert "internal error ZeroDivisionError: a bug" in err and "Traceback" not in err

@@ -132,7 +132,7 @@ def test_kam_report_refuses_a_partial_run_with_a_clear_message(demo_ru_run, tmp_
     m = _manifest(root)
     del m["steps"]["03_key_client_profile"]
     atomic_write_json(root / "work" / "manifest.json", m)
-    assert main(["report", str(root), "--format", "xlsx"]) == 2
+    assert main(["report", str(root), "--format", "xlsx"]) == 3  # the state stops the work
     err = capsys.readouterr().err
     assert "ReportError" in err and "03_key_client_profile has not been run" in err
     assert "kam run" in err and "Traceback" not in err

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..config import CleanupParams
-from ..identifiers import is_valid_inn, is_valid_kpp, is_valid_ogrn
+from ..identifiers import (
+    foreign_vat_problem,
+    is_foreign_vat,
+    is_valid_inn,
+    is_valid_kpp,
+    is_valid_ogrn,
+)
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
 from .entities import assign_groups, build_entities, remap_sales
@@ -83,7 +89,10 @@ class CleanupResult:
 def identifier_checks(clients: pd.DataFrame) -> pd.DataFrame:
     """INN, KPP and OGRN of each record: valid, invalid (with why), missing, or foreign.
 
-    An ИП (12-digit INN) has no KPP; ids with letters are foreign tax numbers, not checked.
+    An ИП (12-digit INN) has no KPP. Ids with letters are foreign tax numbers
+    (``inn_status`` "foreign / not an INN"); ``vat_status`` says whether a foreign VAT number
+    passes its country's format and check digits (``valid``, ``invalid: …``; only valid ones
+    are used to match records), empty for other ids.
     """
     rows = []
     for r in clients.itertuples(index=False):
@@ -107,9 +116,14 @@ def identifier_checks(clients: pd.DataFrame) -> pd.DataFrame:
             ogrn_s = "missing"
         else:
             ogrn_s = "valid" if is_valid_ogrn(ogrn) else "invalid: check digit or length"
-        rows.append((r.client_id, r.name, inn, inn_s, kpp, kpp_s, ogrn, ogrn_s))
+        vat_s = ""
+        if isinstance(inn, str) and is_foreign_vat(inn):
+            problem = foreign_vat_problem(inn)
+            vat_s = "valid" if problem is None else f"invalid: {problem}"
+        rows.append((r.client_id, r.name, inn, inn_s, kpp, kpp_s, ogrn, ogrn_s, vat_s))
     return pd.DataFrame(rows, columns=["client_id", "name", "tax_id", "inn_status",
-                                       "branch_code", "kpp_status", "ogrn", "ogrn_status"])
+                                       "branch_code", "kpp_status", "ogrn", "ogrn_status",
+                                       "vat_status"])
 
 
 def pairwise_scores(predicted: pd.Series, truth: pd.Series) -> dict[str, float]:
@@ -275,6 +289,7 @@ def _summary(r: CleanupResult, clients: pd.DataFrame, decisions: pd.DataFrame) -
             .head(10).itertuples()],
         "inn": ids["inn_status"].value_counts().to_dict(),
         "invalid_inn_records": int(ids["inn_status"].str.startswith("invalid").sum()),
+        "invalid_vat_records": int(ids["vat_status"].str.startswith("invalid").sum()),
         "status": {s.Index: {"entities": int(s.entities), "share_entities":
                              round(float(s.share_entities), 4),
                              "net_revenue": round(float(s.net_revenue), 2),

@@ -26,7 +26,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from ..identifiers import is_valid_inn
+from ..identifiers import is_valid_foreign_vat, is_valid_inn
 from .names import normalize_names
 
 __all__ = ["MatchParams", "candidate_pairs", "cluster", "prepare_records", "propose"]
@@ -62,8 +62,9 @@ def prepare_records(clients: pd.DataFrame, *, client_id: str = "client_id",
 
     Returns the records (same order, a fresh RangeIndex) with ``legal_form``, ``core``,
     ``key``, ``tokens``, ``weak``, ``is_person``, ``person_key``, ``inn`` (the tax id if it
-    identifies a legal entity — a valid INN, or a well-formed foreign VAT number — else
-    ``None``), ``inn_raw`` and ``kpp``.
+    identifies a legal entity — a valid INN, or a foreign VAT number whose country's format
+    and check digits hold (python-stdnum) — else ``None``: an invalid one is kept in
+    ``inn_raw`` and never used to merge), ``inn_raw`` and ``kpp``.
     """
     rec = clients.reset_index(drop=True).copy()
     rec["client_id"] = rec[client_id].astype(str)
@@ -72,7 +73,7 @@ def prepare_records(clients: pd.DataFrame, *, client_id: str = "client_id",
         rec[col] = parts[col].to_numpy()
     raw = rec[tax_id] if tax_id in rec.columns else pd.Series([None] * len(rec))
     rec["inn_raw"] = pd.Series([_text(t) for t in raw], dtype=object)
-    rec["inn"] = pd.Series([t if t and (is_valid_inn(t) or _FOREIGN_VAT.match(t)) else None
+    rec["inn"] = pd.Series([t if t and (is_valid_inn(t) or is_valid_foreign_vat(t)) else None
                             for t in rec["inn_raw"]], dtype=object)
     kpp = rec[branch_code] if branch_code in rec.columns else pd.Series([None] * len(rec))
     rec["kpp"] = pd.Series([_text(k) for k in kpp], dtype=object)
@@ -80,8 +81,6 @@ def prepare_records(clients: pd.DataFrame, *, client_id: str = "client_id",
 
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
-#: a foreign VAT / tax number: a country prefix and 8–12 digits or letters (EU VAT style)
-_FOREIGN_VAT = re.compile(r"^[A-Z]{2}[0-9A-Z]{8,12}$")
 
 
 def _text(x: object) -> str | None:
