@@ -74,8 +74,8 @@ def _check_run(eng: Engagement, steps: list[Any]) -> None:
     from .runner import STEPS
 
     last = max(STEPS.index(s) for s in steps)
-    needed = [eng.step_dir("00_intake") / _INTAKE_DONE]
-    needed += [eng.step_dir(s.key) / "summary.json" for s in STEPS[1:last]]
+    needed = [STEPS[0].dir(eng) / _INTAKE_DONE]
+    needed += [s.summary_path(eng) for s in STEPS[1:last]]
     missing = [p for p in needed if not p.exists()]
     if missing:
         first = missing[0].relative_to(eng.root)
@@ -195,8 +195,8 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
         if scratch.exists():
             shutil.rmtree(scratch)
         scratch.mkdir(parents=True)
-        if s.key == "00_data_intake":  # the notebook reads the intake from its step folder
-            for f in eng.step_dir("00_intake").iterdir():
+        if s.number == "00":  # the notebook reads the intake from its step folder
+            for f in s.dir(eng).iterdir():
                 if f.is_file():
                     shutil.copy2(f, scratch / f.name)
         params = _step_params(s, eng.config, scratch, eng, notebook_parameters(source))

@@ -28,13 +28,14 @@ import pandas as pd
 
 from .engagement import Engagement
 from .runner import STEPS, Step
+from .steps import step as find_step
 
 __all__ = ["EngagementStatus", "as_json", "engagement_status", "input_changes",
            "waiting_for_people"]
 
 #: The step whose review sheet / decisions a person fills in.
-_CLEANUP = "01_client_base_cleanup"
-_SELECTION = "03_key_client_profile"
+_CLEANUP = find_step("01").key
+_SELECTION = find_step("03").key
 
 
 @dataclass
@@ -240,7 +241,7 @@ def waiting_for_people(eng: Engagement, finished: dict[str, datetime | None]
 
 
 def _folder(step: Step) -> str:
-    return "00_intake" if step.key == "00_data_intake" else step.key
+    return step.folder
 
 
 def engagement_status(engagement_dir: str | Path) -> EngagementStatus:
@@ -286,7 +287,7 @@ def engagement_status(engagement_dir: str | Path) -> EngagementStatus:
             why = (entry.get("error") or {}).get("message", "")
         elif status == "ok":
             changed = inputs[inputs["state"] != "unchanged"]
-            if step.key == "00_data_intake" and len(changed):
+            if step.number == "00" and len(changed):
                 why = f"{len(changed)} input file(s) in raw/ changed since the intake " \
                       f"({', '.join(changed['file'].head(3))}{' …' if len(changed) > 3 else ''})"
             elif step.section and then and then.get(step.section) != now.get(step.section):
