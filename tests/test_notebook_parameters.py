@@ -13,10 +13,8 @@ from kamlib.resources import notebooks_dir
 from kamlib.runner import notebook_parameters
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
-#: notebooks whose parameters cell still hides parameters from papermill (`str | None`
-#: annotations, '=' in a help text): to fix with the next re-execution of the notebooks
-PENDING = {"00_data_intake.ipynb", "01_client_base_cleanup.ipynb", "03_key_client_profile.ipynb",
-           "04_kam_team_sizing.ipynb", "05_audit_report.ipynb", "explore.ipynb"}
+#: notebooks whose parameters cell still hides parameters from papermill (none left)
+PENDING: set[str] = set()
 
 
 @pytest.mark.parametrize("path", [
