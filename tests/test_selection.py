@@ -135,8 +135,9 @@ def test_single_contact_key_client_is_flagged(demo) -> None:
     res = run_selection(demo, demo / "work" / "03_key_client_profile", lang="en")
     code = _truth(demo)["key_client_one_contact"]["code"]
     assert code in res["key"].index
-    flagged = {x["entity_id"]: x["risk"] for x in res["summary"]["single_point_of_contact"]}
-    assert code in flagged and "one contact" in flagged[code]
+    flagged = {x["entity_id"]: x for x in res["summary"]["single_point_of_contact"]}
+    assert code in flagged and flagged[code]["risk"][0]["code"] == "one_contact"
+    assert "one contact" in flagged[code]["risk_text"]
 
 
 def test_without_an_assessment_the_judged_criteria_are_left_out(demo, tmp_path) -> None:

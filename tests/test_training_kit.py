@@ -127,7 +127,7 @@ def test_single_contact_key_client_is_flagged_first(cases: dict[str, Case]) -> N
     assert e in set(c.table("03_key_client_profile", "key_clients")["entity_id"])
     spoc = c.summary("03_key_client_profile")["single_point_of_contact"]
     assert spoc[0]["entity_id"] == e
-    assert spoc[0]["risk"].startswith("one contact")
+    assert spoc[0]["risk"][0]["code"] == "one_contact"
     rel = c.table("03_key_client_profile", "relationships").set_index("entity_id")
     assert int(rel.at[e, "contacts"]) == fig["contacts"] == 1
 
@@ -173,7 +173,7 @@ def test_only_the_planted_lesson_shows(cases: dict[str, Case], lesson: str) -> N
     top3_flag = "top3_40" in s2["concentration"]["flag_clients"]
     big_loss = any(x["contribution"] < -1_000_000 for x in s2["large_loss_makers"])
     spoc = s3["single_point_of_contact"]
-    one_contact_first = bool(spoc) and spoc[0]["risk"].startswith("one contact")
+    one_contact_first = bool(spoc) and spoc[0]["risk"][0]["code"] == "one_contact"
     assert top3_flag == (lesson == "top3")
     assert big_loss == (lesson == "vip")
     assert (s1["groups_with_several_entities"] > 0) == (lesson == "holding")

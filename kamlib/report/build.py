@@ -677,7 +677,8 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
         charts["portfolio_matrix"] = _matrix_chart(ctx, cand)
     if spc:
         sp = pd.DataFrame(spc)
-        sp["risk"] = sp["risk"].map(lambda v: localise(ctx.st, v))
+        sp["risk"] = [", ".join(say(r, ctx.st, f) for r in risks) if isinstance(risks, list)
+                      else localise(ctx.st, risks) for risks in sp["risk"]]
         tables["single_point"] = _table(ctx, "single_point", sp, [
             ("entity_id", "text"), ("name", "text"), ("risk", "text")],
             "03_key_client_profile/summary.json#single_point_of_contact", preview=10)

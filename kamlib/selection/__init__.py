@@ -262,7 +262,9 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
         "no_contacts_recorded": [
             {"entity_id": i, "name": key.at[i, "entity_name"]} for i in unknown.index],
         "single_point_of_contact": [
-            {"entity_id": i, "name": key.at[i, "entity_name"], "risk": r.get("risk")}
+            {"entity_id": i, "name": key.at[i, "entity_name"],
+             "risk": json.loads(r["risk_codes"]) if isinstance(r.get("risk_codes"), str)
+             else [], "risk_text": r.get("risk")}
             for i, r in single.iterrows()],
         "key_revenue_share": float(key["net_revenue"].sum() / features["net_revenue"].sum()),
         "key_contribution_share": float(key["contribution"].sum()

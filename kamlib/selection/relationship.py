@@ -15,12 +15,15 @@ cooperative, interdependent, integrated, disintegrating.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..units import reason
 
 __all__ = [
     "BUYING_ROLES",
@@ -272,6 +275,10 @@ def contact_coverage(
     out["single_point"] = (out["contacts"] == 1) | (
         (out["contacts"] == 2) & np.isclose(out["top_owner_share"], 1.0))
     out["coverage_score"] = _score(out, strategic_contacts)
+    out["risk_codes"] = [
+        json.dumps(risk_reasons(r, sp, stale_days), ensure_ascii=False)
+        for r, sp in zip(recs, out["single_point"].to_numpy(), strict=True)
+    ]
     out["risk"] = [
         _risk(r, sp, stale_days)
         for r, sp in zip(recs, out["single_point"].to_numpy(), strict=True)
@@ -291,32 +298,39 @@ def _score(out: pd.DataFrame, strategic_contacts: int) -> pd.Series:
     return (1 + np.round(0.9 * points)).clip(1, 10).astype("int64")
 
 
-def _risk(rec: dict[str, Any], single: bool, stale_days: int) -> str:
-    """A short risk sentence, e.g. "one contact (Иванов И.И.), no economic buyer, …"."""
+def risk_reasons(rec: dict[str, Any], single: bool, stale_days: int) -> list[dict[str, Any]]:
+    """The risks of one relationship as reason codes (:mod:`kamlib.units`), e.g.
+    ``one_contact`` (names), ``all_through`` (our person), ``no_economic_buyer``,
+    ``no_decision_maker``, ``last_contact`` (days); empty when there is none."""
     n = int(rec["contacts"])
     days = rec["days_since_last_contact"]
-    stale = days is not pd.NA and days is not None and int(days) > stale_days
+    known = days is not pd.NA and days is not None
+    stale = known and int(days) > stale_days
     if n == 0:
-        return "no contacts on record"
+        return [reason("no_contacts_recorded")]
     if not single and not stale:
-        return ""
+        return []
     names = ", ".join(rec["_names"])
-    if n == 1:
-        parts = [f"one contact ({names})"]
-    elif n == 2:
-        parts = [f"two contacts ({names})"]
-    else:
-        parts = [f"{n} contacts"]
+    out = [reason("one_contact", names=names) if n == 1 else
+           reason("two_contacts", names=names) if n == 2 else reason("contacts", n=n)]
     if n > 1 and rec["_top_owner"] and single:
-        parts.append(f"all through {rec['_top_owner']}")
+        out.append(reason("all_through", owner=rec["_top_owner"]))
     filled = rec["_filled"]
     if "economic_buyer" not in filled:
-        parts.append("no economic buyer")
+        out.append(reason("no_economic_buyer"))
     if "decision_maker" not in filled:
-        parts.append("no decision maker")
-    if days is not pd.NA and days is not None:
-        parts.append(f"last contact {int(days)} days ago")
-    return ", ".join(parts)
+        out.append(reason("no_decision_maker"))
+    if known:
+        out.append(reason("last_contact", days=int(days)))
+    return out
+
+
+def _risk(rec: dict[str, Any], single: bool, stale_days: int) -> str:
+    """The risks in English, for a reader of the table (the surfaces phrase the codes)."""
+    from ..i18n import Formatter, load_strings, say
+
+    strings, fmt = load_strings("en"), Formatter("en")
+    return ", ".join(say(r, strings, fmt) for r in risk_reasons(rec, single, stale_days))
 
 
 def relationship_stage(
