@@ -231,9 +231,9 @@ def test_each_lesson_shows_in_the_report(cases: dict[str, Case], reports: dict[s
     assert vip.severity == "high"
 
     top3 = reports["top3"].findings[2]
-    assert top3.fact.value >= 0.40 and "выше опасного порога 40%" in top3.sentence
+    assert top3.fact.value >= 0.40 and "выше опасного порога 40\u00a0%" in top3.sentence
     assert top3.severity == "high"
-    assert "выше порога 40%" in _text(reports["top3"])
+    assert "выше порога 40\u00a0%" in _text(reports["top3"])
 
     holding = reports["holding"]
     assert "Группа «Стройгарант»" in holding.findings[2].sentence, holding.findings[2].sentence
@@ -265,7 +265,7 @@ def test_the_finding_is_in_the_rendered_report(reports: dict[str, Any], lesson: 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_other_lessons_stay_out_of_the_report(reports: dict[str, Any], lesson: str) -> None:
     text = _text(reports[lesson])
-    assert ("выше опасного порога 40%" in text) == (lesson == "top3")
+    assert ("выше опасного порога 40\u00a0%" in text) == (lesson == "top3")
     assert ("Группа «" in reports[lesson].findings[2].sentence) == (lesson == "holding")
     assert ("команда избыточна" in text) == (lesson == "overstaffed")
     assert ("Держатся на одном контакте" in text) == (lesson == "single_contact")

@@ -345,6 +345,10 @@ def _check_language(name: str, text: str, model: ReportModel, res: CheckResult) 
         if foreign:
             res.fail(name, "English words in a Russian deliverable", "none",
                      ", ".join(sorted(set(foreign))[:12]))
+        tight = re.search(r"\d%", text)
+        if tight:
+            res.fail(name, "a Russian percentage without its (no-break) space", "40 %",
+                     text[max(0, tight.start() - 20):tight.end()])
         if re.search(r"\d\.\d+\s?%", text):
             res.fail(name, "decimal point in a Russian percentage", "40,0 %",
                      re.search(r"\d+\.\d+\s?%", text).group(0))  # type: ignore[union-attr]
