@@ -52,7 +52,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import xlsxwriter
 import yaml
 
 from .cleanup import names as _names
@@ -63,6 +62,7 @@ from .identifiers import is_valid_inn
 from .intake import name_key
 from .io import atomic_dir, sha256_file
 from .schema import TABLES, header_key
+from .workbook import safe_workbook, unneutralise
 
 __all__ = ["AnonymiseResult", "Pseudonymiser", "anonymise_engagement", "map_tax_ids"]
 
@@ -1109,9 +1109,7 @@ class _Builder:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         labels = {v["entity_id"] for v in _ASSESSMENT_LABELS.values()}
         buf = io.BytesIO()
-        book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+        book = safe_workbook(buf, in_memory=True)
         ws = book.add_worksheet(SHEET)
         for i, row in enumerate(rows):
             descriptions = i == 1 and row and str(row[0]).strip() in labels
@@ -1130,7 +1128,7 @@ class _Builder:
                 elif i == 0 or descriptions:
                     ws.write_string(i, j, str(v))
                 elif col == "entity_id":
-                    ws.write_string(i, j, self._code(str(v).strip()))
+                    ws.write_string(i, j, self._code(unneutralise(str(v).strip())))
                 elif col in ("entity_name",):
                     ws.write_string(i, j, str(self.ps.name(str(v))))
                 elif col == "assessor":

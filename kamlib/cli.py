@@ -12,10 +12,19 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from .errors import KamError
+from .text import for_terminal
 
 __all__ = ["main"]
+
+
+def _out(*parts: object, file: TextIO | None = None) -> None:
+    """Print ``parts`` like ``print``, every one through :func:`~kamlib.text.for_terminal`:
+    file names, headers, values and client names come from the client's files and must not
+    reach the terminal as control characters or escape sequences."""
+    print(*(for_terminal(p) for p in parts), file=file or sys.stdout)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -23,10 +32,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
     eng = init_engagement(args.dir, client=args.client, currency=args.currency,
                           language=args.lang, force=args.force)
-    print(f"Engagement created in {eng.root}")
-    print(f"  1. put the client's exports (1C, Excel, CSV) into {eng.raw}/")
-    print(f"  2. send {eng.root / 'data_request.xlsx'} to the client if data is missing")
-    print(f"  3. kam check {args.dir}    then    kam run {args.dir}")
+    _out(f"Engagement created in {eng.root}")
+    _out(f"  1. put the client's exports (1C, Excel, CSV) into {eng.raw}/")
+    _out(f"  2. send {eng.root / 'data_request.xlsx'} to the client if data is missing")
+    _out(f"  3. kam check {args.dir}    then    kam run {args.dir}")
     return 0
 
 
@@ -36,13 +45,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     eng = Engagement.open(args.dir)
     result = ingest(eng.root, eng.config)
-    print(f"Engagement: {eng.config.client} ({eng.root})")
-    print(summary_text(result, max_rejected=args.max_rows))
-    print()
+    _out(f"Engagement: {eng.config.client} ({eng.root})")
+    _out(summary_text(result, max_rejected=args.max_rows))
+    _out()
     if result.ok:
-        print(f"OK: inputs are usable ({result.seconds:.1f} s). Next: kam run {args.dir}")
+        _out(f"OK: inputs are usable ({result.seconds:.1f} s). Next: kam run {args.dir}")
         return 0
-    print("NOT OK: fix the errors above, then run kam check again.")
+    _out("NOT OK: fix the errors above, then run kam check again.")
     return 1
 
 
@@ -52,7 +61,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     eng = Engagement.open(args.dir)
     steps = [s for chunk in args.steps for s in chunk.split(",")] if args.steps else None
-    run_pipeline(eng, steps=steps, from_step=args.from_step)
+    run_pipeline(eng, steps=steps, from_step=args.from_step, on_progress=_out)
     _print_outputs(eng.root)
     _print_reports(eng.root)
     return 0
@@ -68,16 +77,16 @@ def _print_outputs(root: Path) -> None:
         def n(x: int) -> str:
             return f"{x:,}".replace(",", " ")
 
-        print(f"\nReceived: {s['files']} files; {n(s['clients'])} clients; "
+        _out(f"\nReceived: {s['files']} files; {n(s['clients'])} clients; "
               f"{n(s['sales_lines'])} sales lines, {period}; net revenue "
               f"{format_amount(s['net_revenue'] or '0')}; rejected {n(s['rejected_rows'])} rows "
               f"({format_amount(s['rejected_money'] or '0')})")
         if s.get("missing"):
-            print("Not received (narrows the analysis): " + ", ".join(s["missing"]))
+            _out("Not received (narrows the analysis): " + ", ".join(s["missing"]))
     cleanup = root / "work" / "01_client_base_cleanup" / "summary.json"
     if cleanup.exists():
         c = json.loads(cleanup.read_text(encoding="utf-8"))
-        print(f"Client base: {c['records']} records → {c['entities']} legal entities → "
+        _out(f"Client base: {c['records']} records → {c['entities']} legal entities → "
               f"{c['groups']} groups; {c['buying_entities']} bought in the period, "
               f"{c['active_entities']} active or new; {c['to_review']} pairs to review in "
               f"{c.get('review_sheet', 'review/duplicates.xlsx')}")
@@ -90,33 +99,33 @@ def _print_outputs(root: Path) -> None:
         worst = p["large_loss_makers"][0]["name"] if p["large_loss_makers"] else "—"
         contribution = format_amount(f"{t['contribution']:.2f}")
         revenue = format_amount(f"{t['net_revenue']:.2f}")
-        print(f"Profitability: contribution {contribution} on {revenue} net revenue; "
+        _out(f"Profitability: contribution {contribution} on {revenue} net revenue; "
               f"{p['loss_making_entities']} entities lose money (largest: {worst}); "
               f"top-3 {conc['top3']:.1%} of revenue, HHI {conc['hhi']:.3f}")
     selection = root / "work" / "03_key_client_profile" / "summary.json"
     if selection.exists():
         k = json.loads(selection.read_text(encoding="utf-8"))
         single = ", ".join(x["name"] for x in k["single_point_of_contact"][:3]) or "none"
-        print(f"Key clients: {k['key_clients']} of {k['long_list']} on the long list "
+        _out(f"Key clients: {k['key_clients']} of {k['long_list']} on the long list "
               f"({k['solid']} solid, {k['borderline']} borderline), "
               f"{k['key_revenue_share']:.0%} of revenue; single point of contact: {single}")
     sizing = root / "work" / "04_kam_team_sizing" / "summary.json"
     if sizing.exists():
         z = json.loads(sizing.read_text(encoding="utf-8"))
         cost = f"{z['team_cost']:,.0f}".replace(",", " ")
-        print(f"KAM team: {z['kams']} KAMs for {z['key_accounts']} key clients, {cost} a year"
+        _out(f"KAM team: {z['kams']} KAMs for {z['key_accounts']} key clients, {cost} a year"
               f"; assignment {z['assignment']['method']}, owner changes "
               f"{z['assignment']['owner_changes']}; KPIs: "
               + ", ".join(k["kpi"] for k in z["kpis"])
               + (f"; today {z['current_kams']} KAMs ({z['staffing']})"
                  if z.get("current_kams") is not None else ""))
-    print(f"\nOutputs in {root}:")
+    _out(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks (open in JupyterLab)"),
                       ("reports", "deliverables"), ("review", "sheets for people to fill")):
         path = root / sub
         if path.exists() and any(path.iterdir()):
-            print(f"  {path}/  — {what}")
+            _out(f"  {path}/  — {what}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -134,19 +143,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if not (dst / "engagement.yaml").exists():
             raise KamError("the folder exists and is not an engagement", file=str(dst),
                            hint="choose another folder")
-        print(f"Re-running the existing demo engagement in {dst}")
+        _out(f"Re-running the existing demo engagement in {dst}")
     else:
         copy_engagement(src, dst)
-        print(f"Copied sample '{args.sample}' to {dst}")
+        _out(f"Copied sample '{args.sample}' to {dst}")
     eng = Engagement.open(dst)
-    run_pipeline(eng)
+    run_pipeline(eng, on_progress=_out)
     # the sample's deliverables in both languages: the run made the engagement's own
     other = [lang for lang in ("ru", "en") if lang != eng.config.report.language]
     if other:
         from .report import build_report
 
-        print(f"Report in {', '.join(other)} as well:")
-        build_report(eng.root, languages=other, papers=False, on_progress=print)
+        _out(f"Report in {', '.join(other)} as well:")
+        build_report(eng.root, languages=other, papers=False, on_progress=_out)
     _print_outputs(eng.root)
     _print_reports(eng.root)
     return 0
@@ -157,14 +166,14 @@ def _print_reports(root: Path) -> None:
     if not manifest.exists():
         return
     r = json.loads(manifest.read_text(encoding="utf-8"))
-    print("\nDeliverables:")
+    _out("\nDeliverables:")
     for lang, files in sorted(r.get("files", {}).items()):
-        print(f"  {lang}: " + ", ".join(str(root / f) for f in files.values()))
+        _out(f"  {lang}: " + ", ".join(str(root / f) for f in files.values()))
     if r.get("papers"):
-        print(f"  working papers: {root / 'reports' / 'working_papers'}/ "
+        _out(f"  working papers: {root / 'reports' / 'working_papers'}/ "
               f"({len(r['papers'])} files)")
     for w in r.get("warnings", []):
-        print(f"  note: {w}")
+        _out(f"  note: {w}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -172,9 +181,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     langs = [x for chunk in args.lang for x in chunk.split(",")] if args.lang else None
     fmts = [x for chunk in args.format for x in chunk.split(",")] if args.format else None
-    print(f"Rendering the report of {args.dir} from its artefacts (no step is re-run):")
+    _out(f"Rendering the report of {args.dir} from its artefacts (no step is re-run):")
     build_report(args.dir, languages=langs, formats=fmts, papers=not args.no_papers,
-                 on_progress=print)
+                 on_progress=_out)
     _print_reports(Path(args.dir))
     return 0
 
@@ -190,7 +199,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
 
     result = anonymise_engagement(args.dir, args.out, seed=args.seed, factor=args.factor,
                                   shift_years=args.shift_years, overwrite=args.force)
-    print(result.describe())
+    _out(result.describe())
     return 0
 
 
@@ -260,15 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KamError as exc:
-        print(f"\nkam {args.command}: {type(exc).__name__}\n  {exc}", file=sys.stderr)
+        _out(f"\nkam {args.command}: {type(exc).__name__}\n  {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _out("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so, point at the traceback only on request
         if os.environ.get("KAM_DEBUG"):
             raise
-        print(f"\nkam {args.command}: internal error {type(exc).__name__}: {exc}\n"
+        _out(f"\nkam {args.command}: internal error {type(exc).__name__}: {exc}\n"
               "  This is a bug in the workbench. Re-run with KAM_DEBUG=1 for the traceback "
               "and report it.", file=sys.stderr)
         return 3
