@@ -138,3 +138,76 @@ def test_kam_error_printer_escapes(tmp_path, capsys) -> None:
     out = capsys.readouterr()
     assert code == 2
     assert "\x1b" not in out.err and "no\\x1b[2Jsuch" in out.err
+
+
+# --------------------------------------------------------------------------- working papers
+
+XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+       "[click](javascript:alert(1))", '<a href="javascript:alert(1)">x</a>',
+       "<svg onload=alert(1)>"]
+
+
+class _Active:
+    """Collects what a browser would run: script bodies, on* handlers, javascript: URLs."""
+
+    def __init__(self, html: str) -> None:
+        from html.parser import HTMLParser
+
+        found: list[str] = []
+
+        class P(HTMLParser):
+            in_script = False
+
+            def handle_starttag(self, tag, attrs):
+                self.in_script = tag == "script"
+                for k, v in attrs:
+                    if k.startswith("on") or (v or "").strip().lower().startswith(
+                            ("javascript:", "data:text")):
+                        found.append(f"{tag} {k}={v}")
+                if tag in ("svg", "iframe", "object", "embed"):
+                    found.append(tag)
+
+            def handle_endtag(self, tag):
+                self.in_script = False
+
+            def handle_data(self, data):
+                if self.in_script and "alert" in data:
+                    found.append(f"script: {data}")
+
+        P().feed(html)
+        self.found = found
+
+
+def test_working_papers_carry_no_active_content(make_engagement) -> None:
+    import nbformat
+
+    from kamlib.report.papers import export_working_papers
+
+    root = make_engagement({}, client=XSS[0] + XSS[1])
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    cell = nbformat.v4.new_code_cell("display(...)", execution_count=1)
+    table = pd.DataFrame({"client": XSS, "revenue": range(len(XSS))})
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={
+            "text/markdown": f"**Engagement:** {XSS[0]} {XSS[1]} {XSS[2]}",
+            "text/plain": "<IPython.core.display.Markdown object>"}),
+        nbformat.v4.new_output("execute_result", execution_count=1, data={
+            "text/html": table.style.to_html(),  # the Styler does not escape
+            "text/plain": repr(table)}),
+        nbformat.v4.new_output("display_data", data={"application/javascript": "alert(1)"}),
+        nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg onload=alert(1)>"}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Step"), cell]
+    nbformat.write(nb, root / "notebooks" / "00_data_intake.ipynb")
+    pages = export_working_papers(root, root / "reports" / "working_papers", language="en")
+    assert len(pages) == 2
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert _Active(html).found == [], page.name
+    body = pages[0].read_text("utf-8")
+    # the names are shown, as text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert "<table" in body, "tables stay tables"
