@@ -211,6 +211,7 @@ def test_report_killed_leaves_a_consistent_set(reported: Path, point: str) -> No
                  "--no-papers"]) == 0
     manifest = _consistent_reports(reported)
     assert set(manifest["files"]) == {"ru", "en"}
+    assert "xlsx" in manifest["files"]["ru"], "the same run's workbook is carried over"
     assert manifest["run"]["run_started"] and manifest["inputs"]
 
 

@@ -111,8 +111,9 @@ def build_report(
     The whole set (the deliverables of every language, the working papers and
     ``report_manifest.json`` with the SHA-256 of every file, the run it comes from and the
     inputs' hashes) is rendered into a staging folder and swapped in at once: at any instant
-    ``reports/`` holds either the previous complete set or the new one. The deliverables of
-    languages not rendered now are carried over.
+    ``reports/`` holds either the previous complete set or the new one. Deliverables not
+    rendered now (another language or format) are carried over only when they come from the
+    same run; a set never mixes runs.
     """
     eng = Engagement.open(engagement_dir)
     cfg = eng.config.report
@@ -147,20 +148,31 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
     with its manifest (:func:`kamlib.guard.staged_reports`): an interrupted or failed render
     leaves the previous set as it was."""
     previous = _previous_manifest(eng.reports / _MANIFEST)
-    replaced = {report_paths(eng.root, lang)[fmt].name for lang in langs for fmt in FORMATS}
+    # what is carried over from the current set: only what comes from the same run (a set
+    # never mixes runs), and not what is rendered now
+    same_run = bool(previous.get("run_started")) and \
+        previous.get("run_started") == art.manifest.get("run_started")
+    rendered = {report_paths(eng.root, lang)[fmt].name for lang in langs for fmt in fmts}
 
     def keep(rel: Path) -> bool:
         top = rel.parts[0]
-        return not (top in replaced or top == _MANIFEST or top.startswith(".")
-                    or (papers and top == _PAPERS))
+        return same_run and not (top in rendered or top == _MANIFEST or top.startswith(".")
+                                 or (papers and top == _PAPERS))
 
     with staged_reports(eng.root, keep=keep) as stage:
         files: dict[str, dict[str, str]] = {}
+        for lang, per in (previous.get("files") or {}).items() if same_run else ():
+            carried = {fmt: rel for fmt, rel in per.items()
+                       if Path(rel).name not in rendered and (stage / Path(rel).name).exists()}
+            if carried:
+                files[lang] = carried
         warnings: list[str] = []
         for lang in langs:
-            files[lang] = _render_language(eng, art, lang, fmts, stage, warnings, say)
+            files[lang] = {**files.get(lang, {}),
+                           **_render_language(eng, art, lang, fmts, stage, warnings, say)}
             checkpoint("report:render")
-        paper_paths: list[str] = list(previous.get("papers", [])) if not papers else []
+        paper_paths: list[str] = list(previous.get("papers", [])) \
+            if same_run and not papers else []
         if papers:
             from .papers import export_working_papers
 
@@ -171,9 +183,6 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
             else:
                 paper_paths = [f"reports/{p.relative_to(stage).as_posix()}" for p in out]
                 say(f"  reports/{_PAPERS}/ ({len(paper_paths)} files)")
-        kept = {lang: {fmt: rel for fmt, rel in per.items() if (eng.root / rel).name
-                       not in replaced and (stage / Path(rel).name).exists()}
-                for lang, per in previous.get("files", {}).items() if lang not in files}
         record = {
             "generated": datetime.now(UTC).isoformat(timespec="seconds"),
             "run_started": art.manifest.get("run_started"),
@@ -182,7 +191,7 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
             "inputs": art.manifest.get("raw_snapshot") or {
                 f.get("file"): f.get("sha256") for f in
                 (art.manifest.get("inputs") or {}).get("files", [])},
-            "files": {**{k: v for k, v in kept.items() if v}, **files},
+            "files": files,
             "sha256": tree_hashes(stage, "reports"),
             "papers": paper_paths,
             "warnings": warnings,
