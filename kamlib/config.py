@@ -185,10 +185,10 @@ class ProfitabilityParams(_Strict):
 class SelectionParams(_Strict):
     """Step 3: key client selection (METHODS.md §3)."""
 
-    attractiveness: dict[str, NonNegative] = Field(
+    attractiveness: dict[str, float] = Field(
         default_factory=lambda: {"contribution": 30, "revenue": 20, "growth": 20,
                                  "strategic_fit": 15, "potential": 15})
-    strength: dict[str, NonNegative] = Field(
+    strength: dict[str, float] = Field(
         default_factory=lambda: {"tenure": 25, "payment_discipline": 25,
                                  "relationship_stage": 25, "contact_coverage": 25})
     long_list_share: float = Field(default=0.20, gt=0, le=1)
