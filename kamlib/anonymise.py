@@ -52,7 +52,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import xlsxwriter
 import yaml
 
 from .cleanup import names as _names
@@ -62,7 +61,9 @@ from .errors import ConfigError, InputError, KamError
 from .identifiers import is_valid_inn
 from .intake import name_key
 from .io import atomic_dir, sha256_file
+from .pii import PiiMatch, find_pii, known_surnames
 from .schema import TABLES, header_key
+from .workbook import safe_workbook, unneutralise
 
 __all__ = ["AnonymiseResult", "Pseudonymiser", "anonymise_engagement", "map_tax_ids"]
 
@@ -384,6 +385,11 @@ class Pseudonymiser:
             tr = _names._CYR_TRANSLIT
             self._lat = {c.translate(tr): self._cyr[c].translate(tr) for c in _EXACT_CYR}
         self.digits = _DigitKey(digits)
+        self._secret = str(seed)
+        #: identifiers found in free text: original → kind (e-mail, phone or tax id, person)
+        self.found: dict[str, str] = {}
+        #: case-folded surnames of the engagement's people, looked for in free text
+        self.known: frozenset[str] = frozenset()
         self.tax_ids: dict[str, str] = {}  # original → replacement, for free text
         self._cache: dict[tuple[str, str], str] = {}
         self._twins: dict[str, Counter[str]] = defaultdict(Counter)
@@ -491,14 +497,18 @@ class Pseudonymiser:
         self._cache[("w", token)] = out
         return out
 
-    def name(self, text: Any) -> Any:
+    def name(self, text: Any, *, record: bool = True) -> Any:
         """A company or person name: every word replaced except the structure (legal form
-        where step 1 finds one, weak and structural words, numbers, punctuation)."""
+        where step 1 finds one, weak and structural words, numbers, punctuation); e-mail
+        addresses and long numbers (phones, tax ids) in it replaced first (``record``: note
+        them in :attr:`found`)."""
         if not isinstance(text, str) or not text.strip():
             return text
         hit = self._cache.get(("n", text))
         if hit is not None:
             return hit
+        original = text
+        text = self._identifiers(text, record=record)
         spans = list(_TOKEN_RE.finditer(text))
         protected: set[int] = set()
         # '№'-like markers before a number, and dotted legal forms (О.О.О., L.L.C.)
@@ -540,8 +550,43 @@ class Pseudonymiser:
             pos = m.end()
         out.append(text[pos:])
         result = "".join(out)
-        self._cache[("n", text)] = result
+        self._cache[("n", original)] = result
         return result
+
+    # ---- identifiers inside free text (kamlib.pii)
+
+    def _replace(self, m: PiiMatch, record: bool = True) -> str:
+        if record:
+            self.found[m.text] = m.kind
+        if m.kind == "e-mail":
+            h = hashlib.sha256(f"{self._secret}:{m.text.casefold()}".encode()).hexdigest()
+            return f"contact-{int(h[:10], 16) % 10**8:08d}@example.org"
+        if m.kind == "person name":
+            return str(self.name(m.text))
+        digits = re.sub(r"\D", "", m.text)
+        if digits in self.tax_ids:
+            return self.tax_ids[digits]
+        return re.sub(r"\d+", lambda d: self.digits.run(d.group()), m.text)
+
+    def _identifiers(self, text: str, *, record: bool = True) -> str:
+        """``text`` with its e-mail addresses and long numbers (phones, tax ids) replaced."""
+        return self._apply(text, find_pii(text, persons=False), record=record)
+
+    def _apply(self, text: str, found: list[PiiMatch], *, record: bool = True) -> str:
+        out, pos = [], 0
+        for m in found:
+            out.append(text[pos:m.start])
+            out.append(self._replace(m, record))
+            pos = m.end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def free(self, text: Any) -> Any:
+        """A free-text field kept as it is (region, segment, role …) but for the
+        identifiers in it: e-mails, long numbers and person names replaced."""
+        if not isinstance(text, str) or not text.strip():
+            return text
+        return self._apply(text, find_pii(text, known=self.known))
 
     def _shift_text_dates(self, text: str, *, bare_years: bool) -> str:
         def date_sub(m: re.Match[str]) -> str:
@@ -585,12 +630,14 @@ class Pseudonymiser:
         digit mapped, words replaced as in names (e-mail addresses included)."""
         if not isinstance(text, str) or not text.strip():
             return text
+        for m in find_pii(text, persons=False):
+            self.found[m.text] = m.kind
         s = self._shift_text_dates(text, bare_years=False)
         parts = re.split(r"(\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2})", s)
         s = "".join(p if i % 2 else re.sub(
             r"\d+", lambda d: self.tax_ids.get(d.group()) or self.digits.run(d.group()), p)
             for i, p in enumerate(parts))
-        return self.name(s)
+        return self.name(s, record=False)
 
     # ---- money and dates of tables
 
@@ -756,6 +803,9 @@ _FILES = {"ru": {"clients": "Контрагенты.csv", "sales": "Продаж
           "en": {t: f"{t}.csv" for t in TABLES}}
 _PEOPLE = {"clients": ("manager",), "sales": ("manager",), "contacts": ("person", "owner"),
            "assessment": ("assessor",), "team": ("person",)}
+#: Free-text columns copied as they are but for the identifiers in them (kamlib.pii).
+_FREE = {"clients": ("region", "segment"), "contacts": ("role", "function", "level"),
+         "team": ("role", "region")}
 _EVENT_DATES = (("sales", "date"), ("activities", "date"), ("payments", "paid_date"))
 _EARLIEST = date(1990, 1, 1)
 
@@ -897,6 +947,7 @@ class _Builder:
                 exprs.append(pl.col(c).replace_strict(m, default=None,
                                                       return_dtype=pl.String).alias(c))
         exprs += self._people_exprs(df, "clients")
+        exprs += self._free_exprs(df, "clients")
         exprs += [self.ps.date_expr(c) for c in ("created_at",) if c in df.columns]
         if "deleted" in df.columns:
             exprs.append(_bool_text("deleted", self.lang))
@@ -904,6 +955,11 @@ class _Builder:
         if "origin" in out.columns:
             out = out.filter(pl.col("origin") != "transactions")
         return out
+
+    def _free_exprs(self, df: pl.DataFrame, tname: str) -> list[pl.Expr]:
+        """The free-text columns copied as they are, but for the identifiers in them."""
+        return [_map_column(df, c, self.ps.free) for c in _FREE.get(tname, ())
+                if c in df.columns and df[c].dtype == pl.String]
 
     def _people_exprs(self, df: pl.DataFrame, tname: str) -> list[pl.Expr]:
         out = []
@@ -975,7 +1031,7 @@ class _Builder:
         return df.with_columns(exprs)
 
     def contacts(self, df: pl.DataFrame) -> pl.DataFrame:
-        exprs = self._people_exprs(df, "contacts")
+        exprs = self._people_exprs(df, "contacts") + self._free_exprs(df, "contacts")
         exprs += [self.ps.date_expr(c) for c in ("last_contact_date",) if c in df.columns]
         return df.with_columns(exprs)
 
@@ -983,7 +1039,7 @@ class _Builder:
         return df.with_columns(self._people_exprs(df, "assessment"))
 
     def team(self, df: pl.DataFrame) -> pl.DataFrame:
-        exprs = self._people_exprs(df, "team")
+        exprs = self._people_exprs(df, "team") + self._free_exprs(df, "team")
         exprs += [self.ps.money(c) for c in ("annual_cost",) if c in df.columns]
         if "clients" in df.columns:
             codes = self.codes
@@ -1109,9 +1165,7 @@ class _Builder:
         header = [str(h).strip() if h is not None else "" for h in rows[0]]
         labels = {v["entity_id"] for v in _ASSESSMENT_LABELS.values()}
         buf = io.BytesIO()
-        book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+        book = safe_workbook(buf, in_memory=True)
         ws = book.add_worksheet(SHEET)
         for i, row in enumerate(rows):
             descriptions = i == 1 and row and str(row[0]).strip() in labels
@@ -1130,7 +1184,7 @@ class _Builder:
                 elif i == 0 or descriptions:
                     ws.write_string(i, j, str(v))
                 elif col == "entity_id":
-                    ws.write_string(i, j, self._code(str(v).strip()))
+                    ws.write_string(i, j, self._code(unneutralise(str(v).strip())))
                 elif col in ("entity_name",):
                     ws.write_string(i, j, str(self.ps.name(str(v))))
                 elif col == "assessor":
@@ -1140,6 +1194,49 @@ class _Builder:
                     ws.write_string(i, j, str(self.ps.text(str(v))))
         book.close()
         return buf.getvalue()
+
+
+#: Columns of codes and document numbers, replaced by their own rules: not free text.
+_ID_COLUMNS = frozenset({"client_id", "document_id", "product_id", "tax_id", "client_tax_id",
+                         "branch_code", "ogrn", "parent_id", "clients"})
+
+
+def _check_no_pii(ps: Pseudonymiser, source: dict[str, pl.DataFrame],
+                  written: dict[str, pl.DataFrame], config_text: str, lang: str) -> None:
+    """Refuse to write the copy if personal data of the source is still in it: an
+    identifier found in the source's free text, or an e-mail, long number or person name
+    (:func:`kamlib.pii.find_pii`) in any text column of the copy that stands verbatim in the
+    source.
+
+    Raises
+    ------
+    InputError
+        Names the table, column and row that still hold it, and its kind.
+    """
+    blob = "\n".join(str(v) for df in source.values() for c in df.columns
+                     if df[c].dtype == pl.String and c not in _ID_COLUMNS
+                     for v in df[c].drop_nulls().unique().to_list())
+    originals = {o: k for o, k in ps.found.items() if len(re.sub(r"\W", "", o)) >= 5}
+    for tname, df in written.items():
+        for col in df.columns:  # canonical names (the copy's headers are their labels)
+            if df[col].dtype != pl.String or col in _ID_COLUMNS:
+                continue
+            for value in df[col].drop_nulls().unique().to_list():
+                kinds = [k for o, k in originals.items() if o in value]
+                kinds += [m.kind for m in find_pii(value, known=ps.known) if m.text in blob]
+                if kinds:
+                    row = int(df.select(pl.col(col).eq(value).arg_true()).to_series()[0])
+                    raise InputError(
+                        f"the anonymised copy would still hold a {kinds[0]} of the source "
+                        f"(table {tname})", file=f"raw/{_FILES[lang][tname]}", row=row + 2,
+                        column=col, hint="remove the personal data from that field of the "
+                        "source export, or report it as a bug of kam anonymise; nothing was "
+                        "written")
+    for o, kind in originals.items():
+        if o in config_text:
+            raise InputError(f"the anonymised engagement.yaml would still hold a {kind}",
+                             file="engagement.yaml",
+                             hint="remove it from the source's engagement.yaml")
 
 
 def _new_code(alias: str) -> str:
@@ -1272,9 +1369,13 @@ def anonymise_engagement(
                          file=str(src_p), hint="run `kam check` on it first")
     shift, years = _choose_shift(tables, rng, shift_years)
     vocab = _vocabulary(tables)
+    known = known_surnames(v for t, cols in _PEOPLE.items() if t in tables
+                           for c in cols if c in tables[t].columns
+                           for v in tables[t][c].drop_nulls().unique().to_list())
     cl = tables["clients"]
     ps = Pseudonymiser(seed, factor=fac, shift_years=shift, vocabulary=vocab, years=years,
                        level="exact")
+    ps.known = known
     tax, lost = map_tax_ids(cl["tax_id"].to_list() if "tax_id" in cl.columns else [],
                             ps.digits)
     kpp = {v: _map_kpp(v, ps.digits) for v in (cl["branch_code"].drop_nulls().unique()
@@ -1291,6 +1392,7 @@ def anonymise_engagement(
             seed, factor=fac, shift_years=shift, vocabulary=vocab, years=years,
             level="strong", trial=k)
         trial.tax_ids = tax
+        trial.known = known
         anon, id_map = _catalogue(cl, trial, tax, kpp)
         matching = _compare_pairs(base, _pairs(anon, eng.config), id_map)
         if not matching["differ"]:
@@ -1317,6 +1419,7 @@ def anonymise_engagement(
                        + ", ".join(extra))
     if (src_p / "review" / "duplicates.xlsx").exists():
         b.notes.append("review/duplicates.xlsx is not copied: the next run writes it again")
+    _check_no_pii(ps, tables, b.canonical, config_text, b.lang)
     files: list[str] = []
     with atomic_dir(out_p) as tmp:
         for sub in ("raw", "work", "review", "decisions", "reports", "notebooks"):

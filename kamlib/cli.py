@@ -19,8 +19,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from .errors import ConfigError, KamError
+from .text import for_terminal
 
 __all__ = ["EXIT_CODES", "UsageError", "build_parser", "main"]
 
@@ -64,15 +66,22 @@ def _steps_arg(steps: list[str] | None, from_step: str | None) -> None:
         raise UsageError(exc.message, value=exc.value, hint=exc.hint) from None
 
 
+def _out(*parts: object, file: TextIO | None = None) -> None:
+    """Print ``parts`` like ``print``, every one through :func:`~kamlib.text.for_terminal`:
+    file names, headers, values and client names come from the client's files and must not
+    reach the terminal as control characters or escape sequences."""
+    print(*(for_terminal(p) for p in parts), file=file or sys.stdout)
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     from .engagement import init_engagement
 
     eng = init_engagement(args.dir, client=args.client, currency=args.currency,
                           language=args.lang, force=args.force)
-    print(f"Engagement created in {eng.root}")
-    print(f"  1. put the client's exports (1C, Excel, CSV) into {eng.raw}/")
-    print(f"  2. send {eng.root / 'data_request.xlsx'} to the client if data is missing")
-    print(f"  3. kam check {args.dir}    then    kam run {args.dir}")
+    _out(f"Engagement created in {eng.root}")
+    _out(f"  1. put the client's exports (1C, Excel, CSV) into {eng.raw}/")
+    _out(f"  2. send {eng.root / 'data_request.xlsx'} to the client if data is missing")
+    _out(f"  3. kam check {args.dir}    then    kam run {args.dir}")
     return 0
 
 
@@ -82,13 +91,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
     eng = Engagement.open(_engagement_arg(args.dir))
     result = ingest(eng.root, eng.config)
-    print(f"Engagement: {eng.config.client} ({eng.root})")
-    print(summary_text(result, max_rejected=args.max_rows))
-    print()
+    _out(f"Engagement: {eng.config.client} ({eng.root})")
+    _out(summary_text(result, max_rejected=args.max_rows))
+    _out()
     if result.ok:
-        print(f"OK: inputs are usable ({result.seconds:.1f} s). Next: kam run {args.dir}")
+        _out(f"OK: inputs are usable ({result.seconds:.1f} s). Next: kam run {args.dir}")
         return 0
-    print("NOT OK: fix the errors above, then run kam check again.")
+    _out("NOT OK: fix the errors above, then run kam check again.")
     return 1
 
 
@@ -99,7 +108,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     steps = [s for chunk in args.steps for s in chunk.split(",")] if args.steps else None
     _steps_arg(steps, args.from_step)
     eng = Engagement.open(_engagement_arg(args.dir))
-    run_pipeline(eng, steps=steps, from_step=args.from_step)
+    run_pipeline(eng, steps=steps, from_step=args.from_step, on_progress=_out)
     _print_outputs(eng.root)
     _print_reports(eng.root)
     return 0
@@ -117,16 +126,16 @@ def _print_outputs(root: Path) -> None:
         def n(x: int) -> str:
             return f"{x:,}".replace(",", " ")
 
-        print(f"\nReceived: {s['files']} files; {n(s['clients'])} clients; "
+        _out(f"\nReceived: {s['files']} files; {n(s['clients'])} clients; "
               f"{n(s['sales_lines'])} sales lines, {period}; net revenue "
               f"{_amount(s['net_revenue'])}; rejected {n(s['rejected_rows'])} rows "
               f"({_amount(s['rejected_money'])})")
         if s.get("missing"):
-            print("Not received (narrows the analysis): " + ", ".join(s["missing"]))
+            _out("Not received (narrows the analysis): " + ", ".join(s["missing"]))
     cleanup = root / "work" / step("01").folder / "summary.json"
     if cleanup.exists():
         c = json.loads(cleanup.read_text(encoding="utf-8"))
-        print(f"Client base: {c['records']} records → {c['entities']} legal entities → "
+        _out(f"Client base: {c['records']} records → {c['entities']} legal entities → "
               f"{c['groups']} groups; {c['buying_entities']} bought in the period, "
               f"{c['active_entities']} active or new; {c['to_review']} pairs to review in "
               f"{c.get('review_sheet', 'review/duplicates.xlsx')}")
@@ -139,14 +148,14 @@ def _print_outputs(root: Path) -> None:
         worst = p["large_loss_makers"][0]["name"] if p["large_loss_makers"] else "—"
         contribution = format_amount(f"{t['contribution']:.2f}")
         revenue = format_amount(f"{t['net_revenue']:.2f}")
-        print(f"Profitability: contribution {contribution} on {revenue} net revenue; "
+        _out(f"Profitability: contribution {contribution} on {revenue} net revenue; "
               f"{p['loss_making_entities']} entities lose money (largest: {worst}); "
               f"top-3 {conc['top3']:.1%} of revenue, HHI {conc['hhi']:.3f}")
     selection = root / "work" / step("03").folder / "summary.json"
     if selection.exists():
         k = json.loads(selection.read_text(encoding="utf-8"))
         single = ", ".join(x["name"] for x in k["single_point_of_contact"][:3]) or "none"
-        print(f"Key clients: {k['key_clients']} of {k['long_list']} on the long list "
+        _out(f"Key clients: {k['key_clients']} of {k['long_list']} on the long list "
               f"({k['solid']} solid, {k['borderline']} borderline), "
               f"{k['key_revenue_share']:.0%} of revenue; single point of contact: {single}")
     sizing = root / "work" / step("04").folder / "summary.json"
@@ -162,20 +171,20 @@ def _print_outputs(root: Path) -> None:
             today.append(f"{z['current_kams']} in a KAM role in the team table")
         if z.get("current_owners") is not None:
             today.append(f"{z['current_owners']} managers hold the key clients")
-        print(f"KAM team: {z['kams']} KAMs for {z['key_accounts']} key clients, {cost} a year"
+        _out(f"KAM team: {z['kams']} KAMs for {z['key_accounts']} key clients, {cost} a year"
               f"; assignment {z['assignment']['method']}, owner changes "
               f"{z['assignment']['owner_changes']}; KPIs: "
               + "; ".join(en.get(f"kpi.{k['kpi']}", k["kpi"]) or k["kpi"] for k in z["kpis"])
               + (f"; today: {', '.join(today)}" if today else ""))
         if bc.get("verdict"):
-            print(f"Business case: {say(bc['verdict'], en, fmt)}")
-    print(f"\nOutputs in {root}:")
+            _out(f"Business case: {say(bc['verdict'], en, fmt)}")
+    _out(f"\nOutputs in {root}:")
     for sub, what in (("work", "artefacts (Parquet, summary.json) and manifest.json"),
                       ("notebooks", "executed notebooks, the record of the run (kam open DIR)"),
                       ("reports", "deliverables"), ("review", "sheets for people to fill")):
         path = root / sub
         if path.exists() and any(path.iterdir()):
-            print(f"  {path}/  — {what}")
+            _out(f"  {path}/  — {what}")
 
 
 def _amount(x: object) -> str:
@@ -202,19 +211,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if not (dst / "engagement.yaml").exists():
             raise KamError("the folder exists and is not an engagement", file=str(dst),
                            hint="choose another folder")
-        print(f"Re-running the existing demo engagement in {dst}")
+        _out(f"Re-running the existing demo engagement in {dst}")
     else:
         copy_engagement(src, dst)
-        print(f"Copied sample '{args.sample}' to {dst}")
+        _out(f"Copied sample '{args.sample}' to {dst}")
     eng = Engagement.open(dst)
-    run_pipeline(eng)
+    run_pipeline(eng, on_progress=_out)
     # the sample's deliverables in both languages: the run made the engagement's own
     other = [lang for lang in ("ru", "en") if lang != eng.config.report.language]
     if other:
         from .report import build_report
 
-        print(f"Report in {', '.join(other)} as well:")
-        build_report(eng.root, languages=other, papers=False, on_progress=print)
+        _out(f"Report in {', '.join(other)} as well:")
+        build_report(eng.root, languages=other, papers=False, on_progress=_out)
     _print_outputs(eng.root)
     _print_reports(eng.root)
     return 0
@@ -225,14 +234,14 @@ def _print_reports(root: Path) -> None:
     if not manifest.exists():
         return
     r = json.loads(manifest.read_text(encoding="utf-8"))
-    print("\nDeliverables:")
+    _out("\nDeliverables:")
     for lang, files in sorted(r.get("files", {}).items()):
-        print(f"  {lang}: " + ", ".join(str(root / f) for f in files.values()))
+        _out(f"  {lang}: " + ", ".join(str(root / f) for f in files.values()))
     if r.get("papers"):
-        print(f"  working papers: {root / 'reports' / 'working_papers'}/ "
+        _out(f"  working papers: {root / 'reports' / 'working_papers'}/ "
               f"({len(r['papers'])} files)")
     for w in r.get("warnings", []):
-        print(f"  note: {w}")
+        _out(f"  note: {w}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -241,9 +250,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     langs = [x for chunk in args.lang for x in chunk.split(",")] if args.lang else None
     fmts = [x for chunk in args.format for x in chunk.split(",")] if args.format else None
     _engagement_arg(args.dir)
-    print(f"Rendering the report of {args.dir} from its artefacts (no step is re-run):")
+    _out(f"Rendering the report of {args.dir} from its artefacts (no step is re-run):")
     build_report(args.dir, languages=langs, formats=fmts, papers=not args.no_papers,
-                 on_progress=print)
+                 on_progress=_out)
     _print_reports(Path(args.dir))
     return 0
 
@@ -263,7 +272,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     from .status import as_json, engagement_status
 
     status = engagement_status(_engagement_arg(args.dir))
-    print(as_json(status) if args.json else status.text())
+    _out(as_json(status) if args.json else status.text())
     return 0
 
 
@@ -316,7 +325,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
         raise UsageError("a port is a number from 1 to 65535", value=args.port,
                          hint="leave --port out to let JupyterLab choose")
     cmd, env = lab_command(root, port=args.port, open_browser=not args.no_browser)
-    print(f"Opening JupyterLab on {root} (kernel: this Python, {sys.executable}).\n"
+    _out(f"Opening JupyterLab on {root} (kernel: this Python, {sys.executable}).\n"
           "The notebooks in notebooks/ are the record of the last run: re-running one there "
           "stops with a message and changes nothing; to re-run a step on this engagement use "
           f"`kam run {args.dir} --steps NN` (its settings are in engagement.yaml). "
@@ -346,7 +355,7 @@ def _cmd_anonymise(args: argparse.Namespace) -> int:
     _engagement_arg(args.dir)
     result = anonymise_engagement(args.dir, args.out, seed=args.seed, factor=args.factor,
                                   shift_years=args.shift_years, overwrite=args.force)
-    print(result.describe())
+    _out(result.describe())
     return 0
 
 
@@ -447,15 +456,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kam {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KamError as exc:
-        print(f"\nkam {args.command}: {type(exc).__name__}\n  {exc}", file=sys.stderr)
+        _out(f"\nkam {args.command}: {type(exc).__name__}\n  {exc}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _out("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so, point at the traceback only on request
         if os.environ.get("KAM_DEBUG"):
             raise
-        print(f"\nkam {args.command}: internal error {type(exc).__name__}: {exc}\n"
+        _out(f"\nkam {args.command}: internal error {type(exc).__name__}: {exc}\n"
               "  This is a bug in the workbench. Re-run with KAM_DEBUG=1 for the traceback "
               "and report it.", file=sys.stderr)
         return 4

@@ -7,9 +7,10 @@ to a default). Defaults follow ``METHODS.md``; the commented template in
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -31,7 +32,37 @@ __all__ = [
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and infinities are never a setting: a weight or a rate of .nan would poison every
+    # figure downstream without an error
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+#: A finite amount or count that cannot be negative (cost rates, pools, meetings …).
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+QUADRANTS = ("Strategic", "Star", "Status", "Streamline")
+RESPONSE_KEYS = ("at_zero", "at_current", "at_plus50", "at_saturation")
+
+
+def _known_keys(mapping: dict[str, Any], known: tuple[str, ...] | list[str], what: str) -> None:
+    """Refuse keys of ``mapping`` outside ``known`` (a typo must not be silently ignored)."""
+    unknown = [k for k in mapping if k not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(repr(k) for k in unknown)}; known: "
+                         f"{', '.join(known)}")
+
+
+def _drivers() -> tuple[str, ...]:
+    from .profitability.pnl import DRIVERS
+
+    return tuple(DRIVERS)
+
+
+def _ordered_pair(v: tuple[float, float], what: str, low: float, high: float) -> None:
+    a, b = v
+    if not (low < a < b <= high):
+        raise ValueError(f"{what} must be two increasing shares, {low} < first < second ≤ "
+                         f"{high}; got [{a:g}, {b:g}]")
 
 
 class Period(_Strict):
@@ -127,18 +158,28 @@ class CleanupParams(_Strict):
 class ProfitabilityParams(_Strict):
     """Step 2: client P&L and cost-to-serve (METHODS.md §2)."""
 
-    cost_rates: dict[str, float] = Field(
+    cost_rates: dict[str, NonNegative] = Field(
         default_factory=lambda: {"order": 0.0, "line": 0.0, "delivery": 0.0, "return": 0.0,
                                  "visit": 0.0, "service_hour": 0.0},
         description="cost per driver unit, currency")
-    cost_pools: dict[str, float] = Field(default_factory=dict,
-                                         description="pool name -> annual amount")
+    cost_pools: dict[str, NonNegative] = Field(
+        default_factory=dict, description="driver -> annual amount spread by its share")
     avoidable: list[str] = Field(default_factory=lambda: ["delivery", "return", "visit"])
     receivables_rate: float = Field(default=0.16, ge=0, le=1,
                                     description="annual cost of money")
     abc_cutoffs: tuple[float, float] = (0.80, 0.95)
     xyz_cutoffs: tuple[float, float] = (0.10, 0.25)
     robustness_spread: float = Field(default=0.20, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _drivers_known(self) -> ProfitabilityParams:
+        drivers = _drivers()
+        _known_keys(self.cost_rates, drivers, "cost driver in cost_rates")
+        _known_keys(self.cost_pools, drivers, "cost driver in cost_pools")
+        _known_keys(dict.fromkeys(self.avoidable), drivers, "cost driver in avoidable")
+        _ordered_pair(self.abc_cutoffs, "abc_cutoffs", 0, 1)
+        _ordered_pair(self.xyz_cutoffs, "xyz_cutoffs", 0, math.inf)
+        return self
 
 
 class SelectionParams(_Strict):
@@ -159,7 +200,25 @@ class SelectionParams(_Strict):
     threshold: float = Field(default=5.5, ge=1, le=10,
                              description="quadrant boundary on both 1–10 axes")
     discount_rate: float = Field(default=0.12, ge=0, lt=1, description="for key-account CLV")
-    retention: list[float] = Field(default_factory=lambda: [0.80, 0.90, 0.95])
+    retention: list[float] = Field(default_factory=lambda: [0.80, 0.90, 0.95],
+                                   min_length=1, description="yearly retention scenarios")
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, v: list[float]) -> list[float]:
+        bad = [r for r in v if not 0 < r < 1]
+        if bad:
+            raise ValueError(f"retention rates must be shares strictly between 0 and 1 (0.9 "
+                             f"for 90%); got {', '.join(f'{r:g}' for r in bad)}")
+        return v
+
+    @field_validator("target_key_accounts")
+    @classmethod
+    def _target(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= v[0] <= v[1]:
+            raise ValueError(f"target_key_accounts must be [min, max] with 1 ≤ min ≤ max; "
+                             f"got [{v[0]}, {v[1]}]")
+        return v
 
     @model_validator(mode="after")
     def _weights(self) -> SelectionParams:
@@ -184,7 +243,7 @@ class SizingParams(_Strict):
 
     working_hours: float = Field(default=1920, gt=0)
     account_work_share: float = Field(default=0.7, gt=0, le=1)
-    meetings_per_year: dict[str, float] = Field(
+    meetings_per_year: dict[str, NonNegative] = Field(
         default_factory=lambda: {"Strategic": 24, "Star": 12, "Status": 8, "Streamline": 4})
     meeting_hours: float = Field(default=2.0, ge=0)
     travel_hours: float = Field(default=2.0, ge=0)
@@ -198,7 +257,7 @@ class SizingParams(_Strict):
     deep_plan_hours: float = Field(default=80.0, ge=0)
     reporting_hours: float = Field(default=12.0, ge=0)
     contact_hours_per_month: tuple[float, float, float] = (2.0, 4.0, 8.0)
-    default_contacts: dict[str, float] = Field(
+    default_contacts: dict[str, NonNegative] = Field(
         default_factory=lambda: {"Strategic": 6, "Star": 4, "Status": 3, "Streamline": 2})
     scenario_spread: tuple[float, float] = (0.8, 1.25)
     overhead_share: float = Field(default=0.3, ge=0)
@@ -231,7 +290,35 @@ class SizingParams(_Strict):
     response_judgement: dict[str, float] = Field(
         default_factory=lambda: {"at_zero": 0.85, "at_current": 1.0, "at_plus50": 1.08,
                                  "at_saturation": 1.15})
-    kpi_targets: dict[str, float] = Field(default_factory=dict)
+    kpi_targets: dict[str, float] = Field(
+        default_factory=dict, description="target per KPI family or KPI name")
+
+    @model_validator(mode="after")
+    def _keys(self) -> SizingParams:
+        from .sizing.economics import DEFAULT_KPI_UPLIFT, KPI_FAMILIES
+
+        _known_keys(self.meetings_per_year, QUADRANTS, "quadrant in meetings_per_year")
+        _known_keys(self.default_contacts, QUADRANTS, "quadrant in default_contacts")
+        _known_keys(self.response_judgement, RESPONSE_KEYS, "key in response_judgement")
+        missing = [k for k in RESPONSE_KEYS if k not in self.response_judgement]
+        if missing:
+            raise ValueError(f"response_judgement needs all four judgements; missing: "
+                             f"{', '.join(missing)}")
+        r = [self.response_judgement[k] for k in RESPONSE_KEYS]
+        if not (0 <= r[0] < r[1] < r[2] < r[3]):
+            raise ValueError("response_judgement must increase: 0 ≤ at_zero < at_current < "
+                             "at_plus50 < at_saturation; got " + ", ".join(f"{x:g}" for x in r))
+        _known_keys(self.kpi_targets, [*KPI_FAMILIES, *DEFAULT_KPI_UPLIFT],
+                    "KPI family or KPI name in kpi_targets")
+        lo, mid, hi = self.contact_hours_per_month
+        if not 0 <= lo <= mid <= hi:
+            raise ValueError("contact_hours_per_month must be [low, base, high], increasing "
+                             f"and ≥ 0; got [{lo:g}, {mid:g}, {hi:g}]")
+        a, b = self.scenario_spread
+        if not 0 < a <= 1 <= b:
+            raise ValueError(f"scenario_spread must be [low ≤ 1, high ≥ 1], both > 0; got "
+                             f"[{a:g}, {b:g}]")
+        return self
 
 
 class ReportParams(_Strict):
@@ -257,17 +344,63 @@ class EngagementConfig(_Strict):
     sizing: SizingParams = Field(default_factory=SizingParams)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a key given twice in one mapping is an error (PyYAML keeps
+    the last silently), and dates stay text so that pydantic checks them (``2024-02-30``
+    would otherwise fail inside PyYAML with an error that names no key)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _DuplicateKeyError(key, seen[key], line)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: Any, first: int, second: int) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+_SCALARS = (str, int, float, bool, date)
+
+
 def _pretty_validation(exc: ValidationError, path: Path) -> ConfigError:
     lines = []
+    first: tuple[str, Any] | None = None
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = isinstance(value, _SCALARS) and err["type"] != "missing"
         if err["type"] == "extra_forbidden":
             msg = "unknown key (a typo?)"
-        lines.append(f"  {loc or '(top level)'}: {msg}")
+            shown = False
+        elif err["type"] == "finite_number":
+            msg = "must be a finite number (not .nan or .inf)"
+        line = f"  {loc or '(top level)'}: {msg}"
+        if shown:
+            line += f" (value: {value!r})"
+        lines.append(line)
+        if first is None:
+            first = (loc, value if shown else None)
     return ConfigError(
         "engagement.yaml is not valid:\n" + "\n".join(lines), file=str(path),
-        hint="fix the keys above; templates/engagement.yaml documents every key and default",
+        column=first[0] if first else None, value=first[1] if first else None,
+        hint="fix the keys above; templates/engagement.yaml documents every key, its default "
+        "and its allowed values",
     )
 
 
@@ -277,14 +410,22 @@ def load_config(path: str | Path) -> EngagementConfig:
     Raises
     ------
     ConfigError
-        Missing file, YAML syntax error (with its line), or invalid keys/values.
+        Missing or empty file, YAML syntax error (with its line), a key given twice (with
+        both lines), or invalid keys/values (each with its key and value).
     """
     path = Path(path)
     if not path.exists():
         raise ConfigError("engagement.yaml not found", file=str(path),
                           hint="create the engagement with `kam init DIR`")
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        data: Any = yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKeyError as dup:
+        raise ConfigError(f"the key '{dup.key}' is given twice in one section (lines "
+                          f"{dup.first} and {dup.second}); YAML would silently keep the last",
+                          file=str(path), row=dup.second, column=str(dup.key),
+                          hint=f"keep one of the two: delete line {dup.second} or line "
+                          f"{dup.first} (and the lines under it)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=str(path),
@@ -293,8 +434,15 @@ def load_config(path: str | Path) -> EngagementConfig:
     except UnicodeDecodeError:
         raise ConfigError("engagement.yaml is not UTF-8", file=str(path),
                           hint="save it as UTF-8") from None
+    if data is None:
+        raise ConfigError("engagement.yaml is empty (or holds only comments)", file=str(path),
+                          hint="start from the commented template: `kam init DIR --client "
+                          "NAME` writes one (or `kam init DIR --force` rewrites this one; "
+                          "raw/ is kept)")
     if not isinstance(data, dict):
-        raise ConfigError("engagement.yaml must be a mapping of keys", file=str(path))
+        raise ConfigError("engagement.yaml must be a mapping of keys (key: value lines), not "
+                          f"a {type(data).__name__}", file=str(path), value=str(data)[:80],
+                          hint="start from the commented template: `kam init DIR`")
     try:
         return EngagementConfig.model_validate(data)
     except ValidationError as exc:

@@ -20,13 +20,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import xlsxwriter
-
 from .config import EngagementConfig, load_config
 from .errors import KamError
 from .io import atomic_write_bytes
 from .resources import templates_dir
 from .schema import TABLES
+from .workbook import safe_workbook
 
 __all__ = ["Engagement", "init_engagement", "write_data_request"]
 
@@ -162,7 +161,7 @@ def write_data_request(path: str | Path) -> Path:
     """
     path = Path(path)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = safe_workbook(buf, in_memory=True)
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})

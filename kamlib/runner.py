@@ -32,6 +32,14 @@ from typing import Any
 from .config import EngagementConfig
 from .engagement import Engagement
 from .errors import ConfigError, KamError, StepError
+from .guard import (
+    check_finished,
+    check_inputs,
+    checkpoint,
+    disk_full,
+    engagement_lock,
+    raw_snapshot,
+)
 from .intake import IntakeResult, ingest, write_intake
 from .io import atomic_dir, atomic_write_bytes, atomic_write_json
 from .nbclean import clean_notebook_bytes
@@ -283,6 +291,7 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
     with atomic_dir(step_out) as tmp:
         if step.key == "00_data_intake" and intake:
             run_intake(eng, out_dir=tmp, on_progress=on_progress)
+            checkpoint("run:intake")
         params = _step_params(step, eng.config, tmp, eng, notebook_parameters(source))
         validate_parameters(source, params)
         executed = eng.notebooks / f".running.{step.notebook}"
@@ -299,15 +308,21 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
             failed.parent.mkdir(exist_ok=True)
             executed.replace(failed)
             number, first_line = _source_cell(failed, exc.cell_index)
+            full = "No space left on device" in str(exc.evalue) or \
+                "Disk quota exceeded" in str(exc.evalue)
             raise StepError(
                 f"{step.notebook} failed in cell {number} (`{first_line}`): "
                 f"{exc.ename}: {exc.evalue}",
                 file=step.notebook,
-                hint=f"open {failed} to see the cell and its output; the previous results "
-                f"in work/ are unchanged",
+                hint=(f"the disk is full at {eng.root}: free space and re-run; " if full
+                      else f"open {failed} to see the cell and its output; ")
+                + "the previous results in work/ are unchanged",
             ) from None
         except Exception as exc:
             executed.unlink(missing_ok=True)
+            full = disk_full(exc, eng.root)
+            if full is not None:
+                raise full from None
             raise StepError(f"{step.notebook} could not run: {type(exc).__name__}: {exc}",
                             file=step.notebook,
                             hint="check that the workbench is installed (make demo) and that "
@@ -427,25 +442,57 @@ def run_pipeline(
                               "which have not been run on this engagement",
                               file=str(eng.work), hint=f"run `kam run {eng.root}` (all steps) "
                               f"or `--from {missing[0][:2]}`")
+    command = " ".join(["kam", "run", str(eng.root), *(["--steps", *steps] if steps else []),
+                        *(["--from", from_step] if from_step else [])])
+    with engagement_lock(eng.work, command, on_note=say) as token:
+        if chosen and chosen[0].key != "00_data_intake":
+            manifest = eng.manifest()
+            check_finished(manifest, eng.root, before=f"running from {chosen[0].key}")
+            check_inputs(manifest, eng.root, before=f"running from step {chosen[0].key}")
+        try:
+            return _run_chosen(eng, chosen, say, token, command)
+        except OSError as exc:
+            full = disk_full(exc, eng.work)
+            if full is None:
+                raise
+            with contextlib.suppress(OSError):
+                _update_manifest(eng, status="failed")
+            raise full from None
+
+
+def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
+                token: str, command: str) -> dict[str, Any]:
+    """Run the chosen steps in order, recording each in ``work/manifest.json``; ``status``
+    is ``running`` (with the run's ``run_token``) until the last one ends."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
+    snapshot = raw_snapshot(eng.root) if any(s.key == "00_data_intake" for s in chosen) \
+        else None
     _update_manifest(eng, workbench="kamlib", run_started=started, versions=_versions(),
                      parameters=eng.config.model_dump(mode="json"),
-                     argv=sys.argv[1:], status="running")
+                     argv=sys.argv[1:], status="running", run_token=token,
+                     run_command=command)
     step_log = dict(eng.manifest().get("steps", {}))
     for i, step in enumerate(chosen, 1):
         say(f"[{i}/{len(chosen)}] {step.key}: {step.title_en} …")
         try:
             entry = run_step(eng, step, on_progress=None)
-        except KamError as exc:
-            step_log[step.key] = {"status": "failed", "error": exc.to_dict()}
-            _update_manifest(eng, steps=step_log, status="failed")
-            raise
+        except (KamError, OSError) as exc:
+            err = exc if isinstance(exc, KamError) else disk_full(exc, eng.work)
+            if err is None:
+                raise
+            step_log[step.key] = {"status": "failed", "error": err.to_dict()}
+            with contextlib.suppress(OSError):
+                _update_manifest(eng, steps=step_log, status="failed")
+            if err is exc:
+                raise
+            raise err from None
         step_log[step.key] = entry
         extra: dict[str, Any] = {}
         if step.key == "00_data_intake":
             intake_manifest = json.loads(
                 (eng.step_dir("00_intake") / "intake_manifest.json").read_text("utf-8"))
             extra["inputs"] = intake_manifest
+            extra["raw_snapshot"] = snapshot
         _update_manifest(eng, steps=step_log, **extra)
         say(f"      done in {entry['seconds']:.1f} s → {entry['notebook']}")
     return _update_manifest(eng, status="ok",
@@ -482,7 +529,7 @@ def record_run(eng: Engagement | str | Path, *, entries: dict[str, dict[str, Any
     return _update_manifest(
         eng, workbench="kamlib", run_started=start.isoformat(timespec="seconds"),
         versions=_versions(), parameters=eng.config.model_dump(mode="json"), status="ok",
-        steps=steps,
+        steps=steps, raw_snapshot=raw_snapshot(eng.root),
         inputs=json.loads(inputs_path.read_text("utf-8")) if inputs_path.exists() else {})
 
 

@@ -21,10 +21,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import xlsxwriter
 
 from ..errors import InputError
 from ..io import atomic_write_bytes
+from ..workbook import safe_workbook, unneutralise
 
 __all__ = ["MERGES_COLUMNS", "import_review", "read_decisions", "write_decisions",
            "write_review"]
@@ -113,7 +113,7 @@ def import_review(review_path: str | Path, decisions: pd.DataFrame) -> tuple[pd.
         d = _norm_decision(r["decision"], file=review_path.name, row=int(i) + 2)
         written = _norm_decision(r["decision_as_written"], file=review_path.name, row=int(i) + 2)
         if d != written and d is not None:
-            a, b = sorted((str(r["code_a"]), str(r["code_b"])))
+            a, b = sorted((unneutralise(str(r["code_a"])), unneutralise(str(r["code_b"]))))
             note = r.get("note")
             new.append({"client_id_a": a, "client_id_b": b, "decision": d,
                         "note": "" if note is None or pd.isna(note) else str(note),
@@ -168,8 +168,7 @@ def write_review(path: str | Path, pairs: pd.DataFrame, rec: pd.DataFrame,
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False})
+    wb = safe_workbook(buf, in_memory=True)
     ws = wb.add_worksheet("review")
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     label = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True})

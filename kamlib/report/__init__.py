@@ -15,7 +15,7 @@ One :class:`~kamlib.report.model.ReportModel` is built from a finished run's art
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,15 @@ from typing import Any
 
 from ..engagement import Engagement
 from ..errors import ConfigError, KamError
+from ..guard import (
+    check_finished,
+    check_inputs,
+    checkpoint,
+    disk_full,
+    engagement_lock,
+    staged_reports,
+    tree_hashes,
+)
 from ..i18n import LANGUAGES, Formatter, Strings, load_strings
 from ..io import atomic_write_bytes, atomic_write_json
 from .build import build_model, check_run, load_artefacts
@@ -43,16 +52,14 @@ __all__ = [
 
 FORMATS = ("html", "pdf", "xlsx", "pptx")
 _STEM = {"ru": "audit_report", "en": "audit_report"}
+_MANIFEST = "report_manifest.json"
+_PAPERS = "working_papers"
 
 
 def report_paths(engagement_dir: str | Path, language: str) -> dict[str, Path]:
     """Where the deliverables of one language go: ``reports/audit_report_<lang>.<ext>``."""
     reports = Engagement.open(engagement_dir).reports
     return {fmt: reports / f"{_STEM[language]}_{language}.{fmt}" for fmt in FORMATS}
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build_report(
@@ -88,8 +95,25 @@ def build_report(
     ------
     ReportError
         The run failed, is partial or stale: no report is written.
+    RunInterruptedError
+        The last run started and never finished (killed).
+    InputsChangedError
+        A file in ``raw/`` changed, appeared or disappeared since the intake.
+    EngagementBusyError
+        Another ``kam run`` or ``kam report`` is running on the engagement.
+    KamError
+        The disk is full; ``reports/`` is left as it was.
     ConfigError
         Unknown language or format.
+
+    Notes
+    -----
+    The whole set (the deliverables of every language, the working papers and
+    ``report_manifest.json`` with the SHA-256 of every file, the run it comes from and the
+    inputs' hashes) is rendered into a staging folder and swapped in at once: at any instant
+    ``reports/`` holds either the previous complete set or the new one. Deliverables not
+    rendered now (another language or format) are carried over only when they come from the
+    same run; a set never mixes runs.
     """
     eng = Engagement.open(engagement_dir)
     cfg = eng.config.report
@@ -104,73 +128,122 @@ def build_report(
             raise ConfigError(f"report format '{fmt}' is not supported", value=fmt,
                               hint=f"use some of {', '.join(FORMATS)}")
     say = on_progress or (lambda _m: None)
-    art = load_artefacts(eng.root)  # refuses a failed, partial or stale run
-    files: dict[str, dict[str, str]] = {}
-    warnings: list[str] = []
-    for lang in langs:
-        model = build_model(eng.root, lang, artefacts=art)
-        paths = report_paths(eng.root, lang)
-        files[lang] = {}
-        html_text: str | None = None
-        for fmt in fmts:
-            path = paths[fmt]
-            if fmt in ("html", "pdf"):
-                from .html import render_html
-
-                if html_text is None:
-                    html_text = render_html(model)
-                if fmt == "html":
-                    atomic_write_bytes(path, html_text.encode("utf-8"))
-                else:
-                    from .html import PdfUnavailable, write_pdf
-
-                    try:
-                        write_pdf(html_text, path)
-                    except PdfUnavailable as exc:
-                        warnings.append(f"PDF ({lang}) not produced: {exc}")
-                        say(f"  PDF ({lang}) not produced: {exc.message}")
-                        continue
-            elif fmt == "xlsx":
-                from .xlsx import write_xlsx
-
-                write_xlsx(model, path)
-            elif fmt == "pptx":
-                from .pptx import write_pptx
-
-                write_pptx(model, path)
-            files[lang][fmt] = str(path.relative_to(eng.root))
-            say(f"  {path.relative_to(eng.root)}")
-    paper_paths: list[str] = []
-    if papers:
-        from .papers import export_working_papers
-
+    with engagement_lock(eng.work, f"kam report {eng.root}", on_note=say):
+        manifest = eng.manifest()
+        check_finished(manifest, eng.root, before="a report")
+        check_inputs(manifest, eng.root, before="a report")
+        art = load_artefacts(eng.root)  # refuses a failed, partial or stale run
         try:
-            out = export_working_papers(eng.root, eng.reports / "working_papers",
-                                        language=langs[0])
-        except KamError as exc:
-            warnings.append(f"working papers not produced: {exc.message}")
-        else:
-            paper_paths = [str(p.relative_to(eng.root)) for p in out]
-            say(f"  reports/working_papers/ ({len(paper_paths)} files)")
-    record = {
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "run_started": art.manifest.get("run_started"),
-        "files": files,
-        "sha256": {rel: _sha(eng.root / rel) for per in files.values() for rel in per.values()},
-        "papers": paper_paths,
-        "warnings": warnings,
-    }
-    manifest_path = eng.reports / "report_manifest.json"
-    previous: dict[str, Any] = {}
-    if manifest_path.exists():
-        import json
+            return _render_all(eng, art, langs, fmts, papers, say)
+        except OSError as exc:
+            full = disk_full(exc, eng.reports)
+            if full is None:
+                raise
+            raise full from None
 
-        try:
-            previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except ValueError:
-            previous = {}
-    merged_files = {**previous.get("files", {}), **files}
-    atomic_write_json(manifest_path, {**record, "files": merged_files,
-                                      "sha256": {**previous.get("sha256", {}),
-                                                 **record["sha256"]}})
+
+def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], papers: bool,
+                say: Callable[[str], None]) -> dict[str, Any]:
+    """Render the deliverables into a staging copy of ``reports/`` and swap the whole set in
+    with its manifest (:func:`kamlib.guard.staged_reports`): an interrupted or failed render
+    leaves the previous set as it was."""
+    previous = _previous_manifest(eng.reports / _MANIFEST)
+    # what is carried over from the current set: only what comes from the same run (a set
+    # never mixes runs), and not what is rendered now
+    same_run = bool(previous.get("run_started")) and \
+        previous.get("run_started") == art.manifest.get("run_started")
+    rendered = {report_paths(eng.root, lang)[fmt].name for lang in langs for fmt in fmts}
+
+    def keep(rel: Path) -> bool:
+        top = rel.parts[0]
+        return same_run and not (top in rendered or top == _MANIFEST or top.startswith(".")
+                                 or (papers and top == _PAPERS))
+
+    with staged_reports(eng.root, keep=keep) as stage:
+        files: dict[str, dict[str, str]] = {}
+        for lang, per in (previous.get("files") or {}).items() if same_run else ():
+            carried = {fmt: rel for fmt, rel in per.items()
+                       if Path(rel).name not in rendered and (stage / Path(rel).name).exists()}
+            if carried:
+                files[lang] = carried
+        warnings: list[str] = []
+        for lang in langs:
+            files[lang] = {**files.get(lang, {}),
+                           **_render_language(eng, art, lang, fmts, stage, warnings, say)}
+            checkpoint("report:render")
+        paper_paths: list[str] = list(previous.get("papers", [])) \
+            if same_run and not papers else []
+        if papers:
+            from .papers import export_working_papers
+
+            try:
+                out = export_working_papers(eng.root, stage / _PAPERS, language=langs[0])
+            except KamError as exc:
+                warnings.append(f"working papers not produced: {exc.message}")
+            else:
+                paper_paths = [f"reports/{p.relative_to(stage).as_posix()}" for p in out]
+                say(f"  reports/{_PAPERS}/ ({len(paper_paths)} files)")
+        record = {
+            "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "run_started": art.manifest.get("run_started"),
+            "run": {k: art.manifest.get(k) for k in ("run_started", "run_finished",
+                                                     "run_command", "status")},
+            "inputs": art.manifest.get("raw_snapshot") or {
+                f.get("file"): f.get("sha256") for f in
+                (art.manifest.get("inputs") or {}).get("files", [])},
+            "files": files,
+            "sha256": tree_hashes(stage, "reports"),
+            "papers": paper_paths,
+            "warnings": warnings,
+        }
+        atomic_write_json(stage / _MANIFEST, record)
     return record
+
+
+def _previous_manifest(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _render_language(eng: Engagement, art: Any, lang: str, fmts: list[str], stage: Path,
+                     warnings: list[str], say: Callable[[str], None]) -> dict[str, str]:
+    """One language's deliverables, written into ``stage``; returns format → the path the
+    file will have once swapped in (relative to the engagement)."""
+    model = build_model(eng.root, lang, artefacts=art)
+    out: dict[str, str] = {}
+    html_text: str | None = None
+    for fmt in fmts:
+        final = report_paths(eng.root, lang)[fmt]
+        path = stage / final.name
+        if fmt in ("html", "pdf"):
+            from .html import render_html
+
+            if html_text is None:
+                html_text = render_html(model)
+            if fmt == "html":
+                atomic_write_bytes(path, html_text.encode("utf-8"))
+            else:
+                from .html import PdfUnavailable, write_pdf
+
+                try:
+                    write_pdf(html_text, path)
+                except PdfUnavailable as exc:
+                    warnings.append(f"PDF ({lang}) not produced: {exc}")
+                    say(f"  PDF ({lang}) not produced: {exc.message}")
+                    continue
+        elif fmt == "xlsx":
+            from .xlsx import write_xlsx
+
+            write_xlsx(model, path)
+        elif fmt == "pptx":
+            from .pptx import write_pptx
+
+            write_pptx(model, path)
+        out[fmt] = str(final.relative_to(eng.root))
+        say(f"  {final.relative_to(eng.root)}")
+    return out

@@ -5,6 +5,19 @@ outputs), not the client-facing report. :func:`export_working_papers` converts
 ``<engagement>/notebooks/NN_*.ipynb`` with nbconvert and the template
 ``templates/nbconvert/kam_papers`` (JupyterLab's look, with every CDN script removed so a page
 opens offline and leaks nothing), drops housekeeping cells by their tags and writes an index.
+
+**No active content from data.** Outputs carry the client's data (a DataFrame's HTML, a
+Markdown line with the client's name), and a name such as ``<script>alert(1)</script>`` or
+``<img src=x onerror=alert(1)>`` must reach the page as text. Before export every output is
+reduced to what a static page needs (:func:`sanitize_outputs`): ``text/html`` is cleaned by
+bleach (the sanitizer nbconvert itself depends on) with a short allow-list of table and text
+tags, no event handler or style attribute, links only ``http``/``https``/``mailto``, images
+only embedded PNG/JPEG/GIF; ``<style>`` blocks (pandas' table CSS) are removed whole;
+``text/markdown`` is rendered to HTML first and then cleaned the same way (so a
+``javascript:`` link in Markdown is caught too); JavaScript, SVG, widget and every other
+output kind is dropped, its text kept as plain text if nothing else shows it. Disallowed tags
+are escaped, not deleted: the reader sees the name as the client wrote it. Sanitising rather
+than showing every output as plain text keeps the tables and the formatting the auditor reads.
 """
 
 from __future__ import annotations
@@ -14,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import bleach
 import jinja2
 import markupsafe
 import nbformat
@@ -23,7 +37,8 @@ from ..i18n import Formatter, Strings, load_strings
 from ..io import atomic_write_bytes
 from ..resources import templates_dir
 
-__all__ = ["HIDE_INPUT_TAGS", "REMOVE_CELL_TAGS", "export_working_papers"]
+__all__ = ["HIDE_INPUT_TAGS", "REMOVE_CELL_TAGS", "clean_html", "export_working_papers",
+           "sanitize_outputs"]
 
 #: Cells with one of these tags are left out of the working papers.
 REMOVE_CELL_TAGS = frozenset({"remove", "remove_cell", "remove-cell", "hide"})
@@ -32,6 +47,72 @@ HIDE_INPUT_TAGS = frozenset({"remove_input", "hide-input"})
 
 _STEP_NOTEBOOK = re.compile(r"^\d{2}_[^/\\]+\.ipynb$")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "div",
+    "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p",
+    "pre", "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+    "th", "thead", "tr", "u", "ul"})
+_COMMON_ATTRS = frozenset({"class", "title", "align", "colspan", "rowspan", "border"})
+_IMAGE_SRC = re.compile(r"^data:image/(?:png|jpeg|gif);base64,[A-Za-z0-9+/=\s]+$")
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.DOTALL | re.IGNORECASE)
+#: Output kinds kept (the HTML and Markdown ones after cleaning).
+SAFE_OUTPUT_TYPES = ("text/plain", "image/png", "image/jpeg", "image/gif")
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name in _COMMON_ATTRS:
+        return True
+    if tag == "a" and name == "href":
+        return value.startswith(("http://", "https://", "mailto:", "#"))
+    if tag == "img" and name == "src":
+        return bool(_IMAGE_SRC.match(value))
+    return tag == "img" and name in ("alt", "width", "height")
+
+
+def clean_html(html: str) -> str:
+    """``html`` with no active content: see the module's docstring for the policy.
+
+    >>> clean_html('<td><script>alert(1)</script><img src=x onerror=alert(1)></td>')
+    '<td>&lt;script&gt;alert(1)&lt;/script&gt;<img></td>'
+    """
+    return bleach.clean(_STYLE_BLOCK.sub("", html), tags=_TAGS,
+                        attributes=_allowed_attribute,
+                        protocols=frozenset({"http", "https", "mailto", "data"}), strip=False,
+                        strip_comments=True)
+
+
+def _as_text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def sanitize_outputs(nb: Any) -> int:
+    """Reduce every output of ``nb`` (in place) to inert content; returns how many outputs
+    were changed. See the module's docstring for what is kept."""
+    from nbconvert.filters import markdown2html
+
+    changed = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown" and cell.get("attachments"):
+            cell["attachments"] = {}
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = out.get("data")
+            if not isinstance(data, dict):
+                continue
+            new: dict[str, Any] = {k: v for k, v in data.items() if k in SAFE_OUTPUT_TYPES}
+            if "text/html" in data:
+                new["text/html"] = clean_html(_as_text(data["text/html"]))
+            elif "text/markdown" in data:
+                new["text/html"] = clean_html(markdown2html(_as_text(data["text/markdown"])))
+            if "text/plain" not in new and not any(k in new for k in
+                                                   ("text/html", *SAFE_OUTPUT_TYPES)):
+                dropped = [_as_text(v) for k, v in data.items() if isinstance(v, str | list)]
+                new["text/plain"] = "\n".join(dropped)
+            if new != data:
+                out["data"] = new
+                changed += 1
+    return changed
 
 
 def _strip_css_comments(css: str) -> markupsafe.Markup:
@@ -156,6 +237,7 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
                 "executed": executed if executed != "—" else "",
             },
         }
+        sanitize_outputs(nb)
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         target = out / f"{path.stem}.html"
         atomic_write_bytes(target, body.encode("utf-8"))

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 import python_calamine
-import xlsxwriter
 
 from ..errors import InputError, SchemaError
 from ..io import atomic_write_bytes
+from ..workbook import safe_workbook, unneutralise
 
 __all__ = [
     "DEFAULT_CRITERIA",
@@ -147,10 +147,11 @@ def _blank(v: object) -> bool:
 
 
 def _id_text(v: object) -> str:
-    """An identifier as text (``123.0`` read from a number cell → ``"123"``)."""
+    """An identifier as text (``123.0`` read from a number cell → ``"123"``; ``'=X``, as
+    :func:`~kamlib.workbook.safe_workbook` neutralised it, → ``=X``)."""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).strip()
+    return unneutralise(str(v).strip())
 
 
 def _data_format(col: str, s: pd.Series) -> str | None:
@@ -243,8 +244,7 @@ def write_assessment(path: str | Path, long_list: pd.DataFrame, criteria: Mappin
             labels["assessor"], labels["note"]]
 
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
-                                   "strings_to_urls": False, "strings_to_numbers": False})
+    wb = safe_workbook(buf, in_memory=True)
     f_head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     f_desc = wb.add_format({"italic": True, "font_color": "#595959", "text_wrap": True,
                             "valign": "top", "border": 1})
