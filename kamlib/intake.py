@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ from .io import (
 from .parse import (
     clean_id,
     decimal_separator,
+    decimal_text,
     minor_to_str,
     parse_bool,
     parse_date,
@@ -66,6 +68,8 @@ __all__ = [
 ]
 
 SCALE = 2  # money minor units: kopecks / cents
+#: the exact range of one amount: below 10**13 currency units (sums of a million rows fit int64)
+_MAX_MINOR = 10 ** (13 + SCALE)
 _TOTALS_RE = r"(?i)^\s*(итого|всего|итог|total|grand total|totals)\b"
 _RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|сторно)"
 _GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales revenue")}
@@ -309,8 +313,13 @@ class _FileIntake:
         self.raw, self.tbl, self.mapping, self.rep = raw, tbl, mapping, report
         self.cfg, self.spec = cfg, spec
         self.issues: list[dict[str, Any]] = []
+        #: fields computed from others (e.g. amount = quantity × unit price): their label
+        self.derived: dict[str, str] = {}
 
     def header(self, fname: str) -> str:
+        """The source header of a mapped field (or the description of a derived one)."""
+        if fname not in self.mapping and fname in self.derived:
+            return self.derived[fname]
         return self.raw.headers[self.mapping[fname]]
 
     def run(self) -> _Parsed:
@@ -480,7 +489,8 @@ class _FileIntake:
 
     def _check_totals(self, parsed: pl.DataFrame, totals_row: pl.DataFrame | None) -> None:
         rep = self.rep
-        money_fields = [f for f in self.mapping if self.tbl.field(f).kind == "money"]
+        money_fields = [f for f in self.mapping if self.tbl.field(f).kind == "money"
+                        and f != "unit_price"]
         if totals_row is None:
             return
         check: dict[str, dict[str, Any]] = {}
@@ -536,6 +546,8 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
                    spec: InputSpec | None, warnings: list[str]) -> pl.DataFrame:
     """Derive net_revenue (VAT excluded) and returns for one sales file."""
     df, rep, m = p.frame, p.report, fi.mapping
+    if not {"net_revenue", "gross_revenue", "amount"} & set(m):
+        df = _amount_from_price(df, fi, spec)
     rate_default = cfg.intake.vat_rate
     include_vat = spec.amounts_include_vat if spec and spec.amounts_include_vat is not None \
         else cfg.intake.amounts_include_vat
@@ -551,6 +563,7 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
         net = pl.col("net_revenue")
     else:
         gross_col = "gross_revenue" if "gross_revenue" in m else "amount"
+        m = {**m, **dict.fromkeys(fi.derived, -1)}
         gross = pl.col(gross_col)
         is_gross = gross_col == "gross_revenue"
         if gross_col == "amount" and "vat" in m:
@@ -610,6 +623,49 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
     rep.notes.append(f"net revenue = {how}")
     return df.drop("_doc_return")
+
+
+def _line_amount(q: str | None, p: str | None) -> int | None:
+    """Exact line amount in minor units: quantity × price, rounded half away from zero."""
+    if q is None or p is None:
+        return None
+    v = (Decimal(q) * Decimal(p) * 10**SCALE).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(v) if abs(v) < _MAX_MINOR else None
+
+
+def _amount_from_price(df: pl.DataFrame, fi: _FileIntake, spec: InputSpec | None
+                       ) -> pl.DataFrame:
+    """``amount`` = quantity × unit price per line, exactly, in minor units.
+
+    Rows whose quantity or price is empty get no amount and are rejected with their
+    cells quoted (the amount they would have carried cannot be known).
+    """
+    q_head, p_head = fi.header("quantity"), fi.header("unit_price")
+    dec_q = (spec.decimal if spec else None) or decimal_separator(df["_raw_quantity"],
+                                                                   default=",")
+    dec_p = (spec.decimal if spec else None) or decimal_separator(df["_raw_unit_price"],
+                                                                   default=",")
+    q = decimal_text(df["_raw_quantity"], decimal=dec_q)
+    price = decimal_text(df["_raw_unit_price"], decimal=dec_p)
+    amount = pl.Series("amount", [_line_amount(a, b) for a, b in zip(q, price, strict=True)],
+                       dtype=pl.Int64)
+    fi.derived["amount"] = f"{q_head} × {p_head}"
+    fi.rep.notes.append(
+        f"amount computed per line as '{q_head}' × '{p_head}' (the file has no amount "
+        "column), exactly, rounded to the kopeck half away from zero")
+    missing = amount.is_null() & pl.Series(df["_reason"].is_null())
+    return df.with_columns(
+        amount=amount,
+        _raw_amount=pl.concat_str([df["_raw_quantity"].fill_null("empty"), pl.lit(" × "),
+                                   df["_raw_unit_price"].fill_null("empty")]),
+        _reason=pl.when(missing).then(pl.lit(
+            "no amount: the quantity or the unit price is empty (the file has no amount "
+            "column)")).otherwise(pl.col("_reason")),
+        _rcol=pl.when(missing).then(pl.lit(f"{q_head} × {p_head}")).otherwise(pl.col("_rcol")),
+        _rval=pl.when(missing).then(pl.concat_str([
+            df["_raw_quantity"].fill_null("empty"), pl.lit(" × "),
+            df["_raw_unit_price"].fill_null("empty")])).otherwise(pl.col("_rval")),
+    )
 
 
 def _pad_tax_id(s: pl.Expr) -> pl.Expr:
@@ -835,6 +891,9 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
                         "explicitly in engagement.yaml under 'columns:'")
                 mapping[fname] = used[0] if used else same[0]
     missing = _required_ok(tbl, set(mapping))
+    if tbl.name == "sales" and not missing and "unit_price" in mapping and "quantity" not in \
+            mapping and not {"net_revenue", "gross_revenue", "amount"} & set(mapping):
+        missing = ["net_revenue or gross_revenue or amount (or quantity, next to the price)"]
     if missing:
         raise SchemaError(
             f"the {tbl.name} table needs column(s) {', '.join(missing)}, which the file does "
@@ -921,7 +980,8 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
 
 
 def _money_fields(p_items: list[tuple[_Parsed, _FileIntake]]) -> list[str]:
-    fields = {f for _, fi in p_items for f in fi.mapping if fi.tbl.field(f).kind == "money"}
+    fields = {f for _, fi in p_items for f in fi.mapping if fi.tbl.field(f).kind == "money"
+              and f != "unit_price"} | {f for _, fi in p_items for f in fi.derived}
     if p_items and p_items[0][1].tbl.name == "sales":
         fields.add("net_revenue")
     return sorted(fields)
@@ -960,12 +1020,14 @@ def _file_money(rep: FileReport, fi: _FileIntake, agg: dict[str, Any]) -> None:
     rep.rows_rejected = int(agg.get("rejected") or 0)
     if agg.get("dmin") is not None:
         rep.period = [str(agg["dmin"]), str(agg["dmax"])]
-    fields = [f for f in fi.mapping if fi.tbl.field(f).kind == "money"]
+    fields = [f for f in fi.mapping if fi.tbl.field(f).kind == "money" and f != "unit_price"]
+    fields += [f for f in fi.derived if f not in fields]
     if rep.table == "sales" and "net_revenue" not in fields:
         fields.append("net_revenue")
     for fname in fields:
         rep.money[fname] = {
-            "column": fi.header(fname) if fname in fi.mapping else "derived (see notes)",
+            "column": fi.header(fname) if fname in fi.mapping or fname in fi.derived
+            else "derived (see notes)",
             "rows": _money_str(agg.get(f"{fname}|rows")),
             "accepted": _money_str(agg.get(f"{fname}|acc")),
             "rejected": _money_str(agg.get(f"{fname}|rej")),
@@ -1128,15 +1190,24 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
                    .with_columns(name=pl.coalesce("name", "client_id"),
                                  origin=pl.lit("transactions"),
                                  _reason=pl.lit(None, dtype=pl.String),
+                                 _rcol=pl.lit(None, dtype=pl.String),
+                                 _rval=pl.lit(None, dtype=pl.String),
                                  _sheet=pl.lit(None, dtype=pl.String))
                    .sort("client_id"))
             money = df.filter(unknown)["net_revenue"].sum() if "net_revenue" in df.columns else 0
-            warnings.append(
-                f"{tname}: {new.height} client(s) are not in the client catalogue "
-                f"({df.filter(unknown).height} rows, {_money_str(money)} net revenue), e.g. "
-                + ", ".join(f"'{n}'" for n in new["name"].head(5).to_list())
-                + "; added to clients with origin=transactions. Ask the client for the "
-                "complete catalogue, or set intake.unknown_clients: reject.")
+            if cat is None:
+                warnings.append(
+                    f"{tname}: no client catalogue in raw/: {new.height} client(s) taken from "
+                    f"the sales lines ({df.filter(unknown).height} rows, {_money_str(money)} "
+                    "net revenue), with origin=transactions. Without a catalogue there are no "
+                    "tax ids, groups or regions; ask the client for the catalogue export.")
+            else:
+                warnings.append(
+                    f"{tname}: {new.height} client(s) are not in the client catalogue "
+                    f"({df.filter(unknown).height} rows, {_money_str(money)} net revenue), "
+                    "e.g. " + ", ".join(f"'{n}'" for n in new["name"].head(5).to_list())
+                    + "; added to clients with origin=transactions. Ask the client for the "
+                    "complete catalogue, or set intake.unknown_clients: reject.")
             clients = pl.concat([clients, new], how="diagonal_relaxed") if clients is not None \
                 else new
     # rows that have no client at all
@@ -1274,8 +1345,10 @@ def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
                    "work/00_intake/rejected.parquet with their money)")
         for r in result.rejected.head(max_rejected).iter_rows(named=True):
             amount = "" if r["amount"] is None else f" [{r['amount']:,.2f}]".replace(",", " ")
+            value = "empty" if r["value"] is None or not str(r["value"]).strip() else \
+                f"'{r['value']}'"
             out.append(f"  {r['file']}, row {r['row']}, column '{r['column']}', value "
-                       f"'{r['value']}': {r['reason']}{amount}")
+                       f"{value}: {r['reason']}{amount}")
         if result.rejected.height > max_rejected:
             out.append(f"  … and {result.rejected.height - max_rejected} more")
     if result.issues.height:

@@ -18,6 +18,7 @@ import polars as pl
 __all__ = [
     "clean_id",
     "decimal_separator",
+    "decimal_text",
     "minor_to_str",
     "parse_bool",
     "parse_date",
@@ -195,6 +196,21 @@ def _full_money(values: pl.Series, decimal: str, scale: int
         df["bad"].alias(name),
         df["rounded"].fill_null(False).alias(name),
     )
+
+
+def decimal_text(values: pl.Series, *, decimal: str | None = None) -> pl.Series:
+    """Normalise number text to a plain exact decimal string (``-1234.5678``), else null.
+
+    The same text rules as :func:`parse_money` (spaces, NBSP, currency marks, parentheses,
+    trailing minus, thousands groups), with every decimal kept, so that products such as
+    quantity × price can be computed exactly with :class:`decimal.Decimal`.
+    """
+    if decimal is None:
+        decimal = decimal_separator(values)
+    df = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(t=_blank_to_null(pl.col("v")))
+    df = _plain_number(_numeric_text(df, "t"), decimal)
+    return df.select(pl.when(_number_ok(pl.col("p"))).then(pl.col("p"))).to_series().alias(
+        values.name)
 
 
 def parse_number(values: pl.Series, *, decimal: str | None = None) -> tuple[pl.Series, pl.Series]:
