@@ -42,7 +42,10 @@ from .io import (
     sha256_file,
 )
 from .parse import (
+    CURRENCY_CODES,
+    MAX_INT_DIGITS,
     clean_id,
+    currency_marks,
     decimal_separator,
     decimal_text,
     minor_to_str,
@@ -69,7 +72,7 @@ __all__ = [
 
 SCALE = 2  # money minor units: kopecks / cents
 #: the exact range of one amount: below 10**13 currency units (sums of a million rows fit int64)
-_MAX_MINOR = 10 ** (13 + SCALE)
+_MAX_MINOR = 10 ** (MAX_INT_DIGITS + SCALE)
 _TOTALS_RE = r"(?i)^\s*(итого|всего|итог|total|grand total|totals)\b"
 _RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|сторно)"
 _GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales revenue")}
@@ -107,6 +110,7 @@ class FileReport:
     totals_row: dict[str, dict[str, Any]] | None = None
     period: list[str] | None = None
     returns: dict[str, Any] | None = None
+    rounding: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
@@ -363,6 +367,7 @@ class _FileIntake:
         rep.rows_read = df.height + totals.height
         rep.rows_skipped = {k: v for k, v in skipped.items() if v}
         df = df.drop("_nonempty", "_totals")
+        self._check_currency(df)
         parsed, reasons = self._parse(df)
         parsed = parsed.with_columns(reasons)
         self._check_totals(parsed, totals_row)
@@ -444,7 +449,17 @@ class _FileIntake:
             dec = spec_dec or decimal_separator(s, default=default_dec)
             if f.kind == "money":
                 v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
-                return fname, v, bad, "not an amount", int(rounded.sum())
+                if rounded.any():
+                    self._rounding(fname, s, v, bad, dec)
+                huge = bad & s.str.replace_all(r"[^\d.,]", "").str.extract(
+                    r"^(\d+)", 1).str.len_chars().gt(MAX_INT_DIGITS).fill_null(False)
+                reason: str | pl.Series = "not an amount"
+                if huge.any():
+                    reason = pl.select(pl.when(pl.lit(huge)).then(pl.lit(
+                        f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
+                        "digits before the decimal separator): a typo or a code in the "
+                        "amount column")).otherwise(pl.lit("not an amount"))).to_series()
+                return fname, v, bad, reason, int(rounded.sum())
             v, bad = parse_number(s, decimal=dec)
             return fname, v, bad, "not a number", 0
         if f.kind == "date":
@@ -461,6 +476,62 @@ class _FileIntake:
         v = s.str.strip_chars()
         v = pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
         return fname, v, none, "", 0
+
+    def _check_currency(self, df: pl.DataFrame) -> None:
+        """Stop on amounts in several currencies, or in another than the engagement's.
+
+        Currencies come from a currency column and from marks in amount cells (``$``, ``€``,
+        ``руб.``); amounts are never added across currencies.
+        """
+        found: list[pl.DataFrame] = []
+        for fname in self.mapping:
+            kind = self.tbl.field(fname).kind
+            if kind == "money":
+                code = currency_marks(df[fname])
+            elif fname == "currency":
+                low = df[fname].str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
+                code = low.replace_strict({k.rstrip("."): v for k, v in CURRENCY_CODES.items()},
+                                          default=None, return_dtype=pl.String)
+                code = pl.select(pl.coalesce(code, df[fname].str.strip_chars().str.to_uppercase())
+                                 ).to_series()
+            else:
+                continue
+            found.append(pl.DataFrame({"_row": df["_row"], "code": code}).drop_nulls())
+        if not found:
+            return
+        codes = pl.concat(found).unique(["_row", "code"]).group_by("code").agg(
+            pl.col("_row").sort().alias("rows")).sort("code")
+        want = self.cfg.currency.upper()
+        if codes.height == 0 or (codes.height == 1 and codes["code"][0] == want):
+            return
+        listed = "; ".join(
+            f"{c}: {len(r)} row(s), e.g. row(s) {', '.join(str(x) for x in r[:5])}"
+            for c, r in codes.iter_rows())
+        first = codes.filter(pl.col("code") != want)["rows"][0][0]
+        several = codes.height > 1
+        raise InputError(
+            ("the amounts are in several currencies, which cannot be added: " if several else
+             f"the amounts are in another currency than the engagement's {want}: ") + listed,
+            file=self.rep.label, row=int(first),
+            hint=f"ask the client for the export in {want} (the engagement's currency), or "
+            "split the file by currency and convert it at a documented rate; if the "
+            f"engagement is kept in another currency, set 'currency:' in engagement.yaml")
+
+    def _rounding(self, fname: str, s: pl.Series, v: pl.Series, bad: pl.Series, dec: str
+                  ) -> None:
+        """State the rounding of amounts with fractions of a kopeck, with its exact effect."""
+        text = decimal_text(s.filter(~bad & v.is_not_null()), decimal=dec)
+        exact = sum((Decimal(t) for t in text.drop_nulls()), Decimal(0))
+        got = Decimal(int(v.filter(~bad).sum() or 0)) / 10**SCALE
+        diff = got - exact
+        n = int((text.str.extract(r"\.(\d*)$", 1).str.len_chars() > SCALE).sum())
+        self.rep.rounding[fname] = {"values_rounded": n, "exact_sum": str(exact),
+                                    "rounded_sum": _money_str(int(got * 10**SCALE)),
+                                    "difference": str(diff)}
+        self.rep.notes.append(
+            f"{n} value(s) of '{self.header(fname)}' have fractions of a kopeck; each is "
+            f"rounded to the kopeck half to even: exact sum {exact}, rounded sum "
+            f"{_money_str(int(got * 10**SCALE))}, difference {diff}")
 
     def _dates(self, fname: str, s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
         """Parse a date column; say why a value is bad; reject implausible event dates."""
@@ -548,6 +619,8 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     df, rep, m = p.frame, p.report, fi.mapping
     if not {"net_revenue", "gross_revenue", "amount"} & set(m):
         df = _amount_from_price(df, fi, spec)
+    if "vat" in m:
+        df = _check_vat(df, fi)
     rate_default = cfg.intake.vat_rate
     include_vat = spec.amounts_include_vat if spec and spec.amounts_include_vat is not None \
         else cfg.intake.amounts_include_vat
@@ -623,6 +696,27 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
     rep.notes.append(f"net revenue = {how}")
     return df.drop("_doc_return")
+
+
+def _check_vat(df: pl.DataFrame, fi: _FileIntake) -> pl.DataFrame:
+    """Reject rows whose VAT cannot belong to their amount: larger than it, or of the
+    other sign (net would come out above gross, or a sale would turn into a return)."""
+    base = next(c for c in ("gross_revenue", "amount", "net_revenue") if c in df.columns)
+    vat, amt = pl.col("vat"), pl.col(base)
+    odd_sign = (vat != 0) & (amt != 0) & ((vat > 0) != (amt > 0))
+    too_big = vat.abs() > amt.abs()
+    bad = pl.col("_reason").is_null() & vat.is_not_null() & amt.is_not_null() & (
+        odd_sign | too_big)
+    return df.with_columns(
+        _reason=pl.when(bad & odd_sign).then(pl.lit(
+            f"the VAT and '{fi.header(base)}' have opposite signs: net would exceed gross; "
+            "check the row in the source system"))
+        .when(bad).then(pl.lit(
+            f"the VAT is larger than '{fi.header(base)}': net would be negative; check the "
+            "row in the source system")).otherwise(pl.col("_reason")),
+        _rcol=pl.when(bad).then(pl.lit(fi.header("vat"))).otherwise(pl.col("_rcol")),
+        _rval=pl.when(bad).then(pl.col("_raw_vat")).otherwise(pl.col("_rval")),
+    )
 
 
 def _line_amount(q: str | None, p: str | None) -> int | None:
@@ -760,6 +854,23 @@ def ingest(
             f.notes.append("the file has a header but no data rows")
         if f.totals_row and not all(t["ok"] for t in f.totals_row.values()):
             warnings.extend(f"{f.label}: {n}" for n in f.notes if n.startswith("the totals row"))
+    for f in reports:
+        if f.table and f.rows_rejected and not f.rows_accepted:
+            first = result_first_reason(rejected, f.label)
+            errors.append(InputError(
+                f"every data row of the file was rejected ({f.rows_rejected} rows); nothing "
+                f"of it can be used. First reason: {first}", file=f.label,
+                hint="fix the problem named above (a mapping in engagement.yaml, the "
+                "decimal separator, the date format) or ask the client to export the table "
+                "again; the rejected rows are listed with their reasons"))
+    for f in reports:
+        for fname, r in f.rounding.items():
+            if Decimal(r["difference"]) != 0:
+                warnings.append(
+                    f"{f.label}: '{f.money.get(fname, {}).get('column', fname)}' has "
+                    f"{r['values_rounded']} value(s) with fractions of a kopeck, rounded "
+                    f"half to even: exact sum {r['exact_sum']}, loaded {r['rounded_sum']} "
+                    f"(difference {r['difference']})")
     empty_sales = [f.label for f in reports if f.table == "sales" and f.rows_read == 0]
     if "sales" in tables and tables["sales"].height == 0 and empty_sales:
         errors.append(InputError(
@@ -776,6 +887,16 @@ def ingest(
     return IntakeResult(tables, rejected, issues, reports, errors, warnings, control,
                         time.perf_counter() - t0)
 
+
+
+def result_first_reason(rejected: pl.DataFrame, label: str) -> str:
+    """The first rejection of a file, as 'row N, column 'X', value 'V': reason'."""
+    rows = rejected.filter(pl.col("file") == label).sort("row").head(1)
+    if not rows.height:
+        return "not recorded"
+    r = rows.row(0, named=True)
+    value = "empty" if r["value"] is None else f"'{r['value']}'"
+    return f"row {r['row']}, column '{r['column']}', value {value}: {r['reason']}"
 
 
 def _read_all(files: list[Path], eng_dir: Path, cfg: EngagementConfig,
@@ -1129,6 +1250,7 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
     if "client_name" in df.columns:
         df = df.with_columns(_nkey=pl.col("client_name").map_elements(
             name_key, return_dtype=pl.String))
+        _one_code_two_names(df.filter(ok), tname, warnings)
         if cat is not None:
             cat_keys = cat.select("client_id", pl.col("name").map_elements(
                 name_key, return_dtype=pl.String).alias("_nkey"),
@@ -1215,6 +1337,26 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
         _reason=pl.when(ok & pl.col("client_id").is_null()).then(
             pl.lit("no client: neither a client code nor a name")).otherwise(pl.col("_reason")))
     return df.drop("_nkey"), clients
+
+
+def _one_code_two_names(df: pl.DataFrame, tname: str, warnings: list[str]) -> None:
+    """Report client codes that carry two different names in the transactions."""
+    both = df.filter(pl.col("client_id").is_not_null() & pl.col("_nkey").is_not_null())
+    if not both.height:
+        return
+    odd = (both.group_by("client_id").agg(
+        pl.col("_nkey").n_unique().alias("_n"),
+        pl.col("client_name").unique(maintain_order=True).head(3).alias("_names"),
+        pl.col("source_file").first(), pl.col("_row").min())
+        .filter(pl.col("_n") > 1).sort("client_id"))
+    if odd.height:
+        ex = "; ".join(f"'{c}' ({f} from row {r}): " + " / ".join(f"'{n}'" for n in names)
+                       for c, names, f, r in odd.select("client_id", "_names", "source_file",
+                                                        "_row").head(5).iter_rows())
+        warnings.append(
+            f"{tname}: {odd.height} client code(s) carry different names in the lines, e.g. "
+            f"{ex}. The rows are attributed by the code; ask the client whether a code was "
+            "reused for another company.")
 
 
 def _short_hash(s: str | None) -> str:
