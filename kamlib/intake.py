@@ -150,6 +150,8 @@ class IntakeResult:
     warnings: list[str]
     control: dict[str, Any]
     seconds: float = 0.0
+    #: files of raw/ not read, each with the reason (the reader policy of ``_list_raw``)
+    skipped_files: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +177,7 @@ class IntakeResult:
             "control_totals": self.control,
             "errors": [e.to_dict() for e in self.errors],
             "warnings": self.warnings,
+            "skipped_files": self.skipped_files,
             "seconds": round(self.seconds, 3),
         }
 
@@ -786,22 +789,69 @@ def _find_spec(path: Path, eng_dir: Path, specs: list[InputSpec]) -> InputSpec |
     return None
 
 
-def _list_raw(eng_dir: Path) -> tuple[list[Path], list[str]]:
+def _list_raw(eng_dir: Path, declared: set[str]) -> tuple[list[Path], list[dict[str, str]]]:
+    """The files of ``raw/`` to read, and every file skipped with its reason.
+
+    The reader policy: symbolic links are not followed (one could point at another
+    client's export); files in sub-folders are read only when ``engagement.yaml`` lists
+    them under ``inputs`` (a folder is often an older export kept aside); hidden files and
+    Excel lock files (``~$x.xlsx``) are not exports; of byte-identical files (``sales.csv``
+    and ``sales (1).csv``) the shortest name is read and the others are counted once.
+    Everything skipped is listed (the manifest and ``kam check``), never dropped silently.
+    """
     raw = eng_dir / "raw"
     if not raw.is_dir():
         raise SchemaError("the engagement has no raw/ folder", file=str(eng_dir),
                           hint="create it with `kam init DIR` and put the exports into raw/")
-    files, ignored = [], []
+    files: list[Path] = []
+    skipped: list[dict[str, str]] = []
+
+    def skip(p: Path, reason: str) -> None:
+        skipped.append({"file": p.relative_to(raw).as_posix(), "reason": reason})
+
     for p in sorted(raw.rglob("*")):
+        rel = p.relative_to(raw).as_posix()
+        if any(part.startswith(".") for part in p.relative_to(raw).parts[:-1]):
+            continue  # inside a hidden folder: the folder itself is reported
+        if p.is_symlink():
+            skip(p, "a symbolic link: not followed (it may point outside this engagement); "
+                 "copy the file itself into raw/")
+            continue
+        if p.is_dir():
+            if p.name.startswith("."):
+                skip(p, "a hidden folder: not read")
+            continue
         if not p.is_file():
+            skip(p, "not a regular file")
             continue
-        if p.name.startswith((".", "~$")):
-            continue
-        if p.suffix.lower() in TEXT_SUFFIXES | SPREADSHEET_SUFFIXES:
-            files.append(p)
+        if p.name.startswith("~$"):
+            skip(p, "an Excel lock file (the workbook was open when copied): not an export")
+        elif p.name.startswith("."):
+            skip(p, "a hidden file: not read; rename it if it is an export")
+        elif p.suffix.lower() not in TEXT_SUFFIXES | SPREADSHEET_SUFFIXES:
+            skip(p, "not a table format (.csv, .txt, .tsv, .xlsx, .xls, .ods): not read")
+        elif p.parent != raw and rel not in declared and f"raw/{rel}" not in declared:
+            skip(p, "in a sub-folder of raw/: not read; move it into raw/ or list it under "
+                 "'inputs' in engagement.yaml")
         else:
-            ignored.append(p.relative_to(eng_dir).as_posix())
-    return files, ignored
+            files.append(p)
+    by_size: dict[int, list[Path]] = {}
+    for p in files:
+        by_size.setdefault(p.stat().st_size, []).append(p)
+    copies: set[Path] = set()
+    for same in by_size.values():
+        if len(same) < 2:
+            continue
+        first_of: dict[str, Path] = {}
+        for p in sorted(same, key=lambda q: (len(q.name), q.name)):  # 'x.csv' before 'x (1).csv'
+            digest = sha256_file(p)
+            if digest in first_of:
+                copies.add(p)
+                skip(p, f"a byte-identical copy of {first_of[digest].relative_to(raw).as_posix()}"
+                     f" (SHA-256 {digest[:12]}…): read once, its money counted once")
+            else:
+                first_of[digest] = p
+    return [p for p in files if p not in copies], skipped
 
 
 def ingest(
@@ -829,13 +879,12 @@ def ingest(
     """
     t0 = time.perf_counter()
     eng_dir = Path(eng_dir).resolve()
-    files, ignored = _list_raw(eng_dir)
-    warnings: list[str] = [f"{f}: not a table format (.csv, .txt, .xlsx, .xls, .ods); ignored"
-                           for f in ignored]
+    declared = {s.file for s in cfg.inputs}
+    files, skipped_files = _list_raw(eng_dir, declared)
+    warnings: list[str] = [f"raw/{s['file']}: skipped, {s['reason']}" for s in skipped_files]
     errors: list[KamError] = []
     reports: list[FileReport] = []
     parsed: dict[str, list[tuple[_Parsed, _FileIntake]]] = {}
-    declared = {s.file for s in cfg.inputs}
     seen_specs = set()
     # hash every input on a background thread while the files are read
     hasher = ThreadPoolExecutor(max_workers=1)
@@ -885,7 +934,7 @@ def ingest(
             file="raw/", hint="add the sales export, or declare which file holds sales with "
             "'inputs: [{file: NAME, table: sales, columns: {...}}]' in engagement.yaml"))
     return IntakeResult(tables, rejected, issues, reports, errors, warnings, control,
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, skipped_files)
 
 
 
