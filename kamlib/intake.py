@@ -992,6 +992,8 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
         rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
             raw.header_row
+        if raw.note:
+            rep.notes.append(raw.note)
         reports.append(rep)
         try:
             item = _one_table(raw, rep, spec, cfg, multi_sheet=len(raws) > 1)

@@ -28,6 +28,7 @@ import polars as pl
 from .atomic import atomic_dir, atomic_write_bytes, atomic_write_json, sha256_file, to_jsonable
 from .errors import InputError
 from .schema import TABLES, header_key
+from .workbooks import check_xlsx_size, is_html, old_excel_problem, read_html_rows
 
 __all__ = [
     "SPREADSHEET_SUFFIXES",
@@ -40,6 +41,9 @@ __all__ = [
     "sha256_file",
     "to_jsonable",
 ]
+
+# a quoted comment or address may be longer than the csv module's default 131,072 characters
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -71,6 +75,8 @@ class RawTable:
         Rows with more fields than the header: (row, number of fields, raw line). They stay
         in ``data``, cut to the header's width, so that intake can reject them with their
         money counted.
+    note : str or None
+        What the reader found the file to be, when not what its extension says.
     """
 
     path: Path
@@ -82,6 +88,7 @@ class RawTable:
     data: pl.DataFrame
     skipped: list[tuple[int, str]] = field(default_factory=list)
     ragged: list[tuple[int, int, str]] = field(default_factory=list)
+    note: str | None = None
 
     @property
     def name(self) -> str:
@@ -190,8 +197,14 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
     return raw.decode(best.encoding, errors="strict"), best.encoding
 
 
+def _csv_lines(lines: list[str]) -> list[str]:
+    """Lines for the csv module: a carriage return inside a line (a quoted value with a
+    line break, or a stray CR) becomes a space; the line count does not change."""
+    return [ln.replace("\r", " ") for ln in lines]
+
+
 def _split_sample(lines: list[str], delimiter: str) -> list[list[str]]:
-    return list(csv.reader(lines, delimiter=delimiter, quotechar='"'))
+    return list(csv.reader(_csv_lines(lines), delimiter=delimiter, quotechar='"'))
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -285,7 +298,8 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
         raise InputError(f"header_row {header_row} is past the end of the file or empty",
                          file=path.name, row=header_row,
                          hint="fix 'header_row' in engagement.yaml")
-    headers = _headers_from(next(csv.reader([lines[h]], delimiter=delim, quotechar='"')))
+    headers = _headers_from(next(csv.reader(_csv_lines([lines[h]]), delimiter=delim,
+                                            quotechar='"')))
     skipped = [(i + 1, "above the header (title or filter line)")
                for i in range(h) if lines[i].strip()]
     body = data[_line_offset(data, h + 1):]
@@ -299,7 +313,8 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
         body_lines = [ln.rstrip("\r") for ln in body.decode("utf-8").split("\n")]
         ragged = [
             (h + 2 + i, len(r), body_lines[i])
-            for i, r in enumerate(csv.reader(body_lines, delimiter=delim, quotechar='"'))
+            for i, r in enumerate(csv.reader(_csv_lines(body_lines), delimiter=delim,
+                                             quotechar='"'))
             if len(r) > ncol and any(x.strip() for x in r[ncol:])
         ]
         frame = _polars_csv(body, delim, names, strict=False)
@@ -335,7 +350,7 @@ def _record_lines(body: bytes, delim: str, first_line: int) -> list[int] | None:
     """
     if b'"' not in body:
         return None
-    lines = body.decode("utf-8").split("\n")
+    lines = _csv_lines(body.decode("utf-8").split("\n"))
     starts, reader = [], csv.reader(lines, delimiter=delim, quotechar='"')
     line = 0
     for _ in reader:
@@ -392,35 +407,43 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
         except Exception as exc:
             raise InputError(f"cannot read sheet '{name}' ({exc})", file=path.name,
                              hint="open the file in Excel and save it again as .xlsx") from None
-        rows = [[_cell_text(v) for v in r] for r in rows]
-        while rows and not any(rows[-1]):
-            rows.pop()
-        if not rows:
-            continue
-        h = header_row - 1 if header_row else _find_header(rows)
-        if h >= len(rows):
-            raise InputError(f"header_row {header_row} is past the last row ({len(rows)})",
-                             file=path.name, sheet=name, hint="fix 'header_row'")
-        hdr = rows[h]
-        last = max((i for i, c in enumerate(hdr) if c is not None), default=-1)
-        width = max(last + 1, 1)
-        headers = _headers_from(hdr[:width])
-        body = rows[h + 1:]
-        cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
-        data = pl.DataFrame(cols, schema={k: pl.String for k in cols})
-        data = data.with_columns(pl.Series("_row", range(h + 2, h + 2 + len(body)),
-                                           dtype=pl.Int64))
-        ragged = [
-            (h + 2 + i, sum(1 for c in r if c is not None), " | ".join(str(c) for c in r if c))
-            for i, r in enumerate(body) if any(c is not None for c in r[width:])
-        ]
-        skipped = [(i + 1, "above the header (title or filter row)")
-                   for i in range(h) if any(rows[i])]
-        tables.append(RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged))
+        table = _table_from_rows(path, name, [[_cell_text(v) for v in r] for r in rows],
+                                 header_row)
+        if table is not None:
+            tables.append(table)
     if not tables:
         raise InputError("the workbook has no data: every sheet is empty", file=path.name,
                          hint="export the table again, or remove the file from raw/")
     return tables
+
+
+def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
+                     header_row: int | None, note: str | None = None) -> RawTable | None:
+    """A RawTable from a sheet's rows of cell texts (None when the sheet is empty)."""
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        return None
+    h = header_row - 1 if header_row else _find_header(rows)
+    if h >= len(rows):
+        raise InputError(f"header_row {header_row} is past the last row ({len(rows)})",
+                         file=path.name, sheet=name, hint="fix 'header_row'")
+    hdr = rows[h]
+    last = max((i for i, c in enumerate(hdr) if c is not None), default=-1)
+    width = max(last + 1, 1)
+    headers = _headers_from(hdr[:width])
+    body = rows[h + 1:]
+    cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
+    data = pl.DataFrame(cols, schema={k: pl.String for k in cols})
+    data = data.with_columns(pl.Series("_row", range(h + 2, h + 2 + len(body)),
+                                       dtype=pl.Int64))
+    ragged = [
+        (h + 2 + i, sum(1 for c in r if c is not None), " | ".join(str(c) for c in r if c))
+        for i, r in enumerate(body) if any(c is not None for c in r[width:])
+    ]
+    skipped = [(i + 1, "above the header (title or filter row)")
+               for i in range(h) if any(rows[i])]
+    return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, note)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -465,6 +488,25 @@ def read_raw(
         if path.stat().st_size == 0:
             raise InputError("the file is empty (0 bytes)", file=path.name,
                              hint="export the table again")
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        if is_html(head):
+            raw_html = path.read_bytes()
+            table = _table_from_rows(
+                path, None, read_html_rows(path, raw_html), header_row,
+                note=f"an HTML table saved as {suffix} (as 1C and web systems do); read as a "
+                "table")
+            if table is None:
+                raise InputError("the HTML table in the file is empty", file=path.name,
+                                 hint="export the report again")
+            return [table]
+        problem = old_excel_problem(path, head)
+        if problem:
+            raise InputError(problem, file=path.name,
+                             hint="open the file in Excel (or LibreOffice), check that the text "
+                             "and amounts look right, and save it as .xlsx; or export it again")
+        if head.startswith(b"PK"):
+            check_xlsx_size(path)
         return _read_spreadsheet(path, sheet=sheet, header_row=header_row)
     raw = path.read_bytes()
     if not raw[:1 << 16].strip() and not raw.strip():
