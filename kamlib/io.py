@@ -133,6 +133,52 @@ def _mojibake(text: str, min_cyrillic: int = 20) -> bool:
     return cyr > min_cyrillic and pairs > 0.3 * cyr / 2
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def mixed_script_words(text: str) -> int:
+    """Words mixing Latin and Cyrillic letters (``Sociйtй``): the mark of a wrong code page."""
+    n = 0
+    for w in _WORD.findall(text[:200_000]):
+        if any("\u0400" <= c <= "\u04ff" for c in w) and any(
+                c.isascii() or "\u00c0" <= c <= "\u024f" for c in w):
+            n += 1
+    return n
+
+
+def _western(raw: bytes) -> str | None:
+    """The text as cp1252 when that is the better reading of a non-UTF-8 file, else None.
+
+    Decided by the letters each reading gives: Western text read as cp1251 mixes Cyrillic
+    letters into Latin words (``Société`` → ``Sociйtй``), whereas Russian text read as
+    cp1252 is made almost entirely of accented letters (``ÎÎÎ Ðîìàøêà``).
+    """
+    try:
+        as_1252 = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    as_1251 = raw.decode("cp1251", errors="replace")
+    letters = [c for c in as_1252[:200_000] if c.isalpha()]
+    high = sum(1 for c in letters if not c.isascii())
+    if not letters or high > 0.5 * len(letters):
+        return None
+    if mixed_script_words(as_1251) > mixed_script_words(as_1252):
+        return as_1252
+    return None
+
+
+def encoding_doubt(text: str, encoding: str) -> str | None:
+    """A note when the decoded text still mixes scripts inside words (the code page may be
+    wrong), else None."""
+    n = mixed_script_words(text)
+    high = sum(1 for w in _WORD.findall(text[:200_000]) if not w.isascii())
+    if not n or n < 0.2 * high:  # a few look-alike letters in names are normal in 1C data
+        return None
+    return (f"read as {encoding}, but {n} word(s) mix Latin and Cyrillic letters: the code "
+            "page may be wrong; check the names, and declare 'encoding' for the file in "
+            "engagement.yaml if they look garbled")
+
+
 def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
     """Decode a text export; detect utf-8 / utf-8-sig / utf-16 / cp1251 unless declared.
 
@@ -178,6 +224,9 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    western = _western(raw)
+    if western is not None:
+        return western, "cp1252"
     try:
         text = raw.decode("cp1251")
         if _cyrillic_share(text) > 0.05 or not re.search(r"[\x80-\xff]", raw[:20000].decode(
@@ -279,6 +328,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     number a text editor shows.
     """
     text, enc = decode_text(raw, path, encoding)
+    note = encoding_doubt(text, enc) if enc in ("cp1251", "cp1252") and not encoding else None
     if enc in ("utf-8", "utf-8-sig"):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     else:
@@ -324,7 +374,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     else:
         frame = frame.with_row_index("_row", offset=h + 2).with_columns(
             pl.col("_row").cast(pl.Int64))
-    return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged)
+    return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged, note)
 
 
 def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> pl.DataFrame:

@@ -115,3 +115,23 @@ def test_headers_seen_in_real_files(make_engagement) -> None:
     result = ingest(root, load_config(root / "engagement.yaml"))
     assert result.ok and result.files[0].mapping["amount"] == "Итого"
     assert result.files[0].totals_row["amount"]["ok"]
+
+
+def test_western_text_is_not_read_as_cyrillic(make_engagement) -> None:
+    clients = "Code;Name\r\nF001;Société Générale\r\nF002;Müller GmbH\r\nF003;Łódź Sp. z o.o.\r\n"
+    sales = ("Date;Invoice;Client code;Net amount\r\n01.11.2024;F-1;F001;100,00\r\n"
+             "02.11.2024;F-2;F002;20,00\r\n")
+    root = make_engagement({"clients.csv": clients.replace("Łódź", "Lodz").encode("cp1252"),
+                            "sales.csv": sales.encode("cp1252")})
+    result = ingest(root, load_config(root / "engagement.yaml"))
+    assert result.ok, [str(e) for e in result.errors]
+    names = result.tables["clients"]["name"].to_list()
+    assert names == ["Société Générale", "Müller GmbH", "Lodz Sp. z o.o."]
+    assert next(f for f in result.files if f.file == "clients.csv").encoding == "cp1252"
+    # Russian cp1251 is still cp1251
+    ru = "Код;Наименование\r\nK1;ООО «Ромашка»\r\nK2;ИП Ёлкин\r\n".encode("cp1251")
+    from kamlib.io import decode_text, encoding_doubt
+    assert decode_text(ru, Path("x.csv")) == (ru.decode("cp1251"), "cp1251")
+    # when the letters still mix scripts after decoding, the reader says it is unsure
+    assert "code page may be wrong" in encoding_doubt("Sociйtй Gйnйrale", "cp1251")
+    assert encoding_doubt("ООО «Ромашка», " * 5 + "ООО «Вектоp»", "cp1251") is None
