@@ -90,8 +90,19 @@ def ingest(
         if f.table and f.rows_read == 0:
             f.notes.append("the file has a header but no data rows")
         warnings.extend(f"{f.label}: {n}" for n in f.notes if "code page may be wrong" in n)
-        if f.totals_row and not all(t["ok"] for t in f.totals_row.values()):
-            warnings.extend(f"{f.label}: {n}" for n in f.notes if n.startswith("the totals row"))
+        for t in (f.totals_row or {}).values():
+            if t["ok"] or t.get("explained"):
+                continue
+            # the file's own total disagrees with its rows: the figures cannot be trusted
+            errors.append(InputError(
+                f"the file's totals row says {t['column']} = {format_amount(t['file'])}, its "
+                f"rows add up to {format_amount(t['rows'])} (difference "
+                f"{format_amount(t['difference'])}): rows are missing from the export, or it "
+                "holds group or subtotal rows that were not recognised", file=f.label,
+                row=t.get("row"), column=t["column"], value=t.get("value"),
+                hint="ask the client to export the full period again (a register, one row per "
+                "document line, without groupings); if the difference is known and accepted, "
+                "remove the totals row from a copy of the file"))
     for f in reports:
         if f.table and f.rows_rejected and not f.rows_accepted:
             first = result_first_reason(rejected, f.label)
@@ -108,7 +119,7 @@ def ingest(
                     f"{f.label}: '{f.money.get(fname, {}).get('column', fname)}' has "
                     f"{r['values_rounded']} value(s) with fractions of a kopeck, rounded "
                     f"half to even: exact sum {r['exact_sum']}, loaded {r['rounded_sum']} "
-                    f"(difference {r['difference']})")
+                    f"(difference {r['difference']}); first at row {r['first_row']}")
     empty_sales = [f.label for f in reports if f.table == "sales" and f.rows_read == 0]
     if "sales" in tables and tables["sales"].height == 0 and empty_sales:
         errors.append(InputError(

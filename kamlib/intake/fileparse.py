@@ -118,6 +118,7 @@ class _FileIntake:
         # field, bad mask, reason (text or per-row Series), fatal
         problems: list[tuple[str, pl.Series, str | pl.Series, bool]] = []
         # columns are independent: parse them on all cores (polars releases the GIL)
+        self._rows = df["_row"]
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
             parsed = list(pool.map(lambda fname: self._parse_field(
                 fname, df[fname], spec_dec, default_dec), list(self.mapping)))
@@ -260,8 +261,11 @@ class _FileIntake:
         exact = sum((Decimal(t) for t in text.drop_nulls()), Decimal(0))
         got = Decimal(int(v.filter(~bad).sum() or 0)) / 10**SCALE
         diff = got - exact
-        n = int((text.str.extract(r"\.(\d*)$", 1).str.len_chars() > SCALE).sum())
-        self.rep.rounding[fname] = {"values_rounded": n, "exact_sum": str(exact),
+        more = text.str.extract(r"\.(\d*)$", 1).str.len_chars() > SCALE
+        n = int(more.sum())
+        rows = self._rows.filter(~bad & v.is_not_null()).filter(more.fill_null(False))
+        self.rep.rounding[fname] = {"values_rounded": n, "first_row": int(rows[0]) if len(rows)
+                                    else None, "exact_sum": str(exact),
                                     "rounded_sum": _money_str(int(got * 10**SCALE)),
                                     "difference": str(diff)}
         self.rep.notes.append(
@@ -325,7 +329,8 @@ class _FileIntake:
             tolerance = self.rounded  # a kopeck per value rounded from more decimals
             check[fname] = {"column": self.header(fname), "file": _money_str(v[0]),
                             "rows": _money_str(rows), "difference": _money_str(diff),
-                            "ok": abs(diff) <= tolerance}
+                            "ok": abs(diff) <= tolerance, "row": int(totals_row["_row"][0]),
+                            "value": raw_total}
             if abs(diff) > tolerance:
                 rep.notes.append(
                     f"the totals row (row {totals_row['_row'][0]}) says {self.header(fname)} = "
