@@ -192,4 +192,7 @@ def intake_summary(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) ->
         "warnings": manifest.get("warnings", []),
         "missing": [r["needs"] for r in readiness(tables).to_dict("records")
                     if not r["available"]],
+        # added for issue 13: overlapping exports and files skipped by the reader policy
+        "overlaps": manifest.get("overlaps", []),
+        "skipped_files": manifest.get("skipped_files", []),
     }

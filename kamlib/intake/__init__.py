@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ..config import EngagementConfig
 from ..errors import InputError, KamError, SchemaError
@@ -85,7 +86,8 @@ def ingest(
     for s in declared - seen_specs:
         errors.append(SchemaError(f"engagement.yaml lists '{s}' under inputs, but raw/ has no "
                                   "such file", file=s, hint="fix the name, or add the file"))
-    tables, rejected, issues, control = _assemble(parsed, cfg, warnings, errors)
+    overlaps: list[dict[str, Any]] = []
+    tables, rejected, issues, control = _assemble(parsed, cfg, warnings, errors, overlaps)
     for f in reports:
         if f.table and f.rows_read == 0:
             f.notes.append("the file has a header but no data rows")
@@ -134,4 +136,4 @@ def ingest(
             file="raw/", hint="add the sales export, or declare which file holds sales with "
             "'inputs: [{file: NAME, table: sales, columns: {...}}]' in engagement.yaml"))
     return IntakeResult(tables, rejected, issues, reports, errors, warnings, control,
-                        time.perf_counter() - t0, skipped_files)
+                        time.perf_counter() - t0, skipped_files, overlaps)

@@ -14,13 +14,17 @@ from ..schema import TABLES, Table
 from .amounts import _sales_amounts
 from .clients import _clients, _resolve_clients
 from .fileparse import _FileIntake, _Parsed
+from .overlaps import find_overlaps
 from .results import _TRANSACTION_TABLES, SCALE, FileReport, _money_str
 
 
 def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: EngagementConfig,
-              warnings: list[str], errors: list[KamError]
+              warnings: list[str], errors: list[KamError],
+              overlaps: list[dict[str, Any]] | None = None,
               ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, pl.DataFrame, dict[str, Any]]:
-    """Per-table logic across files: amounts, client resolution, dedupe, money control."""
+    """Per-table logic across files: amounts, overlaps, client resolution, dedupe, money
+    control. Overlapping sales files are appended to ``overlaps``."""
+    overlaps = overlaps if overlaps is not None else []
     frames: dict[str, list[pl.DataFrame]] = {}
     issues: list[dict[str, Any]] = []
     rejected_parts: list[pl.DataFrame] = []
@@ -33,6 +37,9 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
                                  _sheet=pl.lit(p.report.sheet, dtype=pl.String))
             frames.setdefault(tname, []).append(df)
             issues.extend(p.issues)
+    if "sales" in frames:
+        frames["sales"], found = find_overlaps(frames["sales"], cfg, warnings)
+        overlaps.extend(found)
     tables: dict[str, pl.DataFrame] = {}
     headers = {p.report.label: p.report.mapping for items in parsed.values() for p, _ in items}
     clients = _clients(frames.get("clients", []), cfg, issues, errors, headers)

@@ -118,6 +118,8 @@ class IntakeResult:
     seconds: float = 0.0
     #: files of raw/ not read, each with the reason (the reader policy of ``_list_raw``)
     skipped_files: list[dict[str, str]] = field(default_factory=list)
+    #: sales files covering the same days, with their money (``intake/overlaps.py``)
+    overlaps: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -144,6 +146,7 @@ class IntakeResult:
             "errors": [e.to_dict() for e in self.errors],
             "warnings": self.warnings,
             "skipped_files": self.skipped_files,
+            "overlaps": self.overlaps,
             "seconds": round(self.seconds, 3),
         }
 
