@@ -16,7 +16,7 @@ import polars as pl
 
 from ..config import EngagementConfig
 from ..units import money
-from .results import SCALE, _money_str
+from .results import _money_str
 
 __all__ = ["find_overlaps"]
 
