@@ -28,7 +28,13 @@ import polars as pl
 from .atomic import atomic_dir, atomic_write_bytes, atomic_write_json, sha256_file, to_jsonable
 from .errors import InputError
 from .schema import TABLES, header_key
-from .workbooks import check_xlsx_size, is_html, old_excel_problem, read_html_rows
+from .workbooks import (
+    check_xlsx_size,
+    is_html,
+    old_excel_problem,
+    outline_levels,
+    read_html_rows,
+)
 
 __all__ = [
     "SPREADSHEET_SUFFIXES",
@@ -77,6 +83,10 @@ class RawTable:
         money counted.
     note : str or None
         What the reader found the file to be, when not what its extension says.
+    title : list of str
+        The text of the rows above the header (report titles with their period, filters).
+    levels : dict of int to int
+        Row → outline (grouping) level, for xlsx reports that group their rows.
     """
 
     path: Path
@@ -89,6 +99,8 @@ class RawTable:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     ragged: list[tuple[int, int, str]] = field(default_factory=list)
     note: str | None = None
+    title: list[str] = field(default_factory=list)
+    levels: dict[int, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -451,6 +463,7 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
                              file=path.name, hint="fix 'sheet' in engagement.yaml")
         names = [sheet]
     tables = []
+    levels = outline_levels(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
     for name in names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -460,6 +473,7 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
         table = _table_from_rows(path, name, [[_cell_text(v) for v in r] for r in rows],
                                  header_row)
         if table is not None:
+            table.levels = levels.get(name, {})
             tables.append(table)
     if not tables:
         raise InputError("the workbook has no data: every sheet is empty", file=path.name,
@@ -480,20 +494,48 @@ def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
                          file=path.name, sheet=name, hint="fix 'header_row'")
     hdr = rows[h]
     last = max((i for i, c in enumerate(hdr) if c is not None), default=-1)
+    sub = rows[h + 1] if h + 1 < len(rows) else []
+    two_rows = _is_rate_subheader(sub)
+    if two_rows:
+        last = max(last, max(i for i, c in enumerate(sub) if c is not None))
     width = max(last + 1, 1)
-    headers = _headers_from(hdr[:width])
-    body = rows[h + 1:]
+    headers = _headers_from(hdr[:width] + [None] * (width - len(hdr[:width])))
+    if two_rows:
+        # a money column split into VAT-rate sub-columns under one merged header cell
+        base = ""
+        for j in range(width):
+            if j < len(hdr) and hdr[j] is not None:
+                base = headers[j]
+            if j < len(sub) and sub[j] is not None:
+                headers[j] = f"{base} [{str(sub[j]).strip()}]"
+    body = rows[h + 1 + two_rows:]
     cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
     data = pl.DataFrame(cols, schema={k: pl.String for k in cols})
-    data = data.with_columns(pl.Series("_row", range(h + 2, h + 2 + len(body)),
+    first = h + 2 + two_rows
+    data = data.with_columns(pl.Series("_row", range(first, first + len(body)),
                                        dtype=pl.Int64))
     ragged = [
-        (h + 2 + i, sum(1 for c in r if c is not None), " | ".join(str(c) for c in r if c))
+        (first + i, sum(1 for c in r if c is not None), " | ".join(str(c) for c in r if c))
         for i, r in enumerate(body) if any(c is not None for c in r[width:])
     ]
     skipped = [(i + 1, "above the header (title or filter row)")
                for i in range(h) if any(rows[i])]
-    return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, note)
+    if two_rows:
+        skipped.append((h + 2, "second header row (VAT rates of the money columns)"))
+    title = [" ".join(str(c) for c in rows[i] if c) for i in range(h) if any(rows[i])]
+    return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, note,
+                    title)
+
+
+_RATE_CELL = re.compile(r"(?i)^\s*(без\s+ндс|ндс\s*\d{1,2}\s*%|\d{1,2}([.,]\d+)?\s*%|"
+                        r"ставка\s*\d{1,2}\s*%?)\s*$")
+
+
+def _is_rate_subheader(row: list[str | None]) -> bool:
+    """A second header row naming VAT rates (``10%``, ``20%``, ``Без НДС``) under a money
+    column: every non-empty cell is a rate, and there are at least two."""
+    cells = [str(c) for c in row if c is not None and str(c).strip()]
+    return len(cells) >= 2 and all(_RATE_CELL.match(c) for c in cells)
 
 
 # --------------------------------------------------------------------------- entry point

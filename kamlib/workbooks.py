@@ -21,6 +21,7 @@ __all__ = [
     "check_xlsx_size",
     "is_html",
     "old_excel_problem",
+    "outline_levels",
     "read_html_rows",
 ]
 
@@ -209,3 +210,53 @@ def _check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path
             "bytes: the file is malformed and reading it would exhaust memory".replace(",", " "),
             file=path.name, hint="open the file in Excel and save it again, or export the "
             "table as CSV")
+
+
+_ROW_RE = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"[^>]*?>')
+_LEVEL_RE = re.compile(rb'outlineLevel="(\d+)"')
+
+
+def outline_levels(path: Path) -> dict[str, dict[int, int]]:
+    """Per worksheet name, the outline (grouping) level of each row that has one.
+
+    1C reports saved to xlsx keep their hierarchy (manager › city › client) as row outline
+    levels; python-calamine does not expose them, so they are read from the sheet XML.
+    Returns an empty dict for anything that is not a readable xlsx.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    out: dict[str, dict[int, int]] = {}
+    with zf:
+        try:
+            book = zf.read("xl/workbook.xml")
+            rels = zf.read("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            return {}
+        targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+        targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"',
+                                                     rels)})
+        for m in re.finditer(rb'<(?:\w+:)?sheet\s[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"',
+                             book):
+            target = targets.get(m.group(2), b"").decode()
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                info = zf.getinfo(part)
+            except KeyError:
+                continue
+            levels: dict[int, int] = {}
+            with zf.open(info) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 20):
+                    data = tail + chunk
+                    for row in _ROW_RE.finditer(data):
+                        lv = _LEVEL_RE.search(row.group(0))
+                        if lv:
+                            levels[int(row.group(1))] = int(lv.group(1))
+                    tail = data[-512:]
+            name = m.group(1).decode("utf-8")
+            name = (name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                    .replace("&quot;", '"').replace("&apos;", "'"))
+            out[name] = levels
+    return out

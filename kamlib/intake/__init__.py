@@ -91,7 +91,8 @@ def ingest(
     for f in reports:
         if f.table and f.rows_read == 0:
             f.notes.append("the file has a header but no data rows")
-        warnings.extend(f"{f.label}: {n}" for n in f.notes if "code page may be wrong" in n)
+        warnings.extend(f"{f.label}: {n}" for n in f.notes if "code page may be wrong" in n
+                        or "period-level sales" in n)
         for t in (f.totals_row or {}).values():
             if t["ok"] or t.get("explained"):
                 continue
@@ -103,8 +104,9 @@ def ingest(
                 "holds group or subtotal rows that were not recognised", file=f.label,
                 row=t.get("row"), column=t["column"], value=t.get("value"),
                 hint="ask the client to export the full period again (a register, one row per "
-                "document line, without groupings); if the difference is known and accepted, "
-                "remove the totals row from a copy of the file"))
+                "document line, without groupings), or a 1C report saved to xlsx with its "
+                "grouping kept (the outline levels tell group rows apart); if the difference "
+                "is known and accepted, remove the totals row from a copy of the file"))
     for f in reports:
         if f.table and f.rows_rejected and not f.rows_accepted:
             first = result_first_reason(rejected, f.label)

@@ -317,7 +317,8 @@ class _FileIntake:
                 diff = round(rows - float(v[0]), 6)
                 check[fname] = {"column": self.header(fname), "file": _num_str(v[0]),
                                 "rows": _num_str(rows), "difference": _num_str(diff),
-                                "ok": abs(diff) < 1e-6}
+                                "ok": abs(diff) < 1e-6, "row": int(totals_row["_row"][0]),
+                                "value": raw_total}
                 continue
             v, bad, _ = parse_money(pl.Series([raw_total]), scale=SCALE,
                                     decimal=decimal_separator(parsed[f"_raw_{fname}"],

@@ -23,6 +23,7 @@ from ..io import (
 from ..schema import TABLES
 from .detect import _detect_table, _explicit_mapping, _map_headers, _nearest_table, _required_ok
 from .fileparse import _FileIntake, _Parsed
+from .reportform import prepare_form
 from .results import FileReport
 
 
@@ -159,6 +160,7 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
             rep.notes.append(raw.note)
         reports.append(rep)
         try:
+            raw = prepare_form(raw, rep)
             item = _one_table(raw, rep, spec, cfg, multi_sheet=len(raws) > 1)
         except KamError as exc:
             exc.file = exc.file or rep.label

@@ -131,7 +131,9 @@ def _file_money(rep: FileReport, fi: _FileIntake, agg: dict[str, Any]) -> None:
     """Fill a file's report from its aggregate: rows = accepted + rejected, per amount."""
     rep.rows_accepted = int(agg.get("accepted") or 0)
     rep.rows_rejected = int(agg.get("rejected") or 0)
-    if agg.get("dmin") is not None:
+    if rep.period_from_title:
+        rep.period = list(rep.period_from_title)
+    elif agg.get("dmin") is not None:
         rep.period = [str(agg["dmin"]), str(agg["dmax"])]
     fields = [f for f in fi.mapping if fi.tbl.field(f).kind == "money" and f != "unit_price"]
     fields += [f for f in fi.derived if f not in fields]

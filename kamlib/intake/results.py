@@ -77,6 +77,10 @@ class FileReport:
     period: list[str] | None = None
     returns: dict[str, Any] | None = None
     rounding: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: "line" (a register: one row per document line) or "period" (a client's totals for
+    #: the period of a report form, with no dates per row)
+    sales_level: str = "line"
+    period_from_title: list[str] | None = None
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
