@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from kamlib.cleanup import run_cleanup
@@ -74,41 +75,67 @@ def test_1c_report_form(tmp_path: Path) -> None:
     clients = result.tables["clients"]
     assert clients.height == exp["clients"]
     assert set(clients["name"].to_list()) == set(exp["client_gross"])
-    by_client = result.tables["sales"].group_by("client_id").agg(
-        pl_sum := __import__("polars").col("gross_revenue").sum())
-    assert len(by_client) == exp["clients"] and pl_sum is not None
+    names = dict(zip(clients["client_id"], clients["name"], strict=True))
+    by_client = result.tables["sales"].group_by("client_id").agg(pl.col("gross_revenue").sum())
+    assert {names[c]: Decimal(str(round(g, 2))) for c, g in by_client.iter_rows()} == {
+        k: Decimal(v) for k, v in exp["client_gross"].items()}
     assert round(float(sales["net_revenue"].sum()), 2) == float(exp["net"])
 
 
-def _flat_copy(src: Path, dst: Path) -> None:
-    """The same report with its outline levels lost (as when re-saved by another tool)."""
+def _flat_copy(src: Path, dst: Path, *, total_20: tuple[str, str] | None = None) -> None:
+    """The same report with its outline levels lost (as when re-saved by another tool);
+    optionally with the ИТОГО of the 20% column changed (a row missing from the export)."""
     out = io.BytesIO()
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
         for item in zin.infolist():
             part = zin.read(item)
             if item.filename.startswith("xl/worksheets/"):
                 part = re.sub(rb'\s(outlineLevel|collapsed)="\d+"', b"", part)
+                if total_20:
+                    old, new = (f"<v>{x}</v>".encode() for x in total_20)
+                    assert part.count(old) == 1
+                    part = part.replace(old, new)
             zout.writestr(item, part)
     dst.write_bytes(out.getvalue())
 
 
-def test_1c_report_form_without_outline_stops_naming_both_figures(tmp_path: Path) -> None:
+def _flat_engagement(tmp_path: Path, **kw: object) -> Path:
     exp = _expected("1c_report_form")
     root = tmp_path / "flat"
     init_engagement(root, client="Foreign")
-    src = FOREIGN / "1c_report_form" / "raw" / exp["file"]
-    _flat_copy(src, root / "raw" / exp["file"])
-    eng = Engagement.open(root)
+    _flat_copy(FOREIGN / "1c_report_form" / "raw" / exp["file"], root / "raw" / exp["file"],
+               **kw)  # type: ignore[arg-type]
+    return root
+
+
+def test_1c_report_form_without_outline_levels_by_sums(tmp_path: Path) -> None:
+    exp = _expected("1c_report_form")
+    result, _ = _run_steps(_flat_engagement(tmp_path))
+    assert result.ok, [str(e) for e in result.errors]
+    (f,) = result.files
+    assert f.rows_accepted == exp["address_rows"]
+    assert f.rows_skipped["group row (a subtotal of the rows under it)"] == exp["group_rows"]
+    assert Decimal(result.control["sales"]["accepted"]) == Decimal(exp["net"])
+    assert set(result.tables["clients"]["name"].to_list()) == set(exp["client_gross"])
+
+
+def test_1c_report_form_whose_total_disagrees_stops_naming_both_figures(tmp_path) -> None:
     from kamlib.config import load_config
     from kamlib.intake import ingest
 
+    exp = _expected("1c_report_form")
+    g20 = Decimal(exp["gross_20"])
+    root = _flat_engagement(tmp_path, total_20=(str(g20), str(g20 + 100)))
     result = ingest(root, load_config(root / "engagement.yaml"))
     assert not result.ok
     err = next(e for e in result.errors if "totals row" in e.message)
-    gross = Decimal(exp["gross"])
-    assert f"{gross:,.2f}".replace(",", " ").replace(".", ",") in err.message
-    assert "group or subtotal rows" in err.message and err.hint
-    assert eng.root == root
+    said = Decimal(exp["gross"]) + 100
+
+    def ru(x: Decimal) -> str:
+        return f"{x:,.2f}".replace(",", " ").replace(".", ",")
+
+    assert ru(said) in err.message and "rows add up to" in err.message
+    assert "group or subtotal rows" in err.message and "outline" in err.hint
 
 
 def test_uk_lines(tmp_path: Path) -> None:
@@ -121,7 +148,7 @@ def test_uk_lines(tmp_path: Path) -> None:
     assert Decimal(result.control["sales"]["rejected"]) == Decimal(exp["rejected"])
     got = {r["client_id"]: Decimal(str(round(r["net_revenue"], 2))) for r in
            result.tables["sales"].group_by("client_id").agg(
-               __import__("polars").col("net_revenue").sum()).iter_rows(named=True)}
+               pl.col("net_revenue").sum()).iter_rows(named=True)}
     assert got == {k: Decimal(v) for k, v in exp["client_net"].items()}
     assert f.period == exp["period"]
     assert round(float(sales["net_revenue"].sum()), 2) == float(exp["net"])

@@ -137,10 +137,54 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
         rep.notes.append("rows are a client's delivery addresses: folded into the client "
                          "(the group row above them), the addresses kept as delivery points")
     raw.data = raw.data.filter(keep)
-    rep.notes.append(f"{n} group row(s) recognised from the outline levels and not loaded "
+    rep.notes.append(f"{n} group row(s) recognised and not loaded "
                      "(their amounts are subtotals)" + (f"; {len(bad)} of them do not equal "
                                                         "the sum of their rows: " +
                                                         ", ".join(bad[:5]) if bad else ""))
+
+
+def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
+    """Outline levels recovered from the amounts, when the rows do not add up to the totals
+    row but a nesting of subtotals (each group row first, equal to the sum of the rows under
+    it) explains it exactly; None otherwise (then the totals check stops the run)."""
+    cols = [j for j, h in enumerate(raw.headers)
+            if "[" not in h and (header_key(h) in _GROSS or "сумм" in h.casefold())]
+    if not cols:
+        return None
+    s = raw.data[f"c{cols[-1]}"]
+    vals = decimal_text(s, decimal=decimal_separator(s, default=",")).to_list()
+    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series().to_list()
+    totals = [i for i, t in enumerate(first) if t is not None and re.match(_TOTALS_RE, t)]
+    if not totals or vals[totals[-1]] is None:
+        return None
+    end, target = totals[-1], Decimal(vals[totals[-1]])
+    items = [(i, Decimal(vals[i])) for i in range(end) if vals[i] is not None]
+    if sum(v for _, v in items) == target or len(items) > 20_000:
+        return None
+    # reverse scan: a row whose amount equals the sum of the next k items groups them
+    stack: list[tuple[Decimal, int, list]] = []
+    for i, v in reversed(items):
+        acc, k = Decimal(0), 0
+        while k < len(stack):
+            acc += stack[-1 - k][0]
+            k += 1
+            if acc == v:
+                break
+        if k and acc == v:
+            children = [stack.pop() for _ in range(k)]
+            stack.append((v, i, children))
+        else:
+            stack.append((v, i, []))
+    if sum(v for v, _, _ in stack) != target or all(not c for _, _, c in stack):
+        return None
+    rows = raw.data["_row"].to_list()
+    levels: dict[int, int] = {}
+    todo = [(node, 0) for node in stack]
+    while todo:
+        (_, i, children), depth = todo.pop()
+        levels[rows[i]] = depth
+        todo.extend((c, depth + 1) for c in children)
+    return levels
 
 
 def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> list[str]:
@@ -233,6 +277,13 @@ def prepare_form(raw: RawTable, rep: FileReport) -> RawTable:
     through unchanged. ``rep`` receives a note for every change."""
     if any(_SPLIT.match(h) for h in raw.headers):
         _split_vat(raw, rep)
+    if not raw.levels:
+        found = _levels_from_sums(raw)
+        if found:
+            raw.levels = found
+            rep.notes.append("the file has no outline levels: its group rows were recognised "
+                             "from their amounts, each equal to the sum of the rows under it, "
+                             "and all of them to the totals row")
     if raw.levels:
         _group_rows(raw, rep)
     _hierarchy_header(raw, rep)
