@@ -31,6 +31,7 @@ from .schema import TABLES, header_key
 from .workbooks import (
     check_xlsx_size,
     is_html,
+    latin1_mojibake,
     old_excel_problem,
     outline_levels,
     read_html_rows,
@@ -470,8 +471,15 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
         except Exception as exc:
             raise InputError(f"cannot read sheet '{name}' ({exc})", file=path.name,
                              hint="open the file in Excel and save it again as .xlsx") from None
-        table = _table_from_rows(path, name, [[_cell_text(v) for v in r] for r in rows],
-                                 header_row)
+        texts = [[_cell_text(v) for v in r] for r in rows]
+        garbled = latin1_mojibake(texts)
+        if garbled is not None:
+            raise InputError(
+                f"the text of sheet '{name}' reads as latin-1 mojibake (e.g. '{garbled[:40]}'): "
+                "the workbook does not say its code page (an old .xls)", file=path.name,
+                sheet=name, hint="open the file in Excel (or LibreOffice with the Cyrillic "
+                "Windows-1251 encoding), check the text, and save it as .xlsx")
+        table = _table_from_rows(path, name, texts, header_row)
         if table is not None:
             table.levels = levels.get(name, {})
             tables.append(table)

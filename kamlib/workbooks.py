@@ -20,6 +20,7 @@ __all__ = [
     "MAX_CELLS",
     "check_xlsx_size",
     "is_html",
+    "latin1_mojibake",
     "old_excel_problem",
     "outline_levels",
     "read_html_rows",
@@ -260,3 +261,26 @@ def outline_levels(path: Path) -> dict[str, dict[int, int]]:
                     .replace("&quot;", '"').replace("&apos;", "'"))
             out[name] = levels
     return out
+
+
+def latin1_mojibake(rows: list[list[str | None]]) -> str | None:
+    """A sample of Cyrillic text read through latin-1 (``Ïðîäàæè`` for ``Продажи``), as old
+    ``.xls`` files without a code page give; None when the text looks right.
+
+    Russian read as latin-1 is made almost entirely of accented letters; Western text has
+    a few accented letters among plain ones.
+    """
+    letters, accented, sample = 0, 0, None
+    for row in rows[:200]:
+        for c in row:
+            if not isinstance(c, str):
+                continue
+            for ch in c:
+                if ch.isalpha():
+                    letters += 1
+                    if "\u00c0" <= ch <= "\u00ff":
+                        accented += 1
+                        sample = sample or c
+    if letters >= 20 and accented > 0.6 * letters:
+        return sample
+    return None

@@ -170,3 +170,16 @@ def test_excel95_workbook_is_refused_with_what_to_do(tmp_path) -> None:
     with pytest.raises(InputError, match="Excel 95") as exc:
         read_raw(path)
     assert "save it as .xlsx" in exc.value.hint
+
+
+def test_cyrillic_read_as_latin1_is_refused_not_loaded() -> None:
+    from kamlib.workbooks import latin1_mojibake
+
+    ru = [["Дата", "Контрагент", "Сумма"], ["01.11.2024", "ООО «Ромашка»", "100"],
+          ["02.11.2024", "ИП Петров Пётр Павлович", "50"]]
+    garbled = [[c.encode("cp1251").decode("latin-1") for c in r] for r in ru]
+    assert latin1_mojibake(garbled) is not None
+    assert latin1_mojibake(ru) is None
+    western = [["Date", "Client", "Amount"], ["01.11.2024", "Société Générale", "100"],
+               ["02.11.2024", "Müller GmbH & Co. KG", "50"]]
+    assert latin1_mojibake(western) is None
