@@ -133,6 +133,10 @@ class IntakeParams(_Strict):
         "null = inferred per column, and values that could be either are rejected")
     tax_id_pad: bool = Field(default=True, description="restore leading zeros of INNs "
                              "stored as numbers (9→10, 11→12 digits)")
+    drop_overlapping: bool = Field(
+        default=False, description="sales lines identical in two files (overlapping exports, "
+        "e.g. a yearly and a quarterly one) are rejected from the later file, with their money; "
+        "false: both are loaded and the overlap is reported")
 
 
 class CleanupParams(_Strict):

@@ -192,4 +192,13 @@ def intake_summary(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) ->
         "warnings": manifest.get("warnings", []),
         "missing": [r["needs"] for r in readiness(tables).to_dict("records")
                     if not r["available"]],
+        # added for issue 13: overlapping exports and files skipped by the reader policy
+        "overlaps": manifest.get("overlaps", []),
+        "skipped_files": manifest.get("skipped_files", []),
+        "sales_level": "period" if any(f.get("sales_level") == "period" and
+                                       f.get("table") == "sales" for f in manifest["files"])
+        else "line",
+        "amount_computed_from": sorted({m["column"] for f in manifest["files"]
+                                        for k, m in f.get("money", {}).items()
+                                        if k == "amount" and " × " in str(m.get("column"))}),
     }

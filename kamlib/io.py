@@ -6,19 +6,16 @@ as the user sees it (the line of a text file, the worksheet row of a spreadsheet
 every message can point at the cell. Parsing values is :mod:`kamlib.parse`'s job; deciding
 what the columns mean is :mod:`kamlib.intake`'s.
 
-Also the small file utilities every step needs: hashing and atomic writes.
+The file utilities every step needs (hashing, atomic writes) live in :mod:`kamlib.atomic`
+and are re-exported here.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-import hashlib
-import json
 import os
 import re
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,8 +25,17 @@ from typing import Any
 
 import polars as pl
 
+from .atomic import atomic_dir, atomic_write_bytes, atomic_write_json, sha256_file, to_jsonable
 from .errors import InputError
 from .schema import TABLES, header_key
+from .workbooks import (
+    check_xlsx_size,
+    is_html,
+    latin1_mojibake,
+    old_excel_problem,
+    outline_levels,
+    read_html_rows,
+)
 
 __all__ = [
     "SPREADSHEET_SUFFIXES",
@@ -42,6 +48,9 @@ __all__ = [
     "sha256_file",
     "to_jsonable",
 ]
+
+# a quoted comment or address may be longer than the csv module's default 131,072 characters
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -73,6 +82,12 @@ class RawTable:
         Rows with more fields than the header: (row, number of fields, raw line). They stay
         in ``data``, cut to the header's width, so that intake can reject them with their
         money counted.
+    note : str or None
+        What the reader found the file to be, when not what its extension says.
+    title : list of str
+        The text of the rows above the header (report titles with their period, filters).
+    levels : dict of int to int
+        Row → outline (grouping) level, for xlsx reports that group their rows.
     """
 
     path: Path
@@ -84,103 +99,14 @@ class RawTable:
     data: pl.DataFrame
     skipped: list[tuple[int, str]] = field(default_factory=list)
     ragged: list[tuple[int, int, str]] = field(default_factory=list)
+    note: str | None = None
+    title: list[str] = field(default_factory=list)
+    levels: dict[int, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         """File name, with the sheet if any: ``Продажи.xlsx[Лист1]``."""
         return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
-
-
-# --------------------------------------------------------------------------- hashing, atomic IO
-
-
-def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
-    """Return the SHA-256 hex digest of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Plain Python for JSON: numpy and pandas scalars unwrapped, NaN → None, periods and
-    timestamps as text, containers converted recursively."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, str | bool | int) or obj is None:
-        return obj
-    if isinstance(obj, float):
-        return None if obj != obj else obj
-    if hasattr(obj, "item"):  # numpy scalars
-        try:
-            return to_jsonable(obj.item())
-        except (ValueError, AttributeError):
-            pass
-    return str(obj)
-
-
-def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
-    """Write ``obj`` as pretty UTF-8 JSON, atomically (numpy/pandas values converted)."""
-    text = json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2, default=str)
-    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
-
-
-class atomic_dir:  # noqa: N801 - used as a context manager, reads like a function
-    """Build a folder's new contents aside and swap it in only if everything succeeded.
-
-    >>> with atomic_dir(work / "00_intake") as tmp:   # doctest: +SKIP
-    ...     write_everything_into(tmp)
-    # on success the old folder is replaced; on any exception it is left untouched.
-    """
-
-    def __init__(self, target: str | os.PathLike[str]) -> None:
-        self.target = Path(target)
-
-    def __enter__(self) -> Path:
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.new.",
-                                         dir=self.target.parent))
-        os.chmod(self.tmp, 0o777 & ~_umask())
-        return self.tmp
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old.{os.getpid()}")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- text files
@@ -218,6 +144,52 @@ def _mojibake(text: str, min_cyrillic: int = 20) -> bool:
     pairs = len(re.findall(r"[РС][\u0400-\u04ff\u0080-\u00bf‚„…†‡€‰‹ЊЌЋЏђ‘’“”•–—™љ›њќћџ]", sample))
     cyr = sum("\u0400" <= c <= "\u04ff" for c in sample)
     return cyr > min_cyrillic and pairs > 0.3 * cyr / 2
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def mixed_script_words(text: str) -> int:
+    """Words mixing Latin and Cyrillic letters (``Sociйtй``): the mark of a wrong code page."""
+    n = 0
+    for w in _WORD.findall(text[:200_000]):
+        if any("\u0400" <= c <= "\u04ff" for c in w) and any(
+                c.isascii() or "\u00c0" <= c <= "\u024f" for c in w):
+            n += 1
+    return n
+
+
+def _western(raw: bytes) -> str | None:
+    """The text as cp1252 when that is the better reading of a non-UTF-8 file, else None.
+
+    Decided by the letters each reading gives: Western text read as cp1251 mixes Cyrillic
+    letters into Latin words (``Société`` → ``Sociйtй``), whereas Russian text read as
+    cp1252 is made almost entirely of accented letters (``ÎÎÎ Ðîìàøêà``).
+    """
+    try:
+        as_1252 = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    as_1251 = raw.decode("cp1251", errors="replace")
+    letters = [c for c in as_1252[:200_000] if c.isalpha()]
+    high = sum(1 for c in letters if not c.isascii())
+    if not letters or high > 0.5 * len(letters):
+        return None
+    if mixed_script_words(as_1251) > mixed_script_words(as_1252):
+        return as_1252
+    return None
+
+
+def encoding_doubt(text: str, encoding: str) -> str | None:
+    """A note when the decoded text still mixes scripts inside words (the code page may be
+    wrong), else None."""
+    n = mixed_script_words(text)
+    high = sum(1 for w in _WORD.findall(text[:200_000]) if not w.isascii())
+    if not n or n < 0.2 * high:  # a few look-alike letters in names are normal in 1C data
+        return None
+    return (f"read as {encoding}, but {n} word(s) mix Latin and Cyrillic letters: the code "
+            "page may be wrong; check the names, and declare 'encoding' for the file in "
+            "engagement.yaml if they look garbled")
 
 
 def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
@@ -265,6 +237,9 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    western = _western(raw)
+    if western is not None:
+        return western, "cp1252"
     try:
         text = raw.decode("cp1251")
         if _cyrillic_share(text) > 0.05 or not re.search(r"[\x80-\xff]", raw[:20000].decode(
@@ -284,8 +259,14 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
     return raw.decode(best.encoding, errors="strict"), best.encoding
 
 
+def _csv_lines(lines: list[str]) -> list[str]:
+    """Lines for the csv module: a carriage return inside a line (a quoted value with a
+    line break, or a stray CR) becomes a space; the line count does not change."""
+    return [ln.replace("\r", " ") for ln in lines]
+
+
 def _split_sample(lines: list[str], delimiter: str) -> list[list[str]]:
-    return list(csv.reader(lines, delimiter=delimiter, quotechar='"'))
+    return list(csv.reader(_csv_lines(lines), delimiter=delimiter, quotechar='"'))
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -360,6 +341,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     number a text editor shows.
     """
     text, enc = decode_text(raw, path, encoding)
+    note = encoding_doubt(text, enc) if enc in ("cp1251", "cp1252") and not encoding else None
     if enc in ("utf-8", "utf-8-sig"):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     else:
@@ -379,7 +361,8 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
         raise InputError(f"header_row {header_row} is past the end of the file or empty",
                          file=path.name, row=header_row,
                          hint="fix 'header_row' in engagement.yaml")
-    headers = _headers_from(next(csv.reader([lines[h]], delimiter=delim, quotechar='"')))
+    headers = _headers_from(next(csv.reader(_csv_lines([lines[h]]), delimiter=delim,
+                                            quotechar='"')))
     skipped = [(i + 1, "above the header (title or filter line)")
                for i in range(h) if lines[i].strip()]
     body = data[_line_offset(data, h + 1):]
@@ -393,7 +376,8 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
         body_lines = [ln.rstrip("\r") for ln in body.decode("utf-8").split("\n")]
         ragged = [
             (h + 2 + i, len(r), body_lines[i])
-            for i, r in enumerate(csv.reader(body_lines, delimiter=delim, quotechar='"'))
+            for i, r in enumerate(csv.reader(_csv_lines(body_lines), delimiter=delim,
+                                             quotechar='"'))
             if len(r) > ncol and any(x.strip() for x in r[ncol:])
         ]
         frame = _polars_csv(body, delim, names, strict=False)
@@ -403,7 +387,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     else:
         frame = frame.with_row_index("_row", offset=h + 2).with_columns(
             pl.col("_row").cast(pl.Int64))
-    return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged)
+    return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged, note)
 
 
 def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> pl.DataFrame:
@@ -429,7 +413,7 @@ def _record_lines(body: bytes, delim: str, first_line: int) -> list[int] | None:
     """
     if b'"' not in body:
         return None
-    lines = body.decode("utf-8").split("\n")
+    lines = _csv_lines(body.decode("utf-8").split("\n"))
     starts, reader = [], csv.reader(lines, delimiter=delim, quotechar='"')
     line = 0
     for _ in reader:
@@ -480,41 +464,86 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
                              file=path.name, hint="fix 'sheet' in engagement.yaml")
         names = [sheet]
     tables = []
+    levels = outline_levels(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
     for name in names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
             raise InputError(f"cannot read sheet '{name}' ({exc})", file=path.name,
                              hint="open the file in Excel and save it again as .xlsx") from None
-        rows = [[_cell_text(v) for v in r] for r in rows]
-        while rows and not any(rows[-1]):
-            rows.pop()
-        if not rows:
-            continue
-        h = header_row - 1 if header_row else _find_header(rows)
-        if h >= len(rows):
-            raise InputError(f"header_row {header_row} is past the last row ({len(rows)})",
-                             file=path.name, sheet=name, hint="fix 'header_row'")
-        hdr = rows[h]
-        last = max((i for i, c in enumerate(hdr) if c is not None), default=-1)
-        width = max(last + 1, 1)
-        headers = _headers_from(hdr[:width])
-        body = rows[h + 1:]
-        cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
-        data = pl.DataFrame(cols, schema={k: pl.String for k in cols})
-        data = data.with_columns(pl.Series("_row", range(h + 2, h + 2 + len(body)),
-                                           dtype=pl.Int64))
-        ragged = [
-            (h + 2 + i, sum(1 for c in r if c is not None), " | ".join(str(c) for c in r if c))
-            for i, r in enumerate(body) if any(c is not None for c in r[width:])
-        ]
-        skipped = [(i + 1, "above the header (title or filter row)")
-                   for i in range(h) if any(rows[i])]
-        tables.append(RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged))
+        texts = [[_cell_text(v) for v in r] for r in rows]
+        garbled = latin1_mojibake(texts)
+        if garbled is not None:
+            raise InputError(
+                f"the text of sheet '{name}' reads as latin-1 mojibake (e.g. '{garbled[:40]}'): "
+                "the workbook does not say its code page (an old .xls)", file=path.name,
+                sheet=name, hint="open the file in Excel (or LibreOffice with the Cyrillic "
+                "Windows-1251 encoding), check the text, and save it as .xlsx")
+        table = _table_from_rows(path, name, texts, header_row)
+        if table is not None:
+            table.levels = levels.get(name, {})
+            tables.append(table)
     if not tables:
         raise InputError("the workbook has no data: every sheet is empty", file=path.name,
                          hint="export the table again, or remove the file from raw/")
     return tables
+
+
+def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
+                     header_row: int | None, note: str | None = None) -> RawTable | None:
+    """A RawTable from a sheet's rows of cell texts (None when the sheet is empty)."""
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        return None
+    h = header_row - 1 if header_row else _find_header(rows)
+    if h >= len(rows):
+        raise InputError(f"header_row {header_row} is past the last row ({len(rows)})",
+                         file=path.name, sheet=name, hint="fix 'header_row'")
+    hdr = rows[h]
+    last = max((i for i, c in enumerate(hdr) if c is not None), default=-1)
+    sub = rows[h + 1] if h + 1 < len(rows) else []
+    two_rows = _is_rate_subheader(sub)
+    if two_rows:
+        last = max(last, max(i for i, c in enumerate(sub) if c is not None))
+    width = max(last + 1, 1)
+    headers = _headers_from(hdr[:width] + [None] * (width - len(hdr[:width])))
+    if two_rows:
+        # a money column split into VAT-rate sub-columns under one merged header cell
+        base = ""
+        for j in range(width):
+            if j < len(hdr) and hdr[j] is not None:
+                base = headers[j]
+            if j < len(sub) and sub[j] is not None:
+                headers[j] = f"{base} [{str(sub[j]).strip()}]"
+    body = rows[h + 1 + two_rows:]
+    cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
+    data = pl.DataFrame(cols, schema={k: pl.String for k in cols})
+    first = h + 2 + two_rows
+    data = data.with_columns(pl.Series("_row", range(first, first + len(body)),
+                                       dtype=pl.Int64))
+    ragged = [
+        (first + i, sum(1 for c in r if c is not None), " | ".join(str(c) for c in r if c))
+        for i, r in enumerate(body) if any(c is not None for c in r[width:])
+    ]
+    skipped = [(i + 1, "above the header (title or filter row)")
+               for i in range(h) if any(rows[i])]
+    if two_rows:
+        skipped.append((h + 2, "second header row (VAT rates of the money columns)"))
+    title = [" ".join(str(c) for c in rows[i] if c) for i in range(h) if any(rows[i])]
+    return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, note,
+                    title)
+
+
+_RATE_CELL = re.compile(r"(?i)^\s*(без\s+ндс|ндс\s*\d{1,2}\s*%|\d{1,2}([.,]\d+)?\s*%|"
+                        r"ставка\s*\d{1,2}\s*%?)\s*$")
+
+
+def _is_rate_subheader(row: list[str | None]) -> bool:
+    """A second header row naming VAT rates (``10%``, ``20%``, ``Без НДС``) under a money
+    column: every non-empty cell is a rate, and there are at least two."""
+    cells = [str(c) for c in row if c is not None and str(c).strip()]
+    return len(cells) >= 2 and all(_RATE_CELL.match(c) for c in cells)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -559,6 +588,25 @@ def read_raw(
         if path.stat().st_size == 0:
             raise InputError("the file is empty (0 bytes)", file=path.name,
                              hint="export the table again")
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        if is_html(head):
+            raw_html = path.read_bytes()
+            table = _table_from_rows(
+                path, None, read_html_rows(path, raw_html), header_row,
+                note=f"an HTML table saved as {suffix} (as 1C and web systems do); read as a "
+                "table")
+            if table is None:
+                raise InputError("the HTML table in the file is empty", file=path.name,
+                                 hint="export the report again")
+            return [table]
+        problem = old_excel_problem(path, head)
+        if problem:
+            raise InputError(problem, file=path.name,
+                             hint="open the file in Excel (or LibreOffice), check that the text "
+                             "and amounts look right, and save it as .xlsx; or export it again")
+        if head.startswith(b"PK"):
+            check_xlsx_size(path)
         return _read_spreadsheet(path, sheet=sheet, header_row=header_row)
     raw = path.read_bytes()
     if not raw[:1 << 16].strip() and not raw.strip():

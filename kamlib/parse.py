@@ -16,8 +16,11 @@ from typing import Literal
 import polars as pl
 
 __all__ = [
+    "CURRENCY_CODES",
     "clean_id",
+    "currency_marks",
     "decimal_separator",
+    "decimal_text",
     "minor_to_str",
     "parse_bool",
     "parse_date",
@@ -27,8 +30,16 @@ __all__ = [
     "slash_order",
 ]
 
+#: the exact range of one amount: fewer than 14 integer digits (below 10**13 currency units),
+#: so that the sum of a million of them still fits the int64 minor units exactly
+MAX_INT_DIGITS = 13
 _SPACES = "[\u00a0\u202f\u2009\u2007 '\u2019`]"
-_CURRENCY = r"(?i)(₽|руб\.?|р\.|rub|rur|usd|eur|\$|€)"
+_CURRENCY = r"(?i)(₽|руб\.?|р\.|rub|rur|usd|eur|gbp|\$|€|£)"
+#: currency marks and codes seen in amount cells and currency columns → ISO code
+CURRENCY_CODES = {"₽": "RUB", "руб": "RUB", "р.": "RUB", "rub": "RUB", "rur": "RUB",
+                  "рубль": "RUB", "рубли": "RUB", "usd": "USD", "$": "USD", "доллар сша": "USD",
+                  "eur": "EUR", "€": "EUR", "евро": "EUR", "gbp": "GBP", "£": "GBP",
+                  "cny": "CNY", "юань": "CNY", "kzt": "KZT", "тенге": "KZT", "byn": "BYN"}
 
 
 def _blank_to_null(s: pl.Expr) -> pl.Expr:
@@ -109,7 +120,8 @@ def _fast_minor(values: pl.Series, decimal: str, scale: int) -> pl.Series:
     short = dot.is_null() | ((clean.str.len_bytes() - dot - 1) <= scale)
     dec = clean.cast(pl.Decimal(18, scale), strict=False)
     minor = (dec * (10**scale)).cast(pl.Int64, strict=False)
-    return pl.select(pl.when(short).then(minor)).to_series()
+    in_range = minor.abs() < 10 ** (MAX_INT_DIGITS + scale)
+    return pl.select(pl.when(short & in_range).then(minor)).to_series()
 
 
 def _blank(values: pl.Series) -> pl.Series:
@@ -137,7 +149,9 @@ def parse_money(
     -------
     minor : pl.Series (Int64)
         Amounts in minor units, ``null`` for empty or bad cells. More than ``scale``
-        decimals are rounded half away from zero.
+        decimals are rounded half to even (``0,005`` → 0, ``0,015`` → 0,02), which neither
+        creates nor loses money on average; the caller reports the exact difference. Values of
+        14 or more integer digits are beyond the exact range and *bad* (never wrapped).
     bad : pl.Series (Boolean)
         True where a non-empty cell is not a number.
     rounded : pl.Series (Boolean)
@@ -163,9 +177,9 @@ def _full_money(values: pl.Series, decimal: str, scale: int
     name = values.name
     df = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(t=_blank_to_null(pl.col("v")))
     df = _plain_number(_numeric_text(df, "t"), decimal)
-    max_digits = 17  # int64 minor units: guard against absurd lengths
     df = df.with_columns(
-        ok=_number_ok(pl.col("p")) & (pl.col("p").str.len_chars() <= max_digits)
+        ok=_number_ok(pl.col("p"))
+        & (pl.col("p").str.extract(r"^-?(\d*)", 1).str.len_chars() <= MAX_INT_DIGITS)
     ).with_columns(
         neg=pl.col("p").str.starts_with("-"),
         body=pl.col("p").str.strip_prefix("-"),
@@ -175,8 +189,13 @@ def _full_money(values: pl.Series, decimal: str, scale: int
     )
     neg, int_part, frac = pl.col("neg"), pl.col("int_part"), pl.col("frac")
     kept = frac.str.slice(0, scale).str.pad_end(scale, "0") if scale else pl.lit("0")
+    # round half to even: unbiased, so that many half-kopecks neither create nor lose money
     next_digit = frac.str.slice(scale, 1)
-    round_up = next_digit.is_in([str(d) for d in range(5, 10)])
+    rest = frac.str.slice(scale + 1).str.contains("[1-9]")
+    whole = pl.when(int_part == "").then(pl.lit("0")).otherwise(int_part)
+    last_kept = (whole + kept if scale else whole).str.slice(-1).cast(pl.Int64, strict=False)
+    round_up = next_digit.is_in([str(d) for d in range(6, 10)]) | (
+        (next_digit == "5") & (rest | (last_kept % 2 == 1)))
     minor = (
         pl.when(int_part == "").then(pl.lit("0")).otherwise(int_part).cast(pl.Int64, strict=False)
         * (10**scale)
@@ -195,6 +214,29 @@ def _full_money(values: pl.Series, decimal: str, scale: int
         df["bad"].alias(name),
         df["rounded"].fill_null(False).alias(name),
     )
+
+
+def currency_marks(values: pl.Series) -> pl.Series:
+    """The ISO code of the currency mark in each amount cell (``$12.50`` → ``USD``), else null."""
+    found = values.cast(pl.String).str.to_lowercase().str.extract(_CURRENCY.replace("(?i)", ""), 1)
+    return found.str.strip_chars_end(".").replace_strict(
+        {k.rstrip("."): v for k, v in CURRENCY_CODES.items()}, default=None,
+        return_dtype=pl.String)
+
+
+def decimal_text(values: pl.Series, *, decimal: str | None = None) -> pl.Series:
+    """Normalise number text to a plain exact decimal string (``-1234.5678``), else null.
+
+    The same text rules as :func:`parse_money` (spaces, NBSP, currency marks, parentheses,
+    trailing minus, thousands groups), with every decimal kept, so that products such as
+    quantity × price can be computed exactly with :class:`decimal.Decimal`.
+    """
+    if decimal is None:
+        decimal = decimal_separator(values)
+    df = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(t=_blank_to_null(pl.col("v")))
+    df = _plain_number(_numeric_text(df, "t"), decimal)
+    return df.select(pl.when(_number_ok(pl.col("p"))).then(pl.col("p"))).to_series().alias(
+        values.name)
 
 
 def parse_number(values: pl.Series, *, decimal: str | None = None) -> tuple[pl.Series, pl.Series]:

@@ -92,7 +92,7 @@ def header_key(text: object) -> str:
     True
     """
     s = unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е")
-    s = re.sub(r"\((руб|rub|₽|р)\.?\)|,\s*(руб|rub|₽)\.?$", "", s)
+    s = re.sub(r"\((руб|rub|₽|р)\.?\)|,\s*(руб|rub|₽|р)\.?\s*$", "", s.strip())
     return re.sub(r"[\W_]+", "", s)
 
 
@@ -105,7 +105,9 @@ _CLIENT_ID_SYN = ("Код контрагента", "Код клиента", "К�
                   "Client ID", "Client code", "Customer ID", "Customer code", "Customer No",
                   "Account ID", "ClientID", "CustomerID")
 _CLIENT_NAME_SYN = ("Контрагент", "Покупатель", "Клиент", "Наименование контрагента",
-                    "Контрагент наименование", "Грузополучатель", "Customer", "Client",
+                    "Контрагент наименование", "Грузополучатель", "Заказчик", "Клиент / Адрес",
+                   "Сектор / Клиент", "Менеджер / Клиент", "Контрагент / Адрес", "Customer",
+                   "Client",
                     "Customer name", "Client name", "Account", "Account name", "Buyer")
 _CLIENT_INN_SYN = ("ИНН", "ИНН контрагента", "ИНН покупателя", "INN", "Tax ID", "TIN",
                    "Tax number", "VAT ID")
@@ -158,7 +160,8 @@ SALES = Table(
            "Order date", "Document date", "Posting date", required=True),
         _f("document_id", "id", "Документ (номер)", "Document / invoice", "Регистратор",
            "Документ", "Документ продажи", "Номер документа", "Номер", "Накладная",
-           "Реализация", "Invoice", "Invoice No", "Invoice number", "Document", "Order",
+           "Реализация", "Номер заказа", "Заказ", "Заказ клиента", "№ заказа", "Номер накладной",
+           "Invoice", "Invoice No", "Invoice number", "Document", "Order",
            "Order ID", "Order No", required=True),
         _f("client_id", "id", "Код контрагента", "Client code", *_CLIENT_ID_SYN, required=True),
         _f("product_id", "id", "Код номенклатуры", "Product code", "Код номенклатуры",
@@ -166,7 +169,8 @@ SALES = Table(
         _f("product_name", "text", "Номенклатура", "Product", "Номенклатура", "Товар",
            "Наименование товара", "Продукция", "Product", "Item", "Product name"),
         _f("quantity", "number", "Количество", "Quantity", "Количество", "Кол-во", "Кол во",
-           "Qty", "Quantity", "Units"),
+           "Кол-во, шт", "Кол-во, уп", "Количество, шт", "Количество, уп", "Qty", "Quantity",
+           "Units"),
         _f("net_revenue", "money", "Сумма без НДС", "Net revenue (excl. VAT)", "Сумма без НДС",
            "Выручка без НДС", "Сумма продаж без НДС", "Выручка", "Чистая выручка",
            "Net revenue", "Net sales", "Net amount", "Revenue", "Revenue excl VAT",
@@ -191,8 +195,14 @@ SALES = Table(
            "Сумма продаж с НДС", "Выручка с НДС", "Сумма продаж", "Сумма документа",
            "Gross amount", "Amount incl VAT", "Total incl VAT", "Gross revenue",
            source_only=True),
-        _f("amount", "money", "Сумма", "Amount", "Сумма", "Стоимость", "Amount", "Sum", "Sales",
-           "Value", source_only=True),
+        _f("amount", "money", "Сумма", "Amount", "Сумма", "Стоимость", "Итого", "Amount", "Sum",
+           "Sales", "Value", "Total", source_only=True),
+        _f("unit_price", "money", "Цена", "Unit price", "Цена", "Цена за единицу",
+           "Цена с НДС", "Цена без НДС", "Цена продажи", "UnitPrice", "Unit price", "Price",
+           "Price per unit", source_only=True),
+        _f("currency", "text", "Валюта", "Currency", "Валюта", "Валюта документа",
+           "Валюта взаиморасчетов", "Валюта договора", "Currency", "Currency code", "Curr",
+           source_only=True),
         _f("vat", "money", "НДС", "VAT", "НДС", "Сумма НДС", "В т.ч. НДС", "VAT", "VAT amount",
            "Tax amount", source_only=True),
         _f("vat_rate", "percent", "Ставка НДС", "VAT rate", "Ставка НДС", "% НДС", "НДС %",
@@ -203,7 +213,7 @@ SALES = Table(
     ),
     "Продажи (строки документов)", "Sales lines", optional=False,
     required_any=(("client_id", "client_name", "client_tax_id"),
-                  ("net_revenue", "gross_revenue", "amount")),
+                  ("net_revenue", "gross_revenue", "amount", "unit_price")),
 )
 
 ACTIVITIES = Table(

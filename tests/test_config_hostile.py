@@ -96,6 +96,6 @@ def test_cli_reports_config_error_with_exit_2(tmp_path: Path, capsys) -> None:
     (root / "engagement.yaml").write_text(BASE + "period:\n  start: 2024-02-30\n",
                                           encoding="utf-8")
     for cmd in ("check", "run", "report"):
-        assert main([cmd, str(root)]) == 2
+        assert main([cmd, str(root)]) == 3
         err = capsys.readouterr().err
         assert "ConfigError" in err and "period.start" in err and "internal error" not in err

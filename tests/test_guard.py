@@ -118,7 +118,7 @@ def test_two_runs_at_once(make_engagement, tmp_path) -> None:
         for cmd in (["run", str(root)], ["report", str(root)]):
             second = _kam(cmd)
             out, err = second.communicate(timeout=120)
-            assert second.returncode == 2, out + err
+            assert second.returncode == 3, out + err
             assert "EngagementBusyError" in err and f"pid {first.pid}" in err
             assert f"kam run {root}" in err and "Traceback" not in err
     finally:
@@ -128,7 +128,7 @@ def test_two_runs_at_once(make_engagement, tmp_path) -> None:
     assert (root / "work" / ".kam.lock").exists()
     third = _kam(["report", str(root)])
     out, err = third.communicate(timeout=120)
-    assert third.returncode == 2
+    assert third.returncode == 3
     assert "taking over a stale lock" in out and "did not finish" in err
     assert not (root / "work" / ".kam.lock").exists()
     assert not [p for p in (root / "work").iterdir() if p.name.startswith(".")]
@@ -152,7 +152,7 @@ def test_raw_changed_after_the_intake_is_refused(make_engagement, capsys) -> Non
     (root / "raw" / "more.csv").unlink()
     (root / "raw" / "clients.csv").unlink()
     for cmd in (["run", str(root), "--from", "01"], ["report", str(root)]):
-        assert main(cmd) == 2
+        assert main(cmd) == 3
         err = capsys.readouterr().err
         assert "InputsChangedError" in err and "removed: raw/clients.csv" in err
         assert f"kam run {root}" in err
@@ -231,7 +231,7 @@ def test_run_killed_during_intake_then_report_is_refused(reported: Path) -> None
     assert json.loads((reported / "work" / "manifest.json").read_text())["status"] == "running"
     rep = _kam(["report", str(reported), "--format", "html", "--no-papers"])
     out, err = rep.communicate(timeout=600)
-    assert rep.returncode == 2, out + err
+    assert rep.returncode == 3, out + err
     assert "RunInterruptedError" in err and "did not finish" in err
     assert f"kam run {reported}" in err
     assert _tree(reported / "reports") == reports_before
@@ -268,7 +268,7 @@ def test_disk_full_during_the_report(reported: Path, tmp_path, capsys) -> None:
         code = main(["report", str(root), "--lang", "ru", "en", "--format", "html", "xlsx",
                      "--no-papers"])
         err = capsys.readouterr().err
-        assert code == 2, err
+        assert code == 3, err
         assert "the disk is full at" in err and "free space" in err
         assert "installed" not in err and "internal error" not in err
         assert _tree(root / "reports") == before, "a failed report must change nothing"

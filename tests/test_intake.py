@@ -92,7 +92,10 @@ def test_totals_row_checked_and_not_loaded(make_engagement) -> None:
     f = next(f for f in r.files if f.file == "sales.csv")
     assert not f.totals_row["net_revenue"]["ok"]
     assert f.totals_row["net_revenue"]["difference"] == "-1.00"
-    assert any("totals row" in w for w in r.warnings)
+    # the file's own total disagrees with its rows: the run stops, naming both figures
+    err = next(e for e in r.errors if "totals row" in e.message)
+    assert not r.ok and err.row == 4 and err.file == "sales.csv"
+    assert "301,75" in err.message and "300,75" in err.message
 
 
 def test_title_rows_subtotals_repeated_headers_and_empty_rows(make_engagement) -> None:

@@ -118,8 +118,12 @@ def test_parse_money_bad(text: str, decimal: str) -> None:
     [
         ("1,2345", 123),
         ("1,235", 124),
-        ("0,005", 1),
-        ("-0,005", -1),
+        ("1,225", 122),
+        ("0,005", 0),
+        ("0,015", 2),
+        ("0,0051", 1),
+        ("-0,005", 0),
+        ("-0,015", -2),
         ("0,0049", 0),
         ("9,995", 1000),
         ("-9,995", -1000),
@@ -128,7 +132,7 @@ def test_parse_money_bad(text: str, decimal: str) -> None:
 )
 def test_parse_money_more_decimals_rounded_and_flagged(text: str, expected: int) -> None:
     m, bad, rounded = money1(text, ",")
-    assert m == expected, f"{text!r} → {m}, expected {expected} (half away from zero)"
+    assert m == expected, f"{text!r} → {m}, expected {expected} (half to even)"
     assert bad is False
     assert rounded is True, f"{text!r} must be flagged rounded"
 
@@ -145,9 +149,9 @@ def test_parse_money_scale() -> None:
 
 
 def test_parse_money_scale_zero() -> None:
-    m, b, _ = parse_money(pl.Series(["12", "12,4", "12,5"]), decimal=",", scale=0)
-    assert m.to_list() == [12, 12, 13]
-    assert b.to_list() == [False, False, False]
+    m, b, _ = parse_money(pl.Series(["12", "12,4", "12,5", "13,5"]), decimal=",", scale=0)
+    assert m.to_list() == [12, 12, 12, 14]  # half to even
+    assert b.to_list() == [False, False, False, False]
 
 
 def test_parse_money_infers_decimal_comma() -> None:
@@ -442,3 +446,18 @@ def test_minor_to_str_round_trip() -> None:
     values = [rng.randrange(-10**12, 10**12) for _ in range(500)]
     m, b, r = money([minor_to_str(v) for v in values], decimal=".")
     assert m == values and not any(b) and not any(r)
+
+
+def test_half_kopecks_neither_create_nor_lose_money() -> None:
+    """0,005 and 0,015 a thousand times each: exactly 20,00 in, 20,00 out."""
+    values = pl.Series(["0,005", "0,015"] * 1000)
+    minor, bad, rounded = parse_money(values, decimal=",")
+    assert int(minor.sum()) == 2000 and not bad.any() and rounded.all()
+
+
+@pytest.mark.parametrize("text", ["12345678901234,00", "99999999999999999999", "-1e30",
+                                  "12 345 678 901 234"])
+def test_amounts_beyond_the_exact_range_are_bad_not_wrapped(text: str) -> None:
+    m, bad, _ = money1(text, ",")
+    assert m is None and bad is True
+    assert money1("9 999 999 999 999,99", ",")[0] == 999_999_999_999_999

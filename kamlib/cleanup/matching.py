@@ -29,7 +29,8 @@ from rapidfuzz.distance import Levenshtein
 from ..identifiers import is_valid_foreign_vat, is_valid_inn
 from .names import normalize_names
 
-__all__ = ["MatchParams", "candidate_pairs", "cluster", "prepare_records", "propose"]
+__all__ = ["PAIR_DTYPES", "MatchParams", "candidate_pairs", "cluster", "empty_pairs",
+           "prepare_records", "propose"]
 
 
 @dataclass(frozen=True)
@@ -244,8 +245,23 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
         ["keep apart", "merge", "review"], default="no match") if len(out) else []
     out = out[out["proposal"] != "no match"] if len(out) else out
     out = _ambiguous_to_review(out, rec)
+    if out.empty:  # no candidate at all (numeric codes, a small base): typed, not float
+        return empty_pairs()
     return out.sort_values(["score", "client_id_a", "client_id_b"],
                            ascending=[False, True, True], kind="stable").reset_index(drop=True)
+
+
+#: the columns of a pairs table and their types (an empty table keeps them)
+PAIR_DTYPES: dict[str, str] = {
+    "a": "int64", "b": "int64", "tier": "object", "score": "float64", "inn_conflict": "bool",
+    "evidence": "object", "client_id_a": "object", "client_id_b": "object",
+    "proposal": "object",
+}
+
+
+def empty_pairs() -> pd.DataFrame:
+    """A pairs table with no rows and the column types of :func:`candidate_pairs`."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in PAIR_DTYPES.items()})
 
 
 def _ambiguous_to_review(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame:
@@ -417,6 +433,6 @@ def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
             outcome.append("to review")
         else:
             outcome.append("kept apart")
-    labels = np.array([uf.find(i) for i in range(len(rec))])
-    applied = pairs.assign(outcome=outcome)
+    labels = np.array([uf.find(i) for i in range(len(rec))], dtype=np.int64)
+    applied = pairs.assign(outcome=pd.Series(outcome, index=pairs.index, dtype=object))
     return labels, applied

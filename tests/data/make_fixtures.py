@@ -21,6 +21,7 @@ import io
 import json
 import random
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -923,6 +924,8 @@ class Case:
     files: dict[str, bytes]
     overrides: str | None = None
     why: str = ""
+    accepted: str | None = None  # the sales control total expected, when the case says
+    names: list[str] | None = None  # client names (or codes) the clients table must hold
 
 
 def yq(v: object) -> str:
@@ -1276,7 +1279,7 @@ def build_cases() -> list[Case]:
             "17_totals_mismatch",
             "the 'Итого' line is larger than the sum of the rows (a row "
             "is missing from the export)",
-            "warning",
+            "error",
             "sales.csv",
             len(rows) + 2,
             "Сумма без НДС",
@@ -1284,8 +1287,9 @@ def build_cases() -> list[Case]:
             None,
             with_sales([*rows, ["Итого", "", "", total_txt]]),
             why=f"the totals line is recognised and not loaded; rows sum to "
-            f"{money(total - dec(missing[3]))}, the file says {money(total)}: warn with "
-            f"both numbers and the difference {money(dec(missing[3]))}",
+            f"{money(total - dec(missing[3]))}, the file says {money(total)}: stop with "
+            f"both numbers and the difference {money(dec(missing[3]))} (figures that do not "
+            "add up to the file's own total cannot be audited)",
         )
     )
     cases.append(
@@ -1394,6 +1398,11 @@ def build_cases() -> list[Case]:
             "the INN for merging",
         )
     )
+    # the intake classes of issues 13 and 15 (tests/data/intake_cases.py)
+    sys.modules.setdefault("make_fixtures", sys.modules[__name__])
+    from intake_cases import intake_cases
+
+    cases += intake_cases()
     return cases
 
 
@@ -1418,6 +1427,10 @@ def build_bad_inputs() -> None:
             f"value: {yq(c.value)}\n"
             f"money_rejected: {yq(c.money_rejected)}\n"
         )
+        if c.accepted is not None:
+            expect += f"accepted: {yq(c.accepted)}\n"
+        if c.names is not None:
+            expect += "names: [" + ", ".join(yq(n) for n in c.names) + "]\n"
         write_text(d / "expect.yaml", expect, "utf-8")
     write_bad_readme(root / "README.md", cases)
 

@@ -1,0 +1,141 @@
+"""Ingestion: raw exports in ``raw/`` → canonical tables, rejected rows, a manifest.
+
+The first step of every run (``kam check``, ``kam run``). For each file: read it
+(:mod:`kamlib.io`), tell which canonical table it holds, map its headers, parse every value
+(:mod:`kamlib.parse`), reject the rows that cannot be used (with the file, row, column, value
+and reason), recognise totals rows and check them, turn VAT-inclusive amounts into
+``net_revenue``, recognise returns, and attach every transaction to a catalogue client.
+
+Money is counted exactly in minor units at every stage: for each file and amount column,
+``rows = accepted + rejected`` (+ the unparseable cells, listed), and the canonical tables'
+totals equal the accepted totals of their files. A mismatch is a bug and raises
+:class:`~kamlib.errors.ReconciliationError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..config import EngagementConfig
+from ..errors import InputError, KamError, SchemaError
+from ..io import sha256_file
+from .fileparse import _FileIntake, _Parsed
+from .files import _list_raw, _read_all, result_first_reason
+from .reconcile import _assemble
+from .results import SCALE, FileReport, IntakeResult, name_key
+from .summary import format_amount, summary_text, write_intake
+
+__all__ = [
+    "SCALE",
+    "FileReport",
+    "IntakeResult",
+    "format_amount",
+    "ingest",
+    "name_key",
+    "result_first_reason",
+    "summary_text",
+    "write_intake",
+]
+
+
+def ingest(
+    eng_dir: str | Path,
+    cfg: EngagementConfig,
+    *,
+    on_progress: Callable[[str], None] | None = None,
+) -> IntakeResult:
+    """Read every export in ``eng_dir/raw`` into canonical tables.
+
+    Parameters
+    ----------
+    eng_dir : path-like
+        The engagement folder (with ``raw/``). Nothing in it is modified.
+    cfg : EngagementConfig
+        The validated ``engagement.yaml`` (``intake`` and ``inputs`` sections are used).
+    on_progress : callable, optional
+        Receives one line per file read.
+
+    Returns
+    -------
+    IntakeResult
+        Canonical tables, rejected rows, cell issues, per-file reports, fatal errors.
+        Fatal problems are collected (not raised) so that ``kam check`` can list them all.
+    """
+    t0 = time.perf_counter()
+    eng_dir = Path(eng_dir).resolve()
+    declared = {s.file for s in cfg.inputs}
+    files, skipped_files = _list_raw(eng_dir, declared)
+    warnings: list[str] = [f"raw/{s['file']}: skipped, {s['reason']}" for s in skipped_files]
+    errors: list[KamError] = []
+    reports: list[FileReport] = []
+    parsed: dict[str, list[tuple[_Parsed, _FileIntake]]] = {}
+    seen_specs = set()
+    # hash every input on a background thread while the files are read
+    hasher = ThreadPoolExecutor(max_workers=1)
+    hashes = {path: hasher.submit(sha256_file, path) for path in files}
+    try:
+        _read_all(files, eng_dir, cfg, hashes, reports, parsed, errors, seen_specs,
+                  on_progress)
+    finally:
+        hasher.shutdown(wait=True)
+    for s in declared - seen_specs:
+        errors.append(SchemaError(f"engagement.yaml lists '{s}' under inputs, but raw/ has no "
+                                  "such file", file=s, hint="fix the name, or add the file"))
+    overlaps: list[dict[str, Any]] = []
+    tables, rejected, issues, control = _assemble(parsed, cfg, warnings, errors, overlaps)
+    for f in reports:
+        if f.table and f.rows_read == 0:
+            f.notes.append("the file has a header but no data rows")
+        warnings.extend(f"{f.label}: {n}" for n in f.notes if "code page may be wrong" in n
+                        or "period-level sales" in n)
+        for t in (f.totals_row or {}).values():
+            if t["ok"] or t.get("explained"):
+                continue
+            # the file's own total disagrees with its rows: the figures cannot be trusted
+            errors.append(InputError(
+                f"the file's totals row says {t['column']} = {format_amount(t['file'])}, its "
+                f"rows add up to {format_amount(t['rows'])} (difference "
+                f"{format_amount(t['difference'])}): rows are missing from the export, or it "
+                "holds group or subtotal rows that were not recognised", file=f.label,
+                row=t.get("row"), column=t["column"], value=t.get("value"),
+                hint="ask the client to export the full period again (a register, one row per "
+                "document line, without groupings), or a 1C report saved to xlsx with its "
+                "grouping kept (the outline levels tell group rows apart); if the difference "
+                "is known and accepted, remove the totals row from a copy of the file"))
+    for f in reports:
+        if f.table and f.rows_rejected and not f.rows_accepted:
+            first = result_first_reason(rejected, f.label)
+            errors.append(InputError(
+                f"every data row of the file was rejected ({f.rows_rejected} rows); nothing "
+                f"of it can be used. First reason: {first}", file=f.label,
+                hint="fix the problem named above (a mapping in engagement.yaml, the "
+                "decimal separator, the date format) or ask the client to export the table "
+                "again; the rejected rows are listed with their reasons"))
+    for f in reports:
+        for fname, r in f.rounding.items():
+            if Decimal(r["difference"]) != 0:
+                warnings.append(
+                    f"{f.label}: '{f.money.get(fname, {}).get('column', fname)}' has "
+                    f"{r['values_rounded']} value(s) with fractions of a kopeck, rounded "
+                    f"half to even: exact sum {r['exact_sum']}, loaded {r['rounded_sum']} "
+                    f"(difference {r['difference']}); first at row {r['first_row']}")
+    empty_sales = [f.label for f in reports if f.table == "sales" and f.rows_read == 0]
+    if "sales" in tables and tables["sales"].height == 0 and empty_sales:
+        errors.append(InputError(
+            "the sales file(s) have a header but no data rows: " + ", ".join(empty_sales),
+            file=empty_sales[0], hint="export the sales again for the audit period; check "
+            "the report's filters (period, organisation) in the source system"))
+    if "sales" not in tables and not any(isinstance(e, SchemaError) and "sales" in e.message
+                                         for e in errors):
+        errors.append(SchemaError(
+            "no sales table found: none of the files in raw/ has the columns of sales lines "
+            "(date, document, client, amount)",
+            file="raw/", hint="add the sales export, or declare which file holds sales with "
+            "'inputs: [{file: NAME, table: sales, columns: {...}}]' in engagement.yaml"))
+    return IntakeResult(tables, rejected, issues, reports, errors, warnings, control,
+                        time.perf_counter() - t0, skipped_files, overlaps)

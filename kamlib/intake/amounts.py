@@ -1,0 +1,179 @@
+"""Sales amounts: net revenue from gross and VAT, returns, amounts computed from quantity ×
+unit price, VAT that cannot belong to its amount.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+from ..config import EngagementConfig, InputSpec
+from ..parse import (
+    decimal_separator,
+    decimal_text,
+)
+from ..schema import header_key
+from .fileparse import _FileIntake, _Parsed
+from .results import _GENERIC_NET, _MAX_MINOR, _RETURN_RE, SCALE
+
+
+def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
+                   spec: InputSpec | None, warnings: list[str]) -> pl.DataFrame:
+    """Derive net_revenue (VAT excluded) and returns for one sales file."""
+    df, rep, m = p.frame, p.report, fi.mapping
+    if not {"net_revenue", "gross_revenue", "amount"} & set(m):
+        df = _amount_from_price(df, fi, spec)
+    if "vat" in m:
+        df = _check_vat(df, fi)
+    rate_default = cfg.intake.vat_rate
+    include_vat = spec.amounts_include_vat if spec and spec.amounts_include_vat is not None \
+        else cfg.intake.amounts_include_vat
+    # which column carries the money, and with or without VAT
+    if "net_revenue" in m and ("vat" in m or "gross_revenue" in m) and "gross_revenue" not in m \
+            and header_key(fi.header("net_revenue")) in _GENERIC_NET:
+        # 'Выручка' with a VAT column: decide from the ratio VAT / amount
+        df = df.rename({"net_revenue": "amount"})
+        m = {("amount" if k == "net_revenue" else k): v for k, v in m.items()}
+        fi.mapping = m
+    if "net_revenue" in m:
+        how = "net of VAT as exported"
+        net = pl.col("net_revenue")
+    else:
+        gross_col = "gross_revenue" if "gross_revenue" in m else "amount"
+        m = {**m, **dict.fromkeys(fi.derived, -1)}
+        gross = pl.col(gross_col)
+        is_gross = gross_col == "gross_revenue"
+        if gross_col == "amount" and "vat" in m:
+            sample = df.filter((pl.col("amount") != 0) & pl.col("vat").is_not_null()
+                               & (pl.col("vat") != 0))
+            if sample.height:
+                ratio = float((sample["vat"] / sample["amount"]).median())
+                rate = rate_default / 100
+                is_gross = abs(ratio - rate / (1 + rate)) < abs(ratio - rate)
+            else:
+                is_gross = bool(include_vat)
+        elif gross_col == "amount":
+            if include_vat is None:
+                is_gross = "vat_rate" in m
+                warnings.append(
+                    f"{rep.label}: column '{fi.header('amount')}' does not say whether it "
+                    f"includes VAT; assumed {'with' if is_gross else 'without'} VAT"
+                    + (" (a VAT rate column is present)" if is_gross else "")
+                    + ". Set intake.amounts_include_vat in engagement.yaml to be explicit.")
+            else:
+                is_gross = include_vat
+        if not is_gross:
+            net, how = gross, f"'{fi.header(gross_col)}' taken as net of VAT"
+        elif "vat" in m:
+            net = gross - pl.col("vat").fill_null(0)
+            how = f"'{fi.header(gross_col)}' minus '{fi.header('vat')}'"
+        else:
+            rate = pl.col("vat_rate").fill_null(rate_default) if "vat_rate" in m \
+                else pl.lit(rate_default)
+            # exact to the kopeck: round half away from zero of gross*100/(100+rate)
+            net = (gross.cast(pl.Float64) * 100 / (100 + rate)).round(0).cast(pl.Int64)
+            how = (f"'{fi.header(gross_col)}' ÷ (1 + '{fi.header('vat_rate')}')" if "vat_rate"
+                   in m else f"'{fi.header(gross_col)}' ÷ {1 + rate_default / 100:g} "
+                   f"(VAT {rate_default:g}% from engagement.yaml)")
+        df = df.with_columns(gross_revenue=gross)
+    df = df.with_columns(net_revenue=net)
+    # returns: flag from a column, the document type or text, or a negative amount
+    doc_text = [pl.col(c) for c in ("doc_type", "document_id") if c in m]
+    by_doc = pl.any_horizontal([c.str.contains(_RETURN_RE).fill_null(False) for c in doc_text]) \
+        if doc_text else pl.lit(False)
+    flag = pl.col("is_return").fill_null(False) if "is_return" in m else pl.lit(False)
+    df = df.with_columns(_doc_return=by_doc | flag)
+    flip = pl.col("_doc_return") & (pl.col("net_revenue") > 0)
+    signed = [c for c in ("net_revenue", "gross_revenue", "vat", "cogs", "discount",
+                          "list_revenue", "quantity") if c in df.columns]
+    df = df.with_columns([pl.when(flip).then(-pl.col(c).abs()).otherwise(pl.col(c)).alias(c)
+                          for c in signed])
+    df = df.with_columns(is_return=pl.col("_doc_return") | (pl.col("net_revenue") < 0))
+    if "quantity" in df.columns:
+        odd = df.filter(~pl.col("is_return") & (pl.col("quantity") < 0)
+                        & pl.col("_reason").is_null())
+        for r, raw_q in odd.select("_row", "_raw_quantity").head(50).iter_rows():
+            p.issues.append({"file": rep.file, "sheet": rep.sheet, "row": r, "table": "sales",
+                             "column": fi.header("quantity"), "value": raw_q,
+                             "problem": "negative quantity with a positive amount: kept as "
+                             "exported; check whether it is a correction"})
+    rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
+    rep.notes.append(f"net revenue = {how}")
+    return df.drop("_doc_return")
+
+
+def _check_vat(df: pl.DataFrame, fi: _FileIntake) -> pl.DataFrame:
+    """Reject rows whose VAT cannot belong to their amount: larger than it, or of the
+    other sign (net would come out above gross, or a sale would turn into a return)."""
+    base = next(c for c in ("gross_revenue", "amount", "net_revenue") if c in df.columns)
+    vat, amt = pl.col("vat"), pl.col(base)
+    odd_sign = (vat != 0) & (amt != 0) & ((vat > 0) != (amt > 0))
+    too_big = vat.abs() > amt.abs()
+    bad = pl.col("_reason").is_null() & vat.is_not_null() & amt.is_not_null() & (
+        odd_sign | too_big)
+    return df.with_columns(
+        _reason=pl.when(bad & odd_sign).then(pl.lit(
+            f"the VAT and '{fi.header(base)}' have opposite signs: net would exceed gross; "
+            "check the row in the source system"))
+        .when(bad).then(pl.lit(
+            f"the VAT is larger than '{fi.header(base)}': net would be negative; check the "
+            "row in the source system")).otherwise(pl.col("_reason")),
+        _rcol=pl.when(bad).then(pl.lit(fi.header("vat"))).otherwise(pl.col("_rcol")),
+        _rval=pl.when(bad).then(pl.col("_raw_vat")).otherwise(pl.col("_rval")),
+    )
+
+
+def _line_amount(q: str | None, p: str | None) -> int | None:
+    """Exact line amount in minor units: quantity × price, rounded half away from zero."""
+    if q is None or p is None:
+        return None
+    v = (Decimal(q) * Decimal(p) * 10**SCALE).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return int(v) if abs(v) < _MAX_MINOR else None
+
+
+def _amount_from_price(df: pl.DataFrame, fi: _FileIntake, spec: InputSpec | None
+                       ) -> pl.DataFrame:
+    """``amount`` = quantity × unit price per line, exactly, in minor units.
+
+    Rows whose quantity or price is empty get no amount and are rejected with their
+    cells quoted (the amount they would have carried cannot be known).
+    """
+    q_head, p_head = fi.header("quantity"), fi.header("unit_price")
+    dec_q = (spec.decimal if spec else None) or decimal_separator(df["_raw_quantity"],
+                                                                   default=",")
+    dec_p = (spec.decimal if spec else None) or decimal_separator(df["_raw_unit_price"],
+                                                                   default=",")
+    q = decimal_text(df["_raw_quantity"], decimal=dec_q)
+    price = decimal_text(df["_raw_unit_price"], decimal=dec_p)
+    amount = pl.Series("amount", [_line_amount(a, b) for a, b in zip(q, price, strict=True)],
+                       dtype=pl.Int64)
+    fi.derived["amount"] = f"{q_head} × {p_head}"
+    fi.rep.notes.append(
+        f"amount computed per line as '{q_head}' × '{p_head}' (the file has no amount "
+        "column), exactly, rounded to the kopeck half away from zero")
+    missing = amount.is_null() & pl.Series(df["_reason"].is_null())
+    return df.with_columns(
+        amount=amount,
+        _raw_amount=pl.concat_str([df["_raw_quantity"].fill_null("empty"), pl.lit(" × "),
+                                   df["_raw_unit_price"].fill_null("empty")]),
+        _reason=pl.when(missing).then(pl.lit(
+            "no amount: the quantity or the unit price is empty (the file has no amount "
+            "column)")).otherwise(pl.col("_reason")),
+        _rcol=pl.when(missing).then(pl.lit(f"{q_head} × {p_head}")).otherwise(pl.col("_rcol")),
+        _rval=pl.when(missing).then(pl.concat_str([
+            df["_raw_quantity"].fill_null("empty"), pl.lit(" × "),
+            df["_raw_unit_price"].fill_null("empty")])).otherwise(pl.col("_rval")),
+    )
+
+
+def _pad_tax_id(s: pl.Expr) -> pl.Expr:
+    """Normalise tax ids: spaces and dashes out; a Russian INN stored as a number lost its
+    leading zero (9 or 11 digits) and gets it back. Ids with letters (foreign VAT numbers
+    such as ``FR595951746``) are kept as they are, only without spaces."""
+    compact = s.str.replace_all(r"[\s\u00a0-]", "")
+    digits_only = compact.str.contains(r"^[0-9]+$")
+    return (pl.when(compact == "").then(None)
+            .when(digits_only & compact.str.len_chars().is_in([9, 11]))
+            .then(pl.lit("0") + compact)
+            .otherwise(compact))

@@ -1,0 +1,210 @@
+"""Clients: catalogues concatenated and checked, every transaction attached to a client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import polars as pl
+
+from ..config import EngagementConfig
+from ..errors import InputError, KamError
+from ..identifiers import is_valid_inn, tax_id_problem
+from .amounts import _pad_tax_id
+from .results import _money_str, name_key
+
+
+def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[str, Any]],
+             errors: list[KamError], headers: dict[str, dict[str, str]]
+             ) -> pl.DataFrame | None:
+    """Concatenate client catalogues; drop exact repeats; conflicting codes are an error."""
+    if not dfs:
+        return None
+    df = pl.concat(dfs, how="diagonal_relaxed")
+    if "tax_id" in df.columns and cfg.intake.tax_id_pad:
+        df = df.with_columns(tax_id=_pad_tax_id(pl.col("tax_id")))
+    df = df.with_columns(origin=pl.lit("catalogue"))
+    ok = pl.col("_reason").is_null()
+    if "tax_id" in df.columns:
+        for row in df.filter(ok & pl.col("tax_id").is_not_null()).select(
+                "source_file", "_row", "tax_id").iter_rows(named=True):
+            problem = tax_id_problem(row["tax_id"])
+            if problem:
+                issues.append({"file": row["source_file"], "sheet": None, "row": row["_row"],
+                               "table": "clients",
+                               "column": headers.get(row["source_file"], {}).get("tax_id"),
+                               "value": row["tax_id"], "problem": problem})
+    # duplicates among accepted rows
+    key_cols = [c for c in ("name", "tax_id", "branch_code") if c in df.columns]
+    df = df.with_columns(
+        _first=pl.col("_row").rank("ordinal").over("client_id", ok).cast(pl.Int64),
+        _same=pl.struct(key_cols).rank("dense").over("client_id", ok).cast(pl.Int64),
+    )
+    first_rows = df.filter(ok & (pl.col("_first") == 1)).select(
+        "client_id", pl.col("source_file").alias("_ffile"), pl.col("_row").alias("_frow"),
+        pl.col("name").alias("_fname"))
+    df = df.join(first_rows, on="client_id", how="left")
+    dup = ok & (pl.col("_first") > 1)
+    exact = dup & (pl.struct(key_cols) == pl.struct([pl.col("_fname").alias("name")] + [
+        pl.col(c) for c in key_cols if c != "name"]))
+    n_exact = df.filter(exact).height
+    if n_exact:
+        issues.append({"file": None, "sheet": None, "row": None, "table": "clients",
+                       "column": None, "value": None,
+                       "problem": f"{n_exact} exact repeat(s) of client records dropped "
+                       "(same code, name and tax id)"})
+    df = df.filter(~exact)
+    conflicts = df.filter(ok & (pl.col("_first") > 1))
+    if conflicts.height:
+        ex = conflicts.head(5)
+        listed = "; ".join(
+            f"'{c}': '{f}' ({ff} row {fr}) and '{n}' ({sf} row {r})" for c, f, ff, fr, n, sf, r
+            in ex.select("client_id", "_fname", "_ffile", "_frow", "name", "source_file",
+                         "_row").iter_rows())
+        first = conflicts.row(0, named=True)
+        errors.append(InputError(
+            f"{conflicts.height} client code(s) are used by two different records, so their "
+            f"sales cannot be attributed: {listed}",
+            file=first["source_file"], row=first["_row"],
+            column=headers.get(first["source_file"], {}).get("client_id", "client_id"),
+            value=first["client_id"],
+            hint="fix the catalogue export; if two databases were merged, prefix each one's "
+            "codes (e.g. 'A-' and 'B-') in the catalogue and in the sales files"))
+        df = df.filter(~(ok & (pl.col("_first") > 1)))
+    return df.drop("_first", "_same", "_ffile", "_frow", "_fname")
+
+
+def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
+                     cfg: EngagementConfig, warnings: list[str],
+                     headers: dict[str, dict[str, str]]
+                     ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Attach every row to a catalogue client: by code, else tax id, else exact name key."""
+    if "client_id" not in df.columns:
+        df = df.with_columns(client_id=pl.lit(None, dtype=pl.String))
+    cat = clients.filter(pl.col("_reason").is_null()) if clients is not None else None
+    ok = pl.col("_reason").is_null()
+    need = ok & pl.col("client_id").is_null()
+    if cat is not None and "client_tax_id" in df.columns and "tax_id" in cat.columns:
+        usable = pl.col("tax_id").map_elements(
+            lambda t: is_valid_inn(t) or not t.isdigit(), return_dtype=pl.Boolean)
+        by_inn = (cat.filter(pl.col("tax_id").is_not_null() & usable)
+                  .group_by("tax_id").agg(pl.col("client_id").sort().first().alias("_by_inn")))
+        df = df.with_columns(_inn=_pad_tax_id(pl.col("client_tax_id"))).join(
+            by_inn, left_on="_inn", right_on="tax_id", how="left")
+        df = df.with_columns(client_id=pl.when(need).then(pl.col("_by_inn"))
+                             .otherwise(pl.col("client_id"))).drop("_inn", "_by_inn")
+    if "client_name" in df.columns:
+        df = df.with_columns(_nkey=pl.col("client_name").map_elements(
+            name_key, return_dtype=pl.String))
+        _one_code_two_names(df.filter(ok), tname, warnings)
+        if cat is not None:
+            cat_keys = cat.select("client_id", pl.col("name").map_elements(
+                name_key, return_dtype=pl.String).alias("_nkey"),
+                *([pl.col("deleted")] if "deleted" in cat.columns else []))
+            order = ["_nkey"] + (["deleted"] if "deleted" in cat.columns else []) + ["client_id"]
+            amb = cat_keys.group_by("_nkey").agg(pl.len().alias("_n"),
+                                                 pl.col("client_id").sort().alias("_codes"))
+            by_name = cat_keys.sort(order, nulls_last=True).group_by(
+                "_nkey", maintain_order=True).agg(pl.col("client_id").first().alias("_by_name"))
+            df = df.join(by_name, on="_nkey", how="left")
+            need = ok & pl.col("client_id").is_null()
+            hits = df.filter(need & pl.col("_by_name").is_not_null())
+            multi = hits.join(amb.filter(pl.col("_n") > 1), on="_nkey")
+            if multi.height:
+                ex = multi.unique("_nkey").head(3)
+                warnings.append(
+                    f"{tname}: {multi['_nkey'].n_unique()} client name(s) match several "
+                    "catalogue records (e.g. " + "; ".join(
+                        f"'{n}' → {', '.join(c)}" for n, c in zip(
+                            ex["client_name"], ex["_codes"], strict=True)) +
+                    "); rows attributed to the first code. Step 1 merges such duplicates.")
+            df = df.with_columns(client_id=pl.when(need).then(pl.col("_by_name"))
+                                 .otherwise(pl.col("client_id"))).drop("_by_name")
+    # unknown clients: add them to the catalogue (flagged) or reject their rows
+    known = cat["client_id"] if cat is not None else pl.Series([], dtype=pl.String)
+    unknown = ok & ~pl.col("client_id").is_in(known.implode()).fill_null(False)
+    if "_nkey" not in df.columns:
+        df = df.with_columns(_nkey=pl.lit(None, dtype=pl.String))
+    unk = df.filter(unknown)
+    if unk.height:
+        if cfg.intake.unknown_clients == "reject" or tname != "sales":
+            what = "its client is not in the client catalogue"
+            df = df.with_columns(
+                _reason=pl.when(unknown).then(pl.lit(
+                    what + (" (intake.unknown_clients: reject)" if tname == "sales" else
+                            "; only sales lines can add clients")))
+                .otherwise(pl.col("_reason")),
+                _rcol=pl.when(unknown).then(pl.col("source_file").replace_strict(
+                    {f: (m.get("client_id") or m.get("client_name") or m.get("client_tax_id")
+                         or "client") for f, m in headers.items()},
+                    default="client", return_dtype=pl.String)).otherwise(pl.col("_rcol")),
+                _rval=pl.when(unknown).then(pl.coalesce(
+                    [c for c in (pl.col("client_id"),
+                                 pl.col("client_name") if "client_name" in df.columns else None)
+                     if c is not None])).otherwise(pl.col("_rval")),
+            )
+        else:
+            name_col = pl.col("client_name") if "client_name" in df.columns else pl.lit(None)
+            df = df.with_columns(client_id=pl.when(unknown & pl.col("client_id").is_null())
+                                 .then(pl.lit("NEW-") + pl.col("_nkey").map_elements(
+                                     _short_hash, return_dtype=pl.String))
+                                 .otherwise(pl.col("client_id")))
+            new = (df.filter(unknown).with_columns(_name=name_col)
+                   .group_by("client_id").agg(
+                       pl.col("_name").drop_nulls().mode().sort().first().alias("name"),
+                       pl.col("source_file").first(), pl.col("_row").min(),
+                       *([pl.col("client_tax_id").drop_nulls().first().alias("tax_id")]
+                         if "client_tax_id" in df.columns else []))
+                   .with_columns(name=pl.coalesce("name", "client_id"),
+                                 origin=pl.lit("transactions"),
+                                 _reason=pl.lit(None, dtype=pl.String),
+                                 _rcol=pl.lit(None, dtype=pl.String),
+                                 _rval=pl.lit(None, dtype=pl.String),
+                                 _sheet=pl.lit(None, dtype=pl.String))
+                   .sort("client_id"))
+            money = df.filter(unknown)["net_revenue"].sum() if "net_revenue" in df.columns else 0
+            if cat is None:
+                warnings.append(
+                    f"{tname}: no client catalogue in raw/: {new.height} client(s) taken from "
+                    f"the sales lines ({df.filter(unknown).height} rows, {_money_str(money)} "
+                    "net revenue), with origin=transactions. Without a catalogue there are no "
+                    "tax ids, groups or regions; ask the client for the catalogue export.")
+            else:
+                warnings.append(
+                    f"{tname}: {new.height} client(s) are not in the client catalogue "
+                    f"({df.filter(unknown).height} rows, {_money_str(money)} net revenue), "
+                    "e.g. " + ", ".join(f"'{n}'" for n in new["name"].head(5).to_list())
+                    + "; added to clients with origin=transactions. Ask the client for the "
+                    "complete catalogue, or set intake.unknown_clients: reject.")
+            clients = pl.concat([clients, new], how="diagonal_relaxed") if clients is not None \
+                else new
+    # rows that have no client at all
+    df = df.with_columns(
+        _reason=pl.when(ok & pl.col("client_id").is_null()).then(
+            pl.lit("no client: neither a client code nor a name")).otherwise(pl.col("_reason")))
+    return df.drop("_nkey"), clients
+
+
+def _one_code_two_names(df: pl.DataFrame, tname: str, warnings: list[str]) -> None:
+    """Report client codes that carry two different names in the transactions."""
+    both = df.filter(pl.col("client_id").is_not_null() & pl.col("_nkey").is_not_null())
+    if not both.height:
+        return
+    odd = (both.group_by("client_id").agg(
+        pl.col("_nkey").n_unique().alias("_n"),
+        pl.col("client_name").unique(maintain_order=True).head(3).alias("_names"),
+        pl.col("source_file").first(), pl.col("_row").min())
+        .filter(pl.col("_n") > 1).sort("client_id"))
+    if odd.height:
+        ex = "; ".join(f"'{c}' ({f} from row {r}): " + " / ".join(f"'{n}'" for n in names)
+                       for c, names, f, r in odd.select("client_id", "_names", "source_file",
+                                                        "_row").head(5).iter_rows())
+        warnings.append(
+            f"{tname}: {odd.height} client code(s) carry different names in the lines, e.g. "
+            f"{ex}. The rows are attributed by the code; ask the client whether a code was "
+            "reused for another company.")
+
+
+def _short_hash(s: str | None) -> str:
+    return hashlib.sha1((s or "").encode("utf-8")).hexdigest()[:10]

@@ -1,0 +1,352 @@
+"""The per-file pass: one RawTable parsed against one canonical table (values, rejected rows
+with their reasons, skipped rows, the file's own totals row checked).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from ..config import EngagementConfig, InputSpec
+from ..errors import InputError
+from ..io import (
+    RawTable,
+)
+from ..parse import (
+    CURRENCY_CODES,
+    MAX_INT_DIGITS,
+    clean_id,
+    currency_marks,
+    decimal_separator,
+    decimal_text,
+    parse_bool,
+    parse_date,
+    parse_money,
+    parse_number,
+    parse_percent,
+)
+from ..schema import Table
+from .results import _EARLIEST, _EVENT_DATES, _TOTALS_RE, SCALE, FileReport, _money_str, _num_str
+
+
+@dataclass
+class _Parsed:
+    """A file's rows after parsing: canonical-ish columns + provenance + rejection reasons."""
+
+    report: FileReport
+    frame: pl.DataFrame  # parsed columns, _row, _reason (null = accepted), _rcol, _rval
+    issues: list[dict[str, Any]]
+
+
+class _FileIntake:
+    """Maps, parses and validates one RawTable against one canonical table."""
+
+    def __init__(self, raw: RawTable, tbl: Table, mapping: dict[str, int], report: FileReport,
+                 cfg: EngagementConfig, spec: InputSpec | None) -> None:
+        self.raw, self.tbl, self.mapping, self.rep = raw, tbl, mapping, report
+        self.cfg, self.spec = cfg, spec
+        self.issues: list[dict[str, Any]] = []
+        #: fields computed from others (e.g. amount = quantity × unit price): their label
+        self.derived: dict[str, str] = {}
+
+    def header(self, fname: str) -> str:
+        """The source header of a mapped field (or the description of a derived one)."""
+        if fname not in self.mapping and fname in self.derived:
+            return self.derived[fname]
+        return self.raw.headers[self.mapping[fname]]
+
+    def run(self) -> _Parsed:
+        raw, rep = self.raw, self.rep
+        cols = {fname: pl.col(f"c{i}") for fname, i in self.mapping.items()}
+        df = raw.data.select([c.alias(f) for f, c in cols.items()] + [pl.col("_row")])
+        all_cells = raw.data.drop("_row")
+        non_empty = pl.any_horizontal(
+            [pl.col(c).is_not_null() for c in all_cells.columns]
+        ) if all_cells.width else pl.lit(False)
+        first_text = pl.coalesce([pl.col(c) for c in all_cells.columns]) if all_cells.width \
+            else pl.lit(None)
+        flags = raw.data.select(
+            pl.col("_row"), non_empty.alias("_nonempty"),
+            first_text.str.contains(_TOTALS_RE).fill_null(False).alias("_totals"),
+        )
+        df = df.join(flags, on="_row", how="left")
+        rep.rows_read = int(df["_nonempty"].sum())
+        skipped: Counter[str] = Counter()
+        skipped["empty row"] = df.height - rep.rows_read
+        skipped.update(reason for _, reason in raw.skipped)
+        df = df.filter(pl.col("_nonempty"))
+        # repeated header rows (concatenated exports): every cell equals its header
+        if all_cells.width:
+            same = raw.data.select(pl.col("_row"), pl.all_horizontal(
+                [pl.col(f"c{i}").fill_null("") == h for i, h in enumerate(raw.headers)]
+            ).alias("_hdr")).filter(pl.col("_hdr"))["_row"]
+            if same.len():
+                skipped["repeated header row"] += same.len()
+                df = df.filter(~pl.col("_row").is_in(same.implode()))
+        # totals rows: the last is the file's total (checked), others are subtotals
+        totals = df.filter(pl.col("_totals"))
+        df = df.filter(~pl.col("_totals"))
+        totals_row = None
+        if totals.height:
+            last = totals["_row"][-1]
+            totals_row = raw.data.filter(pl.col("_row") == last)
+            if totals.height > 1:
+                skipped["subtotal row"] += totals.height - 1
+            skipped["totals row (used as a check)"] += 1
+        rep.rows_read = df.height + totals.height
+        rep.rows_skipped = {k: v for k, v in skipped.items() if v}
+        df = df.drop("_nonempty", "_totals")
+        self._check_currency(df)
+        parsed, reasons = self._parse(df)
+        parsed = parsed.with_columns(reasons)
+        self._check_totals(parsed, totals_row)
+        return _Parsed(rep, parsed, self.issues)
+
+    # ---------------------------------------------------------------- parsing by kind
+
+    def _parse(self, df: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.Expr]]:
+        spec_dec = self.spec.decimal if self.spec else None
+        default_dec = "," if self.raw.delimiter in (";", "\t", None) else "."
+        out = {"_row": df["_row"]}
+        # field, bad mask, reason (text or per-row Series), fatal
+        problems: list[tuple[str, pl.Series, str | pl.Series, bool]] = []
+        # columns are independent: parse them on all cores (polars releases the GIL)
+        self._rows = df["_row"]
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            parsed = list(pool.map(lambda fname: self._parse_field(
+                fname, df[fname], spec_dec, default_dec), list(self.mapping)))
+        self.rounded = sum(r for *_, r in parsed)
+        for fname, v, bad, reason, _ in parsed:
+            f = self.tbl.field(fname)
+            out[fname] = v.alias(fname)
+            out[f"_raw_{fname}"] = df[fname]
+            fatal = f.required or f.kind == "money" or (
+                self.tbl.name == "sales" and fname in ("vat_rate", "quantity", "is_return"))
+            if bad.any():
+                problems.append((fname, bad, reason, fatal))
+        frame = pl.DataFrame(out)
+        # missing required values
+        for f in self.tbl.fields:
+            if f.required and f.name in self.mapping and not self._has_alternative(f.name):
+                problems.append((f.name, frame[f.name].is_null() & ~_any_bad(problems, f.name),
+                                 "empty, but required", True))
+        for group in self.tbl.required_any:
+            present = [g for g in group if g in self.mapping]
+            if present and len(group) > 1:
+                empty = pl.all_horizontal([frame[g].is_null() for g in present])
+                problems.append((present[0], frame.select(empty).to_series(),
+                                 f"empty: none of {', '.join(self.header(g) for g in present)} "
+                                 "is filled", True))
+        # non-fatal problems: the value is emptied and the issue listed
+        for fname, bad, reason, fatal in problems:
+            if not fatal:
+                idx = bad.arg_true()
+                for i in idx.to_list():
+                    why = reason if isinstance(reason, str) else reason[i]
+                    self.issues.append({
+                        "file": self.rep.file, "sheet": self.rep.sheet,
+                        "row": int(frame["_row"][i]), "table": self.tbl.name,
+                        "column": self.header(fname), "value": frame[f"_raw_{fname}"][i],
+                        "problem": f"{why}; left empty"})
+        fatal_p = [(f, b, r) for f, b, r, fat in problems if fat]
+        reason_expr = pl.lit(None, dtype=pl.String)
+        col_expr = pl.lit(None, dtype=pl.String)
+        val_expr = pl.lit(None, dtype=pl.String)
+        ragged = {r: line for r, _, line in self.raw.ragged}
+        if ragged:
+            is_ragged = frame["_row"].is_in(list(ragged))
+            n = len(self.raw.headers)
+            reason_expr = pl.when(pl.lit(is_ragged)).then(pl.lit(
+                f"the row has more fields than the header's {n} (a delimiter inside an "
+                "unquoted value?); its values may be shifted")).otherwise(reason_expr)
+            val_expr = pl.when(pl.lit(is_ragged)).then(
+                pl.col("_row").replace_strict(ragged, default=None, return_dtype=pl.String)
+            ).otherwise(val_expr)
+        for fname, bad, reason in reversed(fatal_p):
+            cond = pl.lit(bad)
+            reason_expr = pl.when(cond).then(pl.lit(reason)).otherwise(reason_expr)
+            col_expr = pl.when(cond).then(pl.lit(self.header(fname))).otherwise(col_expr)
+            val_expr = pl.when(cond).then(pl.col(f"_raw_{fname}")).otherwise(val_expr)
+        return frame, [reason_expr.alias("_reason"), col_expr.alias("_rcol"),
+                       val_expr.alias("_rval")]
+
+    def _parse_field(self, fname: str, s: pl.Series, spec_dec: str | None, default_dec: str
+                     ) -> tuple[str, pl.Series, pl.Series, str | pl.Series, int]:
+        """Parse one column by its kind: (name, values, bad mask, reason, values rounded)."""
+        f = self.tbl.field(fname)
+        none = pl.repeat(False, len(s), eager=True, dtype=pl.Boolean)
+        if f.kind in ("money", "number"):
+            dec = spec_dec or decimal_separator(s, default=default_dec)
+            if f.kind == "money":
+                v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
+                if rounded.any():
+                    self._rounding(fname, s, v, bad, dec)
+                huge = bad & s.str.replace_all(r"[^\d.,]", "").str.extract(
+                    r"^(\d+)", 1).str.len_chars().gt(MAX_INT_DIGITS).fill_null(False)
+                reason: str | pl.Series = "not an amount"
+                if huge.any():
+                    reason = pl.select(pl.when(pl.lit(huge)).then(pl.lit(
+                        f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
+                        "digits before the decimal separator): a typo or a code in the "
+                        "amount column")).otherwise(pl.lit("not an amount"))).to_series()
+                return fname, v, bad, reason, int(rounded.sum())
+            v, bad = parse_number(s, decimal=dec)
+            return fname, v, bad, "not a number", 0
+        if f.kind == "date":
+            v, bad, reason = self._dates(fname, s)
+            return fname, v, bad, reason, 0
+        if f.kind == "bool":
+            v, bad = parse_bool(s)
+            return fname, v, bad, "not a yes/no value", 0
+        if f.kind == "percent":
+            v, bad = parse_percent(s)
+            return fname, v, bad, "not a VAT rate (expected e.g. 20% or 'Без НДС')", 0
+        if f.kind == "id":
+            return fname, clean_id(s), none, "", 0
+        v = s.str.strip_chars()
+        v = pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
+        return fname, v, none, "", 0
+
+    def _check_currency(self, df: pl.DataFrame) -> None:
+        """Stop on amounts in several currencies, or in another than the engagement's.
+
+        Currencies come from a currency column and from marks in amount cells (``$``, ``€``,
+        ``руб.``); amounts are never added across currencies.
+        """
+        found: list[pl.DataFrame] = []
+        for fname in self.mapping:
+            kind = self.tbl.field(fname).kind
+            if kind == "money":
+                code = currency_marks(df[fname])
+            elif fname == "currency":
+                low = df[fname].str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
+                code = low.replace_strict({k.rstrip("."): v for k, v in CURRENCY_CODES.items()},
+                                          default=None, return_dtype=pl.String)
+                code = pl.select(pl.coalesce(code, df[fname].str.strip_chars().str.to_uppercase())
+                                 ).to_series()
+            else:
+                continue
+            found.append(pl.DataFrame({"_row": df["_row"], "code": code}).drop_nulls())
+        if not found:
+            return
+        codes = pl.concat(found).unique(["_row", "code"]).group_by("code").agg(
+            pl.col("_row").sort().alias("rows")).sort("code")
+        want = self.cfg.currency.upper()
+        if codes.height == 0 or (codes.height == 1 and codes["code"][0] == want):
+            return
+        listed = "; ".join(
+            f"{c}: {len(r)} row(s), e.g. row(s) {', '.join(str(x) for x in r[:5])}"
+            for c, r in codes.iter_rows())
+        first = codes.filter(pl.col("code") != want)["rows"][0][0]
+        several = codes.height > 1
+        raise InputError(
+            ("the amounts are in several currencies, which cannot be added: " if several else
+             f"the amounts are in another currency than the engagement's {want}: ") + listed,
+            file=self.rep.label, row=int(first),
+            hint=f"ask the client for the export in {want} (the engagement's currency), or "
+            "split the file by currency and convert it at a documented rate; if the "
+            f"engagement is kept in another currency, set 'currency:' in engagement.yaml")
+
+    def _rounding(self, fname: str, s: pl.Series, v: pl.Series, bad: pl.Series, dec: str
+                  ) -> None:
+        """State the rounding of amounts with fractions of a kopeck, with its exact effect."""
+        text = decimal_text(s.filter(~bad & v.is_not_null()), decimal=dec)
+        exact = sum((Decimal(t) for t in text.drop_nulls()), Decimal(0))
+        got = Decimal(int(v.filter(~bad).sum() or 0)) / 10**SCALE
+        diff = got - exact
+        more = text.str.extract(r"\.(\d*)$", 1).str.len_chars() > SCALE
+        n = int(more.sum())
+        rows = self._rows.filter(~bad & v.is_not_null()).filter(more.fill_null(False))
+        self.rep.rounding[fname] = {"values_rounded": n, "first_row": int(rows[0]) if len(rows)
+                                    else None, "exact_sum": str(exact),
+                                    "rounded_sum": _money_str(int(got * 10**SCALE)),
+                                    "difference": str(diff)}
+        self.rep.notes.append(
+            f"{n} value(s) of '{self.header(fname)}' have fractions of a kopeck; each is "
+            f"rounded to the kopeck half to even: exact sum {exact}, rounded sum "
+            f"{_money_str(int(got * 10**SCALE))}, difference {diff}")
+
+    def _dates(self, fname: str, s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
+        """Parse a date column; say why a value is bad; reject implausible event dates."""
+        v, bad = parse_date(s, order=self.cfg.intake.date_order)
+        slash = s.str.strip_chars().str.contains(r"^\d{1,2}[/-]\d{1,2}[/-]\d{4}").fill_null(False)
+        reason = pl.select(
+            pl.when(pl.lit(bad) & pl.lit(slash)).then(pl.lit(
+                "ambiguous date: day and month could be either; set intake.date_order "
+                "(dmy or mdy) in engagement.yaml"))
+            .otherwise(pl.lit("not a date (expected e.g. 31.12.2024 or 2024-12-31)"))
+        ).to_series()
+        if (self.tbl.name, fname) in _EVENT_DATES:
+            latest = date.today() + timedelta(days=31)
+            odd = v.is_not_null() & ((v < _EARLIEST) | (v > latest))
+            if odd.any():
+                reason = pl.select(pl.when(pl.lit(odd)).then(pl.lit(
+                    f"date outside the plausible range {_EARLIEST} … {latest} (a typo in the "
+                    "year?)")).otherwise(pl.lit(reason))).to_series()
+                bad = bad | odd
+        return v, bad, reason
+
+    def _has_alternative(self, fname: str) -> bool:
+        return any(fname in g and len(g) > 1 for g in self.tbl.required_any)
+
+    # ---------------------------------------------------------------- totals row
+
+    def _check_totals(self, parsed: pl.DataFrame, totals_row: pl.DataFrame | None) -> None:
+        rep = self.rep
+        money_fields = [f for f in self.mapping if self.tbl.field(f).kind == "money"
+                        and f != "unit_price"]
+        if totals_row is None:
+            return
+        check: dict[str, dict[str, Any]] = {}
+        for fname in money_fields + [f for f in self.mapping if f == "quantity"]:
+            raw_total = totals_row[f"c{self.mapping[fname]}"][0]
+            if raw_total is None or not str(raw_total).strip():
+                continue
+            if fname == "quantity":
+                v, bad = parse_number(pl.Series([raw_total]))
+                if bad[0]:
+                    continue
+                rows = float(parsed[fname].sum() or 0)
+                diff = round(rows - float(v[0]), 6)
+                check[fname] = {"column": self.header(fname), "file": _num_str(v[0]),
+                                "rows": _num_str(rows), "difference": _num_str(diff),
+                                "ok": abs(diff) < 1e-6, "row": int(totals_row["_row"][0]),
+                                "value": raw_total}
+                continue
+            v, bad, _ = parse_money(pl.Series([raw_total]), scale=SCALE,
+                                    decimal=decimal_separator(parsed[f"_raw_{fname}"],
+                                                              default=","))
+            if bad[0]:
+                continue
+            rows = int(parsed[fname].sum() or 0)
+            diff = rows - int(v[0])
+            tolerance = self.rounded  # a kopeck per value rounded from more decimals
+            check[fname] = {"column": self.header(fname), "file": _money_str(v[0]),
+                            "rows": _money_str(rows), "difference": _money_str(diff),
+                            "ok": abs(diff) <= tolerance, "row": int(totals_row["_row"][0]),
+                            "value": raw_total}
+            if abs(diff) > tolerance:
+                rep.notes.append(
+                    f"the totals row (row {totals_row['_row'][0]}) says {self.header(fname)} = "
+                    f"{_money_str(v[0])}, the rows add up to {_money_str(rows)} (difference "
+                    f"{_money_str(diff)}): rows may be missing from the export, or the total "
+                    "covers other data; ask the client to re-export the full period")
+        rep.totals_row = check or None
+
+
+def _any_bad(problems: list[tuple[str, pl.Series, str | pl.Series, bool]],
+             fname: str) -> pl.Series:
+    masks = [b for f, b, _, _ in problems if f == fname]
+    if not masks:
+        return pl.Series([False], dtype=pl.Boolean)
+    out = masks[0]
+    for m in masks[1:]:
+        out = out | m
+    return out

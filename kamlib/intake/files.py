@@ -1,0 +1,248 @@
+"""The reader policy of ``raw/`` and the file pass: which files are read (and why the others
+are skipped), each file read, its table detected and its rows parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..config import EngagementConfig, InputSpec
+from ..errors import KamError, SchemaError
+from ..io import (
+    SPREADSHEET_SUFFIXES,
+    TEXT_SUFFIXES,
+    RawTable,
+    read_raw,
+    sha256_file,
+)
+from ..schema import TABLES
+from .detect import _detect_table, _explicit_mapping, _map_headers, _nearest_table, _required_ok
+from .fileparse import _FileIntake, _Parsed
+from .reportform import prepare_form
+from .results import FileReport
+
+
+def _find_spec(path: Path, eng_dir: Path, specs: list[InputSpec]) -> InputSpec | None:
+    rel = path.relative_to(eng_dir).as_posix()
+    rel_raw = path.relative_to(eng_dir / "raw").as_posix()
+    for s in specs:
+        if s.file in (rel, rel_raw, path.name):
+            return s
+    return None
+
+
+def _list_raw(eng_dir: Path, declared: set[str] | frozenset[str] = frozenset()
+              ) -> tuple[list[Path], list[dict[str, str]]]:
+    """The files of ``raw/`` to read, and every file skipped with its reason.
+
+    The reader policy: symbolic links are not followed (one could point at another
+    client's export); files in sub-folders are read only when ``engagement.yaml`` lists
+    them under ``inputs`` (a folder is often an older export kept aside); hidden files and
+    Excel lock files (``~$x.xlsx``) are not exports; of byte-identical files (``sales.csv``
+    and ``sales (1).csv``) the shortest name is read and the others are counted once.
+    Everything skipped is listed (the manifest and ``kam check``), never dropped silently.
+    """
+    raw = eng_dir / "raw"
+    if not raw.is_dir():
+        raise SchemaError("the engagement has no raw/ folder", file=str(eng_dir),
+                          hint="create it with `kam init DIR` and put the exports into raw/")
+    files: list[Path] = []
+    skipped: list[dict[str, str]] = []
+
+    def skip(p: Path, reason: str) -> None:
+        skipped.append({"file": p.relative_to(raw).as_posix(), "reason": reason})
+
+    for p in sorted(raw.rglob("*")):
+        rel = p.relative_to(raw).as_posix()
+        if any(part.startswith(".") for part in p.relative_to(raw).parts[:-1]):
+            continue  # inside a hidden folder: the folder itself is reported
+        if p.is_symlink():
+            skip(p, "a symbolic link: not followed (it may point outside this engagement); "
+                 "copy the file itself into raw/")
+            continue
+        if p.is_dir():
+            if p.name.startswith("."):
+                skip(p, "a hidden folder: not read")
+            continue
+        if not p.is_file():
+            skip(p, "not a regular file")
+            continue
+        if p.name.startswith("~$"):
+            skip(p, "an Excel lock file (the workbook was open when copied): not an export")
+        elif p.name.startswith("."):
+            skip(p, "a hidden file: not read; rename it if it is an export")
+        elif p.suffix.lower() not in TEXT_SUFFIXES | SPREADSHEET_SUFFIXES:
+            skip(p, "not a table format (.csv, .txt, .tsv, .xlsx, .xls, .ods): not read")
+        elif p.parent != raw and rel not in declared and f"raw/{rel}" not in declared:
+            skip(p, "in a sub-folder of raw/: not read; move it into raw/ or list it under "
+                 "'inputs' in engagement.yaml")
+        else:
+            files.append(p)
+    by_size: dict[int, list[Path]] = {}
+    for p in files:
+        by_size.setdefault(p.stat().st_size, []).append(p)
+    copies: set[Path] = set()
+    for same in by_size.values():
+        if len(same) < 2:
+            continue
+        first_of: dict[str, Path] = {}
+        for p in sorted(same, key=lambda q: (len(q.name), q.name)):  # 'x.csv' before 'x (1).csv'
+            digest = sha256_file(p)
+            if digest in first_of:
+                copies.add(p)
+                skip(p, f"a byte-identical copy of {first_of[digest].relative_to(raw).as_posix()}"
+                     f" (SHA-256 {digest[:12]}…): read once, its money counted once")
+            else:
+                first_of[digest] = p
+    return [p for p in files if p not in copies], skipped
+
+
+def result_first_reason(rejected: pl.DataFrame, label: str) -> str:
+    """The first rejection of a file, as 'row N, column 'X', value 'V': reason'."""
+    rows = rejected.filter(pl.col("file") == label).sort("row").head(1)
+    if not rows.height:
+        return "not recorded"
+    r = rows.row(0, named=True)
+    value = "empty" if r["value"] is None else f"'{r['value']}'"
+    return f"row {r['row']}, column '{r['column']}', value {value}: {r['reason']}"
+
+
+def _read_all(files: list[Path], eng_dir: Path, cfg: EngagementConfig,
+              hashes: dict[Path, Any], reports: list[FileReport],
+              parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], errors: list[KamError],
+              seen_specs: set[str], on_progress: Callable[[str], None] | None) -> None:
+    """Read, map and parse every raw file (results appended to the lists given)."""
+    for path in files:
+        spec = _find_spec(path, eng_dir, cfg.inputs)
+        if spec:
+            seen_specs.add(spec.file)
+        rel = path.relative_to(eng_dir / "raw").as_posix()
+        base = FileReport(file=rel, size_bytes=path.stat().st_size)
+        first = len(reports)
+        try:
+            _read_one(path, rel, base, spec, cfg, reports, parsed, errors, on_progress)
+        finally:
+            for rep in reports[first:]:
+                rep.sha256 = hashes[path].result()
+
+
+def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
+              cfg: EngagementConfig, reports: list[FileReport],
+              parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], errors: list[KamError],
+              on_progress: Callable[[str], None] | None) -> None:
+    """Read one raw file (all its sheets) and parse what it holds."""
+    if spec and spec.skip:
+        base.notes.append("skipped: 'skip: true' in engagement.yaml")
+        reports.append(base)
+        return
+    try:
+        raws = read_raw(path, sheet=spec.sheet if spec else None,
+                        encoding=spec.encoding if spec else None,
+                        delimiter=spec.delimiter if spec else None,
+                        header_row=spec.header_row if spec else None,
+                        on_progress=on_progress)
+    except KamError as exc:
+        exc.file = exc.file or rel
+        errors.append(exc)
+        base.errors.append(exc.to_dict())
+        reports.append(base)
+        return
+    for raw in raws:
+        rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
+        rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
+            raw.header_row
+        if raw.note:
+            rep.notes.append(raw.note)
+        reports.append(rep)
+        try:
+            raw = prepare_form(raw, rep)
+            item = _one_table(raw, rep, spec, cfg, multi_sheet=len(raws) > 1)
+        except KamError as exc:
+            exc.file = exc.file or rep.label
+            errors.append(exc)
+            rep.errors.append(exc.to_dict())
+            continue
+        if item is not None:
+            parsed.setdefault(rep.table or "", []).append(item)
+
+
+def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
+               *, multi_sheet: bool) -> tuple[_Parsed, _FileIntake] | None:
+    label = rep.label
+    if spec and spec.table:
+        tbl = TABLES[spec.table]
+        mapping, hits = _map_headers(raw.headers, tbl)
+        rep.detected_by = "engagement.yaml"
+    else:
+        name, mapping, _ = _detect_table(raw.headers)
+        if name is None:
+            if multi_sheet:
+                rep.notes.append("sheet not recognised as any table; ignored")
+                return None
+            near = _nearest_table(raw.headers)
+            if near is not None:
+                tname, found, missing = near
+                raise SchemaError(
+                    f"this looks like the {tname} table (recognised: {', '.join(found)}) but "
+                    f"it lacks the required column(s) {', '.join(missing)}. Headers found "
+                    f"(row {raw.header_row}): {', '.join(raw.headers[:20])}",
+                    file=label, row=raw.header_row,
+                    hint=f"ask the client for a {tname} export with "
+                    f"{' and '.join(missing)}, or map an existing column in engagement.yaml: "
+                    f"inputs: [{{file: '{rep.file}', table: {tname}, columns: "
+                    f"{{{missing[0].split()[0]}: 'Header in the file'}}}}]")
+            raise SchemaError(
+                "cannot tell which table this file holds: its headers match none of the known "
+                f"tables. Headers found (row {raw.header_row}): {', '.join(raw.headers[:15])}",
+                file=label, row=raw.header_row,
+                hint="declare it in engagement.yaml: inputs: [{file: "
+                f"'{rep.file}', table: sales, columns: {{net_revenue: 'Your header', ...}}}}]; "
+                "the data-request workbook lists the expected columns")
+        tbl = TABLES[name]
+        _, hits = _map_headers(raw.headers, tbl)
+        rep.detected_by = "headers"
+    if spec and spec.columns:
+        explicit = _explicit_mapping(raw, spec, label)
+        mapping = {k: v for k, v in mapping.items() if v not in explicit.values()}
+        mapping.update(explicit)
+    else:
+        # the same header twice is ambiguous: which one holds the money?
+        for fname, cols in hits.items():
+            if fname not in mapping:
+                continue
+            same = [c for c in cols if raw.headers[c] == raw.headers[mapping[fname]]]
+            if len(same) > 1:
+                used = [c for c in same if raw.data[f"c{c}"].drop_nulls().len()]
+                if len(used) > 1:
+                    raise SchemaError(
+                        f"the header '{raw.headers[same[0]]}' appears {len(same)} times "
+                        f"(columns {', '.join(str(c + 1) for c in same)}); cannot tell which "
+                        f"one is {fname}", file=label, row=raw.header_row,
+                        column=raw.headers[same[0]],
+                        hint="rename one of the columns in the file's copy, or map the field "
+                        "explicitly in engagement.yaml under 'columns:'")
+                mapping[fname] = used[0] if used else same[0]
+    missing = _required_ok(tbl, set(mapping))
+    if tbl.name == "sales" and not missing and "unit_price" in mapping and "quantity" not in \
+            mapping and not {"net_revenue", "gross_revenue", "amount"} & set(mapping):
+        missing = ["net_revenue or gross_revenue or amount (or quantity, next to the price)"]
+    if missing:
+        raise SchemaError(
+            f"the {tbl.name} table needs column(s) {', '.join(missing)}, which the file does "
+            f"not have. Headers found (row {raw.header_row}): {', '.join(raw.headers[:20])}",
+            file=label, row=raw.header_row,
+            hint=f"ask the client for the missing column, or map it in engagement.yaml: inputs: "
+            f"[{{file: '{rep.file}', table: {tbl.name}, columns: {{{missing[0].split()[0]}: "
+            "'Header in the file'}}]")
+    rep.table = tbl.name
+    rep.mapping = {f: raw.headers[i] for f, i in mapping.items()}
+    used_cols = set(mapping.values())
+    rep.ignored_columns = [h for i, h in enumerate(raw.headers) if i not in used_cols
+                           and raw.data[f"c{i}"].drop_nulls().len()]
+    fi = _FileIntake(raw, tbl, mapping, rep, cfg, spec)
+    return fi.run(), fi

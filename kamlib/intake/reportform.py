@@ -1,0 +1,292 @@
+"""Report forms (1C "Продажи", "Отгрузка", "Валовая прибыль" saved to xlsx) made usable.
+
+A report form is not a register: a title with the period, filter rows, a money column split
+into VAT-rate sub-columns under a two-row header, hierarchy group rows carrying subtotals
+(manager › city › sector › client), a final ИТОГО and footer lines, and no date or document
+per row. :func:`prepare_form` turns such a sheet into rows the file pass can read:
+
+- VAT-rate sub-columns (``Сумма с НДС [10%]``, ``[20%]``) are summed into one gross column,
+  and their VAT computed per rate, exactly, to the kopeck;
+- group rows (a row whose next row lies deeper in the xlsx outline) are skipped with their
+  reason and checked: each subtotal must equal the sum of the rows under it;
+- lines below the final totals row (``Торговых точек АКБ: 109``) are skipped as footer;
+- when the rows carry no date, the period is taken from the title (``… с 01.10.24 по
+  30.11.24``) and the rows are period-level sales: each gets the period's end as its date
+  and a document of its own, and the file is marked so.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+from ..io import RawTable
+from ..parse import decimal_separator, decimal_text, parse_percent
+from ..schema import SALES, header_key
+from .detect import _map_headers
+from .results import _TOTALS_RE, FileReport
+
+__all__ = ["prepare_form", "title_period"]
+
+_SPLIT = re.compile(r"^(.*) \[(.+)\]$")
+_GROSS = {header_key(s) for f in SALES.fields if f.name in ("gross_revenue", "amount")
+          for s in f.synonyms}
+_PERIOD = re.compile(
+    r"(?i)(?:с|from)\s+(\d{1,2})[./](\d{1,2})[./](\d{2,4})\s*(?:г\.?)?\s+(?:по|to|till)\s+"
+    r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
+_KOP = Decimal("0.01")
+
+
+def _date(d: str, m: str, y: str) -> date:
+    year = int(y) + (2000 if len(y) == 2 else 0)
+    return date(year, int(m), int(d))
+
+
+def title_period(title: list[str]) -> tuple[date, date] | None:
+    """The period a report's title states (``Продажи с 01.10.24 по 30.11.24``), if any."""
+    for line in title:
+        m = _PERIOD.search(line)
+        if m:
+            try:
+                start, end = _date(*m.group(1, 2, 3)), _date(*m.group(4, 5, 6))
+            except ValueError:
+                continue
+            if start <= end:
+                return start, end
+    return None
+
+
+def _with_columns(raw: RawTable, headers: list[str], cols: list[pl.Series]) -> None:
+    n = len(raw.headers)
+    raw.data = raw.data.with_columns([c.alias(f"c{n + i}") for i, c in enumerate(cols)])
+    raw.headers = raw.headers + headers
+
+
+def _split_vat(raw: RawTable, rep: FileReport) -> None:
+    """Sum VAT-rate sub-columns into one money column; compute the VAT per rate exactly."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for i, h in enumerate(raw.headers):
+        m = _SPLIT.match(h)
+        if m:
+            groups.setdefault(m.group(1), []).append((i, m.group(2)))
+    for base, cols in groups.items():
+        rates, _ = parse_percent(pl.Series([r for _, r in cols]))
+        texts = []
+        for i, _ in cols:
+            s = raw.data[f"c{i}"]
+            texts.append(decimal_text(s, decimal=decimal_separator(s, default=",")))
+        total, vat = [], []
+        first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series().to_list()
+        for k in range(raw.data.height):
+            vals = [(Decimal(t[k]), rates[j]) for j, t in enumerate(texts) if t[k] is not None]
+            if not vals:
+                total.append(None)
+                vat.append(None)
+                continue
+            total.append(str(sum(v for v, _ in vals)))
+            if first[k] is not None and re.match(_TOTALS_RE, first[k]):
+                vat.append(None)  # a totals row checks the amounts; its VAT is not rounded
+                continue
+            vat.append(str(sum(((v * Decimal(str(r)) / (100 + Decimal(str(r)))).quantize(
+                _KOP, rounding=ROUND_HALF_UP) for v, r in vals if r is not None),
+                Decimal(0))))
+        gross = header_key(base) in _GROSS
+        new_h, new_c = [base], [pl.Series(total, dtype=pl.String)]
+        if gross and not any(header_key(h) in ("ндс", "суммандс") for h in raw.headers):
+            new_h.append("НДС")
+            new_c.append(pl.Series(vat, dtype=pl.String))
+        _with_columns(raw, new_h, new_c)
+        rep.notes.append(
+            f"'{base}' is split by VAT rate ({', '.join(r for _, r in cols)}): the sub-columns "
+            "are summed" + (" and the VAT computed per rate, to the kopeck" if len(new_h) > 1
+                            else ""))
+
+
+def _group_rows(raw: RawTable, rep: FileReport) -> None:
+    """Skip the rows that group others (deeper outline levels follow them); check them."""
+    rows = raw.data["_row"].to_list()
+    level = [raw.levels.get(r, 0) for r in rows]
+    is_group = [i + 1 < len(rows) and level[i + 1] > level[i] for i in range(len(rows))]
+    n = sum(is_group)
+    if not n:
+        return
+    # the leaf rows' parent: the nearest group row above, one level up
+    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
+    parent: list[str | None] = []
+    stack: dict[int, str | None] = {}
+    for i in range(len(rows)):
+        if is_group[i]:
+            stack[level[i]] = first[i]
+            parent.append(None)
+        else:
+            parent.append(stack.get(level[i] - 1))
+    # check every subtotal against the rows under it, in each money-like column
+    bad = _check_subtotals(raw, level, is_group)
+    raw.skipped.extend((r, "group row (a subtotal of the rows under it)")
+                       for r, g in zip(rows, is_group, strict=True) if g)
+    keep = pl.Series([not g for g in is_group])
+    last = raw.headers[0].split("/")[-1].strip().casefold() if raw.headers else ""
+    if any(w in last for w in ("адрес", "точка", "address", "outlet")):
+        # 'Клиент / Адрес': a client's rows are its delivery points; the client is the parent
+        raw.headers = raw.headers[:]
+        raw.headers[0] = "Адрес доставки"
+        _with_columns(raw, ["Клиент"], [pl.Series(parent, dtype=pl.String)])
+        rep.notes.append("rows are a client's delivery addresses: folded into the client "
+                         "(the group row above them), the addresses kept as delivery points")
+    raw.data = raw.data.filter(keep)
+    rep.notes.append(f"{n} group row(s) recognised and not loaded "
+                     "(their amounts are subtotals)" + (f"; {len(bad)} of them do not equal "
+                                                        "the sum of their rows: " +
+                                                        ", ".join(bad[:5]) if bad else ""))
+
+
+def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
+    """Outline levels recovered from the amounts, when the rows do not add up to the totals
+    row but a nesting of subtotals (each group row first, equal to the sum of the rows under
+    it) explains it exactly; None otherwise (then the totals check stops the run)."""
+    cols = [j for j, h in enumerate(raw.headers)
+            if "[" not in h and (header_key(h) in _GROSS or "сумм" in h.casefold())]
+    if not cols:
+        return None
+    s = raw.data[f"c{cols[-1]}"]
+    vals = decimal_text(s, decimal=decimal_separator(s, default=",")).to_list()
+    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series().to_list()
+    totals = [i for i, t in enumerate(first) if t is not None and re.match(_TOTALS_RE, t)]
+    if not totals or vals[totals[-1]] is None:
+        return None
+    end, target = totals[-1], Decimal(vals[totals[-1]])
+    items = [(i, Decimal(vals[i])) for i in range(end) if vals[i] is not None]
+    if sum(v for _, v in items) == target or len(items) > 20_000:
+        return None
+    # reverse scan: a row whose amount equals the sum of the next k items groups them
+    stack: list[tuple[Decimal, int, list]] = []
+    for i, v in reversed(items):
+        acc, k = Decimal(0), 0
+        while k < len(stack):
+            acc += stack[-1 - k][0]
+            k += 1
+            if acc == v:
+                break
+        if k and acc == v:
+            children = [stack.pop() for _ in range(k)]
+            stack.append((v, i, children))
+        else:
+            stack.append((v, i, []))
+    if sum(v for v, _, _ in stack) != target or all(not c for _, _, c in stack):
+        return None
+    rows = raw.data["_row"].to_list()
+    levels: dict[int, int] = {}
+    todo = [(node, 0) for node in stack]
+    while todo:
+        (_, i, children), depth = todo.pop()
+        levels[rows[i]] = depth
+        todo.extend((c, depth + 1) for c in children)
+    return levels
+
+
+def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> list[str]:
+    """Group rows whose amounts differ from the sum of the leaf rows under them."""
+    bad: list[str] = []
+    rows = raw.data["_row"].to_list()
+    for j, h in enumerate(raw.headers):
+        if header_key(h) not in _GROSS and "сумм" not in h.casefold():
+            continue
+        s = raw.data[f"c{j}"]
+        vals = decimal_text(s, decimal=decimal_separator(s, default=","))
+        for i in range(len(rows)):
+            if not is_group[i] or vals[i] is None:
+                continue
+            k, acc = i + 1, Decimal(0)
+            while k < len(rows) and level[k] > level[i]:
+                if not is_group[k] and vals[k] is not None:
+                    acc += Decimal(vals[k])
+                k += 1
+            if acc != Decimal(vals[i]):
+                bad.append(f"row {rows[i]} ({h}: {vals[i]}, rows {acc})")
+    return bad
+
+
+def _footer(raw: RawTable, rep: FileReport) -> None:
+    """Lines below the final totals row (counts of outlets, signatures) are not data."""
+    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
+    totals = [i for i, t in enumerate(first.to_list())
+              if t is not None and re.match(_TOTALS_RE, t)]
+    if not totals or totals[-1] == raw.data.height - 1:
+        return
+    after = raw.data.slice(totals[-1] + 1)
+    filled = after.select(pl.sum_horizontal(pl.all().exclude("_row").is_not_null()))
+    if int(filled.to_series().max() or 0) > 1:
+        return  # data below the totals row: left to the file pass
+    raw.skipped.extend((int(r), "footer line below the totals row") for r in after["_row"])
+    raw.data = raw.data.slice(0, totals[-1] + 1)
+    rep.notes.append(f"{after.height} footer line(s) below the totals row not loaded")
+
+
+def _period_rows(raw: RawTable, rep: FileReport) -> None:
+    """Rows with no date but a period in the title: period-level sales."""
+    period = title_period(raw.title)
+    if period is None:
+        return
+    mapped, _ = _map_headers(raw.headers, SALES)
+    if "date" in mapped or not ({"client_id", "client_name", "client_tax_id"} & set(mapped)) \
+            or not ({"net_revenue", "gross_revenue", "amount", "unit_price"} & set(mapped)):
+        return
+    start, end = period
+    n = raw.data.height
+    cols = [pl.Series([end.strftime("%d.%m.%Y")] * n, dtype=pl.String)]
+    heads = ["Дата"]
+    if "document_id" not in mapped:
+        heads.append("Документ")
+        cols.append(pl.Series([f"{start:%d.%m.%Y}–{end:%d.%m.%Y}, строка {r}"
+                               for r in raw.data["_row"]], dtype=pl.String))
+    _with_columns(raw, heads, cols)
+    rep.sales_level = "period"
+    rep.period_from_title = [str(start), str(end)]
+    rep.notes.append(
+        f"the rows carry no dates: period-level sales for {start} … {end} (from the title); "
+        "each row is dated the period's end and counted as one document, so order counts, "
+        "frequency, seasonality and dormancy within the period cannot be measured")
+
+
+_CLIENT_KEYS = {header_key(s) for f in SALES.fields if f.name in ("client_name", "client_id")
+                for s in f.synonyms}
+
+
+def _hierarchy_header(raw: RawTable, rep: FileReport) -> None:
+    """A hierarchy column ('Менеджер / Город / Клиент') whose grouping was not recognised is
+    read as the client column, so that the totals check can tell rows from group rows."""
+    mapped, _ = _map_headers(raw.headers, SALES)
+    if {"client_id", "client_name"} & set(mapped):
+        return
+    for i, h in enumerate(raw.headers):
+        parts = [p.strip() for p in h.split("/")]
+        hit = next((p for p in parts if header_key(p) in _CLIENT_KEYS), None)
+        if len(parts) > 1 and hit:
+            raw.headers = raw.headers[:]
+            raw.headers[i] = hit
+            rep.notes.append(f"the hierarchy column '{h}' is read as '{hit}'; its group rows "
+                             "(no outline levels in the file) cannot be told from client rows")
+            return
+
+
+def prepare_form(raw: RawTable, rep: FileReport) -> RawTable:
+    """Make a report form readable as rows (see the module docstring); registers pass
+    through unchanged. ``rep`` receives a note for every change."""
+    if any(_SPLIT.match(h) for h in raw.headers):
+        _split_vat(raw, rep)
+    if not raw.levels:
+        found = _levels_from_sums(raw)
+        if found:
+            raw.levels = found
+            rep.notes.append("the file has no outline levels: its group rows were recognised "
+                             "from their amounts, each equal to the sum of the rows under it, "
+                             "and all of them to the totals row")
+    if raw.levels:
+        _group_rows(raw, rep)
+    _hierarchy_header(raw, rep)
+    _footer(raw, rep)
+    _period_rows(raw, rep)
+    return raw

@@ -1,0 +1,181 @@
+"""Results of the intake: the per-file report, the IntakeResult, and the constants and
+small helpers every part of the intake shares (money scale, name keys).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from ..errors import KamError
+from ..parse import (
+    MAX_INT_DIGITS,
+    minor_to_str,
+)
+from ..schema import TABLES, header_key
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+SCALE = 2  # money minor units: kopecks / cents
+
+
+#: the exact range of one amount: below 10**13 currency units (sums of a million rows fit int64)
+_MAX_MINOR = 10 ** (MAX_INT_DIGITS + SCALE)
+
+
+_TOTALS_RE = r"(?i)^\s*(итого|всего|итог|total|grand total|totals)\b"
+
+
+_RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|сторно)"
+
+
+_GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales revenue")}
+
+
+_LEGAL_FORMS = ("ооо", "оао", "зао", "пао", "нао", "ао", "ип", "гуп", "муп", "ано", "тоо",
+                "llc", "ltd", "gmbh", "inc", "plc", "jsc", "ojsc", "cjsc")
+
+
+_TRANSACTION_TABLES = ("sales", "activities", "payments", "contacts", "assessment")
+
+
+#: dates of events that have happened: a value in the future or before 1990 is a typo
+_EVENT_DATES = {("sales", "date"), ("activities", "date"), ("payments", "paid_date")}
+
+
+_EARLIEST = date(1990, 1, 1)
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file (or worksheet): the manifest's entry for it."""
+
+    file: str
+    sheet: str | None = None
+    sha256: str = ""
+    size_bytes: int = 0
+    table: str | None = None
+    detected_by: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_row: int | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_skipped: dict[str, int] = field(default_factory=dict)
+    money: dict[str, dict[str, Any]] = field(default_factory=dict)
+    totals_row: dict[str, dict[str, Any]] | None = None
+    period: list[str] | None = None
+    returns: dict[str, Any] | None = None
+    rounding: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: "line" (a register: one row per document line) or "period" (a client's totals for
+    #: the period of a report form, with no dates per row)
+    sales_level: str = "line"
+    period_from_title: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """``file`` or ``file[sheet]``."""
+        return f"{self.file}[{self.sheet}]" if self.sheet else self.file
+
+
+@dataclass
+class IntakeResult:
+    """The canonical tables and the account of how they were made.
+
+    Attributes
+    ----------
+    tables : dict of str to pl.DataFrame
+        Canonical tables (see ``DESIGN.md``), each with ``source_file`` and ``source_row``.
+    rejected : pl.DataFrame
+        One row per rejected source row: file, sheet, row, table, column, value, reason,
+        and the row's amount (``amount``) so rejected money stays visible.
+    issues : pl.DataFrame
+        Cell-level problems that did not reject the row (the value was left empty).
+    files : list of FileReport
+        Per input file: mapping, counts, money totals, totals-row check.
+    errors : list of KamError
+        Problems that make the intake unusable (a required table or column missing, an
+        unreadable file). ``kam check`` lists them and exits non-zero.
+    warnings : list of str
+        Engagement-level remarks (assumptions made, narrowed analyses).
+    """
+
+    tables: dict[str, pl.DataFrame]
+    rejected: pl.DataFrame
+    issues: pl.DataFrame
+    files: list[FileReport]
+    errors: list[KamError]
+    warnings: list[str]
+    control: dict[str, Any]
+    seconds: float = 0.0
+    #: files of raw/ not read, each with the reason (the reader policy of ``_list_raw``)
+    skipped_files: list[dict[str, str]] = field(default_factory=list)
+    #: sales files covering the same days, with their money (``intake/overlaps.py``)
+    overlaps: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing fatal was found."""
+        return not self.errors
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Return a canonical table as a pandas DataFrame (empty if not given)."""
+        import pandas as pd  # only for callers who want pandas; `kam check` does not
+
+        if name not in self.tables:
+            cols = [f.name for f in TABLES[name].canonical]
+            return pd.DataFrame(columns=cols)
+        return self.tables[name].to_pandas()
+
+    def manifest(self) -> dict[str, Any]:
+        """The intake part of ``work/manifest.json``."""
+        return {
+            "files": [asdict(f) for f in self.files],
+            "tables": {k: {"rows": v.height} for k, v in self.tables.items()},
+            "rejected_rows": self.rejected.height,
+            "issues": self.issues.height,
+            "control_totals": self.control,
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": self.warnings,
+            "skipped_files": self.skipped_files,
+            "overlaps": self.overlaps,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def name_key(name: str | None) -> str | None:
+    """Exact-match key of a company name: case, ё, quotes, spacing and legal-form position.
+
+    ``ООО «Вектор»``, ``ООО "Вектор"``, ``ооо  вектор`` and ``Вектор ООО`` share a key. This
+    is for attaching transactions to the catalogue only; step 1 does the real matching.
+    """
+    if name is None:
+        return None
+    s = unicodedata.normalize("NFKC", str(name)).casefold().replace("ё", "е")
+    s = re.sub(r"[«»\"'„“”‘’`]", " ", s)
+    s = re.sub(r"[^\w\s.-]", " ", s)
+    tokens = s.replace(".", " ").split()
+    forms = [t for t in tokens if t in _LEGAL_FORMS]
+    core = [t for t in tokens if t not in _LEGAL_FORMS]
+    return (" ".join(forms[:1]) + "|" + " ".join(core)) if core else None
+
+
+def _num_str(x: float) -> str:
+    """A quantity without float noise or exponent: 2620440.0 → '2620440', 2.5 → '2.5'."""
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def _money_str(minor: int | None) -> str:
+    return minor_to_str(int(minor or 0), SCALE)

@@ -1,0 +1,286 @@
+"""What a spreadsheet file really is, before python-calamine is asked to open it.
+
+Exports carry the extension of what they were meant to be, not of what they are: 1C and
+web systems save HTML tables as ``.xls``; Excel 95 (BIFF5/7) workbooks have no reliable code
+page; an ``.xlsx`` may declare a range of 17 billion cells that would exhaust memory. This
+module tells them apart from the bytes, reads HTML tables into rows, and refuses what cannot
+be read right with a precise :class:`~kamlib.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .errors import InputError
+
+__all__ = [
+    "MAX_CELLS",
+    "check_xlsx_size",
+    "is_html",
+    "latin1_mojibake",
+    "old_excel_problem",
+    "outline_levels",
+    "read_html_rows",
+]
+
+#: the largest worksheet range read (cells declared); beyond it the file is refused
+MAX_CELLS = 30_000_000
+#: the largest uncompressed part of an xlsx read (bytes)
+MAX_PART_BYTES = 1 << 31
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def is_html(head: bytes) -> bool:
+    """True when the bytes are an HTML (or XML-declared HTML) table, whatever the extension."""
+    text = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"\xff\xfe") or text.startswith(b"\xfe\xff"):
+        text = head[:4096].decode("utf-16", errors="ignore").encode("ascii", "ignore").lower()
+    return text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<head")) or (
+        text.startswith(b"<") and b"<table" in head[:65536].lower())
+
+
+def _html_text(raw: bytes) -> str:
+    """Decode an HTML export: BOM, then a declared charset, then UTF-8, then cp1251."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="replace")
+    m = re.search(rb"charset\s*=\s*[\"']?([\w-]+)", raw[:4096], re.I)
+    for enc in ([m.group(1).decode("ascii")] if m else []) + ["utf-8", "cp1251"]:
+        try:
+            return raw.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return raw.decode("cp1251", errors="replace")
+
+
+class _Tables(HTMLParser):
+    """Collects every ``<table>`` as rows of cell texts (colspan repeated as empty cells)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str | None]]] = []
+        self._depth = 0
+        self._row: list[str | None] | None = None
+        self._cell: list[str] | None = None
+        self._span = 1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1:
+                self.tables.append([])
+        elif tag == "tr" and self._depth == 1:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+            span = dict(attrs).get("colspan") or "1"
+            self._span = int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            text = re.sub(r"\s+", " ", "".join(self._cell)).strip()
+            self._row.append(text or None)
+            self._row.extend([None] * (self._span - 1))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+        elif tag == "table" and self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def read_html_rows(path: Path, raw: bytes) -> list[list[str | None]]:
+    """The rows of the largest table of an HTML export (an ``.xls`` that is really HTML).
+
+    Raises
+    ------
+    InputError
+        When the page holds no table.
+    """
+    parser = _Tables()
+    parser.feed(_html_text(raw))
+    parser.close()
+    tables = [t for t in parser.tables if t]
+    if not tables:
+        raise InputError("the file is an HTML page (saved with a spreadsheet extension) with no "
+                         "table in it", file=path.name,
+                         hint="export the report again as .xlsx or CSV")
+    rows = max(tables, key=len)
+    width = max(len(r) for r in rows)
+    return [r + [None] * (width - len(r)) for r in rows]
+
+
+def old_excel_problem(path: Path, raw_head: bytes) -> str | None:
+    """Why an OLE ``.xls`` cannot be read right, or None: Excel 95 (BIFF5/7) workbooks keep
+    their sheets in a ``Book`` stream (Excel 97+ in ``Workbook``) and often have no code
+    page, so their text would be read as latin-1 mojibake and ``0.00`` amounts as dates."""
+    if not raw_head.startswith(_CFB_MAGIC):
+        return None
+    data = path.read_bytes() if path.stat().st_size < 64 << 20 else raw_head
+    if "Workbook".encode("utf-16-le") in data:
+        return None
+    if "Book".encode("utf-16-le") in data:
+        return ("an Excel 95 (BIFF5/7) workbook: its text has no reliable code page and its "
+                "number formats can turn amounts into dates, so it is not read")
+    return None
+
+
+_DIM_RE = re.compile(rb'<(?:\w+:)?dimension[^>]*\sref="([A-Z]+)?(\d+)?(?::([A-Z]+)(\d+))?"')
+_CELL_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]{1,3})(\d{1,7})"')
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def check_xlsx_size(path: Path) -> None:
+    """Refuse an xlsx whose worksheets declare more than :data:`MAX_CELLS` cells, or whose
+    parts would decompress beyond :data:`MAX_PART_BYTES`, before anything allocates them.
+
+    Raises
+    ------
+    InputError
+        With the sheet part and the declared range.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip: calamine's own message says the file is damaged
+    with zf:
+        for info in zf.infolist():
+            if info.file_size > MAX_PART_BYTES:
+                raise InputError(
+                    f"the workbook part '{info.filename}' would take {info.file_size:,} bytes "
+                    "once unpacked; it is not read".replace(",", " "), file=path.name,
+                    hint="open the file in Excel, delete what is not the table and save it "
+                    "again, or export the table as CSV")
+            if re.match(r"xl/sharedStrings\.xml$", info.filename, re.I):
+                _check_shared_strings(zf, info, path)
+                continue
+            if not re.match(r"xl/worksheets/[^/]+\.xml$", info.filename):
+                continue
+            with zf.open(info) as fh:
+                head = fh.read(1 << 16)
+                m = _DIM_RE.search(head)
+                if m and m.group(4):
+                    rows, cols = int(m.group(4)), _col_number(m.group(3))
+                    ref = f"{m.group(3).decode()}{rows}"
+                else:
+                    rows = cols = 0
+                    ref = ""
+                    chunk = head
+                    while chunk:
+                        for c, r in _CELL_RE.findall(chunk):
+                            rows, cols = max(rows, int(r)), max(cols, _col_number(c))
+                        chunk = fh.read(1 << 20)
+                    ref = f"column {cols}, row {rows}"
+            if rows * cols > MAX_CELLS:
+                raise InputError(
+                    f"the worksheet '{info.filename}' declares a range up to {ref} "
+                    f"({rows * cols:_} cells); reading it would exhaust memory".replace(
+                        "_", " "), file=path.name,
+                    hint="in Excel, delete the empty rows and columns beyond the table (or "
+                    "copy the table to a new workbook) and save again; or export it as CSV")
+
+
+_SST_RE = re.compile(rb'<(?:\w+:)?sst[^>]*?\s(?:uniqueCount|count)="(\d+)"')
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """A shared-string table declaring more strings than its bytes can hold (each takes at
+    least ``<si><t/></si>``) would make the reader reserve memory for them: refuse it."""
+    with zf.open(info) as fh:
+        head = fh.read(4096)
+    declared = max((int(n) for n in _SST_RE.findall(head)), default=0)
+    if declared > info.file_size // 8 + 1 and declared > 1_000_000:
+        raise InputError(
+            f"the workbook declares {declared:,} shared strings in a part of {info.file_size:,} "
+            "bytes: the file is malformed and reading it would exhaust memory".replace(",", " "),
+            file=path.name, hint="open the file in Excel and save it again, or export the "
+            "table as CSV")
+
+
+_ROW_RE = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"[^>]*?>')
+_LEVEL_RE = re.compile(rb'outlineLevel="(\d+)"')
+
+
+def outline_levels(path: Path) -> dict[str, dict[int, int]]:
+    """Per worksheet name, the outline (grouping) level of each row that has one.
+
+    1C reports saved to xlsx keep their hierarchy (manager › city › client) as row outline
+    levels; python-calamine does not expose them, so they are read from the sheet XML.
+    Returns an empty dict for anything that is not a readable xlsx.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    out: dict[str, dict[int, int]] = {}
+    with zf:
+        try:
+            book = zf.read("xl/workbook.xml")
+            rels = zf.read("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            return {}
+        targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+        targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"',
+                                                     rels)})
+        for m in re.finditer(rb'<(?:\w+:)?sheet\s[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"',
+                             book):
+            target = targets.get(m.group(2), b"").decode()
+            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            try:
+                info = zf.getinfo(part)
+            except KeyError:
+                continue
+            levels: dict[int, int] = {}
+            with zf.open(info) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 20):
+                    data = tail + chunk
+                    for row in _ROW_RE.finditer(data):
+                        lv = _LEVEL_RE.search(row.group(0))
+                        if lv:
+                            levels[int(row.group(1))] = int(lv.group(1))
+                    tail = data[-512:]
+            name = m.group(1).decode("utf-8")
+            name = (name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                    .replace("&quot;", '"').replace("&apos;", "'"))
+            out[name] = levels
+    return out
+
+
+def latin1_mojibake(rows: list[list[str | None]]) -> str | None:
+    """A sample of Cyrillic text read through latin-1 (``Ïðîäàæè`` for ``Продажи``), as old
+    ``.xls`` files without a code page give; None when the text looks right.
+
+    Russian read as latin-1 is made almost entirely of accented letters; Western text has
+    a few accented letters among plain ones.
+    """
+    letters, accented, sample = 0, 0, None
+    for row in rows[:200]:
+        for c in row:
+            if not isinstance(c, str):
+                continue
+            for ch in c:
+                if ch.isalpha():
+                    letters += 1
+                    if "\u00c0" <= ch <= "\u00ff":
+                        accented += 1
+                        sample = sample or c
+    if letters >= 20 and accented > 0.6 * letters:
+        return sample
+    return None
