@@ -209,6 +209,27 @@ class _DigitKey:
                        if c.isascii() and c.isdigit() else c for i, c in enumerate(value))
 
 
+def _foreign_id(v: str, key: _DigitKey) -> str:
+    """A foreign tax id's digits mapped by position, its validity kept: a valid VAT number
+    (python-stdnum) gets its check digits recomputed, an invalid one stays invalid."""
+    from .identifiers import is_foreign_vat, is_valid_foreign_vat, vat_with_check_digits
+
+    mapped = key.generic(v)
+    if not is_foreign_vat(v):
+        return mapped
+    valid = is_valid_foreign_vat(v)
+    for i in range(10):
+        cand = mapped if i == 0 else mapped[:-1] + str((int(mapped[-1]) + i) % 10) \
+            if mapped[-1:].isdigit() else mapped
+        if valid:
+            fixed = vat_with_check_digits(cand)
+            if fixed is not None:
+                return fixed
+        elif not is_valid_foreign_vat(cand):
+            return cand
+    return mapped
+
+
 def map_tax_ids(values: Iterable[Any], key: _DigitKey) -> tuple[dict[str, str], int]:
     """Replace tax ids so that validity and one-digit typos survive.
 
@@ -230,7 +251,7 @@ def map_tax_ids(values: Iterable[Any], key: _DigitKey) -> tuple[dict[str, str], 
     inns = [v for v in uniq if v.isascii() and v.isdigit() and len(v) in (10, 12)]
     for v in uniq:
         if v not in inns:
-            out[v] = key.generic(v)
+            out[v] = _foreign_id(v, key)
     index: dict[str, list[str]] = defaultdict(list)
 
     def masks(body: str) -> list[str]:
