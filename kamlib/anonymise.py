@@ -63,6 +63,7 @@ from .intake import name_key
 from .io import atomic_dir, sha256_file
 from .pii import PiiMatch, find_pii, known_surnames
 from .schema import TABLES, header_key
+from .steps import step as find_step
 from .workbook import safe_workbook, unneutralise
 
 __all__ = ["AnonymiseResult", "Pseudonymiser", "anonymise_engagement", "map_tax_ids"]
@@ -758,7 +759,7 @@ def _intake_is_fresh(eng: Engagement) -> bool:
     """``work/00_intake`` was made from the current raw files and settings."""
     from .intake import _list_raw
 
-    d = eng.step_dir("00_intake")
+    d = find_step("00").dir(eng)
     man = d / "intake_manifest.json"
     if not man.exists() or not (d / "clients.parquet").exists() \
             or not (d / "sales.parquet").exists():
@@ -779,7 +780,7 @@ def _intake_is_fresh(eng: Engagement) -> bool:
 def _source_tables(eng: Engagement) -> tuple[dict[str, pl.DataFrame], str]:
     """The canonical tables of the engagement: its intake if fresh, else a new one (in memory;
     nothing of the source is written)."""
-    d = eng.step_dir("00_intake")
+    d = find_step("00").dir(eng)
     if _intake_is_fresh(eng):
         return ({t: pl.read_parquet(d / f"{t}.parquet") for t in TABLES
                  if (d / f"{t}.parquet").exists()}, "work/00_intake")

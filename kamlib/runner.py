@@ -46,6 +46,7 @@ from .nbclean import clean_notebook_bytes
 from .resources import notebooks_dir
 from .steps import STEPS as _STEPS
 from .steps import Step
+from .steps import step as find_step
 from .summaries import write_summary
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
 
 #: The pipeline, in order (the registry, :mod:`kamlib.steps`, is the one list of the steps).
 STEPS = _STEPS
+_INTAKE = _STEPS[0]
 
 _STANDARD = ("engagement_dir", "step_dir", "interactive")
 _PACKAGES = ("kamlib", "pandas", "polars", "pyarrow", "numpy", "papermill", "matplotlib",
@@ -224,7 +226,7 @@ def run_intake(eng: Engagement, *, out_dir: str | Path | None = None,
                 f"{eng.root}` for the full list)"
         raise first
     if out_dir is None:
-        with atomic_dir(eng.step_dir("00_intake")) as tmp:
+        with atomic_dir(_INTAKE.dir(eng)) as tmp:
             _write_intake(result, tmp, currency=eng.config.currency)
     else:
         _write_intake(result, Path(out_dir), currency=eng.config.currency)
@@ -286,10 +288,10 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
         raise StepError(f"the step notebook {step.notebook} is missing", file=str(source),
                         hint="reinstall the workbench from its repository")
     t0 = time.perf_counter()
-    step_out = eng.step_dir("00_intake" if step.key == "00_data_intake" else step.key)
+    step_out = step.dir(eng)
     eng.notebooks.mkdir(parents=True, exist_ok=True)
     with atomic_dir(step_out) as tmp:
-        if step.key == "00_data_intake" and intake:
+        if step.number == "00" and intake:
             run_intake(eng, out_dir=tmp, on_progress=on_progress)
             checkpoint("run:intake")
         params = _step_params(step, eng.config, tmp, eng, notebook_parameters(source))
@@ -433,10 +435,9 @@ def run_pipeline(
         eng = Engagement.open(eng)
     say = on_progress or (lambda _m: None)
     chosen = _select(steps, from_step)
-    if chosen and chosen[0].key != "00_data_intake":
+    if chosen and chosen[0].number != "00":
         needed = [s for s in STEPS if s.key < chosen[0].key]
-        missing = [s.key for s in needed if not (eng.step_dir(
-            "00_intake" if s.key == "00_data_intake" else s.key) / "summary.json").exists()]
+        missing = [s.key for s in needed if not s.summary_path(eng).exists()]
         if missing:
             raise ConfigError(f"step {chosen[0].key} needs the results of {', '.join(missing)}, "
                               "which have not been run on this engagement",
@@ -445,7 +446,7 @@ def run_pipeline(
     command = " ".join(["kam", "run", str(eng.root), *(["--steps", *steps] if steps else []),
                         *(["--from", from_step] if from_step else [])])
     with engagement_lock(eng.work, command, on_note=say) as token:
-        if chosen and chosen[0].key != "00_data_intake":
+        if chosen and chosen[0].number != "00":
             manifest = eng.manifest()
             check_finished(manifest, eng.root, before=f"running from {chosen[0].key}")
             check_inputs(manifest, eng.root, before=f"running from step {chosen[0].key}")
@@ -465,7 +466,7 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
     """Run the chosen steps in order, recording each in ``work/manifest.json``; ``status``
     is ``running`` (with the run's ``run_token``) until the last one ends."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    snapshot = raw_snapshot(eng.root) if any(s.key == "00_data_intake" for s in chosen) \
+    snapshot = raw_snapshot(eng.root) if any(s.number == "00" for s in chosen) \
         else None
     _update_manifest(eng, workbench="kamlib", run_started=started, versions=_versions(),
                      parameters=eng.config.model_dump(mode="json"),
@@ -488,9 +489,9 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
             raise err from None
         step_log[step.key] = entry
         extra: dict[str, Any] = {}
-        if step.key == "00_data_intake":
+        if step.number == "00":
             intake_manifest = json.loads(
-                (eng.step_dir("00_intake") / "intake_manifest.json").read_text("utf-8"))
+                (_INTAKE.dir(eng) / "intake_manifest.json").read_text("utf-8"))
             extra["inputs"] = intake_manifest
             extra["raw_snapshot"] = snapshot
         _update_manifest(eng, steps=step_log, **extra)
@@ -520,12 +521,12 @@ def record_run(eng: Engagement | str | Path, *, entries: dict[str, dict[str, Any
     start = datetime.fromisoformat(started) if started else datetime.now(UTC)
     steps = {}
     for i, step in enumerate(STEPS):
-        folder = "00_intake" if step.key == "00_data_intake" else step.key
+        folder = step.folder
         if (eng.work / folder / "summary.json").exists():
             steps[step.key] = (entries or {}).get(step.key) or {
                 "status": "ok", "seconds": None, "note": "run in-process",
                 "finished": (start + timedelta(seconds=i)).isoformat(timespec="seconds")}
-    inputs_path = eng.step_dir("00_intake") / "intake_manifest.json"
+    inputs_path = _INTAKE.dir(eng) / "intake_manifest.json"
     return _update_manifest(
         eng, workbench="kamlib", run_started=start.isoformat(timespec="seconds"),
         versions=_versions(), parameters=eng.config.model_dump(mode="json"), status="ok",
@@ -549,7 +550,7 @@ def _read_only_record(eng: Engagement, step: str, step_dir: str | None) -> ReadO
     when = entry.get("finished")
     ran = (f"ran on {when.replace('T', ' ').replace('+00:00', ' UTC')}" if when
            else "was run by `kam run`")
-    folder = "00_intake" if step == "00_data_intake" else step
+    folder = find_step(step).folder
     was = f"its working folder {step_dir} " if step_dir else "it has no working folder: it "
     number = step[:2]
     return ReadOnlyRecordError(
@@ -605,13 +606,13 @@ def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: 
         eng = Engagement.open(root)
         run_intake(eng)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        log: dict[str, Any] = {"00_data_intake": {"status": "ok", "finished": now,
+        log: dict[str, Any] = {_INTAKE.key: {"status": "ok", "finished": now,
                                                   "note": "intake only (notebook_context)"}}
-        before = [s for s in STEPS if s.key < step and s.key != "00_data_intake"]
+        before = [s for s in STEPS if s.key < step and s.number != "00"]
         for s in before:
             log[s.key] = run_step(eng, s)
         record_run(eng, entries=log, started=now)
-        folder = "00_intake" if step == "00_data_intake" else step
+        folder = find_step(step).folder
         out = Path(step_dir) if step_dir else eng.step_dir(folder)
         out.mkdir(parents=True, exist_ok=True)
         return eng, out

@@ -11,7 +11,7 @@ import pytest
 
 from kamlib.engagement import Engagement
 from kamlib.errors import ConfigError, StepError
-from kamlib.runner import STEPS, Step, notebook_parameters, run_step, validate_parameters
+from kamlib.runner import STEPS, notebook_parameters, run_step, validate_parameters
 
 SALES = "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.02.2024;Д1;K1;10,00\r\n"
 CLIENTS = "Код;Наименование\r\nK1;ООО Альфа\r\n"
@@ -73,7 +73,7 @@ def test_every_pipeline_notebook_declares_the_standard_parameters() -> None:
 def test_failed_step_keeps_previous_results(make_engagement, tmp_path) -> None:
     root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
     eng = Engagement.open(root)
-    step = Step("00_data_intake", "Data intake", "Приём данных")
+    step = STEPS[0]  # the intake, from the registry
     good = _notebook(tmp_path / "good" / step.notebook,
                      ["from pathlib import Path\n"
                       "Path(step_dir, 'summary.json').write_text('{\"ok\": 1}')"],
