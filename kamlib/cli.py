@@ -66,11 +66,11 @@ def _steps_arg(steps: list[str] | None, from_step: str | None) -> None:
         raise UsageError(exc.message, value=exc.value, hint=exc.hint) from None
 
 
-def _out(*parts: object, file: TextIO | None = None) -> None:
+def _out(*parts: object, file: TextIO | None = None, flush: bool = False) -> None:
     """Print ``parts`` like ``print``, every one through :func:`~kamlib.text.for_terminal`:
     file names, headers, values and client names come from the client's files and must not
     reach the terminal as control characters or escape sequences."""
-    print(*(for_terminal(p) for p in parts), file=file or sys.stdout)
+    print(*(for_terminal(p) for p in parts), file=file or sys.stdout, flush=flush)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -453,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
-        print(f"kam {args.command}: error: {exc}", file=sys.stderr)
+        _out(f"kam {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KamError as exc:
         _out(f"\nkam {args.command}: {type(exc).__name__}\n  {exc}", file=sys.stderr)

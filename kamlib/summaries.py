@@ -108,7 +108,7 @@ class StatusFigures(_Model):
     entities: Count
     share_entities: Share
     net_revenue: MoneyAmount
-    share_revenue: Share
+    share_revenue: Ratio   # may pass 0–1 when returns exceed sales in a status
 
 
 class CleanupSummary(_Summary):

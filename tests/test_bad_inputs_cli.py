@@ -2,7 +2,7 @@
 intake (``outcome: cli`` in ``tests/data/bad_inputs/*/expect.yaml``): a hostile
 engagement.yaml, escape sequences bound for the terminal, formula-like names bound for a
 workbook, raw data changed after a run. Each asserts the exit code and the message; none
-may end in an internal error (exit 3); raw files are never modified."""
+may end in an internal error (exit 4); raw files are never modified."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def test_bad_input_cli(case: Path, tmp_path: Path, capsys) -> None:
     out = capsys.readouterr()
     text = out.out + out.err
     assert raw_hashes(root) == before, "raw files were modified"
-    assert code != 3 and "internal error" not in text and "Traceback" not in text, text
+    assert code != 4 and "internal error" not in text and "Traceback" not in text, text
     assert code == exp["exit"], text
     if exp.get("error"):
         assert exp["error"] in out.err and "What to do:" in out.err, out.err

@@ -109,7 +109,11 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
     """Skip the rows that group others (deeper outline levels follow them); check them."""
     rows = raw.data["_row"].to_list()
     level = [raw.levels.get(r, 0) for r in rows]
-    is_group = [i + 1 < len(rows) and level[i + 1] > level[i] for i in range(len(rows))]
+    cells = raw.data.drop("_row").rows() if raw.data.width > 1 else [()] * len(rows)
+    blank = [all(v is None or not str(v).strip() for v in row) for row in cells]
+    # an empty line is an empty row, never a group (it has nothing to sum)
+    is_group = [i + 1 < len(rows) and level[i + 1] > level[i] and not blank[i]
+                for i in range(len(rows))]
     n = sum(is_group)
     if not n:
         return
