@@ -371,8 +371,9 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     ragged: list[tuple[int, int, str]] = []
     try:
         frame = _polars_csv(body, delim, names, strict=True)
-    except pl.exceptions.ComputeError:
-        # a row with more fields than the header: find them precisely, then read the rest
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        # a row with more fields than the header (the first data row too, which polars
+        # reports as a schema error): find them precisely, then read the rest
         body_lines = [ln.rstrip("\r") for ln in body.decode("utf-8").split("\n")]
         ragged = [
             (h + 2 + i, len(r), body_lines[i])
@@ -402,6 +403,8 @@ def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> p
         truncate_ragged_lines=not strict,
         raise_if_empty=False,
         missing_columns="insert",
+        # the extra fields of a ragged row are cut here, after being found and rejected
+        extra_columns="raise" if strict else "ignore",
     )
 
 

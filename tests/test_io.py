@@ -256,6 +256,18 @@ def test_ragged_row_listed_and_kept_cut_to_width(tmp_path: Path) -> None:
     assert by_row[2] == ["31.12.2024", "Р-1", "K1", "1 234,56"]
 
 
+def test_ragged_first_data_row_is_listed_not_a_crash(tmp_path: Path) -> None:
+    """polars reports a longer FIRST data row as a schema error, not a ragged line: found
+    and listed like any other (a hostile value holding the delimiter, e.g. an escape
+    sequence ``ESC ]0;title``, makes one)."""
+    text = (";".join(HEADER) + "\n"                            # 1
+            "01.01.2024;Р-1\x1b]0;evil;K1;12,50\n"              # 2
+            "02.01.2024;Р-2;K2;7,00\n")                        # 3
+    t = one(write(tmp_path, "a.csv", text))
+    assert [(r, n) for r, n, _ in t.ragged] == [(2, 5)], t.ragged
+    assert {r for r, *_ in t.data.rows()} == {2, 3}
+
+
 def test_short_rows_padded_with_null(tmp_path: Path) -> None:
     text = "Дата;Документ;Сумма\n01.01.2024;Р-1;5\n02.01.2024;Р-2\n"
     t = one(write(tmp_path, "a.csv", text))
