@@ -39,12 +39,11 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from ..io import atomic_write_bytes
+from ..workbook import FORMULA_TRIGGERS, neutralise
 from .model import Column, Fact, ReportModel, Table
 
 __all__ = ["FORMULA_TRIGGERS", "neutralise", "sheet_names", "write_xlsx"]
 
-#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 _NUMBER_FORMATS = {
     "money": "#,##0.00",
@@ -59,35 +58,6 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 _HEADER_ROW = 3                     # title, note, source, then the header
 _WIDTH_MIN, _WIDTH_MAX = 6, 60
 _WIDTH_SAMPLE = 2000                # rows looked at to size a column
-
-
-def neutralise(text: str) -> tuple[str, bool]:
-    """Make ``text`` safe to store in a spreadsheet cell.
-
-    Parameters
-    ----------
-    text : str
-        Any text from the model (client names come from the client's own files).
-
-    Returns
-    -------
-    tuple of (str, bool)
-        The text, prefixed with ``'`` if it begins with one of :data:`FORMULA_TRIGGERS`,
-        and whether it was prefixed.
-
-    Notes
-    -----
-    OWASP, *CSV Injection*: "prepend each cell field with a single quote" when it begins
-    with ``=``, ``+``, ``-``, ``@``, tab (0x09) or carriage return (0x0D).
-
-    >>> neutralise('=HYPERLINK("http://x","y")')
-    ('\\'=HYPERLINK("http://x","y")', True)
-    >>> neutralise("ООО «Акме»")
-    ('ООО «Акме»', False)
-    """
-    if text.startswith(FORMULA_TRIGGERS):
-        return "'" + text, True
-    return text, False
 
 
 def _missing(v: Any) -> bool:
