@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -310,6 +311,7 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
             failed.parent.mkdir(exist_ok=True)
             executed.replace(failed)
             number, first_line = _source_cell(failed, exc.cell_index)
+            first_line = _failing_line(exc.traceback) or first_line
             full = "No space left on device" in str(exc.evalue) or \
                 "Disk quota exceeded" in str(exc.evalue)
             raise StepError(
@@ -364,6 +366,21 @@ def _quiet_papermill() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _failing_line(traceback: list[str] | None) -> str | None:
+    """The line of the cell that raised, from the kernel's traceback: IPython marks it
+    ``----> 12 result = run_selection(…)`` in the cell's frame (the first frame; the
+    library's own frames follow)."""
+    for block in traceback or []:
+        for line in _ANSI.sub("", str(block)).splitlines():
+            m = re.match(r"\s*-*>\s*(\d+)\s(.*)$", line)
+            if m and m.group(2).strip():
+                return m.group(2).strip()[:60]
+    return None
 
 
 def _source_cell(executed: Path, index: int) -> tuple[int, str]:

@@ -86,12 +86,14 @@ def test_failed_step_keeps_previous_results(make_engagement, tmp_path) -> None:
     # the raw data changes, then the notebook fails in its third cell
     (root / "raw" / "sales.csv").write_text(SALES.replace("10,00", "99,00"), encoding="utf-8")
     bad = _notebook(tmp_path / "bad" / step.notebook,
-                    ["x = 1", "raise ValueError('boom in cell three')"],
+                    ["x = 1", "y = 2\nraise ValueError('boom in cell three')"],
                     PARAMS + "interactive: bool = False  # widgets\n")
     with pytest.raises(StepError) as info:
         run_step(eng, step, notebook_dir=bad.parent)
     err = info.value
     assert "cell 3" in str(err) and "ValueError: boom in cell three" in str(err)
+    # the line that failed, not the cell's first line
+    assert "(`raise ValueError('boom in cell three')`)" in str(err), str(err)
     assert (root / "notebooks" / "failed" / step.notebook).exists()
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == before, "a failed run must leave the previous results intact"
