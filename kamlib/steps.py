@@ -123,6 +123,7 @@ _PNL_UNITS = {
     "discount_pct": "ratio", "returns_pct": "ratio", "growth_pct": "ratio",
     "orders": "count", "lines": "count", "return_lines": "count", "deliveries": "count",
     "visits": "count", "dso_days": "days", "terms_days": "days", "tenure_days": "days",
+    "days_late": "days", "receivable_days": "days",
     "first_order": "date", "last_order": "date",
 }
 
@@ -206,7 +207,8 @@ STEPS: tuple[Step, ...] = (
                        "clv_r80": "money", "clv_r90": "money", "clv_r95": "money"}),
              Artefact("relationships", "relationships.parquet",
                       "contact coverage and relationship stage",
-                      {"contacts": "count", "days_since_last_contact": "days"}),
+                      {"contacts": "count", "our_people": "count",
+                       "days_since_last_contact": "days"}),
          )),
     Step("04", "04_kam_team_sizing", "04_kam_team_sizing", "KAM team sizing",
          "Размер команды KAM", section="sizing", artefacts=(

@@ -8,7 +8,9 @@ One :class:`~kamlib.report.model.ReportModel` is built from a finished run's art
 - :func:`~kamlib.report.html.write_pdf` — the same page printed by WeasyPrint;
 - :func:`~kamlib.report.xlsx.write_xlsx` — one sheet per table, for checking the numbers;
 - :func:`~kamlib.report.pptx.write_pptx` — a deck with native, editable charts;
-- :func:`~kamlib.report.papers.export_working_papers` — the executed notebooks as HTML.
+- :func:`~kamlib.report.papers.export_working_papers` — the executed notebooks as HTML;
+- :func:`kamlib.kit.write_account_plans` — the key clients' pre-filled account plans
+  (``account_plans_<lang>.xlsx``), rendered and swapped in with the rest of the set.
 
 :func:`build_report` does all of it for an engagement (``kam report DIR``).
 """
@@ -40,6 +42,7 @@ from .model import ReportModel
 __all__ = [
     "FORMATS",
     "LANGUAGES",
+    "PLANS",
     "Formatter",
     "ReportModel",
     "Strings",
@@ -47,10 +50,13 @@ __all__ = [
     "build_report",
     "check_run",
     "load_strings",
+    "plans_path",
     "report_paths",
 ]
 
 FORMATS = ("html", "pdf", "xlsx", "pptx")
+#: the key of the account plans in the report manifest's ``files`` (beside the formats)
+PLANS = "account_plans"
 _STEM = {"ru": "audit_report", "en": "audit_report"}
 _MANIFEST = "report_manifest.json"
 _PAPERS = "working_papers"
@@ -152,7 +158,8 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
     # never mixes runs), and not what is rendered now
     same_run = bool(previous.get("run_started")) and \
         previous.get("run_started") == art.manifest.get("run_started")
-    rendered = {report_paths(eng.root, lang)[fmt].name for lang in langs for fmt in fmts}
+    rendered = {report_paths(eng.root, lang)[fmt].name for lang in langs for fmt in fmts} \
+        | {plans_path(eng.root, lang).name for lang in langs}
 
     def keep(rel: Path) -> bool:
         top = rel.parts[0]
@@ -246,4 +253,27 @@ def _render_language(eng: Engagement, art: Any, lang: str, fmts: list[str], stag
             write_pptx(model, path)
         out[fmt] = str(final.relative_to(eng.root))
         say(f"  {final.relative_to(eng.root)}")
+    plans = _write_plans(eng, lang, stage)
+    if plans is not None:
+        out[PLANS] = str(plans.relative_to(eng.root))
+        say(f"  {plans.relative_to(eng.root)}")
     return out
+
+
+def plans_path(engagement_dir: str | Path, language: str) -> Path:
+    """Where the pre-filled account plans of one language go:
+    ``reports/account_plans_<lang>.xlsx``."""
+    return Engagement.open(engagement_dir).reports / f"account_plans_{language}.xlsx"
+
+
+def _write_plans(eng: Engagement, lang: str, stage: Path) -> Path | None:
+    """The account plans of the key clients (:mod:`kamlib.kit`), beside the report; None when
+    step 3 chose no key client."""
+    from ..kit import load_account_plans, write_account_plans
+
+    plans = load_account_plans(eng.root)
+    if plans.facts.empty:
+        return None
+    final = plans_path(eng.root, lang)
+    write_account_plans(plans, stage / final.name, lang)
+    return final
