@@ -242,6 +242,57 @@ class SelectionParams(_Strict):
         return self
 
 
+#: the service tiers of every client (kamlib.sizing.tiers), from the most served to the least
+TIERS = ("key", "develop", "transactional", "self_service", "reprice_or_exit", "not_active")
+
+
+class TierParams(_Strict):
+    """Step 4: the service model of all clients by tier (kamlib.sizing.tiers)."""
+
+    self_service_share: float = Field(
+        default=0.05, ge=0, le=1, description="share of the active clients' revenue made by "
+        "the smallest clients, served self-service (web orders, a distributor)")
+    develop_quadrants: list[Literal["Strategic", "Star", "Status", "Streamline"]] = Field(
+        default_factory=lambda: ["Strategic", "Star"], description="quadrants of step 3 "
+        "whose non-key clients field sales develop")
+    served_by: dict[str, str] = Field(
+        default_factory=lambda: {"key": "kam", "develop": "field_sales",
+                                 "transactional": "inside_sales",
+                                 "self_service": "web_or_distributor",
+                                 "reprice_or_exit": "field_sales", "not_active": "nobody"},
+        description="who serves each tier: kam, field_sales, inside_sales, "
+        "web_or_distributor, nobody")
+    cost_factor: dict[str, NonNegative] = Field(
+        default_factory=lambda: {"key": 1.0, "develop": 1.0, "transactional": 0.85,
+                                 "self_service": 0.5, "reprice_or_exit": 0.6,
+                                 "not_active": 1.0},
+        description="cost-to-serve after the change as a share of today's, per tier: an "
+        "assumption stated in the report")
+
+    @field_validator("served_by", "cost_factor", mode="before")
+    @classmethod
+    def _over_defaults(cls, v: Any, info: Any) -> Any:
+        """A tier left out keeps its default: `cost_factor: {self_service: 0.4}` is enough."""
+        if not isinstance(v, dict):
+            return v
+        return {**cls.model_fields[info.field_name].default_factory(), **v}
+
+    @model_validator(mode="after")
+    def _keys(self) -> TierParams:
+        _known_keys(self.served_by, TIERS, "tier in served_by")
+        _known_keys(self.cost_factor, TIERS, "tier in cost_factor")
+        roles = ("kam", "field_sales", "inside_sales", "web_or_distributor", "nobody")
+        bad = sorted(set(self.served_by.values()) - set(roles))
+        if bad:
+            raise ValueError(f"served_by: unknown role {', '.join(bad)}; use "
+                             f"{', '.join(roles)}")
+        missing = [t for t in TIERS if t not in self.served_by or t not in self.cost_factor]
+        if missing:
+            raise ValueError("served_by and cost_factor need every tier; missing: "
+                             + ", ".join(missing))
+        return self
+
+
 class SizingParams(_Strict):
     """Step 4: KAM team sizing (METHODS.md §4)."""
 
@@ -296,6 +347,8 @@ class SizingParams(_Strict):
                                  "at_saturation": 1.15})
     kpi_targets: dict[str, float] = Field(
         default_factory=dict, description="target per KPI family or KPI name")
+    tiers: TierParams = Field(default_factory=TierParams,
+                              description="the service model of the clients by tier")
 
     @model_validator(mode="after")
     def _keys(self) -> SizingParams:

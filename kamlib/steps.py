@@ -220,6 +220,11 @@ STEPS: tuple[Step, ...] = (
                       "who serves whom: each key account's KAM and hours", {"hours": "number"}),
              Artefact("methods", "methods.parquet", "FTE by three methods, low / base / high",
                       {"low": "number", "base": "number", "high": "number"}),
+             Artefact("service_tiers", "service_tiers.parquet",
+                      "every client's service tier, the rule that put it there, who serves "
+                      "it, its cost-to-serve today and after",
+                      {"net_revenue": "money", "contribution": "money",
+                       "cost_to_serve": "money", "cost_to_serve_after": "money"}),
          )),
     Step("05", "05_audit_report", "05_audit_report", "Audit report", "Отчёт аудита",
          section="report"),

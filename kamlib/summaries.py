@@ -185,6 +185,27 @@ class SelectionSummary(_Summary):
 
 
 # --------------------------------------------------------------------------- step 4
+class TierFigures(_Model):
+    """One service tier, a year."""
+
+    clients: Count
+    net_revenue: MoneyAmount
+    contribution: MoneyAmount
+    cost_to_serve: MoneyAmount
+    cost_to_serve_after: MoneyAmount
+    served_by: str
+    cost_factor_ratio: Ratio
+
+
+class Tiers(_Model):
+    """The service model of all clients (kamlib.sizing.tiers)."""
+
+    by_tier: dict[str, TierFigures]
+    saving: MoneyAmount
+    years: float
+    self_service_share: Share
+
+
 class SizingSummary(_Summary):
     """Step 4: the KAM team."""
 
@@ -198,6 +219,7 @@ class SizingSummary(_Summary):
     kam_cost: MoneyAmount | None = None
     key_revenue: MoneyAmount
     key_contribution: MoneyAmount
+    tiers: Tiers | None = None
 
 
 #: step number → its summary model

@@ -3,7 +3,8 @@
 Modules: :mod:`.workload` (the three sizing methods, METHODS.md §4), :mod:`.assignment` (the
 integer program: every key account to one KAM, balanced, fewest owner changes),
 :mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team),
-:mod:`.business_case` (the incremental business case of the whole recommended team).
+:mod:`.business_case` (the incremental business case of the whole recommended team),
+:mod:`.tiers` (how the rest of the clients are served: a service model by tier).
 :func:`run_sizing` runs the step on an engagement.
 """
 
@@ -21,6 +22,7 @@ import pandas as pd
 from ..config import SizingParams
 from ..steps import StepResult, artefact_path, open_step, step, summary_path
 from ..summaries import write_summary
+from .tiers import service_tiers, tier_summary, tiers_json
 from .workload import account_workload, available_hours, compare_methods
 
 if TYPE_CHECKING:
@@ -367,7 +369,13 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     recommendation = _recommendation(
         lang, n=n, accounts=len(key), hours=total_hours / n, cap=cap, staff_txt=staff_txt,
         bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names)
+    # how the rest of the clients are served: every client in a tier (kamlib.sizing.tiers)
+    cand_path = artefact_path(eng, "candidates")
+    tiers = service_tiers(pnl.reset_index(), pd.read_parquet(cand_path)
+                          if cand_path.exists() else None, params.tiers)
+    by_tier = tier_summary(tiers, params.tiers, years=years)
     out.mkdir(parents=True, exist_ok=True)
+    tiers.to_parquet(out / step("04").artefact("service_tiers").file)
     assignment.reset_index().to_parquet(out / step("04").artefact("assignment").file)
     team_plan.reset_index().to_parquet(out / step("04").artefact("team_plan").file)
     methods.reset_index().to_parquet(out / step("04").artefact("methods").file)
@@ -384,6 +392,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "break_even": be, "payback": pb, "kpis": kpis.to_dict("records"),
         "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": notes,
         "business_case": business_case_json(bc, currency),
+        "tiers": tiers_json(by_tier, params.tiers, years=years),
     }
     summary = write_summary("04", out / "summary.json", summary, currency=eng.config.currency)
     return StepResult("04", summary, {
@@ -391,4 +400,5 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "team_plan": team_plan, "kams": kams, "support": support,
         "economics": {"cost": cost, "break_even": be, "payback": pb, "response": response,
                       "sensitivity": sens, "business_case": bc},
-        "kpis": kpis, "kpi_warnings": kpi_warnings, "key": key}, tuple(notes))
+        "kpis": kpis, "kpi_warnings": kpi_warnings, "key": key,
+        "service_tiers": tiers, "tiers": by_tier}, tuple(notes))
