@@ -198,6 +198,11 @@ def intake_summary(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) ->
         "sales_level": "period" if any(f.get("sales_level") == "period" and
                                        f.get("table") == "sales" for f in manifest["files"])
         else "line",
+        # client × delivery-address rows: the delivery points, per client in clients
+        "delivery_points": int(clients["delivery_points"].sum())
+        if "delivery_points" in clients else None,
+        "clients_with_delivery_points": int((clients["delivery_points"] > 0).sum())
+        if "delivery_points" in clients else None,
         "amount_computed_from": sorted({m["column"] for f in manifest["files"]
                                         for k, m in f.get("money", {}).items()
                                         if k == "amount" and " × " in str(m.get("column"))}),

@@ -35,6 +35,7 @@ from .workbooks import (
     old_excel_problem,
     outline_levels,
     read_html_rows,
+    row_styles,
 )
 
 __all__ = [
@@ -88,6 +89,9 @@ class RawTable:
         The text of the rows above the header (report titles with their period, filters).
     levels : dict of int to int
         Row → outline (grouping) level, for xlsx reports that group their rows.
+    styles : dict of int to (bool, int)
+        Row → (bold, indent) of its first filled cell, for xlsx files (group rows of report
+        forms without outline levels are bold or less indented than the rows under them).
     """
 
     path: Path
@@ -102,6 +106,7 @@ class RawTable:
     note: str | None = None
     title: list[str] = field(default_factory=list)
     levels: dict[int, int] = field(default_factory=dict)
+    styles: dict[int, tuple[bool, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -467,7 +472,9 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
                              file=path.name, hint="fix 'sheet' in engagement.yaml")
         names = [sheet]
     tables = []
-    levels = outline_levels(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    levels = outline_levels(path) if xlsx else {}
+    styles = row_styles(path) if xlsx and not any(levels.values()) else {}
     for name in names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -485,6 +492,7 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
         table = _table_from_rows(path, name, texts, header_row)
         if table is not None:
             table.levels = levels.get(name, {})
+            table.styles = styles.get(name, {})
             tables.append(table)
     if not tables:
         raise InputError("the workbook has no data: every sheet is empty", file=path.name,
