@@ -86,10 +86,10 @@ def write_report_form(path: str | Path, clients: list[FormClient], start: date, 
                       *, omit_last_point: bool = False) -> dict[str, Any]:
     """Write the report form to ``path``; return the figures the intake must produce.
 
-    With ``omit_last_point`` the last address row of the report is left out of the file
-    while every subtotal and the ИТОГО still count it (a row lost from the export): the
-    rows then disagree with the file's own totals, and the truth says by how much
-    (``omitted_gross``).
+    With ``omit_last_point`` the last address row of the last client with several is left
+    out of the file while every subtotal and the ИТОГО still count it (a row lost from the
+    export): the rows then disagree with the file's own totals, and the truth says by how
+    much (``omitted_gross``).
 
     Returns
     -------
@@ -117,7 +117,10 @@ def write_report_form(path: str | Path, clients: list[FormClient], start: date, 
     tree: dict[str, dict[str, list[FormClient]]] = {}
     for c in clients:
         tree.setdefault(c.manager, {}).setdefault(c.city, []).append(c)
-    clients_in_order = [c for m in sorted(tree) for ci in sorted(tree[m]) for c in tree[m][ci]]
+    # the row left out with omit_last_point: the last address of the last client that has
+    # several (a client row with no address under it would read as an address of its own)
+    target = next((c for c in reversed([c for m in sorted(tree) for ci in sorted(tree[m])
+                                        for c in tree[m][ci]]) if len(c.points) > 1), None)
     omitted = Decimal(0)
     row = 6
     groups = 0
@@ -146,7 +149,7 @@ def write_report_form(path: str | Path, clients: list[FormClient], start: date, 
                 k_row, row = row, row + 1
                 k_sum, k_qty, k_vat = [Decimal(0), Decimal(0)], 0, Decimal(0)
                 for addr, q, g10, g20 in cl.points:
-                    if omit_last_point and cl is clients_in_order[-1] and \
+                    if omit_last_point and cl is target and \
                             (addr, q, g10, g20) == cl.points[-1]:
                         omitted = g10 + g20
                     else:

@@ -42,12 +42,14 @@ def form_run(tmp_path_factory) -> tuple[Path, dict]:
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
-    a = write_report_form(tmp_path / "a.xlsx", build_form(5, 6), date(2025, 1, 1),
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = write_report_form(tmp_path / "a" / "f.xlsx", build_form(5, 6), date(2025, 1, 1),
                           date(2025, 3, 31))
-    b = write_report_form(tmp_path / "b.xlsx", build_form(5, 6), date(2025, 1, 1),
+    b = write_report_form(tmp_path / "b" / "f.xlsx", build_form(5, 6), date(2025, 1, 1),
                           date(2025, 3, 31))
     assert a == b
-    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    assert (tmp_path / "a" / "f.xlsx").read_bytes() == (tmp_path / "b" / "f.xlsx").read_bytes()
     # the truth adds up: ИТОГО = 10 % + 20 %, net = gross − VAT, clients' net = net
     assert Decimal(a["gross"]) == sum(Decimal(v) for v in a["gross_by_rate"].values())
     assert Decimal(a["net"]) == Decimal(a["gross"]) - Decimal(a["vat"])
@@ -58,7 +60,7 @@ def test_intake_figures_equal_the_forms_own(form_run) -> None:
     root, truth = form_run
     s0 = _summary(root, "00_intake")
     manifest = json.loads((root / "work" / "manifest.json").read_text("utf-8"))
-    (f,) = manifest["files"]
+    (f,) = manifest["inputs"]["files"]
     # revenue: the file's own ИТОГО, the group rows not counted again
     assert f["totals_row"]["gross_revenue"]["ok"]
     assert Decimal(f["totals_row"]["gross_revenue"]["file"]) == Decimal(truth["gross"])
