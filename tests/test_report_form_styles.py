@@ -136,3 +136,41 @@ def test_register_with_delivery_address_money_unchanged(make_engagement) -> None
     assert clients == {"ООО «Альфа»": 2, "ООО «Бета»": 1, "ООО «Гамма»": 0}
     summary = json.loads((eng.step_dir("00_intake") / "summary.json").read_text("utf-8"))
     assert summary["delivery_points"] == 3 and summary["clients_with_delivery_points"] == 2
+
+
+def test_consignee_beside_the_buyer_is_the_delivery_point(make_engagement) -> None:
+    text = ("Дата;Документ;Контрагент;Грузополучатель;Сумма без НДС\n"
+            "10.01.2025;Р-1;ООО «Альфа»;Альфа, склад №1;100,00\n"
+            "11.01.2025;Р-2;ООО «Альфа»;Альфа, склад №2;200,00\n"
+            "12.01.2025;Р-3;ООО «Бета»;ООО «Бета»;50,00\n")
+    root = make_engagement({"Продажи.csv": text})
+    result = ingest(root, load_config(root / "engagement.yaml"))
+    assert result.ok, [str(e) for e in result.errors]
+    (f,) = result.files
+    assert f.mapping["client_name"] == "Контрагент"
+    assert f.mapping["delivery_point"] == "Грузополучатель"
+    clients = dict(zip(result.tables["clients"]["name"],
+                       result.tables["clients"]["delivery_points"], strict=True))
+    assert clients == {"ООО «Альфа»": 2, "ООО «Бета»": 1}
+    assert Decimal(result.control["sales"]["accepted"]) == Decimal("350.00")
+
+
+@pytest.mark.parametrize(("footer", "agrees"), [(3, True), (5, False)])
+def test_footer_count_of_trade_points_checked(make_engagement, footer: int,
+                                              agrees: bool) -> None:
+    root = make_engagement({"Продажи.xlsx": b""})
+    path = _form(root / "raw" / "Продажи.xlsx", ROWS, bold=True, total="350.50")
+    wb = openpyxl.load_workbook(path)
+    wb.active.append([])
+    wb.active.append([f"Торговых точек АКБ: {footer}"])
+    wb.save(path)
+    result = ingest(root, load_config(root / "engagement.yaml"))
+    assert result.ok, [str(e) for e in result.errors]
+    (f,) = result.files
+    assert f.footer_counts == {"delivery_points": footer, "delivery_points_in_rows": 3}
+    if agrees:
+        assert "the footer's 3 trade point(s) are the 3 delivery points of the rows" in f.notes
+        assert not any("the rows hold" in w for w in result.warnings)
+    else:
+        assert any("the footer says 5 trade point(s), the rows hold 3" in w
+                   for w in result.warnings)

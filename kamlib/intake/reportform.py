@@ -31,7 +31,7 @@ from ..schema import SALES, header_key
 from .detect import _map_headers
 from .results import _TOTALS_RE, FileReport
 
-__all__ = ["prepare_form", "title_period"]
+__all__ = ["check_footer_points", "prepare_form", "title_period"]
 
 _SPLIT = re.compile(r"^(.*) \[(.+)\]$")
 _GROSS = {header_key(s) for f in SALES.fields if f.name in ("gross_revenue", "amount")
@@ -286,6 +286,32 @@ def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> l
     return bad
 
 
+_POINTS = re.compile(r"(?i)(?:торгов\w*\s+точ\w*|точ\w*\s+доставки|адрес\w*\s+доставки|"
+                     r"delivery\s+points?|outlets?)[^:\d]*:?\s*(\d+)")
+
+
+def check_footer_points(rep: FileReport, sales: pl.DataFrame) -> None:
+    """Compare the delivery points a form's footer states with those of its accepted rows
+    (a note when they agree, a note naming both counts when not)."""
+    said = rep.footer_counts.get("delivery_points")
+    if said is None or "delivery_point" not in sales.columns:
+        return
+    mine = sales.filter((pl.col("source_file") == rep.label)
+                        & pl.col("delivery_point").is_not_null())
+    key = pl.col("delivery_point").str.strip_chars().str.replace_all(r"\s+", " ") \
+        .str.to_lowercase()
+    got = mine.select(pl.struct(pl.col("client_id"), key).n_unique()).item() if mine.height \
+        else 0
+    rep.footer_counts["delivery_points_in_rows"] = int(got)
+    if got == said:
+        rep.notes.append(f"the footer's {said} trade point(s) are the {got} delivery points "
+                         "of the rows")
+    else:
+        rep.notes.append(f"the footer says {said} trade point(s), the rows hold {got} "
+                         "delivery point(s): the footer may count only active points, or "
+                         "rows are missing from the export")
+
+
 def _footer(raw: RawTable, rep: FileReport) -> None:
     """Lines below the final totals row (counts of outlets, signatures) are not data."""
     first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
@@ -297,6 +323,11 @@ def _footer(raw: RawTable, rep: FileReport) -> None:
     filled = after.select(pl.sum_horizontal(pl.all().exclude("_row").is_not_null()))
     if int(filled.to_series().max() or 0) > 1:
         return  # data below the totals row: left to the file pass
+    for line in after.select(pl.concat_str(pl.all().exclude("_row"), separator=" ",
+                                           ignore_nulls=True)).to_series().to_list():
+        m = _POINTS.search(line or "")
+        if m:
+            rep.footer_counts["delivery_points"] = int(m.group(1))
     raw.skipped.extend((int(r), "footer line below the totals row") for r in after["_row"])
     raw.data = raw.data.slice(0, totals[-1] + 1)
     rep.notes.append(f"{after.height} footer line(s) below the totals row not loaded")
