@@ -174,3 +174,25 @@ def test_footer_count_of_trade_points_checked(make_engagement, footer: int,
     else:
         assert any("the footer says 5 trade point(s), the rows hold 3" in w
                    for w in result.warnings)
+
+
+def test_a_bold_row_in_a_register_is_not_a_group(make_engagement) -> None:
+    # a register with one highlighted row whose amount happens to equal the next row's
+    rows = [(0, "ООО «Альфа»", "100.00"), (0, "ООО «Бета»", "100.00"),
+            (0, "ООО «Гамма»", "50.00")]
+    root = make_engagement({"Продажи.xlsx": b""})
+    path = root / "raw" / "Продажи.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Продажи с 01.01.25 по 31.03.25"])
+    ws.append(["Клиент", "Сумма без НДС"])
+    for _, name, amount in rows:
+        ws.append([name, float(amount)])
+    ws.cell(row=3, column=1).font = Font(bold=True)
+    wb.save(path)
+    result = ingest(root, load_config(root / "engagement.yaml"))
+    assert result.ok, [str(e) for e in result.errors]
+    (f,) = result.files
+    assert f.rows_accepted == 3 and "group row (a subtotal of the rows under it)" not in \
+        f.rows_skipped
+    assert Decimal(result.control["sales"]["accepted"]) == Decimal("250.00")

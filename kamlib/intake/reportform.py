@@ -234,7 +234,7 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
     vals, totals = found
     rows = raw.data["_row"].to_list()
     end = totals[-1] if totals else len(rows)
-    body = [i for i in range(end) if vals[i] is not None]
+    body = [i for i in range(end) if vals[i] is not None and i not in totals]
     if len(body) < 2 or len(body) > 20_000:
         return None
     indent = {i: raw.styles.get(rows[i], (False, 0))[1] for i in body}
@@ -255,7 +255,9 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
     bold = {i for i in body if raw.styles.get(rows[i], (False, 0))[0]}
     if bold and len(bold) < len(body):
         stack = _nest([(i, Decimal(vals[i])) for i in body], bold)
-        if stack is not None:
+        # a form's top rows are all groups; a register with a bold row that happens to equal
+        # the rows after it has rows outside any group
+        if stack is not None and all(children for _, _, children in stack):
             rep.notes.append("the file has no outline levels: its bold rows were recognised "
                              "as group rows, each equal to the sum of the rows under it")
             return _depths(raw, stack)
