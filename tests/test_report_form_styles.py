@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 
 from kamlib.config import load_config
 from kamlib.engagement import Engagement
-from kamlib.intake import ingest
+from kamlib.intake import ingest, summary_text
 from kamlib.runner import run_intake
 from kamlib.workbooks import row_styles
 
@@ -136,6 +136,7 @@ def test_register_with_delivery_address_money_unchanged(make_engagement) -> None
     assert clients == {"ООО «Альфа»": 2, "ООО «Бета»": 1, "ООО «Гамма»": 0}
     summary = json.loads((eng.step_dir("00_intake") / "summary.json").read_text("utf-8"))
     assert summary["delivery_points"] == 3 and summary["clients_with_delivery_points"] == 2
+    assert "Delivery points: 3 at 2 client(s)" in summary_text(result)
 
 
 def test_consignee_beside_the_buyer_is_the_delivery_point(make_engagement) -> None:
