@@ -109,6 +109,9 @@ def test_step2_costs_no_order_and_says_why(form_run) -> None:
     pnl = pd.read_parquet(root / "work" / "02_profitability" / "client_pnl.parquet")
     assert (pnl["cts_order"] == 0).all() and pnl["avg_order"].isna().all()
     assert pnl["xyz"].isna().all()
+    # no client is "new" or "gone" from a single period, and there is no year before it
+    assert s2["growth"]["n_new"] is None and s2["growth"]["revenue_prev12"] is None
+    assert s2["growth"]["total_growth_pct"] is None
 
 
 def test_the_narrowing_is_phrased_in_both_languages() -> None:

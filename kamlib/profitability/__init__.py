@@ -92,6 +92,9 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     classes = classes.join(x.drop(columns=["months_active"], errors="ignore"), how="left")
     pnl = pnl.join(classes, how="left")
     growth_df, growth_summary = growth(monthly, status=pnl["status"])
+    if sold.period:  # one period's totals: no year before it, no client new or gone in it
+        growth_summary = {k: (v if k == "revenue_last12" else None)
+                          for k, v in growth_summary.items()}
     pnl = pnl.join(growth_df[["revenue_prev12", "revenue_last12", "growth_pct"]], how="left")
     whale = whale_curve(pnl)
     figures = whale_figures(pnl)
