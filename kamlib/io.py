@@ -35,7 +35,6 @@ from .workbooks import (
     old_excel_problem,
     outline_levels,
     read_html_rows,
-    row_styles,
 )
 
 __all__ = [
@@ -90,8 +89,9 @@ class RawTable:
     levels : dict of int to int
         Row → outline (grouping) level, for xlsx reports that group their rows.
     styles : dict of int to (bool, int)
-        Row → (bold, indent) of its first filled cell, for xlsx files (group rows of report
-        forms without outline levels are bold or less indented than the rows under them).
+        Row → (bold, indent) of its first filled cell, read from an xlsx when a report form
+        without outline levels needs them (its group rows are bold or less indented than the
+        rows under them); empty otherwise.
     """
 
     path: Path
@@ -474,7 +474,6 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
     tables = []
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     levels = outline_levels(path) if xlsx else {}
-    styles = row_styles(path) if xlsx and not any(levels.values()) else {}
     for name in names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -492,7 +491,6 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
         table = _table_from_rows(path, name, texts, header_row)
         if table is not None:
             table.levels = levels.get(name, {})
-            table.styles = styles.get(name, {})
             tables.append(table)
     if not tables:
         raise InputError("the workbook has no data: every sheet is empty", file=path.name,

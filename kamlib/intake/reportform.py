@@ -28,6 +28,7 @@ import polars as pl
 from ..io import RawTable
 from ..parse import decimal_separator, decimal_text, parse_percent
 from ..schema import SALES, header_key
+from ..workbooks import row_styles
 from .detect import _map_headers
 from .results import _TOTALS_RE, FileReport
 
@@ -226,16 +227,19 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
     indentation of the first cell (deeper rows are under the row above them), else bold
     rows (each groups the rows under it whose amounts add up to its own). Either is kept
     only when every group row's amount equals the sum of the rows under it."""
-    if not raw.styles:
-        return None
     found = _amounts(raw)
-    if found is None:
+    if found is None or raw.path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
     vals, totals = found
     rows = raw.data["_row"].to_list()
     end = totals[-1] if totals else len(rows)
     body = [i for i in range(end) if vals[i] is not None and i not in totals]
-    if len(body) < 2 or len(body) > 20_000:
+    # a form has a title (its period) or a totals row; a register is not read twice
+    if len(body) < 2 or len(body) > 20_000 or not (raw.title or totals):
+        return None
+    if not raw.styles:
+        raw.styles = row_styles(raw.path).get(raw.sheet or "", {})
+    if not raw.styles:
         return None
     indent = {i: raw.styles.get(rows[i], (False, 0))[1] for i in body}
     if len(set(indent.values())) > 1:
