@@ -139,3 +139,17 @@ def test_rows_that_disagree_with_the_forms_total_stop_the_run(tmp_path: Path, ca
     assert f"totals row says Сумма с НДС, руб = {said}" in err
     assert f"its rows add up to {rows}" in err
     assert not (root / "work" / "00_intake" / "sales.parquet").exists()
+
+
+def test_generator_command_line(tmp_path: Path, capsys) -> None:
+    from kamlib.generator import main as gen_main
+
+    out = tmp_path / "form"
+    assert gen_main([str(out), "--profile", "1c_report_form", "--seed", "3",
+                     "--clients", "5"]) == 0
+    truth = json.loads((out / "truth.json").read_text("utf-8"))
+    said = capsys.readouterr().out
+    assert f"{truth['clients']} clients, {truth['delivery_points']} delivery points" in said
+    assert truth["clients"] == 5 and (out / "raw" / FORM_FILE).exists()
+    # the same folder again refuses without --overwrite
+    assert gen_main([str(out), "--profile", "1c_report_form"]) == 2
