@@ -168,12 +168,22 @@ def readiness(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _sales_period(manifest: dict[str, Any]) -> list[str] | None:
+    """The span of the periods of period-level sales files, or None."""
+    spans = [f["period_from_title"] for f in manifest["files"]
+             if f.get("table") == "sales" and f.get("period_from_title")]
+    if not spans:
+        return None
+    return [min(s[0] for s in spans), max(s[1] for s in spans)]
+
+
 def intake_summary(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> dict[str, Any]:
     """Key figures of the intake for ``summary.json`` (read by the report)."""
     sales = tables.get("sales", pd.DataFrame())
     clients = tables.get("clients", pd.DataFrame())
     rejected = tables.get("rejected", pd.DataFrame())
     control = manifest.get("control_totals", {}).get("sales", {})
+    level_period = _sales_period(manifest)
     return {
         "files": len(manifest["files"]),
         "tables": sorted(k for k in tables if k not in ("rejected", "issues")),
@@ -182,7 +192,8 @@ def intake_summary(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) ->
         if "origin" in clients else 0,
         "sales_lines": len(sales),
         "documents": int(sales["document_id"].nunique()) if len(sales) else 0,
-        "period": [str(sales["date"].min()), str(sales["date"].max())] if len(sales) else None,
+        "period": level_period or ([str(sales["date"].min()), str(sales["date"].max())]
+                                   if len(sales) else None),
         "net_revenue": control.get("accepted"),
         "rejected_rows": len(rejected),
         "rejected_money": control.get("rejected"),
@@ -198,6 +209,14 @@ def intake_summary(tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) ->
         "sales_level": "period" if any(f.get("sales_level") == "period" and
                                        f.get("table") == "sales" for f in manifest["files"])
         else "line",
+        # period-level sales: the period their totals cover (the report titles'), which
+        # then is the period covered (each row is dated the period's end)
+        "sales_period": level_period,
+        # client × delivery-address rows: the delivery points, per client in clients
+        "delivery_points": int(clients["delivery_points"].sum())
+        if "delivery_points" in clients else None,
+        "clients_with_delivery_points": int((clients["delivery_points"] > 0).sum())
+        if "delivery_points" in clients else None,
         "amount_computed_from": sorted({m["column"] for f in manifest["files"]
                                         for k, m in f.get("money", {}).items()
                                         if k == "amount" and " × " in str(m.get("column"))}),

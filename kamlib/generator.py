@@ -1,6 +1,7 @@
 """Deterministic generator of a synthetic distributor's raw exports (sample engagements).
 
-Two profiles:
+Two profiles (and ``1c_report_form``, a 1C report form instead of registers, written by
+:mod:`kamlib.generator_forms`):
 
 ``ru_1c``
     A Russian wholesale distributor with 1C-style exports: a catalogue workbook with title
@@ -46,7 +47,9 @@ import xlsxwriter
 
 __all__ = ["generate_engagement", "main"]
 
-Profile = Literal["ru_1c", "en_clean"]
+Profile = Literal["ru_1c", "en_clean", "1c_report_form"]
+#: profiles written by :mod:`kamlib.generator_forms` (report forms, not registers)
+_FORM_PROFILES = ("1c_report_form",)
 
 MAX_FILE_BYTES = 4_500_000
 _XLSX_CREATED = datetime(2026, 1, 15, 10, 32, 11)
@@ -2155,8 +2158,10 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
     ----------
     out_dir : path-like
         Engagement folder to write into (created if missing). Nothing is written outside it.
-    profile : {"ru_1c", "en_clean"}
-        ``ru_1c``: messy 1C-style Russian exports; ``en_clean``: clean English CSVs.
+    profile : {"ru_1c", "en_clean", "1c_report_form"}
+        ``ru_1c``: messy 1C-style Russian exports; ``en_clean``: clean English CSVs;
+        ``1c_report_form``: a 1C "Продажи" report form only (period-level sales, client ×
+        delivery-address rows; :mod:`kamlib.generator_forms`).
     n_clients : int, optional
         Catalogue records (default 3000 for ``ru_1c``, 300 for ``en_clean``).
     n_lines : int, optional
@@ -2182,6 +2187,11 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
         If ``raw/`` already holds files and ``overwrite`` is false, or the profile or the
         lesson is unknown, or a lesson is asked of another profile than ``ru_1c``.
     """
+    if profile in _FORM_PROFILES and lesson is None:
+        from .generator_forms import generate_report_form
+
+        return generate_report_form(out_dir, seed=seed, n_clients=n_clients,
+                                    overwrite=overwrite)
     if profile not in _SPECS:
         raise ValueError(f"unknown profile {profile!r}; use one of {sorted(_SPECS)}")
     _lesson_spec(profile, lesson)  # validate before touching the folder
@@ -2205,7 +2215,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kamlib.generator",
                                  description="Generate a synthetic sample engagement.")
     ap.add_argument("out", help="engagement folder to write")
-    ap.add_argument("--profile", choices=sorted(_SPECS), default="ru_1c")
+    ap.add_argument("--profile", choices=sorted(_SPECS) + list(_FORM_PROFILES),
+                    default="ru_1c")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--clients", type=int, default=None, help="catalogue records")
     ap.add_argument("--lines", type=int, default=None, help="sales lines")
@@ -2220,6 +2231,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if t.get("profile") in _FORM_PROFILES:
+        print(f"{args.out}: a 1C report form, {t['clients']} clients, "
+              f"{t['delivery_points']} delivery points, ИТОГО {t['gross']}")
+        return 0
     if "lesson" in t:
         print(f"{args.out}: lesson {t['lesson']['name']!r} — {t['lesson']['title']}")
     print(f"{args.out}: {t['sizes']['catalogue_records']} clients, "

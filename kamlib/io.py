@@ -88,6 +88,10 @@ class RawTable:
         The text of the rows above the header (report titles with their period, filters).
     levels : dict of int to int
         Row → outline (grouping) level, for xlsx reports that group their rows.
+    styles : dict of int to (bool, int)
+        Row → (bold, indent) of its first filled cell, read from an xlsx when a report form
+        without outline levels needs them (its group rows are bold or less indented than the
+        rows under them); empty otherwise.
     """
 
     path: Path
@@ -102,6 +106,7 @@ class RawTable:
     note: str | None = None
     title: list[str] = field(default_factory=list)
     levels: dict[int, int] = field(default_factory=dict)
+    styles: dict[int, tuple[bool, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -467,7 +472,8 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
                              file=path.name, hint="fix 'sheet' in engagement.yaml")
         names = [sheet]
     tables = []
-    levels = outline_levels(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    levels = outline_levels(path) if xlsx else {}
     for name in names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)

@@ -186,6 +186,11 @@ SALES = Table(
            "Is return", "Return"),
         _f("manager", "text", "Менеджер", "Sales manager", "Менеджер", "Ответственный",
            "Менеджер продаж", "Manager", "Sales manager", "Sales rep", "Salesperson"),
+        _f("delivery_point", "text", "Адрес доставки / торговая точка",
+           "Delivery address / outlet", "Адрес доставки", "Торговая точка", "Точка доставки",
+           "Адрес точки доставки", "Адрес торговой точки", "Пункт доставки", "Адрес отгрузки",
+           "Delivery address", "Delivery point", "Ship-to", "Ship to", "Ship-to address",
+           "Shipping address", "Outlet", "Point of sale"),
         # source-only fields: turned into canonical columns by ingestion
         _f("client_name", "text", "Контрагент (наименование)", "Client name", *_CLIENT_NAME_SYN,
            source_only=True),

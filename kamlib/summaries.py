@@ -101,6 +101,8 @@ class IntakeSummary(_Summary):
     returns_lines: Count | None = None
     returns_net_revenue: MoneyAmount | None = None
     clients_added_from_transactions: Count | None = None
+    delivery_points: Count | None = None
+    clients_with_delivery_points: Count | None = None
 
 
 # --------------------------------------------------------------------------- step 1

@@ -24,6 +24,7 @@ __all__ = [
     "old_excel_problem",
     "outline_levels",
     "read_html_rows",
+    "row_styles",
 ]
 
 #: the largest worksheet range read (cells declared); beyond it the file is refused
@@ -230,22 +231,7 @@ def outline_levels(path: Path) -> dict[str, dict[int, int]]:
         return {}
     out: dict[str, dict[int, int]] = {}
     with zf:
-        try:
-            book = zf.read("xl/workbook.xml")
-            rels = zf.read("xl/_rels/workbook.xml.rels")
-        except KeyError:
-            return {}
-        targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
-        targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"',
-                                                     rels)})
-        for m in re.finditer(rb'<(?:\w+:)?sheet\s[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"',
-                             book):
-            target = targets.get(m.group(2), b"").decode()
-            part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            try:
-                info = zf.getinfo(part)
-            except KeyError:
-                continue
+        for name, info in _sheet_parts(zf):
             levels: dict[int, int] = {}
             with zf.open(info) as fh:
                 tail = b""
@@ -256,11 +242,96 @@ def outline_levels(path: Path) -> dict[str, dict[int, int]]:
                         if lv:
                             levels[int(row.group(1))] = int(lv.group(1))
                     tail = data[-512:]
-            name = m.group(1).decode("utf-8")
-            name = (name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-                    .replace("&quot;", '"').replace("&apos;", "'"))
             out[name] = levels
     return out
+
+
+_XF_RE = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?xf>)", re.S)
+_FONT_RE = re.compile(rb"<(?:\w+:)?font\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?font>)", re.S)
+_BOLD_RE = re.compile(rb'<(?:\w+:)?b(?:\s+val="(true|1|false|0)")?\s*/>')
+_CELL_STYLE_RE = re.compile(
+    rb'<(?:\w+:)?c\s([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+
+
+def _section(data: bytes, tag: bytes) -> bytes:
+    m = re.search(rb"<(?:\w+:)?" + tag + rb"\b[^>]*>(.*?)</(?:\w+:)?" + tag + rb">", data,
+                  re.S)
+    return m.group(1) if m else b""
+
+
+def _cell_formats(styles: bytes) -> list[tuple[bool, int]]:
+    """(bold, indent) of every cell format (``cellXfs``) of a ``styles.xml``."""
+    bold_fonts = []
+    for m in _FONT_RE.finditer(_section(styles, b"fonts")):
+        b = _BOLD_RE.search(m.group(1) or b"")
+        bold_fonts.append(bool(b) and b.group(1) not in (b"false", b"0"))
+    out = []
+    for m in _XF_RE.finditer(_section(styles, b"cellXfs")):
+        font = re.search(rb'fontId="(\d+)"', m.group(1))
+        fid = int(font.group(1)) if font else 0
+        indent = re.search(rb'<(?:\w+:)?alignment\b[^>]*?indent="(\d+)"', m.group(2) or b"")
+        out.append((fid < len(bold_fonts) and bold_fonts[fid],
+                    int(indent.group(1)) if indent else 0))
+    return out
+
+
+def row_styles(path: Path) -> dict[str, dict[int, tuple[bool, int]]]:
+    """Per worksheet name, the (bold, indent) of the first filled cell of each row.
+
+    Report forms that lost their outline levels (re-saved by another tool, or made by a
+    system that never wrote them) still show their hierarchy as bold group rows and as
+    indented names; python-calamine does not expose cell styles, so they are read from the
+    styles and sheet XML. Returns an empty dict for anything that is not a readable xlsx.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    out: dict[str, dict[int, tuple[bool, int]]] = {}
+    with zf:
+        try:
+            formats = _cell_formats(zf.read("xl/styles.xml"))
+        except KeyError:
+            return {}
+        for name, info in _sheet_parts(zf):
+            styles: dict[int, tuple[bool, int]] = {}
+            with zf.open(info) as fh:
+                data = fh.read(256 << 20)  # a form of at most 20 000 rows is far smaller
+            for row in re.finditer(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"[^>]*?(?:/>|>(.*?)"
+                                   rb"</(?:\w+:)?row>)", data, re.S):
+                for c in _CELL_STYLE_RE.finditer(row.group(2) or b""):
+                    if not re.search(rb"<(?:\w+:)?(v|is)\b", c.group(2) or b""):
+                        continue  # an empty (only formatted) cell
+                    s = re.search(rb'\ss="(\d+)"', b" " + c.group(1))
+                    k = int(s.group(1)) if s else 0
+                    styles[int(row.group(1))] = formats[k] if k < len(formats) else (False, 0)
+                    break
+            out[name] = styles
+    return out
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo]]:
+    """(worksheet name, its zip part) of every sheet a workbook lists."""
+    try:
+        book = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return []
+    targets = dict(re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
+    targets.update({k: v for v, k in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
+    parts = []
+    for m in re.finditer(rb'<(?:\w+:)?sheet\s[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', book):
+        target = targets.get(m.group(2), b"").decode()
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        try:
+            info = zf.getinfo(part)
+        except KeyError:
+            continue
+        name = m.group(1).decode("utf-8")
+        name = (name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&quot;", '"').replace("&apos;", "'"))
+        parts.append((name, info))
+    return parts
 
 
 def latin1_mojibake(rows: list[list[str | None]]) -> str | None:

@@ -29,6 +29,7 @@ from ..identifiers import (
     is_valid_kpp,
     is_valid_ogrn,
 )
+from ..intake.level import narrowed_notes, sales_level
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
 from .entities import assign_groups, build_entities, remap_sales
@@ -40,7 +41,7 @@ from .review import (
     write_decisions,
     write_review,
 )
-from .status import activity_status, status_summary
+from .status import activity_status, narrow_to_period_level, status_summary
 
 if TYPE_CHECKING:
     from ..engagement import Engagement
@@ -163,6 +164,7 @@ def clean_client_base(
     group_map: pd.DataFrame | None = None,
     period_start: date | None = None,
     period_end: date | None = None,
+    sales_period: tuple[date | None, date | None] | None = None,
 ) -> CleanupResult:
     """Turn client records into entities and groups; remap sales; classify activity.
 
@@ -180,6 +182,9 @@ def clean_client_base(
         client_id → group, from the consultant.
     period_start, period_end : date, optional
         The audit period (default: the sales data's span).
+    sales_period : (date, date), optional
+        Given for period-level sales (a report form's totals, no order dates): the statuses
+        are narrowed to what they support (:func:`~kamlib.cleanup.status.narrow_to_period_level`).
 
     Returns
     -------
@@ -212,6 +217,8 @@ def clean_client_base(
                              period_start=period_start, period_end=period_end,
                              k=params.dormant_k, min_days=params.dormant_min_days,
                              lost_months=params.lost_months, new_months=params.new_months)
+    if sales_period is not None:
+        status = narrow_to_period_level(status, *sales_period)
     ids = identifier_checks(clients.assign(client_id=clients["client_id"].astype(str)))
     table = _entity_table(entities, status)
     result = CleanupResult(entities, table, pairs, sales_e, status, ids, records=rec)
@@ -334,8 +341,11 @@ def run_cleanup(engagement: Engagement | str | Path, out_dir: str | Path | None 
     groups_path = eng.root / "decisions" / "groups.csv"
     group_map = pd.read_csv(groups_path, dtype=str) if groups_path.exists() else None
     p = eng.config.period
+    level = sales_level(step("00").dir(eng))
     result = clean_client_base(clients, sales, params=params, decisions=decisions,
-                               group_map=group_map, period_start=p.start, period_end=p.end)
+                               group_map=group_map, period_start=p.start, period_end=p.end,
+                               sales_period=(level.start, level.end) if level.period else None)
+    result.summary["narrowed"] = level.reasons("01")
     usage = sales.groupby("client_id").size()
     n_review = write_review(review_path, result.pairs, result.records, usage, decisions,
                             lang=lang or eng.config.report.language)
@@ -357,6 +367,8 @@ def run_cleanup(engagement: Engagement | str | Path, out_dir: str | Path | None 
     return StepResult("01", result.summary, {
         "entities": result.entities, "entity_table": result.entity_table,
         "pairs": result.pairs, "sales": result.sales, "status": result.status,
-        "identifiers": result.identifiers, "records": result.records})
+        "identifiers": result.identifiers, "records": result.records},
+        narrowed_notes(result.summary["narrowed"], lang or eng.config.report.language,
+                       eng.config.currency))
 
 

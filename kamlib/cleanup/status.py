@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ConfigError, SchemaError
 
-__all__ = ["STATUSES", "activity_status", "status_summary"]
+__all__ = ["STATUSES", "activity_status", "narrow_to_period_level", "status_summary"]
 
 STATUSES: tuple[str, ...] = ("new", "active", "dormant", "lost", "never_bought")
 """The statuses, in the order reports show them."""
@@ -193,6 +193,39 @@ def status_summary(status: pd.DataFrame, *, amount: str = "net_revenue") -> pd.D
     out["share_entities"] = _share(out["entities"])
     out["share_revenue"] = _share(out[amount])
     return out[["entities", "share_entities", amount, "share_revenue", "revenue_last_12m"]]
+
+
+def narrow_to_period_level(status: pd.DataFrame, start: dt.date | None,
+                           end: dt.date | None) -> pd.DataFrame:
+    """The statuses period-level sales can support (a client's totals for a period, with no
+    order dates: a report form's rows, each dated the period's end by the intake).
+
+    Whether a client went silent, was lost or is new within the period cannot be seen:
+    every entity that bought is ``active`` (bought in the period), the others stay
+    ``never_bought``; the silence and the gap between orders are not measured (missing),
+    and the reason says so.
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        The result of :func:`activity_status`.
+    start, end : datetime.date, optional
+        The period the sales cover (from the report's title).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``status``, ``reason``, ``days_silent`` and ``median_gap_days`` narrowed.
+    """
+    out = status.copy()
+    bought = (out["status"] != "never_bought").to_numpy()
+    span = f"{start or '—'} … {end or '—'}"
+    out.loc[bought, "status"] = "active"
+    out.loc[bought, "reason"] = (f"bought within {span}; period-level sales carry no order "
+                                 "dates, so dormant, lost and new are not measured")
+    out["days_silent"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["median_gap_days"] = np.nan
+    return out
 
 
 # --------------------------------------------------------------------------- helpers

@@ -27,6 +27,7 @@ from ..io import sha256_file
 from .fileparse import _FileIntake, _Parsed
 from .files import _list_raw, _read_all, result_first_reason
 from .reconcile import _assemble
+from .reportform import check_footer_points
 from .results import SCALE, FileReport, IntakeResult, name_key
 from .summary import format_amount, summary_text, write_intake
 
@@ -89,10 +90,12 @@ def ingest(
     overlaps: list[dict[str, Any]] = []
     tables, rejected, issues, control = _assemble(parsed, cfg, warnings, errors, overlaps)
     for f in reports:
+        if f.footer_counts and "sales" in tables:
+            check_footer_points(f, tables["sales"])
         if f.table and f.rows_read == 0:
             f.notes.append("the file has a header but no data rows")
         warnings.extend(f"{f.label}: {n}" for n in f.notes if "code page may be wrong" in n
-                        or "period-level sales" in n)
+                        or "period-level sales" in n or "the rows hold" in n)
         for t in (f.totals_row or {}).values():
             if t["ok"] or t.get("explained"):
                 continue

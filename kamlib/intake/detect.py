@@ -39,7 +39,17 @@ def _map_headers(headers: list[str], tbl: Table) -> tuple[dict[str, int], dict[s
         mine = [i for i in cols if owner[i] == fname]
         if mine:
             chosen[fname] = mine[0]
+    if tbl.name == "sales" and "delivery_point" not in chosen and "client_name" in chosen:
+        # 'Контрагент' and 'Грузополучатель' side by side: the buyer is the client, the
+        # consignee its delivery point
+        spare = [i for i in hits["client_name"] if i != chosen["client_name"]
+                 and keys[i] == _CONSIGNEE]
+        if spare:
+            chosen["delivery_point"] = spare[0]
     return chosen, hits
+
+
+_CONSIGNEE = header_key("Грузополучатель")
 
 
 def _required_ok(tbl: Table, mapped: set[str]) -> list[str]:

@@ -50,7 +50,7 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
         df, clients = _resolve_clients(df, tname, clients, cfg, warnings, headers)
         frames[tname] = [df]
     if clients is not None:
-        frames["clients"] = [clients]
+        frames["clients"] = [_delivery_points(clients, frames.get("sales"))]
     control: dict[str, Any] = {}
     for tname, dfs in frames.items():
         df = pl.concat(dfs, how="diagonal_relaxed") if len(dfs) > 1 else dfs[0]
@@ -90,6 +90,24 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
             _file_money(p.report, fi, per_file.get(p.report.label, {}))
     _reconcile(parsed, tables, control)
     return tables, rejected, issues_df, control
+
+
+def _delivery_points(clients: pl.DataFrame, sales: list[pl.DataFrame] | None
+                     ) -> pl.DataFrame:
+    """Each client's number of delivery points (distinct delivery addresses or outlets of its
+    accepted sales rows; spacing and case ignored), when the sales carry them; a client
+    × address row was attributed to its client and stays a row of its own, so no money
+    moves."""
+    if not sales or "delivery_point" not in sales[0].columns:
+        return clients
+    key = (pl.col("delivery_point").str.strip_chars().str.replace_all(r"\s+", " ")
+           .str.to_lowercase())
+    counts = (sales[0].filter(pl.col("_reason").is_null() & pl.col("delivery_point")
+                              .is_not_null())
+              .group_by("client_id").agg(key.n_unique().cast(pl.Int64)
+                                         .alias("delivery_points")))
+    return clients.join(counts, on="client_id", how="left").with_columns(
+        pl.col("delivery_points").fill_null(0))
 
 
 def _money_fields(p_items: list[tuple[_Parsed, _FileIntake]]) -> list[str]:
@@ -176,6 +194,8 @@ def _canonical(df: pl.LazyFrame, tbl: Table) -> pl.LazyFrame:
     cols += [(pl.col(c).cast(pl.Float64) / 10**SCALE).alias(c) for c in extra]
     if tbl.name == "clients" and "origin" in names:
         cols.append(pl.col("origin"))
+    if tbl.name == "clients" and "delivery_points" in names:
+        cols.append(pl.col("delivery_points"))
     cols += [pl.col("source_file"), pl.col("_row").alias("source_row")]
     return df.select(cols)
 

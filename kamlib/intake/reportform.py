@@ -7,8 +7,10 @@ per row. :func:`prepare_form` turns such a sheet into rows the file pass can rea
 
 - VAT-rate sub-columns (``Сумма с НДС [10%]``, ``[20%]``) are summed into one gross column,
   and their VAT computed per rate, exactly, to the kopeck;
-- group rows (a row whose next row lies deeper in the xlsx outline) are skipped with their
-  reason and checked: each subtotal must equal the sum of the rows under it;
+- group rows (a row whose next row lies deeper in the xlsx outline; without outline levels,
+  a less indented or a bold row, or a row whose amount equals the sum of the rows under
+  it) are skipped with their reason and checked: each subtotal must equal the sum of the
+  rows under it;
 - lines below the final totals row (``Торговых точек АКБ: 109``) are skipped as footer;
 - when the rows carry no date, the period is taken from the title (``… с 01.10.24 по
   30.11.24``) and the rows are period-level sales: each gets the period's end as its date
@@ -26,10 +28,11 @@ import polars as pl
 from ..io import RawTable
 from ..parse import decimal_separator, decimal_text, parse_percent
 from ..schema import SALES, header_key
+from ..workbooks import row_styles
 from .detect import _map_headers
 from .results import _TOTALS_RE, FileReport
 
-__all__ = ["prepare_form", "title_period"]
+__all__ = ["check_footer_points", "prepare_form", "title_period"]
 
 _SPLIT = re.compile(r"^(.*) \[(.+)\]$")
 _GROSS = {header_key(s) for f in SALES.fields if f.name in ("gross_revenue", "amount")
@@ -147,10 +150,9 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
                                                         ", ".join(bad[:5]) if bad else ""))
 
 
-def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
-    """Outline levels recovered from the amounts, when the rows do not add up to the totals
-    row but a nesting of subtotals (each group row first, equal to the sum of the rows under
-    it) explains it exactly; None otherwise (then the totals check stops the run)."""
+def _amounts(raw: RawTable) -> tuple[list[str | None], list[int]] | None:
+    """The main money column's values (as decimal texts) and the positions of totals rows;
+    None when the sheet has no money column."""
     cols = [j for j, h in enumerate(raw.headers)
             if "[" not in h and (header_key(h) in _GROSS or "сумм" in h.casefold())]
     if not cols:
@@ -159,15 +161,19 @@ def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
     vals = decimal_text(s, decimal=decimal_separator(s, default=",")).to_list()
     first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series().to_list()
     totals = [i for i, t in enumerate(first) if t is not None and re.match(_TOTALS_RE, t)]
-    if not totals or vals[totals[-1]] is None:
-        return None
-    end, target = totals[-1], Decimal(vals[totals[-1]])
-    items = [(i, Decimal(vals[i])) for i in range(end) if vals[i] is not None]
-    if sum(v for _, v in items) == target or len(items) > 20_000:
-        return None
-    # reverse scan: a row whose amount equals the sum of the next k items groups them
+    return vals, totals
+
+
+def _nest(items: list[tuple[int, Decimal]], may_group: set[int] | None = None
+          ) -> list[tuple[Decimal, int, list]] | None:
+    """Nest rows by their amounts, scanning upwards: a row whose amount equals the sum of
+    the next k items groups them. With ``may_group``, only those rows may group, and each
+    of them must (else None: the style is not explained by the sums)."""
     stack: list[tuple[Decimal, int, list]] = []
     for i, v in reversed(items):
+        if may_group is not None and i not in may_group:
+            stack.append((v, i, []))
+            continue
         acc, k = Decimal(0), 0
         while k < len(stack):
             acc += stack[-1 - k][0]
@@ -177,10 +183,14 @@ def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
         if k and acc == v:
             children = [stack.pop() for _ in range(k)]
             stack.append((v, i, children))
+        elif may_group is not None:
+            return None
         else:
             stack.append((v, i, []))
-    if sum(v for v, _, _ in stack) != target or all(not c for _, _, c in stack):
-        return None
+    return stack
+
+
+def _depths(raw: RawTable, stack: list[tuple[Decimal, int, list]]) -> dict[int, int]:
     rows = raw.data["_row"].to_list()
     levels: dict[int, int] = {}
     todo = [(node, 0) for node in stack]
@@ -189,6 +199,75 @@ def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
         levels[rows[i]] = depth
         todo.extend((c, depth + 1) for c in children)
     return levels
+
+
+def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
+    """Outline levels recovered from the amounts, when the rows do not add up to the totals
+    row but a nesting of subtotals (each group row first, equal to the sum of the rows under
+    it) explains it exactly; None otherwise (then the totals check stops the run)."""
+    found = _amounts(raw)
+    if found is None:
+        return None
+    vals, totals = found
+    if not totals or vals[totals[-1]] is None:
+        return None
+    end, target = totals[-1], Decimal(vals[totals[-1]])
+    items = [(i, Decimal(vals[i])) for i in range(end) if vals[i] is not None]
+    if sum(v for _, v in items) == target or len(items) > 20_000:
+        return None
+    stack = _nest(items)
+    if stack is None or sum(v for v, _, _ in stack) != target \
+            or all(not c for _, _, c in stack):
+        return None
+    return _depths(raw, stack)
+
+
+def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None:
+    """Outline levels read from the rows' look, when the file has no outline levels: the
+    indentation of the first cell (deeper rows are under the row above them), else bold
+    rows (each groups the rows under it whose amounts add up to its own). Either is kept
+    only when every group row's amount equals the sum of the rows under it."""
+    found = _amounts(raw)
+    if found is None or raw.path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    vals, totals = found
+    rows = raw.data["_row"].to_list()
+    end = totals[-1] if totals else len(rows)
+    body = [i for i in range(end) if vals[i] is not None and i not in totals]
+    # a form has a title (its period) or a totals row; a register is not read twice
+    if len(body) < 2 or len(body) > 20_000 or not (raw.title or totals):
+        return None
+    if not raw.styles:
+        raw.styles = row_styles(raw.path).get(raw.sheet or "", {})
+    if not raw.styles:
+        return None
+    indent = {i: raw.styles.get(rows[i], (False, 0))[1] for i in body}
+    if len(set(indent.values())) > 1:
+        rank = {v: k for k, v in enumerate(sorted(set(indent.values())))}
+        levels = {rows[i]: rank[indent[i]] for i in body}
+        level = [levels.get(r, 0) for r in rows]
+        is_group = [i in indent and i + 1 < len(rows) and level[i + 1] > level[i]
+                    for i in range(len(rows))]
+        bad = _check_subtotals(raw, level, is_group) if any(is_group) else ["none"]
+        if not bad:
+            rep.notes.append("the file has no outline levels: its group rows were recognised "
+                             "by the indentation of their names, and each equals the sum of "
+                             "the rows under it")
+            return levels
+        rep.notes.append("the rows are indented, but the indented hierarchy does not add up "
+                         f"({', '.join(bad[:3])}): the indentation is not used")
+    bold = {i for i in body if raw.styles.get(rows[i], (False, 0))[0]}
+    if bold and len(bold) < len(body):
+        stack = _nest([(i, Decimal(vals[i])) for i in body], bold)
+        # a form's top rows are all groups; a register with a bold row that happens to equal
+        # the rows after it has rows outside any group
+        if stack is not None and all(children for _, _, children in stack):
+            rep.notes.append("the file has no outline levels: its bold rows were recognised "
+                             "as group rows, each equal to the sum of the rows under it")
+            return _depths(raw, stack)
+        rep.notes.append("some rows are bold, but not every bold row equals the sum of the "
+                         "rows under it: bold is not read as grouping")
+    return None
 
 
 def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> list[str]:
@@ -213,6 +292,32 @@ def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> l
     return bad
 
 
+_POINTS = re.compile(r"(?i)(?:торгов\w*\s+точ\w*|точ\w*\s+доставки|адрес\w*\s+доставки|"
+                     r"delivery\s+points?|outlets?)[^:\d]*:?\s*(\d+)")
+
+
+def check_footer_points(rep: FileReport, sales: pl.DataFrame) -> None:
+    """Compare the delivery points a form's footer states with those of its accepted rows
+    (a note when they agree, a note naming both counts when not)."""
+    said = rep.footer_counts.get("delivery_points")
+    if said is None or "delivery_point" not in sales.columns:
+        return
+    mine = sales.filter((pl.col("source_file") == rep.label)
+                        & pl.col("delivery_point").is_not_null())
+    key = pl.col("delivery_point").str.strip_chars().str.replace_all(r"\s+", " ") \
+        .str.to_lowercase()
+    got = mine.select(pl.struct(pl.col("client_id"), key).n_unique()).item() if mine.height \
+        else 0
+    rep.footer_counts["delivery_points_in_rows"] = int(got)
+    if got == said:
+        rep.notes.append(f"the footer's {said} trade point(s) are the {got} delivery points "
+                         "of the rows")
+    else:
+        rep.notes.append(f"the footer says {said} trade point(s), the rows hold {got} "
+                         "delivery point(s): the footer may count only active points, or "
+                         "rows are missing from the export")
+
+
 def _footer(raw: RawTable, rep: FileReport) -> None:
     """Lines below the final totals row (counts of outlets, signatures) are not data."""
     first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
@@ -224,6 +329,11 @@ def _footer(raw: RawTable, rep: FileReport) -> None:
     filled = after.select(pl.sum_horizontal(pl.all().exclude("_row").is_not_null()))
     if int(filled.to_series().max() or 0) > 1:
         return  # data below the totals row: left to the file pass
+    for line in after.select(pl.concat_str(pl.all().exclude("_row"), separator=" ",
+                                           ignore_nulls=True)).to_series().to_list():
+        m = _POINTS.search(line or "")
+        if m:
+            rep.footer_counts["delivery_points"] = int(m.group(1))
     raw.skipped.extend((int(r), "footer line below the totals row") for r in after["_row"])
     raw.data = raw.data.slice(0, totals[-1] + 1)
     rep.notes.append(f"{after.height} footer line(s) below the totals row not loaded")
@@ -281,6 +391,8 @@ def prepare_form(raw: RawTable, rep: FileReport) -> RawTable:
     through unchanged. ``rep`` receives a note for every change."""
     if any(_SPLIT.match(h) for h in raw.headers):
         _split_vat(raw, rep)
+    if not raw.levels:
+        raw.levels = _levels_from_styles(raw, rep) or {}
     if not raw.levels:
         found = _levels_from_sums(raw)
         if found:

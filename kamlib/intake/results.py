@@ -81,6 +81,9 @@ class FileReport:
     #: the period of a report form, with no dates per row)
     sales_level: str = "line"
     period_from_title: list[str] | None = None
+    #: counts a report form's footer states (``Торговых точек АКБ: 109`` →
+    #: ``{"delivery_points": 109}``), checked against the rows
+    footer_counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
 

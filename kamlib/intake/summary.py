@@ -81,6 +81,11 @@ def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
         out.append("")
         out.append("Tables: " + ", ".join(f"{k} {v.height:,} rows".replace(",", " ")
                                            for k, v in result.tables.items()))
+    clients = result.tables.get("clients")
+    if clients is not None and "delivery_points" in clients.columns:
+        out.append(f"Delivery points: {int(clients['delivery_points'].sum())} at "
+                   f"{int((clients['delivery_points'] > 0).sum())} client(s) (client × "
+                   "address rows, each booked to its client)")
     for tname, c in result.control.items():
         if c.get("money_column"):
             out.append(f"Control total {tname}.{c['money_column']}: accepted "

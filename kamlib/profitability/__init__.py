@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..config import ProfitabilityParams
+from ..intake.level import narrowed_notes, sales_level
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
 from .curves import (
@@ -70,7 +71,8 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     status = pd.read_parquet(artefact_path(eng, "status")).set_index("entity_id")
     costs = CostModel.from_params(params)
     names = entities.groupby("entity_id")["entity_name"].first()
-    pnl, notes = client_pnl(sales, costs=costs,
+    sold = sales_level(step("00").dir(eng))
+    pnl, notes = client_pnl(sales, costs=costs, sales_level=sold.level,
                             activities=_read(artefact_path(eng, "activities")),
                             payments=_read(artefact_path(eng, "payments")),
                             clients=_read(artefact_path(eng, "clients")),
@@ -85,9 +87,14 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         "abc_contribution": abc(pnl, value="contribution", cutoffs=tuple(params.abc_cutoffs)),
     })
     x = xyz(monthly, cutoffs=tuple(params.xyz_cutoffs))
+    if sold.period:  # one total per period: no monthly rhythm to measure
+        x = x.assign(cv=float("nan"), xyz=None)
     classes = classes.join(x.drop(columns=["months_active"], errors="ignore"), how="left")
     pnl = pnl.join(classes, how="left")
     growth_df, growth_summary = growth(monthly, status=pnl["status"])
+    if sold.period:  # one period's totals: no year before it, no client new or gone in it
+        growth_summary = {k: (v if k == "revenue_last12" else None)
+                          for k, v in growth_summary.items()}
     pnl = pnl.join(growth_df[["revenue_prev12", "revenue_last12", "growth_pct"]], how="left")
     whale = whale_curve(pnl)
     figures = whale_figures(pnl)
@@ -148,6 +155,7 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         "what_if_drop_large_loss_makers": drop,
         "what_if_reprice_large_loss_makers": reprice,
         "notes": notes,
+        "narrowed": sold.reasons("02"),
     }
     out.mkdir(parents=True, exist_ok=True)
     pnl.reset_index().to_parquet(out / step("02").artefact("client_pnl").file)
@@ -161,4 +169,6 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         "pnl": pnl, "groups": groups, "monthly": monthly, "whale": whale, "figures": figures,
         "concentration": conc, "concentration_groups": conc_group, "loss_makers": losers,
         "waterfall": waterfall, "robustness": robust, "matrix": matrix, "what_if_drop": drop,
-        "what_if_reprice": reprice, "growth": growth_summary}, tuple(notes))
+        "what_if_reprice": reprice, "growth": growth_summary},
+        tuple(notes) + tuple(narrowed_notes(summary["narrowed"], eng.config.report.language,
+                                            eng.config.currency)))

@@ -196,6 +196,7 @@ def client_pnl(
     entity: str = "entity_id",
     entity_map: pd.Series | None = None,
     names: pd.Series | None = None,
+    sales_level: str = "line",
 ) -> tuple[pd.DataFrame, list[str]]:
     """The client P&L, one row per entity, every waterfall step a column.
 
@@ -217,6 +218,10 @@ def client_pnl(
         client_id → entity, to attach activities, payments and clients.
     names : pd.Series, optional
         entity → display name.
+    sales_level : {"line", "period"}
+        ``"period"`` for period-level sales (a report form's totals per client, no orders):
+        its rows are not orders or document lines, so the order and line drivers are not
+        costed (a note says so) and the average order is not measured (NaN).
 
     Returns
     -------
@@ -274,7 +279,13 @@ def client_pnl(
         rate = float(costs.rates.get(d, 0) or 0)
         pool = float(costs.pools.get(d, 0) or 0)
         actual = df.get(f"actual_{d}")
-        if rate > 0:
+        if sales_level == "period" and d in ("order", "line"):
+            if rate > 0 or pool:
+                notes.append(f"{d}: not costed, the sales are period-level (a client's "
+                             "totals for a period, no orders or document lines)")
+            cost = pd.Series(0.0, df.index)
+            pool = 0.0
+        elif rate > 0:
             cost = u.astype(float) * rate
         elif pool:
             cost = pd.Series(0.0, df.index)  # the pool is this driver's whole cost
@@ -328,6 +339,8 @@ def client_pnl(
     df["discount_pct"] = df["discount"] / df["list_revenue"].where(df["list_revenue"] != 0)
     df["returns_pct"] = df["returns"] / df["sales_net"].where(df["sales_net"] != 0)
     df["avg_order"] = df["sales_net"] / df["orders"].where(df["orders"] != 0)
+    if sales_level == "period":
+        df["avg_order"] = float("nan")  # a report row is not an order
     df["tenure_days"] = (pd.to_datetime(df["last_order"]) - pd.to_datetime(df["first_order"])
                          ).dt.days
     if names is not None:
