@@ -78,14 +78,21 @@ def test_the_commands_install_from_the_lock() -> None:
 
 
 def test_conda_environment_has_pango_and_the_training_extra() -> None:
+    """environment.yml: conda-forge's Python in pyproject's range, Pango for WeasyPrint (its
+    documented minimum, 1.44) and fonts, then pip installs the workbench with the training
+    extra (not the test tools) at the lock's versions."""
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    assert "conda-forge" in env["channels"]
+    assert env["channels"] == ["conda-forge"]  # Pango with its fontconfig/HarfBuzz
     deps = [d for d in env["dependencies"] if isinstance(d, str)]
-    assert any(d.startswith("pango") for d in deps)
-    python = next(d for d in deps if d.startswith("python"))
-    assert SpecifierSet(python.removeprefix("python")).contains("3.13.0")
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert "-c requirements/constraints.txt" in pip and '-e ".[training]"' in pip
+    names = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0]: d for d in deps}
+    python = names["python"].removeprefix("python")
+    assert SpecifierSet(python) == SpecifierSet(PYPROJECT["requires-python"])
+    pango = names["pango"].removeprefix("pango")
+    assert SpecifierSet(pango).contains("1.44.0") and not SpecifierSet(pango).contains("1.43")
+    assert "pip" in names and any(n.startswith("fonts-") for n in names)
+    (pip,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    assert pip == ["-c requirements/constraints.txt", '-e ".[training]"']
+    assert (ROOT / "requirements" / "constraints.txt").is_file()  # relative to the yml
 
 
 # --------------------------------------------------------------------------- the wheel
