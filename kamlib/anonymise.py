@@ -23,8 +23,9 @@ value becomes the same replacement in every table, decision and review sheet):
   original's before anything is written;
 - **tax ids**: each digit position through its own keyed digit permutation (so two ids that
   differ in one digit still differ in exactly one), check digits recomputed: a valid INN /
-  OGRN stays valid, an invalid one stays invalid with the same check digit(s) wrong; KPP and
-  foreign VAT numbers keep their letters and format;
+  OGRN stays valid, an invalid one stays invalid with the same check digit(s) wrong; KPP
+  keeps its reason code; a valid foreign VAT number becomes another valid one of its country
+  (python-stdnum), one per company;
 - **money**: × the factor, rounded to the kopeck per value; quantities unchanged;
 - **dates**: + the shift in years (a multiple of 4 by default, so that every gap in days,
   Feb 29 included, is unchanged), also inside document numbers and free text.
@@ -282,9 +283,10 @@ def map_tax_ids(values: Iterable[Any], key: _DigitKey) -> tuple[dict[str, str], 
     Russian INNs (10 or 12 digits): the body digits through ``key`` (per position), the check
     digits recomputed; an INN with wrong check digit(s) gets wrong check digit(s) again — the
     same ones — chosen so that it differs from every INN whose body is at most one digit
-    away exactly where it did before (a one-digit typo stays a one-digit typo). Anything else
-    (foreign VAT numbers, ids of another length) keeps its letters and format, digits mapped
-    by position.
+    away exactly where it did before (a one-digit typo stays a one-digit typo). A foreign VAT
+    number: see :func:`_foreign_id` (a valid one stays valid, of its country and shape, and no
+    two map to the same id). Anything else (ids of another length) keeps its letters and
+    format, digits mapped by position.
 
     Returns
     -------
