@@ -169,7 +169,7 @@ _WHEEL_ENV = "KAM_TEST_WHEEL"
 @pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get(_WHEEL_ENV),
                     reason=f"installs the wheel and its dependencies into a fresh venv and runs "
-                    f"kam demo (about 5 minutes): set {_WHEEL_ENV}=1 (or a Python to build the "
+                    f"kam demo (5 to 8 minutes): set {_WHEEL_ENV}=1 (or a Python to build the "
                     "venv with); .ci/run does it in the Python 3.13 smoke")
 def test_pip_install_the_wheel_then_kam_demo(tmp_path: Path) -> None:
     """``pip install kamlib[training]`` (the wheel, from the lock) into a fresh venv, then
