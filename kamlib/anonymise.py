@@ -23,8 +23,9 @@ value becomes the same replacement in every table, decision and review sheet):
   original's before anything is written;
 - **tax ids**: each digit position through its own keyed digit permutation (so two ids that
   differ in one digit still differ in exactly one), check digits recomputed: a valid INN /
-  OGRN stays valid, an invalid one stays invalid with the same check digit(s) wrong; KPP and
-  foreign VAT numbers keep their letters and format;
+  OGRN stays valid, an invalid one stays invalid with the same check digit(s) wrong; KPP
+  keeps its reason code; a valid foreign VAT number becomes another valid one of its country
+  (python-stdnum), one per company;
 - **money**: × the factor, rounded to the kopeck per value; quantities unchanged;
 - **dates**: + the shift in years (a multiple of 4 by default, so that every gap in days,
   Feb 29 included, is unchanged), also inside document numbers and free text.
@@ -210,23 +211,68 @@ class _DigitKey:
                        if c.isascii() and c.isdigit() else c for i, c in enumerate(value))
 
 
-def _foreign_id(v: str, key: _DigitKey) -> str:
-    """A foreign tax id's digits mapped by position, its validity kept: a valid VAT number
-    (python-stdnum) gets its check digits recomputed, an invalid one stays invalid."""
+#: positions (in the id, country prefix included) of a VAT number's fixed parts, kept as they
+#: are: not the company's, but what makes the id a valid one of its country (SE: the «01»
+#: suffix; BE: the leading 0/1; IT: the province code; NL: «B» and the branch number)
+_VAT_KEPT: dict[str, tuple[int, ...]] = {"SE": (12, 13), "BE": (2,), "IT": (9, 10, 11),
+                                         "NL": (11, 12, 13)}
+#: positions whose digit may not be 0 (DE: the first digit), mapped within 1–9
+_VAT_NONZERO: dict[str, tuple[int, ...]] = {"DE": (2,)}
+#: the digit a body moves on when it admits no check digit: the number's third (neither a
+#: fixed part nor a check digit in DE, FR, NL, IT, ES, PL, SE, BE)
+_VAT_MOVE = 4
+
+
+def _vat_body(v: str, key: _DigitKey) -> str:
+    """A VAT number with its digits mapped by position (as :meth:`_DigitKey.generic`), its
+    country's fixed parts kept and a digit that may not be 0 mapped within 1–9: the same
+    for a valid id and a mistyped one, so a one-digit typo stays one digit away."""
+    cc = v[:2]
+    out = list(key.generic(v))
+    for i in _VAT_KEPT.get(cc, ()):
+        if i < len(v):
+            out[i] = v[i]
+    for i in _VAT_NONZERO.get(cc, ()):
+        if i < len(v) and v[i] in "123456789":
+            perm = key.perm[i % len(key.perm)]
+            ranked = sorted(int(perm[d]) for d in range(1, 10))  # perm on 1–9, ranked
+            out[i] = str(1 + ranked.index(int(perm[int(v[i])])))
+    return "".join(out)
+
+
+def _vat_moves(v: str, key: _DigitKey) -> bool:
+    """Whether a valid VAT number's mapped body admits no check digit as it is."""
+    from .identifiers import is_valid_foreign_vat, vat_with_check_digits
+
+    return is_valid_foreign_vat(v) and vat_with_check_digits(_vat_body(v, key)) is None
+
+
+def _foreign_id(v: str, key: _DigitKey, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A foreign tax id's digits mapped by position, its validity kept.
+
+    A valid VAT number (python-stdnum) becomes a valid one of the same country and shape:
+    body digits mapped, fixed parts kept (:func:`_vat_body`), check digits recomputed; when
+    the mapped body admits no check digit (a Polish or Dutch body whose check would be 10),
+    or gives an id already in ``taken``, the body's third digit moves on until it does. An
+    invalid one stays invalid. Other ids keep their letters and format."""
     from .identifiers import is_foreign_vat, is_valid_foreign_vat, vat_with_check_digits
 
-    mapped = key.generic(v)
     if not is_foreign_vat(v):
-        return mapped
-    valid = is_valid_foreign_vat(v)
+        return key.generic(v)
+    mapped = _vat_body(v, key)
+    if is_valid_foreign_vat(v):
+        at = _VAT_MOVE  # a body digit in every shape vat_with_check_digits knows
+        for i in range(10 if mapped[at:at + 1].isdigit() else 1):
+            cand = mapped if i == 0 else \
+                mapped[:at] + str((int(mapped[at]) + i) % 10) + mapped[at + 1:]
+            fixed = vat_with_check_digits(cand)
+            if fixed is not None and fixed not in taken:
+                return fixed
+        return mapped  # a country the check-digit rules do not know (kept as mapped)
     for i in range(10):
         cand = mapped if i == 0 else mapped[:-1] + str((int(mapped[-1]) + i) % 10) \
             if mapped[-1:].isdigit() else mapped
-        if valid:
-            fixed = vat_with_check_digits(cand)
-            if fixed is not None:
-                return fixed
-        elif not is_valid_foreign_vat(cand):
+        if not is_valid_foreign_vat(cand):
             return cand
     return mapped
 
@@ -237,9 +283,10 @@ def map_tax_ids(values: Iterable[Any], key: _DigitKey) -> tuple[dict[str, str], 
     Russian INNs (10 or 12 digits): the body digits through ``key`` (per position), the check
     digits recomputed; an INN with wrong check digit(s) gets wrong check digit(s) again — the
     same ones — chosen so that it differs from every INN whose body is at most one digit
-    away exactly where it did before (a one-digit typo stays a one-digit typo). Anything else
-    (foreign VAT numbers, ids of another length) keeps its letters and format, digits mapped
-    by position.
+    away exactly where it did before (a one-digit typo stays a one-digit typo). A foreign VAT
+    number: see :func:`_foreign_id` (a valid one stays valid, of its country and shape, and no
+    two map to the same id). Anything else (ids of another length) keeps its letters and
+    format, digits mapped by position.
 
     Returns
     -------
@@ -250,9 +297,13 @@ def map_tax_ids(values: Iterable[Any], key: _DigitKey) -> tuple[dict[str, str], 
     uniq = sorted({v for v in values if isinstance(v, str) and v})
     out: dict[str, str] = {}
     inns = [v for v in uniq if v.isascii() and v.isdigit() and len(v) in (10, 12)]
-    for v in uniq:
-        if v not in inns:
-            out[v] = _foreign_id(v, key)
+    # VAT numbers whose mapped body takes its check digits as it is go first: a body moved on
+    # (see _foreign_id) then never takes an id another company's maps to
+    foreign = [v for v in uniq if v not in inns]
+    taken: set[str] = set()
+    for v in sorted(foreign, key=lambda v: _vat_moves(v, key)):
+        out[v] = _foreign_id(v, key, taken)
+        taken.add(out[v])
     index: dict[str, list[str]] = defaultdict(list)
 
     def masks(body: str) -> list[str]:
