@@ -69,7 +69,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install -q --upgrade pip
-	.lock-venv/bin/python -m pip install -q -e ".[test,training]"
+	.lock-venv/bin/python -m pip install -q -c requirements/bounds.txt -e ".[test,training]"
 	{ sed -n '/^#/p' $(LOCK); .lock-venv/bin/python -m pip freeze --exclude-editable \
 	    | grep -v '^#'; } > $(LOCK).new
 	mv $(LOCK).new $(LOCK)
