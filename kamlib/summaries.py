@@ -171,8 +171,45 @@ class ProfitabilitySummary(_Summary):
 
 
 # --------------------------------------------------------------------------- step 3
+class SelectionEntry(_Model):
+    """A candidate the selection names (to assess, scored conservatively, stopped by the USP
+    gate, Strategic but not key), with the decision's reason."""
+
+    net_revenue: MoneyAmount
+    attractiveness: float | None = None
+
+
+class UspGate(_Model):
+    gate: float
+    excluded: Count
+
+
+class DeepPlan(_Model):
+    """A key account given a deep plan, by value at stake."""
+
+    value_at_stake: MoneyAmount
+    revenue_per_year: MoneyAmount
+    attractiveness: float
+    potential: float | None = None
+    attractiveness_rank: Count
+
+
 class SelectionSummary(_Summary):
     """Step 3: who is key."""
+
+    missing_scores_rule: str | None = None
+    selection_provisional: bool | None = None
+    unscored_candidates: Count | None = None
+    to_assess_count: Count | None = None
+    to_assess: list[SelectionEntry] | None = None
+    conservative_scored_count: Count | None = None
+    conservative_scored: list[SelectionEntry] | None = None
+    usp_gate: UspGate | None = None
+    usp_gated: list[SelectionEntry] | None = None
+    deep_plans_per_year: Count | None = None
+    deep_plans: list[DeepPlan] | None = None
+    strategic_not_key_count: Count | None = None
+    strategic_not_key: list[SelectionEntry] | None = None
 
     active_entities: Count
     long_list: Count
