@@ -651,6 +651,7 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
         bullets.append(ctx.t("selection.big_not_key", name=b["entity_name"],
                              revenue=f.value(b["net_revenue"], "money_short"),
                              why=say(b["reason"], ctx.st, f)))
+    bullets += _selection_rule_bullets(ctx, s)
     tables: dict[str, Table] = {}
     charts: dict[str, Chart] = {}
     key = ctx.art.tables.get("key_clients")
@@ -686,6 +687,43 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
                       charts=list(charts),
                       tables=[k for k in ("key_clients", "single_point") if k in tables])
     return section, tables, charts
+
+
+def _selection_rule_bullets(ctx: _Ctx, s: dict[str, Any]) -> list[str]:
+    """The selection's own rules, stated with the step's figures: the rule for clients not
+    scored in the workshop (and whom it names), the USP gate, the deep plans by value at
+    stake, the treatment of Strategic clients that are not key."""
+    f = ctx.fmt
+    out: list[str] = []
+
+    def names(rows: list[dict[str, Any]], k: int = 5) -> str:
+        return ", ".join(str(r["name"]) for r in rows[:k])
+
+    rule = s.get("missing_scores_rule")
+    if s.get("selection_provisional"):
+        out.append(ctx.t("selection.provisional", n=f.integer(s.get("to_assess_count") or 0)))
+    elif rule == "to_assess" and s.get("to_assess_count"):
+        out.append(ctx.t("selection.rule_to_assess", n=f.integer(s["to_assess_count"]),
+                         unscored=f.integer(s.get("unscored_candidates") or 0),
+                         names=names(s.get("to_assess") or [])))
+    elif rule == "conservative" and s.get("conservative_scored_count"):
+        out.append(ctx.t("selection.rule_conservative",
+                         n=f.integer(s["conservative_scored_count"]),
+                         score=f.number(s["conservative_score"], 1),
+                         names=names(s.get("conservative_scored") or [])))
+    gate = s.get("usp_gate") or {}
+    if gate.get("excluded"):
+        out.append(ctx.t("selection.usp_gate", gate=f.number(gate["gate"], 1),
+                         n=f.integer(gate["excluded"]), names=names(s.get("usp_gated") or [])))
+    deep = s.get("deep_plans") or []
+    if deep:
+        out.append(ctx.t("selection.deep_plans", n=f.integer(len(deep)), names=", ".join(
+            f"{d['name']} ({f.money_short(d['value_at_stake'])})" for d in deep)))
+    strat = s.get("strategic_not_key") or []
+    if strat:
+        out.append(ctx.t("selection.strategic_not_key", n=f.integer(len(strat)), text="; ".join(
+            f"{r['name']} — {say(r['treatment'], ctx.st, f)}" for r in strat[:3])))
+    return out
 
 
 def _matrix_chart(ctx: _Ctx, cand: pd.DataFrame) -> Chart:
