@@ -174,6 +174,13 @@ class ProfitabilityParams(_Strict):
     abc_cutoffs: tuple[float, float] = (0.80, 0.95)
     xyz_cutoffs: tuple[float, float] = (0.10, 0.25)
     robustness_spread: float = Field(default=0.20, ge=0, le=1)
+    cost_pools_file: str | None = Field(
+        default=None, description="the client's cost pools (pool, annual_cost, driver, "
+        "capacity, practical_share), csv or xlsx, relative to the engagement folder (not in "
+        "raw/): time-driven rates replace the default rates of the drivers they name")
+    off_invoice_file: str | None = Field(
+        default=None, description="off-invoice spend per client (client_id, kind, amount for "
+        "the period), csv or xlsx, relative to the engagement folder (not in raw/)")
 
     @model_validator(mode="after")
     def _drivers_known(self) -> ProfitabilityParams:

@@ -158,8 +158,23 @@ class LossMaker(_Model):
     contribution: MoneyAmount
 
 
+class CostPool(_Model):
+    """A pool of the client's own costs (time-driven ABC) over the audit period."""
+
+    rate: float                     # money per driver unit (finer than the minor unit)
+    practical_share: Share
+    cost: MoneyAmount
+    allocated: MoneyAmount
+    unused: MoneyAmount             # negative: used beyond the practical capacity
+    unused_share: Ratio
+
+
 class ProfitabilitySummary(_Summary):
     """Step 2: what each client really earns."""
+
+    cost_pools: list[CostPool] | None = None
+    cost_to_serve_by_source: dict[str, MoneyAmount] | None = None
+    off_invoice_by_kind: dict[str, MoneyAmount] | None = None
 
     entities: Count
     totals: dict[str, MoneyAmount]
