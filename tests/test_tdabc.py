@@ -107,3 +107,32 @@ def test_pnl_uses_exact_pools_and_off_invoice(tmp_path) -> None:
     assert pnl.at["A", "contribution"] == pytest.approx(
         400 - 150.5 - pnl.at["A", "cts_line"] - 1500)
     assert any("Z" in n for n in notes)   # spend of a client without sales is said, not lost
+
+
+def test_russian_headers_and_values(tmp_path) -> None:
+    p = tmp_path / "пулы.csv"
+    p.write_text("Пул;Затраты за год;Драйвер;Мощность\nсклад;1000;строка;100\n",
+                 encoding="utf-8")
+    t = read_cost_pools(p)
+    assert t.loc[0, ["pool", "driver", "annual_cost", "capacity"]].tolist() == [
+        "склад", "line", 1000.0, 100.0]
+    o = tmp_path / "вне_счёта.csv"
+    o.write_text("Код контрагента;Вид;Сумма\n00-1;Ретро-бонус;10,5\n", encoding="utf-8")
+    assert read_off_invoice(o).loc[0].tolist() == ["00-1", "retro_bonus", 10.5]
+
+
+def test_the_data_request_asks_for_the_finance_sheets(tmp_path) -> None:
+    import openpyxl
+
+    from kamlib.engagement import write_data_request
+
+    path = write_data_request(tmp_path / "req.xlsx")
+    wb = openpyxl.load_workbook(path, read_only=True)
+    for sheet, why in (("Data request", "Why:"), ("Запрос данных", "Зачем:")):
+        rows = [r for r in wb[sheet].iter_rows(values_only=True)]
+        cols = {(r[0], r[1]) for r in rows if r and r[0] in ("cost_pools", "off_invoice")}
+        assert {("cost_pools", "annual_cost"), ("cost_pools", "practical_share"),
+                ("off_invoice", "kind"), ("off_invoice", "amount")} <= cols
+        reasons = [r[4] for r in rows if r and isinstance(r[4], str) and r[4].startswith(why)]
+        assert len(reasons) == 2 and "ABC" in reasons[0]
+    wb.close()

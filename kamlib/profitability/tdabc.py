@@ -44,6 +44,18 @@ __all__ = ["OFF_INVOICE_KINDS", "allocate_pools", "cost_sources", "driver_volume
 
 OFF_INVOICE_KINDS = ("retro_bonus", "marketing", "listing", "sponsorship", "other")
 DEFAULT_PRACTICAL_SHARE = 0.80
+#: Russian headers and values the sheets may use (the data request shows both)
+_HEADERS = {"пул": "pool", "пул затрат": "pool", "затраты за год": "annual_cost",
+            "годовые затраты": "annual_cost", "драйвер": "driver", "мощность": "capacity",
+            "доля практической мощности": "practical_share", "практическая доля":
+            "practical_share", "код контрагента": "client_id", "код клиента": "client_id",
+            "вид": "kind", "сумма": "amount"}
+_DRIVER_WORDS = {"заказ": "order", "документ": "order", "строка": "line", "возврат": "return",
+                 "доставка": "delivery", "визит": "visit", "сервисный час": "service_hour",
+                 "час сервиса": "service_hour", "звонок": "call"}
+_KIND_WORDS = {"ретро-бонус": "retro_bonus", "ретробонус": "retro_bonus",
+               "маркетинг": "marketing", "листинг": "listing", "спонсорство": "sponsorship",
+               "прочее": "other"}
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -51,8 +63,12 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise InputError("the file named in engagement.yaml does not exist", file=str(path),
                          hint="put the sheet there or remove the setting")
     if path.suffix.lower() in (".xlsx", ".xls"):
-        return pd.read_excel(path, dtype=object)
-    return pd.read_csv(path, dtype=object, sep=None, engine="python")
+        df = pd.read_excel(path, dtype=object)
+    else:
+        df = pd.read_csv(path, dtype=object, sep=None, engine="python")
+    names = [str(c).strip().casefold() for c in df.columns]
+    df.columns = [_HEADERS.get(c, c) for c in names]
+    return df
 
 
 def _number(df: pd.DataFrame, col: str, path: Path, *, required: bool) -> pd.Series:
@@ -82,7 +98,6 @@ def read_cost_pools(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     df = _read_table(path)
-    df.columns = [str(c).strip().casefold() for c in df.columns]
     for col in ("pool", "annual_cost", "driver"):
         if col not in df.columns:
             raise InputError(f"the cost-pools sheet has no column '{col}'", file=str(path),
@@ -90,7 +105,8 @@ def read_cost_pools(path: str | Path) -> pd.DataFrame:
                              "practical_share")
     df = df.reset_index(drop=True)
     out = pd.DataFrame({"pool": df["pool"].astype(str).str.strip(),
-                        "driver": df["driver"].astype(str).str.strip().str.casefold()})
+                        "driver": df["driver"].astype(str).str.strip().str.casefold()
+                        .replace(_DRIVER_WORDS)})
     out["annual_cost"] = _number(df, "annual_cost", path, required=True)
     out["capacity"] = _number(df, "capacity", path, required=False)
     share = _number(df, "practical_share", path, required=False)
@@ -116,14 +132,14 @@ def read_off_invoice(path: str | Path) -> pd.DataFrame:
     """The off-invoice sheet, checked: client_id, kind, amount (for the audit period)."""
     path = Path(path)
     df = _read_table(path)
-    df.columns = [str(c).strip().casefold() for c in df.columns]
     for col in ("client_id", "kind", "amount"):
         if col not in df.columns:
             raise InputError(f"the off-invoice sheet has no column '{col}'", file=str(path),
                              column=col, hint="columns: client_id, kind, amount")
     df = df.reset_index(drop=True)
     out = pd.DataFrame({"client_id": df["client_id"].astype(str).str.strip(),
-                        "kind": df["kind"].astype(str).str.strip().str.casefold()})
+                        "kind": df["kind"].astype(str).str.strip().str.casefold()
+                        .replace(_KIND_WORDS)})
     out["amount"] = _number(df, "amount", path, required=True).round(2)
     bad = ~out["kind"].isin(OFF_INVOICE_KINDS)
     if bad.any():
