@@ -133,7 +133,8 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     totals = {c: float(pnl[c].sum()) for c in ("list_revenue", "discount", "sales_net",
                                                "returns", "net_revenue", "cogs", "gross_margin",
                                                "off_invoice", "cost_to_serve",
-                                               "cost_of_receivables", "contribution")}
+                                               "cost_of_receivables", "contribution")
+              if c in pnl.columns}
     cts_by_source: dict[str, float] = {}
     for d in DRIVERS:
         if f"cts_{d}" in pnl.columns:

@@ -332,7 +332,9 @@ def client_pnl(
                                 " — none are known, so it is zero"))
     df["cost_of_receivables"] = (df["net_revenue"].clip(lower=0) * df["receivable_days"] / 365
                                  * costs.receivables_rate).round(2)
-    df["off_invoice"] = 0.0
+    # off-invoice spend: a column only when the sheet is given (no sheet, no claim of zero)
+    if off_invoice is not None:
+        df["off_invoice"] = 0.0
     if off_invoice is not None and len(off_invoice):
         oi = off_invoice.assign(client_id=off_invoice["client_id"].astype(str))
         oi[entity] = (oi["client_id"].map(entity_map.astype(str)) if entity_map is not None
@@ -348,8 +350,8 @@ def client_pnl(
             df[f"off_{kind}"] = by[kind].reindex(df.index).fillna(0.0).round(2)
             df["off_invoice"] = df["off_invoice"] + df[f"off_{kind}"]
         df["off_invoice"] = df["off_invoice"].round(2)
-    df["contribution"] = (df["gross_margin"] - df["off_invoice"] - df["cost_to_serve"]
-                          - df["cost_of_receivables"])
+    df["contribution"] = (df["gross_margin"] - df.get("off_invoice", 0.0)
+                          - df["cost_to_serve"] - df["cost_of_receivables"])
     nr = df["net_revenue"].where(df["net_revenue"] != 0)
     df["margin_pct"] = df["gross_margin"] / nr
     df["contribution_pct"] = df["contribution"] / nr
