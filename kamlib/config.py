@@ -220,7 +220,7 @@ class SelectionParams(_Strict):
                                       "conservative (1 = the lowest point of the scale)")
     usp_criterion: str = Field(default="strategic_fit", description="the judged criterion "
                                "that scores the fit with our USP (the gate)")
-    usp_gate: float | None = Field(default=4.0, ge=1, le=10, description="a client whose USP "
+    usp_gate: float | None = Field(default=3.0, ge=1, le=10, description="a client whose USP "
                                    "fit scores below this is not key, whatever its size; "
                                    "null = no gate (the criterion stays a weight)")
     discount_rate: float = Field(default=0.12, ge=0, lt=1, description="for key-account CLV")

@@ -158,7 +158,7 @@ def test_strategic_treatment_by_decision() -> None:
 
 def test_settings_validate() -> None:
     p = SelectionParams()
-    assert p.missing_scores == "to_assess" and p.usp_gate == 4.0
+    assert p.missing_scores == "to_assess" and p.usp_gate == 3.0
     cons = SelectionParams(missing_scores="conservative", conservative_score=3)
     assert cons.conservative_score == 3
     with pytest.raises(ValueError):
@@ -190,8 +190,10 @@ def test_end_to_end_on_a_training_sample(tmp_path) -> None:
     assert not (t["is_key"] & missing.map(bool)).any()
     assert s["to_assess_count"] == int((t["decision"] == "to_assess").sum())
     assert all(missing[e["entity_id"]] for e in s["to_assess"])
-    assert (t.loc[t["decision"] == "usp_gate", "usp_score"] < 4.0).all()
-    assert not (t["is_key"] & (t["usp_score"] < 4.0)).any()
+    gate = s["usp_gate"]["gate"]
+    assert gate == 3.0                                         # the default
+    assert (t.loc[t["decision"] == "usp_gate", "usp_score"] < gate).all()
+    assert not (t["is_key"] & (t["usp_score"] < gate)).any()
     key = r["key"]
     assert len(s["deep_plans"]) == min(6, len(key))
     top = key["value_at_stake"].nlargest(len(s["deep_plans"])).index.tolist()
