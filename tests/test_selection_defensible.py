@@ -200,3 +200,15 @@ def test_end_to_end_on_a_training_sample(tmp_path) -> None:
     assert [d["entity_id"] for d in s["deep_plans"]] == top
     assert s["strategic_not_key_count"] == int(((t["quadrant"] == "Strategic")
                                                 & ~t["is_key"]).sum())
+
+    # no workshop held yet: nobody gains on anybody, the key list is provisional on the data
+    # criteria and every key client is listed as still to assess
+    from kamlib.steps import artefact_path
+
+    artefact_path(eng, "assessment").unlink()
+    (eng.root / "review" / "assessment.xlsx").unlink()
+    p = run_selection(eng, out_dir=tmp_path / "provisional").summary
+    assert p["selection_provisional"] is True
+    assert p["key_clients"] > 0
+    assert p["to_assess_count"] == p["key_clients"]
+    assert p["usp_gate"]["excluded"] == 0
