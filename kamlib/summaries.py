@@ -196,7 +196,8 @@ class SelectionEntry(_Model):
 
 class UspGate(_Model):
     gate: float
-    excluded: Count
+    excluded: Count                       # on a score the workshop gave
+    excluded_conservative: Count = 0      # on the conservative value of a missing score
 
 
 class DeepPlan(_Model):

@@ -212,3 +212,33 @@ def test_end_to_end_on_a_training_sample(tmp_path) -> None:
     assert p["key_clients"] > 0
     assert p["to_assess_count"] == p["key_clients"]
     assert p["usp_gate"]["excluded"] == 0
+
+
+def test_conservative_rule_end_to_end(tmp_path) -> None:
+    """training_top3 under the conservative rule: nobody is to assess; every unscored
+    candidate is scored 1, so (1 < the gate of 3) none is key, and the gate's count keeps
+    them apart from the clients the workshop scored low."""
+    from kamlib.cleanup import run_cleanup
+    from kamlib.engagement import Engagement, copy_engagement
+    from kamlib.profitability import run_profitability
+    from kamlib.resources import samples_dir
+    from kamlib.runner import run_intake
+    from kamlib.selection import run_selection
+
+    eng = Engagement.open(copy_engagement(samples_dir() / "training_top3", tmp_path / "e"))
+    run_intake(eng)
+    run_cleanup(eng)
+    run_profitability(eng)
+    params = eng.config.selection.model_copy(update={"missing_scores": "conservative"})
+    r = run_selection(eng, params=params)
+    s, t = r.summary, r["table"]
+    assert s["missing_scores_rule"] == "conservative" and s["conservative_score"] == 1.0
+    assert s["to_assess_count"] == 0
+    assert s["conservative_scored_count"] == s["unscored_candidates"] > 0
+    ids = {e["entity_id"] for e in s["conservative_scored"]}
+    assert not t.loc[list(ids), "is_key"].any()
+    judged = [c for c in ("score_strategic_fit", "score_potential") if c in t.columns]
+    assert (t.loc[list(ids), judged] == 1.0).all().all()
+    gated = t[t["decision"] == "usp_gate"]
+    assert s["usp_gate"]["excluded"] + s["usp_gate"]["excluded_conservative"] == len(gated)
+    assert s["usp_gate"]["excluded_conservative"] == len(set(gated.index) & ids)

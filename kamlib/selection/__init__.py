@@ -342,7 +342,10 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
         to_assess_ids = [i for i in by_size.index if table.at[i, "decision"] == "to_assess"]
     conservative_ids = ([i for i in by_size.index if unscored[i]]
                         if params.missing_scores == "conservative" else [])
-    gated_ids = [i for i in by_size.index if table.at[i, "decision"] == "usp_gate"]
+    # the gate on a score the workshop gave; a conservative score stopped by it is counted
+    # apart (it is listed with the conservatively scored clients)
+    gated_all = [i for i in by_size.index if table.at[i, "decision"] == "usp_gate"]
+    gated_ids = [i for i in gated_all if not unscored[i]]
     strategic_out = []
     for i in by_size.index:
         r = table.loc[i]
@@ -411,7 +414,9 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
         "conservative_scored_count": len(conservative_ids),
         "conservative_scored": [_row(i) for i in conservative_ids],
         "usp_gate": ({"criterion": params.usp_criterion, "gate": float(params.usp_gate),
-                      "excluded": len(gated_ids)} if params.usp_gate is not None else None),
+                      "excluded": len(gated_ids),
+                      "excluded_conservative": len(gated_all) - len(gated_ids)}
+                     if params.usp_gate is not None else None),
         "usp_gated": [_row(i) for i in gated_ids],
         "deep_plans_per_year": n_deep,
         "deep_plans": deep_plans,
