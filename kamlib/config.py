@@ -174,6 +174,13 @@ class ProfitabilityParams(_Strict):
     abc_cutoffs: tuple[float, float] = (0.80, 0.95)
     xyz_cutoffs: tuple[float, float] = (0.10, 0.25)
     robustness_spread: float = Field(default=0.20, ge=0, le=1)
+    cost_pools_file: str | None = Field(
+        default=None, description="the client's cost pools (pool, annual_cost, driver, "
+        "capacity, practical_share), csv or xlsx, relative to the engagement folder (not in "
+        "raw/): time-driven rates replace the default rates of the drivers they name")
+    off_invoice_file: str | None = Field(
+        default=None, description="off-invoice spend per client (client_id, kind, amount for "
+        "the period), csv or xlsx, relative to the engagement folder (not in raw/)")
 
     @model_validator(mode="after")
     def _drivers_known(self) -> ProfitabilityParams:
@@ -203,6 +210,19 @@ class SelectionParams(_Strict):
 
     threshold: float = Field(default=5.5, ge=1, le=10,
                              description="quadrant boundary on both 1–10 axes")
+    missing_scores: Literal["to_assess", "conservative"] = Field(
+        default="to_assess", description="a candidate without a workshop score on a judged "
+        "criterion never gains from it: to_assess = it stays out of the key list, listed as "
+        "'to assess', until scored; conservative = the missing judged scores take "
+        "conservative_score")
+    conservative_score: float = Field(default=1.0, ge=1, le=10, description="the judged "
+                                      "score a missing one takes when missing_scores is "
+                                      "conservative (1 = the lowest point of the scale)")
+    usp_criterion: str = Field(default="strategic_fit", description="the judged criterion "
+                               "that scores the fit with our USP (the gate)")
+    usp_gate: float | None = Field(default=3.0, ge=1, le=10, description="a client whose USP "
+                                   "fit scores below this is not key, whatever its size; "
+                                   "null = no gate (the criterion stays a weight)")
     discount_rate: float = Field(default=0.12, ge=0, lt=1, description="for key-account CLV")
     retention: list[float] = Field(default_factory=lambda: [0.80, 0.90, 0.95],
                                    min_length=1, description="yearly retention scenarios")
@@ -239,6 +259,11 @@ class SelectionParams(_Strict):
             total = sum(weights.values())
             if abs(total - 100) > 1e-6:
                 raise ValueError(f"{axis} weights sum to {total:g}, not 100")
+        usp = CRITERIA.get(self.usp_criterion)
+        if usp is None or usp.source != "judged":
+            judged = sorted(n for n, c in CRITERIA.items() if c.source == "judged")
+            raise ValueError(f"usp_criterion must be a judged criterion ({', '.join(judged)}); "
+                             f"got {self.usp_criterion!r}")
         return self
 
 

@@ -27,7 +27,7 @@ from .resources import templates_dir
 from .schema import TABLES
 from .workbook import safe_workbook
 
-__all__ = ["Engagement", "init_engagement", "write_data_request"]
+__all__ = ["FINANCE_SHEETS", "Engagement", "init_engagement", "write_data_request"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,9 @@ _REQUEST_TEXT = {
                  "int": "целое", "date": "дата", "bool": "да/нет", "percent": "%"},
         "optional_table": "(необязательная таблица)",
         "yes": "*",
+        "finance": "Финансовые таблицы (необязательные; положите в папку finance/ проекта, не в "
+                   "raw/, и укажите файл в engagement.yaml)",
+        "why": "Зачем",
     },
     "en": {
         "sheet": "Data request",
@@ -149,7 +152,48 @@ _REQUEST_TEXT = {
                  "int": "integer", "date": "date", "bool": "yes/no", "percent": "%"},
         "optional_table": "(optional table)",
         "yes": "*",
+        "finance": "Finance tables (optional; put them in the engagement's finance/ folder, not "
+                   "in raw/, and name the file in engagement.yaml)",
+        "why": "Why",
     },
+}
+
+
+#: the finance sheets the data request asks for besides the exports (kamlib.profitability
+#: .tdabc reads them): setting, label, why, then (column, required, kind, what) per column
+FINANCE_SHEETS: dict[str, dict[str, object]] = {
+    "cost_pools": {
+        "setting": "profitability.cost_pools_file",
+        "ru": ("Пулы затрат (склад, логистика, продажи, сервис, финансы)",
+               "Ставки затрат на обслуживание — из ваших собственных затрат, а не по умолчанию "
+               "(time-driven ABC, Kaplan & Anderson 2004): ставка = затраты пула ÷ практическая "
+               "мощность; неиспользованная мощность показывается отдельно"),
+        "en": ("Cost pools (warehouse, logistics, sales, service, finance)",
+               "Cost-to-serve rates from your own costs instead of defaults (time-driven ABC, "
+               "Kaplan & Anderson 2004): rate = pool cost ÷ practical capacity; unused "
+               "capacity is shown, not spread over clients"),
+        "columns": [
+            ("pool", True, "text", "название пула / pool name"),
+            ("annual_cost", True, "money", "затраты пула за год / annual cost"),
+            ("driver", True, "text", "order, line, return, delivery, visit, service_hour, call"),
+            ("capacity", False, "number", "теоретическая мощность в единицах драйвера за год / "
+                                          "theoretical capacity in driver units a year"),
+            ("practical_share", False, "percent", "0,80–0,85 (по умолчанию / default 0,80)"),
+        ]},
+    "off_invoice": {
+        "setting": "profitability.off_invoice_file",
+        "ru": ("Затраты вне счёта по клиентам (ретро-бонусы, маркетинг, листинг, спонсорство)",
+               "Ретро-бонусы и маркетинговая поддержка не видны в строках продаж: без них вклад "
+               "крупных сетей завышен (карман-маржа, Marn & Rosiello 1992)"),
+        "en": ("Off-invoice spend per client (retro-bonuses, marketing, listing, sponsorship)",
+               "Retro-bonuses and marketing support are not in the sales lines: without them "
+               "the contribution of large chains is overstated (pocket margin, Marn & "
+               "Rosiello 1992)"),
+        "columns": [
+            ("client_id", True, "id", "код контрагента / client code"),
+            ("kind", True, "text", "retro_bonus, marketing, listing, sponsorship, other"),
+            ("amount", True, "money", "сумма за период аудита / amount for the audit period"),
+        ]},
 }
 
 
@@ -189,6 +233,22 @@ def write_data_request(path: str | Path) -> Path:
                 ws.write(r, 2, t["yes"] if required else "")
                 ws.write(r, 3, t["kind"][f.kind])
                 ws.write(r, 4, ", ".join(dict.fromkeys(f.synonyms[:6])), wrap)
+                r += 1
+        r += 1
+        ws.write(r, 0, t["finance"], bold)
+        r += 1
+        for name, sheet in FINANCE_SHEETS.items():
+            label, why = sheet[lang]  # type: ignore[misc]
+            ws.write(r, 0, f"{label} {t['optional_table']}", tbl_fmt)
+            ws.write_row(r, 1, [f"engagement.yaml: {sheet['setting']}", "", "",
+                                f"{t['why']}: {why}"], tbl_fmt)
+            r += 1
+            for col, required, kind, what in sheet["columns"]:  # type: ignore[attr-defined]
+                ws.write(r, 0, name)
+                ws.write(r, 1, col, bold if required else None)
+                ws.write(r, 2, t["yes"] if required else "")
+                ws.write(r, 3, t["kind"][kind])
+                ws.write(r, 4, what, wrap)
                 r += 1
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 34)

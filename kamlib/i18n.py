@@ -347,6 +347,9 @@ def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
     """One argument of a reason, written for people by what it is."""
     if isinstance(value, dict) and {"amount", "currency"} <= set(value):
         return fmt.amount(value, short=True)
+    if key.endswith("criteria") and isinstance(value, list) and all(
+            isinstance(c, str) for c in value):    # criterion names, e.g. those not scored
+        return ", ".join(strings.get("criterion." + c, c) or c for c in value)
     if key == "criteria" and isinstance(value, list):
         parts = []
         for c in value:

@@ -114,6 +114,8 @@ class Step:
 _PNL_UNITS = {
     "list_revenue": "money", "discount": "money", "sales_net": "money", "returns": "money",
     "net_revenue": "money", "cogs": "money", "gross_margin": "money", "cost_to_serve": "money",
+    "off_invoice": "money", "off_retro_bonus": "money", "off_marketing": "money",
+    "off_listing": "money", "off_sponsorship": "money", "off_other": "money",
     "cts_order": "money", "cts_line": "money", "cts_return": "money",
     "cts_delivery": "money", "cts_visit": "money", "cts_service_hour": "money",
     "cts_call": "money", "cts_avoidable": "money", "cts_stranded": "money",
@@ -204,7 +206,8 @@ STEPS: tuple[Step, ...] = (
                       "the key clients with reasons, strategy, CLV",
                       {"net_revenue": "money", "contribution": "money", "margin_pct": "ratio",
                        "attractiveness": "score", "strength": "score", "stays_key": "ratio",
-                       "clv_r80": "money", "clv_r90": "money", "clv_r95": "money"}),
+                       "clv_r80": "money", "clv_r90": "money", "clv_r95": "money",
+                       "value_at_stake": "money", "deep_plan_rank": "count"}),
              Artefact("relationships", "relationships.parquet",
                       "contact coverage and relationship stage",
                       {"contacts": "count", "our_people": "count",

@@ -160,8 +160,23 @@ class LossMaker(_Model):
     contribution: MoneyAmount
 
 
+class CostPool(_Model):
+    """A pool of the client's own costs (time-driven ABC) over the audit period."""
+
+    rate: float                     # money per driver unit (finer than the minor unit)
+    practical_share: Share
+    cost: MoneyAmount
+    allocated: MoneyAmount
+    unused: MoneyAmount             # negative: used beyond the practical capacity
+    unused_share: Ratio
+
+
 class ProfitabilitySummary(_Summary):
     """Step 2: what each client really earns."""
+
+    cost_pools: list[CostPool] | None = None
+    cost_to_serve_by_source: dict[str, MoneyAmount] | None = None
+    off_invoice_by_kind: dict[str, MoneyAmount] | None = None
 
     entities: Count
     totals: dict[str, MoneyAmount]
@@ -173,8 +188,46 @@ class ProfitabilitySummary(_Summary):
 
 
 # --------------------------------------------------------------------------- step 3
+class SelectionEntry(_Model):
+    """A candidate the selection names (to assess, scored conservatively, stopped by the USP
+    gate, Strategic but not key), with the decision's reason."""
+
+    net_revenue: MoneyAmount
+    attractiveness: float | None = None
+
+
+class UspGate(_Model):
+    gate: float
+    excluded: Count                       # on a score the workshop gave
+    excluded_conservative: Count = 0      # on the conservative value of a missing score
+
+
+class DeepPlan(_Model):
+    """A key account given a deep plan, by value at stake."""
+
+    value_at_stake: MoneyAmount
+    revenue_per_year: MoneyAmount
+    attractiveness: float
+    potential: float | None = None
+    attractiveness_rank: Count
+
+
 class SelectionSummary(_Summary):
     """Step 3: who is key."""
+
+    missing_scores_rule: str | None = None
+    selection_provisional: bool | None = None
+    unscored_candidates: Count | None = None
+    to_assess_count: Count | None = None
+    to_assess: list[SelectionEntry] | None = None
+    conservative_scored_count: Count | None = None
+    conservative_scored: list[SelectionEntry] | None = None
+    usp_gate: UspGate | None = None
+    usp_gated: list[SelectionEntry] | None = None
+    deep_plans_per_year: Count | None = None
+    deep_plans: list[DeepPlan] | None = None
+    strategic_not_key_count: Count | None = None
+    strategic_not_key: list[SelectionEntry] | None = None
 
     active_entities: Count
     long_list: Count

@@ -31,8 +31,9 @@ from .curves import (
     xyz,
 )
 from .holdings import concentration_level, holdings
-from .pnl import CostModel, client_pnl, group_pnl, monthly_revenue
+from .pnl import DRIVERS, CostModel, client_pnl, group_pnl, monthly_revenue
 from .scenarios import robustness, what_if_drop, what_if_reprice
+from .tdabc import cost_sources, driver_volumes, read_cost_pools, read_off_invoice, tdabc_rates
 
 if TYPE_CHECKING:
     from ..engagement import Engagement
@@ -72,11 +73,32 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     costs = CostModel.from_params(params)
     names = entities.groupby("entity_id")["entity_name"].first()
     sold = sales_level(step("00").dir(eng))
-    pnl, notes = client_pnl(sales, costs=costs, sales_level=sold.level,
-                            activities=_read(artefact_path(eng, "activities")),
-                            payments=_read(artefact_path(eng, "payments")),
-                            clients=_read(artefact_path(eng, "clients")),
-                            entity_map=entities["entity_id"], names=names)
+    inputs = {"activities": _read(artefact_path(eng, "activities")),
+              "payments": _read(artefact_path(eng, "payments")),
+              "clients": _read(artefact_path(eng, "clients"))}
+    off_invoice = (read_off_invoice(eng.root / params.off_invoice_file)
+                   if params.off_invoice_file else None)
+    pnl, notes = client_pnl(sales, costs=costs, **inputs, entity_map=entities["entity_id"],
+                            names=names, off_invoice=off_invoice, sales_level=sold.level)
+    # the client's own cost pools (time-driven ABC): rates from its costs and capacity, the
+    # allocation spread to the kopeck, the unused capacity shown beside it
+    pool_table = None
+    if params.cost_pools_file:
+        months = pd.to_datetime(sales["date"]).dt.to_period("M").nunique()
+        years = max(months, 1) / 12
+        pool_table = tdabc_rates(read_cost_pools(eng.root / params.cost_pools_file),
+                                 driver_volumes(pnl), years=years)
+        by_driver = pool_table.groupby("driver")
+        rates = dict(costs.rates)
+        for d, r in by_driver["rate"].sum().items():
+            rates[d] = float(r)
+        pools = {d: v for d, v in costs.pools.items() if d not in set(pool_table["driver"])}
+        costs = CostModel(rates, pools, costs.avoidable, costs.receivables_rate)
+        exact = {d: round(float(v), 2) for d, v in by_driver["allocated"].sum().items()}
+        pnl, notes = client_pnl(sales, costs=costs, **inputs,
+                                entity_map=entities["entity_id"], names=names, exact=exact,
+                                off_invoice=off_invoice, sales_level=sold.level)
+    sources = cost_sources(costs.rates, costs.pools, pool_table)
     pnl["group_id"] = entities.groupby("entity_id")["group_id"].first().reindex(pnl.index)
     pnl["status"] = status["status"].reindex(pnl.index)
     gnames = pnl.groupby("group_id")["entity_name"].first()
@@ -117,8 +139,16 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     reprice = what_if_reprice(pnl, loser_ids, price_increase=0.05, volume_loss=0.05)
     totals = {c: float(pnl[c].sum()) for c in ("list_revenue", "discount", "sales_net",
                                                "returns", "net_revenue", "cogs", "gross_margin",
-                                               "cost_to_serve", "cost_of_receivables",
-                                               "contribution")}
+                                               "off_invoice", "cost_to_serve",
+                                               "cost_of_receivables", "contribution")
+              if c in pnl.columns}
+    cts_by_source: dict[str, float] = {}
+    for d in DRIVERS:
+        if f"cts_{d}" in pnl.columns:
+            src = sources.get(d, "recorded_cost" if float(pnl[f"cts_{d}"].sum()) else None)
+            if src:
+                cts_by_source[src] = round(cts_by_source.get(src, 0.0)
+                                           + float(pnl[f"cts_{d}"].sum()), 2)
     stress = robust[robust["scenario"].str.contains("%")]
     level = concentration_level(conc, conc_group)
     summary = {
@@ -154,6 +184,17 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         "growth": growth_summary,
         "what_if_drop_large_loss_makers": drop,
         "what_if_reprice_large_loss_makers": reprice,
+        "cost_sources": {d: {"source": src, "rate": round(float(costs.rates.get(d, 0) or 0), 4)}
+                         for d, src in sources.items()},
+        "cost_to_serve_by_source": cts_by_source,
+        "cost_pools": ([{"pool": r["pool"], "driver": r["driver"], "basis": r["basis"],
+                         "rate": round(float(r["rate"]), 4),
+                         "practical_share": float(r["practical_share"]),
+                         "cost": r["cost"], "allocated": r["allocated"],
+                         "unused": r["unused"], "unused_share": float(r["unused_share"])}
+                        for _, r in pool_table.iterrows()] if pool_table is not None else []),
+        "off_invoice_by_kind": {c[4:]: round(float(pnl[c].sum()), 2) for c in pnl.columns
+                                if c.startswith("off_") and c != "off_invoice"},
         "notes": notes,
         "narrowed": sold.reasons("02"),
     }

@@ -38,7 +38,7 @@ _ACTIVITY_PATTERNS = {
     "call": r"звон|call|phone",
 }
 MONEY = ("list_revenue", "discount", "sales_net", "returns", "net_revenue", "cogs",
-         "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution")
+         "gross_margin", "off_invoice", "cost_to_serve", "cost_of_receivables", "contribution")
 
 
 def allocate_minor_units(pool: float, weights: pd.Series) -> pd.Series:
@@ -197,6 +197,8 @@ def client_pnl(
     entity_map: pd.Series | None = None,
     names: pd.Series | None = None,
     sales_level: str = "line",
+    exact: Mapping[str, float] | None = None,
+    off_invoice: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """The client P&L, one row per entity, every waterfall step a column.
 
@@ -222,6 +224,13 @@ def client_pnl(
         ``"period"`` for period-level sales (a report form's totals per client, no orders):
         its rows are not orders or document lines, so the order and line drivers are not
         costed (a note says so) and the average order is not measured (NaN).
+    exact : mapping, optional
+        driver → the amount allocated on it over the period (the client's own cost pools,
+        :mod:`.tdabc`): spread over the clients by their units by largest remainders, so the
+        clients add up to it to the kopeck (replaces rate × units on that driver).
+    off_invoice : DataFrame, optional
+        Off-invoice spend (client_id, kind, amount), taken after the gross margin: columns
+        ``off_<kind>`` and ``off_invoice``.
 
     Returns
     -------
@@ -297,6 +306,9 @@ def client_pnl(
         if pool:
             total = float(u.sum())
             cost = cost + (allocate_minor_units(pool, u.astype(float)) if total else 0.0)
+        if exact and d in exact:
+            cost = (allocate_minor_units(float(exact[d]), u.astype(float))
+                    if float(u.sum()) else pd.Series(0.0, df.index))
         df[f"cts_{d}"] = pd.Series(cost, index=df.index).astype(float).round(2)
         cts_cols.append(f"cts_{d}")
         if d in ("delivery", "visit", "service_hour", "call"):
@@ -331,7 +343,26 @@ def client_pnl(
                                 " — none are known, so it is zero"))
     df["cost_of_receivables"] = (df["net_revenue"].clip(lower=0) * df["receivable_days"] / 365
                                  * costs.receivables_rate).round(2)
-    df["contribution"] = df["gross_margin"] - df["cost_to_serve"] - df["cost_of_receivables"]
+    # off-invoice spend: a column only when the sheet is given (no sheet, no claim of zero)
+    if off_invoice is not None:
+        df["off_invoice"] = 0.0
+    if off_invoice is not None and len(off_invoice):
+        oi = off_invoice.assign(client_id=off_invoice["client_id"].astype(str))
+        oi[entity] = (oi["client_id"].map(entity_map.astype(str)) if entity_map is not None
+                      else oi["client_id"])
+        unknown = oi[oi[entity].isna() | ~oi[entity].isin(df.index)]
+        if len(unknown):
+            notes.append(f"off-invoice spend of {len(unknown)} row(s) names clients without "
+                         f"sales in the period (not in the P&L): "
+                         + ", ".join(unknown["client_id"].astype(str).unique()[:10]))
+        by = oi.dropna(subset=[entity]).pivot_table(index=entity, columns="kind",
+                                                    values="amount", aggfunc="sum")
+        for kind in by.columns:
+            df[f"off_{kind}"] = by[kind].reindex(df.index).fillna(0.0).round(2)
+            df["off_invoice"] = df["off_invoice"] + df[f"off_{kind}"]
+        df["off_invoice"] = df["off_invoice"].round(2)
+    df["contribution"] = (df["gross_margin"] - df.get("off_invoice", 0.0)
+                          - df["cost_to_serve"] - df["cost_of_receivables"])
     nr = df["net_revenue"].where(df["net_revenue"] != 0)
     df["margin_pct"] = df["gross_margin"] / nr
     df["contribution_pct"] = df["contribution"] / nr

@@ -55,7 +55,8 @@ def recost(pnl: pd.DataFrame, costs: CostModel, *, base: CostModel | None = None
     # booked to the kopeck as the P&L books them (kamlib.profitability.pnl)
     receivables = (pnl["net_revenue"].clip(lower=0) * pnl["receivable_days"] / 365
                    * costs.receivables_rate).round(2)
-    return pnl["gross_margin"] - cts - receivables
+    # off-invoice spend (when the sheet was given) is not a cost-to-serve rate: kept as it is
+    return pnl["gross_margin"] - pnl.get("off_invoice", 0.0) - cts - receivables
 
 
 def _compare(name: str, base: pd.Series, alt: pd.Series) -> dict:
@@ -105,7 +106,8 @@ def robustness(pnl: pd.DataFrame, costs: CostModel, *, spread: float = 0.20) -> 
         for label, driver in (("net revenue", pnl["net_revenue"].clip(lower=0)),
                               ("orders", pnl["orders"].astype(float))):
             if float(driver.sum()):
-                alt = pnl["gross_margin"] - driver / driver.sum() * total_cts - receivables
+                alt = (pnl["gross_margin"] - pnl.get("off_invoice", 0.0)
+                       - driver / driver.sum() * total_cts - receivables)
                 rows.append(_compare(f"cost-to-serve allocated by {label}", base, alt))
     return pd.DataFrame(rows)
 

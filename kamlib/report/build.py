@@ -523,18 +523,22 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     if rob:
         bullets.append(ctx.t("profit.robustness", share=f.pct(rob["max_sign_changes_share"]),
                              rho=f.number(rob["min_spearman"], 2)))
+    bullets += _cost_source_bullets(ctx, s)
     tables: dict[str, Table] = {}
     pnl = ctx.art.tables.get("client_pnl")
     charts: dict[str, Chart] = {}
     if pnl is not None:
         p = pnl.sort_values("contribution", ascending=False, kind="mergesort").copy()
         p["status"] = _translate(ctx, "status", p["status"])
+        if "off_invoice" in p.columns and not p["off_invoice"].fillna(0).any():
+            p = p.drop(columns="off_invoice")   # no off-invoice sheet: no empty column
         tables["client_pnl"] = _table(ctx, "client_pnl", p, [
             ("entity_id", "text"), ("entity_name", "text"), ("group_id", "text"),
             ("status", "text"), ("orders", "int"), ("lines", "int"),
             ("list_revenue", "money"), ("discount", "money"), ("sales_net", "money"),
             ("returns", "money"), ("net_revenue", "money"), ("cogs", "money"),
-            ("gross_margin", "money"), ("cts_order", "money"), ("cts_line", "money"),
+            ("gross_margin", "money"), ("off_invoice", "money"), ("cts_order", "money"),
+            ("cts_line", "money"),
             ("cts_return", "money"), ("cts_delivery", "money"), ("cts_visit", "money"),
             ("cts_service_hour", "money"), ("cts_call", "money"), ("cost_to_serve", "money"),
             ("cts_avoidable", "money"), ("cts_stranded", "money"), ("dso_days", "number"),
@@ -570,6 +574,38 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
                       charts=list(charts), tables=[k for k in ("loss_makers", "client_pnl")
                                                    if k in tables])
     return section, tables, charts
+
+
+def _cost_source_bullets(ctx: _Ctx, s: dict[str, Any]) -> list[str]:
+    """Where cost-to-serve comes from (the company's own pools or defaults), each pool's
+    reconciliation with its unused capacity, and the off-invoice spend: read from step 2's
+    summary, never recomputed."""
+    f = ctx.fmt
+    out: list[str] = []
+    by_source = s.get("cost_to_serve_by_source") or {}
+    order = ("client_pools", "settings_pool", "recorded_cost", "default_rate")
+    parts = [ctx.t(f"profit.cts_source_{k}", amount=f.money_short(by_source[k]))
+             for k in order if by_source.get(k)]
+    if parts:
+        out.append(ctx.t("profit.cts_sources", total=f.money_short(s["totals"]["cost_to_serve"]),
+                         parts="; ".join(parts)))
+    for p in s.get("cost_pools") or []:
+        driver = ctx.st.get(f"cost_driver.{p['driver']}", p["driver"])
+        kw = {"pool": p["pool"], "driver": driver, "rate": f.money(p["rate"]),
+              "cost": f.money_short(p["cost"]), "allocated": f.money_short(p["allocated"])}
+        if p.get("basis") == "volume":
+            out.append(ctx.t("profit.cost_pool_absorbed", **kw))
+        elif float(p["unused"]) < 0:
+            out.append(ctx.t("profit.cost_pool_over", **kw))
+        else:
+            out.append(ctx.t("profit.cost_pool", unused=f.money_short(p["unused"]),
+                             unused_share=f.pct(p["unused_share"]), **kw))
+    kinds = {k: v for k, v in (s.get("off_invoice_by_kind") or {}).items() if v}
+    if kinds:
+        out.append(ctx.t("profit.off_invoice", total=f.money_short(s["totals"]["off_invoice"]),
+                         parts=", ".join(f"{ctx.st.get('off_invoice_kind.' + k, k)} "
+                                         f"{f.money_short(v)}" for k, v in kinds.items())))
+    return out
 
 
 def _whale_chart(ctx: _Ctx, pnl: pd.DataFrame, figures: dict[str, Any]) -> Chart:
@@ -651,6 +687,7 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
         bullets.append(ctx.t("selection.big_not_key", name=b["entity_name"],
                              revenue=f.value(b["net_revenue"], "money_short"),
                              why=say(b["reason"], ctx.st, f)))
+    bullets += _selection_rule_bullets(ctx, s)
     tables: dict[str, Table] = {}
     charts: dict[str, Chart] = {}
     key = ctx.art.tables.get("key_clients")
@@ -667,7 +704,8 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
             ("entity_id", "text"), ("entity_name", "text"), ("quadrant", "text"),
             ("attractiveness", "number"), ("strength", "number"), ("stays_key", "pct"),
             ("net_revenue", "money"), ("contribution", "money"), ("margin_pct", "pct"),
-            *score_cols, ("clv_r90", "money"), ("reason", "text"), ("strategy", "text")],
+            *score_cols, ("clv_r90", "money"), ("value_at_stake", "money"),
+            ("reason", "text"), ("strategy", "text")],
             "03_key_client_profile/key_clients.parquet", preview=35)
         tables["key_clients"].print_columns = [
             "entity_name", "quadrant", "attractiveness", "strength", "stays_key",
@@ -686,6 +724,43 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
                       charts=list(charts),
                       tables=[k for k in ("key_clients", "single_point") if k in tables])
     return section, tables, charts
+
+
+def _selection_rule_bullets(ctx: _Ctx, s: dict[str, Any]) -> list[str]:
+    """The selection's own rules, stated with the step's figures: the rule for clients not
+    scored in the workshop (and whom it names), the USP gate, the deep plans by value at
+    stake, the treatment of Strategic clients that are not key."""
+    f = ctx.fmt
+    out: list[str] = []
+
+    def names(rows: list[dict[str, Any]], k: int = 5) -> str:
+        return ", ".join(str(r["name"]) for r in rows[:k])
+
+    rule = s.get("missing_scores_rule")
+    if s.get("selection_provisional"):
+        out.append(ctx.t("selection.provisional", n=f.integer(s.get("to_assess_count") or 0)))
+    elif rule == "to_assess" and s.get("to_assess_count"):
+        out.append(ctx.t("selection.rule_to_assess", n=f.integer(s["to_assess_count"]),
+                         unscored=f.integer(s.get("unscored_candidates") or 0),
+                         names=names(s.get("to_assess") or [])))
+    elif rule == "conservative" and s.get("conservative_scored_count"):
+        out.append(ctx.t("selection.rule_conservative",
+                         n=f.integer(s["conservative_scored_count"]),
+                         score=f.number(s["conservative_score"], 1),
+                         names=names(s.get("conservative_scored") or [])))
+    gate = s.get("usp_gate") or {}
+    if gate.get("excluded"):
+        out.append(ctx.t("selection.usp_gate", gate=f.number(gate["gate"], 1),
+                         n=f.integer(gate["excluded"]), names=names(s.get("usp_gated") or [])))
+    deep = s.get("deep_plans") or []
+    if deep:
+        out.append(ctx.t("selection.deep_plans", n=f.integer(len(deep)), names=", ".join(
+            f"{d['name']} ({f.money_short(d['value_at_stake'])})" for d in deep)))
+    strat = s.get("strategic_not_key") or []
+    if strat:
+        out.append(ctx.t("selection.strategic_not_key", n=f.integer(len(strat)), text="; ".join(
+            f"{r['name']} — {say(r['treatment'], ctx.st, f)}" for r in strat[:3])))
+    return out
 
 
 def _matrix_chart(ctx: _Ctx, cand: pd.DataFrame) -> Chart:

@@ -28,12 +28,28 @@ from ..i18n import Formatter, load_strings, say
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
 from ..units import money, reason
-from .scoring import QUADRANTS, criterion_scores, score_portfolio, stability
+from .scoring import (
+    QUADRANTS,
+    axis_scores,
+    criterion_scores,
+    decide,
+    fill_conservative,
+    missing_judged,
+    quadrant,
+    stability,
+    value_at_stake,
+)
 
 if TYPE_CHECKING:
     from ..engagement import Engagement
 
-__all__ = ["QUADRANTS", "long_list", "reason_in", "reason_out", "run_selection"]
+__all__ = ["QUADRANTS", "TREATMENTS", "long_list", "reason_in", "reason_out", "run_selection",
+           "strategic_treatment"]
+
+#: what a Strategic-quadrant client that is not key gets, by the decision that kept it out
+TREATMENTS = {"negative_contribution": "treat_reprice", "usp_gate": "treat_standard_terms",
+              "below_threshold": "treat_standard_terms", "to_assess": "treat_assess_first",
+              "cap_reached": "treat_next_in_line"}
 
 
 def long_list(features: pd.DataFrame, *, active: pd.Series, share: float) -> pd.Index:
@@ -58,28 +74,60 @@ def long_list(features: pd.DataFrame, *, active: pd.Series, share: float) -> pd.
     return pd.Index(chosen, name="entity_id")
 
 
-def reason_in(row: pd.Series, names: list[str]) -> dict[str, Any]:
+def reason_in(row: pd.Series, names: list[str], *, threshold: float | None = None,
+              cap: int | None = None, currency: str | None = None) -> dict[str, Any]:
     """Why a key client is key: the decision's own figures, as a reason code
-    (:mod:`kamlib.units`): its three best criterion scores and its rank by attractiveness."""
+    (:mod:`kamlib.units`): its attractiveness against the threshold, its rank against the
+    cap, its contribution (≥ 0, the first gate) and its three best criterion scores."""
     top = sorted(((row[f"score_{n}"], n) for n in names if pd.notna(row.get(f"score_{n}"))),
                  reverse=True)[:3]
-    return reason("key_top_criteria", attractiveness=round(float(row["attractiveness"]), 2),
-                  rank=int(row["rank"]) if pd.notna(row.get("rank")) else None,
-                  criteria=[{"criterion": n, "score": round(float(v), 2)} for v, n in top])
+    args: dict[str, Any] = {
+        "attractiveness": round(float(row["attractiveness"]), 2),
+        "rank": int(row["rank"]) if pd.notna(row.get("rank")) else None,
+        "criteria": [{"criterion": n, "score": round(float(v), 2)} for v, n in top]}
+    if threshold is not None:
+        args["threshold"] = float(threshold)
+    if cap is not None:
+        args["cap"] = int(cap)
+    if currency is not None:
+        args["contribution"] = money(row["contribution"], currency)
+    # with the threshold, the cap and the contribution: the full decision (key_decided)
+    full = threshold is not None and cap is not None and currency is not None
+    return reason("key_decided" if full else "key_top_criteria", **args)
+
+
+def strategic_treatment(decision: str, *, attractiveness: float, strength: float
+                        ) -> dict[str, Any]:
+    """The stated treatment of a Strategic-quadrant client that is not key (attractive and
+    strong, yet out): by the decision that kept it out (:data:`TREATMENTS`)."""
+    return reason(TREATMENTS.get(decision, "treat_next_in_line"),
+                  attractiveness=round(float(attractiveness), 2),
+                  strength=round(float(strength), 2))
 
 
 def reason_out(r: pd.Series, *, on_list: bool, threshold: float, cap: int,
-               currency: str) -> dict[str, Any]:
+               currency: str, usp_gate: float | None = None) -> dict[str, Any]:
     """Why a client is not key, in the order the selection decides it: not active, not on
     the long list, negative contribution (the client must earn its cost-to-serve first),
-    attractiveness below the threshold, or beyond the cap on the number of key accounts
-    (McDonald & Woodburn 2007: 15–35, and never more than the share of the base)."""
+    USP fit below the gate, attractiveness below the threshold, not scored in the workshop
+    ("to assess": it would rank within the cap on its provisional score), or beyond the cap
+    on the number of key accounts (McDonald & Woodburn 2007: 15–35, and never more than the
+    share of the base). ``r["decision"]`` (:func:`~kamlib.selection.scoring.decide`) decides
+    when present; each reason carries the figures that decided it."""
     if not on_list:
         if r.get("status") not in ("active", "new"):
             return reason("not_active", status=str(r.get("status")))
         return reason("not_on_long_list")
-    if r["contribution"] < 0:
+    decision = r.get("decision")
+    if r["contribution"] < 0 or decision == "negative_contribution":
         return reason("negative_contribution", contribution=money(r["contribution"], currency))
+    if decision == "usp_gate":
+        return reason("usp_gate", score=round(float(r["usp_score"]), 2),
+                      gate=float(usp_gate) if usp_gate is not None else None)
+    if decision == "to_assess":
+        return reason("to_assess", attractiveness=round(float(r["attractiveness"]), 2),
+                      provisional_rank=int(r["provisional_rank"]), cap=int(cap),
+                      missing_criteria=list(r["missing_criteria"]))
     if r["attractiveness"] < threshold:
         return reason("below_threshold", attractiveness=round(float(r["attractiveness"]), 2),
                       threshold=float(threshold))
@@ -129,6 +177,8 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     # judged criteria: the client's own assessment export, then the workshop sheet
     names = list(params.attractiveness) + [n for n in params.strength
                                            if n not in params.attractiveness]
+    if params.usp_gate is not None and params.usp_criterion not in names:
+        names.append(params.usp_criterion)
     judged_names = judged_criteria(names)
     frames = []
     a_path = artefact_path(eng, "assessment")
@@ -142,14 +192,16 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     if sheet.exists():
         frames.append(read_assessment(sheet, criteria=judged_names, known=candidates))
     judged = merge_assessments(*frames) if frames else None
-    if judged_names and (judged is None or judged[judged["criterion"].isin(judged_names)].empty):
+    if judged_names and params.missing_scores == "to_assess" and (
+            judged is None or judged[judged["criterion"].isin(judged_names)].empty):
         notes.append(("no assessment yet: the judged criteria (" + ", ".join(judged_names) +
-                      ") are left out and the weights of the others rescaled; fill "
-                      "review/assessment.xlsx in the workshop and run the step again")
+                      ") are left out and the selection is provisional (every key client is "
+                      "still to assess); fill review/assessment.xlsx in the workshop and run "
+                      "the step again")
                      if lang != "ru" else
                      ("экспертной оценки пока нет: критерии " + ", ".join(judged_names) +
-                      " не учтены, веса остальных пересчитаны; заполните "
-                      "review/assessment.xlsx на сессии и запустите шаг снова"))
+                      " не учтены, выбор предварительный (все ключевые клиенты ждут оценки); "
+                      "заполните review/assessment.xlsx на сессии и запустите шаг снова"))
     missing = [n for n in names if CRITERIA[n].source == "data"
                and CRITERIA[n].column not in features.columns]
     if missing:
@@ -160,27 +212,60 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     n_active = int(active.sum())
     max_n = min(params.target_key_accounts[1], max(1, math.floor(params.max_key_share *
                                                                  n_active)))
-    scored = score_portfolio(scores, params.attractiveness, params.strength,
-                             eligible=eligible, max_n=max_n, threshold=params.threshold)
-    stays = stability(scores, params.attractiveness, eligible=eligible, max_n=max_n,
+    # a missing judged score never raises a score: the judged criteria that count are those
+    # weighted on the attractiveness axis, and the USP gate's criterion
+    counted = [n for n in judged_names if float(params.attractiveness.get(n, 0)) > 0]
+    if params.usp_gate is not None and params.usp_criterion not in counted:
+        counted.append(params.usp_criterion)
+    missing = missing_judged(scores, counted)
+    unscored = missing.map(bool).astype(bool)
+    present = [n for n in judged_names if n in scores.columns]
+    any_scored = bool(present) and bool(scores[present].notna().any().any())
+    provisional = False
+    unscored_rule: pd.Series | None = None
+    if params.missing_scores == "conservative":
+        scores = fill_conservative(scores, judged_names, params.conservative_score)
+    elif any_scored:
+        unscored_rule = unscored
+    elif counted:
+        # nobody is scored yet: nobody gains on anybody; the selection is provisional on the
+        # data criteria and every key client is still to assess
+        provisional = True
+    attr = axis_scores(scores, params.attractiveness)
+    strength = axis_scores(scores, params.strength)
+    usp = scores[params.usp_criterion] if params.usp_criterion in scores.columns else None
+    decided = decide(attr, eligible=eligible, max_n=max_n, threshold=params.threshold,
+                     unscored=unscored_rule, usp=usp, usp_gate=params.usp_gate)
+    scored = pd.DataFrame({"attractiveness": attr, "strength": strength,
+                           "quadrant": quadrant(attr, strength, threshold=params.threshold),
+                           "is_key": decided["is_key"]})
+    # who may compete for a key place (what the weights widget and the stability re-run)
+    competing = eligible & ~decided["decision"].isin(["usp_gate", "to_assess"])
+    if unscored_rule is not None:
+        competing &= ~unscored_rule
+    stays = stability(scores, params.attractiveness, eligible=competing, max_n=max_n,
                       threshold=params.threshold, draws=params.stability_draws,
                       concentration=params.stability_concentration)
     table = cand[["entity_name", "net_revenue", "contribution", "margin_pct", "status"]].join(
         scores.add_prefix("score_")).join(scored)
     table["stays_key"] = stays
     table["solid"] = table["is_key"] & (table["stays_key"] >= 0.8)
-    # rank by attractiveness among the clients that pass the gates (the cap is taken on it)
-    passes = eligible.reindex(table.index).fillna(False).astype(bool) & (
-        table["attractiveness"] >= params.threshold)
-    table["rank"] = table["attractiveness"].where(passes).rank(ascending=False,
-                                                              method="first").astype("Int64")
+    table["decision"] = decided["decision"]
+    table["rank"] = decided["rank"]
+    table["provisional_rank"] = decided["provisional_rank"]
+    table["missing_criteria"] = missing.reindex(table.index)
+    table["usp_score"] = usp.reindex(table.index) if usp is not None else np.nan
     currency = eng.config.currency
-    reasons = [reason_in(r, names) if r["is_key"] else
+    reasons = [reason_in(r, names, threshold=params.threshold, cap=max_n, currency=currency)
+               if r["is_key"] else
                reason_out(r, on_list=True, threshold=params.threshold, cap=max_n,
-                          currency=currency) for _, r in table.iterrows()]
+                          currency=currency, usp_gate=params.usp_gate)
+               for _, r in table.iterrows()]
     table["reason_code"] = [x["code"] for x in reasons]
     table["reason_args"] = [json.dumps(x["args"], ensure_ascii=False) for x in reasons]
     table["reason"] = [say(x, strings, fmt) for x in reasons]
+    table["missing_criteria"] = table["missing_criteria"].map(
+        lambda v: json.dumps(list(v) if isinstance(v, list) else [], ensure_ascii=False))
     table["strategy"] = table["quadrant"].map({k: v[1 if lang == "ru" else 0]
                                                for k, v in QUADRANTS.items()})
     key = table[table["is_key"]].sort_values("attractiveness", ascending=False)
@@ -220,6 +305,54 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     clv = key_account_clv(key["contribution"] / years, retention=tuple(params.retention),
                           discount_rate=params.discount_rate)
     key = key.join(clv)
+    # deep account plans: to the named key accounts with the most value at stake
+    potential = scores["potential"] if "potential" in scores.columns else None
+    key["value_at_stake"] = value_at_stake(key["net_revenue"] / years, key["attractiveness"],
+                                           potential)
+    n_deep = int(eng.config.sizing.deep_plans_per_year)
+    deep_order = key["value_at_stake"].sort_values(ascending=False, kind="stable").index
+    key["deep_plan_rank"] = pd.Series(range(1, len(key) + 1), index=deep_order,
+                                      dtype="Int64").reindex(key.index)
+    key["deep_plan"] = key["deep_plan_rank"] <= n_deep
+    attr_rank = key["attractiveness"].rank(ascending=False, method="first").astype(int)
+    deep_plans = [{"entity_id": i, "name": key.at[i, "entity_name"],
+                   "value_at_stake": money(key.at[i, "value_at_stake"], currency),
+                   "revenue_per_year": money(round(float(key.at[i, "net_revenue"]) / years, 2),
+                                             currency),
+                   "attractiveness": round(float(key.at[i, "attractiveness"]), 2),
+                   "potential": (round(float(potential[i]), 2) if potential is not None
+                                 and pd.notna(potential.get(i)) else None),
+                   "attractiveness_rank": int(attr_rank[i])}
+                  for i in deep_order[:n_deep]]
+    # the decisions the report must state: who is to assess, who was scored conservatively,
+    # who the USP gate stopped, and what the Strategic clients that are not key get
+    def _row(i: str) -> dict[str, Any]:
+        r = table.loc[i]
+        return {"entity_id": i, "name": r["entity_name"],
+                "net_revenue": money(r["net_revenue"], currency),
+                "attractiveness": round(float(r["attractiveness"]), 2)
+                if pd.notna(r["attractiveness"]) else None,
+                "missing_criteria": json.loads(r["missing_criteria"]),
+                "reason": {"code": r["reason_code"], "args": json.loads(r["reason_args"])}}
+
+    by_size = table.sort_values("net_revenue", ascending=False, kind="stable")
+    if provisional:
+        to_assess_ids = [i for i in by_size.index if table.at[i, "is_key"]]
+    else:
+        to_assess_ids = [i for i in by_size.index if table.at[i, "decision"] == "to_assess"]
+    conservative_ids = ([i for i in by_size.index if unscored[i]]
+                        if params.missing_scores == "conservative" else [])
+    # the gate on a score the workshop gave; a conservative score stopped by it is counted
+    # apart (it is listed with the conservatively scored clients)
+    gated_all = [i for i in by_size.index if table.at[i, "decision"] == "usp_gate"]
+    gated_ids = [i for i in gated_all if not unscored[i]]
+    strategic_out = []
+    for i in by_size.index:
+        r = table.loc[i]
+        if r["quadrant"] == "Strategic" and not r["is_key"]:
+            treat = strategic_treatment(r["decision"], attractiveness=r["attractiveness"],
+                                        strength=r["strength"])
+            strategic_out.append({**_row(i), "treatment": treat})
     # portrait and look-alikes
     feat = features.assign(
         size_band=size_bands(features["net_revenue"]),
@@ -271,10 +404,29 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
                                         / features["contribution"].sum()),
         "portrait": pic.get("headline", []),
         "assessment_used": bool(judged is not None and len(judged)),
+        "missing_scores_rule": params.missing_scores,
+        "conservative_score": (float(params.conservative_score)
+                               if params.missing_scores == "conservative" else None),
+        "selection_provisional": provisional,
+        "unscored_candidates": int(unscored.sum()),
+        "to_assess_count": len(to_assess_ids),
+        "to_assess": [_row(i) for i in to_assess_ids],
+        "conservative_scored_count": len(conservative_ids),
+        "conservative_scored": [_row(i) for i in conservative_ids],
+        "usp_gate": ({"criterion": params.usp_criterion, "gate": float(params.usp_gate),
+                      "excluded": len(gated_ids),
+                      "excluded_conservative": len(gated_all) - len(gated_ids)}
+                     if params.usp_gate is not None else None),
+        "usp_gated": [_row(i) for i in gated_ids],
+        "deep_plans_per_year": n_deep,
+        "deep_plans": deep_plans,
+        "strategic_not_key_count": len(strategic_out),
+        "strategic_not_key": strategic_out,
         "notes": notes,
     }
     summary = write_summary("03", out / "summary.json", summary, currency=eng.config.currency)
     return StepResult("03", summary, {
         "table": table, "key": key, "not_key": not_key_df, "relationships": relationships,
         "portrait": pic, "look_alikes": alikes, "scores": scores, "features": features,
-        "eligible": eligible, "max_n": max_n, "params": params}, tuple(notes))
+        "eligible": competing, "eligible_contribution": eligible, "max_n": max_n,
+        "decisions": decided, "params": params}, tuple(notes))

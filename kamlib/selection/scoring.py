@@ -4,8 +4,15 @@ McDonald & Woodburn (2007): account attractiveness (to us, over three years) aga
 relative strength (as the account sees us), each a weighted sum of criteria scored 1–10;
 quadrants Strategic (invest), Star (invest selectively), Status (maintain), Streamline (cut
 cost-to-serve). Data criteria are scored by their percentile among the candidates; judged
-criteria come from the workshop. A criterion without data for a client is left out of that
-client's weighted mean (the weights of the rest are rescaled) — and the notebook says so.
+criteria come from the workshop. A data criterion without data for a client is left out of
+that client's weighted mean (the weights of the rest are rescaled) — and the notebook says so.
+
+A judged criterion the workshop has not scored is different: left out, it would let the
+client gain from not being assessed (the rest of its weights are data criteria on which a
+large client scores high). :func:`missing_judged` names such clients; :func:`decide` keeps
+them out of the key list, "to assess", until scored (the default), or the step fills their
+missing judged scores with a stated conservative value (:func:`fill_conservative`). The fit
+with our USP is a gate as well as a weight: below the gate, not key whatever the size.
 """
 
 from __future__ import annotations
@@ -17,8 +24,13 @@ import pandas as pd
 
 from ..criteria import CRITERIA
 
-__all__ = ["QUADRANTS", "axis_scores", "criterion_scores", "quadrant", "score_portfolio",
-           "select_key", "stability"]
+__all__ = ["DECISIONS", "QUADRANTS", "axis_scores", "criterion_scores", "decide",
+           "fill_conservative", "missing_judged", "quadrant", "score_portfolio", "select_key",
+           "stability", "value_at_stake"]
+
+#: the decisions of :func:`decide`, in the order the selection takes them
+DECISIONS = ("key", "negative_contribution", "usp_gate", "below_threshold", "to_assess",
+             "cap_reached")
 
 #: quadrant → (recommended strategy en, ru)
 QUADRANTS = {
@@ -140,3 +152,129 @@ def stability(scores: pd.DataFrame, attractiveness: Mapping[str, float], *,
         key[top, cols] = True
         key &= ok
     return pd.Series(key.mean(axis=1), index=scores.index, name="stays_key")
+
+
+def missing_judged(scores: pd.DataFrame, judged: list[str]) -> pd.Series:
+    """Per candidate, the judged criteria of ``judged`` it has no workshop score for.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Criterion scores (:func:`criterion_scores`), one row per candidate.
+    judged : list of str
+        The judged criteria that count (weighted on the attractiveness axis, or the gate).
+
+    Returns
+    -------
+    pandas.Series
+        Same index; a list of criterion names (empty = fully scored).
+    """
+    cols = [n for n in judged if n in scores.columns]
+    missing = scores[cols].isna() if cols else pd.DataFrame(index=scores.index)
+    return pd.Series([[c for c in cols if missing.at[i, c]] for i in scores.index],
+                     index=scores.index, dtype=object)
+
+
+def fill_conservative(scores: pd.DataFrame, judged: list[str], value: float) -> pd.DataFrame:
+    """``scores`` with every missing judged score set to ``value`` (the conservative rule).
+
+    Data criteria are left as they are: a data criterion without data is a gap of the data,
+    not of the workshop.
+    """
+    out = scores.copy()
+    for n in judged:
+        if n in out.columns:
+            out[n] = out[n].fillna(float(value))
+    return out
+
+
+def decide(attractiveness: pd.Series, *, eligible: pd.Series, max_n: int,
+           threshold: float = 5.5, unscored: pd.Series | None = None,
+           usp: pd.Series | None = None, usp_gate: float | None = None) -> pd.DataFrame:
+    """The key-client decision of every candidate, with the figures that decided it.
+
+    In order: a negative contribution (``eligible`` false) excludes; a USP-fit score below
+    ``usp_gate`` excludes (the gate; a missing USP score is not a pass: the client is then
+    unscored); attractiveness below ``threshold`` excludes. The rest are taken by
+    attractiveness (highest first, ties in index order): a scored client takes a key place
+    while fewer than ``max_n`` are taken (``key``), else ``cap_reached``; an ``unscored``
+    client ranked above the last key place taken is ``to_assess`` (it would qualify on its
+    provisional score but stays out until scored), below it ``cap_reached``.
+
+    Parameters
+    ----------
+    attractiveness : pandas.Series
+        Attractiveness 1–10 per candidate (NaN = 0).
+    eligible : pandas.Series of bool
+        False where the contribution is negative.
+    max_n : int
+        The cap on the number of key clients.
+    threshold : float
+        Attractiveness needed (the quadrant boundary).
+    unscored : pandas.Series of bool, optional
+        True for candidates missing a judged score that counts (rule ``to_assess``).
+    usp : pandas.Series, optional
+        The USP-fit score per candidate.
+    usp_gate : float, optional
+        The gate; None = no gate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index: ``decision`` (one of :data:`DECISIONS`), ``is_key``, ``rank`` (1 = most
+        attractive among the scored clients competing for a place; NA for the others) and
+        ``provisional_rank`` (the rank among all clients past the gates, scored or not).
+    """
+    idx = attractiveness.index
+    a = attractiveness.fillna(0.0).astype(float)
+    ok = eligible.reindex(idx).fillna(False).astype(bool)
+    un = (unscored.reindex(idx).fillna(False).astype(bool) if unscored is not None
+          else pd.Series(False, index=idx))
+    gated = pd.Series(False, index=idx)
+    if usp is not None and usp_gate is not None:
+        u = usp.reindex(idx).astype(float)
+        gated = u.notna() & (u < float(usp_gate))
+    decision = pd.Series("cap_reached", index=idx, dtype=object)
+    decision[~ok] = "negative_contribution"
+    decision[ok & gated] = "usp_gate"
+    below = ok & ~gated & (a < threshold)
+    decision[below] = "below_threshold"
+    passers = a[ok & ~gated & ~below].sort_values(ascending=False, kind="stable")
+    rank = pd.Series(pd.NA, index=idx, dtype="Int64")
+    provisional = pd.Series(pd.NA, index=idx, dtype="Int64")
+    taken = 0
+    competing = 0
+    for pos, eid in enumerate(passers.index, start=1):
+        provisional[eid] = pos
+        if un[eid]:
+            if taken < max_n:
+                decision[eid] = "to_assess"
+            continue
+        competing += 1
+        rank[eid] = competing
+        if taken < max_n:
+            decision[eid] = "key"
+            taken += 1
+    return pd.DataFrame({"decision": decision, "is_key": decision == "key", "rank": rank,
+                         "provisional_rank": provisional})
+
+
+def value_at_stake(revenue_per_year: pd.Series, attractiveness: pd.Series,
+                   potential: pd.Series | None) -> pd.Series:
+    """What a deep account plan can move: annual net revenue × attractiveness ÷ 10 ×
+    potential ÷ 10.
+
+    Size is the client's net revenue a year (the money a plan works on); attractiveness (1–10,
+    the portfolio axis) and the workshop's potential score (1–10: the share of wallet still to
+    win) scale it to the part worth planning for. A client without a potential score counts
+    the scale's middle (5.5), never more, so that a missing score does not raise it. The deep
+    plans go to the highest values (McDonald & Woodburn 2007: 5–6 a year, to named accounts),
+    not to the top of the attractiveness score, where small clients with good ratios sit.
+    """
+    a = attractiveness.astype(float).clip(lower=0) / 10
+    if potential is None:
+        p = pd.Series(0.55, index=attractiveness.index)
+    else:
+        p = potential.reindex(attractiveness.index).astype(float).fillna(5.5).clip(1, 10) / 10
+    return (revenue_per_year.reindex(attractiveness.index).astype(float).clip(lower=0)
+            * a * p).round(2)
