@@ -161,3 +161,19 @@ def test_infeasible_capacity_is_a_clear_error() -> None:
     with pytest.raises(ConfigError) as info:
         assign_accounts(accounts, kams)
     assert info.value.hint
+
+
+def test_step_4_gives_the_deep_plan_hours_to_step_3s_deep_plans():
+    from kamlib.config import SizingParams
+    from kamlib.sizing.workload import account_workload
+
+    key = pd.DataFrame({"quadrant": ["Strategic", "Strategic", "Status"],
+                        "attractiveness": [9.0, 8.0, 5.0],
+                        "deep_plan": [False, True, True]}, index=["A", "B", "C"])
+    p = SizingParams(deep_plans_per_year=2)
+    w = account_workload(key, p)
+    assert w["deep_plan"].tolist() == [False, True, True]     # step 3's choice, not the top 2
+    assert w.loc["C", "planning_hours"] == p.deep_plan_hours
+    assert w.loc["A", "planning_hours"] == p.planning_hours
+    w2 = account_workload(key.drop(columns="deep_plan"), p)
+    assert w2["deep_plan"].tolist() == [True, True, False]    # without it: by attractiveness

@@ -97,3 +97,4 @@ def test_step_4_writes_the_tiers_of_every_client(training_runs, tmp_path):
     by = res.summary["tiers"]["by_tier"]
     assert by["key"]["clients"] == res.summary["key_accounts"]
     assert sum(v["clients"] for v in by.values()) == len(pnl)
+

@@ -33,17 +33,22 @@ def account_workload(key: pd.DataFrame, params: SizingParams, *, scale: float = 
                      ) -> pd.DataFrame:
     """Annual hours per key account (workload build-up, Talley 1961).
 
-    ``key`` has index entity_id, ``quadrant`` and optionally ``attractiveness`` (the deep
-    plans go to the most attractive accounts) and ``contacts``. ``scale`` multiplies every
+    ``key`` has index entity_id, ``quadrant`` and optionally ``deep_plan`` (the accounts step 3
+    chose for a deep plan, by value at stake; without it the deep plans go to the most
+    attractive accounts, by ``attractiveness``) and ``contacts``. ``scale`` multiplies every
     hour input (the low / high scenarios).
     """
     meetings = key["quadrant"].map(params.meetings_per_year).fillna(0.0)
     out = pd.DataFrame(index=key.index)
     out["meetings"] = meetings
     out["client_hours"] = meetings * (params.meeting_hours + params.travel_hours) * scale
-    rank = key["attractiveness"].rank(ascending=False, method="first") \
-        if "attractiveness" in key.columns else pd.Series(range(1, len(key) + 1), key.index)
-    deep = rank <= params.deep_plans_per_year
+    if "deep_plan" in key.columns:
+        # step 3 chose the deep-plan accounts (by value at stake): the hours follow its choice
+        deep = key["deep_plan"].fillna(False).astype(bool)
+    else:
+        rank = key["attractiveness"].rank(ascending=False, method="first") \
+            if "attractiveness" in key.columns else pd.Series(range(1, len(key) + 1), key.index)
+        deep = rank <= params.deep_plans_per_year
     out["deep_plan"] = deep
     out["planning_hours"] = (deep * params.deep_plan_hours
                              + ~deep * params.planning_hours) * scale
