@@ -380,11 +380,16 @@ def _cleanup_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Ch
     lead = ctx.t("cleanup.lead", records=f.integer(s["records"]), entities=f.integer(
         s["entities"]), groups=f.integer(s["groups"]), active=f.integer(s["active_entities"]),
         merged=f.integer(s.get("records_merged_away", 0)))
-    bullets = [
+    # period-level sales (a report form's totals, no order dates): dormant and lost cannot
+    # be told; the step says what it narrowed, and the report says that instead of "0 lost"
+    narrowed = [_cap(say(r, ctx.st, f)) + "." for r in s.get("narrowed") or []]
+    bullets = narrowed or [
         ctx.t("cleanup.status", dormant=f.integer(dormant.get("entities", 0)),
               dormant_rev=f.pct(dormant.get("share_revenue", 0)),
               lost=f.integer(lost.get("entities", 0)),
               lost_rev=f.money_short(lost.get("net_revenue", 0))),
+    ]
+    bullets += [
         ctx.t("cleanup.review", n=f.integer(s.get("to_review", 0)),
               sheet=s.get("review_sheet") or "review/duplicates.xlsx"),
         ctx.t("cleanup.inn", invalid=f.integer(s.get("invalid_inn_records", 0)),
@@ -485,7 +490,8 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
                  peak=f.pct(whale["peak_pct"]), at_peak=f.integer(whale["clients_at_peak"]),
                  losers=f.integer(s["loss_making_entities"]),
                  tail=f.pct(-whale["loss_tail_pct"]))
-    bullets = []
+    # what period-level sales could not measure (orders, seasonality), as the step said it
+    bullets = [_cap(say(r, ctx.st, f)) + "." for r in s.get("narrowed") or []]
     for lm in (s.get("large_loss_makers") or [])[:3]:
         bullets.append(ctx.t("profit.loss_maker", name=lm["name"],
                              revenue=f.money_short(lm["net_revenue"]),
@@ -887,10 +893,43 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
             ("source", "text")], "04_kam_team_sizing/summary.json#kpis")
     if "methods" in ctx.art.tables:
         charts["fte"] = _fte_chart(ctx, ctx.art.tables["methods"])
+    tiers = s.get("tiers") or {}
+    if tiers.get("by_tier"):
+        facts.append(ctx.fact("tier_saving", "04", "tiers.saving", "money"))
+        bullets.append(_tiers_sentence(ctx, tiers))
+        tables["service_tiers"] = _tiers_table(ctx, tiers)
     section = Section("sizing", ctx.t("section.sizing"), lead, facts, bullets,
                       charts=list(charts),
-                      tables=[k for k in ("team_plan", "kpis") if k in tables])
+                      tables=[k for k in ("team_plan", "service_tiers", "kpis") if k in tables])
     return section, tables, charts
+
+
+def _tiers_sentence(ctx: _Ctx, tiers: dict[str, Any]) -> str:
+    """How the rest of the clients are served (step 4's service tiers), in one sentence."""
+    f, by = ctx.fmt, tiers["by_tier"]
+    return ctx.t("sizing_tiers.lead", self_service=f.integer(by["self_service"]["clients"]),
+                 ss_rev=f.value(by["self_service"]["net_revenue"], "money_short"),
+                 reprice=f.integer(by["reprice_or_exit"]["clients"]),
+                 reprice_contr=f.value(by["reprice_or_exit"]["contribution"], "money_short"),
+                 develop=f.integer(by["develop"]["clients"]),
+                 saving=f.value(tiers["saving"], "money_short"))
+
+
+def _tiers_table(ctx: _Ctx, tiers: dict[str, Any]) -> Table:
+    """The service tiers with their clients, money a year and who serves them (step 4's
+    summary, as the step wrote it)."""
+    rows = [{"tier": ctx.t(f"tier.{t}"), "served_by": ctx.t(f"served_by.{v['served_by']}"),
+             "clients": v["clients"], "net_revenue": v["net_revenue"],
+             "contribution": v["contribution"], "cost_to_serve": v["cost_to_serve"],
+             "cost_to_serve_after": v["cost_to_serve_after"],
+             "cost_factor_ratio": v["cost_factor_ratio"]}
+            for t, v in tiers["by_tier"].items()]
+    return _table(ctx, "service_tiers", pd.DataFrame(rows), [
+        ("tier", "text"), ("served_by", "text"), ("clients", "int"), ("net_revenue", "money"),
+        ("contribution", "money"), ("cost_to_serve", "money"), ("cost_to_serve_after", "money"),
+        ("cost_factor_ratio", "pct")], "04_kam_team_sizing/summary.json#tiers.by_tier",
+        note=ctx.t("table.service_tiers.note",
+                   share=ctx.fmt.pct(tiers.get("self_service_share"))))
 
 
 def _cap(text: str) -> str:
@@ -1189,8 +1228,12 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     sections.append(Section("recommendations", ctx.t("section.recommendations"),
                             ctx.t("recommendations.lead"), bullets=recs))
     order = ["client_pnl", "group_pnl", "loss_makers", "entities", "merges", "status",
-             "key_clients", "single_point", "team_plan", "assignment", "kpis", "inputs"]
-    tables = {k: tables[k] for k in order if k in tables}
+             "key_clients", "single_point", "team_plan", "assignment", "service_tiers", "kpis",
+             "inputs"]
+    # the tables in reading order; one a section adds that the list does not name comes last,
+    # never dropped
+    tables = {**{k: tables[k] for k in order if k in tables},
+              **{k: v for k, v in tables.items() if k not in order}}
     period = tuple(art.summaries["00"].get("period") or ["", ""])
     return ReportModel(
         language=lang, client=eng.config.client, currency=eng.config.currency,
