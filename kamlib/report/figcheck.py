@@ -42,7 +42,8 @@ _NBSP = "\u00a0"
 _MARKS = {"RUB": ("₽", "RUB"), "EUR": ("€", "EUR"), "USD": ("$", "USD"), "GBP": ("£", "GBP"),
           "CNY": ("¥", "CNY"), "KZT": ("₸", "KZT")}
 #: Latin words a Russian deliverable may hold (terms of the method, units, codes)
-_LATIN_OK = {"kam", "abc", "xyz", "hhi", "ifrs", "inn", "kpi", "kpis", "nps", "qbr", "dso",
+_LATIN_OK = {"vip", "channels", "selection",
+             "kam", "abc", "xyz", "hhi", "ifrs", "inn", "kpi", "kpis", "nps", "qbr", "dso",
              "cv", "sha", "excel", "html", "pdf", "xlsx", "pptx", "csv", "parquet", "json",
              "mcdonald", "woodburn", "talley", "sherman", "sperry", "reese", "zoltners", "sinha",
              "lorimer", "kaplan", "narayanan", "cooper", "marn", "rosiello", "keiningham",
@@ -153,7 +154,7 @@ def _artefact_frame(art: Artefacts, source: str) -> pd.DataFrame | None:
     return pd.read_parquet(path)
 
 
-_IDS = ("entity_id", "client_id", "group_id", "kam", "file", "kpi", "role", "method")
+_IDS = ("entity_id", "client_id", "group_id", "kam", "file", "kpi", "role", "method", "channel")
 
 
 def _check_model(model: ReportModel, art: Artefacts, res: CheckResult) -> None:
@@ -299,7 +300,7 @@ def _check_currency(name: str, text: str, model: ReportModel, res: CheckResult) 
 #: columns that hold the client's own data (names, codes, files, people, places)
 _DATA_COLUMNS = {"entity_id", "entity_name", "name", "group_id", "group_name", "client_id",
                  "codes", "spellings", "inn", "tax_id", "branch_code", "region", "kam", "file",
-                 "sheet", "sha256", "person", "manager", "owner"}
+                 "sheet", "sha256", "person", "manager", "owner", "channel"}
 
 
 def _data_words(model: ReportModel) -> set[str]:
