@@ -186,3 +186,33 @@ def test_demo_ru_channels(demo_ru_steps) -> None:
         ch.loc["HoReCa", "contribution_margin"])
     assert by["HoReCa"]["reason"]["code"] == ch.loc["HoReCa", "reason_code"]
     assert (eng.root / "review" / "channels.xlsx").exists()
+
+
+def test_selection_within_chosen_channels(demo_ru_steps, tmp_path) -> None:
+    """``selection.channels`` keeps key clients inside the chosen channels; a client of
+    another channel is not key and says so; a channel no client has is a settings error."""
+    import shutil
+
+    from kamlib.engagement import Engagement
+    from kamlib.errors import ConfigError
+    from kamlib.selection import run_selection
+
+    root = tmp_path / "eng"
+    shutil.copytree(demo_ru_steps, root)
+    eng = Engagement.open(root)
+    chosen = ["Дистрибьютор", "Опт"]
+    params = eng.config.selection.model_copy(update={"channels": chosen})
+    r = run_selection(root, tmp_path / "out", params=params)
+    seg = r.features["segment"]
+    assert len(r.key) > 0
+    assert set(seg.reindex(r.key.index)) <= set(chosen)
+    table = r.table
+    outside = ~seg.reindex(table.index).isin(chosen)
+    assert outside.any()
+    assert (table.loc[outside, "reason_code"] == "channel_not_chosen").all()
+    assert not table.loc[outside, "is_key"].any()
+    assert r.summary["channels"] == chosen
+    with pytest.raises(ConfigError) as e:
+        run_selection(root, tmp_path / "out2",
+                      params=eng.config.selection.model_copy(update={"channels": ["Аптеки"]}))
+    assert "Аптеки" in str(e.value.value) and "HoReCa" in e.value.hint

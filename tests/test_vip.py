@@ -232,3 +232,41 @@ def test_vip_sheet_with_a_stranger_stops_the_step(vip_run, tmp_path) -> None:
     with pytest.raises(KamError) as e:
         run_selection(root, tmp_path / "out")
     assert e.value.row == 4 and e.value.value == "ООО «Никого»"
+
+
+def test_figure_check_catches_planted_defects(vip_run) -> None:
+    """A check that cannot fail proves nothing: a VIP's verdict that disagrees with step 3,
+    a channel table that no longer adds up to the P&L, a dependency scenario that is not the
+    client's, and a VIP finding whose figure is not the summary's are each caught."""
+    import copy
+
+    from kamlib.report import build_model
+    from kamlib.report.build import load_artefacts
+    from kamlib.report.figcheck import check_deliverables
+
+    art = load_artefacts(vip_run)
+    model = build_model(vip_run, "ru", artefacts=art)
+    assert not check_deliverables(model, art, {}).problems
+
+    def problems(mutate) -> list[str]:
+        a = copy.deepcopy(art)
+        mutate(a)
+        return [p.where for p in check_deliverables(model, a, {}).problems]
+
+    def flip_vip(a) -> None:
+        t = a.tables["vip"]
+        t.loc[t["verdict"] == "loses_money", "verdict"] = "not_key"
+
+    def shrink_channel(a) -> None:
+        a.tables["channels"].loc[0, "contribution"] -= 1000.0
+
+    def other_client(a) -> None:
+        a.summaries["02"]["dependency"]["largest"][0]["contribution_lost"] += 5000.0
+
+    def vip_count(a) -> None:
+        a.summaries["03"]["vip"]["not_key_or_losing"] += 1
+
+    assert any(w.startswith("VIP ") for w in problems(flip_vip))
+    assert any("channels: total contribution" in w for w in problems(shrink_channel))
+    assert any(w.startswith("contribution lost if") for w in problems(other_client))
+    assert any("vip_not_key" in w for w in problems(vip_count))
