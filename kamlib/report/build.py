@@ -1200,6 +1200,9 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
             ("contribution", "money"), ("contribution_margin", "pct"), ("cts_pct", "pct"),
             ("growth_pct", "pct"), ("usp_fit", "number"), ("verdict", "text"),
             ("reason", "text")], "02_profitability/channels.parquet", preview=12)
+        tables["channels"].print_columns = [
+            "channel", "net_revenue", "contribution", "contribution_margin", "cts_pct",
+            "growth_pct", "usp_fit", "verdict"]
     dp = ctx.art.tables.get("dependency")
     if dp is not None:
         d = dp.copy()
@@ -1213,20 +1216,27 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
         spec += [("growth_pct", "pct"), ("trend", "text")]
         tables["dependency"] = _table(ctx, "dependency", d, spec,
                                       "02_profitability/dependency.parquet", preview=12)
+        tables["dependency"].print_columns = [
+            k for k in ("level", "name", "net_revenue", "revenue_share", "contribution_lost",
+                        "contribution_lost_year", "fixed_cost_cover", "growth_pct", "trend")
+            if k in dict(spec)]
     vt = ctx.art.tables.get("vip")
     if vt is not None:
         v = vt.copy()
-        v["why"] = _translate(ctx, "vip_why", v["why"])
+        v["vip_why"] = _translate(ctx, "vip_why", v["why"])
         v["verdict"] = _translate(ctx, "vip_verdict", v["verdict"])
         v["quadrant"] = _translate(ctx, "quadrant", v["quadrant"])
         v["reason"] = [say({"code": k, "args": json.loads(a)}, ctx.st, f)
                        for k, a in zip(vt["reason_code"], vt["reason_args"], strict=True)]
         tables["vip"] = _table(ctx, "vip", v, [
-            ("entity_id", "text"), ("entity_name", "text"), ("why", "text"),
+            ("entity_id", "text"), ("entity_name", "text"), ("vip_why", "text"),
             ("revenue_rank", "int"), ("net_revenue", "money"), ("cost_to_serve", "money"),
             ("contribution", "money"), ("contribution_pct", "pct"),
             ("attractiveness", "number"), ("quadrant", "text"), ("verdict", "text"),
             ("reason", "text")], "03_key_client_profile/vip.parquet", preview=15)
+        tables["vip"].print_columns = [
+            "entity_name", "vip_why", "net_revenue", "contribution", "contribution_pct",
+            "attractiveness", "verdict", "reason"]
     section = Section("strategy", ctx.t("section.strategy"), lead, facts, bullets,
                       tables=[k for k in ("channels", "dependency", "vip") if k in tables])
     return section, tables, {}
