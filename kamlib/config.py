@@ -181,6 +181,9 @@ class ProfitabilityParams(_Strict):
     off_invoice_file: str | None = Field(
         default=None, description="off-invoice spend per client (client_id, kind, amount for "
         "the period), csv or xlsx, relative to the engagement folder (not in raw/)")
+    fixed_costs_per_year: NonNegative | None = Field(
+        default=None, description="the company's fixed costs a year (currency), for the share "
+        "of them a top client's contribution covers; null = not known (never assumed)")
 
     @model_validator(mode="after")
     def _drivers_known(self) -> ProfitabilityParams:
@@ -226,6 +229,8 @@ class SelectionParams(_Strict):
     discount_rate: float = Field(default=0.12, ge=0, lt=1, description="for key-account CLV")
     retention: list[float] = Field(default_factory=lambda: [0.80, 0.90, 0.95],
                                    min_length=1, description="yearly retention scenarios")
+    channels: list[str] = Field(default_factory=list, description="key clients are chosen "
+                                "only in these channels (segments); empty = all channels")
 
     @field_validator("retention")
     @classmethod

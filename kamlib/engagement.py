@@ -197,6 +197,33 @@ FINANCE_SHEETS: dict[str, dict[str, object]] = {
 }
 
 
+#: what the strategic layer needs beyond the exports, with the reason for each (ru, en):
+#: (what, where it goes, why)
+_WORKSHOP_ASKS = {
+    "ru": ("Для встречи с руководством", [
+        ("Список VIP-клиентов: код или название и почему VIP (привёл собственник, известное "
+         "имя, стратегический)", "review/vip.xlsx",
+         "проверка «VIP ≠ ключевой»: вклад VIP-клиентов после затрат на обслуживание"),
+        ("Соответствие каждого канала сбыта УТП компании, 1–10", "review/channels.xlsx",
+         "вывод по каналам: какие развивать, прежде чем выбирать ключевых клиентов"),
+        ("Постоянные затраты компании за год", "engagement.yaml: "
+         "profitability.fixed_costs_per_year",
+         "какую долю постоянных затрат покрывает каждый крупный клиент; без них доля не "
+         "считается"),
+    ]),
+    "en": ("For the management workshop", [
+        ("The VIP list: client code or name and why VIP (owner-introduced, famous name, "
+         "strategic)", "review/vip.xlsx",
+         "the VIP ≠ key test: the VIPs' contribution after cost-to-serve"),
+        ("Each sales channel's fit with the company's USP, 1–10", "review/channels.xlsx",
+         "the channel verdict: which channels to develop before key clients are chosen"),
+        ("The company's fixed costs a year", "engagement.yaml: "
+         "profitability.fixed_costs_per_year",
+         "the share of fixed costs each large client covers; not computed without them"),
+    ]),
+}
+
+
 def write_data_request(path: str | Path) -> Path:
     """Write the data-request workbook (ru and en sheets) from the canonical schema.
 
@@ -250,6 +277,14 @@ def write_data_request(path: str | Path) -> Path:
                 ws.write(r, 3, t["kind"][kind])
                 ws.write(r, 4, what, wrap)
                 r += 1
+        heading, asks = _WORKSHOP_ASKS[lang]
+        ws.write(r, 0, heading, tbl_fmt)
+        ws.write_row(r, 1, ["", "", "", ""], tbl_fmt)
+        for what, where, why in asks:
+            r += 1
+            ws.write(r, 0, where)
+            ws.write(r, 1, what, wrap)
+            ws.write(r, 4, why, wrap)
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 34)
         ws.set_column(2, 3, 12)

@@ -195,6 +195,23 @@ STEPS: tuple[Step, ...] = (
                       "contribution under ±20% cost-to-serve rates",
                       {"sign_changes_share": "ratio", "spearman": "number",
                        "loss_makers": "count"}),
+             Artefact("channels", "channels.parquet",
+                      "the P&L by channel (segment): contribution margin, cost-to-serve, "
+                      "growth, USP fit and the channel's verdict",
+                      {"clients": "count", "net_revenue": "money", "revenue_share": "ratio",
+                       "gross_margin": "money", "cost_to_serve": "money",
+                       "cost_of_receivables": "money", "contribution": "money",
+                       "contribution_share": "ratio", "contribution_margin": "ratio",
+                       "cts_pct": "ratio", "revenue_before": "money", "revenue_after": "money",
+                       "growth_pct": "ratio", "usp_fit": "score"}),
+             Artefact("dependency", "dependency.parquet",
+                      "if a top client or holding leaves: revenue, contribution lost, share "
+                      "of fixed costs covered, trend",
+                      {"entities": "count", "rank": "count", "net_revenue": "money",
+                       "revenue_share": "ratio", "contribution": "money",
+                       "contribution_lost": "money", "contribution_lost_year": "money",
+                       "fixed_cost_cover": "ratio", "revenue_prev12": "money",
+                       "revenue_last12": "money", "growth_pct": "ratio"}),
          )),
     Step("03", "03_key_client_profile", "03_key_client_profile", "Key client profile",
          "Профиль ключевых клиентов", section="selection", artefacts=(
@@ -212,6 +229,13 @@ STEPS: tuple[Step, ...] = (
                       "contact coverage and relationship stage",
                       {"contacts": "count", "our_people": "count",
                        "days_since_last_contact": "days"}),
+             Artefact("vip", "vip.parquet",
+                      "management's VIPs (or the top clients by revenue) tested: contribution "
+                      "after cost-to-serve, attractiveness, key or not and why",
+                      {"revenue_rank": "count", "net_revenue": "money",
+                       "cost_to_serve": "money", "contribution": "money",
+                       "contribution_pct": "ratio", "attractiveness": "score",
+                       "is_key": "flag"}),
          )),
     Step("04", "04_kam_team_sizing", "04_kam_team_sizing", "KAM team sizing",
          "Размер команды KAM", section="sizing", artefacts=(

@@ -171,6 +171,47 @@ class CostPool(_Model):
     unused_share: Ratio
 
 
+class ChannelFigures(_Model):
+    """One channel of the P&L by channel (:mod:`kamlib.profitability.channels`)."""
+
+    channel: str
+    clients: Count
+    net_revenue: MoneyAmount
+    revenue_share: Ratio | None = None
+    contribution: MoneyAmount
+    contribution_margin: Ratio | None = None
+    cts_pct: Ratio | None = None
+    growth: Ratio | None = None
+    usp_fit: float | None = None
+    verdict: str
+    reason: dict[str, Any]
+
+
+class LossScenario(_Model):
+    """What the company loses if one top client or holding leaves."""
+
+    level: str
+    name: str
+    net_revenue: MoneyAmount
+    revenue_share: Share
+    contribution_lost: MoneyAmount
+    contribution_lost_year: MoneyAmount
+    fixed_cost_cover: Ratio | None = None
+    growth: Ratio | None = None
+
+
+class Dependency(_Model):
+    """Dependency risk (:mod:`kamlib.profitability.dependency`)."""
+
+    top: Count
+    fixed_costs_per_year: MoneyAmount | None = None
+    top_revenue_prev12: MoneyAmount | None = None
+    top_revenue_last12: MoneyAmount | None = None
+    top_trend_ratio: Ratio | None = None
+    top_shrinking: Count
+    largest: list[LossScenario]
+
+
 class ProfitabilitySummary(_Summary):
     """Step 2: what each client really earns."""
 
@@ -185,6 +226,8 @@ class ProfitabilitySummary(_Summary):
     concentration: Concentration
     concentration_groups: Concentration | None = None
     large_loss_makers: list[LossMaker]
+    channels: list[ChannelFigures] | None = None
+    dependency: Dependency | None = None
 
 
 # --------------------------------------------------------------------------- step 3
@@ -212,6 +255,25 @@ class DeepPlan(_Model):
     attractiveness_rank: Count
 
 
+class VipClient(_Model):
+    net_revenue: MoneyAmount
+    contribution: MoneyAmount
+
+
+class VipFigures(_Model):
+    """The VIP ≠ key test (:mod:`kamlib.selection.vip`)."""
+
+    source: str
+    vips: Count
+    key: Count
+    not_key: Count
+    losing_money: Count
+    not_key_or_losing: Count
+    loss: MoneyAmount
+    not_key_revenue: MoneyAmount
+    clients: list[VipClient]
+
+
 class SelectionSummary(_Summary):
     """Step 3: who is key."""
 
@@ -237,6 +299,7 @@ class SelectionSummary(_Summary):
     borderline: Count
     key_revenue_share: Share
     key_contribution_share: Ratio
+    vip: VipFigures | None = None
 
 
 # --------------------------------------------------------------------------- step 4

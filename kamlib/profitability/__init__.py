@@ -19,6 +19,7 @@ from ..config import ProfitabilityParams
 from ..intake.level import narrowed_notes, sales_level
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
+from .channels import channel_pnl, read_channel_fit, write_channel_fit
 from .curves import (
     abc,
     abc_xyz_matrix,
@@ -30,6 +31,7 @@ from .curves import (
     whale_figures,
     xyz,
 )
+from .dependency import loss_scenarios, top_trend
 from .holdings import concentration_level, holdings
 from .pnl import DRIVERS, CostModel, client_pnl, group_pnl, monthly_revenue
 from .scenarios import robustness, what_if_drop, what_if_reprice
@@ -40,8 +42,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CostModel",
+    "channel_pnl",
     "client_pnl",
     "group_pnl",
+    "loss_scenarios",
     "monthly_revenue",
     "robustness",
     "run_profitability",
@@ -149,6 +153,7 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
             if src:
                 cts_by_source[src] = round(cts_by_source.get(src, 0.0)
                                            + float(pnl[f"cts_{d}"].sum()), 2)
+    channels, dependency = _strategy(eng, pnl, entities, monthly, params)
     stress = robust[robust["scenario"].str.contains("%")]
     level = concentration_level(conc, conc_group)
     summary = {
@@ -197,8 +202,12 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
                                 if c.startswith("off_") and c != "off_invoice"},
         "notes": notes,
         "narrowed": sold.reasons("02"),
+        "channels": _channel_figures(channels),
+        "dependency": _dependency_figures(dependency, pnl, params),
     }
     out.mkdir(parents=True, exist_ok=True)
+    channels.to_parquet(out / step("02").artefact("channels").file)
+    dependency.to_parquet(out / step("02").artefact("dependency").file)
     pnl.reset_index().to_parquet(out / step("02").artefact("client_pnl").file)
     groups.reset_index().to_parquet(out / step("02").artefact("group_pnl").file)
     monthly.assign(month=monthly["month"].astype(str)).to_parquet(
@@ -210,6 +219,79 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         "pnl": pnl, "groups": groups, "monthly": monthly, "whale": whale, "figures": figures,
         "concentration": conc, "concentration_groups": conc_group, "loss_makers": losers,
         "waterfall": waterfall, "robustness": robust, "matrix": matrix, "what_if_drop": drop,
-        "what_if_reprice": reprice, "growth": growth_summary},
+        "what_if_reprice": reprice, "growth": growth_summary, "channels": channels,
+        "dependency": dependency},
         tuple(notes) + tuple(narrowed_notes(summary["narrowed"], eng.config.report.language,
                                             eng.config.currency)))
+
+
+#: how many top clients (and groups) the dependency scenario covers
+DEPENDENCY_TOP = 10
+
+
+def _period_years(monthly: pd.DataFrame) -> float:
+    """The P&L's period in years, from its first to its last month of sales."""
+    if monthly.empty:
+        return 1.0
+    m = pd.PeriodIndex(monthly["month"].astype(str), freq="M")
+    return max(((m.max() - m.min()).n + 1) / 12.0, 1.0 / 12.0)
+
+
+def _strategy(eng: Engagement, pnl: pd.DataFrame, entities: pd.DataFrame,
+              monthly: pd.DataFrame, params: ProfitabilityParams
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The channel P&L (with the workshop's USP fit from ``review/channels.xlsx``, whose
+    blank is written for the workshop) and the dependency scenarios."""
+    ent = entities.reset_index()
+    if "segment" in ent.columns:
+        canon = ent.sort_values("is_canonical", ascending=False, kind="mergesort") \
+            if "is_canonical" in ent.columns else ent
+        seg = canon.dropna(subset=["segment"]).groupby("entity_id")["segment"].first()
+    else:
+        seg = pd.Series(dtype=object)
+    sheet = eng.root / "review" / "channels.xlsx"
+    fit = read_channel_fit(sheet) if sheet.exists() else {}
+    channels = channel_pnl(pnl, seg, monthly=monthly, fit=fit)
+    write_channel_fit(sheet, channels, existing=fit, lang=eng.config.report.language)
+    dependency = loss_scenarios(pnl, top=DEPENDENCY_TOP,
+                                fixed_costs_per_year=params.fixed_costs_per_year,
+                                years=_period_years(monthly))
+    return channels, dependency
+
+
+def _num(x: object) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)  # type: ignore[arg-type]
+
+
+def _channel_figures(channels: pd.DataFrame) -> list[dict]:
+    import json
+
+    return [{"channel": r.channel, "clients": int(r.clients), "net_revenue": r.net_revenue,
+             "revenue_share": _num(r.revenue_share), "contribution": r.contribution,
+             "contribution_margin": _num(r.contribution_margin), "cts_pct": _num(r.cts_pct),
+             "growth": _num(r.growth_pct), "growth_basis": r.growth_basis,
+             "usp_fit": _num(r.usp_fit), "verdict": r.verdict,
+             "reason": {"code": r.reason_code, "args": json.loads(r.reason_args)}}
+            for r in channels.itertuples(index=False)]
+
+
+def _dependency_figures(dep: pd.DataFrame, pnl: pd.DataFrame,
+                        params: ProfitabilityParams) -> dict:
+    trend = top_trend(pnl, top=DEPENDENCY_TOP)
+    return {
+        "top": DEPENDENCY_TOP,
+        "fixed_costs_per_year": params.fixed_costs_per_year,
+        "top_revenue_prev12": trend["revenue_prev12"],
+        "top_revenue_last12": trend["revenue_last12"],
+        "top_trend_ratio": trend["growth_ratio"],
+        "top_trend": trend["trend"],
+        "top_shrinking": trend["shrinking"],
+        "largest": [{"level": r.level, "id": r.id, "name": r.name,
+                     "entities": int(r.entities), "net_revenue": r.net_revenue,
+                     "revenue_share": float(r.revenue_share),
+                     "contribution_lost": r.contribution_lost,
+                     "contribution_lost_year": r.contribution_lost_year,
+                     "fixed_cost_cover": _num(r.fixed_cost_cover),
+                     "growth": _num(r.growth_pct), "trend": r.trend}
+                    for r in dep.head(5).itertuples(index=False)],
+    }

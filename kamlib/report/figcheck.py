@@ -42,7 +42,8 @@ _NBSP = "\u00a0"
 _MARKS = {"RUB": ("₽", "RUB"), "EUR": ("€", "EUR"), "USD": ("$", "USD"), "GBP": ("£", "GBP"),
           "CNY": ("¥", "CNY"), "KZT": ("₸", "KZT")}
 #: Latin words a Russian deliverable may hold (terms of the method, units, codes)
-_LATIN_OK = {"kam", "abc", "xyz", "hhi", "ifrs", "inn", "kpi", "kpis", "nps", "qbr", "dso",
+_LATIN_OK = {"vip", "channels", "selection",
+             "kam", "abc", "xyz", "hhi", "ifrs", "inn", "kpi", "kpis", "nps", "qbr", "dso",
              "cv", "sha", "excel", "html", "pdf", "xlsx", "pptx", "csv", "parquet", "json",
              "mcdonald", "woodburn", "talley", "sherman", "sperry", "reese", "zoltners", "sinha",
              "lorimer", "kaplan", "narayanan", "cooper", "marn", "rosiello", "keiningham",
@@ -153,7 +154,7 @@ def _artefact_frame(art: Artefacts, source: str) -> pd.DataFrame | None:
     return pd.read_parquet(path)
 
 
-_IDS = ("entity_id", "client_id", "group_id", "kam", "file", "kpi", "role", "method")
+_IDS = ("entity_id", "client_id", "group_id", "kam", "file", "kpi", "role", "method", "channel")
 
 
 def _check_model(model: ReportModel, art: Artefacts, res: CheckResult) -> None:
@@ -194,6 +195,7 @@ def _check_model(model: ReportModel, art: Artefacts, res: CheckResult) -> None:
                     break
     _check_inputs(model, art, res)
     _check_shares(model, art, res)
+    _check_strategy(art, res)
 
 
 def _folders(art: Artefacts) -> list[tuple[str, str]]:
@@ -256,6 +258,50 @@ def _check_shares(model: ReportModel, art: Artefacts, res: CheckResult) -> None:
     del s2
 
 
+def _check_strategy(art: Artefacts, res: CheckResult) -> None:
+    """The strategic layer against the tables it comes from: the channels add up to the
+    client P&L (money in = money out) and each channel's margin is its contribution ÷ revenue;
+    the largest loss-of-client scenario is the client's gross margin less the costs that go
+    with it; each VIP's verdict is its contribution's sign and step 3's key decision."""
+    pnl = art.tables.get("client_pnl")
+    ch = art.tables.get("channels")
+    if pnl is not None and ch is not None:
+        for col in ("net_revenue", "contribution"):
+            res.add("model")
+            if not _close(float(ch[col].sum()), float(pnl[col].sum()), abs_=0.01):
+                res.fail("model", f"channels: total {col} vs client P&L",
+                         float(pnl[col].sum()), float(ch[col].sum()))
+        for c in ch.itertuples(index=False):
+            if c.net_revenue:
+                res.add("model")
+                if not _close(c.contribution_margin, c.contribution / c.net_revenue):
+                    res.fail("model", f"channel {c.channel}: contribution margin",
+                             c.contribution / c.net_revenue, c.contribution_margin)
+    s2 = art.summaries.get("02") or {}
+    largest = ((s2.get("dependency") or {}).get("largest") or [])
+    if pnl is not None and largest and largest[0].get("level") == "entity":
+        p = pnl.set_index("entity_id")
+        top = largest[0]
+        if top.get("id") in p.index:
+            r = p.loc[top["id"]]
+            avoidable = r["cts_avoidable"] if "cts_avoidable" in p.columns else r["cost_to_serve"]
+            want = float(r["gross_margin"] - avoidable - r["cost_of_receivables"])
+            res.add("model")
+            if not _close(float(top["contribution_lost"]), want, abs_=0.01):
+                res.fail("model", f"contribution lost if {top['name']} leaves", want,
+                         top["contribution_lost"])
+    vip, key = art.tables.get("vip"), art.tables.get("key_clients")
+    if vip is not None and key is not None and pnl is not None:
+        keys = set(key["entity_id"])
+        contrib = pnl.set_index("entity_id")["contribution"]
+        for v in vip.itertuples(index=False):
+            want = ("loses_money" if contrib.get(v.entity_id, 0.0) < 0
+                    else "key" if v.entity_id in keys else "not_key")
+            res.add("model")
+            if v.verdict != want or bool(v.is_key) != (v.entity_id in keys):
+                res.fail("model", f"VIP {v.entity_name}: verdict", want, v.verdict)
+
+
 # --------------------------------------------------------------------------- stage 2
 
 
@@ -299,7 +345,7 @@ def _check_currency(name: str, text: str, model: ReportModel, res: CheckResult) 
 #: columns that hold the client's own data (names, codes, files, people, places)
 _DATA_COLUMNS = {"entity_id", "entity_name", "name", "group_id", "group_name", "client_id",
                  "codes", "spellings", "inn", "tax_id", "branch_code", "region", "kam", "file",
-                 "sheet", "sha256", "person", "manager", "owner"}
+                 "sheet", "sha256", "person", "manager", "owner", "channel"}
 
 
 def _data_words(model: ReportModel) -> set[str]:

@@ -400,10 +400,18 @@ class _Deck:
         self.drop_empty_placeholders(slide)
 
     def executive(self) -> None:
+        """The findings, at most six a slide (more findings: split evenly over slides)."""
+        m = self.model
+        n = len(m.findings)
+        pages = max(1, -(-n // 6))
+        per = -(-n // pages) if n else 0
+        for start in range(0, max(n, 1), max(per, 1)):
+            self._executive(m.findings[start:start + per])
+
+    def _executive(self, findings: list[Any]) -> None:
         m = self.model
         slide = self.slide("title_only", m.t("pptx.exec.title"))
         box = self.content_box(slide)
-        findings = m.findings[:6]
         if not findings:
             return
         row_h = box.h // len(findings)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..config import SelectionParams
 from ..criteria import CRITERIA, judged_criteria
+from ..errors import ConfigError
 from ..i18n import Formatter, load_strings, say
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
@@ -209,6 +210,8 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     cand = features.loc[candidates]
     scores = criterion_scores(cand, names, judged=judged)
     eligible = cand["contribution"] >= 0
+    in_channel = _in_channels(cand, params.channels)
+    eligible = eligible & in_channel
     n_active = int(active.sum())
     max_n = min(params.target_key_accounts[1], max(1, math.floor(params.max_key_share *
                                                                  n_active)))
@@ -261,6 +264,10 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
                reason_out(r, on_list=True, threshold=params.threshold, cap=max_n,
                           currency=currency, usp_gate=params.usp_gate)
                for _, r in table.iterrows()]
+    # a client outside the chosen channels is not key for that reason (selection.channels)
+    reasons = [reason("channel_not_chosen", channel=str(cand.at[i, "segment"]))
+               if not in_channel[i] and not r["is_key"] else x
+               for (i, r), x in zip(table.iterrows(), reasons, strict=True)]
     table["reason_code"] = [x["code"] for x in reasons]
     table["reason_args"] = [json.dumps(x["args"], ensure_ascii=False) for x in reasons]
     table["reason"] = [say(x, strings, fmt) for x in reasons]
@@ -375,6 +382,9 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     key.reset_index().to_parquet(out / step("03").artefact("key_clients").file)
     table.reset_index().to_parquet(out / step("03").artefact("candidates").file)
     relationships.reset_index().to_parquet(out / step("03").artefact("relationships").file)
+    vip_table, vip_figures = _vip(eng, features, table, entities, params=params,
+                                  currency=currency, lang=lang)
+    vip_table.to_parquet(out / step("03").artefact("vip").file)
     summary = {
         "active_entities": n_active,
         "long_list": len(candidates),
@@ -422,6 +432,8 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
         "deep_plans": deep_plans,
         "strategic_not_key_count": len(strategic_out),
         "strategic_not_key": strategic_out,
+        "channels": list(params.channels),
+        "vip": vip_figures,
         "notes": notes,
     }
     summary = write_summary("03", out / "summary.json", summary, currency=eng.config.currency)
@@ -429,4 +441,50 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
         "table": table, "key": key, "not_key": not_key_df, "relationships": relationships,
         "portrait": pic, "look_alikes": alikes, "scores": scores, "features": features,
         "eligible": competing, "eligible_contribution": eligible, "max_n": max_n,
-        "decisions": decided, "params": params}, tuple(notes))
+        "decisions": decided, "params": params, "vip": vip_table}, tuple(notes))
+
+
+def _in_channels(cand: pd.DataFrame, channels: list[str]) -> pd.Series:
+    """Whether each candidate is in one of the chosen channels (``selection.channels``;
+    empty = all). A chosen channel that no client has is an error of the settings."""
+    if not channels:
+        return pd.Series(True, index=cand.index)
+    seg = cand["segment"].astype("string").str.strip() if "segment" in cand.columns \
+        else pd.Series(pd.NA, index=cand.index, dtype="string")
+    chosen = [str(c).strip() for c in channels]
+    unknown = [c for c in chosen if c not in set(seg.dropna())]
+    if unknown:
+        raise ConfigError(f"selection.channels names channels no client on the long list has: "
+                          f"{unknown}", value=", ".join(unknown),
+                          hint="use the channel names of work/02_profitability/channels.parquet "
+                               "(the catalogue's segment): " + ", ".join(sorted(set(seg.dropna()))))
+    return seg.isin(chosen).fillna(False).astype(bool)
+
+
+def _vip(eng: Engagement, features: pd.DataFrame, table: pd.DataFrame, entities: pd.DataFrame,
+         *, params: SelectionParams, currency: str, lang: str
+         ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The VIP ≠ key test (:mod:`.vip`): management's list from ``review/vip.xlsx`` (a blank
+    one is written for the workshop), else the ten largest clients by revenue."""
+    from .vip import read_vip_sheet, resolve_vips, vip_summary, vip_test, write_vip_sheet
+
+    sheet = eng.root / "review" / "vip.xlsx"
+    vips = None
+    if sheet.exists():
+        listed = read_vip_sheet(sheet)
+        if len(listed):
+            vips = resolve_vips(listed, entities, file=str(sheet))
+    else:
+        write_vip_sheet(sheet, lang=lang)
+    decisions = table[["attractiveness", "quadrant", "is_key", "reason_code",
+                       "reason_args"]].copy()
+    others = features.index.difference(decisions.index)
+    off = [reason_out(features.loc[i], on_list=False, threshold=params.threshold, cap=0,
+                      currency=currency) for i in others]
+    extra = pd.DataFrame({"attractiveness": np.nan, "quadrant": None, "is_key": False,
+                          "reason_code": [x["code"] for x in off],
+                          "reason_args": [json.dumps(x["args"], ensure_ascii=False)
+                                          for x in off]}, index=others)
+    decisions = pd.concat([decisions, extra]) if len(extra) else decisions
+    vt = vip_test(features, decisions, vips)
+    return vt, vip_summary(vt)
