@@ -193,7 +193,7 @@ class LossScenario(_Model):
     level: str
     name: str
     net_revenue: MoneyAmount
-    revenue_share: Share
+    revenue_share: Ratio              # a client whose returns exceed its sales: below 0
     contribution_lost: MoneyAmount
     contribution_lost_year: MoneyAmount
     fixed_cost_cover: Ratio | None = None
