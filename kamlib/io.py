@@ -147,6 +147,7 @@ def _mojibake(text: str, min_cyrillic: int = 20) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 
 
 def mixed_script_words(text: str) -> int:
@@ -166,17 +167,20 @@ def _western(raw: bytes) -> str | None:
     letters into Latin words (``Société`` → ``Sociйtй``), whereas Russian text read as
     cp1252 is made almost entirely of accented letters (``ÎÎÎ Ðîìàøêà``).
     """
-    try:
-        as_1252 = raw.decode("cp1252")
-    except UnicodeDecodeError:
+    if _CP1252_UNDEFINED.search(raw):  # the bytes cp1252 cannot decode
         return None
-    as_1251 = raw.decode("cp1251", errors="replace")
-    letters = [c for c in as_1252[:200_000] if c.isalpha()]
+    # both code pages are one byte a character: the first 200,000 bytes are the first
+    # 200,000 characters, all the letter checks look at; the whole file is decoded only
+    # when it is the answer
+    head = raw[:200_000]
+    as_1252 = head.decode("cp1252")
+    letters = [c for c in as_1252 if c.isalpha()]
     high = sum(1 for c in letters if not c.isascii())
     if not letters or high > 0.5 * len(letters):
         return None
-    if mixed_script_words(as_1251) > mixed_script_words(as_1252):
-        return as_1252
+    if mixed_script_words(head.decode("cp1251", errors="replace")) > mixed_script_words(
+            as_1252):
+        return raw.decode("cp1252")
     return None
 
 
@@ -382,7 +386,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
             if len(r) > ncol and any(x.strip() for x in r[ncol:])
         ]
         frame = _polars_csv(body, delim, names, strict=False)
-    starts = _record_lines(body, delim, h + 2)
+    starts = _record_lines(body, delim, h + 2, records=frame.height)
     if starts is not None and len(starts) >= frame.height:
         frame = frame.insert_column(0, pl.Series("_row", starts[:frame.height], dtype=pl.Int64))
     else:
@@ -408,13 +412,19 @@ def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> p
     )
 
 
-def _record_lines(body: bytes, delim: str, first_line: int) -> list[int] | None:
+def _record_lines(body: bytes, delim: str, first_line: int,
+                  records: int | None = None) -> list[int] | None:
     """Line numbers of each record when quoted values span lines (else ``None``).
 
     polars counts records, not lines; a value with a line break inside quotes would shift
-    every later row number, so the numbers are recounted with the csv module.
+    every later row number, so the numbers are recounted with the csv module. ``records``
+    is the number of records polars read from ``body``: when it equals the number of lines
+    (polars keeps blank lines as empty records), no record spans lines and the recount in
+    Python is skipped.
     """
     if b'"' not in body:
+        return None
+    if records is not None and records == body.count(b"\n") + (not body.endswith(b"\n")):
         return None
     lines = _csv_lines(body.decode("utf-8").split("\n"))
     starts, reader = [], csv.reader(lines, delimiter=delim, quotechar='"')

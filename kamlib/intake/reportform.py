@@ -155,15 +155,19 @@ def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
             if "[" not in h and (header_key(h) in _GROSS or "сумм" in h.casefold())]
     if not cols:
         return None
-    s = raw.data[f"c{cols[-1]}"]
-    vals = decimal_text(s, decimal=decimal_separator(s, default=",")).to_list()
-    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series().to_list()
-    totals = [i for i, t in enumerate(first) if t is not None and re.match(_TOTALS_RE, t)]
-    if not totals or vals[totals[-1]] is None:
+    totals = _totals_rows(raw)
+    if not totals:
         return None
-    end, target = totals[-1], Decimal(vals[totals[-1]])
+    s = raw.data[f"c{cols[-1]}"]
+    text = decimal_text(s, decimal=decimal_separator(s, default=","))
+    if text[totals[-1]] is None:
+        return None
+    end, target = totals[-1], Decimal(text[totals[-1]])
+    if text.head(end).null_count() < end - 20_000:
+        return None  # more than 20,000 amounts: a register, not a form to search
+    vals = text.head(end).to_list()
     items = [(i, Decimal(vals[i])) for i in range(end) if vals[i] is not None]
-    if sum(v for _, v in items) == target or len(items) > 20_000:
+    if sum(v for _, v in items) == target:
         return None
     # reverse scan: a row whose amount equals the sum of the next k items groups them
     stack: list[tuple[Decimal, int, list]] = []
@@ -191,6 +195,17 @@ def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
     return levels
 
 
+def _totals_rows(raw: RawTable) -> list[int]:
+    """Indices of the rows whose first filled cell reads as a totals row (``Итого``), the
+    pattern tried once per distinct first cell, not once per row."""
+    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
+    hits = [t for t in first.drop_nulls().unique().to_list() if re.match(_TOTALS_RE, t)]
+    if not hits:
+        return []
+    return first.is_in(pl.Series(hits, dtype=pl.String).implode()).fill_null(
+        False).arg_true().to_list()
+
+
 def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> list[str]:
     """Group rows whose amounts differ from the sum of the leaf rows under them."""
     bad: list[str] = []
@@ -215,9 +230,7 @@ def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> l
 
 def _footer(raw: RawTable, rep: FileReport) -> None:
     """Lines below the final totals row (counts of outlets, signatures) are not data."""
-    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
-    totals = [i for i, t in enumerate(first.to_list())
-              if t is not None and re.match(_TOTALS_RE, t)]
+    totals = _totals_rows(raw)
     if not totals or totals[-1] == raw.data.height - 1:
         return
     after = raw.data.slice(totals[-1] + 1)
