@@ -4,6 +4,7 @@ are skipped), each file read, its table detected and its rows parsed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -140,6 +141,7 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         base.notes.append("skipped: 'skip: true' in engagement.yaml")
         reports.append(base)
         return
+    t0 = time.perf_counter()
     try:
         raws = read_raw(path, sheet=spec.sheet if spec else None,
                         encoding=spec.encoding if spec else None,
@@ -152,6 +154,10 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         base.errors.append(exc.to_dict())
         reports.append(base)
         return
+    if on_progress:
+        size = path.stat().st_size / 2**20
+        on_progress(f"{rel}: {sum(r.data.height for r in raws):,} lines read "
+                    f"({size:,.1f} MB in {time.perf_counter() - t0:.1f} s)")
     for raw in raws:
         rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
         rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
