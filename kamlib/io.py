@@ -147,7 +147,7 @@ def _mojibake(text: str, min_cyrillic: int = 20) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
-_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 
 def mixed_script_words(text: str) -> int:
@@ -167,7 +167,7 @@ def _western(raw: bytes) -> str | None:
     letters into Latin words (``Société`` → ``Sociйtй``), whereas Russian text read as
     cp1252 is made almost entirely of accented letters (``ÎÎÎ Ðîìàøêà``).
     """
-    if _CP1252_UNDEFINED.search(raw):  # the bytes cp1252 cannot decode
+    if any(b in raw for b in _CP1252_UNDEFINED):  # bytes cp1252 cannot decode
         return None
     # both code pages are one byte a character: the first 200,000 bytes are the first
     # 200,000 characters, all the letter checks look at; the whole file is decoded only
@@ -335,22 +335,29 @@ def _line_offset(data: bytes, n: int) -> int:
     return pos
 
 
-def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str | None,
-               header_row: int | None) -> RawTable:
+def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
+               delimiter: str | None, header_row: int | None) -> RawTable:
     """Sniff the head of the file in Python, parse the body with polars from its UTF-8 bytes.
 
     Only the first lines are split in Python (delimiter, header); the body goes to polars
     as bytes, without a copy for UTF-8 files, so that millions of lines read at columnar
     speed. Lines are counted on '\n' exactly as polars does, so ``_row`` is the line
     number a text editor shows.
+
+    ``raw`` may be handed over in a one-element list, which is emptied: then the file's
+    bytes are freed as soon as their UTF-8 copy exists (a 2,000,000-line register is
+    hundreds of megabytes in each form).
     """
+    if isinstance(raw, list):
+        raw = raw.pop()
     text, enc = decode_text(raw, path, encoding)
     note = encoding_doubt(text, enc) if enc in ("cp1251", "cp1252") and not encoding else None
     if enc in ("utf-8", "utf-8-sig"):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     else:
+        raw = b""
         data = text.encode("utf-8")
-    del text
+    del text, raw
     if b"\n" not in data[:1 << 16] and b"\r" in data[:1 << 16]:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends
     head = data[:_line_offset(data, max(_SNIFF_ROWS, header_row or 0) + 1)]
@@ -370,6 +377,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     skipped = [(i + 1, "above the header (title or filter line)")
                for i in range(h) if lines[i].strip()]
     body = data[_line_offset(data, h + 1):]
+    del data, head
     ncol = len(headers)
     names = [f"c{i}" for i in range(ncol)]
     ragged: list[tuple[int, int, str]] = []
@@ -634,4 +642,6 @@ def read_raw(
     if _looks_binary(raw):
         raise InputError("the file is binary, not a text table", file=path.name,
                          hint="export the table again as CSV or XLSX")
-    return [_read_text(path, raw, encoding=encoding, delimiter=delimiter, header_row=header_row)]
+    box = [raw]  # handed over: _read_text frees the bytes when it no longer needs them
+    del raw
+    return [_read_text(path, box, encoding=encoding, delimiter=delimiter, header_row=header_row)]

@@ -223,8 +223,12 @@ class _FileIntake:
         found: list[pl.DataFrame] = []
         for fname in self.mapping:
             kind = self.tbl.field(fname).kind
-            if kind == "money":
-                code = currency_marks(df[fname])
+            if kind == "money":  # only cells with more than digits, spaces and signs
+                mark = df[fname].str.contains(r"[^\d\s.,+()'\u2212\u2013-]").fill_null(False)
+                found.append(pl.DataFrame({"_row": df["_row"].filter(mark),
+                                           "code": currency_marks(df[fname].filter(mark))})
+                             .drop_nulls())
+                continue
             elif fname == "currency":
                 low = df[fname].str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
                 code = low.replace_strict({k.rstrip("."): v for k, v in CURRENCY_CODES.items()},

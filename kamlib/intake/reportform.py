@@ -159,13 +159,22 @@ def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
     if not totals:
         return None
     s = raw.data[f"c{cols[-1]}"]
-    text = decimal_text(s, decimal=decimal_separator(s, default=","))
-    if text[totals[-1]] is None:
+    sep = decimal_separator(s, default=",")
+    end = totals[-1]
+    total = decimal_text(s.slice(end, 1), decimal=sep)[0]
+    if total is None:
         return None
-    end, target = totals[-1], Decimal(text[totals[-1]])
-    if text.head(end).null_count() < end - 20_000:
-        return None  # more than 20,000 amounts: a register, not a form to search
-    vals = text.head(end).to_list()
+    target = Decimal(total)
+    # more than 20,000 amounts: a register, not a form to search; told from the first rows
+    # that hold 20,001 cells, without reading the amounts of a register's millions of lines
+    filled = s.head(end).is_not_null().arg_true()
+    if filled.len() > 20_000 and decimal_text(s.head(int(filled[20_000]) + 1),
+                                              decimal=sep).null_count() == \
+            int(filled[20_000]) + 1 - 20_001:
+        return None
+    vals = decimal_text(s.head(end), decimal=sep).to_list()
+    if sum(v is not None for v in vals) > 20_000:
+        return None
     items = [(i, Decimal(vals[i])) for i in range(end) if vals[i] is not None]
     if sum(v for _, v in items) == target:
         return None
