@@ -81,7 +81,8 @@ class _FileIntake:
         skipped: Counter[str] = Counter()
         skipped["empty row"] = df.height - rep.rows_read
         skipped.update(reason for _, reason in raw.skipped)
-        df = df.filter(pl.col("_nonempty"))
+        if rep.rows_read < df.height:  # (a filter copies every column, even keeping all)
+            df = df.filter(pl.col("_nonempty"))
         # repeated header rows (concatenated exports): every cell equals its header
         if all_cells.width:
             same = raw.data.select(pl.col("_row"), pl.all_horizontal(
@@ -92,7 +93,8 @@ class _FileIntake:
                 df = df.filter(~pl.col("_row").is_in(same.implode()))
         # totals rows: the last is the file's total (checked), others are subtotals
         totals = df.filter(pl.col("_totals"))
-        df = df.filter(~pl.col("_totals"))
+        if totals.height:
+            df = df.filter(~pl.col("_totals"))
         totals_row = None
         if totals.height:
             last = totals["_row"][-1]

@@ -251,4 +251,6 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
     rep.ignored_columns = [h for i, h in enumerate(raw.headers) if i not in used_cols
                            and raw.data[f"c{i}"].drop_nulls().len()]
     fi = _FileIntake(raw, tbl, mapping, rep, cfg, spec)
-    return fi.run(), fi
+    parsed = fi.run()
+    raw.data = raw.data.clear()  # its cells are parsed (the raw text kept there): free them
+    return parsed, fi
