@@ -18,6 +18,7 @@ from kamlib.cli import main
 from kamlib.engagement import Engagement
 from kamlib.fingerprint import changes, fingerprint
 from kamlib.runner import STEPS, run_intake, run_pipeline
+from kamlib.status import engagement_status
 from tests.test_runner import CLIENTS, SALES, _notebook
 
 PARAMS = ('engagement_dir: str | None = None  # the engagement\n'
@@ -105,6 +106,7 @@ def test_a_changed_decision_reruns_its_step_and_the_ones_after(engagement) -> No
     after = _summaries(root)
     assert after[_keys("00")[0]] == before[_keys("00")[0]]
     assert after[_keys("01")[0]] != before[_keys("01")[0]]
+    assert engagement_status(root).stale_steps == []
 
 
 def test_a_changed_sizing_setting_reruns_sizing_and_the_report_only(engagement) -> None:
@@ -165,3 +167,18 @@ def test_kam_run_quiet_and_force_flags_parse(engagement, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["run", str(root), "-q", "-v"])
     capsys.readouterr()
+
+
+def test_a_step_rerun_with_the_same_results_leaves_the_later_ones_up_to_date(
+        engagement) -> None:
+    root, nbs = engagement
+    _run(root, nbs)
+    one = _keys("01")[0]
+    m = _run(root, nbs, steps=["01"])  # named steps always run
+    assert list(m["last_run"]["ran"]) == [one]
+    # status: the steps after 01 finished before it ran again
+    assert engagement_status(root).stale_steps == _keys("02", "03", "04", "05")
+    m = _run(root, nbs)
+    # 01 wrote the same results: nothing after it needs to run, and status agrees
+    assert m["last_run"] == {"ran": {}, "up_to_date": [s.key for s in STEPS]}
+    assert engagement_status(root).stale_steps == []
