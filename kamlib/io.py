@@ -403,8 +403,11 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
     return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged, note)
 
 
+_NON_SPACE = re.compile(rb"\S")  # the bytes bytes.strip() does not strip
+
+
 def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> pl.DataFrame:
-    if not body.strip():
+    if _NON_SPACE.search(body) is None:  # blank (without copying the body, as strip would)
         return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
     return pl.read_csv(
         body,
