@@ -9,7 +9,8 @@ exports have: cp1251, `;`, a title line, the columns
 `АО «Меридиан»`, `ИП Орлов Иван Петрович`), decimal commas with NBSP thousands and a totals
 row; plus the client catalogue. Then, in the same run, in separate processes:
 
-- `kam check` on the engagement: wall time, lines/s, peak memory (max RSS of the child);
+- `kam check` on the engagement: wall time, lines/s, CPU seconds, peak memory (max RSS of
+  the process, measured by a small parent of its own);
 - a bare polars read of the same file (the same bytes, every column as text): wall time of
   the same kind of process (interpreter start and `import polars` included), and the time
   of the `read_csv` call alone;
@@ -28,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -152,23 +152,35 @@ def generate(root: Path, lines: int, clients: int, seed: int = 1) -> Path:
     return path
 
 
-def _children_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+# runs a command and reports its max RSS and CPU seconds: a child's ru_maxrss counts the RSS
+# its parent had when it started it (Linux keeps the high-water mark across exec), so the
+# parent that starts `kam check` is this small script, not the bench (which generated data)
+MEASURE = """
+import resource, subprocess, sys
+p = subprocess.run(sys.argv[1:])
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"\\n@@ {u.ru_maxrss} {u.ru_utime + u.ru_stime} {p.returncode}", file=sys.stderr)
+"""
 
 
-def _children_cpu() -> float:
-    use = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return use.ru_utime + use.ru_stime
+def _measured(cmd: list[str]) -> tuple[str, str, int, float, float, float]:
+    """Run ``cmd``: its stdout, stderr, exit code, wall and CPU seconds, peak RSS (MB)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-S", "-c", MEASURE, *cmd], capture_output=True,
+                          text=True)
+    wall = time.perf_counter() - t0
+    err, _, tail = proc.stderr.rpartition("\n@@ ")
+    rss, cpu, code = tail.split()
+    return proc.stdout, err, int(code), wall, float(cpu), int(rss) / 1024
 
 
 def _bare_read(path: Path) -> tuple[float, float, float, int]:
     """A process doing a bare polars read of ``path``: wall and CPU seconds, the read call
     alone, rows."""
-    t0, cpu0 = time.perf_counter(), _children_cpu()
-    proc = subprocess.run([sys.executable, "-c", BARE, str(path)], capture_output=True,
-                          text=True, check=True)
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
-    rows, read_s, _ = proc.stdout.split()
+    out, err, code, wall, cpu, _ = _measured([sys.executable, "-c", BARE, str(path)])
+    if code:
+        raise SystemExit(f"the bare polars read failed: {err[-2000:]}")
+    rows, read_s, _ = out.split()
     return wall, cpu, float(read_s), int(rows)
 
 
@@ -187,24 +199,21 @@ def run_once(lines: int, clients: int, keep: Path | None) -> dict[str, float]:
     kam = KAM
     subprocess.run([kam, "init", str(root), "--client", "Bench"], check=True,
                    stdout=subprocess.DEVNULL)
-    t0 = time.perf_counter()
-    path = generate(root, lines, clients)
+    t0 = time.perf_counter()  # generated in a process of its own, to keep this one small
+    subprocess.run([sys.executable, __file__, "--generate", str(root), "--lines", str(lines),
+                    "--clients", str(clients)], check=True)
+    path = root / "raw" / "Продажи.csv"
     gen_s = time.perf_counter() - t0
     size_mb = path.stat().st_size / 2**20
     print(f"generated {lines:,} lines ({clients:,} clients), {size_mb:,.0f} MB cp1251, "
           f"in {gen_s:.1f} s")
 
-    # ru_maxrss of children is the largest child so far: `kam check` runs first (after the
-    # small `kam init`), so this peak is its own
-    t0, cpu0 = time.perf_counter(), _children_cpu()
-    proc = subprocess.run([kam, "check", str(root), "--max-rows", "3"], capture_output=True,
-                          text=True)
-    wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
-    peak_mb = _children_peak_mb()
-    if proc.returncode != 0:
-        print(proc.stdout[-3000:], proc.stderr[-3000:])
+    out, err, code, wall, cpu, peak_mb = _measured([kam, "check", str(root), "--max-rows",
+                                                     "3"])
+    if code != 0:
+        print(out[-3000:], err[-3000:])
         raise SystemExit(1)
-    ok_totals = "matches" in proc.stdout and "DIFFERS" not in proc.stdout
+    ok_totals = "matches" in out and "DIFFERS" not in out
     bare_wall, bare_cpu, bare_read, bare_rows = _bare_read(path)
     lps = lines / wall
     ratio = wall / bare_wall
@@ -237,8 +246,12 @@ def main() -> int:
     ap.add_argument("--kam", default=KAM, help="the `kam` command to measure (e.g. an older "
                     "build, for a before/after figure); default: the one beside this python")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     KAM = args.kam
+    if args.generate:
+        generate(args.generate, int(args.lines), args.clients)
+        return 0
     sizes = [int(x.replace("_", "")) for x in str(args.lines).split(",")]
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
           f"python {sys.version.split()[0]}, polars {pl.__version__}")

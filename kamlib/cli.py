@@ -90,7 +90,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .intake import ingest, summary_text
 
     eng = Engagement.open(_engagement_arg(args.dir))
-    result = ingest(eng.root, eng.config)
+    # progress on a terminal only (stderr): the report on stdout stays the same
+    result = ingest(eng.root, eng.config, on_progress=(
+        lambda m: _out(f"  {m}", file=sys.stderr, flush=True)) if sys.stderr.isatty() else None)
     _out(f"Engagement: {eng.config.client} ({eng.root})")
     _out(summary_text(result, max_rejected=args.max_rows))
     _out()

@@ -175,6 +175,9 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
             continue
         if item is not None:
             parsed.setdefault(rep.table or "", []).append(item)
+            if on_progress:
+                on_progress(f"{rep.label}: {rep.rows_read:,} lines parsed as {rep.table} "
+                            f"({time.perf_counter() - t0:.1f} s since the file was opened)")
 
 
 def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
