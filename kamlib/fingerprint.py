@@ -15,8 +15,8 @@ A step's result depends on four things, each hashed (SHA-256) into its fingerpri
 - **upstream** — the results of every step before it: the files of ``work/<step>/``.
 
 ``kam run`` records the fingerprint of each step it runs in ``work/manifest.json`` and skips a
-step whose fingerprint is unchanged (:func:`changes` is empty); when an upstream step runs
-again but writes the same results, the steps after it are still up to date.
+step whose fingerprint is unchanged (:func:`changes` is empty) and which did not run before a
+step it reads from ran again.
 """
 
 from __future__ import annotations

@@ -505,15 +505,24 @@ def run_pipeline(
             raise full from None
 
 
-def _up_to_date(eng: Engagement, step: Step, entry: dict[str, Any] | None,
+def _up_to_date(eng: Engagement, step: Step, log: dict[str, Any],
                 source: Path) -> tuple[dict[str, Any], list[str]]:
-    """The step's fingerprint now, and why it must run (empty: it is up to date)."""
+    """The step's fingerprint now, and why it must run (empty: it is up to date).
+
+    A step that ran before a step it reads from ran again runs too, even when that step
+    wrote the same results: the report (and ``kam status``) hold a step's results older
+    than an earlier step's for stale.
+    """
     now = fingerprint(eng, step, source)
+    entry = log.get(step.key)
     if not entry or entry.get("status") != "ok":
         return now, ["it has not run" if not entry else f"its last run {entry.get('status')}"]
     if not step.dir(eng).is_dir():
         return now, [f"work/{step.folder}/ is missing"]
-    return now, changes(entry.get("fingerprint"), now)
+    later = [k for k, v in log.items() if k < step.key and str(v.get("finished") or "")
+             > str(entry.get("finished") or "")]
+    return now, changes(entry.get("fingerprint"), now) or [
+        f"step {k[:2]} ran again after it" for k in sorted(later)[:1]]
 
 
 def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
@@ -534,15 +543,12 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
     last_run: dict[str, Any] = {"ran": {}, "up_to_date": []}
     for i, step in enumerate(chosen, 1):
         source = (notebook_dir or notebooks_dir()) / step.notebook
-        _, why = _up_to_date(eng, step, step_log.get(step.key), source)
+        _, why = _up_to_date(eng, step, step_log, source)
         if not why and not force:
             when = str(step_log[step.key].get("finished", "")).replace("T", " ").replace(
                 "+00:00", " UTC")
             say(f"[{i}/{len(chosen)}] {step.key}: up to date — same notebook, settings, "
                 f"inputs and upstream results as its run of {when}; kept")
-            step_log[step.key] = {**step_log[step.key],
-                                  "up_to_date_at": datetime.now(UTC).isoformat(
-                                      timespec="seconds")}
             last_run["up_to_date"].append(step.key)
             _update_manifest(eng, steps=step_log, last_run=last_run)
             continue

@@ -9,8 +9,7 @@ Everything is read from the engagement folder, nothing is run:
   step after it stale;
 - ``engagement.yaml`` now: a changed section makes its step (and the ones after) stale;
 - the order of the finish times: a step that finished before the step it reads from ran
-  again is stale (unless a later ``kam run`` found its fingerprint unchanged: the step it
-  reads from wrote the same results, :mod:`kamlib.fingerprint`);
+  again is stale;
 - the sheets for people: pairs in ``review/duplicates.xlsx`` without a decision, decisions
   written in the sheet (or in ``decisions/merges.csv``) after step 01 ran, clients of
   ``review/assessment.xlsx`` not scored, and an assessment edited after step 03 ran.
@@ -146,14 +145,6 @@ def _when(text: str | None) -> datetime | None:
         return None
 
 
-def _checked(entry: dict[str, Any]) -> datetime | None:
-    """When a step's results were last known current: its finish, or a later ``kam run``
-    that found its fingerprint unchanged and kept them (``up_to_date_at``)."""
-    times = [t for t in (_when(entry.get("finished")), _when(entry.get("up_to_date_at")))
-             if t is not None]
-    return max(times) if times else None
-
-
 def _review_waiting(path: Path) -> tuple[list[str], bool]:
     """Pairs to review without a decision, and whether the sheet holds decisions not yet
     replayed (a decision differing from the one the run wrote)."""
@@ -276,7 +267,7 @@ def engagement_status(engagement_dir: str | Path) -> EngagementStatus:
     log: dict[str, Any] = manifest.get("steps") or {}
     inputs = input_changes(eng, manifest) if manifest.get("inputs") else pd.DataFrame(
         columns=["file", "state", "sha256_then", "sha256_now"])
-    finished = {s.key: _checked(log.get(s.key) or {})
+    finished = {s.key: _when((log.get(s.key) or {}).get("finished"))
                 if (log.get(s.key) or {}).get("status") == "ok" else None for s in STEPS}
     waiting, edited = waiting_for_people(eng, finished)
     then = manifest.get("parameters") or {}

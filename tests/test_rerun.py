@@ -169,16 +169,17 @@ def test_kam_run_quiet_and_force_flags_parse(engagement, capsys) -> None:
     capsys.readouterr()
 
 
-def test_a_step_rerun_with_the_same_results_leaves_the_later_ones_up_to_date(
-        engagement) -> None:
+def test_the_steps_after_a_step_run_again_run_too(engagement) -> None:
+    """Even when the step run again wrote the same results: the report and `kam status` hold
+    results older than an earlier step's for stale."""
     root, nbs = engagement
     _run(root, nbs)
     one = _keys("01")[0]
     m = _run(root, nbs, steps=["01"])  # named steps always run
     assert list(m["last_run"]["ran"]) == [one]
-    # status: the steps after 01 finished before it ran again
     assert engagement_status(root).stale_steps == _keys("02", "03", "04", "05")
     m = _run(root, nbs)
-    # 01 wrote the same results: nothing after it needs to run, and status agrees
-    assert m["last_run"] == {"ran": {}, "up_to_date": [s.key for s in STEPS]}
+    assert m["last_run"]["up_to_date"] == _keys("00", "01")
+    assert m["last_run"]["ran"] == {k: "step 01 ran again after it"
+                                    for k in _keys("02", "03", "04", "05")}
     assert engagement_status(root).stale_steps == []
