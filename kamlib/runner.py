@@ -505,13 +505,13 @@ def run_pipeline(
             raise full from None
 
 
-def _up_to_date(eng: Engagement, step: Step, log: dict[str, Any],
-                source: Path) -> tuple[dict[str, Any], list[str]]:
+def _up_to_date(eng: Engagement, step: Step, log: dict[str, Any], source: Path,
+                ran: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
     """The step's fingerprint now, and why it must run (empty: it is up to date).
 
     A step that ran before a step it reads from ran again runs too, even when that step
     wrote the same results: the report (and ``kam status``) hold a step's results older
-    than an earlier step's for stale.
+    than an earlier step's for stale. ``ran``: the steps run so far in this run.
     """
     now = fingerprint(eng, step, source)
     entry = log.get(step.key)
@@ -519,8 +519,8 @@ def _up_to_date(eng: Engagement, step: Step, log: dict[str, Any],
         return now, ["it has not run" if not entry else f"its last run {entry.get('status')}"]
     if not step.dir(eng).is_dir():
         return now, [f"work/{step.folder}/ is missing"]
-    later = [k for k, v in log.items() if k < step.key and str(v.get("finished") or "")
-             > str(entry.get("finished") or "")]
+    later = [k for k, v in log.items() if k < step.key and (k in ran or str(
+        v.get("finished") or "") > str(entry.get("finished") or ""))]
     return now, changes(entry.get("fingerprint"), now) or [
         f"step {k[:2]} ran again after it" for k in sorted(later)[:1]]
 
@@ -543,7 +543,7 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
     last_run: dict[str, Any] = {"ran": {}, "up_to_date": []}
     for i, step in enumerate(chosen, 1):
         source = (notebook_dir or notebooks_dir()) / step.notebook
-        _, why = _up_to_date(eng, step, step_log, source)
+        _, why = _up_to_date(eng, step, step_log, source, last_run["ran"])
         if not why and not force:
             when = str(step_log[step.key].get("finished", "")).replace("T", " ").replace(
                 "+00:00", " UTC")

@@ -154,10 +154,7 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         base.errors.append(exc.to_dict())
         reports.append(base)
         return
-    if on_progress:
-        size = path.stat().st_size / 2**20
-        on_progress(f"{rel}: {sum(r.data.height for r in raws):,} lines read "
-                    f"({size:,.1f} MB in {time.perf_counter() - t0:.1f} s)")
+    read_s = time.perf_counter() - t0
     for raw in raws:
         rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
         rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
@@ -176,8 +173,9 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         if item is not None:
             parsed.setdefault(rep.table or "", []).append(item)
             if on_progress:
-                on_progress(f"{rep.label}: {rep.rows_read:,} lines parsed as {rep.table} "
-                            f"({time.perf_counter() - t0:.1f} s since the file was opened)")
+                on_progress(f"{rep.label}: {rep.rows_read:,} lines, {rep.table} "
+                            f"({path.stat().st_size / 2**20:,.1f} MB; read in {read_s:.1f} s, "
+                            f"parsed in {time.perf_counter() - t0 - read_s:.1f} s)")
 
 
 def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
