@@ -90,7 +90,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .intake import ingest, summary_text
 
     eng = Engagement.open(_engagement_arg(args.dir))
-    result = ingest(eng.root, eng.config)
+    # progress on a terminal only (stderr): the report on stdout stays the same
+    result = ingest(eng.root, eng.config, on_progress=(
+        lambda m: _out(f"  {m}", file=sys.stderr, flush=True)) if sys.stderr.isatty() else None)
     _out(f"Engagement: {eng.config.client} ({eng.root})")
     _out(summary_text(result, max_rejected=args.max_rows))
     _out()
@@ -108,7 +110,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     steps = [s for chunk in args.steps for s in chunk.split(",")] if args.steps else None
     _steps_arg(steps, args.from_step)
     eng = Engagement.open(_engagement_arg(args.dir))
-    run_pipeline(eng, steps=steps, from_step=args.from_step, on_progress=_out)
+    run_pipeline(eng, steps=steps, from_step=args.from_step, force=args.force,
+                 on_progress=None if args.quiet else lambda m: _out(m, flush=True),
+                 cell_progress=args.verbose or (not args.quiet and sys.stderr.isatty()))
+    if args.quiet:
+        _out(f"done: {eng.root}")
+        return 0
     _print_outputs(eng.root)
     _print_reports(eng.root)
     return 0
@@ -216,7 +223,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         copy_engagement(src, dst)
         _out(f"Copied sample '{args.sample}' to {dst}")
     eng = Engagement.open(dst)
-    run_pipeline(eng, on_progress=_out)
+    run_pipeline(eng, on_progress=lambda m: _out(m, flush=True),
+                 cell_progress=sys.stderr.isatty())
     # the sample's deliverables in both languages: the run made the engagement's own
     other = [lang for lang in ("ru", "en") if lang != eng.config.report.language]
     if other:
@@ -397,6 +405,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dir")
     s.add_argument("--steps", nargs="+", help="only these steps, e.g. 00 01")
     s.add_argument("--from", dest="from_step", help="this step and the ones after it")
+    s.add_argument("--force", action="store_true", help="run every chosen step, even those "
+                   "up to date (by default a step whose notebook, settings, input files and "
+                   "upstream results are unchanged since its last run is skipped)")
+    loud = s.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="print only problems and "
+                      "the engagement folder at the end")
+    loud.add_argument("-v", "--verbose", action="store_true", help="also each notebook's cell "
+                      "progress when the output is not a terminal (on a terminal it is shown "
+                      "by default)")
     s.set_defaults(func=_cmd_run)
 
     s = sub.add_parser("status", help="which steps ran, when, on which inputs; what is "

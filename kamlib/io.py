@@ -152,6 +152,7 @@ def _mojibake(text: str, min_cyrillic: int = 20) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 
 def mixed_script_words(text: str) -> int:
@@ -171,17 +172,20 @@ def _western(raw: bytes) -> str | None:
     letters into Latin words (``Société`` → ``Sociйtй``), whereas Russian text read as
     cp1252 is made almost entirely of accented letters (``ÎÎÎ Ðîìàøêà``).
     """
-    try:
-        as_1252 = raw.decode("cp1252")
-    except UnicodeDecodeError:
+    if any(b in raw for b in _CP1252_UNDEFINED):  # bytes cp1252 cannot decode
         return None
-    as_1251 = raw.decode("cp1251", errors="replace")
-    letters = [c for c in as_1252[:200_000] if c.isalpha()]
+    # both code pages are one byte a character: the first 200,000 bytes are the first
+    # 200,000 characters, all the letter checks look at; the whole file is decoded only
+    # when it is the answer
+    head = raw[:200_000]
+    as_1252 = head.decode("cp1252")
+    letters = [c for c in as_1252 if c.isalpha()]
     high = sum(1 for c in letters if not c.isascii())
     if not letters or high > 0.5 * len(letters):
         return None
-    if mixed_script_words(as_1251) > mixed_script_words(as_1252):
-        return as_1252
+    if mixed_script_words(head.decode("cp1251", errors="replace")) > mixed_script_words(
+            as_1252):
+        return raw.decode("cp1252")
     return None
 
 
@@ -336,22 +340,29 @@ def _line_offset(data: bytes, n: int) -> int:
     return pos
 
 
-def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str | None,
-               header_row: int | None) -> RawTable:
+def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
+               delimiter: str | None, header_row: int | None) -> RawTable:
     """Sniff the head of the file in Python, parse the body with polars from its UTF-8 bytes.
 
     Only the first lines are split in Python (delimiter, header); the body goes to polars
     as bytes, without a copy for UTF-8 files, so that millions of lines read at columnar
     speed. Lines are counted on '\n' exactly as polars does, so ``_row`` is the line
     number a text editor shows.
+
+    ``raw`` may be handed over in a one-element list, which is emptied: then the file's
+    bytes are freed as soon as their UTF-8 copy exists (a 2,000,000-line register is
+    hundreds of megabytes in each form).
     """
+    if isinstance(raw, list):
+        raw = raw.pop()
     text, enc = decode_text(raw, path, encoding)
     note = encoding_doubt(text, enc) if enc in ("cp1251", "cp1252") and not encoding else None
     if enc in ("utf-8", "utf-8-sig"):
         data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     else:
+        raw = b""
         data = text.encode("utf-8")
-    del text
+    del text, raw
     if b"\n" not in data[:1 << 16] and b"\r" in data[:1 << 16]:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends
     head = data[:_line_offset(data, max(_SNIFF_ROWS, header_row or 0) + 1)]
@@ -371,6 +382,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     skipped = [(i + 1, "above the header (title or filter line)")
                for i in range(h) if lines[i].strip()]
     body = data[_line_offset(data, h + 1):]
+    del data, head
     ncol = len(headers)
     names = [f"c{i}" for i in range(ncol)]
     ragged: list[tuple[int, int, str]] = []
@@ -387,7 +399,7 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
             if len(r) > ncol and any(x.strip() for x in r[ncol:])
         ]
         frame = _polars_csv(body, delim, names, strict=False)
-    starts = _record_lines(body, delim, h + 2)
+    starts = _record_lines(body, delim, h + 2, records=frame.height)
     if starts is not None and len(starts) >= frame.height:
         frame = frame.insert_column(0, pl.Series("_row", starts[:frame.height], dtype=pl.Int64))
     else:
@@ -396,8 +408,11 @@ def _read_text(path: Path, raw: bytes, *, encoding: str | None, delimiter: str |
     return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged, note)
 
 
+_NON_SPACE = re.compile(rb"\S")  # the bytes bytes.strip() does not strip
+
+
 def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> pl.DataFrame:
-    if not body.strip():
+    if _NON_SPACE.search(body) is None:  # blank (without copying the body, as strip would)
         return pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
     return pl.read_csv(
         body,
@@ -413,13 +428,19 @@ def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> p
     )
 
 
-def _record_lines(body: bytes, delim: str, first_line: int) -> list[int] | None:
+def _record_lines(body: bytes, delim: str, first_line: int,
+                  records: int | None = None) -> list[int] | None:
     """Line numbers of each record when quoted values span lines (else ``None``).
 
     polars counts records, not lines; a value with a line break inside quotes would shift
-    every later row number, so the numbers are recounted with the csv module.
+    every later row number, so the numbers are recounted with the csv module. ``records``
+    is the number of records polars read from ``body``: when it equals the number of lines
+    (polars keeps blank lines as empty records), no record spans lines and the recount in
+    Python is skipped.
     """
     if b'"' not in body:
+        return None
+    if records is not None and records == body.count(b"\n") + (not body.endswith(b"\n")):
         return None
     lines = _csv_lines(body.decode("utf-8").split("\n"))
     starts, reader = [], csv.reader(lines, delimiter=delim, quotechar='"')
@@ -630,4 +651,6 @@ def read_raw(
     if _looks_binary(raw):
         raise InputError("the file is binary, not a text table", file=path.name,
                          hint="export the table again as CSV or XLSX")
-    return [_read_text(path, raw, encoding=encoding, delimiter=delimiter, header_row=header_row)]
+    box = [raw]  # handed over: _read_text frees the bytes when it no longer needs them
+    del raw
+    return [_read_text(path, box, encoding=encoding, delimiter=delimiter, header_row=header_row)]

@@ -33,6 +33,7 @@ from typing import Any
 from .config import EngagementConfig
 from .engagement import Engagement
 from .errors import ConfigError, KamError, StepError
+from .fingerprint import changes, fingerprint
 from .guard import (
     check_finished,
     check_inputs,
@@ -257,7 +258,8 @@ def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagem
 
 
 def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] | None = None,
-             intake: bool = True, notebook_dir: Path | None = None) -> dict[str, Any]:
+             intake: bool = True, notebook_dir: Path | None = None,
+             cell_progress: bool = False) -> dict[str, Any]:
     """Run one step's notebook with papermill; swap its artefacts in only on success.
 
     Parameters
@@ -270,6 +272,8 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
         For step 00: read ``raw/`` first (default). Steps after 00 ignore it.
     notebook_dir : Path, optional
         Where the step notebooks are (default: the workbench's ``notebooks/``).
+    cell_progress : bool
+        Show papermill's progress bar (cells done of the notebook's cells) on stderr.
 
     Returns
     -------
@@ -302,7 +306,10 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
             with _quiet_papermill():
                 pm.execute_notebook(
                     str(source), str(executed), parameters=params, kernel_name="python3",
-                    cwd=str(eng.root), progress_bar=False, log_output=False,
+                    cwd=str(eng.root), log_output=False,
+                    progress_bar={"desc": f"      {step.key}", "leave": False,
+                                  "file": sys.stderr, "unit": "cell"} if cell_progress
+                    else False,
                     report_mode=False, request_save_on_cell_execute=False,
                     kernel_manager_class=_ipc_kernel_manager(),
                 )
@@ -404,8 +411,9 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
     return index + 1 - injected, first[:60]
 
 
-def _select(steps: list[str] | None, from_step: str | None) -> list[Step]:
-    available = [s for s in STEPS if (notebooks_dir() / s.notebook).exists()]
+def _select(steps: list[str] | None, from_step: str | None,
+            notebook_dir: Path | None = None) -> list[Step]:
+    available = [s for s in STEPS if ((notebook_dir or notebooks_dir()) / s.notebook).exists()]
 
     def find(token: str) -> int:
         for i, s in enumerate(available):
@@ -429,8 +437,18 @@ def run_pipeline(
     steps: list[str] | None = None,
     from_step: str | None = None,
     on_progress: Callable[[str], None] | None = print,
+    force: bool = False,
+    notebook_dir: Path | None = None,
+    cell_progress: bool = False,
 ) -> dict[str, Any]:
-    """Run intake and the step notebooks in order; stop at the first failure.
+    """Run intake and the step notebooks in order, skipping those up to date; stop at the
+    first failure.
+
+    A step is up to date when its fingerprint (:mod:`kamlib.fingerprint`: its notebook, the
+    settings it reads, its input files and the results of the steps before it) is the one
+    recorded when it last ran; it is then skipped and its results are kept as they are. The
+    run says which steps are up to date and, for the others, what changed; the manifest's
+    ``last_run`` lists both.
 
     Parameters
     ----------
@@ -442,6 +460,12 @@ def run_pipeline(
         This step and the ones after it.
     on_progress : callable, optional
         Receives a progress line per step (default: print).
+    force : bool
+        Run every chosen step, up to date or not. Steps named in ``steps`` always run.
+    notebook_dir : Path, optional
+        Where the step notebooks are (default: the workbench's ``notebooks/``).
+    cell_progress : bool
+        Show each notebook's cell progress bar on stderr (:func:`run_step`).
 
     Returns
     -------
@@ -451,7 +475,7 @@ def run_pipeline(
     if not isinstance(eng, Engagement):
         eng = Engagement.open(eng)
     say = on_progress or (lambda _m: None)
-    chosen = _select(steps, from_step)
+    chosen = _select(steps, from_step, notebook_dir)
     if chosen and chosen[0].number != "00":
         needed = [s for s in STEPS if s.key < chosen[0].key]
         missing = [s.key for s in needed if not s.summary_path(eng).exists()]
@@ -461,14 +485,17 @@ def run_pipeline(
                               file=str(eng.work), hint=f"run `kam run {eng.root}` (all steps) "
                               f"or `--from {missing[0][:2]}`")
     command = " ".join(["kam", "run", str(eng.root), *(["--steps", *steps] if steps else []),
-                        *(["--from", from_step] if from_step else [])])
+                        *(["--from", from_step] if from_step else []),
+                        *(["--force"] if force else [])])
     with engagement_lock(eng.work, command, on_note=say) as token:
         if chosen and chosen[0].number != "00":
             manifest = eng.manifest()
             check_finished(manifest, eng.root, before=f"running from {chosen[0].key}")
             check_inputs(manifest, eng.root, before=f"running from step {chosen[0].key}")
         try:
-            return _run_chosen(eng, chosen, say, token, command)
+            return _run_chosen(eng, chosen, say, token, command,
+                               force=force or bool(steps), notebook_dir=notebook_dir,
+                               cell_progress=cell_progress)
         except OSError as exc:
             full = disk_full(exc, eng.work)
             if full is None:
@@ -478,10 +505,33 @@ def run_pipeline(
             raise full from None
 
 
+def _up_to_date(eng: Engagement, step: Step, log: dict[str, Any], source: Path,
+                ran: Iterable[str] = ()) -> tuple[dict[str, Any], list[str]]:
+    """The step's fingerprint now, and why it must run (empty: it is up to date).
+
+    A step that ran before a step it reads from ran again runs too, even when that step
+    wrote the same results: the report (and ``kam status``) hold a step's results older
+    than an earlier step's for stale. ``ran``: the steps run so far in this run.
+    """
+    now = fingerprint(eng, step, source)
+    entry = log.get(step.key)
+    if not entry or entry.get("status") != "ok":
+        return now, ["it has not run" if not entry else f"its last run {entry.get('status')}"]
+    if not step.dir(eng).is_dir():
+        return now, [f"work/{step.folder}/ is missing"]
+    later = [k for k, v in log.items() if k < step.key and (k in ran or str(
+        v.get("finished") or "") > str(entry.get("finished") or ""))]
+    return now, changes(entry.get("fingerprint"), now) or [
+        f"step {k[:2]} ran again after it" for k in sorted(later)[:1]]
+
+
 def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
-                token: str, command: str) -> dict[str, Any]:
+                token: str, command: str, *, force: bool = False,
+                notebook_dir: Path | None = None, cell_progress: bool = False
+                ) -> dict[str, Any]:
     """Run the chosen steps in order, recording each in ``work/manifest.json``; ``status``
-    is ``running`` (with the run's ``run_token``) until the last one ends."""
+    is ``running`` (with the run's ``run_token``) until the last one ends. Steps up to date
+    are skipped unless ``force``."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
     snapshot = raw_snapshot(eng.root) if any(s.number == "00" for s in chosen) \
         else None
@@ -490,10 +540,25 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
                      argv=sys.argv[1:], status="running", run_token=token,
                      run_command=command)
     step_log = dict(eng.manifest().get("steps", {}))
+    last_run: dict[str, Any] = {"ran": {}, "up_to_date": []}
     for i, step in enumerate(chosen, 1):
-        say(f"[{i}/{len(chosen)}] {step.key}: {step.title_en} …")
+        source = (notebook_dir or notebooks_dir()) / step.notebook
+        _, why = _up_to_date(eng, step, step_log, source, last_run["ran"])
+        if not why and not force:
+            when = str(step_log[step.key].get("finished", "")).replace("T", " ").replace(
+                "+00:00", " UTC")
+            say(f"[{i}/{len(chosen)}] {step.key}: up to date — same notebook, settings, "
+                f"inputs and upstream results as its run of {when}; kept")
+            last_run["up_to_date"].append(step.key)
+            _update_manifest(eng, steps=step_log, last_run=last_run)
+            continue
+        reason = "--force" if force and not why else "; ".join(why[:3]) + (
+            f" (and {len(why) - 3} more)" if len(why) > 3 else "")
+        say(f"[{i}/{len(chosen)}] {step.key}: {step.title_en} … ({reason})")
+        last_run["ran"][step.key] = reason
         try:
-            entry = run_step(eng, step, on_progress=None)
+            entry = run_step(eng, step, on_progress=lambda m: say(f"      {m}"),
+                             notebook_dir=notebook_dir, cell_progress=cell_progress)
         except (KamError, OSError) as exc:
             err = exc if isinstance(exc, KamError) else disk_full(exc, eng.work)
             if err is None:
@@ -504,8 +569,9 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
             if err is exc:
                 raise
             raise err from None
+        entry["fingerprint"] = fingerprint(eng, step, source)  # as the step left things
         step_log[step.key] = entry
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"last_run": last_run}
         if step.number == "00":
             intake_manifest = json.loads(
                 (_INTAKE.dir(eng) / "intake_manifest.json").read_text("utf-8"))

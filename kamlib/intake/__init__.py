@@ -88,6 +88,8 @@ def ingest(
         errors.append(SchemaError(f"engagement.yaml lists '{s}' under inputs, but raw/ has no "
                                   "such file", file=s, hint="fix the name, or add the file"))
     overlaps: list[dict[str, Any]] = []
+    if on_progress:
+        on_progress("attaching the lines to clients, checking overlaps and control totals")
     tables, rejected, issues, control = _assemble(parsed, cfg, warnings, errors, overlaps)
     for f in reports:
         if f.footer_counts and "sales" in tables:

@@ -76,12 +76,13 @@ class _FileIntake:
             pl.col("_row"), non_empty.alias("_nonempty"),
             first_text.str.contains(_TOTALS_RE).fill_null(False).alias("_totals"),
         )
-        df = df.join(flags, on="_row", how="left")
+        df = df.hstack(flags.drop("_row"))  # same rows, same order: no join needed
         rep.rows_read = int(df["_nonempty"].sum())
         skipped: Counter[str] = Counter()
         skipped["empty row"] = df.height - rep.rows_read
         skipped.update(reason for _, reason in raw.skipped)
-        df = df.filter(pl.col("_nonempty"))
+        if rep.rows_read < df.height:  # (a filter copies every column, even keeping all)
+            df = df.filter(pl.col("_nonempty"))
         # repeated header rows (concatenated exports): every cell equals its header
         if all_cells.width:
             same = raw.data.select(pl.col("_row"), pl.all_horizontal(
@@ -92,7 +93,8 @@ class _FileIntake:
                 df = df.filter(~pl.col("_row").is_in(same.implode()))
         # totals rows: the last is the file's total (checked), others are subtotals
         totals = df.filter(pl.col("_totals"))
-        df = df.filter(~pl.col("_totals"))
+        if totals.height:
+            df = df.filter(~pl.col("_totals"))
         totals_row = None
         if totals.height:
             last = totals["_row"][-1]
@@ -188,9 +190,10 @@ class _FileIntake:
                 v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
                 if rounded.any():
                     self._rounding(fname, s, v, bad, dec)
-                huge = bad & s.str.replace_all(r"[^\d.,]", "").str.extract(
-                    r"^(\d+)", 1).str.len_chars().gt(MAX_INT_DIGITS).fill_null(False)
                 reason: str | pl.Series = "not an amount"
+                huge = bad & s.str.replace_all(r"[^\d.,]", "").str.extract(
+                    r"^(\d+)", 1).str.len_chars().gt(MAX_INT_DIGITS).fill_null(False) \
+                    if bad.any() else bad  # (the test costs as much as the parse)
                 if huge.any():
                     reason = pl.select(pl.when(pl.lit(huge)).then(pl.lit(
                         f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
@@ -223,8 +226,12 @@ class _FileIntake:
         found: list[pl.DataFrame] = []
         for fname in self.mapping:
             kind = self.tbl.field(fname).kind
-            if kind == "money":
-                code = currency_marks(df[fname])
+            if kind == "money":  # only cells with more than digits, spaces and signs
+                mark = df[fname].str.contains(r"[^\d\s.,+()'\u2212\u2013-]").fill_null(False)
+                found.append(pl.DataFrame({"_row": df["_row"].filter(mark),
+                                           "code": currency_marks(df[fname].filter(mark))})
+                             .drop_nulls())
+                continue
             elif fname == "currency":
                 low = df[fname].str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
                 code = low.replace_strict({k.rstrip("."): v for k, v in CURRENCY_CODES.items()},

@@ -4,6 +4,7 @@ are skipped), each file read, its table detected and its rows parsed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -140,6 +141,7 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         base.notes.append("skipped: 'skip: true' in engagement.yaml")
         reports.append(base)
         return
+    t0 = time.perf_counter()
     try:
         raws = read_raw(path, sheet=spec.sheet if spec else None,
                         encoding=spec.encoding if spec else None,
@@ -152,6 +154,7 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         base.errors.append(exc.to_dict())
         reports.append(base)
         return
+    read_s = time.perf_counter() - t0
     for raw in raws:
         rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
         rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
@@ -169,6 +172,10 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
             continue
         if item is not None:
             parsed.setdefault(rep.table or "", []).append(item)
+            if on_progress:
+                on_progress(f"{rep.label}: {rep.rows_read:,} lines, {rep.table} "
+                            f"({path.stat().st_size / 2**20:,.1f} MB; read in {read_s:.1f} s, "
+                            f"parsed in {time.perf_counter() - t0 - read_s:.1f} s)")
 
 
 def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
@@ -245,4 +252,6 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
     rep.ignored_columns = [h for i, h in enumerate(raw.headers) if i not in used_cols
                            and raw.data[f"c{i}"].drop_nulls().len()]
     fi = _FileIntake(raw, tbl, mapping, rep, cfg, spec)
-    return fi.run(), fi
+    parsed = fi.run()
+    raw.data = raw.data.clear()  # its cells are parsed (the raw text kept there): free them
+    return parsed, fi

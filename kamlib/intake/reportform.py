@@ -158,9 +158,17 @@ def _amounts(raw: RawTable) -> tuple[list[str | None], list[int]] | None:
     if not cols:
         return None
     s = raw.data[f"c{cols[-1]}"]
-    vals = decimal_text(s, decimal=decimal_separator(s, default=",")).to_list()
-    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series().to_list()
-    totals = [i for i, t in enumerate(first) if t is not None and re.match(_TOTALS_RE, t)]
+    totals = _totals_rows(raw)
+    sep = decimal_separator(s, default=",")
+    end = totals[-1] if totals else s.len()
+    # more than 20,000 amounts: a register, not a form to search; told from the first rows
+    # that hold 20,001 cells, without reading the amounts of a register's millions of lines
+    filled = s.head(end).is_not_null().arg_true()
+    if filled.len() > 20_000 and decimal_text(s.head(int(filled[20_000]) + 1),
+                                              decimal=sep).null_count() == \
+            int(filled[20_000]) + 1 - 20_001:
+        return None
+    vals = decimal_text(s, decimal=sep).to_list()
     return vals, totals
 
 
@@ -270,6 +278,17 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
     return None
 
 
+def _totals_rows(raw: RawTable) -> list[int]:
+    """Indices of the rows whose first filled cell reads as a totals row (``Итого``), the
+    pattern tried once per distinct first cell, not once per row."""
+    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
+    hits = [t for t in first.drop_nulls().unique().to_list() if re.match(_TOTALS_RE, t)]
+    if not hits:
+        return []
+    return first.is_in(pl.Series(hits, dtype=pl.String).implode()).fill_null(
+        False).arg_true().to_list()
+
+
 def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> list[str]:
     """Group rows whose amounts differ from the sum of the leaf rows under them."""
     bad: list[str] = []
@@ -320,9 +339,7 @@ def check_footer_points(rep: FileReport, sales: pl.DataFrame) -> None:
 
 def _footer(raw: RawTable, rep: FileReport) -> None:
     """Lines below the final totals row (counts of outlets, signatures) are not data."""
-    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
-    totals = [i for i, t in enumerate(first.to_list())
-              if t is not None and re.match(_TOTALS_RE, t)]
+    totals = _totals_rows(raw)
     if not totals or totals[-1] == raw.data.height - 1:
         return
     after = raw.data.slice(totals[-1] + 1)
