@@ -177,3 +177,20 @@ def test_step_4_gives_the_deep_plan_hours_to_step_3s_deep_plans():
     assert w.loc["A", "planning_hours"] == p.planning_hours
     w2 = account_workload(key.drop(columns="deep_plan"), p)
     assert w2["deep_plan"].tolist() == [True, True, False]    # without it: by attractiveness
+
+
+def test_no_key_client_is_a_clear_error_not_a_crash(training_runs, tmp_path):
+    """Step 3 may choose nobody (a high USP gate, nobody scored): step 4 says so and what to
+    do, instead of failing inside the arithmetic."""
+    import shutil
+
+    from kamlib.errors import KamError
+    from kamlib.sizing import run_sizing
+
+    root = tmp_path / "eng"
+    shutil.copytree(training_runs["top3"], root)
+    path = root / "work" / "03_key_client_profile" / "key_clients.parquet"
+    pd.read_parquet(path).iloc[0:0].to_parquet(path)
+    with pytest.raises(KamError, match="chose no key client") as err:
+        run_sizing(root, tmp_path / "out")
+    assert "--from 03" in err.value.hint

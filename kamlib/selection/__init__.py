@@ -371,7 +371,18 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     base = feat[feat["status"].isin(["active", "new"]) | is_key]
     pic = portrait(base, is_key.reindex(base.index))
     exclude = (base["contribution"] < 0) | is_key.reindex(base.index)
-    alikes = look_alikes(base, is_key.reindex(base.index), exclude=exclude)
+    if is_key.any():
+        alikes = look_alikes(base, is_key.reindex(base.index), exclude=exclude)
+    else:
+        # no client passed (a high USP gate, nobody scored under `conservative` …): no key
+        # profile to compare with, said rather than failed
+        alikes = pd.DataFrame(columns=["similarity", "rank", "why"])
+        notes.append("no client qualifies as key with these settings: there is no key-client "
+                     "profile and no look-alikes; check the threshold, the USP gate and the "
+                     "workshop scores" if lang != "ru" else
+                     "ни один клиент не прошёл в ключевые при этих настройках: профиля "
+                     "ключевого клиента и похожих на него нет; проверьте порог, порог УТП и "
+                     "оценки сессии")
     # write
     if judged_names:
         write_assessment(sheet, cand.reset_index().assign(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..config import SizingParams
+from ..errors import KamError
 from ..steps import StepResult, artefact_path, open_step, step, summary_path
 from ..summaries import write_summary
 from .tiers import service_tiers, tier_summary, tiers_json
@@ -242,6 +243,13 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     lang = eng.config.report.language
     notes: list[str] = []
     key = pd.read_parquet(artefact_path(eng, "key_clients")).set_index("entity_id")
+    if key.empty:
+        raise KamError("step 3 chose no key client: there is no KAM team to size",
+                       file=str(artefact_path(eng, "key_clients")),
+                       hint="see why in step 3's notes (the attractiveness threshold, the USP "
+                            "gate, candidates still to assess in review/assessment.xlsx), "
+                            "change the settings or score the candidates, and run "
+                            f"`kam run {eng.root} --from 03`")
     rel_path = artefact_path(eng, "relationships")
     if rel_path.exists():
         rel = pd.read_parquet(rel_path).set_index("entity_id")
