@@ -135,7 +135,12 @@ def input_changes(eng: Engagement, manifest: dict[str, Any]) -> pd.DataFrame:
 
 
 def _mtime(path: Path) -> datetime | None:
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC) if path.exists() else None
+    """When ``path`` was last written, to the second: step finish times are recorded to the
+    second, so a file written in the same second as the step that read it finished is not
+    taken as edited after it (sub-second mtimes made such a step look stale at random)."""
+    if not path.exists():
+        return None
+    return datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
 
 
 def _when(text: str | None) -> datetime | None:

@@ -137,3 +137,27 @@ def test_a_folder_never_run(make_engagement) -> None:
     assert st.run_status == "never run"
     assert (st.steps["status"] == "not run").all()
     assert st.stale_steps[0] == "00_data_intake" and f"Next: kam run {st.root}" in st.text()
+
+
+def test_a_decision_file_written_in_the_second_the_step_finished_is_not_an_edit(
+        make_engagement) -> None:
+    """Finish times are recorded to the second; a decisions file written earlier in that same
+    second (before the step read it) is not 'edited after the step ran'; two seconds later it
+    is."""
+    from datetime import UTC, timedelta
+
+    from kamlib.engagement import Engagement
+    from kamlib.status import waiting_for_people
+
+    root = make_engagement({"sales.csv": "a;b\n1;2\n"})
+    eng = Engagement.open(root)
+    (root / "decisions").mkdir(exist_ok=True)
+    merges = root / "decisions" / "merges.csv"
+    merges.write_text("a,b,decision\n", encoding="utf-8")
+    finished = datetime(2026, 1, 5, 12, 0, 0, tzinfo=UTC)   # recorded: 12:00:00
+    key = "01_client_base_cleanup"
+    os.utime(merges, ((finished + timedelta(seconds=0.7)).timestamp(),) * 2)
+    assert key not in waiting_for_people(eng, {key: finished})[1]
+    os.utime(merges, ((finished + timedelta(seconds=2)).timestamp(),) * 2)
+    assert waiting_for_people(eng, {key: finished})[1][key] == \
+        "decisions/merges.csv edited after the step ran"
