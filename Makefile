@@ -35,9 +35,15 @@ demo: $(STAMP)
 	$(BIN)/kam demo demo/$(SAMPLE) --sample $(SAMPLE)
 
 ## make test: lint, unit and end-to-end tests, and the committed notebooks under nbval
+## (the long runs marked `slow` are left to `make test-slow`, which CI runs as well)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider \
+	  -m "not slow"
+
+## make test-slow: the long end-to-end and fault runs (kill -9, two runs at once, whole demos)
+test-slow: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests -p no:cacheprovider -m slow
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -249,6 +249,7 @@ def _leaks(src: Path, out: Path, extra: tuple[str, ...] = ()) -> list[str]:
 # --------------------------------------------------------------------------- the samples
 
 
+@pytest.mark.slow
 def test_demo_ru_training_copy_finds_the_same(demo_ru_steps, tmp_path) -> None:
     """demo_ru: steps 0–4 on the original (the shared fixture, step 4 run into tmp) and on
     the anonymised copy give the same findings, money × the factor; nothing original is left

@@ -116,6 +116,7 @@ def test_unknown_client_rejected_when_configured(make_engagement) -> None:
     assert _d(total) == Decimal(EXPECTED["combined_sales"]["net_revenue_without_vat"])
 
 
+@pytest.mark.slow
 def test_kam_init_drop_exports_run(tmp_path, capsys) -> None:
     """The consultant's path: kam init, exports into raw/, kam run — no mapping file."""
     root = tmp_path / "audit"

@@ -21,6 +21,9 @@ from kamlib.generator import generate_engagement
 from kamlib.generator_forms import FORM_FILE, build_form, write_report_form
 from kamlib.intake.summary import format_amount
 
+#: a whole generated engagement through `kam run` and the report: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow
+
 ORDER_RATE = 500
 
 

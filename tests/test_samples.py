@@ -79,6 +79,7 @@ def test_demo_ru_catalogue_quirks(ru) -> None:
         assert by_code[code] is not None and len(by_code[code]) in (10, 12), code
 
 
+@pytest.mark.slow
 def test_demo_en_kam_run_end_to_end(tmp_path, capsys) -> None:
     root = copy_engagement(EN, tmp_path / "demo_en")
     assert main(["run", str(root)]) == 0
