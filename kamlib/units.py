@@ -17,7 +17,9 @@ Surfaces format these with :class:`kamlib.i18n.Formatter` and never guess a unit
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -32,6 +34,7 @@ __all__ = [
     "Share",
     "money",
     "reason",
+    "stored_reasons",
     "to_decimal",
 ]
 
@@ -132,3 +135,15 @@ class Reason(BaseModel):
 def reason(code: str, **args: Any) -> dict[str, Any]:
     """The JSON form of a :class:`Reason`."""
     return Reason(code=code, args=args).model_dump(mode="json")
+
+
+def stored_reasons(codes: Iterable[Any], args: Iterable[Any]) -> list[dict[str, Any]]:
+    """Reasons as a step's table stores them — a ``reason_code`` column and a
+    ``reason_args`` column of JSON text — back in their JSON form ``{"code", "args"}``
+    (what :func:`kamlib.i18n.say` phrases)."""
+    out = []
+    for code, a in zip(codes, args, strict=True):
+        if isinstance(a, str):
+            a = json.loads(a) if a.strip() else {}
+        out.append({"code": code, "args": dict(a or {})})
+    return out

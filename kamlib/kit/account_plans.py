@@ -25,6 +25,7 @@ import pandas as pd
 from ..engagement import Engagement
 from ..selection.relationship import canonical_role
 from ..steps import artefact, artefact_path
+from ..units import stored_reasons
 
 __all__ = [
     "FACT_COLUMNS",
@@ -139,10 +140,8 @@ def account_plan_facts(key_clients: pd.DataFrame, client_pnl: pd.DataFrame,
     out["rank"] = key["rank"].to_numpy() if "rank" in key.columns else range(1, len(key) + 1)
     out["deep_plan"] = (key["deep_plan"].astype(bool).to_numpy()
                         if "deep_plan" in key.columns else None)
-    out["reason"] = [
-        {"code": c, "args": json.loads(a) if isinstance(a, str) and a else (a or {})}
-        for c, a in zip(key.get("reason_code", pd.Series([None] * len(key))),
-                        key.get("reason_args", pd.Series([None] * len(key))), strict=True)]
+    out["reason"] = stored_reasons(key.get("reason_code", pd.Series([None] * len(key))),
+                                   key.get("reason_args", pd.Series([None] * len(key))))
     out["kam"] = None
     if assignment is not None and not assignment.empty:
         kam = assignment.drop_duplicates(ENTITY).set_index(ENTITY)["kam"]

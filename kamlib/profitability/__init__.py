@@ -88,10 +88,8 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     # allocation spread to the kopeck, the unused capacity shown beside it
     pool_table = None
     if params.cost_pools_file:
-        months = pd.to_datetime(sales["date"]).dt.to_period("M").nunique()
-        years = max(months, 1) / 12
         pool_table = tdabc_rates(read_cost_pools(eng.root / params.cost_pools_file),
-                                 driver_volumes(pnl), years=years)
+                                 driver_volumes(pnl), years=_period_years(sales["date"]))
         by_driver = pool_table.groupby("driver")
         rates = dict(costs.rates)
         for d, r in by_driver["rate"].sum().items():
@@ -229,11 +227,13 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
 DEPENDENCY_TOP = 10
 
 
-def _period_years(monthly: pd.DataFrame) -> float:
-    """The P&L's period in years, from its first to its last month of sales."""
-    if monthly.empty:
+def _period_years(dates: pd.Series) -> float:
+    """The P&L's period in years, from the first to the last month of sales (``dates``: the
+    sales' dates, or the ``YYYY-MM`` months of ``monthly``); one rule for every yearly figure
+    of the step (the cost pools' annual cost, the dependency's contribution a year)."""
+    if dates.empty:
         return 1.0
-    m = pd.PeriodIndex(monthly["month"].astype(str), freq="M")
+    m = pd.PeriodIndex(pd.to_datetime(dates.astype(str)), freq="M")
     return max(((m.max() - m.min()).n + 1) / 12.0, 1.0 / 12.0)
 
 
@@ -255,7 +255,7 @@ def _strategy(eng: Engagement, pnl: pd.DataFrame, entities: pd.DataFrame,
     write_channel_fit(sheet, channels, existing=fit, lang=eng.config.report.language)
     dependency = loss_scenarios(pnl, top=DEPENDENCY_TOP,
                                 fixed_costs_per_year=params.fixed_costs_per_year,
-                                years=_period_years(monthly))
+                                years=_period_years(monthly["month"]))
     return channels, dependency
 
 

@@ -174,9 +174,13 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
             if carried:
                 files[lang] = carried
         warnings: list[str] = []
+        from ..kit import load_account_plans
+
+        plans = load_account_plans(eng.root)   # the same facts in every language
         for lang in langs:
             files[lang] = {**files.get(lang, {}),
-                           **_render_language(eng, art, lang, fmts, stage, warnings, say)}
+                           **_render_language(eng, art, lang, fmts, stage, warnings, say,
+                                              plans)}
             checkpoint("report:render")
         paper_paths: list[str] = list(previous.get("papers", [])) \
             if same_run and not papers else []
@@ -218,7 +222,8 @@ def _previous_manifest(path: Path) -> dict[str, Any]:
 
 
 def _render_language(eng: Engagement, art: Any, lang: str, fmts: list[str], stage: Path,
-                     warnings: list[str], say: Callable[[str], None]) -> dict[str, str]:
+                     warnings: list[str], say: Callable[[str], None], plans: Any
+                     ) -> dict[str, str]:
     """One language's deliverables, written into ``stage``; returns format → the path the
     file will have once swapped in (relative to the engagement)."""
     model = build_model(eng.root, lang, artefacts=art)
@@ -253,10 +258,10 @@ def _render_language(eng: Engagement, art: Any, lang: str, fmts: list[str], stag
             write_pptx(model, path)
         out[fmt] = str(final.relative_to(eng.root))
         say(f"  {final.relative_to(eng.root)}")
-    plans = _write_plans(eng, lang, stage)
-    if plans is not None:
-        out[PLANS] = str(plans.relative_to(eng.root))
-        say(f"  {plans.relative_to(eng.root)}")
+    written = _write_plans(eng, lang, stage, plans)
+    if written is not None:
+        out[PLANS] = str(written.relative_to(eng.root))
+        say(f"  {written.relative_to(eng.root)}")
     return out
 
 
@@ -266,12 +271,11 @@ def plans_path(engagement_dir: str | Path, language: str) -> Path:
     return Engagement.open(engagement_dir).reports / f"account_plans_{language}.xlsx"
 
 
-def _write_plans(eng: Engagement, lang: str, stage: Path) -> Path | None:
+def _write_plans(eng: Engagement, lang: str, stage: Path, plans: Any) -> Path | None:
     """The account plans of the key clients (:mod:`kamlib.kit`), beside the report; None when
     step 3 chose no key client."""
-    from ..kit import load_account_plans, write_account_plans
+    from ..kit import write_account_plans
 
-    plans = load_account_plans(eng.root)
     if plans.facts.empty:
         return None
     final = plans_path(eng.root, lang)

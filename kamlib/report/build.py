@@ -25,6 +25,7 @@ from ..errors import ReportError
 from ..i18n import Formatter, Strings, load_strings, say
 from ..steps import ANALYSIS_STEPS, MAIN_AMOUNT, artefact, artefact_path
 from ..summaries import unit_of
+from ..units import stored_reasons
 from .model import (
     Chart,
     Column,
@@ -195,6 +196,12 @@ class _Ctx:
                     display if display is not None else self.fmt.value(v, kind),
                     kind,  # type: ignore[arg-type]
                     f"{folder}/summary.json#{path}")
+
+
+def _said(ctx: _Ctx, table: pd.DataFrame) -> list[str]:
+    """A step table's stored reasons (``reason_code``, ``reason_args``), phrased."""
+    return [say(r, ctx.st, ctx.fmt)
+            for r in stored_reasons(table["reason_code"], table["reason_args"])]
 
 
 def _finite(x: Any) -> bool:
@@ -700,8 +707,7 @@ def _selection_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
     if key is not None:
         k = key.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
         if "reason_code" in k.columns:   # phrased from the step's reason codes
-            k["reason"] = [say({"code": c, "args": json.loads(a)}, ctx.st, f)
-                           for c, a in zip(k["reason_code"], k["reason_args"], strict=True)]
+            k["reason"] = _said(ctx, k)
         k["strategy"] = _translate(ctx, "strategy", k["quadrant"])
         k["quadrant"] = _translate(ctx, "quadrant", k["quadrant"])
         k["status"] = _translate(ctx, "status", k["status"])
@@ -1309,8 +1315,7 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
     if ch is not None:
         c = ch.copy()
         c["verdict"] = _translate(ctx, "channel_verdict", c["verdict"])
-        c["reason"] = [say({"code": k, "args": json.loads(a)}, ctx.st, f)
-                       for k, a in zip(ch["reason_code"], ch["reason_args"], strict=True)]
+        c["reason"] = _said(ctx, ch)
         tables["channels"] = _table(ctx, "channels", c, [
             ("channel", "text"), ("clients", "int"), ("net_revenue", "money"),
             ("revenue_share", "pct"), ("gross_margin", "money"), ("cost_to_serve", "money"),
@@ -1343,8 +1348,7 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
         v["vip_why"] = _translate(ctx, "vip_why", v["why"])
         v["verdict"] = _translate(ctx, "vip_verdict", v["verdict"])
         v["quadrant"] = _translate(ctx, "quadrant", v["quadrant"])
-        v["reason"] = [say({"code": k, "args": json.loads(a)}, ctx.st, f)
-                       for k, a in zip(vt["reason_code"], vt["reason_args"], strict=True)]
+        v["reason"] = _said(ctx, vt)
         tables["vip"] = _table(ctx, "vip", v, [
             ("entity_id", "text"), ("entity_name", "text"), ("vip_why", "text"),
             ("revenue_rank", "int"), ("net_revenue", "money"), ("cost_to_serve", "money"),
