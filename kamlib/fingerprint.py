@@ -32,7 +32,7 @@ from .engagement import Engagement
 from .guard import raw_snapshot
 from .steps import STEPS, Step
 
-__all__ = ["STEP_INPUTS", "changes", "fingerprint"]
+__all__ = ["STEP_INPUTS", "changes", "fingerprint", "finished_after", "next_seq"]
 
 #: Files outside ``work/`` that a step reads (paths under the engagement folder).
 STEP_INPUTS: dict[str, tuple[str, ...]] = {
@@ -139,3 +139,21 @@ def changes(recorded: dict[str, Any] | None, now: dict[str, Any]) -> list[str]:
         elif then_u.get(key) != now_u[key]:
             out.append(f"the results of {key} changed")
     return out
+
+
+def next_seq(log: dict[str, Any]) -> int:
+    """The finishing number of the next step to finish: one more than any in ``log``.
+
+    The finish times are kept to the second, and a short step can finish within the second
+    of an earlier one; the order in which the steps finished is the sequence, not the clock.
+    """
+    return 1 + max((int(v.get("seq") or 0) for v in log.values() if isinstance(v, dict)),
+                   default=0)
+
+
+def finished_after(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether the step logged in ``a`` finished after the one logged in ``b``: by their
+    finishing numbers when both have one (:func:`next_seq`), else by their finish times."""
+    if a.get("seq") is not None and b.get("seq") is not None:
+        return int(a["seq"]) > int(b["seq"])
+    return str(a.get("finished") or "") > str(b.get("finished") or "")

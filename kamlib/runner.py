@@ -33,7 +33,7 @@ from typing import Any
 from .config import EngagementConfig
 from .engagement import Engagement
 from .errors import ConfigError, KamError, StepError
-from .fingerprint import changes, fingerprint
+from .fingerprint import changes, fingerprint, finished_after, next_seq
 from .guard import (
     check_finished,
     check_inputs,
@@ -519,8 +519,7 @@ def _up_to_date(eng: Engagement, step: Step, log: dict[str, Any], source: Path,
         return now, ["it has not run" if not entry else f"its last run {entry.get('status')}"]
     if not step.dir(eng).is_dir():
         return now, [f"work/{step.folder}/ is missing"]
-    later = [k for k, v in log.items() if k < step.key and (k in ran or str(
-        v.get("finished") or "") > str(entry.get("finished") or ""))]
+    later = [k for k, v in log.items() if k < step.key and (k in ran or finished_after(v, entry))]
     return now, changes(entry.get("fingerprint"), now) or [
         f"step {k[:2]} ran again after it" for k in sorted(later)[:1]]
 
@@ -570,6 +569,7 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
                 raise
             raise err from None
         entry["fingerprint"] = fingerprint(eng, step, source)  # as the step left things
+        entry["seq"] = next_seq(step_log)
         step_log[step.key] = entry
         extra: dict[str, Any] = {"last_run": last_run}
         if step.number == "00":

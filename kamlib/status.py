@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from .engagement import Engagement
+from .fingerprint import finished_after
 from .runner import STEPS, Step
 from .steps import step as find_step
 
@@ -280,7 +281,7 @@ def engagement_status(engagement_dir: str | Path) -> EngagementStatus:
 
     rows = []
     upstream: str | None = None  # why the steps after a stale one are stale
-    last_done: datetime | None = None
+    last_done: dict[str, Any] | None = None  # the log entry of the latest finished step
     for step in STEPS:
         entry = log.get(step.key) or {}
         status = entry.get("status") or "not run"
@@ -301,14 +302,14 @@ def engagement_status(engagement_dir: str | Path) -> EngagementStatus:
                 why = edited[step.key]
             elif upstream:
                 why = upstream
-            elif last_done and done and done < last_done:
+            elif last_done and done and finished_after(last_done, entry):
                 why = "it ran before the step it reads from ran again"
         stale = status == "ok" and bool(why)
         if status != "ok" or stale:
             upstream = upstream or f"step {step.key[:2]} is " + \
                 ("stale" if stale else status)
-        if done:
-            last_done = max(last_done, done) if last_done else done
+        if done and (last_done is None or finished_after(entry, last_done)):
+            last_done = entry
         rows.append({"step": step.key, "title": step.title_en, "status": status,
                      "finished": entry.get("finished") if status == "ok" else None,
                      "seconds": entry.get("seconds"), "stale": stale, "why": why})

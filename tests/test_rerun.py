@@ -183,3 +183,36 @@ def test_the_steps_after_a_step_run_again_run_too(engagement) -> None:
     assert m["last_run"]["ran"] == {k: "step 01 ran again after it"
                                     for k in _keys("02", "03", "04", "05")}
     assert engagement_status(root).stale_steps == []
+
+
+def test_steps_finishing_within_one_second_keep_their_order(engagement) -> None:
+    """Finish times are kept to the second; a step run again within the second of a later
+    step's run still makes that later step stale (the finishing sequence decides)."""
+    root, nbs = engagement
+    _run(root, nbs)
+    m = _run(root, nbs, steps=["01"])
+    log = m["steps"]
+    seqs = [log[k]["seq"] for k in _keys("00", "02", "03", "04", "05")]
+    assert seqs == sorted(seqs) and log[_keys("01")[0]]["seq"] > seqs[-1]
+    # the clock cannot tell them apart: every step finished "in the same second"
+    same = log[_keys("05")[0]]["finished"]
+    for entry in log.values():
+        entry["finished"] = same
+    path = root / "work" / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    manifest["steps"] = log
+    path.write_text(json.dumps(manifest), "utf-8")
+    assert engagement_status(root).stale_steps == _keys("02", "03", "04", "05")
+    m = _run(root, nbs)
+    assert m["last_run"]["ran"] == {k: "step 01 ran again after it"
+                                    for k in _keys("02", "03", "04", "05")}
+
+
+def test_finished_after_falls_back_to_the_clock_without_a_sequence() -> None:
+    from kamlib.fingerprint import finished_after, next_seq
+    a = {"finished": "2026-01-01T10:00:01+00:00"}
+    b = {"finished": "2026-01-01T10:00:00+00:00"}
+    assert finished_after(a, b) and not finished_after(b, a)
+    assert finished_after({**b, "seq": 3}, {**a, "seq": 2})  # the sequence wins
+    assert next_seq({"x": {"seq": 4}, "y": {}, "z": {"seq": None}}) == 5
+    assert next_seq({}) == 1
