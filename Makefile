@@ -38,6 +38,7 @@ demo: $(STAMP)
 ## (the long runs marked `slow` are left to `make test-slow`, which CI runs as well)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider \
 	  -m "not slow"
 
@@ -47,6 +48,7 @@ test-slow: $(TEST_STAMP)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## make bench: ingestion (2M lines), cleanup (200k records), P&L (10M lines), assignment (300 x 30), widget latency
 bench: $(STAMP)

@@ -19,6 +19,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import EngagementConfig, load_config
 from .errors import KamError
@@ -75,11 +76,12 @@ class Engagement:
         """``reports/``: the deliverables."""
         return self.root / "reports"
 
-    def manifest(self) -> dict:
+    def manifest(self) -> dict[str, Any]:
         """The last run's manifest (empty if there was none)."""
         if not self.manifest_path.exists():
             return {}
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        return data
 
 
 def _yaml_str(s: str) -> str:
@@ -127,7 +129,7 @@ def init_engagement(
     return Engagement.open(root)
 
 
-_REQUEST_TEXT = {
+_REQUEST_TEXT: dict[str, dict[str, Any]] = {
     "ru": {
         "sheet": "Запрос данных",
         "title": "Запрос данных для аудита ключевых клиентов",
@@ -161,7 +163,7 @@ _REQUEST_TEXT = {
 
 #: the finance sheets the data request asks for besides the exports (kamlib.profitability
 #: .tdabc reads them): setting, label, why, then (column, required, kind, what) per column
-FINANCE_SHEETS: dict[str, dict[str, object]] = {
+FINANCE_SHEETS: dict[str, dict[str, Any]] = {
     "cost_pools": {
         "setting": "profitability.cost_pools_file",
         "ru": ("Пулы затрат (склад, логистика, продажи, сервис, финансы)",
@@ -265,12 +267,12 @@ def write_data_request(path: str | Path) -> Path:
         ws.write(r, 0, t["finance"], bold)
         r += 1
         for name, sheet in FINANCE_SHEETS.items():
-            label, why = sheet[lang]  # type: ignore[misc]
+            label, why = sheet[lang]
             ws.write(r, 0, f"{label} {t['optional_table']}", tbl_fmt)
             ws.write_row(r, 1, [f"engagement.yaml: {sheet['setting']}", "", "",
                                 f"{t['why']}: {why}"], tbl_fmt)
             r += 1
-            for col, required, kind, what in sheet["columns"]:  # type: ignore[attr-defined]
+            for col, required, kind, what in sheet["columns"]:
                 ws.write(r, 0, name)
                 ws.write(r, 1, col, bold if required else None)
                 ws.write(r, 2, t["yes"] if required else "")

@@ -78,7 +78,8 @@ class EngagementData(Mapping[str, pd.DataFrame]):
         if not path.exists():
             raise KamError(f"step {step} has no summary.json", file=str(path),
                            hint=f"run `kam run {self.root}`")
-        return json.loads(path.read_text("utf-8"))
+        summary: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        return summary
 
     def describe(self) -> pd.DataFrame:
         """One row per table: step, name, rows, columns, what it is, file."""

@@ -112,7 +112,8 @@ def foreign_vat_problem(value: str | None) -> str | None:
     except InvalidComponent:
         return f"VAT numbers of '{value[:2]}' are not known to the check (country prefix?)"
     except ValidationError as exc:
-        return f"VAT number is not valid for {value[:2]} ({exc.message.rstrip('.').lower()})"
+        why = str(getattr(exc, "message", None) or exc).rstrip(".").lower()
+        return f"VAT number is not valid for {value[:2]} ({why})"
     except ImportError:  # pragma: no cover - a prefix stdnum has no module for
         return f"VAT numbers of '{value[:2]}' are not known to the check (country prefix?)"
     return None

@@ -229,11 +229,11 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
                 "the 'encoding' line to let the workbench detect it",
             ) from None
         if enc in {"cp1251", "windows-1251"} and _mojibake(text):
-            line_no, line = next(((i, ln) for i, ln in enumerate(text.splitlines(), 1)
-                                  if _mojibake(ln, min_cyrillic=3)), (1, text[:40]))
+            line_no, garbled = next(((i, ln) for i, ln in enumerate(text.splitlines(), 1)
+                                     if _mojibake(ln, min_cyrillic=3)), (1, text[:40]))
             raise InputError(
                 f"the file is declared {declared} but is UTF-8: read as {declared} its "
-                f"Cyrillic text turns into '{line[:40].strip()}…'",
+                f"Cyrillic text turns into '{garbled[:40].strip()}…'",
                 file=name, row=line_no,
                 hint="set 'encoding: utf-8' for this file in engagement.yaml, or remove the "
                 "'encoding' line to let the workbench detect it")

@@ -62,7 +62,7 @@ class PiiMatch:
 def known_surnames(people: Iterable[object]) -> frozenset[str]:
     """The words of the engagement's own people's names (3 letters or more, capitalised),
     case-folded: ``Иванов И.И.`` → ``иванов``."""
-    out = set()
+    out: set[str] = set()
     for p in people:
         if isinstance(p, str):
             out.update(w.casefold() for w in re.findall(r"[^\W\d_]{3,}", p) if w[0].isupper())

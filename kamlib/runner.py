@@ -92,7 +92,8 @@ def _parameters_cell(nb: dict[str, Any], path: Path) -> dict[str, Any]:
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
                 "tags", []):
-            return cell
+            found: dict[str, Any] = cell
+            return found
     raise ConfigError("the notebook has no cell tagged 'parameters'", file=str(path),
                       hint="tag the parameters cell (View → Cell toolbar → Tags)")
 
@@ -319,13 +320,13 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
             executed.replace(failed)
             number, first_line = _source_cell(failed, exc.cell_index)
             first_line = _failing_line(exc.traceback) or first_line
-            full = "No space left on device" in str(exc.evalue) or \
+            no_space = "No space left on device" in str(exc.evalue) or \
                 "Disk quota exceeded" in str(exc.evalue)
             raise StepError(
                 f"{step.notebook} failed in cell {number} (`{first_line}`): "
                 f"{exc.ename}: {exc.evalue}",
                 file=step.notebook,
-                hint=(f"the disk is full at {eng.root}: free space and re-run; " if full
+                hint=(f"the disk is full at {eng.root}: free space and re-run; " if no_space
                       else f"open {failed} to see the cell and its output; ")
                 + "the previous results in work/ are unchanged",
             ) from None
@@ -352,7 +353,7 @@ def _ipc_kernel_manager() -> type:
     'running over TCP without encryption' warning, nothing left in the engagement."""
     from jupyter_client.manager import KernelManager
 
-    class IPCKernelManager(KernelManager):  # type: ignore[misc]
+    class IPCKernelManager(KernelManager):
         def __init__(self, **kwargs: Any) -> None:
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) /

@@ -72,8 +72,9 @@ class EngagementStatus:
     @property
     def stale_steps(self) -> list[str]:
         """The keys of the steps that are stale or have not run."""
-        return self.steps.loc[self.steps["stale"] | (self.steps["status"] != "ok"),
-                              "step"].tolist()
+        keys: list[str] = self.steps.loc[self.steps["stale"] | (self.steps["status"] != "ok"),
+                                         "step"].tolist()
+        return keys
 
     def text(self) -> str:
         """The status as the lines ``kam status`` prints."""
@@ -116,7 +117,7 @@ def input_changes(eng: Engagement, manifest: dict[str, Any]) -> pd.DataFrame:
         ``file`` (path under ``raw/``), ``state`` (unchanged / changed / added / removed),
         ``sha256_then``, ``sha256_now``; sorted by file.
     """
-    from .intake import _list_raw  # the intake's own rule for which files are inputs
+    from .intake.files import _list_raw  # the intake's own rule for which files are inputs
 
     then: dict[str, str] = {}
     for f in (manifest.get("inputs") or {}).get("files", []):

@@ -264,7 +264,7 @@ def _cell_formats(styles: bytes) -> list[tuple[bool, int]]:
     bold_fonts = []
     for m in _FONT_RE.finditer(_section(styles, b"fonts")):
         b = _BOLD_RE.search(m.group(1) or b"")
-        bold_fonts.append(bool(b) and b.group(1) not in (b"false", b"0"))
+        bold_fonts.append(b is not None and b.group(1) not in (b"false", b"0"))
     out = []
     for m in _XF_RE.finditer(_section(styles, b"cellXfs")):
         font = re.search(rb'fontId="(\d+)"', m.group(1))
