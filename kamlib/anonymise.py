@@ -59,7 +59,13 @@ from .cleanup import names as _names
 from .config import EngagementConfig
 from .engagement import Engagement, write_data_request
 from .errors import ConfigError, InputError, KamError
-from .identifiers import is_valid_inn
+from .identifiers import (
+    INN_WEIGHTS_10,
+    INN_WEIGHTS_11,
+    INN_WEIGHTS_12,
+    inn_check_digit,
+    is_valid_inn,
+)
 from .intake import name_key
 from .io import atomic_dir, sha256_file
 from .pii import PiiMatch, find_pii, known_surnames
@@ -177,13 +183,10 @@ def _case_like(text: str, model: str) -> str:
 
 # --------------------------------------------------------------------------- tax ids
 
-_W10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_W11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_W12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _chk(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+# one implementation of the INN check (kamlib.identifiers): the anonymiser keeps check digits
+# valid (or keeps them wrong where the source was wrong)
+_W10, _W11, _W12 = INN_WEIGHTS_10, INN_WEIGHTS_11, INN_WEIGHTS_12
+_chk = inn_check_digit
 
 
 def _inn_wrong(v: str) -> tuple[bool, ...]:

@@ -16,19 +16,30 @@ import re
 from stdnum import vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
-__all__ = ["foreign_vat_problem", "is_foreign_vat", "is_valid_foreign_vat", "is_valid_inn",
+__all__ = ["INN_WEIGHTS_10", "INN_WEIGHTS_11", "INN_WEIGHTS_12", "foreign_vat_problem",
+           "inn_check_digit", "is_foreign_vat", "is_valid_foreign_vat", "is_valid_inn",
            "is_valid_kpp", "is_valid_ogrn", "tax_id_problem", "vat_with_check_digits"]
 
 #: the shape of a foreign VAT number: a country prefix, then digits and letters
 _FOREIGN = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
 
-_W10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_W11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_W12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+#: the INN check-digit weights: a company's 10th digit; a person's 11th and 12th
+INN_WEIGHTS_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+INN_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+INN_WEIGHTS_12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_W10, _W11, _W12 = INN_WEIGHTS_10, INN_WEIGHTS_11, INN_WEIGHTS_12
 
 
-def _check(digits: str, weights: tuple[int, ...]) -> int:
+def inn_check_digit(digits: str, weights: tuple[int, ...]) -> int:
+    """The INN check digit of ``digits`` under ``weights``: Σ wᵢdᵢ mod 11 mod 10.
+
+    >>> inn_check_digit("770708389", INN_WEIGHTS_10)
+    3
+    """
     return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+
+
+_check = inn_check_digit
 
 
 def is_valid_inn(value: str | None) -> bool:
