@@ -17,18 +17,9 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from kamlib.anonymise import (
-    _PROTECTED,
-    STRUCTURAL_WORDS,
-    AnonymiseResult,
-    Pseudonymiser,
-    _DigitKey,
-    _map_kpp,
-    _map_ogrns,
-    _vat_moves,
-    anonymise_engagement,
-    map_tax_ids,
-)
+from kamlib.anonymise import AnonymiseResult, Pseudonymiser, anonymise_engagement, map_tax_ids
+from kamlib.anonymise.taxids import _DigitKey, _map_kpp, _map_ogrns, _vat_moves
+from kamlib.anonymise.words import _PROTECTED, STRUCTURAL_WORDS
 from kamlib.cleanup.names import _word_key, normalize_name
 from kamlib.config import load_config
 from kamlib.engagement import Engagement, copy_engagement
