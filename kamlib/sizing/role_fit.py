@@ -47,7 +47,7 @@ COMPETENCES: dict[str, str] = {
     "business_acumen": "portfolio_margin",
 }
 _TOP_LEVEL = re.compile(r"высш|топ|top|senior|executive|c-level|board|руковод", re.IGNORECASE)
-_SUPPORT = re.compile(r"финанс|бухгалт|логист|склад|маркет|сервис|производ|financ|account|"
+_SUPPORT = re.compile(r"финанс|бухгалт|логист|склад|маркет|сервис|производ|financ|accountant|"
                       r"logist|warehouse|marketing|service|production", re.IGNORECASE)
 
 

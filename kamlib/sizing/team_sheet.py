@@ -357,8 +357,11 @@ def read_client_teams(path: str | Path, *, known: Iterable[str]
     notes = [f"review/client_teams.xlsx: rows of {len(skipped)} client(s) that are no longer "
              f"key skipped ({', '.join(sorted(skipped)[:5])}{' …' if len(skipped) > 5 else ''})"
              ] if skipped else []
-    team = pd.DataFrame(edits, columns=["entity_id", "role", "hours", "person"])
-    team["hours"] = team["hours"].astype(float)
+    team = pd.DataFrame({
+        "entity_id": pd.Series([e[0] for e in edits], dtype=object),
+        "role": pd.Series([e[1] for e in edits], dtype=object),
+        "hours": pd.Series([e[2] for e in edits], dtype=float),
+        "person": pd.Series([e[3] for e in edits], dtype=object)})
     return team, pd.DataFrame(raci, columns=["entity_id", "activity", *TEAM_ROLES]), notes
 
 
