@@ -92,10 +92,12 @@ def _kpi_table(ctx: _Ctx, kpis: pd.DataFrame) -> Table:
 def _fit_table(ctx: _Ctx, fit: pd.DataFrame) -> Table:
     from .build import _table
 
-    df = fit.copy()
+    df = fit.rename(columns={"key_clients": "fit_key_clients"})
     df["good_fit_label"] = df["good_fit"].map(lambda x: ctx.t("edited.mark") if x else "")
+    # the team table's role text is the client's own words (any language): shown as a mark
+    df["kam_role_label"] = df["is_kam_role"].map(lambda x: ctx.t("edited.mark") if x else "")
     return _table(ctx, "role_fit", df, [
-        ("person", "text"), ("role", "text"), ("key_clients", "int"),
+        ("person", "text"), ("kam_role_label", "text"), ("fit_key_clients", "int"),
         ("key_revenue", "money"), ("key_experience", "number"),
         ("relationship_depth", "number"), ("senior_access", "number"),
         ("cross_functional", "number"), ("portfolio_growth", "number"),
