@@ -4,7 +4,10 @@ Modules: :mod:`.workload` (the three sizing methods, METHODS.md §4), :mod:`.ass
 integer program: every key account to one KAM, balanced, fewest owner changes),
 :mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team),
 :mod:`.business_case` (the incremental business case of the whole recommended team),
-:mod:`.tiers` (how the rest of the clients are served: a service model by tier).
+:mod:`.tiers` (how the rest of the clients are served: a service model by tier),
+:mod:`.client_teams` and :mod:`.team_sheet` (each key client's team, its hours and RACI, the
+review sheet), :mod:`.kpis` (KPIs per KAM, the bonus sketch), :mod:`.role_fit` (today's
+managers against the KAM role), :mod:`.teams_run` (their glue on an engagement).
 :func:`run_sizing` runs the step on an engagement.
 """
 
@@ -216,11 +219,21 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     the whole team, ``kam_cost`` is the yearly cost of one new KAM (market cost × (1 +
     overhead) + travel + tools).
 
+    The organisational layer (docs/client_teams.md): ``client_teams.parquet`` and
+    ``raci.parquet`` (each key client's team and RACI, with the edits of
+    ``review/client_teams.xlsx`` replayed; the sheet is written back), ``kam_kpis.parquet``,
+    ``role_fit.parquet`` (the existing KAMs are chosen by this fit), and the summary's
+    ``client_teams`` (the support FTE are the business case's support cost; the case without
+    them beside it), ``kpi_scheme`` and ``role_fit``.
+
     Raises
     ------
     ConfigError
         The cost settings are in another currency than the engagement's and the team table
         gives no KAM cost (:func:`.business_case.cost_basis`).
+    InputError
+        ``review/client_teams.xlsx`` holds a value it cannot take (its sheet, row, column and
+        value named).
     """
     from .assignment import assign_accounts, team_from_fte
     from .business_case import (
