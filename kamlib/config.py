@@ -323,6 +323,183 @@ class TierParams(_Strict):
         return self
 
 
+# --------------------------------------------------------------------------- step 4: client
+# teams, KPIs and pay, the KAM role profile (kamlib.sizing.client_teams, .kpis, .role_fit)
+
+#: the support roles of a key client's team (besides the KAM and the head of KAM)
+SUPPORT_ROLES = ("finance", "logistics", "marketing", "service", "production")
+#: every role of a client team's RACI
+TEAM_ROLES = ("kam", "head_of_kam", *SUPPORT_ROLES)
+#: the activities of a client team's RACI
+RACI_ACTIVITIES = ("account_plan", "pricing_contract", "delivery", "claims_service",
+                   "credit_collections", "marketing_support")
+#: what makes a key account more work for the support roles (counts a year)
+COMPLEXITY_DRIVERS = ("delivery_points", "branches", "contacts", "orders")
+RaciLetter = Literal["R", "A", "C", "I", ""]
+
+
+def _default_raci() -> dict[str, dict[str, str]]:
+    """One accountable (A) per activity; R does the work, C is consulted, I informed."""
+    rows = {  # kam, head_of_kam, finance, logistics, marketing, service, production
+        "account_plan": "A C C C C I I",
+        "pricing_contract": "R A C I C I C",
+        "delivery": "I - - A - R C",
+        "claims_service": "C - I R - A C",
+        "credit_collections": "R I A I - I -",
+        "marketing_support": "C I C I A - -",
+    }
+    return {a: {r: ("" if x == "-" else x) for r, x in zip(TEAM_ROLES, v.split(), strict=True)}
+            for a, v in rows.items()}
+
+
+class ClientTeamParams(_Strict):
+    """Step 4: the client team of each key account (kamlib.sizing.client_teams).
+
+    Hours of support role r for account a, a year:
+    base_hours[r] × size_index^size_elasticity × (deep_plan_factor if a has a deep plan)
+    + Σ_d driver_hours[d][r] × count_d(a) a year, with size_index = the account's revenue ÷
+    the median key account's, clipped to size_index_bounds. The defaults are the workbench's
+    stated assumptions (a Strategic-size account ≈ 100–150 support hours a year, the order of
+    McDonald & Woodburn's and Cheverton's examples of KAM teams), to be replaced by the
+    client's own estimates in review/client_teams.xlsx.
+    """
+
+    base_hours: dict[str, NonNegative] = Field(
+        default_factory=lambda: {"finance": 12.0, "logistics": 16.0, "marketing": 12.0,
+                                 "service": 12.0, "production": 8.0},
+        description="support hours a year for a median-size key account, per role")
+    size_elasticity: float = Field(default=0.5, ge=0, le=1, description="how the base hours "
+                                   "grow with the account's size: 0.5 = with its square root")
+    size_index_bounds: tuple[float, float] = Field(
+        default=(0.25, 4.0), description="the size index (revenue ÷ median key revenue) is "
+        "clipped to these bounds")
+    deep_plan_factor: float = Field(default=1.5, ge=1, description="base hours × this for "
+                                    "the accounts with a deep plan (step 3)")
+    driver_hours: dict[str, dict[str, NonNegative]] = Field(
+        default_factory=lambda: {
+            "delivery_points": {"logistics": 2.0, "service": 1.0},
+            "branches": {"finance": 2.0, "logistics": 1.0},
+            "contacts": {"marketing": 0.5, "service": 0.5},
+            "orders": {"logistics": 0.05, "service": 0.1},
+        }, description="hours a year per unit of each complexity driver, per role: "
+        "delivery points and branches (legal sub-units), contacts, orders a year")
+    hours_per_fte: float = Field(default=1700.0, gt=0, description="productive hours of one "
+                                 "support FTE a year")
+    support_cost_by_role: dict[str, NonNegative] = Field(
+        default_factory=dict, description="loaded cost of one support FTE a year per role, in "
+        "sizing.cost_currency; a role left out: the team table's people in the role, else "
+        "sizing.support_annual_cost, else sizing.support_cost_share × the KAM cost")
+    head_of_kam: str = Field(default="", description="the member of top management who leads "
+                             "the KAM programme; empty: the team table's head of sales")
+    raci: dict[str, dict[str, RaciLetter]] = Field(
+        default_factory=_default_raci, description="the default RACI per activity and role, "
+        "pre-filled in review/client_teams.xlsx")
+
+    @model_validator(mode="after")
+    def _check(self) -> ClientTeamParams:
+        _known_keys(self.base_hours, SUPPORT_ROLES, "role in base_hours")
+        _known_keys(self.support_cost_by_role, SUPPORT_ROLES, "role in support_cost_by_role")
+        _known_keys(self.driver_hours, COMPLEXITY_DRIVERS, "driver in driver_hours")
+        for d, per in self.driver_hours.items():
+            _known_keys(per, SUPPORT_ROLES, f"role in driver_hours.{d}")
+        _known_keys(self.raci, RACI_ACTIVITIES, "activity in raci")
+        for a, per in self.raci.items():
+            _known_keys(per, TEAM_ROLES, f"role in raci.{a}")
+            if sum(v == "A" for v in per.values()) != 1:
+                raise ValueError(f"raci.{a}: exactly one role is accountable (A)")
+        lo, hi = self.size_index_bounds
+        if not 0 < lo <= 1 <= hi:
+            raise ValueError(f"size_index_bounds must be [low ≤ 1, high ≥ 1], both > 0; got "
+                             f"[{lo:g}, {hi:g}]")
+        return self
+
+
+def _kpi_families() -> tuple[str, ...]:
+    return ("contribution", "growth", "relationship", "cash", "customer")
+
+
+class KpiSchemeParams(_Strict):
+    """Step 4: KPIs of a KAM and the bonus scheme sketch (kamlib.sizing.kpis).
+
+    4 ± 1 KPIs (Zoltners, Sinha & Lorimer 2006; Kaplan & Norton's balanced scorecard: financial,
+    customer, process), weights summing to 1 with 2–3 in focus (a weight ≥ focus_weight).
+    Target of a KPI for a KAM: their portfolio's baseline moved gap_closure of the way to the
+    target_percentile of the key accounts' own values (the 25th for "lower is better"), never
+    below the baseline.
+    """
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"contribution": 0.35, "growth": 0.30, "relationship": 0.20,
+                                 "cash": 0.15},
+        description="KPI family → weight in the bonus; 3–5 families, summing to 1")
+    focus_weight: float = Field(default=0.25, gt=0, lt=1, description="a KPI with at least "
+                                "this weight is in focus; 2–3 must be")
+    target_percentile: float = Field(default=0.75, gt=0.5, lt=1, description="the key "
+                                     "accounts' percentile a target reaches towards")
+    gap_closure: float = Field(default=0.5, gt=0, le=1, description="share of the gap "
+                               "between the baseline and the percentile closed in a year")
+    variable_pay_share: float = Field(default=0.3, ge=0, le=0.6, description="variable pay "
+                                      "at target as a share of the KAM's total target pay")
+    gate_kpi: str = Field(default="contribution", description="the KPI family whose "
+                          "achievement opens the bonus")
+    gate_achievement: float = Field(default=0.9, ge=0, le=1, description="no bonus below "
+                                    "this achievement of the gate KPI")
+    threshold_achievement: float = Field(default=0.8, ge=0, lt=1, description="a KPI below "
+                                         "this achievement pays nothing")
+    cap_achievement: float = Field(default=1.2, gt=1, description="achievement above this "
+                                   "pays no more")
+    cap_payout: float = Field(default=1.5, ge=1, description="payout at the cap, × the "
+                              "payout at target")
+
+    @model_validator(mode="after")
+    def _check(self) -> KpiSchemeParams:
+        _known_keys(self.weights, _kpi_families(), "KPI family in weights")
+        if not 3 <= len(self.weights) <= 5:
+            raise ValueError(f"weights: 4 ± 1 KPIs (3–5), got {len(self.weights)}")
+        if any(w <= 0 for w in self.weights.values()):
+            raise ValueError("weights: every KPI has a weight > 0 (drop the KPI instead)")
+        total = sum(self.weights.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"weights must sum to 1, got {total:g}")
+        focus = sum(w >= self.focus_weight for w in self.weights.values())
+        if not 2 <= focus <= 3:
+            raise ValueError(f"2–3 KPIs must be in focus (weight ≥ {self.focus_weight:g}); "
+                             f"got {focus}")
+        if self.gate_kpi not in self.weights:
+            raise ValueError(f"gate_kpi '{self.gate_kpi}' is not one of the KPIs")
+        return self
+
+
+#: the components of a manager's fit to the KAM role (kamlib.sizing.role_fit)
+FIT_COMPONENTS = ("key_experience", "relationship_depth", "senior_access", "cross_functional",
+                  "portfolio_growth", "portfolio_margin")
+
+
+class RoleFitParams(_Strict):
+    """Step 4: how today's managers fit the KAM role profile (kamlib.sizing.role_fit)."""
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"key_experience": 0.20, "relationship_depth": 0.20,
+                                 "senior_access": 0.20, "cross_functional": 0.15,
+                                 "portfolio_growth": 0.15, "portfolio_margin": 0.10},
+        description="component → weight in the fit score (sum 1)")
+    contacts_for_full_marks: float = Field(default=5.0, gt=0, description="contacts per "
+                                           "client that earn full marks (McDonald & Woodburn: "
+                                           "5–10+ for a strategic account)")
+    functions_for_full_marks: float = Field(default=4.0, gt=0, description="distinct client "
+                                            "functions reached per client for full marks")
+    good_fit: float = Field(default=0.6, ge=0, le=1, description="fit score from which a "
+                            "manager is a good KAM candidate")
+
+    @model_validator(mode="after")
+    def _check(self) -> RoleFitParams:
+        _known_keys(self.weights, FIT_COMPONENTS, "component in weights")
+        total = sum(self.weights.values())
+        if abs(total - 1) > 1e-6 or any(w < 0 for w in self.weights.values()):
+            raise ValueError(f"weights must be ≥ 0 and sum to 1, got {total:g}")
+        return self
+
+
 class SizingParams(_Strict):
     """Step 4: KAM team sizing (METHODS.md §4)."""
 
@@ -379,6 +556,12 @@ class SizingParams(_Strict):
         default_factory=dict, description="target per KPI family or KPI name")
     tiers: TierParams = Field(default_factory=TierParams,
                               description="the service model of the clients by tier")
+    client_teams: ClientTeamParams = Field(default_factory=ClientTeamParams,
+                                           description="the client team of each key account")
+    kpi_scheme: KpiSchemeParams = Field(default_factory=KpiSchemeParams,
+                                        description="KPIs per KAM and the bonus sketch")
+    role_fit: RoleFitParams = Field(default_factory=RoleFitParams,
+                                    description="today's managers against the KAM role")
 
     @model_validator(mode="after")
     def _keys(self) -> SizingParams:

@@ -324,6 +324,67 @@ class Tiers(_Model):
     self_service_share: Share
 
 
+class TeamsBusinessCase(_Model):
+    """The programme's cost and pay-back with and without the client teams' support FTE."""
+
+    programme_cost_without_support: MoneyAmount
+    programme_cost: MoneyAmount
+    needed_uplift_without_support_ratio: Ratio | None = None
+    needed_uplift_ratio: Ratio | None = None
+    break_even_ratio_without_support: Ratio | None = None
+    break_even_ratio: Ratio | None = None
+
+
+class ClientTeams(_Model):
+    """The client teams of the key accounts (kamlib.sizing.client_teams)."""
+
+    accounts: Count
+    head_of_kam: str | None = None
+    support_hours: float
+    support_fte: float
+    support_cost: MoneyAmount
+    support_new_cash: MoneyAmount
+    hours_per_fte: float
+    edited_hours: Count
+    edited_raci: Count
+    quadrant_table_support_fte: float
+    business_case: TeamsBusinessCase
+
+
+class KpiGate(_Model):
+    kpi: str
+    achievement_ratio: Ratio
+
+
+class KpiScheme(_Model):
+    """The KPIs' weights and the bonus scheme sketch (kamlib.sizing.kpis)."""
+
+    variable_pay_share: Share
+    payout_at_target_share: Share
+    max_pay_share: Share
+    gate: KpiGate
+    threshold_achievement_ratio: Ratio
+    cap_achievement_ratio: Ratio
+    cap_payout_ratio: Ratio
+    weights: dict[str, Share]
+    kpis: Count
+
+
+class FitBest(_Model):
+    person: str
+    fit_share: Share
+
+
+class RoleFitFigures(_Model):
+    """Today's managers against the KAM role (kamlib.sizing.role_fit)."""
+
+    managers: Count
+    good_fit: Count
+    good_fit_threshold: Share
+    weights: dict[str, Share]
+    best: FitBest
+
+
 class SizingSummary(_Summary):
     """Step 4: the KAM team."""
 
@@ -338,6 +399,9 @@ class SizingSummary(_Summary):
     key_revenue: MoneyAmount
     key_contribution: MoneyAmount
     tiers: Tiers | None = None
+    client_teams: ClientTeams | None = None
+    kpi_scheme: KpiScheme | None = None
+    role_fit: RoleFitFigures | None = None
 
 
 #: step number → its summary model

@@ -148,6 +148,8 @@ _TABLES = {
     "candidates": "candidates", "key_clients": "key_clients",
     "relationships": "relationships", "team_plan": "team_plan", "assignment": "assignment",
     "methods": "methods", "channels": "channels", "dependency": "dependency", "vip": "vip",
+    "client_teams": "client_teams", "raci": "raci", "kam_kpis": "kam_kpis",
+    "role_fit": "role_fit",
 }
 
 
@@ -1223,8 +1225,10 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     sections: list[Section] = []
     tables: dict[str, Table] = {}
     charts: dict[str, Chart] = {}
+    from .teams import teams_section
+
     for build in (_intake_section, _cleanup_section, _profit_section, _selection_section,
-                  _strategy_section, _sizing_section):
+                  _strategy_section, _sizing_section, teams_section):
         sec, tbs, chs = build(ctx)
         sections.append(sec)
         tables.update(tbs)

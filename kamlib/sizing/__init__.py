@@ -4,7 +4,10 @@ Modules: :mod:`.workload` (the three sizing methods, METHODS.md §4), :mod:`.ass
 integer program: every key account to one KAM, balanced, fewest owner changes),
 :mod:`.economics` (team cost, break-even, payback, ADBUDG sensitivity, KPIs, support team),
 :mod:`.business_case` (the incremental business case of the whole recommended team),
-:mod:`.tiers` (how the rest of the clients are served: a service model by tier).
+:mod:`.tiers` (how the rest of the clients are served: a service model by tier),
+:mod:`.client_teams` and :mod:`.team_sheet` (each key client's team, its hours and RACI, the
+review sheet), :mod:`.kpis` (KPIs per KAM, the bonus sketch), :mod:`.role_fit` (today's
+managers against the KAM role), :mod:`.teams_run` (their glue on an engagement).
 :func:`run_sizing` runs the step on an engagement.
 """
 
@@ -23,6 +26,9 @@ from ..config import SizingParams
 from ..errors import KamError
 from ..steps import StepResult, artefact_path, open_step, step, summary_path
 from ..summaries import write_summary
+from .client_teams import SUPPORT_ROLES
+from .kpis import portfolio_targets
+from .teams_run import fit_of_managers, teams_for_step, teams_json
 from .tiers import service_tiers, tier_summary, tiers_json
 from .workload import account_workload, available_hours, compare_methods
 
@@ -213,11 +219,21 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     the whole team, ``kam_cost`` is the yearly cost of one new KAM (market cost × (1 +
     overhead) + travel + tools).
 
+    The organisational layer (docs/client_teams.md): ``client_teams.parquet`` and
+    ``raci.parquet`` (each key client's team and RACI, with the edits of
+    ``review/client_teams.xlsx`` replayed; the sheet is written back), ``kam_kpis.parquet``,
+    ``role_fit.parquet`` (the existing KAMs are chosen by this fit), and the summary's
+    ``client_teams`` (the support FTE are the business case's support cost; the case without
+    them beside it), ``kpi_scheme`` and ``role_fit``.
+
     Raises
     ------
     ConfigError
         The cost settings are in another currency than the engagement's and the team table
         gives no KAM cost (:func:`.business_case.cost_basis`).
+    InputError
+        ``review/client_teams.xlsx`` holds a value it cannot take (its sheet, row, column and
+        value named).
     """
     from .assignment import assign_accounts, team_from_fte
     from .business_case import (
@@ -267,8 +283,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     # the KAM's capacity and the unit costs (in the engagement's currency, or an error)
     cap = available_hours(params)
     currency = eng.config.currency
-    support = support_team(key)
-    basis = cost_basis(team, params, currency, support_roles=support["role"])
+    quadrant_support = support_team(key)  # the quadrant table: kept for comparison
+    basis = cost_basis(team, params, currency, support_roles=SUPPORT_ROLES)
     kam_cost = basis["kam_cost"]
     notes.append(_cost_note(basis["kam_cost_source"], kam_cost, currency))
     for a in basis["assumptions"]:
@@ -308,7 +324,11 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     owned = key["net_revenue"].groupby(owners).sum().sort_values(ascending=False)
     # the recommended team: people with a KAM role first, then the owners of the most key
     # revenue; the rest are new hires
-    existing = choose_existing(team, owned, n)
+    # … ranked by their fit to the KAM role, not only by the key revenue they hold
+    fit = fit_of_managers(eng, team, canon["manager"] if "manager" in canon.columns else
+                          owners, pnl, key.index, params)
+    existing = choose_existing(team, owned, n, fit=None if fit is None else
+                               fit.set_index("person")["fit"])
     regions = canon["region"].reindex(key.index) if "region" in canon.columns else None
     kams = team_from_fte(n, cap, regions=sorted(regions.dropna().unique())[:n]
                          if regions is not None else None, existing=existing)
@@ -346,10 +366,17 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
                           if "revenue_last12" in pnl.columns else None,
                           pnl["revenue_prev12"].reindex(key.index)
                           if "revenue_prev12" in pnl.columns else None)
-    bc = business_case(kams=lines, support=support_costs(support, basis), basis=basis,
-                       annual_revenue=annual_revenue, annual_contribution=annual_contribution,
-                       trend=trend, revenue_by_kam=team_plan["revenue"], params=params,
-                       current_kams=now, current_owners=current_owners)
+    # the client teams (support roles' hours per account by its size and complexity, the
+    # review sheet's edits replayed): their FTE are the support cost of the business case
+    ct = teams_for_step(eng, key, assignment, team, params, years=years, lang=lang)
+    notes += ct["notes"]
+    support = ct["support"]
+    case = dict(kams=lines, basis=basis, annual_revenue=annual_revenue,
+                annual_contribution=annual_contribution, trend=trend,
+                revenue_by_kam=team_plan["revenue"], params=params, current_kams=now,
+                current_owners=current_owners)
+    bc = business_case(support=support_costs(support, basis), **case)
+    bc_without = business_case(support=support_costs(support.iloc[0:0], basis), **case)
     total_cost = bc["cost"]["total"]
     cost = {**bc["cost"], "n_kams": float(n), "per_kam_market": full_cost}
     expected = params.expected_uplift * annual_revenue
@@ -364,7 +391,9 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     response = adbudg_from_judgement(**params.response_judgement)
     sens = effort_sensitivity(response, base_revenue=annual_revenue,
                               margin_rate=margin_rate or 0.0, cost_per_unit_effort=total_cost)
-    kpis, kpi_warnings = propose_kpis(key, targets=params.kpi_targets or None)
+    kpis, kpi_warnings = propose_kpis(
+        key, families=tuple(params.kpi_scheme.weights),
+        targets=params.kpi_targets or portfolio_targets(key, params.kpi_scheme))
     difference, staffing = staffing_verdict(now, n)
     staff_txt = _staffing_sentence(now, difference, lang, owners=current_owners)
     # the recommendation the director can act on
@@ -387,6 +416,11 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     assignment.reset_index().to_parquet(out / step("04").artefact("assignment").file)
     team_plan.reset_index().to_parquet(out / step("04").artefact("team_plan").file)
     methods.reset_index().to_parquet(out / step("04").artefact("methods").file)
+    ct["teams"].to_parquet(out / step("04").artefact("client_teams").file)
+    ct["raci"].to_parquet(out / step("04").artefact("raci").file)
+    ct["kpis"].to_parquet(out / step("04").artefact("kam_kpis").file)
+    if fit is not None:
+        fit.to_parquet(out / step("04").artefact("role_fit").file)
     summary = {
         "key_accounts": len(key), "total_hours": total_hours, "hours_per_kam": cap,
         "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
@@ -401,6 +435,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": notes,
         "business_case": business_case_json(bc, currency),
         "tiers": tiers_json(by_tier, params.tiers, years=years),
+        **teams_json(ct, bc, bc_without, quadrant_support, fit, params, currency),
     }
     summary = write_summary("04", out / "summary.json", summary, currency=eng.config.currency)
     return StepResult("04", summary, {
@@ -409,4 +444,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "economics": {"cost": cost, "break_even": be, "payback": pb, "response": response,
                       "sensitivity": sens, "business_case": bc},
         "kpis": kpis, "kpi_warnings": kpi_warnings, "key": key,
+        "client_teams": ct["teams"], "raci": ct["raci"], "complexity": ct["complexity"],
+        "kam_kpis": ct["kpis"], "role_fit": fit, "business_case_without_support": bc_without,
+        "quadrant_support": quadrant_support,
         "service_tiers": tiers, "tiers": by_tier}, tuple(notes))

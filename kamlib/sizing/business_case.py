@@ -58,6 +58,8 @@ SUPPORT_ROLE: dict[str, re.Pattern[str]] = {
     "marketing": re.compile(r"маркет|marketing|trade market|brand|бренд", re.IGNORECASE),
     "service": re.compile(r"сервис|обслужив|поддержк|претенз|service|customer care|"
                           r"support", re.IGNORECASE),
+    "production": re.compile(r"производ|технолог|planning|production|plant|manufactur",
+                             re.IGNORECASE),
 }
 
 
@@ -185,10 +187,22 @@ def cost_basis(team: pd.DataFrame | None, params: SizingParams, currency: str, *
         people = costed[costed["role"].map(
             lambda r, p=pattern: p is not None and isinstance(r, str) and bool(p.search(r))
             and not is_kam_role(r))] if len(costed) else costed
+        by_role = params.client_teams.support_cost_by_role.get(role, 0.0)
         if len(people):
             cost = float(people["annual_cost"].median())
             support[role] = (cost, reason("support_cost_from_team_table", role=role,
                                           people=len(people)), True)
+        elif by_role > 0:
+            cost = by_role if not foreign else (
+                by_role / float(params.default_kam_cost) * kam_cost
+                if anchored and params.default_kam_cost > 0 else math.nan)
+            if not math.isfinite(cost):
+                missing.append(f"sizing.client_teams.support_cost_by_role.{role}")
+            else:
+                assumptions.append(reason("cost_from_settings",
+                                          setting=f"sizing.client_teams.support_cost_by_role."
+                                                  f"{role}", amount=money(cost, currency)))
+            support[role] = (cost, reason("support_cost_from_settings", role=role), False)
         else:
             if fallback is None:
                 if params.support_annual_cost > 0:
@@ -219,7 +233,8 @@ def cost_basis(team: pd.DataFrame | None, params: SizingParams, currency: str, *
 # --------------------------------------------------------------------------- who becomes a KAM
 
 
-def choose_existing(team: pd.DataFrame | None, owner_revenue: pd.Series, n: int) -> list[str]:
+def choose_existing(team: pd.DataFrame | None, owner_revenue: pd.Series, n: int, *,
+                    fit: pd.Series | None = None) -> list[str]:
     """The existing people who become the recommended team's KAMs, at most ``n``.
 
     First the team table's people with a KAM role (most key revenue held first, then in the
@@ -227,7 +242,9 @@ def choose_existing(team: pd.DataFrame | None, owner_revenue: pd.Series, n: int)
     relationships). The rest of the team are new hires.
 
     Example: KAM-role people Anna (owns 0) and Boris (owns 5); owners Carl 9, Boris 5, Dina 1;
-    n = 3 → [Boris, Anna, Carl].
+    n = 3 → [Boris, Anna, Carl]. With ``fit`` (:func:`.role_fit.role_fit`: person → fit
+    0–1) the owners after the KAM-role people are ranked by their fit to the KAM role, then
+    by key revenue: fit Dina 0.8, Carl 0.4 → [Boris, Anna, Dina].
 
     Parameters
     ----------
@@ -237,6 +254,8 @@ def choose_existing(team: pd.DataFrame | None, owner_revenue: pd.Series, n: int)
         Key revenue by current owner (index: the owner's name as in the team table).
     n : int
         Recommended number of KAMs.
+    fit : pandas.Series, optional
+        Each person's fit to the KAM role (index: the name as in the team table).
 
     Returns
     -------
@@ -251,7 +270,13 @@ def choose_existing(team: pd.DataFrame | None, owner_revenue: pd.Series, n: int)
         order = {p: i for i, p in enumerate(people)}
         chosen = sorted(dict.fromkeys(people), key=lambda p: (-float(held.get(p, 0.0)),
                                                               order[p]))
-    for owner in held[held > 0].sort_values(ascending=False, kind="stable").index:
+    order = held[held > 0].sort_values(ascending=False, kind="stable")
+    if fit is not None:
+        f = pd.to_numeric(fit, errors="coerce")
+        order = order.to_frame("held").assign(
+            fit=[float(f.get(o, -1.0)) for o in order.index]).sort_values(
+            ["fit", "held"], ascending=False, kind="stable")["held"]
+    for owner in order.index:
         if owner not in chosen:
             chosen.append(str(owner))
     return chosen[:n]
