@@ -489,11 +489,15 @@ def record_alignment(root: str | Path, step_dir: str | Path) -> dict[str, Any]:
     """Step 4: read ``review/alignment.xlsx`` (optional) and add the ``alignment`` block to
     the step's ``summary.json`` in ``step_dir`` (validated again through
     :func:`kamlib.summaries.write_summary`). Returns the block."""
-    from ..summaries import loads, write_summary
+    import json
+
+    from ..summaries import write_summary
 
     block = alignment_summary(read_answers(Path(root) / "review" / "alignment.xlsx"))
     path = Path(step_dir) / "summary.json"
-    summary = loads(path.read_text(encoding="utf-8"))
+    # read as the step wrote it (plain floats): write_summary validates it again and writes
+    # money as the same exact amounts
+    summary = json.loads(path.read_text(encoding="utf-8"))
     summary["alignment"] = block
     write_summary("04", path, summary)
     return block

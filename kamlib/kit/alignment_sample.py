@@ -14,7 +14,7 @@ import pandas as pd
 
 from .alignment import _FIRST, STATEMENTS, AlignmentAnswers, write_questionnaire
 
-__all__ = ["SAMPLE_SCORES", "sample_answers", "main"]
+__all__ = ["SAMPLE_SCORES", "main", "sample_answers"]
 
 #: respondent (name, role) → 21 scores in the order of :data:`~kamlib.kit.alignment.STATEMENTS`
 #: (shared values ×3, style ×3, skills ×3, staff ×3, strategy ×3, structure ×3, systems ×3)
