@@ -239,3 +239,20 @@ def test_step4_summary_and_report(demo_ru_run: Path, tmp_path: Path) -> None:
         assert sec.facts[0].value == pytest.approx(s4["alignment"]["elements"]["systems"]["gap"])
         assert len(m.tables["alignment"].data) == 7
         assert m.charts["alignment"].png[:4] == b"\x89PNG"
+    # the figure check reads the rendered deliverables back: the subsection's figures agree
+    from kamlib.report.build import load_artefacts
+    from kamlib.report.figcheck import check_deliverables
+    from kamlib.report.html import render_html
+    from kamlib.report.pptx import write_pptx
+    from kamlib.report.xlsx import write_xlsx
+
+    art = load_artefacts(root)
+    model = build_model(root, "ru", artefacts=art)
+    files = {"html": tmp_path / "ru.html", "xlsx": tmp_path / "ru.xlsx",
+             "pptx": tmp_path / "ru.pptx"}
+    files["html"].write_text(render_html(model), encoding="utf-8")
+    write_xlsx(model, files["xlsx"])
+    write_pptx(model, files["pptx"])
+    res = check_deliverables(model, art, files)
+    assert not res.problems, res.problems
+    assert "Системы" in files["html"].read_text("utf-8")
