@@ -35,8 +35,9 @@ def alignment_chart(by_element: pd.DataFrame, *, lang: str = "ru", ax: Any = Non
     from ..i18n import load_strings
 
     st = load_strings(lang)
+    own = ax is None
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
+        _, ax = plt.subplots(figsize=(8, 4.8))
     d = by_element.iloc[::-1]
     y = np.arange(len(d))
     h = 0.38
@@ -49,7 +50,9 @@ def alignment_chart(by_element: pd.DataFrame, *, lang: str = "ru", ax: Any = Non
     ax.set_xticks([1, 2, 3, 4, 5])
     ax.axvline(3, color="#7F7F7F", lw=0.8, ls="--")
     ax.set_title(st.t("kit_alignment.report.chart"))
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    if own:
+        ax.figure.tight_layout()
     return ax
