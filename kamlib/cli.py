@@ -1,4 +1,4 @@
-"""The ``kam`` command: init, check, run, status, open, report, demo, present, anonymise.
+"""The ``kam`` command: init, check, run, status, open, report, demo, present, anonymise, kit.
 
 Errors of the workbench's family (:class:`~kamlib.errors.KamError`) are printed as a message
 with its file, row, column and value and what to do, never as a traceback. The exit codes
@@ -377,6 +377,30 @@ def _version() -> str:
     return (f"kam (kamlib) {version}, Python {sys.version.split()[0]} at {sys.executable}")
 
 
+def _cmd_kit(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .kit.documents import write_kit
+
+    root = _engagement_arg(args.dir)
+    deadline = None
+    if args.deadline:
+        try:
+            deadline = date.fromisoformat(args.deadline)
+        except ValueError:
+            raise UsageError("the deadline is not a date", value=args.deadline,
+                             hint="write it as YYYY-MM-DD, e.g. 2026-12-17") from None
+    files = write_kit(root, args.language, deadline=deadline, contact=args.contact)
+    _out(f"Engagement kit written to {root.resolve() / 'kit'}:")
+    for p in files:
+        _out(f"  {p.name}")
+    if not any(p.suffix == ".pdf" for p in files):
+        _out("  (no PDF of the letter: WeasyPrint cannot print here; send the HTML)")
+    _out("Filled questionnaire: save it as review/alignment.xlsx, then "
+         f"kam run {args.dir} --from 04")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``kam``."""
     p = argparse.ArgumentParser(
@@ -461,6 +485,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dir", nargs="?", help="where to put it (default: demo/SAMPLE)")
     s.add_argument("--sample", default="demo_ru", help="demo_ru (1C-style) or demo_en")
     s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("kit", help="write the engagement kit into DIR/kit/: data-request "
+                       "letter and workbook, interview guides, workshop deck, alignment "
+                       "questionnaire, 90-day roadmap")
+    s.add_argument("dir")
+    s.add_argument("--language", choices=["ru", "en"], help="the kit's language (default: "
+                   "engagement.yaml's report language)")
+    s.add_argument("--deadline", help="the data request's deadline, YYYY-MM-DD (default: in "
+                   "14 days)")
+    s.add_argument("--contact", help="whom the client asks about the request (name, phone, "
+                   "e-mail)")
+    s.set_defaults(func=_cmd_kit)
     return p
 
 

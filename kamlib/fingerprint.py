@@ -38,7 +38,7 @@ __all__ = ["STEP_INPUTS", "changes", "fingerprint", "finished_after", "next_seq"
 STEP_INPUTS: dict[str, tuple[str, ...]] = {
     "01": ("decisions/merges.csv", "decisions/groups.csv", "review/duplicates.xlsx"),
     "03": ("review/assessment.xlsx",),
-    "04": ("review/client_teams.xlsx",),
+    "04": ("review/client_teams.xlsx", "review/alignment.xlsx"),
 }
 _SECTIONS = {s.section for s in STEPS if s.section}
 #: settings of a step's section that other steps read too (every step writes in it)

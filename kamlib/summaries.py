@@ -383,6 +383,28 @@ class RoleFitFigures(_Model):
     good_fit_threshold: Share
     weights: dict[str, Share]
     best: FitBest
+# --------------------------------------------------------------------------- step 4: alignment
+class AlignmentElement(_Model):
+    """One of the seven alignment elements: average scores 1–5 by group (kamlib.kit.alignment)."""
+
+    management: float | None = None
+    kam: float | None = None
+    gap: float | None = None
+    answers: Count = 0
+
+
+class Alignment(_Model):
+    """The internal alignment workshop (kamlib.kit.alignment): ``status`` is ``waiting``
+    until ``review/alignment.xlsx`` holds answers."""
+
+    status: str
+    gap_threshold: float
+    respondents: dict[str, Count] = Field(default_factory=dict)
+    statements: Count = 0
+    elements: dict[str, AlignmentElement] = Field(default_factory=dict)
+    actions: list[dict[str, str]] = Field(default_factory=list)
+    resources: dict[str, dict[str, Count]] = Field(default_factory=dict)
+    kpis_against: dict[str, dict[str, Count]] = Field(default_factory=dict)
 
 
 class SizingSummary(_Summary):
@@ -402,6 +424,7 @@ class SizingSummary(_Summary):
     client_teams: ClientTeams | None = None
     kpi_scheme: KpiScheme | None = None
     role_fit: RoleFitFigures | None = None
+    alignment: Alignment | None = None
 
 
 #: step number → its summary model

@@ -26,6 +26,7 @@ from ..i18n import Formatter, Strings, load_strings, say
 from ..steps import ANALYSIS_STEPS, MAIN_AMOUNT, artefact, artefact_path
 from ..summaries import unit_of
 from ..units import stored_reasons
+from .alignment import alignment_section
 from .model import (
     Chart,
     Column,
@@ -1228,7 +1229,8 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     from .teams import teams_section
 
     for build in (_intake_section, _cleanup_section, _profit_section, _selection_section,
-                  _strategy_section, _sizing_section, teams_section):
+                  _strategy_section, _sizing_section, teams_section,
+                  alignment_section):  # the second front (kamlib.report.alignment)
         sec, tbs, chs = build(ctx)
         sections.append(sec)
         tables.update(tbs)

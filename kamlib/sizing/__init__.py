@@ -235,6 +235,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         ``review/client_teams.xlsx`` holds a value it cannot take (its sheet, row, column and
         value named).
     """
+    from ..kit.alignment import alignment_summary, read_answers
     from .assignment import assign_accounts, team_from_fte
     from .business_case import (
         business_case,
@@ -436,6 +437,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "business_case": business_case_json(bc, currency),
         "tiers": tiers_json(by_tier, params.tiers, years=years),
         **teams_json(ct, bc, bc_without, quadrant_support, fit, params, currency),
+        # the second front: the alignment workshop's answers (optional; waiting when empty)
+        "alignment": alignment_summary(read_answers(eng.root / "review" / "alignment.xlsx")),
     }
     summary = write_summary("04", out / "summary.json", summary, currency=eng.config.currency)
     return StepResult("04", summary, {
