@@ -51,8 +51,10 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 ## make bench: ingestion (2M lines), cleanup (200k records), P&L (10M lines), assignment (300 x 30), widget latency
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/pnl.py
+	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cleanup.py
 	$(BIN)/python bench/profitability.py
 	$(BIN)/python bench/sizing.py

@@ -53,7 +53,7 @@ def _known_keys(mapping: dict[str, Any], known: tuple[str, ...] | list[str], wha
 
 
 def _drivers() -> tuple[str, ...]:
-    from .profitability.pnl import DRIVERS
+    from .costdrivers import DRIVERS
 
     return tuple(DRIVERS)
 
@@ -565,8 +565,6 @@ class SizingParams(_Strict):
 
     @model_validator(mode="after")
     def _keys(self) -> SizingParams:
-        from .sizing.economics import DEFAULT_KPI_UPLIFT, KPI_FAMILIES
-
         _known_keys(self.meetings_per_year, QUADRANTS, "quadrant in meetings_per_year")
         _known_keys(self.default_contacts, QUADRANTS, "quadrant in default_contacts")
         _known_keys(self.response_judgement, RESPONSE_KEYS, "key in response_judgement")
@@ -578,8 +576,11 @@ class SizingParams(_Strict):
         if not (0 <= r[0] < r[1] < r[2] < r[3]):
             raise ValueError("response_judgement must increase: 0 ≤ at_zero < at_current < "
                              "at_plus50 < at_saturation; got " + ", ".join(f"{x:g}" for x in r))
-        _known_keys(self.kpi_targets, [*KPI_FAMILIES, *DEFAULT_KPI_UPLIFT],
-                    "KPI family or KPI name in kpi_targets")
+        if self.kpi_targets:  # imported only then: the sizing stack brings pandas (0.4 s)
+            from .sizing.economics import DEFAULT_KPI_UPLIFT, KPI_FAMILIES
+
+            _known_keys(self.kpi_targets, [*KPI_FAMILIES, *DEFAULT_KPI_UPLIFT],
+                        "KPI family or KPI name in kpi_targets")
         lo, mid, hi = self.contact_hours_per_month
         if not 0 <= lo <= mid <= hi:
             raise ValueError("contact_hours_per_month must be [low, base, high], increasing "

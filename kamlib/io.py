@@ -55,6 +55,9 @@ csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _SNIFF_ROWS = 40
+#: A text file is read this many lines at a time, with a progress line after each, when a
+#: progress callback is given (kam run, kam check on a terminal).
+PROGRESS_EVERY = 100_000
 _DELIMITERS = (";", "\t", ",", "|")
 
 
@@ -341,7 +344,8 @@ def _line_offset(data: bytes, n: int) -> int:
 
 
 def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
-               delimiter: str | None, header_row: int | None) -> RawTable:
+               delimiter: str | None, header_row: int | None,
+               on_progress: Callable[[str], None] | None = None) -> RawTable:
     """Sniff the head of the file in Python, parse the body with polars from its UTF-8 bytes.
 
     Only the first lines are split in Python (delimiter, header); the body goes to polars
@@ -386,8 +390,10 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
     ncol = len(headers)
     names = [f"c{i}" for i in range(ncol)]
     ragged: list[tuple[int, int, str]] = []
+    frame = _read_in_parts(body, delim, names, path.name, on_progress) if on_progress else None
     try:
-        frame = _polars_csv(body, delim, names, strict=True)
+        if frame is None:
+            frame = _polars_csv(body, delim, names, strict=True)
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
         # a row with more fields than the header (the first data row too, which polars
         # reports as a schema error): find them precisely, then read the rest
@@ -406,6 +412,37 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
         frame = frame.with_row_index("_row", offset=h + 2).with_columns(
             pl.col("_row").cast(pl.Int64))
     return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged, note)
+
+
+def _read_in_parts(body: bytes, delim: str, names: list[str], label: str,
+                   on_progress: Callable[[str], None]) -> pl.DataFrame | None:
+    """The body read about :data:`PROGRESS_EVERY` lines at a time, a progress line after
+    each part; ``None`` (read it whole) when it is shorter, or when a part could cut a
+    quoted value or holds anything but one record a line (a value spanning lines, a ragged
+    row): the whole read handles those, with the same result."""
+    total = body.count(b"\n") + (not body.endswith(b"\n"))
+    if total <= PROGRESS_EVERY:
+        return None
+    step = max(1, len(body) * PROGRESS_EVERY // total)  # bytes of about that many lines
+    parts, start, done = [], 0, 0
+    while start < len(body):
+        cut = body.find(b"\n", start + step)
+        end = len(body) if cut < 0 else cut + 1
+        chunk = body[start:end]
+        if chunk.count(b'"') % 2:  # an odd number of quotes: a cut inside a quoted value
+            return None
+        try:
+            part = _polars_csv(chunk, delim, names, strict=True)
+        except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+            return None
+        lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+        if part.height != lines:
+            return None
+        parts.append(part)
+        done += lines
+        start = end
+        on_progress(f"{label}: {done:,} of {total:,} lines read")
+    return pl.concat(parts, rechunk=False)
 
 
 _NON_SPACE = re.compile(rb"\S")  # the bytes bytes.strip() does not strip
@@ -653,4 +690,5 @@ def read_raw(
                          hint="export the table again as CSV or XLSX")
     box = [raw]  # handed over: _read_text frees the bytes when it no longer needs them
     del raw
-    return [_read_text(path, box, encoding=encoding, delimiter=delimiter, header_row=header_row)]
+    return [_read_text(path, box, encoding=encoding, delimiter=delimiter, header_row=header_row,
+                       on_progress=on_progress)]

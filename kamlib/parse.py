@@ -161,7 +161,9 @@ def parse_money(
         decimal = decimal_separator(values)
     values = values.cast(pl.String)
     fast = _fast_minor(values, decimal, scale)
-    need = (fast.is_null() & ~_blank(values)).arg_true()
+    # the cells the fast path left empty and that are not blank (blank tested on those only)
+    nulls = fast.is_null().arg_true()
+    need = nulls.filter(~_blank(values.gather(nulls)))
     false = pl.repeat(False, len(values), eager=True, dtype=pl.Boolean)
     if need.len() == 0:
         return fast.alias(values.name), false.alias(values.name), false.alias(values.name)
@@ -248,7 +250,9 @@ def parse_number(values: pl.Series, *, decimal: str | None = None) -> tuple[pl.S
     if decimal == ",":
         clean = clean.str.replace(",", ".", literal=True)
     fast = clean.cast(pl.Float64, strict=False)
-    need = (fast.is_null() & ~_blank(values)).arg_true()
+    # the cells the fast path left empty and that are not blank (blank tested on those only)
+    nulls = fast.is_null().arg_true()
+    need = nulls.filter(~_blank(values.gather(nulls)))
     false = pl.repeat(False, len(values), eager=True, dtype=pl.Boolean)
     if need.len() == 0:
         return fast.alias(values.name), false.alias(values.name)
@@ -320,7 +324,9 @@ def parse_date(
     """
     values = values.cast(pl.String)
     fast = _fast_date(values)
-    need = (fast.is_null() & ~_blank(values)).arg_true()
+    # the cells the fast path left empty and that are not blank (blank tested on those only)
+    nulls = fast.is_null().arg_true()
+    need = nulls.filter(~_blank(values.gather(nulls)))
     false = pl.repeat(False, len(values), eager=True, dtype=pl.Boolean)
     if need.len() == 0:
         return fast.alias(values.name), false.alias(values.name)

@@ -85,9 +85,12 @@ class _FileIntake:
             df = df.filter(pl.col("_nonempty"))
         # repeated header rows (concatenated exports): every cell equals its header
         if all_cells.width:
-            same = raw.data.select(pl.col("_row"), pl.all_horizontal(
-                [pl.col(f"c{i}").fill_null("") == h for i, h in enumerate(raw.headers)]
-            ).alias("_hdr")).filter(pl.col("_hdr"))["_row"]
+            # the rows whose first cell is the first header, then all cells of those only
+            # (the full test over every column cost 0.5-1 s on 2,000,000 lines)
+            same = raw.data.filter(pl.col("c0").fill_null("") == raw.headers[0]).select(
+                pl.col("_row"), pl.all_horizontal(
+                    [pl.col(f"c{i}").fill_null("") == h for i, h in enumerate(raw.headers)]
+                ).alias("_hdr")).filter(pl.col("_hdr"))["_row"]
             if same.len():
                 skipped["repeated header row"] += same.len()
                 df = df.filter(~pl.col("_row").is_in(same.implode()))

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from ..costdrivers import DRIVERS
+
 __all__ = [
     "DRIVERS",
     "CostModel",
@@ -29,8 +31,6 @@ __all__ = [
     "monthly_revenue",
 ]
 
-#: Cost drivers: from the sales lines (order, line, return) or from the activities table.
-DRIVERS = ("order", "line", "return", "delivery", "visit", "service_hour", "call")
 _ACTIVITY_PATTERNS = {
     "delivery": r"доставк|отгрузк|рейс|deliver|shipment|drop",
     "visit": r"визит|встреч|посещ|visit|meeting",
