@@ -273,7 +273,8 @@ def _cmd_present(args: argparse.Namespace) -> int:
         _steps(args.step)
     except ConfigError as exc:
         raise UsageError(exc.message, value=exc.value, hint=exc.hint) from None
-    return present(args.dir, args.step, port=args.port, open_browser=not args.no_browser)
+    return present(args.dir, args.step, port=args.port, open_browser=not args.no_browser,
+                   mode=args.mode)
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -444,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=0,
                    help="the port (default: a free one, printed)")
     s.add_argument("--no-browser", action="store_true")
+    s.add_argument("--mode", choices=("trainer", "participant"), default="trainer",
+                   help="participant: questions and data, the conclusions behind a button the "
+                   "trainer presses (default: trainer, everything shown)")
     s.set_defaults(func=_cmd_present)
 
     s = sub.add_parser("anonymise", help="turn an engagement into a training one: names, "

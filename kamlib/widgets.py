@@ -47,6 +47,7 @@ from kamlib.plots import (
     _trim,
     funnel_chart,
     portfolio_matrix_chart,
+    waterfall_chart,
     whale_curve_chart,
 )
 
@@ -977,7 +978,7 @@ class ProfitabilityWidget(_StepWidget):
 
     def __init__(self, pnl: pd.DataFrame, costs: Any, *,
                  drivers: Sequence[str] = RATE_DRIVERS, lang: str = "en", currency: str = "",
-                 figsize: tuple[float, float] = (8, 4.5)) -> None:
+                 figsize: tuple[float, float] = (8, 4.5), client: Any = None) -> None:
         from kamlib.profitability.curves import whale_curve, whale_figures
 
         self._setup(lang)
@@ -1011,8 +1012,27 @@ class ProfitabilityWidget(_StepWidget):
         self.peak: float | None = None
         cols = list(self.sliders.values())
         half = (len(cols) + 1) // 2
+        # the client the lesson follows: its own waterfall beside the company's whale curve
+        from kamlib.client_view import client_choices
+
+        large = self.pnl["net_revenue"] >= self.pnl["net_revenue"].quantile(0.8) \
+            if len(self.pnl) else pd.Series(dtype=bool)
+        options = client_choices(self.pnl, first=large & (self.pnl["contribution"] < 0))
+        self.client = w.Dropdown(options=options, description=t.t("widget.client.select"),
+                                 value=client if client is not None else
+                                 (options[0][1] if options else None),
+                                 style={"description_width": "80px"},
+                                 layout=w.Layout(width="520px"))
+        self.client.observe(self._on_change, names="value")
+        self.client_readout = w.HTML()
+        self.client_output = w.Output()
+        self.client_figure, self.client_ax = _new_figure(
+            (11, 4.5), {"left": 0.08, "right": 0.98, "bottom": 0.2, "top": 0.9})
+        self.client_waterfall = pd.DataFrame()
+        self.client_contribution: float | None = None
         super().__init__([w.HBox([w.VBox(cols[:half]), w.VBox(cols[half:])]), self.readout,
-                          self.output, self.status])
+                          self.output, self.client, self.client_readout,
+                          self.client_output, self.status])
 
     def set_rates(self, rates: Mapping[str, float] | None = None, **more: float) -> None:
         """Move several rate sliders at once with a single update (a value above a slider's
@@ -1054,6 +1074,12 @@ class ProfitabilityWidget(_StepWidget):
         self.figures = whale_figures(frame)
         self.loss_makers = int(self.figures["loss_makers"])
         self.peak = self.figures["peak_pct"]
+        if self.client.value is not None:
+            from kamlib.client_view import client_waterfall
+
+            self.client_waterfall = client_waterfall(self.pnl, self.client.value,
+                                                     self.contribution)
+            self.client_contribution = float(self.contribution.loc[self.client.value])
 
     def _render(self) -> None:
         t, lang = _text(self.lang), self.lang
@@ -1091,6 +1117,30 @@ class ProfitabilityWidget(_StepWidget):
         whale_curve_chart(self.whale, self.figures, lang=self.lang, ax=ax)
         ax.legend(frameon=False, fontsize=8, loc="center right")
         _show_png(self.output, self.figure)
+        self._render_client()
+
+    def _render_client(self) -> None:
+        """The followed client: its waterfall under the sliders' rates, its contribution
+        against the audit's and its rank."""
+        from kamlib.client_view import client_position
+
+        if self.client.value is None:
+            return
+        t, lang, entity = _text(self.lang), self.lang, self.client.value
+        money = Formatter(lang, self.currency or "RUB")
+        name = self.client.label.rsplit(" (", 1)[0]
+        pos = client_position(self.contribution, entity)
+        audit = float(self.pnl.at[entity, "contribution"])
+        colour = "#c00000" if pos["negative"] else "#2e7d32"
+        self.client_readout.value = t.t(
+            "widget.client.line", name=html.escape(name),
+            contribution=f"<b style='color:{colour}'>{money.money(pos['value'], 0)}</b>",
+            audit=money.money(audit, 0), rank=_num(pos["rank"], 0, lang),
+            of=_num(pos["of"], 0, lang))
+        self.client_ax.clear()
+        waterfall_chart(self.client_waterfall, currency=self.currency, lang=lang,
+                        ax=self.client_ax, title=name)
+        _show_png(self.client_output, self.client_figure)
 
 
 def profitability_widget(pnl: pd.DataFrame, costs: Any, *, lang: str = "en",
