@@ -112,5 +112,5 @@ def client_position(values: pd.Series, entity: Any) -> dict[str, Any]:
     v = values.astype(float)
     x = float(v.loc[entity])
     total = float(v.sum())
-    return {"value": x, "rank": int((v > x).sum()) + 1, "of": int(len(v)),
+    return {"value": x, "rank": int((v > x).sum()) + 1, "of": len(v),
             "share": x / total if total else None, "negative": x < 0}

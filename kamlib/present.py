@@ -187,10 +187,9 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
     import nbformat
 
     from .present_pages import localize_notebook
+    from .present_view import MODES
     from .resources import notebooks_dir
     from .runner import _step_params, notebook_parameters, validate_parameters
-
-    from .present_view import MODES
 
     if mode not in MODES:
         raise ConfigError(f"unknown presentation mode '{mode}'", value=mode,

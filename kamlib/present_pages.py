@@ -28,7 +28,8 @@ from typing import Any
 
 from .i18n import load_strings
 
-__all__ = ["CELL_REPLACEMENTS", "CODE_EDITS", "CONCLUSION_CELLS", "fingerprint", "SETUP_TAG", "localize_notebook"]
+__all__ = ["CELL_REPLACEMENTS", "CODE_EDITS", "CONCLUSION_CELLS", "SETUP_TAG", "fingerprint",
+           "localize_notebook"]
 
 #: The tag of the setup cell :func:`localize_notebook` adds.
 SETUP_TAG = "kam-present-setup"
@@ -68,6 +69,8 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     # 02 · profitability
     "30d4c3f7": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
+    "c7dbc1c7": (('"drop them"', f'{_V}.t("what_if_drop")'),
+                 ('"re-price +5%, lose 5% volume"', f'{_V}.t("what_if_reprice")')),
     # 03 · key clients
     "0304bb1b": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
@@ -89,7 +92,7 @@ CELL_REPLACEMENTS: dict[str, tuple[str, str]] = {
                                  f'{_V}.stats("00", summary)'),
     "bfc6d508": ("0e7ccaca8614", f'{_V}.stats("01", s)'),
     "7d1b8708": ("ef02a53580ad", f'{_V}.stats("02", s)'),
-    "67e22f86": ("882366b618f3", f'd = s["dependency"]\n{_V}.stats("02_dependency", d)\n'
+    "67e22f86": ("882366b618f3", f'{_V}.stats("02_dependency", s)\n'
                  'r.dependency[["level", "name", "net_revenue", "revenue_share", '
                  '"contribution_lost",\n              "contribution_lost_year", '
                  '"fixed_cost_cover", "growth_pct", "trend"]]'),
@@ -187,7 +190,7 @@ def localize_notebook(nb: Any, lang: str, mode: str = "trainer", currency: str =
             ask = st.get(f"present.cell.{cid}.ask") or ""
             if mode == "participant" and ask:
                 cells.append(nbformat.v4.new_markdown_cell(ask))
-                cells.append(nbformat.v4.new_code_cell(f"{_V}.reveal({text!r})"))
+                cells.append(nbformat.v4.new_code_cell(f"_kam_answer = {_V}.reveal({text!r})"))
                 continue
             cell.source = text
         elif cell.cell_type == "code" and "parameters" not in tags:

@@ -100,6 +100,11 @@ STAT_BLOCKS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+#: Columns holding a fraction (0–1) shown as a percentage.
+_PCT_SUFFIXES = ("_pct", "_share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
+                 "top5", "top10")
+
+
 def _strings() -> Strings:
     return load_strings(_STATE["lang"])
 
@@ -162,11 +167,13 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
             return st.get(f"col.{name}", name) or name
         return name
 
-    out = df.copy()
-    out = out.map(lambda x: _cell(x, fmt)) if hasattr(out, "map") else out.applymap(
-        lambda x: _cell(x, fmt))
+    out = df.copy().astype(object)
+    for col in out.columns:
+        pct = isinstance(col, str) and col.endswith(_PCT_SUFFIXES)
+        out[col] = [("—" if _missing(x) else fmt.pct(x)) if pct and isinstance(x, int | float)
+                    and not isinstance(x, bool) else _cell(x, fmt) for x in df[col]]
     out.columns = [label(c) for c in out.columns]
-    out.index = out.index.map(lambda x: "—" if _missing(x) else x)
+    out.index = out.index.map(lambda x: "—" if _missing(x) else label(x))
     out.index.name = label(df.index.name) if df.index.name is not None else None
     return out
 
@@ -258,16 +265,14 @@ def stat_rows(step: str, summary: Mapping[str, Any], lang: str | None = None
     return rows
 
 
-def stats(step: str, summary: Mapping[str, Any]) -> Any:
-    """Display the key figures of ``step`` as a two-column table (returns the HTML object)."""
+def stats(step: str, summary: Mapping[str, Any]) -> None:
+    """Display the key figures of ``step`` as a two-column table."""
     from IPython.display import HTML, display
 
     body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
                    f"<td style='text-align:right'>{html.escape(v)}</td></tr>"
                    for k, v in stat_rows(step, summary))
-    out = HTML(f"<table class='kam-stats'>{body}</table>")
-    display(out)
-    return out
+    display(HTML(f"<table class='kam-stats'>{body}</table>"))
 
 
 def _button(content: Any) -> Any:

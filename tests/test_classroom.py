@@ -1,0 +1,228 @@
+"""The classroom (issue 21): `kam present` pages in the engagement's language, the
+participant and trainer modes, the widget that follows the lesson's client. The pages are
+read back as the room sees them: a presentation copy of step 2 of the VIP lesson executed
+in a kernel, its text checked for English words in the Russian page."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from kamlib import present_view
+from kamlib.i18n import load_strings
+from kamlib.present import prepare_presentation
+from kamlib.present_pages import CELL_REPLACEMENTS, CODE_EDITS, CONCLUSION_CELLS, fingerprint
+from kamlib.resources import notebooks_dir
+
+STEP_NOTEBOOKS = sorted(notebooks_dir().glob("0[0-4]_*.ipynb"))
+#: Latin words a Russian page may show: method names, standards, authors, file names.
+LATIN_OK = {"ABC", "XYZ", "HHI", "KAM", "IFRS", "FTE", "KPI", "ADBUDG", "HiGHS", "OOO",
+            "Romashka", "McDonald", "Woodburn", "Marn", "Rosiello", "Kaplan", "Cooper",
+            "Narayanan", "Keiningham", "Storbacka", "Gupta", "Lehmann", "Talley", "Sherman",
+            "Sperry", "Reese", "Zoltners", "Sinha", "Lorimer", "Little", "CRM", "r", "i", "k",
+            "Excel", "VIP", "USP"}
+
+
+def _cells() -> dict[str, nbformat.NotebookNode]:
+    out = {}
+    for path in STEP_NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            out[cell["id"]] = cell
+    return out
+
+
+def _latin_words(text: str) -> set[str]:
+    text = re.sub(r"`[^`]*`", " ", text)  # code: file and column names
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z]+|\b[A-Za-z]\b", text)} - LATIN_OK
+
+
+def test_every_markdown_cell_has_its_russian_text_and_no_orphans() -> None:
+    ru, en = load_strings("ru"), load_strings("en")
+    md = {cid for cid, c in _cells().items() if c.cell_type == "markdown"}
+    keys = {k.split(".")[2] for k in sorted(ru.keys()) if k.startswith("present.cell.")}
+    assert md == keys
+    for cid in md:
+        text = ru.t(f"present.cell.{cid}.text")
+        assert text.strip() and not _latin_words(text), (cid, _latin_words(text))
+        assert re.search("[А-Яа-я]", text)
+        ask_ru, ask_en = ru.t(f"present.cell.{cid}.ask"), en.t(f"present.cell.{cid}.ask")
+        assert bool(ask_ru) == bool(ask_en), cid  # a question in both languages or none
+        assert not re.search("[А-Яа-я]", ask_en)
+
+
+def test_every_code_edit_still_finds_the_code_it_replaces() -> None:
+    cells = _cells()
+    for cid, edits in CODE_EDITS.items():
+        assert cells[cid].cell_type == "code"
+        for old, _new in edits:
+            assert old in cells[cid].source, (cid, old[:60])
+    for cid, (known, _new) in CELL_REPLACEMENTS.items():
+        assert fingerprint(cells[cid].source) == known, \
+            f"cell {cid} changed in its notebook: update its presentation replacement"
+    assert set(cells) >= CONCLUSION_CELLS
+
+
+def test_localize_frame_labels_columns_and_hides_nan() -> None:
+    df = pd.DataFrame({"entity_name": ["ООО «Альфа»", None], "net_revenue": [1234567.5, math.nan],
+                       "margin_pct": [0.025, 0.5], "avg_order": [12.0, 3.0]},
+                      index=pd.Index(["00-1", "00-2"], name="entity_id"))
+    ru = present_view.localize_frame(df, "ru")
+    assert list(ru.columns) == ["Клиент", "Чистая выручка", "Валовая маржа, %", "Средний заказ"]
+    assert ru.index.name == "Юрлицо"
+    assert ru.iloc[1].tolist() == ["—", "—", "50,0\u00a0%", "3,00"]
+    assert ru.iloc[0, 1] == "1\u00a0234\u00a0567,50" and ru.iloc[0, 2] == "2,5\u00a0%"
+    html = present_view._html_frame(df)
+    assert "NaN" not in html and "entity_name" not in html
+    en = present_view.localize_frame(df, "en")
+    assert list(en.columns)[:2] == ["Client", "Net revenue"]
+    assert df["net_revenue"].isna().sum() == 1  # the frame itself is not changed
+
+
+def test_stat_rows_read_the_summary_in_the_language() -> None:
+    s = {"key_accounts": 19, "total_hours": 3575.4, "hours_per_kam": 1191.8, "kams": 3,
+         "current_kams": 12}
+    rows = present_view.stat_rows("04", s, "ru")
+    assert rows == [("Ключевых клиентов", "19"), ("Нагрузка, часов в год", "3\u00a0575"),
+                    ("Часов на одного KAM", "1\u00a0192"), ("Рекомендуется KAM", "3"),
+                    ("Сейчас KAM в команде", "12")]
+    assert present_view.stat_rows("04", {"key_accounts": 2}, "en") == [("Key accounts", "2")]
+    growth = present_view.stat_rows("02_growth", {"growth": {"total_growth_pct": -0.013}}, "ru")
+    # a share the summary does not hold is shown as missing, a count or amount is left out
+    assert growth == [("Рост выручки за год", "−1,3\u00a0%"),
+                      ("Доля выручки предыдущего года", "—")]
+
+
+def test_reveal_waits_for_the_trainer_in_the_participant_mode() -> None:
+    present_view.setup("ru", "participant", "RUB")
+    try:
+        panel = present_view.reveal("## VIP ≠ ключевой")
+        button, box = panel.children
+        assert button.description == "Показать ответ" and box.outputs == ()
+        panel.reveal()
+        assert button.layout.display == "none"
+        present_view.setup("en", "trainer", "RUB")
+        assert type(present_view.reveal("x")).__name__ == "Markdown"
+        with pytest.raises(ValueError, match="unknown presentation mode"):
+            present_view.setup("ru", "audience")
+    finally:
+        present_view.setup("en", "trainer", "RUB")
+
+
+def _page_text(nb: nbformat.NotebookNode) -> tuple[str, list[str]]:
+    """What the room reads on an executed page: markdown, printed text, HTML tables (tags
+    removed), and the errors."""
+    parts, errors = [], []
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            parts.append(c.source)
+            continue
+        for o in c.get("outputs", []):
+            if o.output_type == "stream":
+                parts.append(o.text)
+            elif o.output_type == "error":
+                errors.append(f"{o.ename}: {o.evalue}")
+            else:
+                d = o.get("data", {})
+                if "text/html" in d:
+                    parts.append(re.sub(r"<[^>]+>", " ", d["text/html"]))
+                elif "text/markdown" in d:
+                    parts.append(d["text/markdown"])
+    return "\n".join(parts), errors
+
+
+@pytest.fixture(scope="module")
+def vip_run(tmp_path_factory) -> Path:
+    """The VIP lesson with steps 0–3 run in-process."""
+    from kamlib.cleanup import run_cleanup
+    from kamlib.engagement import Engagement, copy_engagement
+    from kamlib.profitability import run_profitability
+    from kamlib.resources import samples_dir
+    from kamlib.runner import run_intake
+
+    root = copy_engagement(samples_dir() / "training_vip", tmp_path_factory.mktemp("vip") / "e")
+    eng = Engagement.open(root)
+    run_intake(eng)
+    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
+    run_profitability(root, eng.step_dir("02_profitability"))
+    return root
+
+
+def _execute(path: Path) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def test_the_vip_page_for_participants_speaks_russian_and_hides_the_answer(
+        vip_run: Path, tmp_path: Path) -> None:
+    page = prepare_presentation(vip_run, "02", out_dir=tmp_path / "p", mode="participant")
+    nb = nbformat.read(page, as_version=4)
+    assert nb.metadata["kam_present"] == {"lang": "ru", "mode": "participant"}
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    # the heading that gives the answer away is not on screen; the question is
+    assert "VIP ≠" not in md and "теряют деньги" not in md
+    assert "Крупные клиенты: сколько на них зарабатывает компания?" in md
+    assert sum("_kam_view.reveal(" in c.source for c in nb.cells) == 4  # step 2 asks 4
+    executed = _execute(page)
+    text, errors = _page_text(executed)
+    assert not errors
+    assert "NaN" not in text
+    for column_id in ("entity_name", "net_revenue", "margin_pct", "cost_to_serve"):
+        assert column_id not in text
+    for label in ("Чистая выручка (без НДС)", "Убыточных юрлиц", "Вклад клиента",
+                  "Валовая маржа, %", "Рост выручки за год"):
+        assert label in text
+    assert "net revenue (VAT excl.)" not in text and "loss-making entities" not in text
+    assert "475\u00a0673\u00a0257\u00a0₽" in text  # the step's net revenue, in Russian style
+    headings = [ln for ln in md.splitlines() if ln.startswith("#")]
+    assert headings and all(not _latin_words(h) for h in headings), headings
+
+
+def test_trainer_page_shows_the_conclusions(vip_run: Path, tmp_path: Path) -> None:
+    page = prepare_presentation(vip_run, "02", out_dir=tmp_path / "t")
+    nb = nbformat.read(page, as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## «VIP ≠ ключевой»: крупные клиенты, которые теряют деньги" in md
+    assert not any("reveal(" in c.source or "hidden()" in c.source for c in nb.cells)
+    setup = [c for c in nb.cells if "kam-present-setup" in c.metadata.get("tags", [])]
+    assert len(setup) == 1 and "setup('ru', 'trainer', 'RUB')" in setup[0].source
+
+
+def test_participant_conclusion_cells_are_wrapped(vip_run: Path, tmp_path: Path) -> None:
+    page = prepare_presentation(vip_run, "02", out_dir=tmp_path / "w", mode="participant")
+    flags = next(c for c in nbformat.read(page, as_version=4).cells if c.get("id") == "cdd8f01e")
+    assert "with _kam_view.hidden():" in flags.source
+    compile(flags.source, "cell", "exec")
+
+
+def test_the_cost_to_serve_widget_follows_the_vip(vip_run: Path) -> None:
+    from kamlib.widgets import step_widget
+
+    box = step_widget(vip_run, "02", lang="ru")
+    truth = json.loads((vip_run / "truth.json").read_text(encoding="utf-8")) \
+        if (vip_run / "truth.json").exists() else None
+    # the lesson's client comes first: the largest loss-maker among the large clients
+    assert box.client.label.startswith("ООО «Престиж-Маркет»")
+    wf = box.client_waterfall.set_index("step")["amount"]
+    assert round(wf["contribution"], 2) == -4326244.65
+    assert round(wf["gross_margin"] if "gross_margin" in wf else wf["gross margin"], 2) \
+        == 754379.46
+    assert "−4\u00a0326\u00a0245\u00a0₽" in box.client_readout.value
+    # all rates to zero: the client still loses money (the cost of its receivables)
+    box.set_rates({d: 0 for d in box.sliders})
+    assert round(box.client_contribution, 2) == -511244.65
+    wf0 = box.client_waterfall.set_index("step")["amount"]
+    assert round(wf0["cost-to-serve"], 2) == 0.0
+    assert "−511\u00a0245\u00a0₽" in box.client_readout.value
+    assert "место 320 из 320" in box.client_readout.value
+    if truth is not None:
+        assert truth  # the lesson's truth file is there and readable
