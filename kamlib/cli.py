@@ -277,6 +277,16 @@ def _cmd_present(args: argparse.Namespace) -> int:
                    mode=args.mode)
 
 
+def _cmd_classroom(args: argparse.Namespace) -> int:
+    from .classroom import write_materials
+
+    _engagement_arg(args.dir)
+    langs = tuple(args.lang or ("ru", "en"))
+    for path in write_materials(args.dir, languages=langs, pdf=args.pdf):
+        _out(f"  {path}")
+    return 0
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from .status import as_json, engagement_status
 
@@ -449,6 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="participant: questions and data, the conclusions behind a button the "
                    "trainer presses (default: trainer, everything shown)")
     s.set_defaults(func=_cmd_present)
+
+    s = sub.add_parser("classroom", help="participant materials of a lesson case: worksheet, "
+                       "answer sheet and timings per exercise, in Russian and English")
+    s.add_argument("dir", help="a lesson case copied by kam demo (run it first for step 4's "
+                   "figures)")
+    s.add_argument("--lang", nargs="+", choices=("ru", "en"), help="default: ru en")
+    s.add_argument("--pdf", action="store_true", help="also print them to PDF (WeasyPrint)")
+    s.set_defaults(func=_cmd_classroom)
 
     s = sub.add_parser("anonymise", help="turn an engagement into a training one: names, "
                        "tax ids and people replaced, amounts scaled, dates shifted")

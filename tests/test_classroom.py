@@ -5,6 +5,7 @@ in a kernel, its text checked for English words in the Russian page."""
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import math
 import re
@@ -137,20 +138,9 @@ def _page_text(nb: nbformat.NotebookNode) -> tuple[str, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def vip_run(tmp_path_factory) -> Path:
-    """The VIP lesson with steps 0–3 run in-process."""
-    from kamlib.cleanup import run_cleanup
-    from kamlib.engagement import Engagement, copy_engagement
-    from kamlib.profitability import run_profitability
-    from kamlib.resources import samples_dir
-    from kamlib.runner import run_intake
-
-    root = copy_engagement(samples_dir() / "training_vip", tmp_path_factory.mktemp("vip") / "e")
-    eng = Engagement.open(root)
-    run_intake(eng)
-    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
-    run_profitability(root, eng.step_dir("02_profitability"))
-    return root
+def vip_run(training_runs: dict[str, Path]) -> Path:
+    """The VIP lesson run through steps 0–4 (the session's shared, read-only run)."""
+    return training_runs["vip"]
 
 
 def _execute(path: Path) -> nbformat.NotebookNode:
@@ -208,8 +198,6 @@ def test_the_cost_to_serve_widget_follows_the_vip(vip_run: Path) -> None:
     from kamlib.widgets import step_widget
 
     box = step_widget(vip_run, "02", lang="ru")
-    truth = json.loads((vip_run / "truth.json").read_text(encoding="utf-8")) \
-        if (vip_run / "truth.json").exists() else None
     # the lesson's client comes first: the largest loss-maker among the large clients
     assert box.client.label.startswith("ООО «Престиж-Маркет»")
     wf = box.client_waterfall.set_index("step")["amount"]
@@ -224,5 +212,146 @@ def test_the_cost_to_serve_widget_follows_the_vip(vip_run: Path) -> None:
     assert round(wf0["cost-to-serve"], 2) == 0.0
     assert "−511\u00a0245\u00a0₽" in box.client_readout.value
     assert "место 320 из 320" in box.client_readout.value
-    if truth is not None:
-        assert truth  # the lesson's truth file is there and readable
+    # another client chosen: its own figures
+    other = box.client.options[5][1]
+    box.client.value = other
+    assert box.client_waterfall.set_index("step")["amount"]["contribution"] == \
+        pytest.approx(box.contribution.loc[other])
+
+
+# --------------------------------------------------------------------------- materials
+
+LESSONS = ("vip", "top3", "holding", "single_contact", "overstaffed")
+
+
+def _text_of(page: str) -> str:
+    body = page.split("</style>", 1)[1]
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def _without_names(text: str) -> str:
+    """The text without the client names and 1C field names («…», "…") the data bring."""
+    return re.sub(r"«[^»]*»|\"[^\"]*\"|ООО|ИП|ПАО|АО", " ", text)
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_materials_in_both_languages(training_runs: dict[str, Path], lesson: str,
+                                     tmp_path: Path) -> None:
+    from kamlib.classroom import lesson_values, write_materials
+
+    values = lesson_values(training_runs[lesson], "en")  # the data's own names may be Russian
+    paths = write_materials(training_runs[lesson], out_dir=tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in paths) == sorted(
+        f"{lang}/{lesson}_{kind}.html" for lang in ("ru", "en")
+        for kind in ("worksheet", "answers"))
+    pages = {p.relative_to(tmp_path).as_posix(): _text_of(p.read_text("utf-8")) for p in paths}
+    ru_w, ru_a = pages[f"ru/{lesson}_worksheet.html"], pages[f"ru/{lesson}_answers.html"]
+    en_w, en_a = pages[f"en/{lesson}_worksheet.html"], pages[f"en/{lesson}_answers.html"]
+    for text in (ru_w, ru_a):
+        assert "Вопрос" in text and "Посмотрите" in text and "Упражнение 1" in text
+        latin = _latin_words(re.sub(r"training_\w+|kam run", " ", text))
+        assert not latin, latin
+    for text in (en_w, en_a):
+        assert "Question" in text and "Look at" in text and "Exercise 1" in text
+        for name in (values.get("name"), values.get("group")):
+            text = text.replace(name or "\0", " ")
+        clean = _without_names(text)
+        assert not re.search("[А-Яа-яЁё]", clean), clean
+    # the worksheet asks, with a box for the answer; the answer sheet answers and times
+    assert "Ваш ответ" in ru_w and "Ответ:" not in ru_w and "Тайминг" not in ru_w
+    assert "Ответ:" in ru_a and "Тайминг" in ru_a and "Всего" in ru_a
+    assert "Your answer" in en_w and "Answer:" not in en_w
+    assert "(шаг ещё не запущен" not in ru_a  # the case has run: step 4's figures are there
+
+
+def test_answers_carry_the_lessons_figures(training_runs: dict[str, Path], tmp_path: Path
+                                           ) -> None:
+    from kamlib.classroom import render_materials
+
+    vip = _text_of(render_materials(training_runs["vip"], "ru")["answers"])
+    assert "−4\u00a0326\u00a0245\u00a0₽" in vip and "29\u00a0709\u00a0703\u00a0₽" in vip
+    assert "24,3\u00a0%" in vip and "66 дней" in vip
+    vip_w = _text_of(render_materials(training_runs["vip"], "ru")["worksheet"])
+    assert "326\u00a0245" not in vip_w  # no answer on the worksheet
+    top3 = _text_of(render_materials(training_runs["top3"], "en")["answers"])
+    assert "47.6%" in top3 and "26.1%" in top3
+    holding = _text_of(render_materials(training_runs["holding"], "ru")["answers"])
+    assert "20\u00a0158\u00a0449\u00a0₽" in holding and "40–66" in holding
+    team = _text_of(render_materials(training_runs["overstaffed"], "en")["answers"])
+    s4 = json.loads((training_runs["overstaffed"] / "work" / "04_kam_team_sizing" /
+                     "summary.json").read_text("utf-8"))
+    assert f"is {s4['kams']} KAMs, not 12" in team
+    assert f"{s4['key_accounts']} key accounts" in team
+    # timings add up: 10 + 15 + 10 + 10
+    assert re.search(r"Всего\s+45", vip)
+
+
+def test_materials_need_a_lesson_case(tmp_path: Path) -> None:
+    from kamlib.classroom import write_materials
+    from kamlib.engagement import copy_engagement
+    from kamlib.errors import KamError
+    from kamlib.resources import samples_dir
+
+    root = copy_engagement(samples_dir() / "demo_ru", tmp_path / "demo")
+    with pytest.raises(KamError, match="not a lesson case") as exc:
+        write_materials(root)
+    assert "kam demo" in exc.value.hint
+    # a case whose raw data were changed is not the case any more
+    case = copy_engagement(samples_dir() / "training_vip", tmp_path / "vip")
+    first = sorted((case / "raw").rglob("*.csv"))[0]
+    first.write_bytes(first.read_bytes() + b"\n")
+    with pytest.raises(KamError, match="not a lesson case"):
+        write_materials(case)
+
+
+def test_the_classroom_command(training_runs: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    from kamlib.cli import main
+
+    root = tmp_path / "vip"
+    shutil.copytree(training_runs["vip"], root)
+    assert main(["classroom", str(root), "--lang", "ru"]) == 0
+    assert sorted(p.name for p in (root / "classroom" / "ru").iterdir()) == [
+        "vip_answers.html", "vip_worksheet.html"]
+    assert not (root / "classroom" / "en").exists()
+
+
+# --------------------------------------------------------------------------- side findings
+
+#: The guide's table "Findings that are not the lesson": per case the uplift needed to pay
+#: back (and in new cash alone), the key clients' revenue trend, the largest share of key
+#: revenue with one KAM, revenue on the year, loss-making clients and the whale peak.
+SIDE = {"vip": ("+58.9%", "+11.3%", "+26.5%", "42.0%", "−1.3%", 53, "106.7%"),
+        "top3": ("+43.4%", "+8.4%", "+6.5%", "36.5%", "−4.2%", 59, "101.6%"),
+        "holding": ("+57.7%", "+11.6%", "+31.8%", "36.7%", "−3.5%", 42, "101.0%"),
+        "single_contact": ("+54.6%", "+10.3%", "+15.0%", "43.1%", "−6.2%", 50, "101.2%"),
+        "overstaffed": ("+51.3%", "+10.0%", "+4.1%", "35.3%", "−9.5%", 38, "101.0%")}
+
+
+def _pct(x: float, sign: bool = False) -> str:
+    text = f"{100 * x:.1f}%"
+    return ("+" + text if x >= 0 else "−" + text[1:]) if sign else text
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_side_findings_in_the_guide_are_those_of_the_runs(training_runs: dict[str, Path],
+                                                          lesson: str) -> None:
+    work = training_runs[lesson] / "work"
+    s2 = json.loads((work / "02_profitability" / "summary.json").read_text("utf-8"))
+    s4 = json.loads((work / "04_kam_team_sizing" / "summary.json").read_text("utf-8"))
+    bc = s4["business_case"]
+    got = (_pct(bc["needed_uplift_ratio"], True), _pct(bc["new_cash_uplift_ratio"], True),
+           _pct(bc["revenue_trend_ratio"], True), _pct(bc["key_person"]["revenue_share"]),
+           _pct(s2["growth"]["total_growth_pct"], True), s2["loss_making_entities"],
+           _pct(s2["whale"]["peak_pct"]))
+    assert got == SIDE[lesson]
+    assert bc["verdict"]["code"] == "does_not_pay_back"
+    assert bc["key_person"]["flag"]["code"] == "key_person_risk"
+    reallocated = float(bc["cost"]["reallocated"]["amount"])
+    assert 0.75 < reallocated / float(bc["cost"]["total"]["amount"]) < 0.85
+    assert 47 <= s2["growth"]["n_lost"] <= 49
+    guide = (Path(__file__).parents[1] / "docs" / "trainer_guide.md").read_text("utf-8")
+    row = (f"| `training_{lesson}` | {got[0]} ({got[1]}) | {got[2]} | {got[3]} | {got[4]} | "
+           f"{got[5]} | {got[6]} |")
+    assert row in guide
