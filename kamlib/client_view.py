@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["client_choices", "client_position", "client_waterfall"]
+__all__ = ["client_choices", "client_portfolio_position", "client_position",
+           "client_waterfall"]
 
 
 def _name(frame: pd.DataFrame, entity: Any) -> str:
@@ -114,3 +115,38 @@ def client_position(values: pd.Series, entity: Any) -> dict[str, Any]:
     total = float(v.sum())
     return {"value": x, "rank": int((v > x).sum()) + 1, "of": len(v),
             "share": x / total if total else None, "negative": x < 0}
+
+
+def client_portfolio_position(scored: pd.DataFrame, entity: Any) -> dict[str, Any]:
+    """The client's place in the portfolio matrix under the current weights.
+
+    Parameters
+    ----------
+    scored : pandas.DataFrame
+        The scored portfolio (:func:`kamlib.selection.scoring.score_portfolio`): index
+        entity id, ``attractiveness``, ``strength``, ``quadrant``, ``is_key``.
+    entity : object
+        The client's entity id.
+
+    Returns
+    -------
+    dict
+        ``attractiveness`` and ``strength`` (1–10), ``quadrant`` (its key; None when the
+        frame has none), ``is_key``,
+        ``rank`` by attractiveness (1 = the most attractive) and ``of`` (clients scored).
+
+    Raises
+    ------
+    KeyError
+        ``entity`` is not among the scored clients.
+    """
+    if entity not in scored.index:
+        raise KeyError(f"no client {entity!r} among the scored clients")
+    a = scored["attractiveness"].astype(float)
+    x = float(a.loc[entity])
+    return {"attractiveness": x, "strength": float(scored.at[entity, "strength"]),
+            "quadrant": str(scored.at[entity, "quadrant"]) if "quadrant" in scored.columns
+            else None,
+            "is_key": bool(scored.at[entity, "is_key"]) if pd.notna(scored.at[entity, "is_key"])
+            else False,
+            "rank": int((a > x).sum()) + 1, "of": int(a.notna().sum())}

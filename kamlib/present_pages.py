@@ -71,6 +71,7 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
     "c7dbc1c7": (('"drop them"', f'{_V}.t("what_if_drop")'),
                  ('"re-price +5%, lose 5% volume"', f'{_V}.t("what_if_reprice")')),
+    "2fd987ca": (("currency=cur))", f"currency=cur, participant={_V}.participant()))"),),
     # 03 · key clients
     "0304bb1b": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
@@ -79,6 +80,8 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'contacts (see the data request)."))',
                   f'display(Markdown({_V}.t("no_contacts")))'),),
     # 04 · team
+    "182d7987": (('display(sizing_widget(res["key"], params))',
+                  'display(sizing_widget(res["key"], params, lang=lang))'),),
     "efd20b73": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
 }

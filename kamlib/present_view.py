@@ -28,8 +28,8 @@ import pandas as pd
 
 from .i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "hidden", "localize_frame", "reveal", "setup", "stat_rows",
-           "stats", "t"]
+__all__ = ["MODES", "STAT_BLOCKS", "hidden", "localize_frame", "participant", "reveal", "setup",
+           "stat_rows", "stats", "t"]
 
 #: The presentation modes: the participant sees the question and the data, the trainer also
 #: the conclusions.
@@ -112,6 +112,12 @@ def _strings() -> Strings:
 def t(key: str, /, **kw: Any) -> str:
     """The text of ``present.<key>`` in the page's language (the localized cells' words)."""
     return _strings().t(f"present.{key}", **kw)
+
+
+def participant() -> bool:
+    """Whether the page is in the participant mode (the widgets then keep the lesson's
+    client out of first place)."""
+    return _STATE["mode"] == "participant"
 
 
 def _fmt() -> Formatter:
