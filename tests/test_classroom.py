@@ -355,3 +355,28 @@ def test_side_findings_in_the_guide_are_those_of_the_runs(training_runs: dict[st
     row = (f"| `training_{lesson}` | {got[0]} ({got[1]}) | {got[2]} | {got[3]} | {got[4]} | "
            f"{got[5]} | {got[6]} |")
     assert row in guide
+
+
+def test_the_russian_guide_matches_the_english_one() -> None:
+    """docs/trainer_guide.ru.md: the same sections and side-findings rows as the English
+    guide (numbers in Russian style), and no English prose outside code."""
+    docs = Path(__file__).parents[1] / "docs"
+    en = (docs / "trainer_guide.md").read_text("utf-8")
+    ru = (docs / "trainer_guide.ru.md").read_text("utf-8")
+    heads = [[ln.split(" ")[1] for ln in text.splitlines() if ln.startswith("## ")]
+             for text in (en, ru)]
+    assert len(heads[0]) == len(heads[1]) == 9 and heads[0][2:7] == heads[1][2:7] == \
+        ["1.", "2.", "3.", "4.", "5."]
+
+    def r(x: str) -> str:
+        return x.replace(".", ",").replace("%", " %")
+
+    for lesson, (up, cash, trend, kp, growth, losers, peak) in SIDE.items():
+        row = (f"| `training_{lesson}` | {r(up)} ({r(cash)}) | {r(trend)} | {r(kp)} | "
+               f"{r(growth)} | {losers} | {r(peak)} |")
+        assert row in ru, row
+    prose = re.sub(r"```.*?```|`[^`]*`|\([^)]*\.md\)|\*English version:[^\n]*", " ", ru,
+                   flags=re.S)
+    # the product's name, an encoding, the Latin letter the top-3 case is about
+    latin = _latin_words(prose) - {"DSO", "Audit", "Workbench", "cp", "e"}
+    assert not latin, latin
