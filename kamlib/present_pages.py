@@ -4,7 +4,7 @@ for the participants.
 The step notebooks are written in English for the analyst. ``kam present`` shows them to a
 room, so :func:`localize_notebook` rewrites the presentation copy (never the notebook):
 
-- a setup cell after the parameters calls :func:`kamlib.present_view.setup` (the page's
+- a setup cell at the top calls :func:`kamlib.present_view.setup` (the page's
   language and mode; every table with localized column labels and ``—`` for missing values);
 - each markdown cell takes its text from ``templates/i18n/<lang>/present.yaml``
   (``present.cell.<cell id>.text``; an empty text keeps the notebook's own English);
@@ -201,12 +201,11 @@ def localize_notebook(nb: Any, lang: str, mode: str = "trainer", currency: str =
             if mode == "participant" and cid in CONCLUSION_CELLS:
                 cell.source = _wrap_hidden(cell.source)
         cells.append(cell)
-        if "parameters" in tags:
-            setup = nbformat.v4.new_code_cell(
-                f"from kamlib import present_view as {_V}\n"
-                f"{_V}.setup({lang!r}, {mode!r}, {currency!r})")
-            setup.metadata["tags"] = [SETUP_TAG]
-            cells.append(setup)
-    nb.cells = cells
+    # first of all: the title cell may already wait behind a button in the participant mode
+    setup = nbformat.v4.new_code_cell(
+        f"from kamlib import present_view as {_V}\n"
+        f"{_V}.setup({lang!r}, {mode!r}, {currency!r})")
+    setup.metadata["tags"] = [SETUP_TAG]
+    nb.cells = [setup, *cells]
     nb.metadata["kam_present"] = {"lang": lang, "mode": mode}
     return nb

@@ -101,7 +101,7 @@ STAT_BLOCKS: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 
 #: Columns holding a fraction (0–1) shown as a percentage.
-_PCT_SUFFIXES = ("_pct", "_share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
+_PCT_SUFFIXES = ("_pct", "share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
                  "top5", "top10")
 
 
@@ -136,6 +136,8 @@ def _missing(x: Any) -> bool:
 def _cell(x: Any, fmt: Formatter) -> Any:
     """A table cell as people read it: ``—`` for a missing value, numbers in the language's
     style (``1 234 567,89`` in Russian), booleans as yes / no."""
+    if isinstance(x, Mapping) and "amount" in x and "currency" in x:  # a typed Money
+        return fmt.amount(x)
     if _missing(x):
         return "—"
     if isinstance(x, bool):

@@ -187,6 +187,19 @@ def test_trainer_page_shows_the_conclusions(vip_run: Path, tmp_path: Path) -> No
     assert len(setup) == 1 and "setup('ru', 'trainer', 'RUB')" in setup[0].source
 
 
+@pytest.mark.parametrize("mode", ["participant", "trainer"])
+def test_the_setup_cell_comes_before_any_use(vip_run: Path, tmp_path: Path, mode: str) -> None:
+    """Every page, every mode: the first cell sets the page up, and no cell before it (none)
+    uses the view; the title of step 3 already waits behind a button for participants."""
+    out = prepare_presentation(vip_run, out_dir=tmp_path / mode, mode=mode)
+    for path in sorted(out.glob("0*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        assert "kam-present-setup" in cells[0].metadata.get("tags", []), path.name
+        assert sum("kam-present-setup" in c.metadata.get("tags", []) for c in cells) == 1
+    step3 = nbformat.read(out / "03_key_client_profile.ipynb", as_version=4).cells
+    assert ("_kam_view.reveal(" in step3[2].source) == (mode == "participant")
+
+
 def test_participant_conclusion_cells_are_wrapped(vip_run: Path, tmp_path: Path) -> None:
     page = prepare_presentation(vip_run, "02", out_dir=tmp_path / "w", mode="participant")
     flags = next(c for c in nbformat.read(page, as_version=4).cells if c.get("id") == "cdd8f01e")
