@@ -273,7 +273,18 @@ def _cmd_present(args: argparse.Namespace) -> int:
         _steps(args.step)
     except ConfigError as exc:
         raise UsageError(exc.message, value=exc.value, hint=exc.hint) from None
-    return present(args.dir, args.step, port=args.port, open_browser=not args.no_browser)
+    return present(args.dir, args.step, port=args.port, open_browser=not args.no_browser,
+                   mode=args.mode)
+
+
+def _cmd_classroom(args: argparse.Namespace) -> int:
+    from .classroom import write_materials
+
+    _engagement_arg(args.dir)
+    langs = tuple(args.lang or ("ru", "en"))
+    for path in write_materials(args.dir, languages=langs, pdf=args.pdf):
+        _out(f"  {path}")
+    return 0
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
@@ -468,7 +479,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=0,
                    help="the port (default: a free one, printed)")
     s.add_argument("--no-browser", action="store_true")
+    s.add_argument("--mode", choices=("trainer", "participant"), default="trainer",
+                   help="participant: questions and data, the conclusions behind a button the "
+                   "trainer presses (default: trainer, everything shown)")
     s.set_defaults(func=_cmd_present)
+
+    s = sub.add_parser("classroom", help="participant materials of a lesson case: worksheet, "
+                       "answer sheet and timings per exercise, in Russian and English")
+    s.add_argument("dir", help="a lesson case copied by kam demo (run it first for step 4's "
+                   "figures)")
+    s.add_argument("--lang", nargs="+", choices=("ru", "en"), help="default: ru en")
+    s.add_argument("--pdf", action="store_true", help="also print them to PDF (WeasyPrint)")
+    s.set_defaults(func=_cmd_classroom)
 
     s = sub.add_parser("anonymise", help="turn an engagement into a training one: names, "
                        "tax ids and people replaced, amounts scaled, dates shifted")

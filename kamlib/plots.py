@@ -287,17 +287,18 @@ def _step_label(s: Strings, step: str, step_ru: Any = None) -> str:
 
 
 def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str = "en",
-                    ax: Axes | None = None) -> Axes:
+                    ax: Axes | None = None, title: str | None = None) -> Axes:
     """Pocket-margin waterfall (Marn & Rosiello) from
     :func:`kamlib.profitability.curves.price_waterfall`: totals solid, decreases red,
-    increases green, each bar labelled with its amount."""
+    increases green, each bar labelled with its amount. ``title`` replaces the default one
+    (one client's waterfall: :func:`kamlib.client_view.client_waterfall`)."""
     import textwrap
 
     s = _strings(lang)
     ax = _ax(ax, (11, 4.5))
     amounts = _finite(waterfall_df["amount"]) if len(waterfall_df) else np.array([])
     if not len(amounts) or not np.any(amounts):
-        return _no_data(ax, s.t("plot.waterfall.title"), lang)
+        return _no_data(ax, title or s.t("plot.waterfall.title"), lang)
     fmt = money_formatter(currency, lang)
     steps = waterfall_df["step"].astype(str)
     steps_ru = waterfall_df["step_ru"] if "step_ru" in waterfall_df else [None] * len(steps)
@@ -327,7 +328,7 @@ def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str
         ax.set_ylim(top=top * 1.08)
     if _fit_labels(ax, values) and top > 0:
         ax.set_ylim(top=top * 1.15)  # room for the two-line labels under the title
-    ax.set_title(s.t("plot.waterfall.title"))
+    ax.set_title(title or s.t("plot.waterfall.title"))
     return ax
 
 

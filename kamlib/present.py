@@ -146,7 +146,7 @@ def _presentation_copy(source: Path, params: dict[str, Any], title: str) -> Any:
 
 
 def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
-                         out_dir: str | Path | None = None) -> Path:
+                         out_dir: str | Path | None = None, mode: str = "trainer") -> Path:
     """Write presentation copies of the step notebooks of an engagement that has been run.
 
     Parameters
@@ -157,6 +157,10 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
         One step (``"02"``, ``"02_profitability"`` or ``"profitability"``); default: all.
     out_dir : path, optional
         Where to write them (default ``<engagement>/present``).
+    mode : {"trainer", "participant"}
+        The trainer sees the conclusions; the participants see the questions and the data,
+        the conclusions behind a button the trainer presses
+        (:func:`kamlib.present_pages.localize_notebook`).
 
     Returns
     -------
@@ -165,7 +169,9 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
 
     Notes
     -----
-    Each copy has its outputs cleared and its ``parameters`` cell set as ``kam run`` sets it
+    Each copy speaks the engagement's language (``report.language``): its texts, key figures
+    and table columns (:mod:`kamlib.present_pages`). Each copy has its outputs cleared and
+    its ``parameters`` cell set as ``kam run`` sets it
     (the engagement's absolute path and the step's ``engagement.yaml`` section) plus
     ``interactive = True``, and ``step_dir`` = ``<out_dir>/_scratch/<step>`` (emptied first):
     presenting re-runs the step there and never writes into ``work/``. Step 00 reads the
@@ -180,9 +186,14 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
     """
     import nbformat
 
+    from .present_pages import localize_notebook
+    from .present_view import MODES
     from .resources import notebooks_dir
     from .runner import _step_params, notebook_parameters, validate_parameters
 
+    if mode not in MODES:
+        raise ConfigError(f"unknown presentation mode '{mode}'", value=mode,
+                          hint=f"use one of {', '.join(MODES)}")
     eng = Engagement.open(engagement_dir)
     steps = _steps(step)
     _check_run(eng, steps)
@@ -204,7 +215,8 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
         validate_parameters(source, params)
         lang = eng.config.report.language
         title = f"{s.key[:2]} · {s.title_ru if lang == 'ru' else s.title_en} — {eng.config.client}"
-        nb = _presentation_copy(source, params, title)
+        nb = localize_notebook(_presentation_copy(source, params, title), lang, mode,
+                               eng.config.currency)
         target = out / s.notebook
         nbformat.write(nb, target)
         written.append(target)
@@ -398,7 +410,7 @@ def _stop_on_signals() -> Iterator[None]:
 
 
 def present(engagement_dir: str | Path, step: str | None = None, *, port: int = 0,
-            open_browser: bool = True,
+            open_browser: bool = True, mode: str = "trainer",
             on_progress: Callable[[str], None] | None = print) -> int:
     """Present an engagement's step notebooks (or one step) with Voilà until stopped.
 
@@ -417,6 +429,8 @@ def present(engagement_dir: str | Path, step: str | None = None, *, port: int = 
         error naming it.
     open_browser : bool
         Open the page in the default browser.
+    mode : {"trainer", "participant"}
+        Participants see the questions and the data; the conclusions wait for the trainer.
     on_progress : callable, optional
         Receives the messages (default: print).
 
@@ -426,7 +440,7 @@ def present(engagement_dir: str | Path, step: str | None = None, *, port: int = 
         0 after Ctrl-C / SIGTERM / SIGHUP; the server's exit code if it stopped by itself.
     """
     say = on_progress or (lambda _m: None)
-    path = prepare_presentation(engagement_dir, step)
+    path = prepare_presentation(engagement_dir, step, mode=mode)
     code = 0
     with _stop_on_signals():
         try:

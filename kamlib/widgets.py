@@ -47,6 +47,7 @@ from kamlib.plots import (
     _trim,
     funnel_chart,
     portfolio_matrix_chart,
+    waterfall_chart,
     whale_curve_chart,
 )
 
@@ -209,7 +210,7 @@ class WeightsWidget(w.VBox):
     def __init__(self, scores: pd.DataFrame, attractiveness: Mapping[str, float],
                  strength: Mapping[str, float], *, score_fn: ScoreFn, redraw: bool = True,
                  lang: str = "en", chart_kwargs: Mapping[str, Any] | None = None,
-                 figsize: tuple[float, float] = (10, 7.5)) -> None:
+                 figsize: tuple[float, float] = (10, 7.5), client: Any = None) -> None:
         if not attractiveness or not strength:
             raise ValueError("both axes need at least one criterion")
         self.scores = scores
@@ -246,13 +247,64 @@ class WeightsWidget(w.VBox):
                 s.observe(self._on_change, names="value")
         self.status = w.HTML()
         self.output = w.Output()
-        super().__init__([w.HBox(columns), self.status, self.output])
+        # the client the lesson follows: its place in the matrix beside the portfolio
+        self._initial_client = client
+        self.client = w.Dropdown(options=[], description=t.t("widget.client.select"),
+                                 style={"description_width": "80px"},
+                                 layout=w.Layout(width="520px"))
+        self.client.observe(self._on_client, names="value")
+        self.client_readout = w.HTML()
+        self.client_position: dict[str, Any] | None = None
+        super().__init__([w.HBox(columns), self.client, self.client_readout, self.status,
+                          self.output])
 
     # ------------------------------------------------------------------ behaviour
 
     def _on_change(self, _change: Any = None) -> None:
         if not self._hold:
             self.update()
+
+    def _on_client(self, _change: Any = None) -> None:
+        if not self._hold and self.scored is not None:
+            self._show_client(self.scored)
+            if self.redraw:
+                self._draw(self.scored)
+
+    def _fill_clients(self, scored: pd.DataFrame) -> None:
+        """The selector's options, once, from the first scored frame (largest first)."""
+        from kamlib.client_view import client_choices
+
+        if self.client.options or "entity_name" not in scored.columns:
+            return
+        options = client_choices(scored)
+        held, self._hold = self._hold, True
+        try:
+            self.client.options = options
+            ids = [i for _, i in options]
+            self.client.value = self._initial_client if self._initial_client in ids else \
+                (ids[0] if ids else None)
+        finally:
+            self._hold = held
+
+    def _show_client(self, scored: pd.DataFrame) -> None:
+        from kamlib.client_view import client_portfolio_position
+
+        entity = self.client.value
+        if entity is None or entity not in scored.index:
+            self.client_position = None
+            self.client_readout.value = ""
+            return
+        t = _text(self.lang)
+        pos = client_portfolio_position(scored, entity)
+        self.client_position = pos
+        name = self.client.label.rsplit(" (", 1)[0]
+        self.client_readout.value = t.t(
+            "widget.client.portfolio", name=html.escape(name),
+            attractiveness=_num(pos["attractiveness"], 1, self.lang),
+            strength=_num(pos["strength"], 1, self.lang),
+            quadrant=t.t(f"quadrant.{pos['quadrant']}") if pos["quadrant"] else "—",
+            key=f"<b>{t.t('widget.client.key' if pos['is_key'] else 'widget.client.not_key')}</b>",
+            rank=_num(pos["rank"], 0, self.lang), of=_num(pos["of"], 0, self.lang))
 
     def set_weights(self, attractiveness: Mapping[str, float] | None = None,
                     strength: Mapping[str, float] | None = None) -> None:
@@ -299,6 +351,8 @@ class WeightsWidget(w.VBox):
                                  f"{type(exc).__name__}: {html.escape(str(exc))}</span>")
             return None
         self.scored = scored
+        self._fill_clients(scored)
+        self._show_client(scored)
         if self.redraw:
             self._draw(scored)
         self.last_update_seconds = time.perf_counter() - start
@@ -316,7 +370,10 @@ class WeightsWidget(w.VBox):
                                                               "bottom": 0.15, "top": 0.95})
         else:
             self.ax.clear()
-        portfolio_matrix_chart(scored, lang=self.lang, ax=self.ax, **self.chart_kwargs)
+        kwargs = dict(self.chart_kwargs)
+        if self.client.value is not None:  # the followed client is always named
+            kwargs["label"] = [*(kwargs.get("label") or []), self.client.value]
+        portfolio_matrix_chart(scored, lang=self.lang, ax=self.ax, **kwargs)
         _show_png(self.output, self.figure)
 
 
@@ -331,7 +388,10 @@ def weights_widget(scores: pd.DataFrame, attractiveness: dict[str, float],
     ``score_fn(scores, attractiveness_weights, strength_weights)`` must return the frame
     that :func:`kamlib.plots.portfolio_matrix_chart` takes; the chart is redrawn (unless
     ``redraw=False``). ``kwargs``: ``chart_kwargs`` (passed to the chart: ``threshold``,
-    ``label``, ``currency``, ``mcdonald``, ``max_labels`` (default 15) …) and ``figsize``.
+    ``label``, ``currency``, ``mcdonald``, ``max_labels`` (default 15) …), ``figsize`` and
+    ``client`` (the entity id to follow; default the largest by revenue): the client
+    selector shows its attractiveness, strength, quadrant, key or not and rank
+    (:func:`kamlib.client_view.client_portfolio_position`), and the matrix always names it.
     Updates once on creation.
 
     The returned box has ``update()``, ``set_weights(...)``, ``last_update_seconds``,
@@ -385,7 +445,9 @@ class SizingWidget(_StepWidget):
               ("account_work_share", 0.3, 1, 0.05))
 
     def __init__(self, key: pd.DataFrame, params: Any, *, lang: str = "en",
-                 figsize: tuple[float, float] = (8, 3)) -> None:
+                 figsize: tuple[float, float] = (8, 3), client: Any = None) -> None:
+        from kamlib.client_view import client_choices
+
         self._setup(lang)
         t = _text(self.lang)
         self.key, self.params = key, params
@@ -398,7 +460,19 @@ class SizingWidget(_StepWidget):
                                                      "top": 0.85, "bottom": 0.15})
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
-        super().__init__([*self.sliders.values(), self.text, self.output, self.status])
+        # the client the lesson follows: its own hours beside the team's
+        options = client_choices(key) if "entity_name" in key.columns else \
+            [(str(i), i) for i in key.index]
+        ids = [i for _, i in options]
+        self.client = w.Dropdown(options=options, description=t.t("widget.client.select"),
+                                 value=client if client in ids else (ids[0] if ids else None),
+                                 style={"description_width": "80px"},
+                                 layout=w.Layout(width="520px"))
+        self.client.observe(self._on_change, names="value")
+        self.client_readout = w.HTML()
+        self.client_hours: float | None = None
+        super().__init__([*self.sliders.values(), self.text, self.client, self.client_readout,
+                          self.output, self.status])
         self.update()
 
     def set_hours(self, **values: float) -> None:
@@ -427,6 +501,9 @@ class SizingWidget(_StepWidget):
         self.total_hours = float(self.work["hours"].sum())
         self.capacity = float(available_hours(p))
         self.fte = self.total_hours / self.capacity if self.capacity else float("nan")
+        entity = self.client.value
+        self.client_hours = float(self.work.at[entity, "hours"]) \
+            if entity is not None and entity in self.work.index else None
 
     def _render(self) -> None:
         t, lang = _text(self.lang), self.lang
@@ -443,16 +520,27 @@ class SizingWidget(_StepWidget):
         ax.set_ylabel(t.t("widget.sizing.y"))
         ax.set_title(t.t("widget.sizing.title"))
         _show_png(self.output, self.figure)
+        if self.client_hours is None:
+            self.client_readout.value = ""
+        else:
+            share = self.client_hours / self.capacity if self.capacity else None
+            self.client_readout.value = t.t(
+                "widget.client.hours", name=html.escape(self.client.label.rsplit(" (", 1)[0]),
+                hours=f"<b>{_num(self.client_hours, 0, lang)}</b>",
+                share=Formatter(lang).pct(share, 0) if share is not None else "—")
 
 
-def sizing_widget(key: pd.DataFrame, params: Any, *, lang: str = "en") -> SizingWidget:
+def sizing_widget(key: pd.DataFrame, params: Any, *, lang: str = "en",
+                  client: Any = None) -> SizingWidget:
     """Sliders for the hours and the capacity that redraw the FTE and the workload per quadrant.
 
     ``key`` holds the key accounts (quadrant, attractiveness); ``params`` the sizing settings
     (:class:`~kamlib.config.SizingParams`). Each change re-runs the workload build-up
-    (:func:`kamlib.sizing.workload.account_workload`; Talley 1961) and redraws.
+    (:func:`kamlib.sizing.workload.account_workload`; Talley 1961) and redraws; the client
+    selector (``client``: the entity id, default the largest) shows that key account's own
+    hours a year and its share of one KAM's account time.
     """
-    return SizingWidget(key, params, lang=lang)
+    return SizingWidget(key, params, lang=lang, client=client)
 
 
 # =========================================================================== step 0: intake
@@ -977,7 +1065,8 @@ class ProfitabilityWidget(_StepWidget):
 
     def __init__(self, pnl: pd.DataFrame, costs: Any, *,
                  drivers: Sequence[str] = RATE_DRIVERS, lang: str = "en", currency: str = "",
-                 figsize: tuple[float, float] = (8, 4.5)) -> None:
+                 figsize: tuple[float, float] = (8, 4.5), client: Any = None,
+                 participant: bool = False) -> None:
         from kamlib.profitability.curves import whale_curve, whale_figures
 
         self._setup(lang)
@@ -1011,8 +1100,30 @@ class ProfitabilityWidget(_StepWidget):
         self.peak: float | None = None
         cols = list(self.sliders.values())
         half = (len(cols) + 1) // 2
+        # the client the lesson follows: its own waterfall beside the company's whale curve
+        from kamlib.client_view import client_choices
+
+        large = self.pnl["net_revenue"] >= self.pnl["net_revenue"].quantile(0.8) \
+            if len(self.pnl) else pd.Series(dtype=bool)
+        # the trainer gets the large loss-makers first; the participants the clients by
+        # revenue only (the order would give the lesson's answer away)
+        options = client_choices(self.pnl) if participant else \
+            client_choices(self.pnl, first=large & (self.pnl["contribution"] < 0))
+        self.client = w.Dropdown(options=options, description=t.t("widget.client.select"),
+                                 value=client if client is not None else
+                                 (options[0][1] if options else None),
+                                 style={"description_width": "80px"},
+                                 layout=w.Layout(width="520px"))
+        self.client.observe(self._on_change, names="value")
+        self.client_readout = w.HTML()
+        self.client_output = w.Output()
+        self.client_figure, self.client_ax = _new_figure(
+            (11, 4.5), {"left": 0.08, "right": 0.98, "bottom": 0.2, "top": 0.9})
+        self.client_waterfall = pd.DataFrame()
+        self.client_contribution: float | None = None
         super().__init__([w.HBox([w.VBox(cols[:half]), w.VBox(cols[half:])]), self.readout,
-                          self.output, self.status])
+                          self.output, self.client, self.client_readout,
+                          self.client_output, self.status])
 
     def set_rates(self, rates: Mapping[str, float] | None = None, **more: float) -> None:
         """Move several rate sliders at once with a single update (a value above a slider's
@@ -1054,6 +1165,12 @@ class ProfitabilityWidget(_StepWidget):
         self.figures = whale_figures(frame)
         self.loss_makers = int(self.figures["loss_makers"])
         self.peak = self.figures["peak_pct"]
+        if self.client.value is not None:
+            from kamlib.client_view import client_waterfall
+
+            self.client_waterfall = client_waterfall(self.pnl, self.client.value,
+                                                     self.contribution)
+            self.client_contribution = float(self.contribution.loc[self.client.value])
 
     def _render(self) -> None:
         t, lang = _text(self.lang), self.lang
@@ -1091,6 +1208,30 @@ class ProfitabilityWidget(_StepWidget):
         whale_curve_chart(self.whale, self.figures, lang=self.lang, ax=ax)
         ax.legend(frameon=False, fontsize=8, loc="center right")
         _show_png(self.output, self.figure)
+        self._render_client()
+
+    def _render_client(self) -> None:
+        """The followed client: its waterfall under the sliders' rates, its contribution
+        against the audit's and its rank."""
+        from kamlib.client_view import client_position
+
+        if self.client.value is None:
+            return
+        t, lang, entity = _text(self.lang), self.lang, self.client.value
+        money = Formatter(lang, self.currency or "RUB")
+        name = self.client.label.rsplit(" (", 1)[0]
+        pos = client_position(self.contribution, entity)
+        audit = float(self.pnl.at[entity, "contribution"])
+        colour = "#c00000" if pos["negative"] else "#2e7d32"
+        self.client_readout.value = t.t(
+            "widget.client.line", name=html.escape(name),
+            contribution=f"<b style='color:{colour}'>{money.money(pos['value'], 0)}</b>",
+            audit=money.money(audit, 0), rank=_num(pos["rank"], 0, lang),
+            of=_num(pos["of"], 0, lang))
+        self.client_ax.clear()
+        waterfall_chart(self.client_waterfall, currency=self.currency, lang=lang,
+                        ax=self.client_ax, title=name)
+        _show_png(self.client_output, self.client_figure)
 
 
 def profitability_widget(pnl: pd.DataFrame, costs: Any, *, lang: str = "en",
@@ -1110,7 +1251,11 @@ def profitability_widget(pnl: pd.DataFrame, costs: Any, *, lang: str = "en",
     lang, currency : str
         Report language and currency code for the readout.
     **kwargs
-        ``drivers`` (default :data:`RATE_DRIVERS`), ``figsize``.
+        ``drivers`` (default :data:`RATE_DRIVERS`), ``figsize``; ``client`` (the entity id
+        to follow first; default: the largest loss-maker among the large clients, or with
+        ``participant=True`` the largest client, so that the order gives nothing away). The
+        followed client's own waterfall (:func:`kamlib.client_view.client_waterfall`), its
+        contribution against the audit's and its rank are redrawn under the whale curve.
 
     Returns
     -------

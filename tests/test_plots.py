@@ -269,6 +269,17 @@ def _quarter(ax: Axes) -> Axes:
     return fig.add_subplot(2, 2, 1)
 
 
+def _one_client() -> pd.DataFrame:
+    """The waterfall of the loss-maker ``f`` as the cost-to-serve widget draws it (its
+    contribution recomputed at other rates: −25 000 instead of −40 000)."""
+    from kamlib.client_view import client_waterfall
+
+    pnl = pnl_frame().set_index("entity_id")
+    new = pnl["contribution"].copy()
+    new["f"] = -25_000.0
+    return client_waterfall(pnl, "f", new)
+
+
 def _hard_charts() -> list[tuple[str, Callable[[str, Axes | None], Axes], list[str]]]:
     late = _late_peak()
     big = pnl_frame(scale=7.3e6)  # billions: the longest money labels
@@ -282,6 +293,9 @@ def _hard_charts() -> list[tuple[str, Callable[[str, Axes | None], Axes], list[s
             ax=_quarter(ax)), []),
         ("waterfall_chart[quarter, billions]", lambda lang, ax: plots.waterfall_chart(
             curves.price_waterfall(big), currency="RUB", lang=lang, ax=_quarter(ax)), []),
+        ("waterfall_chart[one client, titled]", lambda lang, ax: plots.waterfall_chart(
+            _one_client(), currency="RUB", lang=lang, ax=ax,
+            title="Общество с ограниченной ответственностью «Престиж-Маркет»"), []),
         ("revenue_margin_chart[all named]", lambda lang, ax: plots.revenue_margin_chart(
             big, label=[*"abcdef", "a"], currency="RUB", lang=lang, ax=ax), NAMES),
         ("portfolio_matrix_chart[all named]", lambda lang, ax: plots.portfolio_matrix_chart(
@@ -325,3 +339,31 @@ def test_labels_are_readable_at_projector_size(name: str, draw, data: list[str],
     assert not _overlaps(boxes), f"{name} ({lang}): labels overlap: {_overlaps(boxes)}"
     names = [t for t, _ in boxes if t in data]
     assert len(names) == len(set(names)), f"{name} ({lang}): a client named twice: {names}"
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+@pytest.mark.parametrize("size", [(12.8, 7.2), (11, 4.5)], ids=["1280x720", "widget"])
+def test_one_clients_waterfall_ticks_and_title_fit(lang: str, size: tuple[float, float]
+                                                   ) -> None:
+    """The followed client's waterfall (kamlib.client_view), at projector size (1280×720 at
+    100 dpi) and at the widget's size: the step names under the bars do not touch each
+    other, the long client name in the title stays inside the figure, and the bars add up."""
+    wf = _one_client()
+    changes = wf.loc[wf["kind"] == "change", "amount"].sum()
+    assert wf["amount"].iloc[0] + changes == pytest.approx(-25_000.0)
+    assert wf.set_index("step").at["cost-to-serve", "amount"] == pytest.approx(-50_000 + 15_000)
+    fig = plt.figure(figsize=size, dpi=100)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.9)
+    plots.waterfall_chart(wf, currency="RUB", lang=lang, ax=ax,
+                          title="Общество с ограниченной ответственностью «Престиж-Маркет»")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ticks = [(t.get_text(), t.get_window_extent(r)) for t in ax.get_xticklabels()
+             if t.get_text()]
+    assert len(ticks) == len(wf)
+    assert not _overlaps(ticks), _overlaps(ticks)
+    for _text, bb in [*ticks, (ax.title.get_text(), ax.title.get_window_extent(r))]:
+        assert fig.bbox.x0 - 0.5 <= bb.x0 and bb.x1 <= fig.bbox.x1 + 0.5
+        assert fig.bbox.y0 - 0.5 <= bb.y0 and bb.y1 <= fig.bbox.y1 + 0.5
+    plt.close(fig)

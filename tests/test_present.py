@@ -61,10 +61,17 @@ def test_prepare_all_steps(demo_ru_run: Path, tmp_path: Path) -> None:
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert all(c.outputs == [] and c.execution_count is None for c in code)
         assert "papermill" not in nb.metadata and nb.metadata["title"].startswith(step.key[:2])
-        # every cell kept, only the parameters changed
-        assert [c.source for c in nb.cells if "parameters" not in c.metadata.get("tags", [])] \
-            == [c.source for c in source.cells
-                if "parameters" not in c.metadata.get("tags", [])]
+        # every cell kept, in order, plus the setup cell; code changed only by the declared
+        # language edits (kamlib.present_pages), markdown in the engagement's language
+        from kamlib.present_pages import CELL_REPLACEMENTS, CODE_EDITS, SETUP_TAG
+
+        kept = [c for c in nb.cells if SETUP_TAG not in c.metadata.get("tags", [])]
+        assert [c.get("id") for c in kept] == [c.get("id") for c in source.cells]
+        assert sum(SETUP_TAG in c.metadata.get("tags", []) for c in nb.cells) == 1
+        for mine, theirs in zip(kept, source.cells, strict=True):
+            if theirs.cell_type == "code" and "parameters" not in theirs.metadata.get("tags", []) \
+                    and theirs.get("id") not in CODE_EDITS | CELL_REPLACEMENTS:
+                assert mine.source == theirs.source
         p = parameters_of(nb)
         scratch = out / "_scratch" / step.key
         assert p["engagement_dir"] == root
@@ -220,7 +227,10 @@ def test_voila_page_widgets_answer_in_a_browser(demo_ru_steps: Path, tmp_path: P
                 assert kernels, "no kernel under Voilà"
                 text = page.inner_text("body")
                 # the narrative is there, the code is not
-                assert "Key client profile" in text or "Профиль ключевых" in text
+                # … in the engagement's language only (issue 21.1)
+                assert "Профиль ключевого клиента" in text
+                assert "Key client profile" not in text and "The portfolio matrix" not in text
+                assert "Портфельная матрица" in text
                 assert page.locator(".jp-CodeCell .jp-InputArea, .cm-editor, "
                                     ".jp-InputPrompt").count() == 0
                 for code in ("notebook_context(", "from kamlib", "score_portfolio(",

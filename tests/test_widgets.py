@@ -239,6 +239,7 @@ def _speaks_russian(box, data: set[str] | frozenset[str] = frozenset()) -> None:
     """The widget's own texts (status, readouts, slider names, its chart) have no English
     word, and its numbers no decimal point and no '%' glued to them. Texts that show the
     data (file names, headers, client names, the review browser) are not checked."""
+    import html
     import re
 
     from matplotlib.text import Text
@@ -247,18 +248,22 @@ def _speaks_russian(box, data: set[str] | frozenset[str] = frozenset()) -> None:
     for name in ("readout", "text", "counts_html"):
         if hasattr(box, name):
             own.append(getattr(box, name).value)
+    if getattr(box, "client", None) is not None and box.client.label:
+        # the followed client's readout, without the client's own name (data)
+        own.append(box.client_readout.value.replace(
+            html.escape(box.client.label.rsplit(" (", 1)[0]), ""))
     for s in getattr(box, "sliders", {}).values():
         if not isinstance(s, dict):  # the weights widget's sliders are named by criterion
             own.append(s.description)
-    for name in ("review_slider", "auto_slider"):
+    for name in ("review_slider", "auto_slider", "client"):
         if hasattr(box, name):
             own.append(getattr(box, name).description)
-    fig = getattr(box, "figure", None)
-    if fig is not None:
-        fig.canvas.draw()
-        own += [t.get_text() for t in fig.findobj(Text) if t.get_visible()]
+    for fig in (getattr(box, "figure", None), getattr(box, "client_figure", None)):
+        if fig is not None:
+            fig.canvas.draw()
+            own += [t.get_text() for t in fig.findobj(Text) if t.get_visible()]
     for raw in (t for t in own if t not in data):
-        text = re.sub(r"<[^>]+>", " ", raw)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", raw))
         latin = set(re.findall(r"[A-Za-z]{2,}", text)) - _LATIN_OK
         assert not latin, f"English in a Russian widget: {raw!r}"
         assert not re.search(r"\d\.\d|\d%", text), f"not the Russian number style: {raw!r}"
@@ -441,7 +446,30 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     with pytest.raises(KeyError, match="no slider"):
         box.set_rates(pallet=1.0)
     box.set_rates({d: float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
+    # the followed client: the large loss-makers first for the trainer; its waterfall adds
+    # up to its contribution under the sliders' rates
+    large = pnl["net_revenue"] >= pnl["net_revenue"].quantile(0.8)
+    losers = pnl[large & (pnl["contribution"] < 0)].sort_values("net_revenue",
+                                                                ascending=False)
+    first = losers.index[0] if len(losers) else pnl["net_revenue"].idxmax()
+    assert box.client.value == first
+    wf = box.client_waterfall
+    changes = wf.loc[wf["kind"] == "change", "amount"].sum()
+    assert wf["amount"].iloc[0] + changes == pytest.approx(wf["amount"].iloc[-1])
+    assert wf["amount"].iloc[-1] == pytest.approx(box.contribution.loc[first])
+    # the participants' order gives nothing away: by revenue only
+    from kamlib.widgets import profitability_widget
+
+    plain = profitability_widget(pnl.reset_index(), CostModel.from_params(cfg), lang="ru",
+                                 currency="RUB", participant=True)
+    assert plain.client.value == pnl["net_revenue"].idxmax()
+    assert [i for _, i in plain.client.options][:5] == list(
+        pnl["net_revenue"].sort_values(ascending=False, kind="mergesort").index[:5])
     _latency("profitability_widget (delivery rate slider)", box)
+
+
+def _num_ru(x: float) -> str:
+    return Formatter("ru").number(x, 0)
 
 
 def test_weights_widget_on_demo_gives_the_step_key_clients(demo_ru_steps, tmp_path) -> None:
@@ -462,6 +490,19 @@ def test_weights_widget_on_demo_gives_the_step_key_clients(demo_ru_steps, tmp_pa
                          score_fn=notebook_score_fn, lang="ru")
     assert set(box.scored.index[box.scored["is_key"]]) == set(res["key"].index)
     assert sum(t.get_gid() == "label" for t in box.ax.texts) <= 15
+    # the client selector: the largest client first, its own place beside the matrix
+    largest = box.scored["net_revenue"].idxmax()
+    assert box.client.value == largest
+    out = box.scored[~box.scored["is_key"].astype(bool)]
+    other = out["net_revenue"].idxmax()  # the largest client that is not key
+    box.client.value = other
+    pos = box.client_position
+    assert pos["attractiveness"] == pytest.approx(box.scored.at[other, "attractiveness"])
+    assert pos["is_key"] is False and "не ключевой" in box.client_readout.value
+    assert pos["rank"] == int((box.scored["attractiveness"] > pos["attractiveness"]).sum()) + 1
+    name = box.scored.at[other, "entity_name"]
+    assert any(t.get_text() == name for t in box.ax.texts)  # the matrix names it
+    _speaks_russian(box, {box.client_readout.value, *[o for o, _ in box.client.options]})
     _latency("weights_widget (first attractiveness slider)", box)
 
 
@@ -499,6 +540,14 @@ def test_sizing_widget_recomputes_the_workload_build_up(demo_ru_steps) -> None:
     _status_ok(box)
     with pytest.raises(ValueError, match="unknown field"):
         box.set_hours(nope=1)
+    # the followed key account: its own hours, as the workload build-up gives them
+    entity = key.index[-1]
+    box.client.value = entity
+    p = params.model_copy(update={"meeting_hours": params.meeting_hours + 2})
+    hours = account_workload(key, p).at[entity, "hours"]
+    assert box.client_hours == pytest.approx(hours)
+    share = Formatter("ru").pct(hours / available_hours(p), 0)
+    assert f"<b>{_num_ru(hours)}</b> ч в год — {share}" in box.client_readout.value
     _latency("sizing_widget (04)", box)
 
 

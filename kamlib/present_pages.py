@@ -1,0 +1,211 @@
+"""The presentation copy of a step notebook in the engagement's language, for the trainer or
+for the participants.
+
+The step notebooks are written in English for the analyst. ``kam present`` shows them to a
+room, so :func:`localize_notebook` rewrites the presentation copy (never the notebook):
+
+- a setup cell at the top calls :func:`kamlib.present_view.setup` (the page's
+  language and mode; every table with localized column labels and ``—`` for missing values);
+- each markdown cell takes its text from ``templates/i18n/<lang>/present.yaml``
+  (``present.cell.<cell id>.text``; an empty text keeps the notebook's own English);
+- the code cells that print English take the edits of :data:`CODE_EDITS` (their key figures
+  become :func:`kamlib.present_view.stats` tables, their sentences ``present.*`` strings);
+- in the participant mode a markdown cell with a question (``present.cell.<id>.ask``) shows
+  the question, and its heading and text — the conclusion — wait behind a button
+  (:func:`kamlib.present_view.reveal`); the code cells of :data:`CONCLUSION_CELLS` (a
+  verdict, a recommendation) wait the same way (:func:`kamlib.present_view.hidden`).
+
+Cells are found by their notebook cell id (nbformat 4.5), which executing a notebook keeps;
+``tests/test_classroom.py`` checks that every markdown cell has its text in both languages
+and every edit still finds the code it replaces.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from typing import Any
+
+from .i18n import load_strings
+
+__all__ = ["CELL_REPLACEMENTS", "CODE_EDITS", "CONCLUSION_CELLS", "SETUP_TAG", "fingerprint",
+           "localize_notebook"]
+
+#: The tag of the setup cell :func:`localize_notebook` adds.
+SETUP_TAG = "kam-present-setup"
+
+_V = "_kam_view"
+
+#: Code cell id → (text in the notebook, text in the presentation copy) edits.
+CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
+    # 00 · intake
+    "e249f904": (('display(Markdown(f"**Engagement:** {cfg.client} · currency {cfg.currency} · '
+                  'report language {lang}"))',
+                  f'display(Markdown({_V}.t("engagement", client=cfg.client, '
+                  'currency=cfg.currency)))'),),
+    "a394ef7f": (('print(f"    note: {note}")', f'print(f"    {{{_V}.t(\'note\')}}: {{note}}")'),),
+    "b716e657": (('print("months without sales:", ", ".join(gaps) if gaps else "none")',
+                  f'print({_V}.t("months_without_sales", months=", ".join(gaps) if gaps '
+                  f'else {_V}.t("none")))'),),
+    "d9b32e14": (('print(f"{len(rej)} rejected rows, amount {rej[\'amount\'].sum():,.2f}"'
+                  '.replace(",", " "))',
+                  f'print({_V}.t("rejected_rows", n=len(rej), '
+                  'amount=f"{rej[\'amount\'].sum():,.2f}".replace(",", " ")))'),),
+    "e92d955a": (('print(f"{len(issues)} cell problems")',
+                  f'print({_V}.t("cell_problems", n=len(issues)))'),
+                 ('print("WARNING:", w)', f'print({_V}.t("warning") + ":", w)')),
+    "feeedba1": (('display(Markdown("All analyses have their data." if not lines else\n'
+                  '                 "Missing data and its consequence:\\n\\n" + '
+                  '"\\n".join(lines)))',
+                  f'display(Markdown({_V}.t("all_data") if not lines else\n'
+                  f'                 {_V}.t("missing_data") + "\\n\\n" + "\\n".join(lines)))'),),
+    "61cb06d9": (('print("summary written:", (out / "summary.json").name)', "pass"),),
+    # 01 · cleanup
+    "d254b2fa": (('display(Markdown(f"**{len(todo)} pairs to review** in `{s[\'review_sheet\']}`; '
+                  '"\n                 f"{s[\'decisions_applied\']} decisions applied from '
+                  '`decisions/merges.csv`."))',
+                  f'display(Markdown({_V}.t("pairs_to_review", n=len(todo), '
+                  'sheet=s["review_sheet"], applied=s["decisions_applied"])))'),),
+    # 02 · profitability
+    "30d4c3f7": (('display(Markdown(f"*Note: {note}.*"))',
+                  f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
+    "c7dbc1c7": (('"drop them"', f'{_V}.t("what_if_drop")'),
+                 ('"re-price +5%, lose 5% volume"', f'{_V}.t("what_if_reprice")')),
+    "2fd987ca": (("currency=cur))", f"currency=cur, participant={_V}.participant()))"),),
+    # 03 · key clients
+    "0304bb1b": (('display(Markdown(f"*Note: {note}.*"))',
+                  f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
+    "4dbec1f1": (('display(Markdown("No contacts table was received: the safety of the '
+                  'relationships cannot be "\n                     "assessed. Ask for the CRM '
+                  'contacts (see the data request)."))',
+                  f'display(Markdown({_V}.t("no_contacts")))'),),
+    # 04 · team
+    "182d7987": (('display(sizing_widget(res["key"], params))',
+                  'display(sizing_widget(res["key"], params, lang=lang))'),),
+    "efd20b73": (('display(Markdown(f"*Note: {note}.*"))',
+                  f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
+}
+
+#: Code cell id → (SHA-256 prefix of its source in the notebook, the source of the
+#: presentation copy): cells whose whole output was English key figures, shown instead as a
+#: table of the step's typed summary in the page's language. A notebook cell that changed
+#: (another fingerprint) keeps its own source.
+CELL_REPLACEMENTS: dict[str, tuple[str, str]] = {
+    "ebda39f5": ("bf737d7ab7cd", f'summary = dc.intake_summary(tables, manifest)\n'
+                                 f'{_V}.stats("00", summary)'),
+    "bfc6d508": ("0e7ccaca8614", f'{_V}.stats("01", s)'),
+    "7d1b8708": ("ef02a53580ad", f'{_V}.stats("02", s)'),
+    "67e22f86": ("882366b618f3", f'{_V}.stats("02_dependency", s)\n'
+                 'r.dependency[["level", "name", "net_revenue", "revenue_share", '
+                 '"contribution_lost",\n              "contribution_lost_year", '
+                 '"fixed_cost_cover", "growth_pct", "trend"]]'),
+    "3b927fd2": ("00c2ec5cfd96", f'{_V}.stats("02_robustness", s)\nr.robustness'),
+    "a3c689a8": ("e968b36cc372", f'{_V}.stats("02_growth", s)'),
+    "4a6a0c6a": ("b114b5167cfb", f'{_V}.stats("03", s)'),
+    "7eb0f61e": ("e83c8b3caa8f", f'{_V}.stats("03_gate", s)'),
+    "6c462a8b": ("ae3b9f9274a0", f'{_V}.stats("03_vip", s)\n'
+                 'res["vip"][["entity_name", "why", "net_revenue", "contribution", '
+                 '"contribution_pct",\n            "attractiveness", "verdict", '
+                 '"reason_code"]]'),
+    "f7bd484c": ("4dd1d047ff8f", f'{_V}.stats("04", s)'),
+    "b4c0a002": ("38e089167943", f'{_V}.stats("04_case", s)'),
+    "4eca355b": ("33c1f920c9a0", f'{_V}.stats("04_tiers", s)'),
+}
+
+#: Code cells whose output is a conclusion: in the participant mode it waits for the
+#: trainer (the data cells show at once).
+CONCLUSION_CELLS = frozenset({
+    "cdd8f01e",  # 02 · the concentration flags
+    "6c462a8b",  # 03 · the VIPs' verdicts
+    "2f7a18c5",  # 03 · what a key client looks like
+    "b4c0a002",  # 04 · the business case
+    "0dfdcfaa",  # 04 · the recommendation
+})
+
+
+def fingerprint(source: str) -> str:
+    """The first 12 hex digits of the SHA-256 of a cell's source."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+def _edit(cell_id: str, source: str) -> str:
+    if cell_id in CELL_REPLACEMENTS:
+        known, new = CELL_REPLACEMENTS[cell_id]
+        if fingerprint(source) == known:
+            return new
+    for old, new in CODE_EDITS.get(cell_id, ()):
+        if old not in source:  # the notebook changed: keep its own text (the test says so)
+            continue
+        source = source.replace(old, new, 1)
+    return source
+
+
+def _wrap_hidden(source: str) -> str:
+    """``source`` run inside :func:`kamlib.present_view.hidden`, its last expression
+    displayed (inside a ``with`` block it would not be)."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        start, end = last.lineno - 1, last.end_lineno or last.lineno
+        expr = "\n".join(lines[start:end])
+        lines[start:end] = [f"display({expr})"]
+    body = "\n".join("    " + line if line.strip() else line for line in lines)
+    return f"from IPython.display import display\nwith {_V}.hidden():\n{body}\n"
+
+
+def localize_notebook(nb: Any, lang: str, mode: str = "trainer", currency: str = "RUB") -> Any:
+    """The presentation copy ``nb`` (an nbformat notebook, changed in place and returned) in
+    ``lang``, for the trainer or the participants.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        A presentation copy (outputs cleared, parameters set).
+    lang : {"ru", "en"}
+        The engagement's language.
+    mode : {"trainer", "participant"}
+        The participant mode hides the conclusions until the trainer reveals them.
+    currency : str
+        The engagement's currency.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        ``nb``.
+    """
+    import nbformat
+
+    from .present_view import MODES
+
+    if mode not in MODES:
+        from .errors import ConfigError
+
+        raise ConfigError(f"unknown presentation mode '{mode}'", value=mode,
+                          hint=f"use one of {', '.join(MODES)}")
+    st = load_strings(lang)
+    cells = []
+    for cell in nb.cells:
+        cid = cell.get("id", "")
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type == "markdown":
+            text = st.get(f"present.cell.{cid}.text") or cell.source
+            ask = st.get(f"present.cell.{cid}.ask") or ""
+            if mode == "participant" and ask:
+                cells.append(nbformat.v4.new_markdown_cell(ask))
+                cells.append(nbformat.v4.new_code_cell(f"_kam_answer = {_V}.reveal({text!r})"))
+                continue
+            cell.source = text
+        elif cell.cell_type == "code" and "parameters" not in tags:
+            cell.source = _edit(cid, cell.source)
+            if mode == "participant" and cid in CONCLUSION_CELLS:
+                cell.source = _wrap_hidden(cell.source)
+        cells.append(cell)
+    # first of all: the title cell may already wait behind a button in the participant mode
+    setup = nbformat.v4.new_code_cell(
+        f"from kamlib import present_view as {_V}\n"
+        f"{_V}.setup({lang!r}, {mode!r}, {currency!r})")
+    setup.metadata["tags"] = [SETUP_TAG]
+    nb.cells = [setup, *cells]
+    nb.metadata["kam_present"] = {"lang": lang, "mode": mode}
+    return nb

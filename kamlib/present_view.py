@@ -1,0 +1,338 @@
+"""What a presentation page shows, in its kernel: tables and figures in the engagement's
+language, and conclusions that wait for the trainer.
+
+``kam present`` (:mod:`kamlib.present_pages`) puts a setup cell at the top of every
+presentation copy that calls :func:`setup`; the copy's localized cells then call
+:func:`stats`, :func:`reveal` and :func:`hidden`. Nothing here computes a figure: the stat
+blocks read the step's typed summary (``summary.json``) and format it through
+:class:`kamlib.i18n.Formatter`; labels come from ``templates/i18n/<lang>/present.yaml`` and
+the column names of every table from ``columns.yaml`` (``col.<column id>``).
+
+- :func:`localize_frame` — a DataFrame with its column ids replaced by their labels and its
+  missing values shown as ``—`` (never ``NaN``); :func:`setup` makes it the notebook's
+  display of every DataFrame;
+- :func:`stats` — a step's key figures as a two-column table;
+- :func:`reveal` / :func:`hidden` — in the participant mode a button the trainer presses to
+  show a conclusion; in the trainer mode the conclusion at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pandas as pd
+
+from .i18n import Formatter, Strings, load_strings
+
+__all__ = ["MODES", "STAT_BLOCKS", "hidden", "localize_frame", "participant", "reveal", "setup",
+           "stat_rows", "stats", "t"]
+
+#: The presentation modes: the participant sees the question and the data, the trainer also
+#: the conclusions.
+MODES = ("trainer", "participant")
+
+_STATE: dict[str, Any] = {"lang": "en", "mode": "trainer", "currency": "RUB"}
+
+#: The key figures of each step: (label key under ``present.stat``, path in the summary,
+#: kind for :meth:`Formatter.value`-like formatting).
+STAT_BLOCKS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "00": (("files", "files", "count"), ("clients", "clients", "count"),
+           ("sales_lines", "sales_lines", "count"), ("documents", "documents", "count"),
+           ("period", "period", "period"), ("net_revenue", "net_revenue", "money"),
+           ("rejected_rows", "rejected_rows", "count"),
+           ("rejected_money", "rejected_money", "money"),
+           ("returns_lines", "returns_lines", "count")),
+    "01": (("records", "records", "count"), ("entities", "entities", "count"),
+           ("groups", "groups", "count"), ("records_merged_away", "records_merged_away", "count"),
+           ("branches", "branches", "count"),
+           ("entities_with_several_records", "entities_with_several_records", "count"),
+           ("buying_entities", "buying_entities", "count"),
+           ("active_entities", "active_entities", "count"), ("to_review", "to_review", "count"),
+           ("invalid_inn_records", "invalid_inn_records", "count")),
+    "02": (("net_revenue", "totals.net_revenue", "money"),
+           ("gross_margin", "totals.gross_margin", "money"),
+           ("cost_to_serve", "totals.cost_to_serve", "money"),
+           ("cost_of_receivables", "totals.cost_of_receivables", "money"),
+           ("contribution", "totals.contribution", "money"),
+           ("loss_making_entities", "loss_making_entities", "count"),
+           ("whale_peak", "whale.peak_pct", "ratio"),
+           ("top3", "concentration.top3", "ratio"), ("hhi", "concentration.hhi", "number3")),
+    "02_dependency": (("top_clients", "dependency.top", "count"),
+                      ("top_trend", "dependency.top_trend_ratio", "signed_ratio"),
+                      ("top_shrinking", "dependency.top_shrinking", "count")),
+    "02_robustness": (("max_sign_changes", "robustness.max_sign_changes_share", "ratio"),
+                      ("min_spearman", "robustness.min_spearman", "number2"),
+                      ("loss_makers_by_revenue", "robustness.loss_makers_if_allocated_by_revenue",
+                       "count"),
+                      ("loss_making_entities", "loss_making_entities", "count")),
+    "02_growth": (("total_growth", "growth.total_growth_pct", "signed_ratio"),
+                  ("continuing_growth", "growth.continuing_growth", "money"),
+                  ("new_revenue", "growth.new_revenue", "money"),
+                  ("gone_revenue", "growth.gone_revenue", "money"),
+                  ("n_lost", "growth.n_lost", "count"),
+                  ("lost_revenue", "growth.lost_revenue", "money"),
+                  ("lost_revenue_pct", "growth.lost_revenue_pct", "ratio")),
+    "03": (("active_entities", "active_entities", "count"), ("long_list", "long_list", "count"),
+           ("max_key_clients", "max_key_clients", "count"),
+           ("key_clients", "key_clients", "count"), ("solid", "solid", "count"),
+           ("borderline", "borderline", "count"),
+           ("key_revenue_share", "key_revenue_share", "ratio")),
+    "03_gate": (("to_assess", "to_assess_count", "count"),
+                ("usp_gate_excluded", "usp_gate.excluded", "count"),
+                ("strategic_not_key", "strategic_not_key_count", "count")),
+    "03_vip": (("vips", "vip.vips", "count"), ("vips_key", "vip.key", "count"),
+               ("vips_not_key", "vip.not_key", "count"),
+               ("vips_losing", "vip.losing_money", "count")),
+    "04": (("key_accounts", "key_accounts", "count"), ("total_hours", "total_hours", "count"),
+           ("hours_per_kam", "hours_per_kam", "count"), ("kams", "kams", "count"),
+           ("current_kams", "current_kams", "count")),
+    "04_case": (("needed_uplift", "business_case.needed_uplift_ratio", "signed_ratio"),
+                ("new_cash_uplift", "business_case.new_cash_uplift_ratio", "signed_ratio"),
+                ("revenue_trend", "business_case.revenue_trend_ratio", "signed_ratio"),
+                ("break_even_ratio", "business_case.break_even.break_even_ratio", "number2"),
+                ("key_person_share", "business_case.key_person.revenue_share", "ratio"),
+                ("key_person", "business_case.key_person.kam", "text")),
+    "04_tiers": (("tier_saving", "tiers.saving", "money"),),
+}
+
+
+#: Columns holding a fraction (0–1) shown as a percentage.
+_PCT_SUFFIXES = ("_pct", "share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
+                 "top5", "top10")
+
+
+def _strings() -> Strings:
+    return load_strings(_STATE["lang"])
+
+
+def t(key: str, /, **kw: Any) -> str:
+    """The text of ``present.<key>`` in the page's language (the localized cells' words)."""
+    return _strings().t(f"present.{key}", **kw)
+
+
+def participant() -> bool:
+    """Whether the page is in the participant mode (the widgets then keep the lesson's
+    client out of first place)."""
+    return _STATE["mode"] == "participant"
+
+
+def _fmt() -> Formatter:
+    return Formatter(_STATE["lang"], _STATE["currency"])
+
+
+def _missing(x: Any) -> bool:
+    if x is None or x is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(x, float) and math.isnan(x)) or bool(pd.isna(x) is True)
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(x: Any, fmt: Formatter) -> Any:
+    """A table cell as people read it: ``—`` for a missing value, numbers in the language's
+    style (``1 234 567,89`` in Russian), booleans as yes / no."""
+    if isinstance(x, Mapping) and "amount" in x and "currency" in x:  # a typed Money
+        return fmt.amount(x)
+    if _missing(x):
+        return "—"
+    if isinstance(x, bool):
+        return _strings().t("present.yes" if x else "present.no")
+    if isinstance(x, int) and not isinstance(x, bool):
+        return fmt.integer(x)
+    if isinstance(x, float):
+        return fmt.integer(x) if x == int(x) and abs(x) >= 1000 else fmt.number(x, 2)
+    return x
+
+
+def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """``df`` for the screen: column and index names replaced by their labels in ``lang``
+    (``columns.yaml``: ``col.<id>``; an id without a label is kept), every missing value
+    shown as ``—`` and numbers formatted in the language's style.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Any table a step shows.
+    lang : {"ru", "en"}, optional
+        Default: the language :func:`setup` set.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame of texts (``df`` is not modified).
+    """
+    if lang is not None:
+        _STATE["lang"] = lang
+    st, fmt = _strings(), _fmt()
+
+    def label(name: Any) -> Any:
+        if isinstance(name, str):
+            return st.get(f"col.{name}", name) or name
+        return name
+
+    out = df.copy().astype(object)
+    for col in out.columns:
+        pct = isinstance(col, str) and col.endswith(_PCT_SUFFIXES)
+        out[col] = [("—" if _missing(x) else fmt.pct(x)) if pct and isinstance(x, int | float)
+                    and not isinstance(x, bool) else _cell(x, fmt) for x in df[col]]
+    out.columns = [label(c) for c in out.columns]
+    out.index = out.index.map(lambda x: "—" if _missing(x) else label(x))
+    out.index.name = label(df.index.name) if df.index.name is not None else None
+    return out
+
+
+def _html_frame(df: pd.DataFrame) -> str:
+    return localize_frame(df.head(200)).to_html(escape=True, max_rows=200)
+
+
+def setup(lang: str, mode: str = "trainer", currency: str = "RUB") -> None:
+    """Set the page's language and mode, and make every DataFrame the notebook displays show
+    localized column labels and ``—`` for missing values.
+
+    Parameters
+    ----------
+    lang : {"ru", "en"}
+        The engagement's language.
+    mode : {"trainer", "participant"}
+        The participant mode hides conclusions behind a button (:func:`reveal`).
+    currency : str
+        The engagement's currency (ISO code).
+
+    Raises
+    ------
+    ValueError
+        An unknown mode.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown presentation mode {mode!r}: use one of {', '.join(MODES)}")
+    load_strings(lang)  # an unknown language fails here, with its hint
+    _STATE.update(lang=lang, mode=mode, currency=currency)
+    with contextlib.suppress(ImportError, AttributeError):
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        if ip is not None:
+            ip.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _html_frame)
+            ip.display_formatter.formatters["text/plain"].for_type(
+                pd.DataFrame, lambda df, p, _cycle: p.text(localize_frame(df).to_string()))
+
+
+def _get(summary: Mapping[str, Any], path: str) -> Any:
+    value: Any = summary
+    for part in path.split("."):
+        if isinstance(value, list | tuple) and part.isdigit():
+            value = value[int(part)] if int(part) < len(value) else None
+        elif isinstance(value, Mapping) and part in value:
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+def _value(x: Any, kind: str, fmt: Formatter) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, Mapping) and "amount" in x:  # a typed Money
+        return fmt.amount(x)
+    if kind == "money":
+        return fmt.money(x, 0)
+    if kind == "ratio":
+        return fmt.pct(x)
+    if kind == "signed_ratio":
+        text = fmt.pct(x)
+        return text if x < 0 else "+" + text
+    if kind == "number3":
+        return fmt.number(x, 3)
+    if kind == "number2":
+        return fmt.number(x, 2)
+    if kind == "period" and isinstance(x, list | tuple) and len(x) == 2:
+        return fmt.period(*x)
+    if kind == "count" and isinstance(x, int | float):
+        return fmt.integer(x)
+    return str(x)
+
+
+def stat_rows(step: str, summary: Mapping[str, Any], lang: str | None = None
+              ) -> list[tuple[str, str]]:
+    """The key figures of ``step`` (``"00"`` … ``"04"``) as (label, value) in ``lang``; a
+    figure the summary does not hold is left out."""
+    if lang is not None:
+        _STATE["lang"] = lang
+    st, fmt = _strings(), _fmt()
+    rows = []
+    for key, path, kind in STAT_BLOCKS[step]:
+        x = _get(summary, path)
+        if x is None and kind not in ("ratio", "signed_ratio", "number2"):
+            continue
+        rows.append((st.t(f"present.stat.{key}"), _value(x, kind, fmt)))
+    return rows
+
+
+def stats(step: str, summary: Mapping[str, Any]) -> None:
+    """Display the key figures of ``step`` as a two-column table."""
+    from IPython.display import HTML, display
+
+    body = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+                   f"<td style='text-align:right'>{html.escape(v)}</td></tr>"
+                   for k, v in stat_rows(step, summary))
+    display(HTML(f"<table class='kam-stats'>{body}</table>"))
+
+
+def _button(content: Any) -> Any:
+    import ipywidgets as w
+
+    st = _strings()
+    box = w.Output()
+    button = w.Button(description=st.t("present.reveal"), button_style="info",
+                      layout=w.Layout(width="auto"))
+
+    def show(_b: Any) -> None:
+        button.layout.display = "none"
+        with box:
+            content()
+
+    button.on_click(show)
+    panel = w.VBox([button, box])
+    panel.reveal = lambda: show(None)  # type: ignore[attr-defined]
+    return panel
+
+
+def reveal(markdown: str) -> Any:
+    """Show a conclusion: at once in the trainer mode; behind a button the trainer presses
+    in the participant mode. Returns what was displayed (the markdown, or the widget)."""
+    from IPython.display import Markdown, display
+
+    if _STATE["mode"] == "trainer":
+        shown = Markdown(markdown)
+        display(shown)
+        return shown
+    panel = _button(lambda: display(Markdown(markdown)))
+    display(panel)
+    return panel
+
+
+@contextlib.contextmanager
+def hidden() -> Iterator[None]:
+    """In the participant mode, what the block displays or prints waits behind a button; in
+    the trainer mode it shows at once."""
+    if _STATE["mode"] == "trainer":
+        yield
+        return
+    import ipywidgets as w
+    from IPython.display import display
+
+    captured = w.Output()
+    with captured:
+        yield
+    captured.layout.display = "none"
+
+    def show() -> None:
+        captured.layout.display = None
+
+    panel = _button(show)
+    display(w.VBox([panel, captured]))
