@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["AGE_BUCKETS", "CashTables", "age_bucket", "cash_position", "invoices"]
+__all__ = ["AGE_BUCKETS", "CashTables", "age_bucket", "cash_figures", "cash_position",
+           "invoices"]
 
 #: the overdue ageing buckets (days past due at the period end), in order
 AGE_BUCKETS = ("not_due", "overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_over_90")
@@ -265,7 +266,8 @@ def cash_position(sales: pd.DataFrame, payments: pd.DataFrame | None, *,
     w = inv.groupby("entity_id")
     out["terms_days"] = (inv["terms_days"] * inv["amount_k"]).groupby(inv["entity_id"]).sum() \
         / w["amount_k"].sum().where(lambda x: x != 0)
-    a = applied.drop(columns=["due_date"]).merge(inv[["document_id", "date", "due_date"]], on="document_id", how="left")
+    a = applied.drop(columns=["due_date"]).merge(inv[["document_id", "date", "due_date"]],
+                                                 on="document_id", how="left")
     wa = a["amount_k"].astype(float)
     dpay = (a["paid_date"] - a["date"]).dt.days
     dlate = (a["paid_date"] - a["due_date"]).dt.days
@@ -291,13 +293,24 @@ def cash_position(sales: pd.DataFrame, payments: pd.DataFrame | None, *,
     inv_out = inv.assign(amount=_money(inv["amount_k"]), paid=_money(inv["paid_k"]),
                          open=_money(inv["open_k"])).drop(
         columns=["amount_k", "paid_k", "open_k", "paid_after_k"])
-    meta = {"start": start.date().isoformat(), "end": end.date().isoformat(), "days": days,
+    sales_net = float(sales.loc[~sales["is_return"].fillna(False).astype(bool), "net_revenue"]
+                      .sum()) if "is_return" in sales.columns else float(
+        sales["net_revenue"].clip(lower=0).sum())
+    meta = {"sales_net": round(sales_net, 2), "start": start.date().isoformat(),
+            "end": end.date().isoformat(), "days": days,
             "amount_basis": basis, "default_terms_days": default_terms_days,
             "ledger_open": ledger_open_k / 100,
             "payments_total": int(paid_rows["amount_k"].sum()) / 100,
+            "terms_days": _wavg(inv["terms_days"], inv["amount_k"]),
+            "actual_days": _wavg(dpay, wa), "days_late": _wavg(dlate, wa),
             "payments_by_end": int(paid_rows.loc[paid_rows["paid_date"] <= end,
                                                  "amount_k"].sum()) / 100}
     return CashTables(out, monthly, inv_out, unapplied, meta)
+
+
+def _wavg(x: pd.Series, w: pd.Series) -> float | None:
+    w = w.astype(float).where(x.notna(), 0.0)
+    return float((x.fillna(0) * w).sum() / w.sum()) if w.sum() else None
 
 
 def _monthly(inv: pd.DataFrame, applied: pd.DataFrame, on_acc: pd.DataFrame,
@@ -327,3 +340,57 @@ def _monthly(inv: pd.DataFrame, applied: pd.DataFrame, on_acc: pd.DataFrame,
         "invoiced": i.to_numpy().ravel() / 100, "paid": p.to_numpy().ravel() / 100,
         "balance": bal.to_numpy().ravel() / 100})
     return long
+
+
+def cash_figures(t: CashTables, *, top: int = 10) -> dict:
+    """Step 2's ``cash`` summary block from :func:`cash_position`'s tables (money to the
+    minor unit; the P&L's cost of receivables restated on the invoiced basis, VAT included,
+    so that what remains of the difference is timing: see ``docs/cash.md``)."""
+    c = t.cash
+
+    def m(col: str) -> float:
+        return round(float(c[col].sum()), 2) if col in c.columns else 0.0
+
+    total_open = round(sum(m(b) for b in AGE_BUCKETS), 2)
+    overdue = m("overdue")
+    u = t.unapplied
+    unattached = round(float(u.loc[u["reason"] == "unknown_client", "amount"].sum()), 2)
+    cor = m("cost_of_receivables") if "cost_of_receivables" in c.columns else None
+    # the P&L costs net revenue (without VAT); the balance is what the client owes, VAT in
+    net_ratio = None
+    if cor is not None and "sales_net" in t.meta:
+        net_ratio = m("invoiced") / t.meta["sales_net"] if t.meta["sales_net"] else None
+    over = c[c["overdue"] > 0].sort_values("overdue", ascending=False, kind="mergesort")
+    return {
+        "invoiced": m("invoiced"), "paid": m("paid"), "total_open": total_open,
+        "balance": m("balance"), "overdue": overdue,
+        "overdue_share": overdue / total_open if total_open > 0 else None,
+        "overdue_over_90": m("overdue_over_90"),
+        "ageing": {b: m(b) for b in AGE_BUCKETS},
+        "clients_open": int((c["open"] > 0).sum()),
+        "clients_overdue": int((c["overdue"] > 0).sum()),
+        "terms_days": t.meta.get("terms_days"), "actual_days": t.meta.get("actual_days"),
+        "terms_gap_days": (t.meta["actual_days"] - t.meta["terms_days"]
+                           if t.meta.get("actual_days") is not None
+                           and t.meta.get("terms_days") is not None else None),
+        "days_late": t.meta.get("days_late"),
+        "avg_balance": m("avg_balance"), "carrying_cost": m("carrying_cost"),
+        "cost_of_receivables": cor,
+        "cost_of_receivables_invoiced_basis": (round(cor * net_ratio, 2)
+                                               if cor is not None and net_ratio else None),
+        "carrying_difference": (round(m("carrying_cost") - cor, 2) if cor is not None
+                                else None),
+        "on_account": m("on_account"), "unattached": unattached,
+        "unapplied_payments": len(u), "ledger_open": round(t.meta["ledger_open"], 2),
+        "default_terms_days": float(t.meta["default_terms_days"]),
+        "amount_basis": t.meta["amount_basis"], "period_start": t.meta["start"],
+        "period_end": t.meta["end"],
+        "due_sources": {k: int(v) for k, v in
+                        t.invoices["due_source"].value_counts().items()},
+        "top_overdue": [{"entity_id": str(i), "name": r.get("entity_name"), "open": r["open"],
+                         "overdue": r["overdue"], "overdue_over_90": r["overdue_over_90"],
+                         "overdue_share": (None if pd.isna(r["overdue_share"])
+                                           else min(float(r["overdue_share"]), 1.0)),
+                         "days_late": None if pd.isna(r["days_late"]) else float(r["days_late"])}
+                        for i, r in over.head(top).iterrows()],
+    }
