@@ -1223,8 +1223,10 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     sections: list[Section] = []
     tables: dict[str, Table] = {}
     charts: dict[str, Chart] = {}
-    for build in (_intake_section, _cleanup_section, _profit_section, _selection_section,
-                  _strategy_section, _sizing_section):
+    from .cash import cash_section   # the cash subsection of step 2
+
+    for build in (_intake_section, _cleanup_section, _profit_section, cash_section,
+                  _selection_section, _strategy_section, _sizing_section):
         sec, tbs, chs = build(ctx)
         sections.append(sec)
         tables.update(tbs)
