@@ -1223,7 +1223,7 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     sections: list[Section] = []
     tables: dict[str, Table] = {}
     charts: dict[str, Chart] = {}
-    from .cash import cash_section   # the cash subsection of step 2
+    from .cash import cash_section  # the cash subsection of step 2
 
     for build in (_intake_section, _cleanup_section, _profit_section, cash_section,
                   _selection_section, _strategy_section, _sizing_section):
