@@ -124,3 +124,50 @@ def test_no_payments_everything_open() -> None:
     r = cash_position(sales, None, period_end="2024-01-31", receivables_rate=0.1)
     assert r.cash.at["A", "open"] == 12.0 and r.meta["amount_basis"] == "gross"
     assert r.cash.at["A", "not_due"] == 12.0     # due on the invoice date: not yet overdue
+
+
+# --------------------------------------------------------------------------- demo_ru, step 2
+
+
+def test_demo_ru_cash_reconciles_and_finds_the_planted_debtors(demo_ru_steps) -> None:
+    """On the sample: money in = money out per client and in total, the summary's figures are
+    the table's, and the clients the generator made stop paying are > 90 days overdue."""
+    import json
+    from decimal import Decimal
+
+    w = demo_ru_steps / "work" / "02_profitability"
+    cash = pd.read_parquet(w / "cash.parquet").set_index("entity_id")
+    s = json.loads((w / "summary.json").read_text("utf-8"))["cash"]
+    cents = (cash[["invoiced", "paid", "open"]] * 100).round().astype("int64")
+    assert (cents["invoiced"] == cents["paid"] + cents["open"]).all()
+    assert Decimal(str(s["invoiced"])) == Decimal(str(s["paid"])) + \
+        Decimal(str(cash["open"].sum().round(2)))
+    assert s["total_open"] == pytest.approx(sum(s["ageing"].values()), abs=0.005)
+    assert s["overdue_share"] == pytest.approx(s["overdue"] / s["total_open"])
+    truth = json.loads((demo_ru_steps / "truth.json").read_text("utf-8"))["cash"]
+    ent = pd.read_parquet(demo_ru_steps / "work" / "01_client_base_cleanup" / "entities.parquet")
+    planted = set(ent.loc[ent["client_id"].isin(truth["unpaid_codes"]), "entity_id"])
+    over90 = set(cash.index[cash["overdue_over_90"] > 0])
+    assert planted <= over90
+    assert cash.loc[list(planted), "overdue_over_90"].sum() == pytest.approx(
+        truth["unpaid_amount"], abs=0.01)
+    # the monthly balance at the last month end is the balance at the period end
+    m = pd.read_parquet(w / "receivables_monthly.parquet")
+    last = m[m["month"] == m["month"].max()].set_index("entity_id")["balance"]
+    assert (last.reindex(cash.index).fillna(0) - cash["balance"]).abs().max() < 0.005
+    # the P&L's cost of receivables restated with VAT is within 2 % of the carrying cost
+    assert s["carrying_cost"] == pytest.approx(s["cost_of_receivables_invoiced_basis"], rel=0.02)
+
+
+def test_demo_ru_report_has_the_cash_subsection(demo_ru_run) -> None:
+    from kamlib.report.build import build_model
+
+    for lang in ("ru", "en"):
+        m = build_model(demo_ru_run, lang)
+        sec = next(x for x in m.sections if x.key == "cash")
+        assert {f.key for f in sec.facts} >= {"cash_open", "cash_overdue", "cash_over_90",
+                                              "cash_carrying_cost"}
+        assert sec.tables == ["cash_ageing", "cash_overdue"]
+        ageing = m.tables["cash_ageing"].data
+        assert len(ageing) == 5 and ageing["share"].sum() == pytest.approx(1.0)
+        assert m.fmt.money_short(sec.facts[0].value) in sec.lead
