@@ -144,7 +144,9 @@ def test_demo_ru_cash_reconciles_and_finds_the_planted_debtors(demo_ru_steps) ->
         Decimal(str(cash["open"].sum().round(2)))
     assert s["total_open"] == pytest.approx(sum(s["ageing"].values()), abs=0.005)
     assert s["overdue_share"] == pytest.approx(s["overdue"] / s["total_open"])
-    truth = json.loads((demo_ru_steps / "truth.json").read_text("utf-8"))["cash"]
+    from kamlib.resources import samples_dir
+
+    truth = json.loads((samples_dir() / "demo_ru" / "truth.json").read_text("utf-8"))["cash"]
     ent = pd.read_parquet(demo_ru_steps / "work" / "01_client_base_cleanup" / "entities.parquet")
     planted = set(ent.loc[ent["client_id"].isin(truth["unpaid_codes"]), "entity_id"])
     over90 = set(cash.index[cash["overdue_over_90"] > 0])
