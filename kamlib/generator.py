@@ -2155,7 +2155,7 @@ def truth_markdown(t: dict[str, Any]) -> str:
 _POOLS = (
     ("Склад: комплектация", "Warehouse: picking", "line", 1.10, 0.85, 0.80),
     ("Обработка заказов и учёт", "Order processing and accounting", "order", 0.90, 0.80, 0.80),
-    ("Логистика (доставка)", "Logistics (delivery)", "delivery", 1.15, 0.90, 0.80),
+    ("Логистика (доставка)", "Logistics (delivery)", "delivery", 0.95, 0.90, 0.80),
     ("Возвраты", "Returns handling", "return", 1.00, None, 0.80),
     ("Продажи: визиты", "Sales: visits", "visit", 1.00, 0.75, 0.80),
     ("Сервис", "Service", "service_hour", 0.95, 0.88, 0.85),
@@ -2168,7 +2168,8 @@ def _finance_sheets(w: World) -> tuple[pd.DataFrame, pd.DataFrame]:
     A pool's annual cost is set so that its time-driven rate is the default rate × its factor
     and the clients use ``utilisation`` of its practical capacity: rate = cost ÷ practical
     capacity; the rest is unused capacity. Off-invoice: a 3 % retro-bonus to the three largest
-    clients, marketing support to five of ranks 4–15, listing fees to two of them.
+    chains (what chains ask for), marketing support to five other clients of ranks 4–15,
+    listing fees to two of them.
     """
     from .profitability.pnl import activity_driver
 
@@ -2196,9 +2197,10 @@ def _finance_sheets(w: World) -> tuple[pd.DataFrame, pd.DataFrame]:
         d["eid"].to_numpy()[ln["doc"].to_numpy()]).sum().sort_values(ascending=False,
                                                                       kind="stable")
     net = net[net.index.isin(key.index)]
+    chains = w.entities["segment"].reindex(net.index).isin(["Сети", "Chains"])
     off = [{"client_id": key[e], "kind": "retro_bonus", "amount": round(v * 0.03 / 100, 2)}
-           for e, v in net.head(3).items()]
-    mid = list(net.index[3:15])
+           for e, v in net[chains].head(3).items()]
+    mid = [e for e in net.index[3:15] if not chains.get(e, False)]
     off += [{"client_id": key[e], "kind": "marketing", "amount": 150000.0} for e in mid[::2][:5]]
     off += [{"client_id": key[e], "kind": "listing", "amount": 250000.0} for e in mid[1::5][:2]]
     return pools, pd.DataFrame(off)
