@@ -2143,6 +2143,13 @@ def truth_markdown(t: dict[str, Any]) -> str:
         lines += [f"  - `{u['name']}`: {u['lines']} lines, {u['net_revenue']:,.2f} {cur}"
                   for u in dq["unknown_clients"]]
         lines += [""]
+    if t.get("cash"):   # the demo's clients that stopped paying (step 2's cash ageing)
+        cash = t["cash"]
+        lines += ["## Cash: clients that stopped paying", "",
+                  f"{len(cash['unpaid_codes'])} clients ({', '.join(cash['unpaid_codes'])}) "
+                  f"left {cash['unpaid_invoices']} invoices of 160–300 days before the period "
+                  f"end unpaid: {cash['unpaid_amount']:,.2f} {cur} more than 90 days overdue "
+                  "at the end (step 2's ageing must show them in the > 90 days bucket).", ""]
     return "\n".join(lines) + "\n"
 
 
