@@ -183,8 +183,8 @@ def test_findings_say_what_the_steps_found(models, demo_ru_run) -> None:
         assert vip.fact.value == s2["large_loss_makers"][0]["contribution"]
         assert s3["single_point_of_contact"][0]["name"] in m.findings[3].sentence
         assert m.findings[3].headline == m.fmt.integer(s3["key_clients"])
-        assert len(m.sections) == 8 and m.sections[-1].key == "recommendations"
-        assert [x.key for x in m.sections][3] == "cash"
+        assert len(m.sections) == 9 and m.sections[-1].key == "recommendations"
+        assert [x.key for x in m.sections][3:5] == ["cost_pools", "cash"]
         assert len(m.methods) >= 20 and all(x.source for x in m.methods)
     assert "36,3" in models["ru"].findings[1].headline
     assert "36.3" in models["en"].findings[1].headline

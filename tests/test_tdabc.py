@@ -185,3 +185,7 @@ def test_demo_ru_report_prints_the_cost_source(demo_ru_run) -> None:
     text = " ".join(bullets)
     assert all(p in text for p in pools["pool"])
     assert "from the company's own cost pools (time-driven)" in text
+    # the pools' table: allocated + unused = each pool's cost, as the summary says
+    t = m.tables["cost_pools"].data
+    assert sorted(t["pool"]) == sorted(pools["pool"])
+    assert ((t["allocated"] + t["unused"] - t["cost"]).abs() < 0.005).all()
