@@ -306,7 +306,7 @@ def copy_engagement(src: str | Path, dst: str | Path) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src / "engagement.yaml", dst / "engagement.yaml")
     shutil.copytree(src / "raw", dst / "raw")
-    for extra in ("decisions", "review"):
+    for extra in ("decisions", "review", "finance"):   # finance/: the client's cost sheets
         if (src / extra).is_dir():
             shutil.copytree(src / extra, dst / extra)
     for sub in ("work", "review", "reports", "notebooks", "decisions"):

@@ -732,3 +732,29 @@ def workload_chart(assignment_info_or_frame: dict[str, Any] | pd.DataFrame, *,
     ax.set_title(s.t("plot.workload.title"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return ax
+
+
+def receivables_chart(monthly: pd.DataFrame, ageing: dict[str, Any] | None = None, *,
+                      currency: str = "", lang: str = "en", ax: Axes | None = None) -> Axes:
+    """The clients' total receivables at each month end (line), from step 2's
+    ``receivables_monthly`` (:mod:`kamlib.profitability.cash`); with ``ageing`` (the summary's
+    ``cash.ageing``) the overdue part at the period end is marked on the last month."""
+    ax = _ax(ax)
+    s = _strings(lang)
+    if not len(monthly):
+        return _no_data(ax, s.t("plot.receivables.title"), lang)
+    total = monthly.groupby("month")["balance"].sum().sort_index()
+    x = list(range(len(total)))
+    ax.plot(x, total.to_numpy(), color=PALETTE[0], lw=2, label=s.t("plot.receivables.balance"))
+    if ageing:
+        overdue = sum(float(v) for k, v in ageing.items() if k != "not_due")
+        ax.bar([x[-1]], [overdue], color="#c00000", width=0.8,
+               label=s.t("plot.receivables.overdue"))
+    ax.yaxis.set_major_formatter(money_formatter(currency, lang))
+    step = max(1, len(x) // 12)
+    ax.set_xticks(x[::step])
+    ax.set_xticklabels(list(total.index.astype(str))[::step], rotation=45, ha="right")
+    ax.set_ylim(bottom=0)
+    ax.set_title(s.t("plot.receivables.title"))
+    ax.legend(frameon=False, loc="upper left")
+    return ax

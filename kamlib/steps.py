@@ -111,6 +111,12 @@ class Step:
                        + ", ".join(a.name for a in self.artefacts))
 
 
+#: money columns of the cash table (kamlib.profitability.cash)
+_CASH_MONEY = ("invoiced", "paid", "open", "not_due", "overdue_1_30", "overdue_31_60",
+               "overdue_61_90", "overdue_over_90", "overpaid", "overdue", "on_account",
+               "balance", "paid_after_end", "avg_balance", "carrying_cost",
+               "cost_of_receivables", "carrying_difference")
+
 _PNL_UNITS = {
     "list_revenue": "money", "discount": "money", "sales_net": "money", "returns": "money",
     "net_revenue": "money", "cogs": "money", "gross_margin": "money", "cost_to_serve": "money",
@@ -212,6 +218,19 @@ STEPS: tuple[Step, ...] = (
                        "contribution_lost": "money", "contribution_lost_year": "money",
                        "fixed_cost_cover": "ratio", "revenue_prev12": "money",
                        "revenue_last12": "money", "growth_pct": "ratio"}),
+             # cash per client (kamlib.profitability.cash)
+             Artefact("cash", "cash.parquet",
+                      "cash per client: invoiced, paid, open, overdue ageing at the period "
+                      "end, terms vs actual days to pay, average balance, cost of carrying",
+                      {"invoices": "count", **{c: "money" for c in _CASH_MONEY},
+                       "overdue_share": "ratio", "terms_days": "days", "actual_days": "days",
+                       "terms_gap_days": "days", "days_late": "days"}),
+             Artefact("receivables_monthly", "receivables_monthly.parquet",
+                      "receivables per client at each month end: invoiced, paid, balance",
+                      {"invoiced": "money", "paid": "money", "balance": "money"}),
+             Artefact("unapplied_payments", "unapplied_payments.parquet",
+                      "payments not applied to an invoice (on account or unattached), kept "
+                      "with their money and reason", {"amount": "money"}),
          )),
     Step("03", "03_key_client_profile", "03_key_client_profile", "Key client profile",
          "Профиль ключевых клиентов", section="selection", artefacts=(

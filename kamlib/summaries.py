@@ -212,6 +212,49 @@ class Dependency(_Model):
     largest: list[LossScenario]
 
 
+class OverdueClient(_Model):
+    """A client with overdue receivables at the period end (:mod:`...profitability.cash`)."""
+
+    name: str | None = None
+    open: MoneyAmount
+    overdue: MoneyAmount
+    overdue_over_90: MoneyAmount
+    overdue_share: Share | None = None
+    days_late: Days | None = None
+
+
+class CashFigures(_Model):
+    """Cash per client (:mod:`kamlib.profitability.cash`): receivables at the period end,
+    their ageing, terms vs actual days to pay, the cost of carrying."""
+
+    invoiced: MoneyAmount
+    paid: MoneyAmount
+    total_open: MoneyAmount            # open invoices (positive amounts) at the period end
+    balance: MoneyAmount               # open − overpaid − money on account
+    overdue: MoneyAmount
+    overdue_share: Share | None = None
+    overdue_over_90: MoneyAmount
+    ageing: dict[str, MoneyAmount]
+    clients_open: Count
+    clients_overdue: Count
+    terms_days: Days | None = None
+    actual_days: Days | None = None
+    terms_gap_days: Days | None = None
+    days_late: Days | None = None
+    avg_balance: MoneyAmount
+    carrying_cost: MoneyAmount
+    cost_of_receivables: MoneyAmount | None = None
+    cost_of_receivables_invoiced_basis: MoneyAmount | None = None
+    carrying_difference: MoneyAmount | None = None
+    on_account: MoneyAmount
+    unattached: MoneyAmount
+    unapplied_payments: Count
+    ledger_open: MoneyAmount
+    default_terms_days: Days
+    due_sources: dict[str, Count]
+    top_overdue: list[OverdueClient]
+
+
 class ProfitabilitySummary(_Summary):
     """Step 2: what each client really earns."""
 
@@ -228,6 +271,7 @@ class ProfitabilitySummary(_Summary):
     large_loss_makers: list[LossMaker]
     channels: list[ChannelFigures] | None = None
     dependency: Dependency | None = None
+    cash: CashFigures | None = None
 
 
 # --------------------------------------------------------------------------- step 3

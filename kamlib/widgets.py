@@ -27,6 +27,7 @@ import base64
 import datetime as dt
 import html
 import io
+import json
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -1338,5 +1339,16 @@ def step_widget(engagement_dir: str | Path, step: str, *, step_dir: str | Path |
     from kamlib.profitability.pnl import CostModel
 
     pnl = pd.read_parquet(folder / find_step("02").artefact("client_pnl").file)
-    return profitability_widget(pnl, CostModel.from_params(eng.config.profitability), lang=lang,
-                                currency=eng.config.currency)
+    costs = CostModel.from_params(eng.config.profitability)
+    # the step's own rates: a driver costed from the client's cost pools starts at its
+    # time-driven rate (the step's summary), not at the default rate of engagement.yaml
+    summary = folder / "summary.json"
+    sources = (json.loads(summary.read_text(encoding="utf-8")).get("cost_sources") or {}
+               if summary.exists() else {})
+    pooled = {d: float(v["rate"]) for d, v in sources.items()
+              if v.get("source") == "client_pools"}
+    if pooled:
+        costs = CostModel({**dict(costs.rates), **pooled},
+                          {d: v for d, v in costs.pools.items() if d not in pooled},
+                          costs.avoidable, costs.receivables_rate)
+    return profitability_widget(pnl, costs, lang=lang, currency=eng.config.currency)

@@ -59,8 +59,13 @@ def test_same_seed_same_bytes_other_seed_differs(small_ru: tuple[Path, dict],
 
 def test_layout_and_overwrite(small_ru: tuple[Path, dict], tmp_path: Path) -> None:
     out, _ = small_ru
-    assert sorted(p.name for p in out.iterdir()) == ["TRUTH.md", "engagement.yaml", "raw",
-                                                      "truth.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["TRUTH.md", "engagement.yaml", "finance",
+                                                      "raw", "truth.json"]
+    # the demo's own cost sheets, named in engagement.yaml (kamlib.profitability.tdabc)
+    assert sorted(p.name for p in (out / "finance").iterdir()) == ["cost_pools.xlsx",
+                                                                   "off_invoice.xlsx"]
+    assert "cost_pools_file: finance/cost_pools.xlsx" in \
+        (out / "engagement.yaml").read_text(encoding="utf-8")
     names = sorted(p.name for p in (out / "raw").iterdir())
     assert [n for n in names if n.startswith("Продажи_")] == [
         f"Продажи_{y}_Q{q}.csv" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)]

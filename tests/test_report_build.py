@@ -178,14 +178,16 @@ def test_findings_say_what_the_steps_found(models, demo_ru_run) -> None:
                                               "vip"]
         vip = m.findings[1]
         assert 'ООО "Престиж-Маркет"' in vip.sentence
-        assert vip.fact.value == pytest.approx(-34215210.06, abs=0.01)
+        # the sample's own cost pools and its listing fee (finance/) cost-to-serve the VIP
+        assert vip.fact.value == pytest.approx(-36312720.98, abs=0.01)
         assert vip.fact.value == s2["large_loss_makers"][0]["contribution"]
         assert s3["single_point_of_contact"][0]["name"] in m.findings[3].sentence
         assert m.findings[3].headline == m.fmt.integer(s3["key_clients"])
-        assert len(m.sections) == 9 and m.sections[-1].key == "recommendations"
+        assert len(m.sections) == 11 and m.sections[-1].key == "recommendations"
+        assert [x.key for x in m.sections][3:5] == ["cost_pools", "cash"]
         assert len(m.methods) >= 20 and all(x.source for x in m.methods)
-    assert "34,2" in models["ru"].findings[1].headline
-    assert "34.2" in models["en"].findings[1].headline
+    assert "36,3" in models["ru"].findings[1].headline
+    assert "36.3" in models["en"].findings[1].headline
 
 
 def test_tables_are_the_artefacts(models, demo_ru_run) -> None:

@@ -136,3 +136,56 @@ def test_the_data_request_asks_for_the_finance_sheets(tmp_path) -> None:
         reasons = [r[4] for r in rows if r and isinstance(r[4], str) and r[4].startswith(why)]
         assert len(reasons) == 2 and "ABC" in reasons[0]
     wb.close()
+
+
+def test_demo_ru_runs_on_its_own_cost_pools(demo_ru_steps) -> None:
+    """End to end (intake, cleanup, step 2 in-process): demo_ru names its cost-pools and
+    off-invoice sheets in engagement.yaml; every rate is the pool's cost ÷ its practical
+    capacity (or its volume when no capacity is given), each pool's allocation plus its unused
+    capacity is its cost to the kopeck, the clients' cost-to-serve adds up to the allocation
+    to the kopeck, and the cost source is the client's pools."""
+    import json
+    from decimal import Decimal
+
+    from kamlib.config import load_config
+
+    cfg = load_config(demo_ru_steps / "engagement.yaml").profitability
+    assert cfg.cost_pools_file and cfg.off_invoice_file
+    sheet = read_cost_pools(demo_ru_steps / cfg.cost_pools_file)
+    w = demo_ru_steps / "work" / "02_profitability"
+    s = json.loads((w / "summary.json").read_text("utf-8"))
+    pools = {p["pool"]: p for p in s["cost_pools"]}
+    assert set(pools) == set(sheet["pool"])
+    pnl = pd.read_parquet(w / "client_pnl.parquet")
+    for r in sheet.itertuples():
+        p = pools[r.pool]
+        if pd.notna(r.capacity):
+            assert p["basis"] == "capacity"
+            assert p["rate"] == pytest.approx(r.annual_cost / (r.practical_share * r.capacity),
+                                              abs=1e-4)
+        else:
+            assert p["basis"] == "volume" and Decimal(str(p["unused"])) == 0
+        assert Decimal(str(p["allocated"])) + Decimal(str(p["unused"])) == \
+            Decimal(str(p["cost"]))
+        assert Decimal(str(pnl[f"cts_{r.driver}"].sum().round(2))) == \
+            Decimal(str(p["allocated"]))
+    assert set(s["cost_to_serve_by_source"]) == {"client_pools"}
+    assert Decimal(str(s["cost_to_serve_by_source"]["client_pools"])) == sum(
+        Decimal(str(p["allocated"])) for p in pools.values())
+    off = read_off_invoice(demo_ru_steps / cfg.off_invoice_file)
+    assert Decimal(str(s["totals"]["off_invoice"])) == Decimal(str(off["amount"].sum().round(2)))
+
+
+def test_demo_ru_report_prints_the_cost_source(demo_ru_run) -> None:
+    from kamlib.report.build import build_model
+
+    m = build_model(demo_ru_run, "en")
+    bullets = next(x for x in m.sections if x.key == "profitability").bullets
+    pools = read_cost_pools(demo_ru_run / "finance" / "cost_pools.xlsx")
+    text = " ".join(bullets)
+    assert all(p in text for p in pools["pool"])
+    assert "from the company's own cost pools (time-driven)" in text
+    # the pools' table: allocated + unused = each pool's cost, as the summary says
+    t = m.tables["cost_pools"].data
+    assert sorted(t["pool"]) == sorted(pools["pool"])
+    assert ((t["allocated"] + t["unused"] - t["cost"]).abs() < 0.005).all()

@@ -19,6 +19,7 @@ from ..config import ProfitabilityParams
 from ..intake.level import narrowed_notes, sales_level
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
+from .cash import cash_figures, cash_position
 from .channels import channel_pnl, read_channel_fit, write_channel_fit
 from .curves import (
     abc,
@@ -152,6 +153,14 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
                 cts_by_source[src] = round(cts_by_source.get(src, 0.0)
                                            + float(pnl[f"cts_{d}"].sum()), 2)
     channels, dependency = _strategy(eng, pnl, entities, monthly, params)
+    # cash per client: receivables over the period, ageing at its end, terms vs actual (not
+    # for period-level sales: their rows are no invoices)
+    dates = pd.to_datetime(sales["date"])
+    cash = None if sold.period or "document_id" not in sales.columns else cash_position(
+        sales, inputs["payments"], period_end=dates.max(),
+        period_start=dates.min().to_period("M").to_timestamp(),
+        receivables_rate=costs.receivables_rate, clients=inputs["clients"],
+        entity_map=entities["entity_id"], pnl=pnl, names=names)
     stress = robust[robust["scenario"].str.contains("%")]
     level = concentration_level(conc, conc_group)
     summary = {
@@ -202,6 +211,7 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         "narrowed": sold.reasons("02"),
         "channels": _channel_figures(channels),
         "dependency": _dependency_figures(dependency, pnl, params),
+        "cash": cash_figures(cash) if cash is not None else None,
     }
     out.mkdir(parents=True, exist_ok=True)
     channels.to_parquet(out / step("02").artefact("channels").file)
@@ -212,13 +222,19 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         out / step("02").artefact("monthly").file)
     robust.to_parquet(out / step("02").artefact("robustness").file)
     whale.to_parquet(out / step("02").artefact("whale").file)
+    if cash is not None:
+        cash.cash.reset_index().to_parquet(out / step("02").artefact("cash").file)
+        cash.monthly.to_parquet(out / step("02").artefact("receivables_monthly").file)
+        cash.unapplied.to_parquet(out / step("02").artefact("unapplied_payments").file)
     summary = write_summary("02", out / "summary.json", summary, currency=eng.config.currency)
     return StepResult("02", summary, {
         "pnl": pnl, "groups": groups, "monthly": monthly, "whale": whale, "figures": figures,
         "concentration": conc, "concentration_groups": conc_group, "loss_makers": losers,
         "waterfall": waterfall, "robustness": robust, "matrix": matrix, "what_if_drop": drop,
         "what_if_reprice": reprice, "growth": growth_summary, "channels": channels,
-        "dependency": dependency},
+        "dependency": dependency,
+        **({"cash": cash.cash, "receivables_monthly": cash.monthly,
+            "unapplied_payments": cash.unapplied} if cash is not None else {})},
         tuple(notes) + tuple(narrowed_notes(summary["narrowed"], eng.config.report.language,
                                             eng.config.currency)))
 

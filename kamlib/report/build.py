@@ -1226,10 +1226,13 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     sections: list[Section] = []
     tables: dict[str, Table] = {}
     charts: dict[str, Chart] = {}
+    from .cash import cash_section  # the cash subsection of step 2
+    from .cost_pools import cost_pools_section  # the company's own cost pools (step 2)
     from .teams import teams_section
 
-    for build in (_intake_section, _cleanup_section, _profit_section, _selection_section,
-                  _strategy_section, _sizing_section, teams_section,
+    for build in (_intake_section, _cleanup_section, _profit_section, cost_pools_section,
+                  cash_section, _selection_section, _strategy_section, _sizing_section,
+                  teams_section,
                   alignment_section):  # the second front (kamlib.report.alignment)
         sec, tbs, chs = build(ctx)
         sections.append(sec)

@@ -345,7 +345,8 @@ def _check_currency(name: str, text: str, model: ReportModel, res: CheckResult) 
 #: columns that hold the client's own data (names, codes, files, people, places)
 _DATA_COLUMNS = {"entity_id", "entity_name", "name", "group_id", "group_name", "client_id",
                  "codes", "spellings", "inn", "tax_id", "branch_code", "region", "kam", "file",
-                 "sheet", "sha256", "person", "manager", "owner", "channel"}
+                 "sheet", "sha256", "person", "manager", "owner", "channel",
+                 "pool"}   # a cost pool as the company's sheet names it
 
 
 def _data_words(model: ReportModel) -> set[str]:
