@@ -26,6 +26,7 @@ from ..i18n import Formatter, Strings, load_strings, say
 from ..steps import ANALYSIS_STEPS, MAIN_AMOUNT, artefact, artefact_path
 from ..summaries import unit_of
 from ..units import stored_reasons
+from . import story
 from .model import (
     Chart,
     Column,
@@ -1231,7 +1232,8 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
         charts.update(chs)
     prov, inputs_table = _provenance(ctx, now)
     tables["inputs"] = inputs_table
-    recs = _recommendations(ctx)
+    actions = story.actions(ctx)   # the client's decisions: owner, horizon, money (story.py)
+    recs = [a.text for a in actions] or _recommendations(ctx)
     sections.append(Section("recommendations", ctx.t("section.recommendations"),
                             ctx.t("recommendations.lead"), bullets=recs))
     order = ["client_pnl", "group_pnl", "loss_makers", "entities", "merges", "status",
@@ -1242,13 +1244,15 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     tables = {**{k: tables[k] for k in order if k in tables},
               **{k: v for k, v in tables.items() if k not in order}}
     period = tuple(art.summaries["00"].get("period") or ["", ""])
+    review = story.review_items(ctx)   # the storyline (kamlib.report.story)
     return ReportModel(
         language=lang, client=eng.config.client, currency=eng.config.currency,
         period=(str(period[0]), str(period[1])), title=ctx.t("report.title"),
         subtitle=ctx.t("report.subtitle", client=eng.config.client),
         generated=now, strings=strings, fmt=fmt, findings=_findings(ctx), sections=sections,
         recommendations=recs, methods=_methods(ctx), provenance=prov, tables=tables,
-        charts=charts, engagement_dir=str(eng.root))
+        charts=charts, engagement_dir=str(eng.root), summary=story.messages(ctx),
+        actions=actions, homework=story.homework(ctx, review), review=review)
 
 
 # --------------------------------------------------------------------------- strategic layer
