@@ -153,23 +153,26 @@ def test_pdf_pages_draft_order_and_summary(models, rendered) -> None:
         status = m.status_label
         assert status in pages[0]                                  # the title page
         assert all(status in p for p in pages[1:]), lang           # every page's header
-        text = _flat("\n".join(pages))
+        text = _flat("\n".join(pages)).casefold()       # minor headings print in capitals
         order = [m.t("story.summary_title"), m.t("html.exec.title"),
                  *(s.title for s in m.sections if s.key != "recommendations"),
                  m.t("story.homework_title")]
-        body = text[text.index(_flat(pages[2])[:40]):]            # after the contents page
-        at = [body.find(_flat(x)) for x in order]
-        assert all(i >= 0 for i in at), dict(zip(order, at, strict=True))
-        assert at == sorted(at), dict(zip(order, at, strict=True))
+        body = text[text.index(_flat(pages[2])[:40].casefold()):]  # after the contents
+        at, start = [], 0
+        for x in order:                      # each heading after the one before it
+            start = body.find(_flat(x).casefold(), start)
+            at.append(start)
+            assert start >= 0, (x, dict(zip(order, at, strict=False)))
         summary_page = _flat(next(p for p in pages[2:] if m.t("story.summary_title") in p))
         for x in m.summary:                                        # on one page, in rank
             assert _flat(x.fact.display) in summary_page
         pos = [summary_page.find(_flat(x.sentence[:30])) for x in m.summary]
         assert all(p >= 0 for p in pos) and pos == sorted(pos)
         for a in m.actions:                                        # owner and horizon shown
-            assert _flat(a.owner_label) in text and _flat(a.money.display) in text
+            assert _flat(a.owner_label).casefold() in text
+            assert _flat(a.money.display).casefold() in text
         for h in m.homework:
-            assert _flat(h)[:60] in text
+            assert _flat(h)[:40].casefold() in text
 
 
 def test_deck_and_workbook_mark_draft_and_lead_with_the_summary(models, rendered) -> None:
@@ -201,24 +204,22 @@ _LATIN = re.compile(r"\b[A-Za-z]{3,}\b")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]{3,}")
 
 
-def _client_words(m) -> set[str]:
-    words = set()
-    for x in [*m.summary, *m.actions]:
-        for name in re.findall(r"(?:ООО|АО|ПАО|ЗАО|ИП)[^,;:()]+|[^,;:()]+ ООО", x.sentence
-                               if hasattr(x, "sentence") else x.text):
-            words.update(_CYRILLIC.findall(name))
-    return words
+def _client_words(art) -> set[str]:
+    """Words of the clients' names (data, in whatever script they were written)."""
+    names = art.tables["client_pnl"]["entity_name"].dropna().astype(str)
+    return {w for n in names for w in _CYRILLIC.findall(n)} | {"ООО", "АО", "ПАО", "ИП"}
 
 
-def test_storyline_in_one_language(models, rendered) -> None:
+def test_storyline_in_one_language(models, art) -> None:
     ru, en = models["ru"], models["en"]
     for x in [*ru.summary, *ru.actions]:
         text = x.sentence + " " + x.meaning if hasattr(x, "sentence") else x.text
         assert not (set(_LATIN.findall(text)) - {"KAM", "VIP"}), text
     for line in [*ru.homework, *(a.owner_label for a in ru.actions),
                  *(a.horizon_label for a in ru.actions)]:
-        assert not _LATIN.findall(line.replace("review/duplicates.xlsx", "")), line
-    names = _client_words(en) | _client_words(ru)
+        assert not (set(_LATIN.findall(line.replace("review/duplicates.xlsx", "")))
+                    - {"KAM"}), line
+    names = _client_words(art)
     for x in [*en.summary, *en.actions]:
         text = x.sentence + " " + x.meaning if hasattr(x, "sentence") else x.text
         assert not (set(_CYRILLIC.findall(text)) - names), text

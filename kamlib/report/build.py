@@ -1362,9 +1362,39 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
         tables["vip"].print_columns = [
             "entity_name", "vip_why", "net_revenue", "contribution", "contribution_pct",
             "attractiveness", "verdict", "reason"]
+    charts = {"channels": _channel_chart(ctx, rows)} if len(rows) >= 2 else {}
     section = Section("strategy", ctx.t("section.strategy"), lead, facts, bullets,
+                      charts=list(charts),
                       tables=[k for k in ("channels", "dependency", "vip") if k in tables])
-    return section, tables, {}
+    return section, tables, charts
+
+
+def _channel_chart(ctx: _Ctx, rows: list[tuple[int, dict[str, Any]]]) -> Chart:
+    """The channels' contribution margin (step 2's channels, as the step wrote them): a
+    native bar chart in the deck, its title the conclusion (the best and worst channel)."""
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    plots.set_theme()
+    ordered = sorted((c for _, c in rows), key=lambda c: -c["contribution_margin"])
+    data = pd.DataFrame({"channel": [str(c["channel"]) for c in ordered],
+                         "contribution_margin": [float(c["contribution_margin"])
+                                                 for c in ordered]})
+    title = ctx.t("chart.channels.title", best=data["channel"].iloc[0],
+                  best_margin=ctx.fmt.pct(data["contribution_margin"].iloc[0]),
+                  worst=data["channel"].iloc[-1],
+                  worst_margin=ctx.fmt.pct(data["contribution_margin"].iloc[-1]))
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.5))
+    ax.barh(data["channel"][::-1], data["contribution_margin"][::-1] * 100,
+            color=plots.PALETTE[0])
+    ax.set_xlabel(ctx.t("chart.channels.y"))
+    ax.set_title(title, fontsize=10)
+    return Chart("channels", title, "bar", data, "channel", ["contribution_margin"], "",
+                 ctx.t("chart.channels.y"),
+                 {"contribution_margin": ctx.t("chart.channels.series")}, _png(fig),
+                 ctx.t("chart.channels.caption"), "02_profitability/summary.json#channels",
+                 y_format="pct")
 
 
 def _strategy_findings(ctx: _Ctx) -> list[Finding]:

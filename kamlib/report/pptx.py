@@ -55,7 +55,7 @@ __all__ = ["MAX_SLIDES", "NAMED_CHARTS", "chart_data", "default_master", "write_
 #: The deck's slide budget: optional slides (continuations, extra charts) stop here.
 MAX_SLIDES = 15
 #: Charts that always get a slide of their own, in this order when no section names them.
-NAMED_CHARTS = ("whale_curve", "concentration", "portfolio_matrix", "fte")
+NAMED_CHARTS = ("whale_curve", "concentration", "portfolio_matrix", "channels", "fte")
 #: Layouts by name, with the index they have in PowerPoint's default master.
 LAYOUTS = {"title": ("Title Slide", 0), "content": ("Title and Content", 1),
            "title_only": ("Title Only", 5), "blank": ("Blank", 6)}
