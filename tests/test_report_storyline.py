@@ -243,3 +243,25 @@ def test_figure_check_reads_the_storyline_back(models, art, rendered) -> None:
                  if any(w in str(p) for w in ("message", "recommendation", "title"))]
         assert not story, story
     assert _pdf_text(rendered["ru"]["pdf"])
+
+
+def test_nothing_runs_off_the_pdf_pages(rendered) -> None:
+    """Every character of every page lies inside the page (read from the rendered PDF)."""
+    import pypdfium2 as pdfium
+
+    for lang in ("ru", "en"):
+        pdf = pdfium.PdfDocument(str(rendered[lang]["pdf"]))
+        try:
+            off = []
+            for i in range(len(pdf)):
+                page = pdf[i]
+                width, height = page.get_size()
+                tp = page.get_textpage()
+                for j in range(tp.count_chars()):
+                    left, bottom, right, top = tp.get_charbox(j)
+                    if right > width + 0.5 or left < -0.5 or bottom < -0.5 or top > height + 0.5:
+                        off.append((i + 1, tp.get_text_range(j, 1)))
+                        break
+            assert not off, (lang, off[:5])
+        finally:
+            pdf.close()
