@@ -26,6 +26,7 @@ from ..i18n import Formatter, Strings, load_strings, say
 from ..steps import ANALYSIS_STEPS, MAIN_AMOUNT, artefact, artefact_path
 from ..summaries import unit_of
 from ..units import stored_reasons
+from . import story
 from .alignment import alignment_section
 from .model import (
     Chart,
@@ -1240,7 +1241,8 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
         charts.update(chs)
     prov, inputs_table = _provenance(ctx, now)
     tables["inputs"] = inputs_table
-    recs = _recommendations(ctx)
+    actions = story.actions(ctx)   # the client's decisions: owner, horizon, money (story.py)
+    recs = [a.text for a in actions] or _recommendations(ctx)
     sections.append(Section("recommendations", ctx.t("section.recommendations"),
                             ctx.t("recommendations.lead"), bullets=recs))
     order = ["client_pnl", "group_pnl", "loss_makers", "entities", "merges", "status",
@@ -1251,13 +1253,15 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
     tables = {**{k: tables[k] for k in order if k in tables},
               **{k: v for k, v in tables.items() if k not in order}}
     period = tuple(art.summaries["00"].get("period") or ["", ""])
+    review = story.review_items(ctx)   # the storyline (kamlib.report.story)
     return ReportModel(
         language=lang, client=eng.config.client, currency=eng.config.currency,
         period=(str(period[0]), str(period[1])), title=ctx.t("report.title"),
         subtitle=ctx.t("report.subtitle", client=eng.config.client),
         generated=now, strings=strings, fmt=fmt, findings=_findings(ctx), sections=sections,
         recommendations=recs, methods=_methods(ctx), provenance=prov, tables=tables,
-        charts=charts, engagement_dir=str(eng.root))
+        charts=charts, engagement_dir=str(eng.root), summary=story.messages(ctx),
+        actions=actions, homework=story.homework(ctx, review), review=review)
 
 
 # --------------------------------------------------------------------------- strategic layer
@@ -1367,9 +1371,39 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
         tables["vip"].print_columns = [
             "entity_name", "vip_why", "net_revenue", "contribution", "contribution_pct",
             "attractiveness", "verdict", "reason"]
+    charts = {"channels": _channel_chart(ctx, rows)} if len(rows) >= 2 else {}
     section = Section("strategy", ctx.t("section.strategy"), lead, facts, bullets,
+                      charts=list(charts),
                       tables=[k for k in ("channels", "dependency", "vip") if k in tables])
-    return section, tables, {}
+    return section, tables, charts
+
+
+def _channel_chart(ctx: _Ctx, rows: list[tuple[int, dict[str, Any]]]) -> Chart:
+    """The channels' contribution margin (step 2's channels, as the step wrote them): a
+    native bar chart in the deck, its title the conclusion (the best and worst channel)."""
+    import matplotlib.pyplot as plt
+
+    from .. import plots
+
+    plots.set_theme()
+    ordered = sorted((c for _, c in rows), key=lambda c: -c["contribution_margin"])
+    data = pd.DataFrame({"channel": [str(c["channel"]) for c in ordered],
+                         "contribution_margin": [float(c["contribution_margin"])
+                                                 for c in ordered]})
+    title = ctx.t("chart.channels.title", best=data["channel"].iloc[0],
+                  best_margin=ctx.fmt.pct(data["contribution_margin"].iloc[0]),
+                  worst=data["channel"].iloc[-1],
+                  worst_margin=ctx.fmt.pct(data["contribution_margin"].iloc[-1]))
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.5))
+    ax.barh(data["channel"][::-1], data["contribution_margin"][::-1] * 100,
+            color=plots.PALETTE[0])
+    ax.set_xlabel(ctx.t("chart.channels.y"))
+    ax.set_title(title, fontsize=10)
+    return Chart("channels", title, "bar", data, "channel", ["contribution_margin"], "",
+                 ctx.t("chart.channels.y"),
+                 {"contribution_margin": ctx.t("chart.channels.series")}, _png(fig),
+                 ctx.t("chart.channels.caption"), "02_profitability/summary.json#channels",
+                 y_format="pct")
 
 
 def _strategy_findings(ctx: _Ctx) -> list[Finding]:

@@ -34,9 +34,12 @@ def cost_pools_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
     lead = ctx.t("cost_pools.lead", n=f.integer(len(t)), cost=f.money_short(total),
                  allocated=f.money_short(float(t["allocated"].sum())),
                  unused=f.money_short(float(t["unused"].sum())))
+    # 'cost' is a cost a year elsewhere (client teams): the pool's cost over the period has its
+    # own column id, so one id keeps one label
+    t = t.rename(columns={"cost": "pool_cost"})
     tables = {"cost_pools": _table(ctx, "cost_pools", t, [
         ("pool", "text"), ("driver", "text"), ("rate", "number"), ("practical_share", "pct"),
-        ("cost", "money"), ("allocated", "money"), ("unused", "money"),
+        ("pool_cost", "money"), ("allocated", "money"), ("unused", "money"),
         ("unused_share", "pct")], "02_profitability/summary.json#cost_pools", preview=12)}
     return Section("cost_pools", ctx.t("section.cost_pools"), lead, tables=["cost_pools"]), \
         tables, {}

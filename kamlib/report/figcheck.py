@@ -160,7 +160,9 @@ _IDS = ("entity_id", "client_id", "group_id", "kam", "file", "kpi", "role", "met
 def _check_model(model: ReportModel, art: Artefacts, res: CheckResult) -> None:
     """Facts equal their artefacts; tables read from Parquet hold its values, same unit."""
     facts = [*(f for s in model.sections for f in s.facts),
-             *(f.fact for f in model.findings), *model.provenance.control_totals]
+             *(f.fact for f in model.findings), *model.provenance.control_totals,
+             *(m.fact for m in model.summary),        # the storyline (kamlib.report.story)
+             *(a.money for a in model.actions if a.money is not None)]
     for f in facts:
         step, _, path = f.source.partition("/summary.json#")
         if not path:
@@ -323,8 +325,36 @@ def _check_text(name: str, text: str, model: ReportModel, res: CheckResult, *,
             res.add(name)
             if _norm(f.headline) not in flat:
                 res.fail(name, f"finding {f.key}", f.headline, "not printed")
+        for what, shown in _story_figures(model):
+            res.add(name)
+            if _norm(shown) not in flat:
+                res.fail(name, what, shown, "not printed")
     _check_currency(name, text, model, res)
     _check_language(name, text, model, res)
+
+
+def _story_figures(model: ReportModel) -> list[tuple[str, str]]:
+    """The storyline's figures as printed: each message's and each recommendation's money."""
+    return [*((f"message {m.key}", m.fact.display) for m in model.summary),
+            *((f"recommendation {a.key}", a.money.display) for a in model.actions
+              if a.money is not None)]
+
+
+#: money as the report shortens it where it is read: 12,3 млн ₽ / RUB 12.3m
+_SHORT_MONEY = re.compile(r"[−-]?\d[\d\s]*(?:[.,]\d+)?\s(?:млрд|млн|тыс\.)\s\S|"
+                          r"[A-Z]{3}\s[−-]?\d[\d,]*(?:\.\d+)?(?:bn|m|k)")
+
+
+def _check_titles(name: str, titles: list[str], model: ReportModel, res: CheckResult) -> None:
+    """Every money figure in a slide's title (an action title) is a figure of the model."""
+    known = {_norm(x) for x in (
+        *(f.display for s in model.sections for f in s.facts),
+        *(f.headline for f in model.findings), *(d for _, d in _story_figures(model)))}
+    for title in titles:
+        for hit in _SHORT_MONEY.finditer(_norm(title)):
+            res.add(name)
+            if not any(_norm(hit.group(0)) in k for k in known):
+                res.fail(name, f"title {title!r}", "a figure of the report", hit.group(0))
 
 
 def _check_currency(name: str, text: str, model: ReportModel, res: CheckResult) -> None:
@@ -518,10 +548,15 @@ def _check_pptx(path: Path, model: ReportModel, res: CheckResult) -> None:
             if shape.has_chart:
                 charts.append(shape.chart)
     text = "\n".join(texts)
-    for f in model.findings:
+    # the storyline's summary replaces the findings slides when the model has one
+    shown = _story_figures(model) if model.summary else [
+        (f"finding {f.key}", f.headline) for f in model.findings]
+    for what, figure in shown:
         res.add("pptx")
-        if _norm(f.headline) not in _norm(text):
-            res.fail("pptx", f"finding {f.key}", f.headline, "not on a slide")
+        if _norm(figure) not in _norm(text):
+            res.fail("pptx", what, figure, "not on a slide")
+    _check_titles("pptx", [sl.shapes.title.text_frame.text for sl in prs.slides
+                           if sl.shapes.title is not None], model, res)
     _check_currency("pptx", text, model, res)
     _check_language("pptx", text, model, res)
     by_title = {c.title: c for c in model.charts.values()}

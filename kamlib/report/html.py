@@ -307,6 +307,11 @@ def _context(model: ReportModel) -> dict[str, Any]:
         + "; } }\n"
         + "@page { @bottom-left { content: string(client) "
         + _css_string(" · " + s.t("html.confidential")) + "; } }\n"
+        # DRAFT / FINAL on every page's header (kamlib.report.story's review items)
+        + "@page { @top-center { content: " + _css_string(model.status_label)
+        + "; font-size: 7.5pt; font-weight: 700; vertical-align: bottom; padding-bottom: 3mm;"
+        + (" color: #b3261e; } }\n" if not model.final else " color: #1f7a8c; } }\n")
+        + "@page :first { @top-center { content: none; } }\n"   # the cover prints its own
     )
     start, end = model.period
     return {

@@ -17,13 +17,16 @@ import pandas as pd
 from ..i18n import Formatter, Strings
 
 __all__ = [
+    "Action",
     "Chart",
     "Column",
     "Fact",
     "Finding",
+    "Message",
     "Method",
     "Provenance",
     "ReportModel",
+    "ReviewItem",
     "Section",
     "Table",
     "is_missing",
@@ -196,7 +199,65 @@ class ReportModel:
     tables: dict[str, Table]
     charts: dict[str, Chart]
     engagement_dir: str = ""
+    summary: list[Message] = field(default_factory=list)    # the executive summary, ranked
+    actions: list[Action] = field(default_factory=list)     # the client's recommendations
+    homework: list[str] = field(default_factory=list)       # before the final report
+    review: list[ReviewItem] = field(default_factory=list)  # open items: DRAFT while any
+
+    @property
+    def final(self) -> bool:
+        """FINAL when no review item is open, DRAFT otherwise."""
+        return not self.review
+
+    @property
+    def status_label(self) -> str:
+        """``ЧЕРНОВИК``/``DRAFT`` or ``ИТОГОВАЯ ВЕРСИЯ``/``FINAL`` in the report's language."""
+        return self.t("story.status.final" if self.final else "story.status.draft")
 
     def t(self, key: str, /, **kw: Any) -> str:
         """Shortcut for ``self.strings.t``."""
         return self.strings.t(key, **kw)
+
+
+@dataclass
+class Message:
+    """A message of the executive summary: one sentence with its figure and what it means.
+
+    ``fact`` is the money at stake (typed, read from a step's summary); ``at_stake`` its
+    absolute amount, by which the messages are ranked; ``finding`` the key of the
+    :class:`Finding` it summarises.
+    """
+
+    key: str
+    sentence: str
+    meaning: str
+    fact: Fact
+    at_stake: float
+    finding: str
+    title: str = ""       # the action title (the conclusion with its figure), for a slide
+
+
+@dataclass
+class Action:
+    """A recommendation the client decides: who (a role at the client), by when, the money it
+    moves and the finding it answers."""
+
+    key: str
+    text: str
+    owner: str            # role key (story.OWNERS)
+    owner_label: str
+    horizon: str          # horizon key (story.HORIZONS)
+    horizon_label: str
+    money: Fact | None
+    answers: str          # the key of the finding it answers
+    answers_label: str = ""
+
+
+@dataclass
+class ReviewItem:
+    """An open review item that keeps the report a DRAFT (undecided duplicates, unassessed
+    clients, default cost rates)."""
+
+    key: str
+    text: str
+    count: int

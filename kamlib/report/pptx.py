@@ -55,7 +55,7 @@ __all__ = ["MAX_SLIDES", "NAMED_CHARTS", "chart_data", "default_master", "write_
 #: The deck's slide budget: optional slides (continuations, extra charts) stop here.
 MAX_SLIDES = 15
 #: Charts that always get a slide of their own, in this order when no section names them.
-NAMED_CHARTS = ("whale_curve", "concentration", "portfolio_matrix", "fte")
+NAMED_CHARTS = ("whale_curve", "concentration", "portfolio_matrix", "channels", "fte")
 #: Layouts by name, with the index they have in PowerPoint's default master.
 LAYOUTS = {"title": ("Title Slide", 0), "content": ("Title and Content", 1),
            "title_only": ("Title Only", 5), "blank": ("Blank", 6)}
@@ -384,7 +384,7 @@ class _Deck:
         m, t = self.model, self.model.t
         slide = self.slide("title", None)
         self.title(slide, m.title, max_pt=40)
-        lines = [x for x in (m.subtitle, m.client,
+        lines = [x for x in (m.status_label, m.subtitle, m.client,
                              t("pptx.cover.period", period=m.fmt.period(*m.period)),
                              t("pptx.cover.date",
                                date=m.fmt.date(m.provenance.report_date or m.generated)))
@@ -396,7 +396,38 @@ class _Deck:
         sub.text_frame.text = ""
         size = _fit([(x, 1.0) for x in lines], sub.width, sub.height, 20, 11)
         self.text(sub.text_frame, lines, size)
-        sub.text_frame.paragraphs[1 if m.subtitle else 0].runs[0].font.bold = True
+        sub.text_frame.paragraphs[0].runs[0].font.bold = True     # DRAFT / FINAL
+        sub.text_frame.paragraphs[2 if m.subtitle else 1].runs[0].font.bold = True
+        self.drop_empty_placeholders(slide)
+
+    def summary(self) -> None:
+        """The executive summary (kamlib.report.story): its title is the first message (the
+        conclusion with its figure), the body every message with its figure and meaning."""
+        m = self.model
+        if not m.summary:
+            return
+        slide = self.slide("title_only", m.summary[0].title or m.t("story.summary_title"))
+        box = self.content_box(slide)
+        paras = [(f"{x.fact.display} — {x.sentence} {x.meaning}", 1.0) for x in m.summary]
+        if not m.final:
+            paras.append((m.t("story.draft_note", n=len(m.review)), 0.8))
+        size = _fit(paras, box.w, box.h, 18, 9)
+        shape = slide.shapes.add_textbox(box.x, box.y, box.w, box.h)
+        shape.text_frame.word_wrap = True
+        self.text(shape.text_frame, [p for p, _ in paras], size)
+        self.notes(slide, [f"{x.fact.label}: {x.fact.display} — {x.fact.source}"
+                           for x in m.summary])
+
+    def homework(self) -> None:
+        """Before the final report: the consultant's open items (not the client's)."""
+        m = self.model
+        slide = self.slide("content", m.t("story.homework_title"))
+        shape, _ = self.body(slide)
+        items = [m.t("story.homework_lead"), *m.homework] if m.homework \
+            else [m.t("story.final_note")]
+        size = _fit([(x, 1.0) for x in items], shape.width, shape.height, 20, 10)
+        shape.text_frame.text = ""
+        self.text(shape.text_frame, items, size)
         self.drop_empty_placeholders(slide)
 
     def executive(self) -> None:
@@ -627,7 +658,8 @@ class _Deck:
         m = self.model
         slide = self.slide("content", sec.title if sec else m.t("pptx.recommendations.title"))
         shape, is_placeholder = self.body(slide)
-        items = list(m.recommendations or (sec.bullets if sec else []))[:8]
+        items = [f"{a.owner_label}, {a.horizon_label}: {a.text}" for a in m.actions][:8] \
+            or list(m.recommendations or (sec.bullets if sec else []))[:8]
         lead = _clip(sec.lead, 500) if sec and sec.lead else ""
         paras = [(f"{i}. {x}" if not is_placeholder else x, 1.0)
                  for i, x in enumerate(items, start=1)]
@@ -760,7 +792,10 @@ def _plan(model: ReportModel) -> list[tuple[Any, ...]]:
     rec = next((s for s in model.sections if s.key == "recommendations"), None)
     steps = [s for s in model.sections if s is not rec]
     named = [k for k in NAMED_CHARTS if k in model.charts]
-    budget = MAX_SLIDES - (2 + len(steps) + len(named) + 3)
+    # the storyline (kamlib.report.story): its summary replaces the findings slides, and the
+    # list before the final report follows the recommendations
+    story = bool(model.summary)
+    budget = MAX_SLIDES - (2 + len(steps) + len(named) + 3 + story)
 
     home: dict[str, int] = {}            # chart → index of the section it follows
     for i, sec in enumerate(steps):
@@ -789,7 +824,7 @@ def _plan(model: ReportModel) -> list[tuple[Any, ...]]:
                 out.append(("charts", group, steps[i].title if same else None))
         return out
 
-    plan: list[tuple[Any, ...]] = [("cover",), ("executive",)]
+    plan: list[tuple[Any, ...]] = [("cover",), ("summary",) if story else ("executive",)]
     for i, sec in enumerate(steps):
         plan.append(("section", sec, sec.facts[:MAX_FACTS], sec.bullets[:MAX_BULLETS], False))
         if i in continued:
@@ -797,7 +832,8 @@ def _plan(model: ReportModel) -> list[tuple[Any, ...]]:
                          sec.bullets[MAX_BULLETS:3 * MAX_BULLETS], True))
         plan += charts_after(i)
     plan += charts_after(len(steps))
-    plan += [("recommendations", rec), ("methods",), ("provenance",)]
+    plan += [("recommendations", rec), *([("homework",)] if story else []), ("methods",),
+             ("provenance",)]
     return plan
 
 
@@ -863,6 +899,10 @@ def write_pptx(model: ReportModel, path: str | Path, *,
         kind, args = item[0], item[1:]
         if kind == "cover":
             deck.cover()
+        elif kind == "summary":
+            deck.summary()
+        elif kind == "homework":
+            deck.homework()
         elif kind == "executive":
             deck.executive()
         elif kind == "section":

@@ -262,6 +262,7 @@ def _summary(w: _Writer, ws: Worksheet, model: ReportModel, names: dict[str, str
     if model.subtitle:
         w.string(ws, 1, 0, model.subtitle, w.subtitle)
     row = w.pairs(ws, 3, [
+        (t("story.col.status"), model.status_label),   # DRAFT while review items are open
         (t("xlsx.summary.client"), model.client),
         (t("xlsx.summary.period"), model.fmt.period(*model.period)),
         (t("xlsx.summary.report_date"), model.fmt.date(model.provenance.report_date)),
@@ -279,6 +280,8 @@ def _summary(w: _Writer, ws: Worksheet, model: ReportModel, names: dict[str, str
     for finding in model.findings:
         row += 1
         _fact_row(w, ws, row, finding.fact, finding.headline, finding.sentence, widths)
+
+    row = _storyline(w, ws, model, row, head, widths)
 
     if model.provenance.control_totals:
         row += 2
@@ -312,6 +315,44 @@ def _summary(w: _Writer, ws: Worksheet, model: ReportModel, names: dict[str, str
     _set_widths(ws, {0: min(widths.get(0, 0), 40), 1: max(widths.get(1, 0), 14),
                      2: 70, 3: max(widths.get(3, 0), 14), 4: min(widths.get(4, 0), 50)})
     ws.set_column(2, 2, 70, w.wrap)
+
+
+def _storyline(w: _Writer, ws: Worksheet, model: ReportModel, row: int, head: list[str],
+               widths: dict[int, int]) -> int:
+    """The executive summary's messages (exact money), the client's recommendations (owner,
+    horizon, money) and the list before the final report (kamlib.report.story)."""
+    t = model.t
+    if model.summary:
+        row += 2
+        w.string(ws, row, 0, t("story.summary_title"), w.block)
+        row += 1
+        for j, label in enumerate(head):
+            w.string(ws, row, j, label, w.header)
+        for msg in model.summary:
+            row += 1
+            _fact_row(w, ws, row, msg.fact, msg.fact.display, msg.sentence, widths)
+    if model.actions:
+        row += 2
+        w.string(ws, row, 0, t("story.actions_title"), w.block)
+        row += 1
+        for j, label in enumerate([t("story.col.owner"), t("story.col.horizon"),
+                                   t("story.col.action"), t("story.col.money"),
+                                   t("story.col.answers")]):
+            w.string(ws, row, j, label, w.header)
+        for a in model.actions:
+            row += 1
+            w.string(ws, row, 0, a.owner_label)
+            w.string(ws, row, 1, a.horizon_label)
+            w.string(ws, row, 2, a.text, w.wrap)
+            if a.money is not None:   # exact in the workbook (shortened where it is read)
+                w.cell(ws, row, 3, a.money.value, "money")
+            w.string(ws, row, 4, a.answers_label)
+    row += 2
+    w.string(ws, row, 0, t("story.homework_title"), w.block)
+    for h in model.homework or [t("story.final_note")]:
+        row += 1
+        w.string(ws, row, 2, h)
+    return row
 
 
 def _table_sheet(w: _Writer, ws: Worksheet, table: Table, model: ReportModel) -> None:
