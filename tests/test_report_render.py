@@ -540,8 +540,9 @@ def test_the_demo_run_renders_to_the_cent(demo_ru_run, tmp_path: Path) -> None:
 
         prs = Presentation(str(write_pptx(model, tmp_path / f"{lang}.pptx")))
         # 15 before the strategic layer, which adds its section and a second findings slide,
-        # then the cost pools' and the cash sections (one slide each)
-        assert 10 <= len(prs.slides) <= 19
+        # then the cost pools' and the cash sections, the client teams and the alignment
+        # workshop (one slide each, their tables in the workbook)
+        assert 10 <= len(prs.slides) <= 21
         charts = {sh.chart.chart_type for s in prs.slides for sh in s.shapes if sh.has_chart}
         assert {XL_CHART_TYPE.XY_SCATTER, XL_CHART_TYPE.BAR_CLUSTERED} <= charts
         for key_ in ("whale_curve", "concentration", "portfolio_matrix", "fte"):

@@ -188,4 +188,4 @@ def test_demo_ru_report_prints_the_cost_source(demo_ru_run) -> None:
     # the pools' table: allocated + unused = each pool's cost, as the summary says
     t = m.tables["cost_pools"].data
     assert sorted(t["pool"]) == sorted(pools["pool"])
-    assert ((t["allocated"] + t["unused"] - t["cost"]).abs() < 0.005).all()
+    assert ((t["allocated"] + t["unused"] - t["pool_cost"]).abs() < 0.005).all()

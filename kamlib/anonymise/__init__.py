@@ -187,6 +187,7 @@ def anonymise_engagement(
     merges = b.merges()
     groups = b.groups()
     sheet = b.assessment_sheet()
+    finance = b.finance(eng.config)
     config_text = b.config(eng.config)
     extra = sorted(p.name for p in (src_p / "decisions").glob("*")
                    if p.is_file() and p.name not in ("merges.csv", "groups.csv")) \
@@ -220,6 +221,10 @@ def anonymise_engagement(
         if sheet is not None:
             (tmp / "review" / "assessment.xlsx").write_bytes(sheet)
             files.append("review/assessment.xlsx")
+        for rel, df in finance.items():
+            (tmp / rel).parent.mkdir(exist_ok=True)
+            df.to_csv(tmp / rel, index=False, lineterminator="\n")
+            files.append(rel)
         write_data_request(tmp / "data_request.xlsx")
         files.append("data_request.xlsx")
     n_ids = len({v for v in tax if tax[v] != v}) + len(kpp) + len(ogrn)

@@ -41,6 +41,8 @@ class _Builder:
         self.codes: set[str] = set()
         self.new_codes: set[str] = set()
         self.canonical: dict[str, pl.DataFrame] = {}
+        #: setting → the cost sheet written for it under OUT (:meth:`finance`)
+        self.finance_files: dict[str, str] = {}
 
     # ---- tables
 
@@ -199,6 +201,8 @@ class _Builder:
             return float(f"{v * ps.factor:.12g}")  # 87.27, not 87.27000000000001
 
         prof = data["profitability"]
+        for setting in ("cost_pools_file", "off_invoice_file"):  # the sheets carried (finance)
+            prof[setting] = self.finance_files.get(setting)
         prof["cost_rates"] = {k: scaled(v) for k, v in prof["cost_rates"].items()}
         prof["cost_pools"] = {k: scaled(v) for k, v in prof["cost_pools"].items()}
         for k in ("kam_annual_cost", "travel_per_kam", "default_kam_cost"):
@@ -215,6 +219,30 @@ class _Builder:
 
     def _code(self, c: str) -> str:
         return self.id_map.get(c, c)
+
+    def finance(self, cfg: EngagementConfig) -> dict[str, Any]:
+        """The company's own cost sheets named in ``engagement.yaml`` (cost pools, off-invoice
+        spend per client), read and checked as step 2 reads them, with every amount × the
+        factor and client codes replaced: ``{path under OUT: DataFrame}``. Pools' names,
+        drivers, capacities and practical shares are the company's structure and stay; the
+        settings then name the new files (:meth:`config`)."""
+        from ..profitability.tdabc import read_cost_pools, read_off_invoice
+
+        prof = cfg.profitability
+        out: dict[str, Any] = {}
+        if prof.cost_pools_file:
+            pools = read_cost_pools(self.eng.root / prof.cost_pools_file)
+            pools["annual_cost"] = (pools["annual_cost"] * self.ps.factor).round(2)
+            out["finance/cost_pools.csv"] = pools[["pool", "annual_cost", "driver", "capacity",
+                                                   "practical_share"]]
+        if prof.off_invoice_file:
+            spend = read_off_invoice(self.eng.root / prof.off_invoice_file)
+            spend["client_id"] = spend["client_id"].map(self._code)
+            spend["amount"] = (spend["amount"] * self.ps.factor).round(2)
+            out["finance/off_invoice.csv"] = spend
+        self.finance_files = {("cost_pools_file" if "cost_pools" in k else "off_invoice_file"): k
+                              for k in out}
+        return out
 
     def merges(self) -> pl.DataFrame | None:
         """``decisions/merges.csv`` with the decisions still pending in
