@@ -113,8 +113,9 @@ def _compare(orig: Path, anon: Path, res: AnonymiseResult, vip: str) -> dict[str
     assert sorted(pna.index) == sorted(pno.index)
     pno = pno.loc[pna.index]
     # every entity's contribution: the original × factor, within half a kopeck per line and
-    # money column rounded (net revenue, COGS)
-    tol = 0.01 * pno["lines"] + 0.01
+    # money column rounded (net revenue, COGS), and the kopeck each side rounds its cost
+    # columns to (cost-to-serve from the cost pools, off-invoice, receivables), × the factor
+    tol = 0.01 * pno["lines"] + 0.01 + 0.03 * f
     assert ((pna["contribution"] - pno["contribution"] * f).abs() <= tol).all()
     assert (pna["status"] == pno["status"]).all()
     vip_entity = eo.set_index("client_id").at[vip, "entity_id"]
@@ -298,7 +299,7 @@ def test_demo_ru_training_copy_finds_the_same(demo_ru_steps, tmp_path) -> None:
     assert sa.max() == so.max().replace(year=so.max().year + res.shift_years)
     truth = json.loads((samples_dir() / "demo_ru" / "truth.json").read_text(encoding="utf-8"))
     figures = _compare(orig_view, out, res, truth["vip"]["code"])
-    assert figures["loss_makers"][0] == 982 and figures["kams"][0] >= 1
+    assert figures["loss_makers"][0] == 919 and figures["kams"][0] >= 1
     print("demo_ru", figures)
 
 
