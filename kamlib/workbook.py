@@ -31,8 +31,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-__all__ = ["FORMULA_TRIGGERS", "SafeWorksheet", "neutralise", "safe_csv_row", "safe_workbook",
-           "unneutralise"]
+__all__ = ["FORMULA_TRIGGERS", "SafeWorksheet", "cell_number", "neutralise", "safe_csv_row",
+           "safe_workbook", "unneutralise"]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV Injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -141,3 +141,25 @@ def safe_workbook(target: str | io.BytesIO, **options: Any) -> xlsxwriter.Workbo
         Its ``add_worksheet`` returns :class:`SafeWorksheet` sheets.
     """
     return _SafeWorkbook(target, options)
+
+
+def cell_number(v: object) -> float | None:
+    """A number a person typed in a sheet's cell, or ``None`` if it is not one (a finite
+    number, or text with a decimal comma and spaces or NBSP between thousands; a boolean is
+    not a number). Read by every sheet that comes back from people (assessment, client
+    teams)."""
+    import math
+
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        x = float(v)
+    elif isinstance(v, str):
+        t = v.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        try:
+            x = float(t)
+        except ValueError:
+            return None
+    else:
+        return None
+    return x if math.isfinite(x) else None

@@ -25,7 +25,7 @@ import python_calamine
 
 from ..errors import InputError, SchemaError
 from ..io import atomic_write_bytes
-from ..workbook import safe_workbook, unneutralise
+from ..workbook import cell_number, safe_workbook, unneutralise
 
 __all__ = [
     "DEFAULT_CRITERIA",
@@ -318,20 +318,7 @@ def write_assessment(path: str | Path, long_list: pd.DataFrame, criteria: Mappin
     return n
 
 
-def _score(v: object) -> float | None:
-    """A cell's score as a float, or ``None`` if it is not a number."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int | float):
-        return float(v)
-    if isinstance(v, str):
-        t = v.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        try:
-            x = float(t)
-        except ValueError:
-            return None
-        return x if math.isfinite(x) else None
-    return None
+_score = cell_number  # one reading of a typed number (kamlib.workbook)
 
 
 def read_assessment(path: str | Path, *, criteria: Iterable[str],

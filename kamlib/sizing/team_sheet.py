@@ -27,7 +27,7 @@ import python_calamine
 
 from ..errors import InputError
 from ..io import atomic_write_bytes
-from ..workbook import safe_workbook, unneutralise
+from ..workbook import cell_number, safe_workbook, unneutralise
 from .client_teams import RACI_ACTIVITIES, SUPPORT_ROLES, TEAM_ROLES
 
 __all__ = ["MAX_HOURS", "RACI_SHEET", "TEAM_SHEET", "read_client_teams", "write_client_teams"]
@@ -182,19 +182,7 @@ def write_client_teams(path: str | Path, teams: pd.DataFrame, raci: pd.DataFrame
     return int(sup["entity_id"].nunique())
 
 
-def _hours(v: object) -> float | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int | float):
-        return float(v) if math.isfinite(float(v)) else None
-    if isinstance(v, str):
-        t = v.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        try:
-            x = float(t)
-        except ValueError:
-            return None
-        return x if math.isfinite(x) else None
-    return None
+_hours = cell_number  # one reading of a typed number (kamlib.workbook)
 
 
 Problem = tuple[str, int, str | None, object, str, str]
