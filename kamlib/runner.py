@@ -22,7 +22,6 @@ import tempfile
 import time
 import types
 import typing
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from .guard import (
 )
 from .intake import IntakeResult, ingest, write_intake
 from .io import atomic_dir, atomic_write_bytes, atomic_write_json
+from .kernels import KernelPool, ipc_kernel_manager, shutdown
 from .nbclean import clean_notebook_bytes
 from .resources import notebooks_dir
 from .steps import STEPS as _STEPS
@@ -260,7 +260,7 @@ def _step_params(step: Step, cfg: EngagementConfig, step_dir: Path, eng: Engagem
 
 def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] | None = None,
              intake: bool = True, notebook_dir: Path | None = None,
-             cell_progress: bool = False) -> dict[str, Any]:
+             cell_progress: bool = False, km: Any = None) -> dict[str, Any]:
     """Run one step's notebook with papermill; swap its artefacts in only on success.
 
     Parameters
@@ -275,6 +275,9 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
         Where the step notebooks are (default: the workbench's ``notebooks/``).
     cell_progress : bool
         Show papermill's progress bar (cells done of the notebook's cells) on stderr.
+    km : jupyter_client.KernelManager, optional
+        A kernel already started for this step (:class:`kamlib.kernels.KernelPool`); it is
+        shut down when the step ends. Default: papermill starts one.
 
     Returns
     -------
@@ -287,8 +290,20 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
         The notebook failed: names the notebook, the cell and the error, and where the
         failed copy is. ``work/<step>`` keeps the previous run's results.
     """
-    import papermill as pm  # heavy import, only when running
+    try:
+        return _run_step(eng, step, on_progress=on_progress, intake=intake,
+                         notebook_dir=notebook_dir, cell_progress=cell_progress, km=km)
+    finally:
+        if km is not None:
+            shutdown(km)
 
+
+def _run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] | None,
+              intake: bool, notebook_dir: Path | None, cell_progress: bool,
+              km: Any) -> dict[str, Any]:
+    from .nbstack import import_papermill
+
+    pm = import_papermill()  # heavy import, only when running
     source = (notebook_dir or notebooks_dir()) / step.notebook
     if not source.exists():
         raise StepError(f"the step notebook {step.notebook} is missing", file=str(source),
@@ -312,7 +327,8 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
                                   "file": sys.stderr, "unit": "cell"} if cell_progress
                     else False,
                     report_mode=False, request_save_on_cell_execute=False,
-                    kernel_manager_class=_ipc_kernel_manager(),
+                    kernel_manager_class=ipc_kernel_manager(),
+                    **({"km": km} if km is not None else {}),
                 )
         except pm.PapermillExecutionError as exc:
             failed = eng.notebooks / "failed" / step.notebook
@@ -346,21 +362,6 @@ def run_step(eng: Engagement, step: Step, *, on_progress: Callable[[str], None] 
     return {"status": "ok", "seconds": round(time.perf_counter() - t0, 2),
             "notebook": str((eng.notebooks / step.notebook).relative_to(eng.root)),
             "finished": datetime.now(UTC).isoformat(timespec="seconds")}
-
-
-def _ipc_kernel_manager() -> type:
-    """A kernel manager on local IPC sockets in the temp folder: no TCP ports, no
-    'running over TCP without encryption' warning, nothing left in the engagement."""
-    from jupyter_client.manager import KernelManager
-
-    class IPCKernelManager(KernelManager):
-        def __init__(self, **kwargs: Any) -> None:
-            kwargs.setdefault("transport", "ipc")
-            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) /
-                                        f"kam-kernel-{uuid.uuid4().hex[:12]}"))
-            super().__init__(**kwargs)
-
-    return IPCKernelManager
 
 
 @contextlib.contextmanager
@@ -541,8 +542,26 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
                      run_command=command)
     step_log = dict(eng.manifest().get("steps", {}))
     last_run: dict[str, Any] = {"ran": {}, "up_to_date": []}
+    # the next step's kernel starts while the current step (or the intake) runs
+    pool = KernelPool(eng.root)
+    try:
+        return _run_steps(eng, chosen, say, step_log, last_run, pool, force=force,
+                          notebook_dir=notebook_dir, cell_progress=cell_progress,
+                          snapshot=snapshot)
+    finally:
+        pool.close()
+
+
+def _run_steps(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
+               step_log: dict[str, Any], last_run: dict[str, Any], pool: KernelPool, *,
+               force: bool, notebook_dir: Path | None, cell_progress: bool,
+               snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """The loop of :func:`_run_chosen`: each step skipped when up to date, else run."""
+    folder = notebook_dir or notebooks_dir()
+    if chosen:
+        pool.prepare(folder / chosen[0].notebook, chosen[0].name)
     for i, step in enumerate(chosen, 1):
-        source = (notebook_dir or notebooks_dir()) / step.notebook
+        source = folder / step.notebook
         _, why = _up_to_date(eng, step, step_log, source, last_run["ran"])
         if not why and not force:
             when = str(step_log[step.key].get("finished", "")).replace("T", " ").replace(
@@ -556,9 +575,12 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
             f" (and {len(why) - 3} more)" if len(why) > 3 else "")
         say(f"[{i}/{len(chosen)}] {step.key}: {step.title_en} … ({reason})")
         last_run["ran"][step.key] = reason
+        km = pool.take()
+        if i < len(chosen):
+            pool.prepare(folder / chosen[i].notebook, chosen[i].name)
         try:
             entry = run_step(eng, step, on_progress=lambda m: say(f"      {m}"),
-                             notebook_dir=notebook_dir, cell_progress=cell_progress)
+                             notebook_dir=notebook_dir, cell_progress=cell_progress, km=km)
         except (KamError, OSError) as exc:
             err = exc if isinstance(exc, KamError) else disk_full(exc, eng.work)
             if err is None:

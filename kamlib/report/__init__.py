@@ -177,23 +177,20 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
         from ..kit import load_account_plans
 
         plans = load_account_plans(eng.root)   # the same facts in every language
-        for lang in langs:
-            files[lang] = {**files.get(lang, {}),
-                           **_render_language(eng, art, lang, fmts, stage, warnings, say,
-                                              plans)}
-            checkpoint("report:render")
-        paper_paths: list[str] = list(previous.get("papers", [])) \
-            if same_run and not papers else []
-        if papers:
-            from .papers import export_working_papers
-
-            try:
-                out = export_working_papers(eng.root, stage / _PAPERS, language=langs[0])
-            except KamError as exc:
-                warnings.append(f"working papers not produced: {exc.message}")
-            else:
-                paper_paths = [f"reports/{p.relative_to(stage).as_posix()}" for p in out]
-                say(f"  reports/{_PAPERS}/ ({len(paper_paths)} files)")
+        pdfs: list[Any] = []
+        paper_paths: list[str] = []
+        try:
+            for lang in langs:
+                files[lang] = {**files.get(lang, {}),
+                               **_render_language(eng, art, lang, fmts, stage, say, plans,
+                                                  pdfs)}
+                checkpoint("report:render")
+            _papers_into(eng, stage, langs[0], papers, previous, same_run, warnings, say,
+                         paper_paths)
+            _wait_pdfs(eng, pdfs, files, warnings, say)
+        finally:
+            for _lang, _final, job in pdfs:
+                job.cancel()
         record = {
             "generated": datetime.now(UTC).isoformat(timespec="seconds"),
             "run_started": art.manifest.get("run_started"),
@@ -211,6 +208,45 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
     return record
 
 
+def _papers_into(eng: Engagement, stage: Path, lang: str, papers: bool,
+                 previous: dict[str, Any], same_run: bool, warnings: list[str],
+                 say: Callable[[str], None], paths: list[str]) -> None:
+    """The working papers into ``stage`` (when ``papers``), or the previous set's list when
+    it comes from the same run; their paths are appended to ``paths``."""
+    if not papers:
+        paths.extend(list(previous.get("papers", [])) if same_run else [])
+        return
+    from .papers import export_working_papers
+
+    try:
+        out = export_working_papers(eng.root, stage / _PAPERS, language=lang)
+    except KamError as exc:
+        warnings.append(f"working papers not produced: {exc.message}")
+        return
+    paths.extend(f"reports/{p.relative_to(stage).as_posix()}" for p in out)
+    say(f"  reports/{_PAPERS}/ ({len(paths)} files)")
+
+
+def _wait_pdfs(eng: Engagement, pdfs: list[Any], files: dict[str, dict[str, str]],
+               warnings: list[str], say: Callable[[str], None]) -> None:
+    """Wait for the PDFs printed by child processes; a PDF that cannot be made here
+    (WeasyPrint or Pango missing) is a warning, the other deliverables still ship."""
+    from ..pdf import PdfUnavailable
+
+    for lang, final, job in pdfs:
+        try:
+            job.wait()
+        except PdfUnavailable as exc:
+            warnings.append(f"PDF ({lang}) not produced: {exc}")
+            say(f"  PDF ({lang}) not produced: {exc.message}")
+            continue
+        per = {**files.get(lang, {}), "pdf": str(final.relative_to(eng.root))}
+        order = [*FORMATS, PLANS]
+        files[lang] = dict(sorted(per.items(),
+                                  key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+        say(f"  {final.relative_to(eng.root)}")
+
+
 def _previous_manifest(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -222,10 +258,11 @@ def _previous_manifest(path: Path) -> dict[str, Any]:
 
 
 def _render_language(eng: Engagement, art: Any, lang: str, fmts: list[str], stage: Path,
-                     warnings: list[str], say: Callable[[str], None], plans: Any
+                     say: Callable[[str], None], plans: Any, pdfs: list[Any]
                      ) -> dict[str, str]:
     """One language's deliverables, written into ``stage``; returns format → the path the
-    file will have once swapped in (relative to the engagement)."""
+    file will have once swapped in (relative to the engagement). The PDF is started as a
+    child process (:class:`kamlib.pdf.PdfJob`) appended to ``pdfs``; the caller waits."""
     model = build_model(eng.root, lang, artefacts=art)
     out: dict[str, str] = {}
     html_text: str | None = None
@@ -239,15 +276,11 @@ def _render_language(eng: Engagement, art: Any, lang: str, fmts: list[str], stag
                 html_text = render_html(model)
             if fmt == "html":
                 atomic_write_bytes(path, html_text.encode("utf-8"))
-            else:
-                from .html import PdfUnavailable, write_pdf
+            else:  # printed by a child process while the rest is rendered
+                from ..pdf import PdfJob
 
-                try:
-                    write_pdf(html_text, path)
-                except PdfUnavailable as exc:
-                    warnings.append(f"PDF ({lang}) not produced: {exc}")
-                    say(f"  PDF ({lang}) not produced: {exc.message}")
-                    continue
+                pdfs.append((lang, final, PdfJob(html_text, path)))
+                continue
         elif fmt == "xlsx":
             from .xlsx import write_xlsx
 

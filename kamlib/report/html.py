@@ -22,6 +22,7 @@ import pandas as pd
 from ..errors import KamError
 from ..i18n import Formatter, Strings
 from ..io import atomic_write_bytes
+from ..pdf import PdfUnavailable, print_pdf
 from ..resources import templates_dir
 from .model import Chart, Column, ReportModel, Table, is_missing
 from .xlsx import sheet_names
@@ -37,13 +38,6 @@ _WIDE_COLUMNS = 6
 _CHAR_MM = 0.5 * 8.5 * 0.3528
 _CHAR_MM_WIDE = 0.5 * 7.5 * 0.3528
 _CELL_PADDING_MM = 3.6
-_PANGO_HINT = ("install the system libraries WeasyPrint needs (Debian/Ubuntu: "
-               "`apt-get install libpango-1.0-0 libpangoft2-1.0-0`), or send the HTML report, "
-               "which has the same content and prints to PDF from any browser")
-
-
-class PdfUnavailable(KamError):  # noqa: N818 - the name callers catch
-    """The PDF cannot be produced here: WeasyPrint or its system libraries are missing."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -374,39 +368,6 @@ def write_html(model: ReportModel, path: str | Path) -> Path:
     return path
 
 
-def _weasyprint() -> Any:
-    """Import WeasyPrint or raise :class:`PdfUnavailable` naming what is missing."""
-    try:
-        import weasyprint
-    except ImportError as exc:
-        raise PdfUnavailable(
-            f"the PDF report needs the Python package WeasyPrint, which is not installed "
-            f"({exc})", hint="`pip install weasyprint`, or send the HTML report") from exc
-    except OSError as exc:  # cffi could not load pango / gobject / harfbuzz
-        missing = re.search(r"'([^']*(?:pango|gobject|harfbuzz|fontconfig|cairo)[^']*)'",
-                            str(exc))
-        lib = missing.group(1) if missing else "Pango"
-        raise PdfUnavailable(
-            f"the PDF report cannot be made here: WeasyPrint cannot load the system library "
-            f"{lib} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})",
-            hint=_PANGO_HINT) from exc
-    return weasyprint
-
-
-def _offline_fetcher(weasyprint: Any) -> Any:
-    """A URL fetcher that reads ``data:`` URIs only: the report never fetches anything."""
-    urls = weasyprint.urls
-    if hasattr(urls, "URLFetcher"):  # recent WeasyPrint: a fetcher object
-        return urls.URLFetcher(allowed_protocols=("data",))
-
-    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # older WeasyPrint: a function
-        if not url.startswith("data:"):
-            raise ValueError(f"the report does not load external resources: {url}")
-        return urls.default_url_fetcher(url, *args, **kwargs)
-
-    return fetch
-
-
 def write_pdf(model_or_html: ReportModel | str, path: str | Path) -> Path:
     """Print the report to an A4 PDF with WeasyPrint, atomically, and return the path.
 
@@ -424,8 +385,4 @@ def write_pdf(model_or_html: ReportModel | str, path: str | Path) -> Path:
         says what to install. The HTML report can still be produced.
     """
     html = model_or_html if isinstance(model_or_html, str) else render_html(model_or_html)
-    weasyprint = _weasyprint()
-    pdf = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint)).write_pdf()
-    path = Path(path)
-    atomic_write_bytes(path, pdf)
-    return path
+    return print_pdf(html, path)

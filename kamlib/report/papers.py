@@ -30,12 +30,14 @@ from typing import Any
 import bleach
 import jinja2
 import markupsafe
-import nbformat
 
 from ..errors import KamError
 from ..i18n import Formatter, Strings, load_strings
 from ..io import atomic_write_bytes
+from ..nbstack import import_nbformat
 from ..resources import templates_dir
+
+nbformat = import_nbformat()
 
 __all__ = ["HIDE_INPUT_TAGS", "REMOVE_CELL_TAGS", "clean_html", "export_working_papers",
            "sanitize_outputs"]

@@ -1,0 +1,206 @@
+"""Kernels for the step notebooks, started one step ahead with the notebooks' imports done.
+
+Each step runs in a fresh kernel (a clean namespace: the executed notebook is the record of
+the step). Starting a kernel and importing the stack (pandas, polars, matplotlib, seaborn,
+kamlib) costs a few seconds of CPU per step, more than most steps' own work on an
+engagement of a few thousand lines. :class:`KernelPool` starts the next step's kernel while
+the current step (or the intake) runs, on the machine's other core, and imports there the
+modules the next notebook imports; the notebook then finds them in ``sys.modules``. Only
+modules are imported ahead, no name is bound: the namespace the notebook sees is the one a
+cold kernel gives it.
+
+``KAM_WARM_KERNELS=0`` turns this off (every step then starts its own kernel, as papermill
+does by default).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["KernelPool", "ipc_kernel_manager", "notebook_imports", "shutdown"]
+
+_log = logging.getLogger(__name__)
+
+# IPython's history database would otherwise be written for every kernel; nbclient passes
+# the same argument to the kernels it starts itself
+_KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
+
+# imported inside functions the notebooks call (not at the notebooks' top level), by step
+# name: the report renders with these
+_LATER_IMPORTS: dict[str, tuple[str, ...]] = {
+    "report": ("kamlib.report.html", "kamlib.report.xlsx", "kamlib.report.pptx",
+               "kamlib.report.papers", "kamlib.kit", "weasyprint"),
+}
+
+
+def ipc_kernel_manager() -> type:
+    """A kernel manager on local IPC sockets in the temp folder: no TCP ports, no
+    'running over TCP without encryption' warning, nothing left in the engagement."""
+    from jupyter_client.manager import KernelManager
+
+    class IPCKernelManager(KernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(Path(tempfile.gettempdir()) /
+                                        f"kam-kernel-{uuid.uuid4().hex[:12]}"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
+def notebook_imports(path: str | Path) -> list[str]:
+    """The modules a notebook's code cells import at their top level, in order.
+
+    ``import a.b`` gives ``a.b``; ``from a import b`` gives ``a`` and the candidate ``a.b``
+    (``b`` may be a submodule or a name; the warm-up tries it and ignores a miss). Cells that
+    do not parse (IPython magics) are skipped line by line.
+
+    Parameters
+    ----------
+    path : path
+        The notebook (``.ipynb``).
+
+    Returns
+    -------
+    list of str
+        Module names, without duplicates.
+    """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    found: dict[str, None] = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        src = "".join(cell.get("source", []))
+        lines = [ln for ln in src.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    found[alias.name] = None
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found[node.module] = None
+                for alias in node.names:
+                    if alias.name != "*":
+                        found[f"{node.module}.{alias.name}"] = None
+    return list(found)
+
+
+def _warm_up_code(modules: Iterable[str]) -> str:
+    """Code that imports ``modules`` one by one, ignoring a miss, binding no name."""
+    names = json.dumps(list(modules))
+    return ("def __kam_warm_up():\n"
+            "    import importlib\n"
+            f"    for name in {names}:\n"
+            "        try:\n"
+            "            importlib.import_module(name)\n"
+            "        except Exception:\n"
+            "            pass\n"
+            "__kam_warm_up()\n"
+            "del __kam_warm_up\n")
+
+
+class KernelPool:
+    """At most one kernel waiting for the next step, started ahead with its imports done.
+
+    Parameters
+    ----------
+    cwd : path
+        The kernels' working folder (papermill runs the steps with the engagement's root as
+        the working folder).
+    enabled : bool, optional
+        Default: on unless ``KAM_WARM_KERNELS=0``.
+    """
+
+    def __init__(self, cwd: str | Path, *, enabled: bool | None = None) -> None:
+        self.cwd = Path(cwd)
+        self.enabled = os.environ.get("KAM_WARM_KERNELS", "1") != "0" \
+            if enabled is None else enabled
+        self._km: Any = None
+        self._warming: threading.Thread | None = None
+
+    def prepare(self, notebook: str | Path | None, step_name: str = "") -> None:
+        """Start a kernel for the next step now, unless one is already waiting.
+
+        A kernel that cannot start is not an error here: the step then starts its own, and
+        reports a failure the usual way.
+        """
+        if not self.enabled or self._km is not None or notebook is None:
+            return
+        modules = [*notebook_imports(notebook), *_LATER_IMPORTS.get(step_name, ())]
+        km = ipc_kernel_manager()(kernel_name="python3")
+        try:
+            km.start_kernel(cwd=str(self.cwd), extra_arguments=list(_KERNEL_ARGS))
+        except Exception as exc:  # no kernel, no kernelspec: the step reports it itself
+            _log.debug("no warm kernel: %s", exc)
+            shutdown(km)
+            return
+        self._km = km
+        self._warming = threading.Thread(target=_warm_up, args=(km, modules), daemon=True,
+                                         name="kam-warm-kernel")
+        self._warming.start()
+
+    def take(self) -> Any:
+        """The waiting kernel's manager (the caller shuts it down), or None.
+
+        Waits until the kernel is up and its imports are done: the step could not start
+        before that anyway, its cells queue behind the imports in the kernel.
+        """
+        km, warming = self._km, self._warming
+        self._km = self._warming = None
+        if km is None:
+            return None
+        if warming is not None:
+            warming.join()
+        try:
+            alive = km.is_alive()
+        except Exception:
+            alive = False
+        if not alive:
+            shutdown(km)
+            return None
+        return km
+
+    def close(self) -> None:
+        """Shut the waiting kernel down (end of a run, a failure, Ctrl-C)."""
+        km = self.take()
+        if km is not None:
+            shutdown(km)
+
+
+def _warm_up(km: Any, modules: list[str], timeout: float = 300) -> None:
+    """Wait for the kernel, run the imports, wait for them to finish (in a thread)."""
+    kc = km.client()
+    try:
+        kc.start_channels()
+        kc.wait_for_ready(timeout=timeout)
+        msg_id = kc.execute(_warm_up_code(modules), silent=True, store_history=False)
+        while True:
+            reply = kc.get_shell_msg(timeout=timeout)
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                break
+    except Exception as exc:  # a kernel that died or hangs: the step will say so itself
+        _log.debug("warm-up failed: %s", exc)
+    finally:
+        with contextlib.suppress(Exception):
+            kc.stop_channels()
+
+
+def shutdown(km: Any) -> None:
+    """Shut a kernel down now and remove its connection files; never raises."""
+    with contextlib.suppress(Exception):
+        km.shutdown_kernel(now=True)
+    with contextlib.suppress(Exception):
+        km.cleanup_resources()
