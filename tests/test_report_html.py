@@ -428,7 +428,8 @@ def test_working_papers_are_written_per_notebook_with_an_index(papers) -> None:
     out, paths = papers
     assert [p.name for p in paths] == ["00_data_intake.html", "01_client_base_cleanup.html",
                                        "07_tagged.html", "index.html"]
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
+    assert sorted(p.name for p in out.iterdir()) == sorted([".sources.json",
+                                                            *(p.name for p in paths)])
     index = (out / "index.html").read_text(encoding="utf-8")
     for p in paths[:-1]:
         assert f'href="{p.name}"' in index
@@ -467,6 +468,50 @@ def test_working_papers_drop_tagged_cells_and_keep_parameters(papers) -> None:
     # the committed intake notebook keeps its parameters cell
     intake = paths[0].read_text(encoding="utf-8")
     assert "celltag_parameters" in intake and "engagement_dir" in intake
+
+
+def test_papers_of_unchanged_notebooks_are_reused(papers, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import kamlib.report.papers as mod
+
+    out, paths = papers
+    root = out.parent.parent
+    exported: list[str] = []
+    real = mod._exporter
+
+    def counting(language: str):
+        exporter = real(language)
+        convert = exporter.from_notebook_node
+
+        def from_notebook_node(nb, resources=None, **kw):
+            exported.append(resources["kam"]["notebook"])
+            return convert(nb, resources=resources, **kw)
+
+        exporter.from_notebook_node = from_notebook_node
+        return exporter
+
+    monkeypatch.setattr(mod, "_exporter", counting)
+    work = tmp_path / "eng"
+    shutil.copytree(root, work)
+    nb = nbformat.read(work / "notebooks" / "07_tagged.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A NEW FINDING"))
+    nbformat.write(nb, work / "notebooks" / "07_tagged.ipynb")
+    again = export_working_papers(work, tmp_path / "again", language="en", reuse=out)
+    assert exported == ["07_tagged.ipynb"]                  # only the changed notebook
+    assert [p.name for p in again] == [p.name for p in paths]
+    for old, new in zip(paths[:2], again[:2], strict=True):
+        assert new.read_bytes() == old.read_bytes()
+    assert "A NEW FINDING" in again[2].read_text(encoding="utf-8")
+    index = again[-1].read_text(encoding="utf-8")
+    assert index.count('href="0') == 3 and "07 · Tagged cells" in index
+    exported.clear()                                         # another language: all anew
+    export_working_papers(work, tmp_path / "ru", language="ru", reuse=tmp_path / "again")
+    assert exported == ["00_data_intake.ipynb", "01_client_base_cleanup.ipynb",
+                        "07_tagged.ipynb"]
+    exported.clear()                                         # a damaged record: all anew
+    (tmp_path / "again" / ".sources.json").write_text("{not json", encoding="utf-8")
+    export_working_papers(work, tmp_path / "x", language="en", reuse=tmp_path / "again")
+    assert len(exported) == 3
 
 
 def test_no_executed_notebooks_is_a_clear_error(tmp_path: Path) -> None:

@@ -219,7 +219,8 @@ def _papers_into(eng: Engagement, stage: Path, lang: str, papers: bool,
     from .papers import export_working_papers
 
     try:
-        out = export_working_papers(eng.root, stage / _PAPERS, language=lang)
+        out = export_working_papers(eng.root, stage / _PAPERS, language=lang,
+                                    reuse=eng.reports / _PAPERS)
     except KamError as exc:
         warnings.append(f"working papers not produced: {exc.message}")
         return

@@ -22,6 +22,8 @@ than showing every output as plain text keeps the tables and the formatting the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,11 +35,13 @@ import markupsafe
 
 from ..errors import KamError
 from ..i18n import Formatter, Strings, load_strings
-from ..io import atomic_write_bytes
+from ..io import atomic_write_bytes, atomic_write_json
 from ..nbstack import import_nbformat
 from ..resources import templates_dir
 
 nbformat = import_nbformat()
+
+_SOURCES = ".sources.json"
 
 __all__ = ["HIDE_INPUT_TAGS", "REMOVE_CELL_TAGS", "clean_html", "export_working_papers",
            "sanitize_outputs"]
@@ -141,6 +145,32 @@ def _title(nb: Any, fallback: str) -> str:
     return fallback
 
 
+def _recipe(language: str, client: str) -> bytes:
+    """What a paper is made from besides its notebook: the language, the client's name, the
+    workbench's version and the template's files (a changed template exports anew)."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("kamlib")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    folder = templates_dir() / "nbconvert" / "kam_papers"
+    parts = [language, client, version, *(
+        f"{p.relative_to(folder)}:{hashlib.sha256(p.read_bytes()).hexdigest()}"
+        for p in sorted(folder.rglob("*")) if p.is_file())]
+    return ("\n".join(parts) + "\n").encode("utf-8")
+
+
+def _sources(folder: Path) -> dict[str, dict[str, Any]]:
+    """``.sources.json`` of a folder of papers exported before ({} when absent or damaged)."""
+    try:
+        data = json.loads((folder / _SOURCES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict) and "listed" in v} \
+        if isinstance(data, dict) else {}
+
+
 def _client(root: Path) -> str:
     if not (root / "engagement.yaml").exists():
         return root.name
@@ -175,7 +205,8 @@ def _index(strings: Strings, lang: str, client: str, generated: str,
 
 
 def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
-                          language: str = "ru") -> list[Path]:
+                          language: str = "ru", reuse: str | Path | None = None
+                          ) -> list[Path]:
     """Export the engagement's executed step notebooks to offline HTML working papers.
 
     Parameters
@@ -186,6 +217,11 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
         Where to write ``NN_name.html`` for each notebook and ``index.html``.
     language : {"ru", "en"}
         The language of the index and the page headers.
+    reuse : str or Path, optional
+        A folder of papers exported before (the current ``reports/working_papers/``): a
+        paper whose notebook, language, client and template are the same as then is copied
+        from there instead of exported again (``.sources.json`` there records, for each
+        paper, the SHA-256 of what it was made from).
 
     Returns
     -------
@@ -204,8 +240,25 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
     fmt = Formatter(language)
     candidates = sorted(p for p in folder.glob("*.ipynb") if _STEP_NOTEBOOK.match(p.name)) \
         if folder.is_dir() else []
+    client = _client(root)
+    before = _sources(Path(reuse)) if reuse is not None else {}
+    recipe = _recipe(language, client)
+    out = Path(out_dir)
     notebooks: list[tuple[Path, Any]] = []
+    written: list[Path] = []
+    listed: list[dict[str, Any]] = []
+    sources: dict[str, dict[str, Any]] = {}
     for path in candidates:
+        key = hashlib.sha256(recipe + path.read_bytes()).hexdigest()
+        old = before.get(f"{path.stem}.html")
+        if reuse is not None and old and old.get("sha256") == key \
+                and (Path(reuse) / f"{path.stem}.html").is_file():
+            target = out / f"{path.stem}.html"
+            atomic_write_bytes(target, (Path(reuse) / target.name).read_bytes())
+            written.append(target)
+            listed.append(old["listed"])
+            sources[target.name] = old
+            continue
         try:
             nb = nbformat.read(path, as_version=4)
         except Exception as exc:  # nbformat raises several types for a damaged file
@@ -213,17 +266,14 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
                            hint="re-run the step with `kam run` to write it again") from exc
         if _is_executed(nb):
             notebooks.append((path, nb))
-    if not notebooks:
+            sources[f"{path.stem}.html"] = {"sha256": key}
+    if not notebooks and not written:
         raise KamError("the engagement has no executed step notebooks to export as working "
                        "papers", file=str(folder),
                        hint="run the audit first (`kam run DIR`); the executed notebooks are "
                        "written to notebooks/NN_*.ipynb")
 
-    client = _client(root)
-    exporter = _exporter(language)
-    out = Path(out_dir)
-    written: list[Path] = []
-    listed: list[dict[str, Any]] = []
+    exporter = _exporter(language) if notebooks else None
     for path, nb in notebooks:
         executed = fmt.datetime((nb.metadata.get("papermill") or {}).get("end_time"),
                                 zone=False)
@@ -248,6 +298,11 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
                    if not REMOVE_CELL_TAGS.intersection(c.get("metadata", {}).get("tags", [])))
         listed.append({"href": target.name, "title": _title(nb, path.stem),
                        "notebook": path.name, "executed": executed, "cells": kept})
+        sources[target.name]["listed"] = listed[-1]
+    order = {p.name: i for i, p in enumerate(candidates)}
+    written.sort(key=lambda p: order.get(f"{p.stem}.ipynb", 0))
+    listed.sort(key=lambda x: order.get(x["notebook"], 0))
+    atomic_write_json(out / _SOURCES, sources)
 
     generated = fmt.datetime(datetime.now(UTC).isoformat(timespec="seconds"), zone=False)
     index = out / "index.html"
