@@ -63,6 +63,8 @@ _WIDTH_SAMPLE = 2000                # rows looked at to size a column
 def _missing(v: Any) -> bool:
     if v is None or v is pd.NaT or v is pd.NA:
         return True
+    if type(v) is str or type(v) is int:   # the common cells, without pandas' checks
+        return False
     if isinstance(v, float | Decimal):
         try:
             return not math.isfinite(v)
@@ -76,6 +78,10 @@ def _missing(v: Any) -> bool:
 
 def _as_number(v: Any) -> int | float | None:
     """A Python number for a numeric cell, or None if ``v`` is not a number."""
+    if type(v) is float:                   # the common cells, without the ABC checks
+        return v if math.isfinite(v) else None
+    if type(v) is int:
+        return v
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, Integral):
