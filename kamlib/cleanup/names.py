@@ -26,7 +26,7 @@ Every step works on one *unique* string and is cached (:func:`functools.lru_cach
 names and on single words), and :func:`normalize_names` normalises each distinct value of a
 column once.
 
-Transliteration variants that meet (tested in ``tests/test_names.py``): х = kh / h;
+Transliteration variants that meet (tested in ``tests/cleanup/test_names.py``): х = kh / h;
 ц = ts / tc / tz / cz (GOST 7.79-B) / c before e, i, y (GOST 7.79-B); ч = ch / tch / tsch;
 ш = sh; щ = shch / shh (GOST 7.79-B) / sch (and Cyrillic ``сч``); ж = zh; ю = yu / iu / ju /
 u at the start of a word or after a consonant; я = ya / ia / ja; е = e / ye / je, ё = e / yo

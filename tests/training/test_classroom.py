@@ -364,7 +364,7 @@ def test_side_findings_in_the_guide_are_those_of_the_runs(training_runs: dict[st
     reallocated = float(bc["cost"]["reallocated"]["amount"])
     assert 0.75 < reallocated / float(bc["cost"]["total"]["amount"]) < 0.85
     assert 47 <= s2["growth"]["n_lost"] <= 49
-    guide = (Path(__file__).parents[1] / "docs" / "trainer_guide.md").read_text("utf-8")
+    guide = (Path(__file__).parents[2] / "docs" / "trainer_guide.md").read_text("utf-8")
     row = (f"| `training_{lesson}` | {got[0]} ({got[1]}) | {got[2]} | {got[3]} | {got[4]} | "
            f"{got[5]} | {got[6]} |")
     assert row in guide
@@ -373,7 +373,7 @@ def test_side_findings_in_the_guide_are_those_of_the_runs(training_runs: dict[st
 def test_the_russian_guide_matches_the_english_one() -> None:
     """docs/trainer_guide.ru.md: the same sections and side-findings rows as the English
     guide (numbers in Russian style), and no English prose outside code."""
-    docs = Path(__file__).parents[1] / "docs"
+    docs = Path(__file__).parents[2] / "docs"
     en = (docs / "trainer_guide.md").read_text("utf-8")
     ru = (docs / "trainer_guide.ru.md").read_text("utf-8")
     heads = [[ln.split(" ")[1] for ln in text.splitlines() if ln.startswith("## ")]

@@ -14,7 +14,7 @@ from kamlib import io as kio
 from kamlib.engagement import Engagement, init_engagement
 from kamlib.intake import ingest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _register(tmp: Path, lines: int) -> Path:

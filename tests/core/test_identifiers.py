@@ -102,7 +102,7 @@ def test_inn_non_ascii_digits_invalid(value: str) -> None:
 @pytest.mark.parametrize("foreign", ["FR595951746", "DE123456789", "77070838A3"])
 def test_ids_with_letters_are_not_checked_as_inns(foreign: str) -> None:
     """Foreign VAT numbers are tax ids, not INNs: no INN problem is reported for them (an
-    invalid VAT number gets a VAT problem instead: tests/test_foreign_vat.py)."""
+    invalid VAT number gets a VAT problem instead: tests/cleanup/test_foreign_vat.py)."""
     assert "INN" not in (tax_id_problem(foreign) or "")
     assert not is_valid_inn(foreign)
 

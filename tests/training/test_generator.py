@@ -14,7 +14,7 @@ import pytest
 from kamlib.generator import generate_engagement
 from kamlib.identifiers import is_valid_inn, is_valid_ogrn
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data_samples"
 SMALL = {"n_clients": 400, "n_lines": 8000}
 

@@ -17,7 +17,7 @@ from kamlib.selection.relationship import (
     relationship_stage,
 )
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "demo_ru"
+SAMPLE = Path(__file__).resolve().parents[2] / "data_samples" / "demo_ru"
 
 
 def _contacts() -> pd.DataFrame:

@@ -88,7 +88,7 @@ from kamlib.profitability.pnl import (
     monthly_revenue,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 RATES = {"order": 100, "line": 10, "return": 50, "delivery": 200, "visit": 500,
          "service_hour": 80}
 COSTS = CostModel(RATES, {}, receivables_rate=0.10)

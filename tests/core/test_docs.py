@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from kamlib.steps import STEPS
 from kamlib.summaries import MODELS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 ARTEFACT_FILES = {a.file for s in STEPS for a in s.artefacts}
 

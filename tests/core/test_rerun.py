@@ -19,7 +19,7 @@ from kamlib.engagement import Engagement
 from kamlib.fingerprint import changes, fingerprint
 from kamlib.runner import STEPS, run_intake, run_pipeline
 from kamlib.status import engagement_status
-from tests.test_runner import CLIENTS, SALES, _notebook
+from tests.core.test_runner import CLIENTS, SALES, _notebook
 
 PARAMS = ('engagement_dir: str | None = None  # the engagement\n'
           'step_dir: str | None = None  # artefacts\n'

@@ -20,7 +20,7 @@ from packaging.specifiers import SpecifierSet
 
 from kamlib.errors import KamError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 LOCK = ROOT / "requirements" / "constraints.txt"
 

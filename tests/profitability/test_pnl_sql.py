@@ -14,7 +14,7 @@ import pytest
 
 from kamlib.profitability.pnl import CostModel, client_pnl
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SQL = (ROOT / "docs" / "client_pnl.sql").read_text(encoding="utf-8")
 COLS = ["lines", "return_lines", "orders", "sales_net", "returns", "net_revenue", "discount",
         "cogs", "months_active"]

@@ -32,7 +32,8 @@ POINT_ALLOWED = ("8.34",)
 
 COLS = ["list_revenue", "discount", "sales_net", "returns", "net_revenue", "cogs",
         "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution"]
-ROWS = {  # the hand-computed base of tests/test_curves.py, with two names in each alphabet
+# the hand-computed base of tests/profitability/test_curves.py, two names in each alphabet
+ROWS = {
     "a": [500, 100, 400, 0, 400, 280, 120, 50, 10, 60],
     "b": [220, 20, 200, 0, 200, 140, 60, 25, 5, 30],
     "c": [160, 10, 150, 0, 150, 100, 50, 28, 2, 20],

@@ -1,0 +1,1 @@
+"""Tests of kamlib's selection wing."""
