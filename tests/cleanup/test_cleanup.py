@@ -18,7 +18,7 @@ from kamlib.engagement import copy_engagement
 from kamlib.intake import ingest
 from kamlib.resources import samples_dir
 from kamlib.runner import run_intake
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 RU, EN = samples_dir() / "demo_ru", samples_dir() / "demo_en"
 

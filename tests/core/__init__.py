@@ -1,1 +1,1 @@
-"""Tests of kamlib's core wing."""
+"""Tests of the plumbing: config, io, parse, runner, steps, status, engagement, CLI, workbooks…."""

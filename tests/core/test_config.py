@@ -11,7 +11,7 @@ import yaml
 from kamlib.config import EngagementConfig, InputSpec, load_config
 from kamlib.engagement import init_engagement
 from kamlib.errors import ConfigError
-from tests.conftest import REPO, deep_merge
+from tests.helpers import REPO, deep_merge
 
 SECTIONS = ["client", "currency", "period", "report", "intake", "inputs", "cleanup",
             "profitability", "selection", "sizing"]

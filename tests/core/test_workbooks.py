@@ -17,7 +17,7 @@ from kamlib.config import load_config
 from kamlib.errors import InputError
 from kamlib.intake import IntakeResult, ingest
 from kamlib.io import read_raw
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 CLIENTS = (DATA / "bad_inputs" / "12_unknown_client" / "raw" / "clients.csv").read_bytes()
 HEAD = "Дата;Документ;Код контрагента;Сумма без НДС"

@@ -12,7 +12,7 @@ import yaml
 from kamlib.cli import main
 from kamlib.config import load_config
 from kamlib.intake import IntakeResult, ingest
-from tests.conftest import DATA, raw_hashes
+from tests.helpers import DATA, raw_hashes
 
 # cases with `outcome: cli` are checked at the command line: tests/intake/test_bad_inputs_cli.py
 CASES = sorted(p for p in (DATA / "bad_inputs").iterdir() if p.is_dir() and yaml.safe_load(

@@ -17,7 +17,7 @@ from kamlib.cli import main
 from kamlib.engagement import Engagement, init_engagement
 from kamlib.runner import record_run, run_intake
 from kamlib.workbook import FORMULA_TRIGGERS
-from tests.conftest import DATA, raw_hashes
+from tests.helpers import DATA, raw_hashes
 
 CASES = sorted(p for p in (DATA / "bad_inputs").iterdir() if p.is_dir() and yaml.safe_load(
     (p / "expect.yaml").read_text("utf-8")).get("outcome") == "cli")

@@ -17,7 +17,7 @@ import pytest
 from kamlib.cli import main
 from kamlib.config import load_config
 from kamlib.intake import ingest
-from tests.conftest import DATA, raw_hashes
+from tests.helpers import DATA, raw_hashes
 
 FOREIGN = DATA / "foreign_1c"
 EXPECTED = json.loads((FOREIGN / "expected.json").read_text("utf-8"))

@@ -21,7 +21,7 @@ from kamlib.cli import main
 from kamlib.engagement import Engagement, init_engagement
 from kamlib.profitability import run_profitability
 from kamlib.runner import run_intake
-from tests.conftest import DATA, raw_hashes
+from tests.helpers import DATA, raw_hashes
 
 FOREIGN = DATA / "foreign"
 

@@ -13,7 +13,7 @@ import xlsxwriter
 from kamlib.config import load_config
 from kamlib.datacheck import intake_summary
 from kamlib.intake import ingest
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 CLIENTS = (DATA / "bad_inputs" / "12_unknown_client" / "raw" / "clients.csv").read_bytes()
 HEAD = "Дата;Документ;Код контрагента;Сумма без НДС\r\n"

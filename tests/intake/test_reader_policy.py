@@ -12,7 +12,7 @@ import pytest
 from kamlib.cli import main
 from kamlib.config import load_config
 from kamlib.intake import IntakeResult, ingest
-from tests.conftest import DATA
+from tests.helpers import DATA
 
 GOOD = DATA / "bad_inputs" / "17_totals_mismatch" / "raw"
 CLIENTS = (DATA / "bad_inputs" / "12_unknown_client" / "raw" / "clients.csv").read_bytes()

@@ -1,1 +1,1 @@
-"""Tests of kamlib's kit wing."""
+"""Tests of kamlib.kit (the engagement kit)."""

@@ -1,1 +1,1 @@
-"""Tests of kamlib's notebook wing."""
+"""Tests of the notebook surfaces (widgets, explorer, presenter, nbclean) and the notebooks."""

@@ -207,7 +207,7 @@ def test_update_latency_5000_clients(scores: pd.DataFrame) -> None:
 # ============================================================ the step widgets on demo_ru
 #
 # Built from the artefacts of the shared demo engagement (steps 0–3 run in-process, see
-# conftest.demo_ru_steps); every one must give the step's own numbers at the step's
+# tests/conftest.py::demo_ru_steps); every one must give the step's own numbers at the step's
 # parameters, and the step's pure functions' numbers at others. Latencies are printed
 # (run with -s), never asserted.
 

@@ -1,1 +1,1 @@
-"""Tests of kamlib's profitability wing."""
+"""Tests of kamlib.profitability (step 2: client P&L, curves, cash, cost pools)."""

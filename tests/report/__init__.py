@@ -1,1 +1,1 @@
-"""Tests of kamlib's report wing."""
+"""Tests of kamlib.report (the deliverables and their figure check)."""

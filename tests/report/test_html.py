@@ -20,7 +20,7 @@ from kamlib.i18n import i18n_dir, load_strings
 from kamlib.report.html import PdfUnavailable, render_html, write_html, write_pdf
 from kamlib.report.papers import export_working_papers
 from kamlib.resources import notebooks_dir
-from tests.report_helpers import MALICIOUS_NAMES, tiny_model
+from tests.helpers import MALICIOUS_NAMES, tiny_model
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NBSP = "\u00a0"

@@ -27,7 +27,7 @@ from kamlib.report.model import Chart, Fact, ReportModel, Table
 from kamlib.report.pptx import MAX_SLIDES, write_pptx
 from kamlib.report.xlsx import neutralise, sheet_names, write_xlsx
 from kamlib.resources import repo_root, templates_dir
-from tests.report_helpers import MALICIOUS_NAMES, tiny_model
+from tests.helpers import MALICIOUS_NAMES, tiny_model
 
 LANGS = ("ru", "en")
 HEADER_ROW = 4            # 1-based row of a table sheet's header (title, note, source above)

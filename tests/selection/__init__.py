@@ -1,1 +1,1 @@
-"""Tests of kamlib's selection wing."""
+"""Tests of kamlib.selection (step 3: key client profile)."""

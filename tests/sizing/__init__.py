@@ -1,1 +1,1 @@
-"""Tests of kamlib's sizing wing."""
+"""Tests of kamlib.sizing (step 4: KAM team sizing)."""

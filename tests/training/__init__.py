@@ -1,1 +1,1 @@
-"""Tests of kamlib's training wing."""
+"""Tests of the trainer's tools (sample generator, anonymiser, classroom, training kit)."""

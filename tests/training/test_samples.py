@@ -14,7 +14,7 @@ from kamlib.config import load_config
 from kamlib.engagement import copy_engagement
 from kamlib.intake import ingest
 from kamlib.resources import samples_dir
-from tests.conftest import raw_hashes
+from tests.helpers import raw_hashes
 
 RU = samples_dir() / "demo_ru"
 EN = samples_dir() / "demo_en"

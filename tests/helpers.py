@@ -1,4 +1,10 @@
-"""A small hand-made :class:`~kamlib.report.model.ReportModel` for the renderers' tests.
+"""Helpers the tests import (``from tests.helpers import …``); fixtures live in conftest.py.
+
+- ``DATA`` (``tests/data``) and ``REPO`` (the repository root);
+- :func:`deep_merge` (an ``engagement.yaml`` with overrides) and :func:`raw_hashes` (to prove
+  raw data is never modified);
+- :func:`tiny_model`: a small hand-made :class:`~kamlib.report.model.ReportModel` for the
+  renderers' tests, and ``MALICIOUS_NAMES``.
 
 ``tiny_model(lang)`` returns a complete model in Russian or English: five findings, six
 sections (steps 0–4 and the recommendations), three tables (one with hostile client names
@@ -11,9 +17,12 @@ every renderer (HTML/PDF, Excel, PowerPoint); the values are fixed so tests can 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -30,7 +39,28 @@ from kamlib.report.model import (
     Table,
 )
 
-__all__ = ["MALICIOUS_NAMES", "tiny_model"]
+__all__ = ["DATA", "MALICIOUS_NAMES", "REPO", "deep_merge", "raw_hashes", "tiny_model"]
+
+#: The tests' own data (corpora of bad and foreign inputs, fixtures).
+DATA = Path(__file__).parent / "data"
+#: The repository root.
+REPO = Path(__file__).resolve().parent.parent
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``extra`` into ``base``: dicts recursively, everything else (lists) replaced."""
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) \
+            else v
+    return out
+
+
+def raw_hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``root/raw`` (to prove raw data is never modified)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "raw").rglob("*")) if p.is_file()}
+
 
 #: Client names that a spreadsheet would read as formulas (OWASP CSV Injection payloads).
 MALICIOUS_NAMES = ('=HYPERLINK("http://x","y")', "+7 999", "-5", "@SUM(A1)")
