@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ..errors import KamError
+from ..legal_forms import NAME_KEY_FORMS, abbreviations
 from ..parse import (
     MAX_INT_DIGITS,
     minor_to_str,
@@ -39,8 +40,8 @@ _RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|ст
 _GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales revenue")}
 
 
-_LEGAL_FORMS = ("ооо", "оао", "зао", "пао", "нао", "ао", "ип", "гуп", "муп", "ано", "тоо",
-                "llc", "ltd", "gmbh", "inc", "plc", "jsc", "ojsc", "cjsc")
+#: legal forms the name key drops: a named subset of the one list (kamlib.legal_forms)
+_LEGAL_FORMS = abbreviations(NAME_KEY_FORMS)
 
 
 _TRANSACTION_TABLES = ("sales", "activities", "payments", "contacts", "assessment")
