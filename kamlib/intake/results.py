@@ -8,6 +8,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -181,5 +182,5 @@ def _num_str(x: float) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".")
 
 
-def _money_str(minor: int | None) -> str:
+def _money_str(minor: int | float | Decimal | None) -> str:
     return minor_to_str(int(minor or 0), SCALE)
