@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .i18n import LANGUAGES, Formatter, Strings, load_strings
@@ -126,7 +127,8 @@ def _no_data(ax: Axes, title: str, lang: str, note: str | None = None) -> Axes:
 
 def _finite(values: Any) -> np.ndarray:
     a = np.asarray(values, dtype=float).ravel()
-    return a[np.isfinite(a)]
+    out: np.ndarray = a[np.isfinite(a)]
+    return out
 
 
 def monthly_sales_chart(monthly: pd.DataFrame, *, currency: str = "", lang: str = "en",
@@ -338,7 +340,8 @@ def _fit_labels(ax: Axes, texts: list[Any]) -> bool:
     Measured with the figure's renderer, with a 15 % margin for a later tight layout.
     Returns whether the labels were changed."""
     try:
-        renderer = ax.figure.canvas.get_renderer()
+        # Agg-based canvases have one; the others raise AttributeError (handled below)
+        renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     except AttributeError:  # a canvas without a renderer: leave the labels as they are
         return False
 
@@ -612,7 +615,7 @@ def portfolio_matrix_chart(scored: pd.DataFrame, *, threshold: float = 5.5,
     to_pt = ax.transData + ax.figure.dpi_scale_trans.inverted()  # data → inches
     placed: list[tuple[float, float, float, float]] = []  # label boxes, points
     box_ax = ax.get_position()  # keep clear of the quadrant texts in the four corners
-    fw, fh = ax.figure.get_size_inches() * 72
+    fw, fh = cast(Figure, ax.figure).get_size_inches() * 72  # a plot of its own figure
     l_, r_, b_, t_ = box_ax.x0 * fw, box_ax.x1 * fw, box_ax.y0 * fh, box_ax.y1 * fh
     placed += [(l_, t_ - 42, l_ + 230, t_), (r_ - 230, t_ - 42, r_, t_),
                (l_, b_, l_ + 230, b_ + 46), (r_ - 230, b_, r_, b_ + 46)]
@@ -723,7 +726,7 @@ def workload_chart(assignment_info_or_frame: dict[str, Any] | pd.DataFrame, *,
     right = max(float(np.nanmax(hours)), float(np.nanmax(cap)) if cap is not None else 0.0, hi)
     ends = hours if cap is None else np.fmax(hours, cap)  # clear of the capacity tick
     for yi, e, t in zip(y, ends, texts, strict=True):
-        ax.text(e + right * 0.012, yi, t, va="center", ha="left", fontsize=8, zorder=5)
+        ax.text(e + right * 0.012, float(yi), t, va="center", ha="left", fontsize=8, zorder=5)
     ax.set_xlim(0, right * 1.1)
     ax.xaxis.set_major_formatter(_number_axis(lang))
     ax.set_yticks(y, names)

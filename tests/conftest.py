@@ -1,8 +1,9 @@
-"""Shared fixtures: tiny engagements built in tmp_path, and the sample engagements."""
+"""Shared fixtures: tiny engagements built in tmp_path, and the sample engagements.
+
+Only fixtures live here; the helpers tests import are in :mod:`tests.helpers`."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,24 +13,7 @@ import pytest
 import yaml
 
 from kamlib.engagement import init_engagement
-
-DATA = Path(__file__).parent / "data"
-REPO = Path(__file__).resolve().parent.parent
-
-
-def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``extra`` into ``base``: dicts recursively, everything else (lists) replaced."""
-    out = dict(base)
-    for k, v in extra.items():
-        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) \
-            else v
-    return out
-
-
-def raw_hashes(root: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``root/raw`` (to prove raw data is never modified)."""
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((root / "raw").rglob("*")) if p.is_file()}
+from tests.helpers import deep_merge
 
 
 @pytest.fixture

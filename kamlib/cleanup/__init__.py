@@ -368,7 +368,7 @@ def run_cleanup(engagement: Engagement | str | Path, out_dir: str | Path | None 
         "entities": result.entities, "entity_table": result.entity_table,
         "pairs": result.pairs, "sales": result.sales, "status": result.status,
         "identifiers": result.identifiers, "records": result.records},
-        narrowed_notes(result.summary["narrowed"], lang or eng.config.report.language,
-                       eng.config.currency))
+        tuple(narrowed_notes(result.summary["narrowed"], lang or eng.config.report.language,
+                             eng.config.currency)))
 
 

@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,7 +142,7 @@ def _full_words(key: str) -> int:
     return sum(1 for w in key.split() if len(w) > 1)
 
 
-def _score(ra: dict, rb: dict) -> tuple[float, list[str]]:
+def _score(ra: dict[str, Any], rb: dict[str, Any]) -> tuple[float, list[str]]:
     """Score a pair 0–100 and say why."""
     evidence: list[str] = []
     if ra["is_person"] and rb["is_person"]:
@@ -209,7 +210,7 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
         ``evidence``, ``proposal`` ('merge', 'review', 'keep apart' or 'no match').
     """
     params = params or MatchParams()
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     # tier 1: the same valid INN — a star per INN (no all-pairs inside a big group)
     for inn, idx in rec.groupby("inn", sort=True).indices.items():
         first, *rest = sorted(idx.tolist())
@@ -357,7 +358,7 @@ class _UnionFind:
 
     def __init__(self, inns: list[str | None]) -> None:
         self.parent = list(range(len(inns)))
-        self.inns: list[set[str]] = [{i} if _text(i) else set() for i in inns]
+        self.inns: list[set[str]] = [{t} if (t := _text(i)) else set() for i in inns]
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:

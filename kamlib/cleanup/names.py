@@ -26,7 +26,7 @@ Every step works on one *unique* string and is cached (:func:`functools.lru_cach
 names and on single words), and :func:`normalize_names` normalises each distinct value of a
 column once.
 
-Transliteration variants that meet (tested in ``tests/test_names.py``): х = kh / h;
+Transliteration variants that meet (tested in ``tests/cleanup/test_names.py``): х = kh / h;
 ц = ts / tc / tz / cz (GOST 7.79-B) / c before e, i, y (GOST 7.79-B); ч = ch / tch / tsch;
 ш = sh; щ = shch / shh (GOST 7.79-B) / sch (and Cyrillic ``сч``); ж = zh; ю = yu / iu / ju /
 u at the start of a word or after a consonant; я = ya / ia / ja; е = e / ye / je, ё = e / yo
@@ -48,6 +48,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from ..legal_forms import LEGAL_FORMS  # the one list (shared with the intake's name key)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,65 +128,6 @@ _FIELDS = (
 # --------------------------------------------------------------------------------------
 # Tables
 # --------------------------------------------------------------------------------------
-
-#: Canonical legal form → its spellings (lower case, words separated by one space, after
-#: punctuation removal). Russian long forms are also matched through their key, so a Latin
-#: transliteration (``Obshchestvo s ogranichennoy otvetstvennostyu``) is found too.
-LEGAL_FORMS: dict[str, tuple[str, ...]] = {
-    "ООО": (
-        "ооо",
-        "ooo",
-        "общество с ограниченной ответственностью",
-        "общество с ограниченной отвественностью",
-    ),
-    "АО": ("ао", "ao", "акционерное общество"),
-    "ПАО": ("пао", "pao", "публичное акционерное общество"),
-    "ЗАО": ("зао", "zao", "закрытое акционерное общество"),
-    "ОАО": ("оао", "oao", "открытое акционерное общество"),
-    "НАО": ("нао", "nao", "непубличное акционерное общество"),
-    "ИП": (
-        "ип",
-        "ip",
-        "индивидуальный предприниматель",
-        "пбоюл",
-        "pboyul",
-        "предприниматель без образования юридического лица",
-    ),
-    "ГУП": ("гуп", "gup", "государственное унитарное предприятие"),
-    "ФГУП": ("фгуп", "fgup", "федеральное государственное унитарное предприятие"),
-    "МУП": ("муп", "mup", "муниципальное унитарное предприятие"),
-    "АНО": ("ано", "ano", "автономная некоммерческая организация"),
-    "ТОО": ("тоо", "too", "товарищество с ограниченной ответственностью"),
-    "ОДО": ("одо", "общество с дополнительной ответственностью"),
-    "НКО": ("нко", "некоммерческая организация"),
-    "КФХ": (
-        "кфх",
-        "глава кфх",
-        "крестьянское фермерское хозяйство",
-        "глава крестьянского фермерского хозяйства",
-    ),
-    "LLC": ("llc", "limited liability company"),
-    "LTD": ("ltd", "limited", "co ltd", "co limited", "company limited", "pty ltd"),
-    "GMBH": (
-        "gmbh",
-        "gesellschaft mit beschränkter haftung",
-        "gesellschaft mit beschrankter haftung",
-    ),
-    "INC": ("inc", "incorporated"),
-    "CORP": ("corp", "corporation"),
-    "PLC": ("plc", "public limited company"),
-    "JSC": ("jsc", "joint stock company"),
-    "CJSC": ("cjsc", "closed joint stock company"),
-    "OJSC": ("ojsc", "open joint stock company"),
-    "PJSC": ("pjsc", "public joint stock company"),
-    "AG": ("ag", "aktiengesellschaft"),
-    "SA": ("sa", "s a", "societe anonyme", "société anonyme"),
-    "BV": ("bv", "b v", "besloten vennootschap"),
-    "NV": ("nv", "n v", "naamloze vennootschap"),
-    "SRL": ("srl",),
-    "SARL": ("sarl",),
-    "SRO": ("sro",),
-}
 
 #: Legal forms that always mean an individual (sole proprietor).
 PERSON_FORMS: frozenset[str] = frozenset({"ИП"})

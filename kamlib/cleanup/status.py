@@ -27,7 +27,7 @@ _COLUMNS = ["first_order", "last_order", "orders", "lines", "net_revenue", "reve
 
 def activity_status(
     sales: pd.DataFrame,
-    entities: pd.Series | list | np.ndarray | None = None,
+    entities: pd.Series | list[Any] | np.ndarray | None = None,
     *,
     entity: str = "entity_id",
     date: str = "date",
@@ -148,7 +148,7 @@ def activity_status(
     res = {"first": np.full(m, np.nan), "last": np.full(m, np.nan), "orders": np.zeros(m),
            "lines": np.zeros(m), "net": np.zeros(m), "rev12": np.zeros(m),
            "gap": np.full(m, np.nan)}
-    if end is not None and len(day):
+    if end is not None and start is not None and len(day):  # start is set when day is
         _measure(res, pos, day, amt, doc, start=start, end=end, m=m)
     return _finish(ids, res, end=end, k=k, min_days=min_days, lost_months=lost_months,
                    new_months=new_months)
@@ -240,7 +240,8 @@ def _epoch_days(values: pd.Series) -> np.ndarray:
     s = pd.to_datetime(values, errors="coerce")
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_localize(None)
-    return s.to_numpy().astype("datetime64[D]").astype(np.int64)
+    out: np.ndarray = s.to_numpy().astype("datetime64[D]").astype(np.int64)
+    return out
 
 
 def _to_epoch(value: Any) -> int:

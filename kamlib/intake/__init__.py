@@ -75,7 +75,7 @@ def ingest(
     errors: list[KamError] = []
     reports: list[FileReport] = []
     parsed: dict[str, list[tuple[_Parsed, _FileIntake]]] = {}
-    seen_specs = set()
+    seen_specs: set[str] = set()
     # hash every input on a background thread while the files are read
     hasher = ThreadPoolExecutor(max_workers=1)
     hashes = {path: hasher.submit(sha256_file, path) for path in files}

@@ -5,6 +5,7 @@ unit price, VAT that cannot belong to its amount.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import cast
 
 import polars as pl
 
@@ -48,9 +49,9 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
             sample = df.filter((pl.col("amount") != 0) & pl.col("vat").is_not_null()
                                & (pl.col("vat") != 0))
             if sample.height:
-                ratio = float((sample["vat"] / sample["amount"]).median())
-                rate = rate_default / 100
-                is_gross = abs(ratio - rate / (1 + rate)) < abs(ratio - rate)
+                ratio = float(cast(float, (sample["vat"] / sample["amount"]).median()))
+                share = rate_default / 100
+                is_gross = abs(ratio - share / (1 + share)) < abs(ratio - share)
             else:
                 is_gross = bool(include_vat)
         elif gross_col == "amount":

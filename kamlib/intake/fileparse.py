@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -118,7 +118,7 @@ class _FileIntake:
 
     def _parse(self, df: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.Expr]]:
         spec_dec = self.spec.decimal if self.spec else None
-        default_dec = "," if self.raw.delimiter in (";", "\t", None) else "."
+        default_dec: Literal[",", "."] = "," if self.raw.delimiter in (";", "\t", None) else "."
         out = {"_row": df["_row"]}
         # field, bad mask, reason (text or per-row Series), fatal
         problems: list[tuple[str, pl.Series, str | pl.Series, bool]] = []
@@ -182,7 +182,8 @@ class _FileIntake:
         return frame, [reason_expr.alias("_reason"), col_expr.alias("_rcol"),
                        val_expr.alias("_rval")]
 
-    def _parse_field(self, fname: str, s: pl.Series, spec_dec: str | None, default_dec: str
+    def _parse_field(self, fname: str, s: pl.Series, spec_dec: str | None,
+                     default_dec: Literal[",", "."]
                      ) -> tuple[str, pl.Series, pl.Series, str | pl.Series, int]:
         """Parse one column by its kind: (name, values, bad mask, reason, values rounded)."""
         f = self.tbl.field(fname)

@@ -10,7 +10,8 @@ money, so that money in = money out still holds.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 import polars as pl
 
@@ -51,11 +52,11 @@ def find_overlaps(dfs: list[pl.DataFrame], cfg: EngagementConfig, warnings: list
     if len(dfs) < 2:
         return dfs, []
     ok = pl.col("_reason").is_null()
-    info = []
+    info: list[tuple[int, date, date]] = []  # file, first and last date of its lines
     for i, df in enumerate(dfs):
         acc = df.filter(ok)
         if "date" in df.columns and acc.height and acc["date"].min() is not None:
-            info.append((i, acc["date"].min(), acc["date"].max()))
+            info.append((i, cast(date, acc["date"].min()), cast(date, acc["date"].max())))
     out: list[dict[str, Any]] = []
     cur = cfg.currency
     drop = cfg.intake.drop_overlapping

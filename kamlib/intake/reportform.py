@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
 
 import polars as pl
 
@@ -81,7 +82,8 @@ def _split_vat(raw: RawTable, rep: FileReport) -> None:
         for i, _ in cols:
             s = raw.data[f"c{i}"]
             texts.append(decimal_text(s, decimal=decimal_separator(s, default=",")))
-        total, vat = [], []
+        total: list[str | None] = []
+        vat: list[str | None] = []
         first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series().to_list()
         for k in range(raw.data.height):
             vals = [(Decimal(t[k]), rates[j]) for j, t in enumerate(texts) if t[k] is not None]
@@ -173,11 +175,11 @@ def _amounts(raw: RawTable) -> tuple[list[str | None], list[int]] | None:
 
 
 def _nest(items: list[tuple[int, Decimal]], may_group: set[int] | None = None
-          ) -> list[tuple[Decimal, int, list]] | None:
+          ) -> list[tuple[Decimal, int, list[Any]]] | None:
     """Nest rows by their amounts, scanning upwards: a row whose amount equals the sum of
     the next k items groups them. With ``may_group``, only those rows may group, and each
     of them must (else None: the style is not explained by the sums)."""
-    stack: list[tuple[Decimal, int, list]] = []
+    stack: list[tuple[Decimal, int, list[Any]]] = []
     for i, v in reversed(items):
         if may_group is not None and i not in may_group:
             stack.append((v, i, []))
@@ -198,7 +200,7 @@ def _nest(items: list[tuple[int, Decimal]], may_group: set[int] | None = None
     return stack
 
 
-def _depths(raw: RawTable, stack: list[tuple[Decimal, int, list]]) -> dict[int, int]:
+def _depths(raw: RawTable, stack: list[tuple[Decimal, int, list[Any]]]) -> dict[int, int]:
     rows = raw.data["_row"].to_list()
     levels: dict[int, int] = {}
     todo = [(node, 0) for node in stack]
@@ -217,10 +219,11 @@ def _levels_from_sums(raw: RawTable) -> dict[int, int] | None:
     if found is None:
         return None
     vals, totals = found
-    if not totals or vals[totals[-1]] is None:
+    last = vals[totals[-1]] if totals else None
+    if last is None:
         return None
-    end, target = totals[-1], Decimal(vals[totals[-1]])
-    items = [(i, Decimal(vals[i])) for i in range(end) if vals[i] is not None]
+    end, target = totals[-1], Decimal(last)
+    items = [(i, Decimal(v)) for i, v in enumerate(vals[:end]) if v is not None]
     if sum(v for _, v in items) == target or len(items) > 20_000:
         return None
     stack = _nest(items)
@@ -266,7 +269,8 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
                          f"({', '.join(bad[:3])}): the indentation is not used")
     bold = {i for i in body if raw.styles.get(rows[i], (False, 0))[0]}
     if bold and len(bold) < len(body):
-        stack = _nest([(i, Decimal(vals[i])) for i in body], bold)
+        # every row of the body has an amount (see above)
+        stack = _nest([(i, Decimal(cast(str, vals[i]))) for i in body], bold)
         # a form's top rows are all groups; a register with a bold row that happens to equal
         # the rows after it has rows outside any group
         if stack is not None and all(children for _, _, children in stack):
@@ -344,7 +348,7 @@ def _footer(raw: RawTable, rep: FileReport) -> None:
         return
     after = raw.data.slice(totals[-1] + 1)
     filled = after.select(pl.sum_horizontal(pl.all().exclude("_row").is_not_null()))
-    if int(filled.to_series().max() or 0) > 1:
+    if int(cast(int, filled.to_series().max() or 0)) > 1:
         return  # data below the totals row: left to the file pass
     for line in after.select(pl.concat_str(pl.all().exclude("_row"), separator=" ",
                                            ignore_nulls=True)).to_series().to_list():

@@ -8,11 +8,13 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ..errors import KamError
+from ..legal_forms import NAME_KEY_FORMS, abbreviations
 from ..parse import (
     MAX_INT_DIGITS,
     minor_to_str,
@@ -39,8 +41,8 @@ _RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|ст
 _GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales revenue")}
 
 
-_LEGAL_FORMS = ("ооо", "оао", "зао", "пао", "нао", "ао", "ип", "гуп", "муп", "ано", "тоо",
-                "llc", "ltd", "gmbh", "inc", "plc", "jsc", "ojsc", "cjsc")
+#: legal forms the name key drops: a named subset of the one list (kamlib.legal_forms)
+_LEGAL_FORMS = abbreviations(NAME_KEY_FORMS)
 
 
 _TRANSACTION_TABLES = ("sales", "activities", "payments", "contacts", "assessment")
@@ -180,5 +182,5 @@ def _num_str(x: float) -> str:
     return f"{x:.6f}".rstrip("0").rstrip(".")
 
 
-def _money_str(minor: int | None) -> str:
+def _money_str(minor: int | float | Decimal | None) -> str:
     return minor_to_str(int(minor or 0), SCALE)

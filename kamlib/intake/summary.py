@@ -118,6 +118,6 @@ def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
     if result.errors:
         out.append("")
         out.append(f"ERRORS ({len(result.errors)}): the audit cannot run until they are fixed")
-        for e in result.errors:
-            out.append("  ✗ " + str(e).replace("\n", "\n    "))
+        for err in result.errors:
+            out.append("  ✗ " + str(err).replace("\n", "\n    "))
     return "\n".join(out)

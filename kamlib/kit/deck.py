@@ -22,7 +22,8 @@ from ..i18n import Formatter, load_strings
 
 __all__ = ["slide_texts", "write_workshop_deck"]
 
-_BLUE = RGBColor(0x1F, 0x4E, 0x79)
+# python-pptx declares no types for RGBColor
+_BLUE = RGBColor(0x1F, 0x4E, 0x79)  # type: ignore[no-untyped-call]
 _W, _H = Emu(12192000), Emu(6858000)      # 16:9
 _M = Emu(457200)                          # margin
 

@@ -108,9 +108,10 @@ def _index(w: _Writer, plans: AccountPlans, titles: list[str], period: str) -> N
     if plans.facts.empty:
         ws.write_string(4, 0, st.t("kit.plans.no_key_clients"), w.note)
         return
-    cols = [("sheet_col", None), ("client", None), ("kam", None), ("quadrant", None),
-            ("deep_plan", None), ("net_revenue", "client_pnl"), ("contribution", "client_pnl"),
-            ("contribution_pct", "client_pnl"), ("growth_pct", "client_pnl")]
+    cols: list[tuple[str, str | None]] = [
+        ("sheet_col", None), ("client", None), ("kam", None), ("quadrant", None),
+        ("deep_plan", None), ("net_revenue", "client_pnl"), ("contribution", "client_pnl"),
+        ("contribution_pct", "client_pnl"), ("growth_pct", "client_pnl")]
     for j, (key, art) in enumerate(cols):
         ws.write_string(4, j, _label(st, key) if art else st.t(f"kit.plans.{key}"), w.head)
     for i, (row, title) in enumerate(zip(plans.facts.itertuples(index=False), titles,
@@ -124,7 +125,7 @@ def _index(w: _Writer, plans: AccountPlans, titles: list[str], period: str) -> N
         ws.write_string(r, 4, w.deep(rec["deep_plan"]),
                         w.mark if rec["deep_plan"] is True else None)
         for j, (key, art) in enumerate(cols[5:], start=5):
-            if key in rec:
+            if key in rec and art is not None:   # every column from here names its artefact
                 w.value(ws, r, j, rec[key], unit_of_fact(art, key))
     ws.set_column(0, 0, 30)
     ws.set_column(1, 2, 34)

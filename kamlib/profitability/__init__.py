@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -78,9 +78,9 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     costs = CostModel.from_params(params)
     names = entities.groupby("entity_id")["entity_name"].first()
     sold = sales_level(step("00").dir(eng))
-    inputs = {"activities": _read(artefact_path(eng, "activities")),
-              "payments": _read(artefact_path(eng, "payments")),
-              "clients": _read(artefact_path(eng, "clients"))}
+    inputs: dict[str, Any] = {"activities": _read(artefact_path(eng, "activities")),
+                              "payments": _read(artefact_path(eng, "payments")),
+                              "clients": _read(artefact_path(eng, "clients"))}
     off_invoice = (read_off_invoice(eng.root / params.off_invoice_file)
                    if params.off_invoice_file else None)
     pnl, notes = client_pnl(sales, costs=costs, **inputs, entity_map=entities["entity_id"],
@@ -108,10 +108,10 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     groups = group_pnl(pnl, pnl["group_id"], names=gnames)
     monthly = monthly_revenue(sales)
     classes = pd.DataFrame({
-        "abc_revenue": abc(pnl, value="net_revenue", cutoffs=tuple(params.abc_cutoffs)),
-        "abc_contribution": abc(pnl, value="contribution", cutoffs=tuple(params.abc_cutoffs)),
+        "abc_revenue": abc(pnl, value="net_revenue", cutoffs=params.abc_cutoffs),
+        "abc_contribution": abc(pnl, value="contribution", cutoffs=params.abc_cutoffs),
     })
-    x = xyz(monthly, cutoffs=tuple(params.xyz_cutoffs))
+    x = xyz(monthly, cutoffs=params.xyz_cutoffs)
     if sold.period:  # one total per period: no monthly rhythm to measure
         x = x.assign(cv=float("nan"), xyz=None)
     classes = classes.join(x.drop(columns=["months_active"], errors="ignore"), how="left")
@@ -250,7 +250,7 @@ def _period_years(dates: pd.Series) -> float:
     if dates.empty:
         return 1.0
     m = pd.PeriodIndex(pd.to_datetime(dates.astype(str)), freq="M")
-    return max(((m.max() - m.min()).n + 1) / 12.0, 1.0 / 12.0)
+    return float(max(((m.max() - m.min()).n + 1) / 12.0, 1.0 / 12.0))
 
 
 def _strategy(eng: Engagement, pnl: pd.DataFrame, entities: pd.DataFrame,
@@ -279,7 +279,7 @@ def _num(x: object) -> float | None:
     return None if x is None or pd.isna(x) else float(x)  # type: ignore[arg-type]
 
 
-def _channel_figures(channels: pd.DataFrame) -> list[dict]:
+def _channel_figures(channels: pd.DataFrame) -> list[dict[str, Any]]:
     import json
 
     return [{"channel": r.channel, "clients": int(r.clients), "net_revenue": r.net_revenue,
@@ -292,7 +292,7 @@ def _channel_figures(channels: pd.DataFrame) -> list[dict]:
 
 
 def _dependency_figures(dep: pd.DataFrame, pnl: pd.DataFrame,
-                        params: ProfitabilityParams) -> dict:
+                        params: ProfitabilityParams) -> dict[str, Any]:
     trend = top_trend(pnl, top=DEPENDENCY_TOP)
     return {
         "top": DEPENDENCY_TOP,

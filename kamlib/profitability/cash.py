@@ -28,6 +28,7 @@ kopeck.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ class CashTables:
     monthly: pd.DataFrame
     invoices: pd.DataFrame
     unapplied: pd.DataFrame
-    meta: dict
+    meta: dict[str, Any]
 
 
 def invoices(sales: pd.DataFrame, *, entity: str = "entity_id") -> tuple[pd.DataFrame, str]:
@@ -342,7 +343,7 @@ def _monthly(inv: pd.DataFrame, applied: pd.DataFrame, on_acc: pd.DataFrame,
     return long
 
 
-def cash_figures(t: CashTables, *, top: int = 10) -> dict:
+def cash_figures(t: CashTables, *, top: int = 10) -> dict[str, Any]:
     """Step 2's ``cash`` summary block from :func:`cash_position`'s tables (money to the
     minor unit; the P&L's cost of receivables restated on the invoiced basis, VAT included,
     so that what remains of the difference is timing: see ``docs/cash.md``)."""

@@ -10,6 +10,7 @@ the stranded ones (which stay) — never "fire them" on allocated costs alone.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -59,7 +60,7 @@ def recost(pnl: pd.DataFrame, costs: CostModel, *, base: CostModel | None = None
     return pnl["gross_margin"] - pnl.get("off_invoice", 0.0) - cts - receivables
 
 
-def _compare(name: str, base: pd.Series, alt: pd.Series) -> dict:
+def _compare(name: str, base: pd.Series, alt: pd.Series) -> dict[str, Any]:
     flips = (base >= 0) != (alt >= 0)
     return {
         "scenario": name,
@@ -112,7 +113,7 @@ def robustness(pnl: pd.DataFrame, costs: CostModel, *, spread: float = 0.20) -> 
     return pd.DataFrame(rows)
 
 
-def what_if_drop(pnl: pd.DataFrame, clients: Iterable[str]) -> dict:
+def what_if_drop(pnl: pd.DataFrame, clients: Iterable[str]) -> dict[str, Any]:
     """What the company's contribution would do without these clients.
 
     It loses their gross margin; it saves their *avoidable* cost-to-serve and their cost of
@@ -135,7 +136,7 @@ def what_if_drop(pnl: pd.DataFrame, clients: Iterable[str]) -> dict:
 
 
 def what_if_reprice(pnl: pd.DataFrame, clients: Iterable[str], *, price_increase: float = 0.05,
-                    volume_loss: float = 0.0) -> dict:
+                    volume_loss: float = 0.0) -> dict[str, Any]:
     """Raise these clients' prices by ``price_increase`` and lose ``volume_loss`` of volume.
 
     New gross margin = (sales × (1 + increase) − returns − COGS) × (1 − volume loss); volume-

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -112,7 +113,7 @@ def read_cost_pools(path: str | Path) -> pd.DataFrame:
     share = _number(df, "practical_share", path, required=False)
     out["practical_share"] = share.fillna(DEFAULT_PRACTICAL_SHARE)
     for i, r in out.iterrows():
-        where = {"file": str(path), "row": int(i) + 2}
+        where: dict[str, Any] = {"file": str(path), "row": int(i) + 2}
         if r["driver"] not in DRIVERS:
             raise InputError(f"unknown driver '{r['driver']}'", column="driver",
                              value=r["driver"], hint=f"one of {', '.join(DRIVERS)}", **where)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -387,7 +387,7 @@ def read_assessment(path: str | Path, *, criteria: Iterable[str],
     j_id = col["entity_id"]
     j_as = col.get("assessor")
 
-    def get(r: list[object], j: int | None) -> object:
+    def get(r: Sequence[object], j: int | None) -> object:
         return r[j] if j is not None and j < len(r) else ""
 
     start = 1

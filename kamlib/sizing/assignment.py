@@ -175,8 +175,9 @@ def _greedy(h: np.ndarray, lo: float, hi_k: np.ndarray, cap: np.ndarray, cost: n
         load[k] += h[a]
 
     def viol(x: np.ndarray, k: np.ndarray | slice) -> np.ndarray:
-        return (10.0 * np.maximum(x - cap[k], 0) + np.maximum(x - hi_k[k], 0)
-                + np.maximum(lo - x, 0))
+        out: np.ndarray = (10.0 * np.maximum(x - cap[k], 0) + np.maximum(x - hi_k[k], 0)
+                           + np.maximum(lo - x, 0))
+        return out
 
     idx = np.arange(n_a)
     for _phase in ("repair", "cost"):
@@ -279,7 +280,7 @@ def _min_tolerance(h: np.ndarray, mean: float, cap: np.ndarray, cost: np.ndarray
 def assign_accounts(accounts: pd.DataFrame, kams: pd.DataFrame, *, tolerance: float = 0.15,
                     time_limit: float = 10.0, region_weight: float = 0.3,
                     change_weight: float = 1.0,
-                    force_greedy: bool = False) -> tuple[pd.DataFrame, dict]:
+                    force_greedy: bool = False) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Assign every key account to one KAM (METHODS.md §4, Assignment).
 
     Parameters

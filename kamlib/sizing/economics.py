@@ -432,7 +432,7 @@ def _economic_buyer(key: pd.DataFrame) -> pd.Series | None:
 
 
 def _kpi_contribution(key: pd.DataFrame) -> dict[str, Any]:
-    row = {"kpi": "contribution_margin_pct", "unit": "%", "better": "higher",
+    row: dict[str, Any] = {"kpi": "contribution_margin_pct", "unit": "%", "better": "higher",
            "definition": "Σ contribution ÷ Σ net revenue of the key clients × 100"}
     if _has(key, "contribution", "net_revenue"):
         rev = _num(key, "net_revenue").sum()
@@ -448,7 +448,7 @@ def _kpi_growth(key: pd.DataFrame) -> dict[str, Any]:
                 "definition": "Σ net revenue ÷ Σ potential (client's spend in the category) × 100",
                 "baseline": 100.0 * _num(key, "net_revenue").sum() / pot if pot > 0 else np.nan,
                 "data": "net_revenue, potential"}
-    row = {"kpi": "revenue_growth_pct", "unit": "%", "better": "higher",
+    row: dict[str, Any] = {"kpi": "revenue_growth_pct", "unit": "%", "better": "higher",
            "definition": "revenue last 12 months ÷ previous 12 months − 1, key clients, × 100"}
     if _has(key, "revenue_last12", "revenue_prev12"):
         prev = _num(key, "revenue_prev12").sum()
@@ -479,7 +479,7 @@ def _kpi_relationship(key: pd.DataFrame) -> dict[str, Any]:
         return {"kpi": "contacts_per_account", "unit": "contacts", "better": "higher",
                 "definition": "average number of contacts per key account",
                 "baseline": float(_num(key, "contacts").mean()), "data": "contacts"}
-    row = {"kpi": "coverage_score", "unit": "score 1–10", "better": "higher",
+    row: dict[str, Any] = {"kpi": "coverage_score", "unit": "score 1–10", "better": "higher",
            "definition": "average contact-coverage score of the key accounts (1–10)"}
     if _has(key, "coverage_score"):
         row["baseline"] = float(_num(key, "coverage_score").mean())
@@ -488,7 +488,7 @@ def _kpi_relationship(key: pd.DataFrame) -> dict[str, Any]:
 
 
 def _kpi_cash(key: pd.DataFrame) -> dict[str, Any]:
-    row = {"kpi": "days_late", "unit": "days", "better": "lower",
+    row: dict[str, Any] = {"kpi": "days_late", "unit": "days", "better": "lower",
            "definition": "average days paid beyond contracted terms (DSO − terms, ≥ 0) "
                          "per key account"}
     terms = next((c for c in ("terms_days", "payment_terms_days") if _has(key, c)), None)
@@ -507,7 +507,7 @@ def _kpi_customer(key: pd.DataFrame) -> dict[str, Any]:
         return {"kpi": "nps", "unit": "points", "better": "higher",
                 "definition": "average Net Promoter Score of the key accounts",
                 "baseline": float(_num(key, "nps").mean()), "data": "nps"}
-    row = {"kpi": "qbr_accounts_pct", "unit": "%", "better": "higher",
+    row: dict[str, Any] = {"kpi": "qbr_accounts_pct", "unit": "%", "better": "higher",
            "definition": "share of key accounts with a quarterly business review held"}
     col = next((c for c in ("qbr", "qbrs", "qbr_count") if _has(key, c)), None)
     if col is not None:

@@ -21,6 +21,7 @@ import io
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import python_calamine
@@ -189,7 +190,7 @@ Problem = tuple[str, int, str | None, object, str, str]
 
 
 def _rows(wb: python_calamine.CalamineWorkbook, sheet: str, fname: str
-          ) -> tuple[list[list[object]], dict[str, int]]:
+          ) -> tuple[list[list[Any]], dict[str, int]]:
     if sheet not in wb.sheet_names:
         raise InputError(f"the workbook has no sheet '{sheet}' (it has: "
                          f"{', '.join(wb.sheet_names)})", file=fname, sheet=sheet,

@@ -31,6 +31,8 @@ cost (factor 1): what they cost while they bought is not a saving to claim.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -129,7 +131,7 @@ def tier_summary(tiers: pd.DataFrame, params: TierParams | None = None, *,
 
 
 def tiers_json(by_tier: pd.DataFrame, params: TierParams | None = None, *,
-               years: float = 1.0) -> dict:
+               years: float = 1.0) -> dict[str, Any]:
     """Step 4's summary entry ``tiers``: per tier its clients (count), money a year
     (net revenue, contribution, cost-to-serve today and after), who serves it and the cost
     factor assumed; ``saving`` (cost-to-serve today − after, a year) and ``years``."""

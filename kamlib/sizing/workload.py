@@ -16,6 +16,7 @@ with the span check seen in practice: 5–15 key accounts per KAM (3–10 for st
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -59,7 +60,7 @@ def account_workload(key: pd.DataFrame, params: SizingParams, *, scale: float = 
     return out
 
 
-def span_check(n_accounts: int, n_kams: float, n_strategic: int) -> dict:
+def span_check(n_accounts: int, n_kams: float, n_strategic: int) -> dict[str, Any]:
     """Accounts per KAM against what is seen in practice (5–15; 3–10 for strategic ones)."""
     n = max(n_kams, 1e-9)
     per = n_accounts / n

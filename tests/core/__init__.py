@@ -1,0 +1,1 @@
+"""Tests of the plumbing: config, io, parse, runner, steps, status, engagement, CLI, workbooks…."""

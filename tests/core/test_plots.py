@@ -1,0 +1,370 @@
+"""Every chart of kamlib.plots in both languages: no English word in a Russian chart, no
+Cyrillic in an English one, Russian numbers in Russian style (``40 %``, ``2,5``); no crash
+when all sales are returns or all zero (an empty chart that says so); and, at projector size,
+labels that neither overlap each other nor leave the figure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.text import Text
+
+from kamlib import plots
+from kamlib.profitability import curves
+
+NBSP = "\u00a0"
+
+#: Latin words a Russian chart may show: method and standard names, classes, units.
+LATIN_ALLOWED = {"ABC", "XYZ", "HHI", "KAM", "IFRS", "FTE", "McDonald", "Woodburn",
+                 "Kaplan", "Cooper"}
+#: Number-like references a Russian chart may write with a point (IFRS 8.34).
+POINT_ALLOWED = ("8.34",)
+
+COLS = ["list_revenue", "discount", "sales_net", "returns", "net_revenue", "cogs",
+        "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution"]
+# the hand-computed base of tests/profitability/test_curves.py, two names in each alphabet
+ROWS = {
+    "a": [500, 100, 400, 0, 400, 280, 120, 50, 10, 60],
+    "b": [220, 20, 200, 0, 200, 140, 60, 25, 5, 30],
+    "c": [160, 10, 150, 0, 150, 100, 50, 28, 2, 20],
+    "d": [110, 10, 100, 0, 100, 70, 30, 18, 2, 10],
+    "e": [105, 5, 100, 0, 100, 97, 3, 22, 1, -20],
+    "f": [100, 20, 80, 30, 50, 35, 15, 50, 5, -40],
+}
+NAMES = ["ООО Альфа", "Beta LLC", "Гамма", "Delta GmbH", "Эпсилон", "Zeta SA"]
+KAMS = ["Иванова", "Smith", "Петров"]
+
+
+def pnl_frame(scale: float = 1000.0, rows: dict[str, list[float]] | None = None) -> pd.DataFrame:
+    df = pd.DataFrame.from_dict(rows or ROWS, orient="index", columns=COLS).astype(float)
+    df = df * scale
+    df.index.name = "entity_id"
+    df["entity_name"] = NAMES[: len(df)]
+    return df.reset_index()
+
+
+def scored_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"attractiveness": [8.0, 7.0, 3.0, 2.0, 6.0, 9.0],
+         "strength": [8.0, 2.0, 7.0, 3.0, 5.0, 8.5],
+         "net_revenue": [5e6, 1e6, 2e6, 1e4, 3e5, 4e6],
+         "contribution": [4e5, -1e5, 2e5, -5e3, 1e4, 3e5],
+         "entity_name": NAMES,
+         "is_key": [True, True, False, False, False, True]},
+        index=pd.Index(list("abcdef"), name="entity_id"))
+
+
+def monthly_frame(net: list[float], returns: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"month": [f"2025-{m:02d}" for m in range(1, len(net) + 1)],
+                         "net_revenue": net, "returns": returns})
+
+
+# One builder per chart of kamlib.plots: (name, draw(lang, ax) → Axes, the data's own words).
+def _charts() -> list[tuple[str, Callable[[str, Axes | None], Axes], list[str]]]:
+    pnl = pnl_frame()
+    whale, figures = curves.whale_curve(pnl), curves.whale_figures(pnl)
+    comp = pd.DataFrame({"table": ["sales", "sales", "clients"],
+                         "column": ["net_revenue", "date", "inn"],
+                         "required": [True, True, False], "share": [1.0, 0.6, 0.3]})
+    summary = pd.DataFrame({"share_entities": [0.1, 0.5, 0.2, 0.1, 0.1],
+                            "share_revenue": [0.05, 0.8, 0.1, 0.05, 0.0]},
+                           index=["new", "active", "dormant", "lost", "never_bought"])
+    entities = pd.DataFrame({"records": [1, 2, 2, 3, 1, 5]})
+    ids = pd.DataFrame({"inn_status": ["valid"] * 40 + ["invalid: check digit"] * 3
+                        + ["missing"] * 5 + ["foreign / not an INN"] * 2})
+    matrix = pd.DataFrame([[3, 1, 0], [2, 4, 1], [0, 1, 1500]], index=list("ABC"),
+                          columns=list("XYZ"))
+    workloads = pd.DataFrame({"hours": [150.0, 170.0, 120.0],
+                              "capacity": [200.0, 180.0, 160.0]}, index=KAMS)
+    data_words = NAMES + KAMS + list(comp["table"] + "." + comp["column"])
+    return [
+        ("monthly_sales_chart", lambda lang, ax: plots.monthly_sales_chart(
+            monthly_frame([1.5e6, 2.5e6, 0.0, 3.2e6], [0.0, 2e5, 0.0, 4e5]), currency="RUB",
+            lang=lang, ax=ax), []),
+        ("completeness_bars", lambda lang, ax: plots.completeness_bars(comp, lang=lang, ax=ax),
+         data_words),
+        ("funnel_chart", lambda lang, ax: plots.funnel_chart(
+            {"records": 2423, "legal_entities": 1800, "groups": 1500, "buying": 1200,
+             "active": 900}, lang=lang, ax=ax), []),
+        ("status_chart", lambda lang, ax: plots.status_chart(summary, lang=lang, ax=ax), []),
+        ("cluster_sizes_chart", lambda lang, ax: plots.cluster_sizes_chart(
+            entities, lang=lang, ax=ax), []),
+        ("identifier_chart", lambda lang, ax: plots.identifier_chart(ids, lang=lang, ax=ax),
+         []),
+        ("waterfall_chart", lambda lang, ax: plots.waterfall_chart(
+            curves.price_waterfall(pnl), currency="RUB", lang=lang, ax=ax), []),
+        ("whale_curve_chart", lambda lang, ax: plots.whale_curve_chart(
+            whale, figures, lang=lang, ax=ax), []),
+        ("concentration_chart", lambda lang, ax: plots.concentration_chart(
+            pnl, top=5, lang=lang, ax=ax), NAMES),
+        ("revenue_margin_chart", lambda lang, ax: plots.revenue_margin_chart(
+            pnl, label=["e", "f", "a", "e"], currency="RUB", lang=lang, ax=ax), NAMES),
+        ("abc_xyz_chart", lambda lang, ax: plots.abc_xyz_chart(matrix, lang=lang, ax=ax),
+         []),
+        ("portfolio_matrix_chart", lambda lang, ax: plots.portfolio_matrix_chart(
+            scored_frame(), label=["c", "a"], currency="RUB", lang=lang, max_labels=2,
+            ax=ax), NAMES),
+        ("workload_chart", lambda lang, ax: plots.workload_chart(
+            workloads, lang=lang, ax=ax), KAMS),
+    ]
+
+
+CHARTS = _charts()
+CHART_IDS = [c[0] for c in CHARTS]
+
+
+def test_every_chart_of_the_module_is_covered() -> None:
+    drawn = {n for n in plots.__all__ if n.endswith("_chart") or n == "completeness_bars"}
+    assert drawn == set(CHART_IDS)
+
+
+def figure_texts(ax: Axes) -> list[str]:
+    """Every text of the figure once drawn: title, axis labels, ticks, legend, annotations."""
+    fig = ax.figure
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def strip_data(text: str, words: list[str]) -> str:
+    for w in sorted(words, key=len, reverse=True):
+        text = text.replace(w, " ")
+    return text
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+@pytest.mark.parametrize(("name", "draw", "data"), CHARTS, ids=CHART_IDS)
+def test_a_russian_chart_speaks_russian(name: str, draw, data: list[str]) -> None:
+    texts = figure_texts(draw("ru", None))
+    assert texts, name
+    for raw in texts:
+        text = strip_data(raw, data)
+        latin = set(re.findall(r"[A-Za-z]{2,}", text)) - LATIN_ALLOWED
+        assert not latin, f"{name}: English in a Russian chart: {raw!r}"
+        assert not re.search(r"\d%", text), f"{name}: '%' without a no-break space: {raw!r}"
+        assert not re.search(r"\d %", text), f"{name}: '%' after a breaking space: {raw!r}"
+        for ok in POINT_ALLOWED:
+            text = text.replace(ok, "")
+        assert not re.search(r"\d\.\d", text), f"{name}: decimal point: {raw!r}"
+        assert "{" not in text, f"{name}: unfilled placeholder: {raw!r}"
+
+
+@pytest.mark.parametrize(("name", "draw", "data"), CHARTS, ids=CHART_IDS)
+def test_an_english_chart_has_no_cyrillic(name: str, draw, data: list[str]) -> None:
+    for raw in figure_texts(draw("en", None)):
+        text = strip_data(raw, data)
+        assert not re.search(r"[А-Яа-яЁё]", text), f"{name}: Cyrillic in an English chart: {raw!r}"
+        assert not re.search(rf"\d{NBSP}%", text), f"{name}: Russian percentage: {raw!r}"
+        assert "{" not in text, f"{name}: unfilled placeholder: {raw!r}"
+
+
+def test_russian_percentages_and_plurals() -> None:
+    ax = plots.portfolio_matrix_chart(scored_frame(), lang="ru")
+    texts = " | ".join(figure_texts(ax))
+    # Strategic: a (8, 8) and f (8.5, 9): 2 clients, 9 of 12.31 million
+    assert f"2 клиента · 73{NBSP}% выручки" in texts
+    assert "1 клиент · " in texts
+    ax = plots.portfolio_matrix_chart(scored_frame(), lang="en")
+    texts = " | ".join(figure_texts(ax))
+    assert "2 clients · 73% of revenue" in texts and "1 client · " in texts
+    pnl = pnl_frame()
+    ax = plots.whale_curve_chart(curves.whale_curve(pnl), curves.whale_figures(pnl), lang="ru")
+    texts = figure_texts(ax)
+    assert f"пик 200{NBSP}%: 4 клиента (67{NBSP}%)" in texts
+    assert f"100{NBSP}%" in texts  # a y tick
+    ax = plots.concentration_chart(pnl, top=5, lang="ru")
+    assert ax.get_title() == "Доля топ-5 клиентов"
+    assert f"10{NBSP}% — МСФО 8.34" in figure_texts(ax)
+
+
+def test_money_formatter_is_the_formatter_short_money() -> None:
+    assert plots.money_formatter("RUB", "ru")(1_500_000) == f"1,5{NBSP}млн{NBSP}₽"
+    assert plots.money_formatter("RUB", "ru")(80e6) == f"80{NBSP}млн{NBSP}₽"
+    assert plots.money_formatter("RUB", "ru")(-2_500) == f"−2,5{NBSP}тыс.{NBSP}₽"
+    assert plots.money_formatter("EUR", "en")(1_250_000) == f"EUR{NBSP}1.25m"
+    assert plots.money_formatter("", "en")(2_000) == "2k"
+    assert plots.money_formatter("RUB", "ru")(0) == f"0{NBSP}₽"
+
+
+# ------------------------------------------------------------ all returns, all zero (issue 15)
+
+
+def _degenerate(kind: str) -> dict[str, Any]:
+    if kind == "all returns":  # every client's sales came back: revenue and margin < 0
+        rows = {k: [0, 0, 0, v[2], -v[2], -v[5], -v[2] + v[5], v[7], 0, -v[2] + v[5] - v[7]]
+                for k, v in ROWS.items()}
+        monthly = monthly_frame([-1e5, -2e5, -5e4], [-1e5, -2e5, -5e4])
+    else:
+        rows = {k: [0.0] * len(COLS) for k in ROWS}
+        monthly = monthly_frame([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
+    pnl = pnl_frame(rows=rows)
+    scored = scored_frame().assign(net_revenue=pnl["net_revenue"].to_numpy(),
+                                   contribution=pnl["contribution"].to_numpy())
+    return {"pnl": pnl, "monthly": monthly, "scored": scored}
+
+
+@pytest.mark.parametrize("kind", ["all returns", "all zero"])
+def test_no_chart_crashes_when_all_sales_are_returns_or_zero(kind: str) -> None:
+    d = _degenerate(kind)
+    pnl = d["pnl"]
+    drawn = {
+        "monthly": plots.monthly_sales_chart(d["monthly"], currency="RUB", lang="ru"),
+        "waterfall": plots.waterfall_chart(curves.price_waterfall(pnl), currency="RUB",
+                                           lang="ru"),
+        "whale": plots.whale_curve_chart(curves.whale_curve(pnl), curves.whale_figures(pnl),
+                                         lang="ru"),
+        "concentration": plots.concentration_chart(pnl, lang="ru"),
+        "margin": plots.revenue_margin_chart(pnl, label=["a"], currency="RUB", lang="ru"),
+        "portfolio": plots.portfolio_matrix_chart(d["scored"], lang="ru"),
+        "abc_xyz": plots.abc_xyz_chart(pd.DataFrame(0, index=list("ABC"), columns=list("XYZ")),
+                                       lang="ru"),
+        "workload": plots.workload_chart(pd.DataFrame({"hours": [0.0, 0.0]}, index=KAMS[:2]),
+                                         lang="ru"),
+        "funnel": plots.funnel_chart({}, lang="ru"),
+    }
+    for name, ax in drawn.items():
+        texts = figure_texts(ax)  # drawing is where a log axis without data fails
+        assert ax.get_title(), name
+        if name in ("margin", "concentration", "whale", "abc_xyz", "workload", "funnel") or \
+                (kind == "all zero" and name != "portfolio"):
+            assert "нет данных для графика" in " ".join(texts), (kind, name)
+    # the matrix places clients by their scores: still drawn, without a revenue scale
+    assert "√" not in " ".join(figure_texts(drawn["portfolio"]))
+    en = plots.revenue_margin_chart(pnl, currency="RUB", lang="en")
+    assert "no data to draw" in " ".join(figure_texts(en))
+    assert en.get_xscale() == "linear"  # no log axis without a positive value
+
+
+# ------------------------------------------------------------ projector size (issue 21.4)
+
+PROJECTOR = (13.33, 7.5)
+
+
+def _late_peak() -> pd.DataFrame:
+    """40 clients, one loss-maker: the whale curve peaks at 98 % of the clients (its label
+    used to run off the right edge)."""
+    contribution = [float(100 - i) for i in range(39)] + [-300.0]
+    return pd.DataFrame({"entity_id": [f"x{i:02d}" for i in range(40)],
+                         "entity_name": [f"Клиент {i}" for i in range(40)],
+                         "net_revenue": [1e6] * 40, "contribution": contribution})
+
+
+def _quarter(ax: Axes) -> Axes:
+    """The top-left quarter of ``ax``'s figure, as the notebooks' 2 × 2 grids draw."""
+    fig = ax.figure
+    ax.remove()
+    return fig.add_subplot(2, 2, 1)
+
+
+def _one_client() -> pd.DataFrame:
+    """The waterfall of the loss-maker ``f`` as the cost-to-serve widget draws it (its
+    contribution recomputed at other rates: −25 000 instead of −40 000)."""
+    from kamlib.client_view import client_waterfall
+
+    pnl = pnl_frame().set_index("entity_id")
+    new = pnl["contribution"].copy()
+    new["f"] = -25_000.0
+    return client_waterfall(pnl, "f", new)
+
+
+def _hard_charts() -> list[tuple[str, Callable[[str, Axes | None], Axes], list[str]]]:
+    late = _late_peak()
+    big = pnl_frame(scale=7.3e6)  # billions: the longest money labels
+    return [
+        ("whale_curve_chart[late peak]", lambda lang, ax: plots.whale_curve_chart(
+            curves.whale_curve(late), curves.whale_figures(late), lang=lang, ax=ax), []),
+        ("waterfall_chart[billions]", lambda lang, ax: plots.waterfall_chart(
+            curves.price_waterfall(big), currency="RUB", lang=lang, ax=ax), []),
+        ("waterfall_chart[quarter, thousands]", lambda lang, ax: plots.waterfall_chart(
+            curves.price_waterfall(pnl_frame(scale=1234.5)), currency="RUB", lang=lang,
+            ax=_quarter(ax)), []),
+        ("waterfall_chart[quarter, billions]", lambda lang, ax: plots.waterfall_chart(
+            curves.price_waterfall(big), currency="RUB", lang=lang, ax=_quarter(ax)), []),
+        ("waterfall_chart[one client, titled]", lambda lang, ax: plots.waterfall_chart(
+            _one_client(), currency="RUB", lang=lang, ax=ax,
+            title="Общество с ограниченной ответственностью «Престиж-Маркет»"), []),
+        ("revenue_margin_chart[all named]", lambda lang, ax: plots.revenue_margin_chart(
+            big, label=[*"abcdef", "a"], currency="RUB", lang=lang, ax=ax), NAMES),
+        ("portfolio_matrix_chart[all named]", lambda lang, ax: plots.portfolio_matrix_chart(
+            scored_frame(), label=[*"abcdef", "b"], currency="RUB", lang=lang, ax=ax),
+         NAMES),
+    ]
+
+
+PROJECTOR_CHARTS = CHARTS + _hard_charts()
+
+
+def _overlaps(boxes: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in boxes[i + 1:]:
+            if ba.overlaps(bb) and ba.intersection(ba, bb).width > 1 and \
+                    ba.intersection(ba, bb).height > 1:
+                out.append((a, b))
+    return out
+
+
+@pytest.mark.parametrize(("name", "draw", "data"), PROJECTOR_CHARTS,
+                         ids=[c[0] for c in PROJECTOR_CHARTS])
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_labels_are_readable_at_projector_size(name: str, draw, data: list[str],
+                                               lang: str) -> None:
+    fig = plt.figure(figsize=PROJECTOR, dpi=100)
+    ax = fig.add_subplot()
+    # fixed margins, as the widgets draw (no tight-bbox pass to rescue a label off the edge)
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.15, top=0.92)
+    ax = draw(lang, ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    frame = fig.bbox
+    labels = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
+    for text, bb in boxes:
+        assert frame.x0 - 0.5 <= bb.x0 and bb.x1 <= frame.x1 + 0.5 and \
+            frame.y0 - 0.5 <= bb.y0 and bb.y1 <= frame.y1 + 0.5, \
+            f"{name} ({lang}): {text!r} leaves the figure: {bb} vs {frame}"
+    assert not _overlaps(boxes), f"{name} ({lang}): labels overlap: {_overlaps(boxes)}"
+    names = [t for t, _ in boxes if t in data]
+    assert len(names) == len(set(names)), f"{name} ({lang}): a client named twice: {names}"
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+@pytest.mark.parametrize("size", [(12.8, 7.2), (11, 4.5)], ids=["1280x720", "widget"])
+def test_one_clients_waterfall_ticks_and_title_fit(lang: str, size: tuple[float, float]
+                                                   ) -> None:
+    """The followed client's waterfall (kamlib.client_view), at projector size (1280×720 at
+    100 dpi) and at the widget's size: the step names under the bars do not touch each
+    other, the long client name in the title stays inside the figure, and the bars add up."""
+    wf = _one_client()
+    changes = wf.loc[wf["kind"] == "change", "amount"].sum()
+    assert wf["amount"].iloc[0] + changes == pytest.approx(-25_000.0)
+    assert wf.set_index("step").at["cost-to-serve", "amount"] == pytest.approx(-50_000 + 15_000)
+    fig = plt.figure(figsize=size, dpi=100)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.2, top=0.9)
+    plots.waterfall_chart(wf, currency="RUB", lang=lang, ax=ax,
+                          title="Общество с ограниченной ответственностью «Престиж-Маркет»")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ticks = [(t.get_text(), t.get_window_extent(r)) for t in ax.get_xticklabels()
+             if t.get_text()]
+    assert len(ticks) == len(wf)
+    assert not _overlaps(ticks), _overlaps(ticks)
+    for _text, bb in [*ticks, (ax.title.get_text(), ax.title.get_window_extent(r))]:
+        assert fig.bbox.x0 - 0.5 <= bb.x0 and bb.x1 <= fig.bbox.x1 + 0.5
+        assert fig.bbox.y0 - 0.5 <= bb.y0 and bb.y1 <= fig.bbox.y1 + 0.5
+    plt.close(fig)

@@ -1,0 +1,1 @@
+"""Tests of kamlib.intake (step 0: reading the raw exports) and its readers."""

@@ -1,0 +1,1 @@
+"""Tests of kamlib.kit (the engagement kit)."""

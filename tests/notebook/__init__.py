@@ -1,0 +1,1 @@
+"""Tests of the notebook surfaces (widgets, explorer, presenter, nbclean) and the notebooks."""

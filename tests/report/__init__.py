@@ -1,0 +1,1 @@
+"""Tests of kamlib.report (the deliverables and their figure check)."""

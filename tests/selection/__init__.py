@@ -1,0 +1,1 @@
+"""Tests of kamlib.selection (step 3: key client profile)."""

@@ -1,0 +1,1 @@
+"""Tests of kamlib.sizing (step 4: KAM team sizing)."""

@@ -1,0 +1,1 @@
+"""Tests of the trainer's tools (sample generator, anonymiser, classroom, training kit)."""
