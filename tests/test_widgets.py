@@ -15,8 +15,8 @@ import pytest
 from matplotlib.axes import Axes
 
 from kamlib.i18n import Formatter
+from kamlib.notebook.widgets import time_update, weights_widget
 from kamlib.plots import portfolio_matrix_chart
-from kamlib.widgets import time_update, weights_widget
 
 ATTR = ["size", "growth", "margin", "potential"]
 STRENGTH = ["share_of_wallet", "relationship", "contacts", "tenure"]
@@ -273,7 +273,7 @@ def test_intake_widget_shows_each_file_as_read(demo_ru_steps) -> None:
     import json
 
     from kamlib.datacheck import files_overview
-    from kamlib.widgets import step_widget
+    from kamlib.notebook.widgets import step_widget
 
     intake = demo_ru_steps / "work" / "00_intake"
     manifest = json.loads((intake / "intake_manifest.json").read_text(encoding="utf-8"))
@@ -319,7 +319,7 @@ def test_cleanup_widget_reproduces_the_step_then_reclusters(demo_ru_steps) -> No
     from kamlib.cleanup import clean_client_base
     from kamlib.cleanup.review import read_decisions
     from kamlib.engagement import Engagement
-    from kamlib.widgets import step_widget
+    from kamlib.notebook.widgets import step_widget
 
     root = demo_ru_steps
     step = root / "work" / "01_client_base_cleanup"
@@ -393,9 +393,9 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     import json
 
     from kamlib.engagement import Engagement
+    from kamlib.notebook.widgets import RATE_DRIVERS, step_widget
     from kamlib.profitability.pnl import CostModel, client_pnl
     from kamlib.profitability.tdabc import read_off_invoice
-    from kamlib.widgets import RATE_DRIVERS, step_widget
 
     root = demo_ru_steps
     step = root / "work" / "02_profitability"
@@ -467,7 +467,7 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     assert wf["amount"].iloc[0] + changes == pytest.approx(wf["amount"].iloc[-1])
     assert wf["amount"].iloc[-1] == pytest.approx(box.contribution.loc[first])
     # the participants' order gives nothing away: by revenue only
-    from kamlib.widgets import profitability_widget
+    from kamlib.notebook.widgets import profitability_widget
 
     plain = profitability_widget(pnl.reset_index(), CostModel.from_params(cfg), lang="ru",
                                  currency="RUB", participant=True)
@@ -517,7 +517,7 @@ def test_weights_widget_on_demo_gives_the_step_key_clients(demo_ru_steps, tmp_pa
 
 def test_step_widget_needs_the_step_run(make_engagement) -> None:
     from kamlib.errors import KamError
-    from kamlib.widgets import step_widget
+    from kamlib.notebook.widgets import step_widget
 
     root = make_engagement({})
     with pytest.raises(KamError, match="has not been run") as exc:
@@ -529,8 +529,8 @@ def test_step_widget_needs_the_step_run(make_engagement) -> None:
 
 def test_sizing_widget_recomputes_the_workload_build_up(demo_ru_steps) -> None:
     from kamlib.engagement import Engagement
+    from kamlib.notebook.widgets import sizing_widget
     from kamlib.sizing.workload import account_workload, available_hours
-    from kamlib.widgets import sizing_widget
 
     eng = Engagement.open(demo_ru_steps)
     key = pd.read_parquet(demo_ru_steps / "work/03_key_client_profile/key_clients.parquet")

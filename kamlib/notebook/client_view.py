@@ -2,7 +2,7 @@
 
 A lesson is about one client («Престиж-Маркет» losing money, «Метелица» with one contact):
 when the trainer moves a slider, the room must see that client, not only the company's
-totals. The widgets (:mod:`kamlib.widgets`) call these functions; the charts are drawn by
+totals. The widgets (:mod:`kamlib.notebook.widgets`) call these functions; the charts are drawn by
 :mod:`kamlib.plots`. Nothing here re-derives the method: the client's contribution under
 the sliders' rates is the one :func:`kamlib.profitability.scenarios.recost` gives.
 

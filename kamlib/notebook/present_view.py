@@ -1,7 +1,7 @@
 """What a presentation page shows, in its kernel: tables and figures in the engagement's
 language, and conclusions that wait for the trainer.
 
-``kam present`` (:mod:`kamlib.present_pages`) puts a setup cell at the top of every
+``kam present`` (:mod:`kamlib.notebook.present_pages`) puts a setup cell at the top of every
 presentation copy that calls :func:`setup`; the copy's localized cells then call
 :func:`stats`, :func:`reveal` and :func:`hidden`. Nothing here computes a figure: the stat
 blocks read the step's typed summary (``summary.json``) and format it through
@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from .i18n import Formatter, Strings, load_strings
+from kamlib.i18n import Formatter, Strings, load_strings
 
 __all__ = ["MODES", "STAT_BLOCKS", "hidden", "localize_frame", "participant", "reveal", "setup",
            "stat_rows", "stats", "t"]

@@ -4,16 +4,16 @@ for the participants.
 The step notebooks are written in English for the analyst. ``kam present`` shows them to a
 room, so :func:`localize_notebook` rewrites the presentation copy (never the notebook):
 
-- a setup cell at the top calls :func:`kamlib.present_view.setup` (the page's
+- a setup cell at the top calls :func:`kamlib.notebook.present_view.setup` (the page's
   language and mode; every table with localized column labels and ``—`` for missing values);
 - each markdown cell takes its text from ``templates/i18n/<lang>/present.yaml``
   (``present.cell.<cell id>.text``; an empty text keeps the notebook's own English);
 - the code cells that print English take the edits of :data:`CODE_EDITS` (their key figures
-  become :func:`kamlib.present_view.stats` tables, their sentences ``present.*`` strings);
+  become :func:`kamlib.notebook.present_view.stats` tables, their sentences ``present.*`` strings);
 - in the participant mode a markdown cell with a question (``present.cell.<id>.ask``) shows
   the question, and its heading and text — the conclusion — wait behind a button
-  (:func:`kamlib.present_view.reveal`); the code cells of :data:`CONCLUSION_CELLS` (a
-  verdict, a recommendation) wait the same way (:func:`kamlib.present_view.hidden`).
+  (:func:`kamlib.notebook.present_view.reveal`); the code cells of :data:`CONCLUSION_CELLS` (a
+  verdict, a recommendation) wait the same way (:func:`kamlib.notebook.present_view.hidden`).
 
 Cells are found by their notebook cell id (nbformat 4.5), which executing a notebook keeps;
 ``tests/test_classroom.py`` checks that every markdown cell has its text in both languages
@@ -26,7 +26,7 @@ import ast
 import hashlib
 from typing import Any
 
-from .i18n import load_strings
+from kamlib.i18n import load_strings
 
 __all__ = ["CELL_REPLACEMENTS", "CODE_EDITS", "CONCLUSION_CELLS", "SETUP_TAG", "fingerprint",
            "localize_notebook"]
@@ -141,7 +141,7 @@ def _edit(cell_id: str, source: str) -> str:
 
 
 def _wrap_hidden(source: str) -> str:
-    """``source`` run inside :func:`kamlib.present_view.hidden`, its last expression
+    """``source`` run inside :func:`kamlib.notebook.present_view.hidden`, its last expression
     displayed (inside a ``with`` block it would not be)."""
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -179,7 +179,7 @@ def localize_notebook(nb: Any, lang: str, mode: str = "trainer", currency: str =
     from .present_view import MODES
 
     if mode not in MODES:
-        from .errors import ConfigError
+        from kamlib.errors import ConfigError
 
         raise ConfigError(f"unknown presentation mode '{mode}'", value=mode,
                           hint=f"use one of {', '.join(MODES)}")
@@ -203,7 +203,7 @@ def localize_notebook(nb: Any, lang: str, mode: str = "trainer", currency: str =
         cells.append(cell)
     # first of all: the title cell may already wait behind a button in the participant mode
     setup = nbformat.v4.new_code_cell(
-        f"from kamlib import present_view as {_V}\n"
+        f"from kamlib.notebook import present_view as {_V}\n"
         f"{_V}.setup({lang!r}, {mode!r}, {currency!r})")
     setup.metadata["tags"] = [SETUP_TAG]
     nb.cells = [setup, *cells]
