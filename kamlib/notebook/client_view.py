@@ -10,17 +10,21 @@ the sliders' rates is the one :func:`kamlib.profitability.scenarios.recost` give
   lessons are about first (the largest loss-makers, then the rest by revenue);
 - :func:`client_waterfall` — one client's pocket-margin waterfall, with its cost-to-serve
   as recomputed under other rates;
-- :func:`client_position` — the client's rank and share among all clients.
+- :func:`client_position` — the client's rank and share among all clients;
+- :func:`intake_clients` / :func:`client_intake` — the intake's client codes for a selector,
+  and one code's own rows, money and rejected rows (step 0);
+- :func:`client_cleanup` — one record's legal entity, group and pairs (step 1).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["client_choices", "client_portfolio_position", "client_position",
-           "client_waterfall"]
+__all__ = ["client_choices", "client_cleanup", "client_intake", "client_portfolio_position",
+           "client_position", "client_waterfall", "intake_clients"]
 
 
 def _name(frame: pd.DataFrame, entity: Any) -> str:
@@ -150,3 +154,137 @@ def client_portfolio_position(scored: pd.DataFrame, entity: Any) -> dict[str, An
             "is_key": bool(scored.at[entity, "is_key"]) if pd.notna(scored.at[entity, "is_key"])
             else False,
             "rank": int((a > x).sum()) + 1, "of": int(a.notna().sum())}
+
+
+def intake_clients(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The intake's clients for a selector: one row per client code (index), its name in the
+    catalogue (``entity_name``) and its net revenue in the accepted sales lines.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The intake's canonical tables (``clients``, ``sales`` …), as
+        :func:`kamlib.datacheck.load_intake` returns them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``client_id`` (str), columns ``entity_name`` and ``net_revenue`` (0 for a
+        catalogue record without sales).
+    """
+    clients = tables.get("clients", pd.DataFrame(columns=["client_id", "name"]))
+    sales = tables.get("sales", pd.DataFrame(columns=["client_id", "net_revenue"]))
+    revenue = pd.to_numeric(sales["net_revenue"], errors="coerce").groupby(
+        sales["client_id"].astype(str)).sum()
+    names = clients.assign(client_id=clients["client_id"].astype(str)) \
+        .drop_duplicates("client_id").set_index("client_id")["name"] \
+        if "name" in clients.columns else pd.Series(dtype=object)
+    ids = pd.Index(names.index).union(revenue.index)
+    out = pd.DataFrame({"entity_name": names.reindex(ids),
+                        "net_revenue": revenue.reindex(ids).fillna(0.0).astype(float)}, index=ids)
+    out.index.name = "client_id"
+    return out
+
+
+def client_intake(tables: Mapping[str, pd.DataFrame], client: Any) -> dict[str, Any]:
+    """One client code's own rows at the intake, beside the totals.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The intake's canonical tables plus ``rejected`` (its ``client_id`` names the client of
+        a rejected row when the row named one).
+    client : object
+        The client code (``client_id``), compared as text.
+
+    Returns
+    -------
+    dict
+        ``records`` (its rows in the catalogue ``clients``), ``rows`` (``{table: rows}`` of
+        every other accepted table with a ``client_id``), ``lines`` (its sales lines),
+        ``files`` (input files its sales lines came from), ``net_revenue`` and its ``share``
+        of the total (None when the total is 0), ``rejected`` (its rejected rows) and
+        ``rejected_amount`` (their money), ``rejected_rows`` (the rows, a DataFrame).
+    """
+    cid = str(client)
+    rows: dict[str, int] = {}
+    records = 0
+    for name, table in tables.items():
+        if name in ("rejected", "issues") or "client_id" not in table.columns:
+            continue
+        n = int((table["client_id"].astype(str) == cid).sum())
+        if name == "clients":
+            records = n
+        else:
+            rows[name] = n
+    sales = tables.get("sales", pd.DataFrame(columns=["client_id", "net_revenue"]))
+    mine = sales[sales["client_id"].astype(str) == cid]
+    revenue = float(pd.to_numeric(mine["net_revenue"], errors="coerce").sum())
+    total = float(pd.to_numeric(sales["net_revenue"], errors="coerce").sum())
+    rej = tables.get("rejected", pd.DataFrame())
+    rej_mine = rej[rej["client_id"].astype(str) == cid].reset_index(drop=True) \
+        if "client_id" in rej.columns else rej.iloc[0:0]
+    amount = pd.to_numeric(rej_mine["amount"], errors="coerce").sum() \
+        if "amount" in rej_mine.columns else 0.0
+    return {"client_id": cid, "records": records, "rows": rows, "lines": len(mine),
+            "files": int(mine["source_file"].nunique()) if "source_file" in mine.columns else 0,
+            "net_revenue": revenue, "share": revenue / total if total else None,
+            "rejected": len(rej_mine), "rejected_amount": float(amount),
+            "rejected_rows": rej_mine}
+
+
+def client_cleanup(entities: pd.DataFrame, pairs: pd.DataFrame, activity: pd.DataFrame,
+                   client: Any) -> dict[str, Any]:
+    """One client record's place after the cleanup: its legal entity, group and pairs.
+
+    Parameters
+    ----------
+    entities : pandas.DataFrame
+        Records → entity (:func:`kamlib.cleanup.resolve.entities_with_groups`): client_id,
+        entity_id, entity_name, is_branch, group_id.
+    pairs : pandas.DataFrame
+        The pairs with their ``outcome`` (:func:`kamlib.cleanup.resolve.resolve_pairs`).
+    activity : pandas.DataFrame
+        The activity status per entity (index entity_id, column ``status``).
+    client : object
+        The record's client code.
+
+    Returns
+    -------
+    dict
+        ``entity_id``, ``entity_name``, ``records`` (the codes merged into its entity),
+        ``branches`` (of them, branches), ``group_id``, ``group_entities`` (legal entities
+        in its group), ``merged`` / ``to_review`` / ``same`` / ``apart`` (its entity's pairs:
+        merged, left to review, joined through other pairs, kept apart or blocked or
+        rejected) and ``status``.
+
+    Raises
+    ------
+    KeyError
+        ``client`` is not among the records.
+    """
+    cid = str(client)
+    codes = entities["client_id"].astype(str)
+    if not (codes == cid).any():
+        raise KeyError(f"no client record {client!r}")
+    row = entities[codes == cid].iloc[0]
+    members = entities[entities["entity_id"] == row["entity_id"]]
+    ids = set(members["client_id"].astype(str))
+    group = entities[entities["group_id"] == row["group_id"]]
+    if len(pairs):
+        mine = pairs[pairs["client_id_a"].astype(str).isin(ids)
+                     | pairs["client_id_b"].astype(str).isin(ids)]
+        outcome = mine["outcome"]
+    else:
+        outcome = pd.Series(dtype=object)
+    merged = int(outcome.isin(["merged", "merged (accepted)"]).sum())
+    to_review = int((outcome == "to review").sum())
+    same = int((outcome == "same entity through other pairs").sum())
+    status = activity["status"].get(row["entity_id"]) if len(activity) else None
+    return {"entity_id": row["entity_id"], "entity_name": row["entity_name"],
+            "records": sorted(ids), "branches": int(members["is_branch"].sum())
+            if "is_branch" in members.columns else 0,
+            "group_id": row["group_id"], "group_entities": int(group["entity_id"].nunique()),
+            "merged": merged, "to_review": to_review, "same": same,
+            "apart": len(outcome) - merged - to_review - same,
+            "status": None if status is None or pd.isna(status) else str(status)}

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 
 import ipywidgets as w
@@ -43,7 +44,8 @@ class CleanupWidget(_StepWidget):
     def __init__(self, pairs: pd.DataFrame, records: pd.DataFrame, sales: pd.DataFrame, *,
                  params: Any = None, group_map: pd.DataFrame | None = None,
                  period_start: dt.date | None = None, period_end: dt.date | None = None,
-                 lang: str = "en", figsize: tuple[float, float] = (7.5, 3.2)) -> None:
+                 lang: str = "en", figsize: tuple[float, float] = (7.5, 3.2),
+                 client: Any = None) -> None:
         from kamlib.config import CleanupParams
 
         self._setup(lang)
@@ -109,8 +111,26 @@ class CleanupWidget(_StepWidget):
         self.funnel: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self.to_review = pd.DataFrame()
+        # the client the lesson follows: a record, its legal entity, group and pairs
+        from kamlib.notebook.client_view import client_choices
+
+        revenue = self._orders.groupby("rec")["net_revenue"].sum()
+        frame = pd.DataFrame({"entity_name": self.records["name"].to_numpy(),
+                              "net_revenue": revenue.reindex(range(len(self.records)))
+                              .fillna(0.0).to_numpy()}, index=pd.Index(ids))
+        options = client_choices(frame[~frame.index.duplicated()])
+        codes = [i for _, i in options]
+        self.client = w.Dropdown(options=options, description=t.t("widget.client.select"),
+                                 value=str(client) if str(client) in codes else
+                                 (codes[0] if codes else None),
+                                 style={"description_width": "80px"},
+                                 layout=w.Layout(width="520px"))
+        self.client.observe(self._on_client, names="value")
+        self.client_readout = w.HTML()
+        self.client_entity: dict[str, Any] | None = None
         super().__init__([w.HBox([self.review_slider, self.auto_slider]), self.counts_html,
-                          self.output, self.status, self.review_pick, self.review_html])
+                          self.output, self.client, self.client_readout, self.status,
+                          self.review_pick, self.review_html])
 
     # -------------------------------------------------------------- controls
 
@@ -131,6 +151,28 @@ class CleanupWidget(_StepWidget):
             finally:
                 self._hold = held
         self._on_change()
+
+    def _on_client(self, _change: Any = None) -> None:
+        if not self._hold and self.labels is not None:
+            self._follow_client()
+
+    def select_client(self, client: Any) -> None:
+        """Follow the client record ``client`` (its code): one of the selector's, or any
+        other record, which then joins the selector's options."""
+        codes = [i for _, i in self.client.options]
+        if str(client) not in codes:
+            if str(client) not in self._rec_by_id.index:
+                raise KeyError(f"no client record {client!r}")
+            name = self._rec_by_id.at[str(client), "name"]
+            held, self._hold = self._hold, True
+            try:
+                self.client.options = [*self.client.options, (f"{name} ({client})", str(client))]
+            finally:
+                self._hold = held
+        if self.client.value == str(client):
+            self._follow_client()
+        else:
+            self.client.value = str(client)
 
     def set_thresholds(self, review: float | None = None,
                        auto_merge: float | None = None) -> None:
@@ -216,6 +258,33 @@ class CleanupWidget(_StepWidget):
         funnel_chart(self.funnel, lang=self.lang, ax=self.ax)
         _show_png(self.output, self.figure)
         self._fill_review()
+        self._follow_client()
+
+    def _follow_client(self) -> None:
+        """The followed record's legal entity, group and pairs at the current thresholds
+        (:func:`kamlib.notebook.client_view.client_cleanup`), beside the totals."""
+        from kamlib.notebook.client_view import client_cleanup
+
+        if self.client.value is None:
+            self.client_entity = None
+            self.client_readout.value = ""
+            return
+        t, lang = _text(self.lang), self.lang
+        c = client_cleanup(self.entities, self.pairs, self.activity, self.client.value)
+        self.client_entity = c
+        status = t.get(f"status.{c['status']}") or c["status"] or "—"
+        self.client_readout.value = (
+            t.t("widget.client.cleanup",
+                name=html.escape(self.client.label.rsplit(" (", 1)[0]),
+                entity=f"<b>{html.escape(str(c['entity_name']))}</b>",
+                records=f"<b>{_num(len(c['records']), 0, lang)}</b>",
+                branches=_num(c["branches"], 0, lang),
+                group=html.escape(str(c["group_id"])),
+                entities=_num(c["group_entities"], 0, lang), status=html.escape(status))
+            + "<br>" + t.t("widget.client.cleanup_pairs",
+                           merged=_num(c["merged"], 0, lang),
+                           to_review=_num(c["to_review"], 0, lang),
+                           apart=_num(c["apart"], 0, lang)))
 
     # -------------------------------------------------------------- the review browser
 
@@ -300,7 +369,7 @@ def cleanup_widget(pairs: pd.DataFrame, records: pd.DataFrame, sales: pd.DataFra
     lang : str
         ``"en"`` or ``"ru"``.
     **kwargs
-        ``figsize`` of the funnel.
+        ``figsize`` of the funnel; ``client`` (the record to follow, by code).
 
     Returns
     -------
@@ -311,7 +380,11 @@ def cleanup_widget(pairs: pd.DataFrame, records: pd.DataFrame, sales: pd.DataFra
         build_entities`, :func:`~kamlib.cleanup.entities.assign_groups` and
         :func:`~kamlib.cleanup.status.activity_status` (METHODS.md §1) — the counts merged /
         to review / entities and :func:`kamlib.plots.funnel_chart` are redrawn, and the
-        review browser lists the pairs to review. Drive it with ``set_thresholds``.
+        review browser lists the pairs to review; the client selector (``client``: a
+        record's code, default the largest by net revenue) shows that record's legal entity,
+        the records merged into it, its branches, its group and its pairs at the thresholds
+        (:func:`kamlib.notebook.client_view.client_cleanup`). Drive it with
+        ``set_thresholds`` and ``select_client``.
     """
     box = CleanupWidget(pairs, records, sales, params=params, group_map=group_map,
                         period_start=period_start, period_end=period_end, lang=lang, **kwargs)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
+from kamlib.i18n import Formatter
 from kamlib.notebook.widgets.base import (
     _esc,
     _num,
@@ -42,12 +44,18 @@ class IntakeWidget(_StepWidget):
     ``overview`` (its row of :func:`kamlib.datacheck.files_overview`), ``mapping``
     (canonical column → header in the file), ``rejected_rows`` and ``issue_rows`` (its rows of
     ``rejected.parquet`` / ``issues.parquet``), ``sample_rows`` (its first accepted rows in
-    the canonical table), ``last_update_seconds``, ``updates``.
+    the canonical table), ``last_update_seconds``, ``updates``; the client selector
+    ``client`` (client codes, largest net revenue first) with ``client_figures`` (the chosen
+    code's own records, rows, money and rejected rows:
+    :func:`kamlib.notebook.client_view.client_intake`), ``client_readout`` and
+    ``client_rejected_html``.
     """
 
     def __init__(self, tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], *,
-                 lang: str = "en", max_rows: int = 50, sample_rows: int = 5) -> None:
+                 lang: str = "en", max_rows: int = 50, sample_rows: int = 5,
+                 client: Any = None) -> None:
         from kamlib.datacheck import files_overview
+        from kamlib.notebook.client_view import client_choices, intake_clients
 
         self._setup(lang)
         t = _text(self.lang)
@@ -85,8 +93,35 @@ class IntakeWidget(_StepWidget):
         self.rejected_rows = pd.DataFrame()
         self.issue_rows = pd.DataFrame()
         self.sample_rows = pd.DataFrame()
+        # the client the lesson follows: its own rows, money and rejected rows
+        options = client_choices(intake_clients(self.tables))
+        ids = [i for _, i in options]
+        self.client = w.Dropdown(options=options, description=t.t("widget.client.select"),
+                                 value=str(client) if str(client) in ids else
+                                 (ids[0] if ids else None),
+                                 style={"description_width": "80px"},
+                                 layout=w.Layout(width="520px"))
+        self.client.observe(self._on_client, names="value")
+        self.client_readout = w.HTML()
+        self.client_rejected_html = w.HTML()
+        self.client_figures: dict[str, Any] | None = None
         super().__init__([self.dropdown, self.summary_html, self.mapping_html,
-                          self.rejected_html, self.sample_html, self.status])
+                          self.rejected_html, self.sample_html, self.client,
+                          self.client_readout, self.client_rejected_html, self.status])
+
+    def _on_client(self, _change: Any = None) -> None:
+        if not self._hold:
+            self.update()
+
+    def select_client(self, client: Any) -> None:
+        """Follow the client code ``client`` (one of the selector's)."""
+        ids = [i for _, i in self.client.options]
+        if str(client) not in ids:
+            raise KeyError(f"no client {client!r} among the intake's clients")
+        if self.client.value == str(client):
+            self.update()
+        else:
+            self.client.value = str(client)
 
     def select(self, file: str | int) -> None:
         """Show the input ``file``: its position in the manifest, its name (``a.csv``) or its
@@ -124,6 +159,13 @@ class IntakeWidget(_StepWidget):
         self.issue_rows = iss[_same_file(iss, f)].reset_index(drop=True)
         self.sample_rows = self._samples.get((f.get("table") or "", self.labels[i]),
                                              pd.DataFrame())
+        if self.client.value is None:
+            self.client_figures = None
+        elif self.client_figures is None or \
+                self.client_figures["client_id"] != self.client.value:
+            from kamlib.notebook.client_view import client_intake
+
+            self.client_figures = client_intake(self.tables, self.client.value)
 
     def _render(self) -> None:
         t, lang = _text(self.lang), self.lang
@@ -178,6 +220,34 @@ class IntakeWidget(_StepWidget):
         self.sample_html.value = (f"<h4>{t.t('widget.intake.sample')}</h4>"
                                   + _table_html(self.sample_rows, lang=lang)
                                   if len(self.sample_rows) else "")
+        self._render_client()
+
+    def _render_client(self) -> None:
+        t, lang = _text(self.lang), self.lang
+        c = self.client_figures
+        if c is None:
+            self.client_readout.value = self.client_rejected_html.value = ""
+            return
+        fmt = Formatter(lang)
+        name = html.escape(self.client.label.rsplit(" (", 1)[0])
+        lines = [t.t("widget.client.intake", name=name, records=_num(c["records"], 0, lang),
+                     lines=f"<b>{_num(c['lines'], 0, lang)}</b>",
+                     files=_num(c["files"], 0, lang),
+                     revenue=f"<b>{_num(c['net_revenue'], 2, lang)}</b>",
+                     share=fmt.pct(c["share"], 1) if c["share"] is not None else "—")]
+        other = {k: n for k, n in c["rows"].items() if k != "sales" and n}
+        if other:
+            lines.append(t.t("widget.client.intake_rows", rows="; ".join(
+                f"{html.escape(t.get(f'table_name.{k}') or k)}: {_num(n, 0, lang)}"
+                for k, n in other.items())))
+        colour = "#c00000" if c["rejected"] else "inherit"
+        lines.append(t.t("widget.client.intake_rejected",
+                         n=f"<b style='color:{colour}'>{_num(c['rejected'], 0, lang)}</b>",
+                         amount=_num(c["rejected_amount"], 2, lang)))
+        self.client_readout.value = "<br>".join(lines)
+        rej = c["rejected_rows"].drop(columns=[col for col in ("client_id", "table")
+                                               if col in c["rejected_rows"].columns])
+        self.client_rejected_html.value = _table_html(rej, max_rows=self.max_rows, lang=lang)
 
 
 def intake_widget(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], *,
@@ -192,7 +262,8 @@ def intake_widget(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any
     lang : str
         ``"en"`` or ``"ru"``.
     **kwargs
-        ``max_rows`` (rejected rows shown, default 50), ``sample_rows`` (default 5).
+        ``max_rows`` (rejected rows shown, default 50), ``sample_rows`` (default 5),
+        ``client`` (the client code to follow; default the largest by net revenue).
 
     Returns
     -------
@@ -201,7 +272,9 @@ def intake_widget(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any
         (canonical column ← header), rows read / accepted / rejected / skipped (the figures
         of :func:`kamlib.datacheck.files_overview`), the money accepted and rejected, the
         rejected rows with their reason (nothing is dropped silently) and the first accepted
-        rows. Drive it with ``select(file)``.
+        rows; beside them the chosen client's own catalogue records, sales lines, net revenue
+        and its share, rows in the other tables and rejected rows with their money. Drive it
+        with ``select(file)`` and ``select_client(code)``.
     """
     box = IntakeWidget(tables, manifest, lang=lang, **kwargs)
     box.update()
