@@ -64,7 +64,7 @@ bench: $(TEST_STAMP)
 notebooks: $(STAMP)
 	for nb in notebooks/[0-9]*.ipynb; do \
 	  $(BIN)/papermill "$$nb" "$$nb" --kernel python3 --cwd notebooks || exit 1; done
-	$(BIN)/python -m kamlib.nbclean notebooks/*.ipynb
+	$(BIN)/python -m kamlib.notebook.nbclean notebooks/*.ipynb
 
 ## make samples: regenerate data_samples/ with the deterministic generator
 samples: $(STAMP)

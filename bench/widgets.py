@@ -4,7 +4,8 @@ Copies the sample engagement ``demo_ru`` to a temporary folder, runs steps 0–3
 (as ``tests/conftest.py::demo_ru_steps`` does, no papermill), builds the widget of each step
 from the step's artefacts — the intake explorer (00), the cleanup thresholds (01), the
 cost-to-serve rates (02) and the portfolio weights (03, with the notebook's scorer) — and moves
-each widget's main control ``--n`` times with :func:`kamlib.widgets.time_update`: the time of
+each widget's main control ``--n`` times with
+:func:`kamlib.notebook.widgets.time_update`: the time of
 one update runs from the control's change to the new chart's PNG in the widget's ``Output``.
 Prints the median and maximum wall time per widget, and the median CPU time of the process
 (less sensitive to other programs on a shared machine).
@@ -32,7 +33,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from kamlib import plots
-from kamlib.widgets import sizing_widget, step_widget, time_update, weights_widget
+from kamlib.notebook.widgets import sizing_widget, step_widget, time_update, weights_widget
 
 TARGET_MS = 200.0
 

@@ -9,7 +9,7 @@ The curated public API; the modules hold the rest:
 - :mod:`kamlib.selection` chooses the key clients (step 3); :mod:`kamlib.sizing` sizes the
   KAM team (step 4);
 - :mod:`kamlib.report` renders the deliverables (``build_report``: HTML, PDF, XLSX, PPTX);
-- :mod:`kamlib.explore` opens an engagement's artefacts for analysts (``open_engagement``);
+- :mod:`kamlib.notebook.explore` opens an engagement's artefacts for analysts (``open_engagement``);
 - :mod:`kamlib.anonymise` turns an engagement into a training one;
 - :mod:`kamlib.runner` runs the steps' notebooks with papermill (``run_pipeline``);
 - :mod:`kamlib.engagement` creates and opens engagement folders;
@@ -68,7 +68,7 @@ __all__ = [
 #: heavy steps are imported on first use, so that `kam check` starts fast (PEP 562)
 _LAZY = {"clean_client_base": "cleanup", "pairwise_scores": "cleanup",
          "client_pnl": "profitability", "CostModel": "profitability",
-         "build_report": "report", "open_engagement": "explore",
+         "build_report": "report", "open_engagement": "notebook.explore",
          "anonymise_engagement": "anonymise"}
 
 

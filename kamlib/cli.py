@@ -266,7 +266,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_present(args: argparse.Namespace) -> int:
-    from .present import _steps, present
+    from .notebook.present import _steps, present
 
     _engagement_arg(args.dir)
     try:
@@ -349,7 +349,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
           "stops with a message and changes nothing; to re-run a step on this engagement use "
           f"`kam run {args.dir} --steps NN` (its settings are in engagement.yaml). "
           "Stop JupyterLab with Ctrl-C.", flush=True)
-    from .present import _stop_on_signals
+    from .notebook.present import _stop_on_signals
 
     proc = subprocess.Popen(cmd, env=env)
     try:

@@ -12,6 +12,7 @@ Jupyter server processes (``kam open``, ``kam present``) do not go through here.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from types import ModuleType
 
@@ -27,14 +28,10 @@ def skip_iri_grammar() -> None:
 def import_nbformat() -> ModuleType:
     """``nbformat``, imported without the IRI grammar (:func:`skip_iri_grammar`)."""
     skip_iri_grammar()
-    import nbformat
-
-    return nbformat
+    return importlib.import_module("nbformat")
 
 
 def import_papermill() -> ModuleType:
     """``papermill``, imported without the IRI grammar (:func:`skip_iri_grammar`)."""
     skip_iri_grammar()
-    import papermill
-
-    return papermill
+    return importlib.import_module("papermill")

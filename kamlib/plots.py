@@ -293,7 +293,7 @@ def waterfall_chart(waterfall_df: pd.DataFrame, *, currency: str = "", lang: str
     """Pocket-margin waterfall (Marn & Rosiello) from
     :func:`kamlib.profitability.curves.price_waterfall`: totals solid, decreases red,
     increases green, each bar labelled with its amount. ``title`` replaces the default one
-    (one client's waterfall: :func:`kamlib.client_view.client_waterfall`)."""
+    (one client's waterfall: :func:`kamlib.notebook.client_view.client_waterfall`)."""
     import textwrap
 
     s = _strings(lang)

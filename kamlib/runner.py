@@ -44,7 +44,7 @@ from .guard import (
 from .intake import IntakeResult, ingest, write_intake
 from .io import atomic_dir, atomic_write_bytes, atomic_write_json
 from .kernels import KernelPool, ipc_kernel_manager, shutdown
-from .nbclean import clean_notebook_bytes
+from .notebook.nbclean import clean_notebook_bytes
 from .resources import notebooks_dir
 from .steps import STEPS as _STEPS
 from .steps import Step
@@ -612,7 +612,7 @@ def record_run(eng: Engagement | str | Path, *, entries: dict[str, dict[str, Any
     ``work/manifest.json`` as a finished run.
 
     :func:`run_pipeline` writes the manifest itself; steps called as functions (tests,
-    :func:`notebook_context`, :func:`kamlib.explore.demo_engagement`) do not, so a report
+    :func:`notebook_context`, :func:`kamlib.notebook.explore.demo_engagement`) do not, so a report
     built on them would be refused as "not run". Each step with a ``summary.json`` is
     recorded, in order, as completed — with its entry from ``entries`` when given (e.g. what
     :func:`run_step` returned), else one second after the previous.

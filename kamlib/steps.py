@@ -155,7 +155,8 @@ STEPS: tuple[Step, ...] = (
         Artefact("team", "team.parquet", "our sales team: role, annual cost, hours, region",
                  {"annual_cost": "money", "available_hours": "number"}),
         Artefact("rejected", "rejected.parquet",
-                 "input rows not used, with file, row, reason and their money",
+                 "input rows not used, with file, row, reason, their money and their "
+                 "client_id (when the row names one)",
                  {"amount": "money"}),
         Artefact("issues", "issues.parquet",
                  "data-quality problems found at intake, by file and column"),

@@ -90,7 +90,7 @@ def demo_ru_run(demo_ru_steps, tmp_path_factory) -> Path:
 def training_runs(tmp_path_factory) -> dict[str, Path]:
     """Every training case copied to tmp and run through steps 0–4 in-process, once per
     session (read-only: the training-kit tests and the figure check share them)."""
-    from kamlib.explore import demo_engagement
+    from kamlib.notebook.explore import demo_engagement
 
     base = tmp_path_factory.mktemp("training")
     return {lesson: demo_engagement(f"training_{lesson}", into=base / lesson)

@@ -32,8 +32,9 @@ from ..identifiers import (
 from ..intake.level import narrowed_notes, sales_level
 from ..steps import StepResult, artefact_path, open_step, step
 from ..summaries import write_summary
-from .entities import assign_groups, build_entities, remap_sales
-from .matching import MatchParams, candidate_pairs, cluster, prepare_records
+from .entities import remap_sales
+from .matching import candidate_pairs, prepare_records
+from .resolve import entities_with_groups, funnel_counts, match_params, resolve_pairs
 from .review import (
     MERGES_COLUMNS,
     import_review,
@@ -192,23 +193,17 @@ def clean_client_base(
     """
     params = params or CleanupParams()
     decisions = decisions if decisions is not None else pd.DataFrame(columns=MERGES_COLUMNS)
-    mp = MatchParams(params.review_threshold, params.auto_merge_threshold,
-                     params.distinctive_token_max_share)
+    mp = match_params(params)
     rec = prepare_records(clients)
     pairs = candidate_pairs(rec, mp)
     accepted = decisions.loc[decisions["decision"] == "accept", ["client_id_a", "client_id_b"]]
     rejected = decisions.loc[decisions["decision"] == "reject", ["client_id_a", "client_id_b"]]
     pairs = _add_decided_pairs(pairs, rec, decisions)
-    labels, pairs = cluster(rec, pairs, accepted=accepted.itertuples(index=False, name=None),
-                            rejected=rejected.itertuples(index=False, name=None))
-    same = labels[pairs["a"].to_numpy()] == labels[pairs["b"].to_numpy()] if len(pairs) else []
-    if len(pairs):
-        pairs.loc[same & (pairs["outcome"] == "to review"), "outcome"] = \
-            "same entity through other pairs"
+    labels, pairs = resolve_pairs(rec, pairs,
+                                  accepted=accepted.itertuples(index=False, name=None),
+                                  rejected=rejected.itertuples(index=False, name=None))
     usage = sales.groupby("client_id").size() if len(sales) else pd.Series(dtype=int)
-    entities = build_entities(rec, labels, usage)
-    entities["group_id"] = assign_groups(entities, clients, group_map).reindex(
-        entities["client_id"]).to_numpy()
+    entities = entities_with_groups(rec, labels, usage, clients, group_map)
     for c in ("deleted", "origin", "region", "segment", "manager"):
         if c in rec.columns:
             entities[c] = rec[c].to_numpy()
@@ -266,8 +261,8 @@ def _summary(r: CleanupResult, clients: pd.DataFrame, decisions: pd.DataFrame) -
     outcome = r.pairs["outcome"].value_counts().to_dict() if len(r.pairs) else {}
     dup = ent[ent["records"] > 1]
     st = status_summary(r.status)
-    buying = int((r.status["status"] != "never_bought").sum())
-    active = int(r.status["status"].isin(["active", "new"]).sum())
+    funnel = funnel_counts(r.entities, r.status)
+    buying, active = funnel["buying"], funnel["active"]
     ids = r.identifiers
     return {
         "records": len(r.entities),
@@ -283,9 +278,7 @@ def _summary(r: CleanupResult, clients: pd.DataFrame, decisions: pd.DataFrame) -
         "branches": int(r.entities["is_branch"].sum()),
         "buying_entities": buying,
         "active_entities": active,
-        "funnel": {"records": len(r.entities), "legal_entities": len(ent),
-                   "groups": int(r.entities["group_id"].nunique()),
-                   "buying": buying, "active": active},
+        "funnel": funnel,
         "pairs": {k: int(v) for k, v in outcome.items()},
         "to_review": int(outcome.get("to review", 0)),
         "decisions_applied": len(decisions),

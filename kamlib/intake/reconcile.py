@@ -65,6 +65,9 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
             pl.col("_reason").alias("reason"),
             (pl.col(money_col).cast(pl.Float64) / 10**SCALE if money_col else
              pl.lit(None, dtype=pl.Float64)).alias("amount"),
+            # the row's client, when it names one: a client's own rejected rows (the widget)
+            (pl.col("client_id").cast(pl.String) if "client_id" in bad.columns else
+             pl.lit(None, dtype=pl.String)).alias("client_id"),
         ))
         # accepted rows: only the canonical columns are filtered (projection pushdown)
         tables[tname] = _canonical(df.lazy().filter(ok), TABLES[tname]).collect()
@@ -79,7 +82,8 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
     rejected = pl.concat(rejected_parts, how="diagonal_relaxed") if rejected_parts else \
         pl.DataFrame(schema={"file": pl.String, "sheet": pl.String, "row": pl.Int64,
                              "table": pl.String, "column": pl.String, "value": pl.String,
-                             "reason": pl.String, "amount": pl.Float64})
+                             "reason": pl.String, "amount": pl.Float64,
+                             "client_id": pl.String})
     issue_schema = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "table": pl.String,
                     "column": pl.String, "value": pl.String, "problem": pl.String}
     issues_df = pl.DataFrame(issues, schema=issue_schema) if issues else \

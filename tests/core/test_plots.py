@@ -273,7 +273,7 @@ def _quarter(ax: Axes) -> Axes:
 def _one_client() -> pd.DataFrame:
     """The waterfall of the loss-maker ``f`` as the cost-to-serve widget draws it (its
     contribution recomputed at other rates: −25 000 instead of −40 000)."""
-    from kamlib.client_view import client_waterfall
+    from kamlib.notebook.client_view import client_waterfall
 
     pnl = pnl_frame().set_index("entity_id")
     new = pnl["contribution"].copy()
@@ -346,7 +346,7 @@ def test_labels_are_readable_at_projector_size(name: str, draw, data: list[str],
 @pytest.mark.parametrize("size", [(12.8, 7.2), (11, 4.5)], ids=["1280x720", "widget"])
 def test_one_clients_waterfall_ticks_and_title_fit(lang: str, size: tuple[float, float]
                                                    ) -> None:
-    """The followed client's waterfall (kamlib.client_view), at projector size (1280×720 at
+    """The followed client's waterfall (kamlib.notebook.client_view), at projector size (1280×720 at
     100 dpi) and at the widget's size: the step names under the bars do not touch each
     other, the long client name in the title stays inside the figure, and the bars add up."""
     wf = _one_client()

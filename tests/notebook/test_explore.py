@@ -7,7 +7,7 @@ import pytest
 
 import kamlib
 from kamlib.errors import KamError
-from kamlib.explore import DESCRIPTIONS
+from kamlib.notebook.explore import DESCRIPTIONS
 
 
 def test_open_engagement_gives_every_artefact_with_its_description(demo_ru_run) -> None:

@@ -9,7 +9,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from kamlib.nbclean import clean_notebook_bytes, main
+from kamlib.notebook.nbclean import clean_notebook_bytes, main
 
 
 @pytest.fixture(scope="module")

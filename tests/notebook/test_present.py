@@ -13,9 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kamlib import present as present_mod
 from kamlib.errors import ConfigError, KamError
-from kamlib.present import prepare_presentation, start_voila, stop_voila
+from kamlib.notebook import present as present_mod
+from kamlib.notebook.present import prepare_presentation, start_voila, stop_voila
 from kamlib.resources import notebooks_dir
 from kamlib.runner import STEPS
 
@@ -62,8 +62,8 @@ def test_prepare_all_steps(demo_ru_run: Path, tmp_path: Path) -> None:
         assert all(c.outputs == [] and c.execution_count is None for c in code)
         assert "papermill" not in nb.metadata and nb.metadata["title"].startswith(step.key[:2])
         # every cell kept, in order, plus the setup cell; code changed only by the declared
-        # language edits (kamlib.present_pages), markdown in the engagement's language
-        from kamlib.present_pages import CELL_REPLACEMENTS, CODE_EDITS, SETUP_TAG
+        # language edits (kamlib.notebook.present_pages), markdown in the engagement's language
+        from kamlib.notebook.present_pages import CELL_REPLACEMENTS, CODE_EDITS, SETUP_TAG
 
         kept = [c for c in nb.cells if SETUP_TAG not in c.metadata.get("tags", [])]
         assert [c.get("id") for c in kept] == [c.get("id") for c in source.cells]

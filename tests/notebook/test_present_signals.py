@@ -66,7 +66,7 @@ def test_signal_stops_voila_and_its_kernels(sig: signal.Signals, demo_ru_steps: 
     assert kernels
     still = [p for p in everything if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not still, [_cmdline(p) for p in still]
-    from kamlib.present import _port_busy
+    from kamlib.notebook.present import _port_busy
 
     assert not _port_busy(port)  # nothing listens there any more (TIME_WAIT aside)
     assert "Stopping" in "".join(lines)
@@ -88,7 +88,7 @@ def test_two_presentations_get_two_ports(tmp_path: Path) -> None:
     """The default port is a free one: a second server never meets 'port already in use'."""
     import nbformat
 
-    from kamlib.present import start_voila, stop_voila
+    from kamlib.notebook.present import start_voila, stop_voila
 
     nb = tmp_path / "x.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), nb)

@@ -15,8 +15,8 @@ import pytest
 from matplotlib.axes import Axes
 
 from kamlib.i18n import Formatter
+from kamlib.notebook.widgets import time_update, weights_widget
 from kamlib.plots import portfolio_matrix_chart
-from kamlib.widgets import time_update, weights_widget
 
 ATTR = ["size", "growth", "margin", "potential"]
 STRENGTH = ["share_of_wallet", "relationship", "contacts", "tenure"]
@@ -273,7 +273,7 @@ def test_intake_widget_shows_each_file_as_read(demo_ru_steps) -> None:
     import json
 
     from kamlib.datacheck import files_overview
-    from kamlib.widgets import step_widget
+    from kamlib.notebook.widgets import step_widget
 
     intake = demo_ru_steps / "work" / "00_intake"
     manifest = json.loads((intake / "intake_manifest.json").read_text(encoding="utf-8"))
@@ -319,7 +319,7 @@ def test_cleanup_widget_reproduces_the_step_then_reclusters(demo_ru_steps) -> No
     from kamlib.cleanup import clean_client_base
     from kamlib.cleanup.review import read_decisions
     from kamlib.engagement import Engagement
-    from kamlib.widgets import step_widget
+    from kamlib.notebook.widgets import step_widget
 
     root = demo_ru_steps
     step = root / "work" / "01_client_base_cleanup"
@@ -393,9 +393,9 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     import json
 
     from kamlib.engagement import Engagement
+    from kamlib.notebook.widgets import RATE_DRIVERS, step_widget
     from kamlib.profitability.pnl import CostModel, client_pnl
     from kamlib.profitability.tdabc import read_off_invoice
-    from kamlib.widgets import RATE_DRIVERS, step_widget
 
     root = demo_ru_steps
     step = root / "work" / "02_profitability"
@@ -467,7 +467,7 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     assert wf["amount"].iloc[0] + changes == pytest.approx(wf["amount"].iloc[-1])
     assert wf["amount"].iloc[-1] == pytest.approx(box.contribution.loc[first])
     # the participants' order gives nothing away: by revenue only
-    from kamlib.widgets import profitability_widget
+    from kamlib.notebook.widgets import profitability_widget
 
     plain = profitability_widget(pnl.reset_index(), CostModel.from_params(cfg), lang="ru",
                                  currency="RUB", participant=True)
@@ -517,7 +517,7 @@ def test_weights_widget_on_demo_gives_the_step_key_clients(demo_ru_steps, tmp_pa
 
 def test_step_widget_needs_the_step_run(make_engagement) -> None:
     from kamlib.errors import KamError
-    from kamlib.widgets import step_widget
+    from kamlib.notebook.widgets import step_widget
 
     root = make_engagement({})
     with pytest.raises(KamError, match="has not been run") as exc:
@@ -529,8 +529,8 @@ def test_step_widget_needs_the_step_run(make_engagement) -> None:
 
 def test_sizing_widget_recomputes_the_workload_build_up(demo_ru_steps) -> None:
     from kamlib.engagement import Engagement
+    from kamlib.notebook.widgets import sizing_widget
     from kamlib.sizing.workload import account_workload, available_hours
-    from kamlib.widgets import sizing_widget
 
     eng = Engagement.open(demo_ru_steps)
     key = pd.read_parquet(demo_ru_steps / "work/03_key_client_profile/key_clients.parquet")
@@ -584,3 +584,122 @@ def test_weights_widget_speaks_its_language(scores: pd.DataFrame, lang: str) -> 
         assert not cyrillic, cyrillic
         assert any("sum of weights" in t for t in texts)
         assert any(re.search(r"\d+ clients? · \d+% of revenue", t) for t in texts)
+
+
+# ============================================================ the client selectors (issue 21)
+
+
+def test_intake_widget_follows_a_client(demo_ru_steps) -> None:
+    """The chosen client code's own rows, money and rejected rows, beside the file's: the
+    figures read back from the intake's own tables."""
+    from kamlib.i18n import Formatter
+    from kamlib.notebook.widgets import step_widget
+
+    intake = demo_ru_steps / "work" / "00_intake"
+    sales = pd.read_parquet(intake / "sales.parquet")
+    clients = pd.read_parquet(intake / "clients.parquet")
+    rejected = pd.read_parquet(intake / "rejected.parquet")
+    sales["client_id"] = sales["client_id"].astype(str)
+    revenue = sales.groupby("client_id")["net_revenue"].sum()
+    box = step_widget(demo_ru_steps, "00")
+    _status_ok(box)
+    # the largest client first, with its own lines, files, money and share of the total
+    top = str(revenue.idxmax())
+    assert box.client.value == top
+    c = box.client_figures
+    mine = sales[sales["client_id"] == top]
+    assert c["lines"] == len(mine) > 0
+    assert c["files"] == mine["source_file"].nunique()
+    assert c["net_revenue"] == pytest.approx(float(revenue.max()), abs=0.005)
+    assert c["share"] == pytest.approx(float(revenue.max() / revenue.sum()))
+    assert c["records"] == int((clients["client_id"].astype(str) == top).sum()) == 1
+    fmt = Formatter("ru")
+    assert f"<b>{fmt.number(len(mine), 0)}</b>" in box.client_readout.value
+    assert fmt.pct(c["share"], 1) in box.client_readout.value
+    # rejected rows name their client: a client with some has them listed, with their money
+    assert "client_id" in rejected.columns
+    codes = {i for _, i in box.client.options}
+    counts = rejected["client_id"].dropna().astype(str).value_counts()
+    counts = counts[counts.index.isin(codes)]
+    assert len(counts) > 0
+    who = str(counts.index[0])
+    box.select_client(who)
+    c = box.client_figures
+    theirs = rejected[rejected["client_id"].astype(str) == who]
+    assert c["rejected"] == len(theirs) == counts.iloc[0]
+    assert c["rejected_amount"] == pytest.approx(float(theirs["amount"].fillna(0).sum()))
+    assert sorted(c["rejected_rows"]["row"]) == sorted(theirs["row"])
+    assert f">{fmt.number(len(theirs), 0)}</b>" in box.client_readout.value
+    for reason in theirs["reason"]:
+        assert reason.split(";")[0][:30] in box.client_rejected_html.value.replace("&#x27;", "'")
+    _status_ok(box)
+    # changing the file keeps the client's figures (they do not depend on the file)
+    box.select(len(box.files) - 1)
+    assert box.client_figures["client_id"] == who
+    with pytest.raises(KeyError, match="no client"):
+        box.select_client("no such code")
+
+
+def test_cleanup_widget_follows_a_client(demo_ru_steps) -> None:
+    """The chosen record's legal entity, its merged records and branches, its group and its
+    pairs: at the step's thresholds the step's own artefacts; at others, what the sliders
+    give."""
+    from kamlib.notebook.widgets import step_widget
+
+    step = demo_ru_steps / "work" / "01_client_base_cleanup"
+    ents = pd.read_parquet(step / "entities.parquet")
+    ents["client_id"] = ents["client_id"].astype(str)
+    pairs = pd.read_parquet(step / "pairs.parquet")
+    status = pd.read_parquet(step / "status.parquet").set_index("entity_id")["status"]
+    box = step_widget(demo_ru_steps, "01")
+    _status_ok(box)
+    # a record whose entity merged a pair scoring below 100 (a fuzzy match), the entity with
+    # the most records (not necessarily among the largest clients the selector lists first)
+    size = ents.groupby("entity_id").size()
+    by_code = ents.set_index("client_id")["entity_id"]
+    fuzzy_pairs = pairs[(pairs["outcome"] == "merged") & (pairs["score"] < 100)]
+    candidates = sorted(set(fuzzy_pairs["client_id_a"].astype(str)))
+    assert candidates
+    rec = max(candidates, key=lambda c: (size[by_code[c]], c))
+    box.select_client(rec)
+    c = box.client_entity
+    entity = ents.set_index("client_id").at[rec, "entity_id"]
+    members = ents[ents["entity_id"] == entity]
+    assert c["entity_id"] == entity
+    assert c["records"] == sorted(members["client_id"]) and len(c["records"]) >= 2
+    assert c["branches"] == int(members["is_branch"].sum())
+    group = members["group_id"].iloc[0]
+    assert c["group_id"] == group
+    assert c["group_entities"] == ents.loc[ents["group_id"] == group, "entity_id"].nunique()
+    own = pairs[pairs["client_id_a"].astype(str).isin(c["records"])
+                | pairs["client_id_b"].astype(str).isin(c["records"])]["outcome"]
+    assert c["merged"] == int(own.isin(["merged", "merged (accepted)"]).sum()) > 0
+    assert c["to_review"] == int((own == "to review").sum())
+    assert c["merged"] + c["to_review"] + c["same"] + c["apart"] == len(own)
+    assert c["status"] == status[entity]
+    readout = box.client_readout.value
+    assert f"<b>{len(c['records'])}</b>" in readout and "юрлицо" in readout
+    _status_ok(box)
+    # auto-merge only at 100: the client's pairs scoring below stop merging, its entity
+    # keeps only the records joined by 100-point pairs (or accepted by a person)
+    mine = pairs[pairs["client_id_a"].astype(str).isin(c["records"])
+                 | pairs["client_id_b"].astype(str).isin(c["records"])]
+    low = mine[(mine["outcome"] == "merged") & (mine["score"] < 100)]
+    assert len(low) > 0
+    box.set_thresholds(auto_merge=100)
+    after = box.client_entity
+    now = box.pairs[box.pairs["client_id_a"].astype(str).isin(after["records"])
+                    | box.pairs["client_id_b"].astype(str).isin(after["records"])]
+    merged = now[now["outcome"].isin(["merged", "merged (accepted)"])]
+    assert after["merged"] == len(merged) < c["merged"]
+    assert ((merged["score"] >= 100) | (merged["outcome"] == "merged (accepted)")).all()
+    assert after["merged"] + after["to_review"] + after["same"] + after["apart"] == len(now)
+    assert len(after["records"]) <= len(c["records"])
+    key = box.pairs.set_index(["client_id_a", "client_id_b"])["outcome"]
+    for a, b in zip(low["client_id_a"], low["client_id_b"], strict=True):
+        assert key[(a, b)] != "merged"
+    assert f"{after['merged']}" in box.client_readout.value
+    _status_ok(box)
+    with pytest.raises(KeyError, match="no client record"):
+        box.select_client("no such code")
+    assert rec in [i for _, i in box.client.options]

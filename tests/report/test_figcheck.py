@@ -70,7 +70,7 @@ def test_demo_ru_deliverables_agree_with_the_artefacts(demo_ru_rendered, lang: s
 
 
 def test_demo_en_deliverables_agree_with_the_artefacts(tmp_path: Path) -> None:
-    from kamlib.explore import demo_engagement
+    from kamlib.notebook.explore import demo_engagement
 
     root = demo_engagement("demo_en", into=tmp_path / "en")
     art = load_artefacts(root)

@@ -15,10 +15,15 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kamlib import present_view
 from kamlib.i18n import load_strings
-from kamlib.present import prepare_presentation
-from kamlib.present_pages import CELL_REPLACEMENTS, CODE_EDITS, CONCLUSION_CELLS, fingerprint
+from kamlib.notebook import present_view
+from kamlib.notebook.present import prepare_presentation
+from kamlib.notebook.present_pages import (
+    CELL_REPLACEMENTS,
+    CODE_EDITS,
+    CONCLUSION_CELLS,
+    fingerprint,
+)
 from kamlib.resources import notebooks_dir
 
 STEP_NOTEBOOKS = sorted(notebooks_dir().glob("0[0-4]_*.ipynb"))
@@ -208,7 +213,7 @@ def test_participant_conclusion_cells_are_wrapped(vip_run: Path, tmp_path: Path)
 
 
 def test_the_cost_to_serve_widget_follows_the_vip(vip_run: Path) -> None:
-    from kamlib.widgets import step_widget
+    from kamlib.notebook.widgets import step_widget
 
     box = step_widget(vip_run, "02", lang="ru")
     # the lesson's client comes first: the largest loss-maker among the large clients

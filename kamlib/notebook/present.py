@@ -37,8 +37,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .engagement import Engagement
-from .errors import ConfigError, KamError
+from kamlib.engagement import Engagement
+from kamlib.errors import ConfigError, KamError
 
 __all__ = ["prepare_presentation", "present", "start_voila", "stop_voila"]
 
@@ -52,8 +52,8 @@ _INTAKE_DONE = "intake_manifest.json"
 def _steps(step: str | None) -> list[Any]:
     """The steps to present: all those whose notebook exists, or the one named by ``step``
     (``"02"``, ``"2"``, ``"02_profitability"`` or ``"profitability"``)."""
-    from .resources import notebooks_dir
-    from .runner import STEPS
+    from kamlib.resources import notebooks_dir
+    from kamlib.runner import STEPS
 
     available = [s for s in STEPS if (notebooks_dir() / s.notebook).exists()]
     if step is None:
@@ -71,7 +71,7 @@ def _steps(step: str | None) -> list[Any]:
 def _check_run(eng: Engagement, steps: list[Any]) -> None:
     """Every step before the last one presented must have run: its ``summary.json`` (the
     intake: ``intake_manifest.json``) is in ``work/``."""
-    from .runner import STEPS
+    from kamlib.runner import STEPS
 
     last = max(STEPS.index(s) for s in steps)
     needed = [STEPS[0].dir(eng) / _INTAKE_DONE]
@@ -160,7 +160,7 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
     mode : {"trainer", "participant"}
         The trainer sees the conclusions; the participants see the questions and the data,
         the conclusions behind a button the trainer presses
-        (:func:`kamlib.present_pages.localize_notebook`).
+        (:func:`kamlib.notebook.present_pages.localize_notebook`).
 
     Returns
     -------
@@ -170,7 +170,7 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
     Notes
     -----
     Each copy speaks the engagement's language (``report.language``): its texts, key figures
-    and table columns (:mod:`kamlib.present_pages`). Each copy has its outputs cleared and
+    and table columns (:mod:`kamlib.notebook.present_pages`). Each copy has its outputs cleared and
     its ``parameters`` cell set as ``kam run`` sets it
     (the engagement's absolute path and the step's ``engagement.yaml`` section) plus
     ``interactive = True``, and ``step_dir`` = ``<out_dir>/_scratch/<step>`` (emptied first):
@@ -186,10 +186,11 @@ def prepare_presentation(engagement_dir: str | Path, step: str | None = None, *,
     """
     import nbformat
 
+    from kamlib.resources import notebooks_dir
+    from kamlib.runner import _step_params, notebook_parameters, validate_parameters
+
     from .present_pages import localize_notebook
     from .present_view import MODES
-    from .resources import notebooks_dir
-    from .runner import _step_params, notebook_parameters, validate_parameters
 
     if mode not in MODES:
         raise ConfigError(f"unknown presentation mode '{mode}'", value=mode,

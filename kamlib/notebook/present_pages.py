@@ -4,16 +4,16 @@ for the participants.
 The step notebooks are written in English for the analyst. ``kam present`` shows them to a
 room, so :func:`localize_notebook` rewrites the presentation copy (never the notebook):
 
-- a setup cell at the top calls :func:`kamlib.present_view.setup` (the page's
+- a setup cell at the top calls :func:`kamlib.notebook.present_view.setup` (the page's
   language and mode; every table with localized column labels and ``—`` for missing values);
 - each markdown cell takes its text from ``templates/i18n/<lang>/present.yaml``
   (``present.cell.<cell id>.text``; an empty text keeps the notebook's own English);
 - the code cells that print English take the edits of :data:`CODE_EDITS` (their key figures
-  become :func:`kamlib.present_view.stats` tables, their sentences ``present.*`` strings);
+  become :func:`kamlib.notebook.present_view.stats` tables, their sentences ``present.*`` strings);
 - in the participant mode a markdown cell with a question (``present.cell.<id>.ask``) shows
   the question, and its heading and text — the conclusion — wait behind a button
-  (:func:`kamlib.present_view.reveal`); the code cells of :data:`CONCLUSION_CELLS` (a
-  verdict, a recommendation) wait the same way (:func:`kamlib.present_view.hidden`).
+  (:func:`kamlib.notebook.present_view.reveal`); the code cells of :data:`CONCLUSION_CELLS` (a
+  verdict, a recommendation) wait the same way (:func:`kamlib.notebook.present_view.hidden`).
 
 Cells are found by their notebook cell id (nbformat 4.5), which executing a notebook keeps;
 ``tests/test_classroom.py`` checks that every markdown cell has its text in both languages
@@ -26,7 +26,7 @@ import ast
 import hashlib
 from typing import Any
 
-from .i18n import load_strings
+from kamlib.i18n import load_strings
 
 __all__ = ["CELL_REPLACEMENTS", "CODE_EDITS", "CONCLUSION_CELLS", "SETUP_TAG", "fingerprint",
            "localize_notebook"]
@@ -61,6 +61,10 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   f'                 {_V}.t("missing_data") + "\\n\\n" + "\\n".join(lines)))'),),
     "61cb06d9": (('print("summary written:", (out / "summary.json").name)', "pass"),),
     # 01 · cleanup
+    "4f175755": (('print(result.pairs["outcome"].value_counts().to_string())',
+                  f'print({_V}.counts(result.pairs["outcome"], "outcome"))'),),
+    "eeb07e6a": (('print(ids["inn_status"].value_counts().to_string())',
+                  f'print({_V}.counts(ids["inn_status"], "inn"))'),),
     "d254b2fa": (('display(Markdown(f"**{len(todo)} pairs to review** in `{s[\'review_sheet\']}`; '
                   '"\n                 f"{s[\'decisions_applied\']} decisions applied from '
                   '`decisions/merges.csv`."))',
@@ -79,6 +83,44 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'relationships cannot be "\n                     "assessed. Ask for the CRM '
                   'contacts (see the data request)."))',
                   f'display(Markdown({_V}.t("no_contacts")))'),),
+    # the steps' messages on the pages (issue 21): receivables, assumptions, the workshop
+    "0ac78c98": (
+        ("    print(f\"open at {c['period_end']}: {m(c['total_open'])}; overdue "
+         "{m(c['overdue'])} \"\n"
+         "          f\"({d(c['overdue_share'], '.1%')}), > 90 days {m(c['overdue_over_90'])}, "
+         "\"\n"
+         "          f\"{c['clients_overdue']} clients overdue\")",
+         f'    print({_V}.t("cash_open", date=c["period_end"], '
+         f'open={_V}.num(c["total_open"], 2),\n'
+         f'                 overdue={_V}.num(c["overdue"], 2), '
+         f'share={_V}.pct(c["overdue_share"]),\n'
+         f'                 over90={_V}.num(c["overdue_over_90"], 2), '
+         'clients=c["clients_overdue"]))'),
+        ("    print(f\"days to pay {d(c['actual_days'])} against {d(c['terms_days'])} "
+         "contracted \"\n"
+         "          f\"({d(c['terms_gap_days'], '+.1f')}); carrying cost "
+         "{m(c['carrying_cost'])} against \"\n"
+         "          f\"{m(c['cost_of_receivables'])} in the P&L \"\n"
+         "          f\"({m(c['cost_of_receivables_invoiced_basis'])} with VAT)\")",
+         '    gap = c["terms_gap_days"]\n'
+         f'    print({_V}.t("cash_days", actual={_V}.num(c["actual_days"], 1),\n'
+         f'                 terms={_V}.num(c["terms_days"], 1),\n'
+         f'                 gap=("+" if gap is not None and gap > 0 else "") + '
+         f'{_V}.num(gap, 1),\n'
+         f'                 carrying={_V}.num(c["carrying_cost"], 2),\n'
+         f'                 cost={_V}.num(c["cost_of_receivables"], 2),\n'
+         f'                 invoiced={_V}.num(c["cost_of_receivables_invoiced_basis"], 2)))'),
+        ('name="open at the period end"', f'name={_V}.t("cash_open_at_end")'),
+        ('display(Markdown("The sales are period totals, not invoices: no receivables '
+         'to age."))', f'display(Markdown({_V}.t("cash_period_totals")))')),
+    "65d3f24c": (("    display(Markdown(f\"*Assumption ({a['code']}): \"\n"
+                  "                     + \", \".join(f\"{k} = {v}\" for k, v in "
+                  "a[\"args\"].items()) + \"*\"))",
+                  f'    display(Markdown({_V}.t("assumption", text={_V}.say(a))))'),),
+    "alignment-workshop": (
+        ('    display(Markdown("*The alignment workshop is awaited: review/alignment.xlsx is '
+         'missing or "\n                     "empty (the questionnaire is in the kit: '
+         'kam kit).*"))', f'    display(Markdown({_V}.t("alignment_awaited")))'),),
     # 04 · team
     "182d7987": (('display(sizing_widget(res["key"], params))',
                   'display(sizing_widget(res["key"], params, lang=lang))'),),
@@ -110,6 +152,28 @@ CELL_REPLACEMENTS: dict[str, tuple[str, str]] = {
     "f7bd484c": ("4dd1d047ff8f", f'{_V}.stats("04", s)'),
     "b4c0a002": ("38e089167943", f'{_V}.stats("04_case", s)'),
     "4eca355b": ("33c1f920c9a0", f'{_V}.stats("04_tiers", s)'),
+    # the KPI scheme and the client teams, printed in the page's language (issue 21)
+    "e1a2f9d5": ("9d3774ff5716", f'''b = s["kpi_scheme"]
+fam = lambda k: {_V}.word(f"kpi_family.{{k}}")
+print({_V}.t("kpi_variable_pay", share={_V}.pct(b["variable_pay_share"], 0)))
+print({_V}.t("kpi_weights", weights=", ".join(
+    fam(k) + " " + {_V}.pct(v, 0) for k, v in b["weights"].items())))
+print({_V}.t("kpi_focus", focus=", ".join(fam(k) for k in b["focus"])))
+print({_V}.t("kpi_gate", kpi=fam(b["gate"]["kpi"]),
+             ratio={_V}.pct(b["gate"]["achievement_ratio"], 0)))
+print({_V}.t("kpi_payout", threshold={_V}.pct(b["threshold_achievement_ratio"], 0),
+             cap={_V}.pct(b["cap_payout_ratio"], 0),
+             cap_at={_V}.pct(b["cap_achievement_ratio"], 0)))'''),
+    "ea5ce787": ("6fd0af11ea34", f'''ct = s["client_teams"]
+cb = ct["business_case"]
+print({_V}.t("team_head", name=ct["head_of_kam"] or "—",
+             source={_V}.word("present.head_source." + str(ct["head_of_kam_source"]))))
+print({_V}.t("team_support", fte={_V}.num(ct["support_fte"], 2),
+             table={_V}.num(ct["quadrant_table_support_fte"], 2)))
+print({_V}.t("team_support_cost", cost={_V}.num(float(ct["support_cost"]))))
+print({_V}.t("team_programme", without={_V}.num(float(cb["programme_cost_without_support"])),
+             total={_V}.num(float(cb["programme_cost"]))))
+print({_V}.t("team_edits", hours=ct["edited_hours"], raci=ct["edited_raci"]))'''),
 }
 
 #: Code cells whose output is a conclusion: in the participant mode it waits for the
@@ -141,7 +205,7 @@ def _edit(cell_id: str, source: str) -> str:
 
 
 def _wrap_hidden(source: str) -> str:
-    """``source`` run inside :func:`kamlib.present_view.hidden`, its last expression
+    """``source`` run inside :func:`kamlib.notebook.present_view.hidden`, its last expression
     displayed (inside a ``with`` block it would not be)."""
     tree = ast.parse(source)
     lines = source.splitlines()
@@ -179,7 +243,7 @@ def localize_notebook(nb: Any, lang: str, mode: str = "trainer", currency: str =
     from .present_view import MODES
 
     if mode not in MODES:
-        from .errors import ConfigError
+        from kamlib.errors import ConfigError
 
         raise ConfigError(f"unknown presentation mode '{mode}'", value=mode,
                           hint=f"use one of {', '.join(MODES)}")
@@ -203,7 +267,7 @@ def localize_notebook(nb: Any, lang: str, mode: str = "trainer", currency: str =
         cells.append(cell)
     # first of all: the title cell may already wait behind a button in the participant mode
     setup = nbformat.v4.new_code_cell(
-        f"from kamlib import present_view as {_V}\n"
+        f"from kamlib.notebook import present_view as {_V}\n"
         f"{_V}.setup({lang!r}, {mode!r}, {currency!r})")
     setup.metadata["tags"] = [SETUP_TAG]
     nb.cells = [setup, *cells]

@@ -19,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 
-from .engagement import Engagement
-from .errors import KamError
-from .steps import STEPS
-from .steps import step as find_step
+from kamlib.engagement import Engagement
+from kamlib.errors import KamError
+from kamlib.steps import STEPS
+from kamlib.steps import step as find_step
 
 __all__ = ["DESCRIPTIONS", "EngagementData", "demo_engagement", "open_engagement"]
 
@@ -139,13 +139,13 @@ def demo_engagement(sample: str = "demo_ru", *, into: str | Path | None = None) 
     import shutil
     import tempfile
 
-    from .cleanup import run_cleanup
-    from .engagement import copy_engagement
-    from .profitability import run_profitability
-    from .resources import samples_dir
-    from .runner import record_run, run_intake
-    from .selection import run_selection
-    from .sizing import run_sizing
+    from kamlib.cleanup import run_cleanup
+    from kamlib.engagement import copy_engagement
+    from kamlib.profitability import run_profitability
+    from kamlib.resources import samples_dir
+    from kamlib.runner import record_run, run_intake
+    from kamlib.selection import run_selection
+    from kamlib.sizing import run_sizing
 
     if into is None:
         tmp = Path(tempfile.mkdtemp(prefix=f"kam-{sample}-"))

@@ -1,7 +1,7 @@
 """What a presentation page shows, in its kernel: tables and figures in the engagement's
 language, and conclusions that wait for the trainer.
 
-``kam present`` (:mod:`kamlib.present_pages`) puts a setup cell at the top of every
+``kam present`` (:mod:`kamlib.notebook.present_pages`) puts a setup cell at the top of every
 presentation copy that calls :func:`setup`; the copy's localized cells then call
 :func:`stats`, :func:`reveal` and :func:`hidden`. Nothing here computes a figure: the stat
 blocks read the step's typed summary (``summary.json``) and format it through
@@ -26,10 +26,10 @@ from typing import Any
 
 import pandas as pd
 
-from .i18n import Formatter, Strings, load_strings
+from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "hidden", "localize_frame", "participant", "reveal", "setup",
-           "stat_rows", "stats", "t"]
+__all__ = ["MODES", "STAT_BLOCKS", "counts", "hidden", "localize_frame", "num", "participant",
+           "pct", "reveal", "say", "setup", "stat_rows", "stats", "t", "word"]
 
 #: The presentation modes: the participant sees the question and the data, the trainer also
 #: the conclusions.
@@ -112,6 +112,48 @@ def _strings() -> Strings:
 def t(key: str, /, **kw: Any) -> str:
     """The text of ``present.<key>`` in the page's language (the localized cells' words)."""
     return _strings().t(f"present.{key}", **kw)
+
+
+def num(x: Any, digits: int = 0) -> str:
+    """A number in the page's language style (``—`` when missing): ``1 234 567,5``."""
+    return "—" if _missing(x) else _fmt().number(float(x), digits)
+
+
+def pct(x: Any, digits: int = 1, signed: bool = False) -> str:
+    """A fraction as a percentage in the page's language (``—`` when missing)."""
+    if _missing(x):
+        return "—"
+    text = _fmt().pct(float(x), digits)
+    return "+" + text if signed and float(x) > 0 else text
+
+
+def word(key: str, default: str | None = None) -> str:
+    """The label of any string-table ``key`` (e.g. ``kpi_family.growth``) in the page's
+    language; ``default`` (else the key's last part) when the tables have none."""
+    return _strings().get(key) or default or key.rsplit(".", 1)[-1]
+
+
+def say(reason: Any) -> str:
+    """A decision stored as a reason code with its arguments, phrased in the page's
+    language (:func:`kamlib.i18n.say`)."""
+    from kamlib.i18n import say as _say
+
+    return _say(reason, _strings(), _fmt())
+
+
+def counts(values: pd.Series, family: str) -> str:
+    """How often each value of ``values`` occurs (largest first), each value named by
+    ``present.<family>.<value as a key>`` (``merged (accepted)`` → ``merged_accepted``) in
+    the page's language; a value without a label keeps its text. Returns the printed lines."""
+    import re
+
+    st = _strings()
+    vc = values.value_counts()
+    labels = [st.get(f"present.{family}." + re.sub(r"\W+", "_", str(v)).strip("_").lower())
+              or str(v) for v in vc.index]
+    width = max((len(x) for x in labels), default=0)
+    return "\n".join(f"{lab:<{width}}  {_fmt().integer(int(n))}"
+                     for lab, n in zip(labels, vc.to_numpy(), strict=True))
 
 
 def participant() -> bool:

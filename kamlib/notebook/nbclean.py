@@ -8,7 +8,7 @@ everything a reader or a reviewer needs: sources, outputs, execution counts, tag
 parameters, papermill's version, and — unless asked not to — when the run ended (the working
 papers print it).
 
-``python -m kamlib.nbclean NOTEBOOK...`` cleans files in place (``make notebooks`` does it
+``python -m kamlib.notebook.nbclean NOTEBOOK...`` cleans files in place (``make notebooks`` does it
 for the committed notebooks, without the end time); the runner cleans the executed step
 notebooks it writes to an engagement's ``notebooks/``.
 """
@@ -82,8 +82,8 @@ def clean_notebook_bytes(data: bytes, *, keep_end_time: bool = True) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kamlib.nbclean [--keep-end-time] NOTEBOOK...``: clean files in place."""
-    p = argparse.ArgumentParser(prog="python -m kamlib.nbclean",
+    """``python -m kamlib.notebook.nbclean [--keep-end-time] NOTEBOOK...``: clean files in place."""
+    p = argparse.ArgumentParser(prog="python -m kamlib.notebook.nbclean",
                                 description="Remove volatile metadata (timings) from executed "
                                 "notebooks, in place.")
     p.add_argument("notebooks", nargs="+", type=Path)
