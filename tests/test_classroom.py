@@ -250,7 +250,7 @@ def _without_names(text: str) -> str:
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_materials_in_both_languages(training_runs: dict[str, Path], lesson: str,
                                      tmp_path: Path) -> None:
-    from kamlib.classroom import lesson_values, write_materials
+    from kamlib.training.classroom import lesson_values, write_materials
 
     values = lesson_values(training_runs[lesson], "en")  # the data's own names may be Russian
     paths = write_materials(training_runs[lesson], out_dir=tmp_path)
@@ -279,7 +279,7 @@ def test_materials_in_both_languages(training_runs: dict[str, Path], lesson: str
 
 def test_answers_carry_the_lessons_figures(training_runs: dict[str, Path], tmp_path: Path
                                            ) -> None:
-    from kamlib.classroom import render_materials
+    from kamlib.training.classroom import render_materials
 
     vip = _text_of(render_materials(training_runs["vip"], "ru")["answers"])
     assert "−4\u00a0326\u00a0245\u00a0₽" in vip and "29\u00a0709\u00a0703\u00a0₽" in vip
@@ -300,10 +300,10 @@ def test_answers_carry_the_lessons_figures(training_runs: dict[str, Path], tmp_p
 
 
 def test_materials_need_a_lesson_case(tmp_path: Path) -> None:
-    from kamlib.classroom import write_materials
     from kamlib.engagement import copy_engagement
     from kamlib.errors import KamError
     from kamlib.resources import samples_dir
+    from kamlib.training.classroom import write_materials
 
     root = copy_engagement(samples_dir() / "demo_ru", tmp_path / "demo")
     with pytest.raises(KamError, match="not a lesson case") as exc:
