@@ -100,6 +100,10 @@ def lesson_values(engagement_dir: str | Path, lang: str) -> dict[str, str]:
     f = truth["lesson"]["figures"]
     fmt = Formatter(lang, truth.get("currency", "RUB"))
     st = load_strings(lang)
+    if name == "capstone":   # several traps and the organisational lessons at once
+        from .capstone import capstone_values
+
+        return capstone_values(f, fmt, st, lambda step: _summary(root, step))
     v: dict[str, str] = {}
     for key in ("net_revenue", "contribution", "gross_margin", "cost_to_serve",
                 "receivables_cost"):

@@ -14,7 +14,7 @@ import numpy as np
 
 from .build import _lesson_spec, build_world
 from .finance import _set_finance, _write_finance
-from .spec import _FORM_PROFILES, _LESSONS, _SPECS, Profile, _Spec
+from .spec import _FORM_PROFILES, _LESSONS, _SPECS, ALIGNMENT_LESSONS, Profile, _Spec
 from .truth import build_truth, truth_markdown
 from .writers_en import write_en
 from .writers_ru import write_ru
@@ -82,7 +82,9 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
         A training case instead of the demo: ``vip``, ``top3``, ``holding``,
         ``single_contact`` or ``overstaffed`` (a small, clean ``ru_1c`` engagement with that
         one finding planted; ``truth.json`` gets a ``lesson`` section, ``TRUTH.md`` starts
-        with the lesson). ``n_clients`` / ``n_lines`` default to the lesson's sizes.
+        with the lesson), or ``capstone`` (several of those traps at once, clients that
+        stopped paying, and the management workshop's answers in ``review/alignment.xlsx``).
+        ``n_clients`` / ``n_lines`` default to the lesson's sizes.
 
     Returns
     -------
@@ -113,6 +115,12 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
     meta = (write_ru if profile == "ru_1c" else write_en)(world, raw, wrng)
     if lesson is None:   # the demos carry the client's own cost pools and off-invoice spend
         _set_finance(out, _write_finance(world, out))
+    if lesson in ALIGNMENT_LESSONS:   # the second front: the management workshop's answers
+        from kamlib.kit.alignment import write_questionnaire
+        from kamlib.kit.alignment_sample import sample_answers
+
+        (out / "review").mkdir(exist_ok=True)
+        write_questionnaire(out / "review" / "alignment.xlsx", "ru", answers=sample_answers("ru"))
     truth = build_truth(world, meta, seed)
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n",
                                     encoding="utf-8")

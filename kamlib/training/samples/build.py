@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .sales import _number_docs, build_docs, build_lines
-from .spec import _LESSONS, _SPECS, _TRAINING_BASE, _Spec
+from .spec import _LESSONS, _SPECS, _TRAINING_BASE, HOLDING_LESSONS, UNPAID_LESSONS, _Spec
 from .tables import (
     _plant_unpaid,
     build_activities,
@@ -50,7 +50,7 @@ def _lesson_owners(spec: _Spec, ent: pd.DataFrame, team: pd.DataFrame) -> None:
 def _lesson_links(spec: _Spec, cl: pd.DataFrame, ent: pd.DataFrame) -> None:
     """Holding lesson: every member is linked to the group, as 1C exports do it — «Группа»
     for most, «Головной контрагент» (the trading house's name) for the last two."""
-    if spec.lesson != "holding":
+    if spec.lesson not in HOLDING_LESSONS:
         return
     hold = cl.index[ent["kind"].to_numpy()[cl["eid"]] == "holding"]
     hold = cl.loc[hold].sort_values("eid").index
@@ -82,7 +82,7 @@ def build_world(profile: str, n_clients: int | None, n_lines: int | None,
     lines, docs = build_lines(rng, spec, ent, docs, prod)
     _number_docs(spec, docs)
     pays = build_payments(rng, spec, ent, docs, lines)
-    if lesson is None:
+    if lesson is None or lesson in UNPAID_LESSONS:
         _plant_unpaid(np.random.default_rng([seed, 3]), spec, ent, pays)
     acts = build_activities(rng, spec, ent, docs)
     contacts = build_contacts(rng, spec, ent, cl)

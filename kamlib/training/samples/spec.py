@@ -124,4 +124,30 @@ _LESSONS: dict[str, _Lesson] = {x.name: x for x in (
             "staffing 'over', and a sentence in the recommendation.",
             {"client": "ООО «Учебный дистрибьютор» (тренинг: команда KAM)",
              "team_size": (4, 12)}),
+    _Lesson("capstone", "The capstone: several traps at once",
+            "A distributor whose three largest clients carry about 40% of turnover, the "
+            "largest recorded under its branches and the second under several spellings; a "
+            "famous chain that gets a large discount, orders small and pays two months late; "
+            "a key account that runs through one buyer; eight small clients that are one "
+            "group; a few mid-sized clients that stopped paying half a year ago.",
+            "Step 1 merges the branches and duplicates and groups the holding (eight legal "
+            "entities, among the top-10 customers once grouped); step 2 flags top-3 ≥ 40% "
+            "and lists the VIP among the large loss-makers (negative contribution) and the "
+            "clients that stopped paying in the > 90 days bucket; step 3 does not make the "
+            "VIP key and lists the key account with one contact among the single points of "
+            "contact.",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: итоговый кейс)",
+             "holding": True,
+             "holding_shares": (0.0056, 0.0054, 0.0052, 0.0050, 0.0048, 0.0046, 0.0044,
+                                0.0042),
+             "special_shares": (("key", 0.070), ("vip", 0.075)),
+             "top_shares": (0.165, 0.130, 0.105), "vip_lines_share": 0.05}),
 )}
+
+#: lessons that plant the demos' clients that stopped paying (step 2's cash ageing)
+UNPAID_LESSONS = ("capstone",)
+#: lessons whose holding members are linked in 1C («Группа», «Головной контрагент»)
+HOLDING_LESSONS = ("holding", "capstone")
+#: lessons that carry the management workshop's answers (``review/alignment.xlsx``, the
+#: second front: :mod:`kamlib.kit.alignment_sample`)
+ALIGNMENT_LESSONS = ("capstone",)
