@@ -68,10 +68,10 @@ notebooks: $(STAMP)
 
 ## make samples: regenerate data_samples/ with the deterministic generator
 samples: $(STAMP)
-	$(BIN)/python -m kamlib.generator data_samples/demo_ru --profile ru_1c --seed 42 --overwrite
-	$(BIN)/python -m kamlib.generator data_samples/demo_en --profile en_clean --seed 42 --overwrite
-	for lesson in vip top3 holding single_contact overstaffed; do \
-	  $(BIN)/python -m kamlib.generator data_samples/training_$$lesson --lesson $$lesson \
+	$(BIN)/python -m kamlib.training.samples data_samples/demo_ru --profile ru_1c --seed 42 --overwrite
+	$(BIN)/python -m kamlib.training.samples data_samples/demo_en --profile en_clean --seed 42 --overwrite
+	for lesson in vip top3 holding single_contact overstaffed capstone; do \
+	  $(BIN)/python -m kamlib.training.samples data_samples/training_$$lesson --lesson $$lesson \
 	    --seed 42 --overwrite || exit 1; done
 
 ## make lock: re-pin requirements/constraints.txt from a fresh venv (after changing pyproject.toml)

@@ -1,7 +1,7 @@
 """Benchmark: `kam run` of a generated engagement (issue 14), per step, then the report step
 alone, then a re-run after one changed setting.
 
-Generates a 1C-style engagement (`kamlib.generator.generate_engagement`, profile `ru_1c`)
+Generates a 1C-style engagement (`kamlib.training.samples.generate_engagement`, profile `ru_1c`)
 with N sales lines, then, each as a `kam` process of its own:
 
 1. `kam run` (every step, the report in its formats included): wall time, and each step's
@@ -72,16 +72,17 @@ def main() -> int:
     ap.add_argument("--kam", default=KAM)
     args = ap.parse_args()
     KAM = args.kam
-    from kamlib import generator
+    from kamlib.training import samples
+    from kamlib.training.samples import formatting
 
     # the generator caps each file at a size fit for committed samples; these are not kept
-    generator.MAX_FILE_BYTES = 1 << 40
+    formatting.MAX_FILE_BYTES = 1 << 40
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="kam-run-")) / "eng"
     if root.exists():
         shutil.rmtree(root)
     t0 = time.perf_counter()
-    generator.generate_engagement(root, profile="ru_1c", n_clients=args.clients, n_lines=args.lines)
+    samples.generate_engagement(root, profile="ru_1c", n_clients=args.clients, n_lines=args.lines)
     mb = sum(p.stat().st_size for p in (root / "raw").rglob("*") if p.is_file()) / 2**20
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; engagement of "
           f"{args.lines:,} lines, {args.clients:,} clients, {mb:,.0f} MB raw, generated in "

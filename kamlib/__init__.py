@@ -10,10 +10,10 @@ The curated public API; the modules hold the rest:
   KAM team (step 4);
 - :mod:`kamlib.report` renders the deliverables (``build_report``: HTML, PDF, XLSX, PPTX);
 - :mod:`kamlib.notebook.explore` opens an engagement's artefacts for analysts (``open_engagement``);
-- :mod:`kamlib.anonymise` turns an engagement into a training one;
+- :mod:`kamlib.training.anonymise` turns an engagement into a training one;
 - :mod:`kamlib.runner` runs the steps' notebooks with papermill (``run_pipeline``);
 - :mod:`kamlib.engagement` creates and opens engagement folders;
-- :mod:`kamlib.generator` makes synthetic sample engagements;
+- :mod:`kamlib.training.samples` makes synthetic sample engagements and lesson cases;
 - :mod:`kamlib.plots` draws the charts.
 """
 
@@ -69,7 +69,7 @@ __all__ = [
 _LAZY = {"clean_client_base": "cleanup", "pairwise_scores": "cleanup",
          "client_pnl": "profitability", "CostModel": "profitability",
          "build_report": "report", "open_engagement": "notebook.explore",
-         "anonymise_engagement": "anonymise"}
+         "anonymise_engagement": "training.anonymise"}
 
 
 def __getattr__(name: str) -> Any:

@@ -278,7 +278,7 @@ def _cmd_present(args: argparse.Namespace) -> int:
 
 
 def _cmd_classroom(args: argparse.Namespace) -> int:
-    from .classroom import write_materials
+    from .training.classroom import write_materials
 
     _engagement_arg(args.dir)
     langs = tuple(args.lang or ("ru", "en"))
@@ -369,7 +369,7 @@ def _cmd_open(args: argparse.Namespace) -> int:
 
 
 def _cmd_anonymise(args: argparse.Namespace) -> int:
-    from .anonymise import anonymise_engagement
+    from .training.anonymise import anonymise_engagement
 
     _engagement_arg(args.dir)
     result = anonymise_engagement(args.dir, args.out, seed=args.seed, factor=args.factor,

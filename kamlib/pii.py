@@ -3,7 +3,7 @@
 A client's export puts personal data where no schema expects it: a phone number or an
 e-mail in a client's name (``ООО Ромашка тел. 8 (495) 123-45-67``), an INN inside a name, a
 contact's name in the segment or the function column (``Сегмент: Иванов И.И.``). The
-anonymiser (:mod:`kamlib.anonymise`) scans every text field with :func:`find_pii` and
+anonymiser (:mod:`kamlib.training.anonymise`) scans every text field with :func:`find_pii` and
 replaces what it finds.
 
 Found:

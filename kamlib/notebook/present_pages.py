@@ -16,7 +16,7 @@ room, so :func:`localize_notebook` rewrites the presentation copy (never the not
   verdict, a recommendation) wait the same way (:func:`kamlib.notebook.present_view.hidden`).
 
 Cells are found by their notebook cell id (nbformat 4.5), which executing a notebook keeps;
-``tests/test_classroom.py`` checks that every markdown cell has its text in both languages
+``tests/training/test_classroom.py`` checks that every markdown cell has its text in both languages
 and every edit still finds the code it replaces.
 """
 

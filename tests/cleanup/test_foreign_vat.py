@@ -10,9 +10,9 @@ from stdnum import vatin
 
 from kamlib.cleanup import identifier_checks
 from kamlib.cleanup.matching import prepare_records
-from kamlib.generator import _make_vat_ids
 from kamlib.identifiers import foreign_vat_problem, is_valid_foreign_vat, tax_id_problem
 from kamlib.resources import samples_dir
+from kamlib.training.samples.helpers import _make_vat_ids
 
 # published valid numbers (the European Commission's VIES examples and companies' invoices)
 VALID = ["DE136695976", "FR40303265045", "NL004495445B01", "IT00743110157", "ESB58378431",

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from kamlib.cli import main
-from kamlib.generator import generate_engagement
-from kamlib.generator_forms import FORM_FILE, build_form, write_report_form
 from kamlib.intake.summary import format_amount
+from kamlib.training.samples import generate_engagement
+from kamlib.training.samples.forms import FORM_FILE, build_form, write_report_form
 
 #: a whole generated engagement through `kam run` and the report: `make test-slow` (CI runs it)
 pytestmark = pytest.mark.slow
@@ -145,7 +145,7 @@ def test_rows_that_disagree_with_the_forms_total_stop_the_run(tmp_path: Path, ca
 
 
 def test_generator_command_line(tmp_path: Path, capsys) -> None:
-    from kamlib.generator import main as gen_main
+    from kamlib.training.samples import main as gen_main
 
     out = tmp_path / "form"
     assert gen_main([str(out), "--profile", "1c_report_form", "--seed", "3",

@@ -81,7 +81,8 @@ def test_demo_en_deliverables_agree_with_the_artefacts(tmp_path: Path) -> None:
     assert not res.problems, "\n".join(map(str, res.problems[:20]))
 
 
-@pytest.mark.parametrize("lesson", ["vip", "top3", "holding", "single_contact", "overstaffed"])
+@pytest.mark.parametrize("lesson", ["vip", "top3", "holding", "single_contact", "overstaffed",
+                                    "capstone"])
 def test_training_case_deliverables_agree(training_runs: dict[str, Path], lesson: str,
                                          tmp_path: Path) -> None:
     root = training_runs[lesson]

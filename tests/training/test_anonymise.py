@@ -17,15 +17,20 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from kamlib.anonymise import AnonymiseResult, Pseudonymiser, anonymise_engagement, map_tax_ids
-from kamlib.anonymise.taxids import _DigitKey, _map_kpp, _map_ogrns, _vat_moves
-from kamlib.anonymise.words import _PROTECTED, STRUCTURAL_WORDS
 from kamlib.cleanup.names import _word_key, normalize_name
 from kamlib.config import load_config
 from kamlib.engagement import Engagement, copy_engagement
 from kamlib.errors import ConfigError, KamError
 from kamlib.identifiers import is_valid_foreign_vat, is_valid_inn, is_valid_ogrn
 from kamlib.resources import samples_dir
+from kamlib.training.anonymise import (
+    AnonymiseResult,
+    Pseudonymiser,
+    anonymise_engagement,
+    map_tax_ids,
+)
+from kamlib.training.anonymise.taxids import _DigitKey, _map_kpp, _map_ogrns, _vat_moves
+from kamlib.training.anonymise.words import _PROTECTED, STRUCTURAL_WORDS
 
 RU_SEED = 20240817   # demo_ru: letters="auto", the first strong draw keeps every proposal
 EN_SEED = 6          # demo_en: letters="exact", so that both letter maps are run end to end
@@ -198,7 +203,7 @@ def _haystack(out: Path) -> tuple[str, set[str], set[str]]:
 def _leaks(src: Path, out: Path, extra: tuple[str, ...] = ()) -> list[str]:
     """Original names (whole, and their words of 5+ letters), tax ids, people and e-mails
     found anywhere in ``out``. Words kept by design are not searched: legal forms, weak and
-    structural words (kamlib.anonymise), and the categories copied as they are (regions,
+    structural words (kamlib.training.anonymise), and the categories copied as they are (regions,
     segments, roles, activities, criteria). A whole name is searched as a cell value
     everywhere, and as a substring of the small files when none of its words is searched."""
     t = {p.stem: pl.read_parquet(p) for p in (src / "work" / "00_intake").glob("*.parquet")}

@@ -1,5 +1,5 @@
 """Personal data inside free text does not reach a training copy (kamlib.pii in
-kamlib.anonymise): phones, e-mails and tax ids in names, people's names in the segment or
+kamlib.training.anonymise): phones, e-mails and tax ids in names, people's names in the segment or
 the function column."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kamlib.anonymise import anonymise_engagement
 from kamlib.pii import find_pii, known_surnames
+from kamlib.training.anonymise import anonymise_engagement
 
 CLIENTS = (
     "Код;Наименование;ИНН;Регион;Сегмент;Основной менеджер\r\n"
@@ -58,8 +58,8 @@ def test_identifiers_in_free_text_are_replaced(make_engagement, tmp_path: Path) 
 
 def test_refuses_when_an_identifier_would_remain(make_engagement, tmp_path: Path,
                                                  monkeypatch) -> None:
-    from kamlib.anonymise import builder
     from kamlib.errors import InputError
+    from kamlib.training.anonymise import builder
 
     src = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
     # a column the anonymiser copies as it is, and that is not scanned: the check catches it

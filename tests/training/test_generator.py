@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kamlib.generator import generate_engagement
 from kamlib.identifiers import is_valid_inn, is_valid_ogrn
+from kamlib.training.samples import generate_engagement
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data_samples"

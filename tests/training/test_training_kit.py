@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from kamlib.generator import generate_engagement
-from kamlib.generator import main as generator_main
 from kamlib.resources import samples_dir
+from kamlib.training.samples import generate_engagement
+from kamlib.training.samples import main as generator_main
 
 LESSONS = ("vip", "top3", "holding", "single_contact", "overstaffed")
 

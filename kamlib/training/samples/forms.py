@@ -212,7 +212,7 @@ def generate_report_form(out_dir: str | Path, *, seed: int = 42, n_clients: int 
     dict
         The truth (also written to ``truth.json``): the figures of :func:`write_report_form`.
     """
-    from .engagement import init_engagement
+    from kamlib.engagement import init_engagement
 
     out = Path(out_dir)
     raw = out / "raw"

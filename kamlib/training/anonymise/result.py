@@ -1,6 +1,6 @@
 """What an anonymisation did: its figures, its checks and its secrets (AnonymiseResult).
 
-Part of :mod:`kamlib.anonymise`.
+Part of :mod:`kamlib.training.anonymise`.
 """
 
 from __future__ import annotations

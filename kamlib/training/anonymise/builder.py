@@ -1,7 +1,7 @@
 """The replaced tables and files of the training engagement, before they are written; the checks
 that no identifier remains and that step 1 finds the same pairs.
 
-Part of :mod:`kamlib.anonymise`.
+Part of :mod:`kamlib.training.anonymise`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ..config import EngagementConfig
-from ..engagement import Engagement
-from ..errors import InputError, KamError
-from ..intake import name_key
-from ..pii import find_pii
-from ..workbook import safe_workbook, unneutralise
+from ...config import EngagementConfig
+from ...engagement import Engagement
+from ...errors import InputError, KamError
+from ...intake import name_key
+from ...pii import find_pii
+from ...workbook import safe_workbook, unneutralise
 from .mapper import Pseudonymiser, shift_date
 from .source import _COLUMNS, _FILES, _FREE, _PEOPLE, _bool_text, _header, _map_column
 from .words import _TOKEN_RE
@@ -124,10 +124,10 @@ class _Builder:
         n1 = after[col].n_unique()
         if n0 != n1:  # pragma: no cover - a bug, not a data problem
             raise KamError(f"replacing {col} merged {n0 - n1} distinct values",
-                           hint="a bug in kamlib.anonymise; please report it")
+                           hint="a bug in kamlib.training.anonymise; please report it")
 
     def activities(self, df: pl.DataFrame) -> pl.DataFrame:
-        from ..profitability.pnl import activity_driver
+        from ...profitability.pnl import activity_driver
 
         ps = self.ps
         exprs = [ps.date_expr(c) for c in ("date",) if c in df.columns]
@@ -226,7 +226,7 @@ class _Builder:
         factor and client codes replaced: ``{path under OUT: DataFrame}``. Pools' names,
         drivers, capacities and practical shares are the company's structure and stay; the
         settings then name the new files (:meth:`config`)."""
-        from ..profitability.tdabc import read_cost_pools, read_off_invoice
+        from ...profitability.tdabc import read_cost_pools, read_off_invoice
 
         prof = cfg.profitability
         out: dict[str, Any] = {}
@@ -247,7 +247,7 @@ class _Builder:
     def merges(self) -> pl.DataFrame | None:
         """``decisions/merges.csv`` with the decisions still pending in
         ``review/duplicates.xlsx`` folded in (as the next run would import them)."""
-        from ..cleanup.review import MERGES_COLUMNS, import_review, read_decisions
+        from ...cleanup.review import MERGES_COLUMNS, import_review, read_decisions
 
         src = self.eng.root
         dec = read_decisions(src / "decisions" / "merges.csv")
@@ -294,8 +294,8 @@ class _Builder:
         ``instructions`` are left out: the next run of step 3 writes them again."""
         import python_calamine
 
-        from ..selection.assessment import _LABELS as _ASSESSMENT_LABELS
-        from ..selection.assessment import SHEET
+        from ...selection.assessment import _LABELS as _ASSESSMENT_LABELS
+        from ...selection.assessment import SHEET
 
         path = self.eng.root / "review" / "assessment.xlsx"
         if not path.exists():
@@ -414,7 +414,7 @@ def _catalogue(cl: pl.DataFrame, ps: Pseudonymiser, tax: dict[str, str],
 
 def _pairs(df: pl.DataFrame, cfg: EngagementConfig) -> dict[tuple[str, str], tuple[str, float]]:
     """Step 1's candidate pairs of a catalogue: (code, code) → (proposal, score)."""
-    from ..cleanup.matching import MatchParams, candidate_pairs, prepare_records
+    from ...cleanup.matching import MatchParams, candidate_pairs, prepare_records
 
     p = cfg.cleanup
     mp = MatchParams(p.review_threshold, p.auto_merge_threshold, p.distinctive_token_max_share)

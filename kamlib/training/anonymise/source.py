@@ -1,7 +1,7 @@
 """The source tables (a fresh intake when needed), the headers and files of the training
 engagement, and the run's secrets chosen.
 
-Part of :mod:`kamlib.anonymise`.
+Part of :mod:`kamlib.training.anonymise`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..engagement import Engagement
-from ..errors import ConfigError, KamError
-from ..io import sha256_file
-from ..schema import TABLES, header_key
-from ..steps import step as find_step
+from ...engagement import Engagement
+from ...errors import ConfigError, KamError
+from ...io import sha256_file
+from ...schema import TABLES, header_key
+from ...steps import step as find_step
 from .mapper import shift_date
 
 # --------------------------------------------------------------------------- source
@@ -28,7 +28,7 @@ from .mapper import shift_date
 
 def _intake_is_fresh(eng: Engagement) -> bool:
     """``work/00_intake`` was made from the current raw files and settings."""
-    from ..intake import _list_raw
+    from ...intake import _list_raw
 
     d = find_step("00").dir(eng)
     man = d / "intake_manifest.json"
@@ -55,7 +55,7 @@ def _source_tables(eng: Engagement) -> tuple[dict[str, pl.DataFrame], str]:
     if _intake_is_fresh(eng):
         return ({t: pl.read_parquet(d / f"{t}.parquet") for t in TABLES
                  if (d / f"{t}.parquet").exists()}, "work/00_intake")
-    from ..intake import ingest
+    from ...intake import ingest
 
     res = ingest(eng.root, eng.config)
     if not res.ok:

@@ -1,7 +1,7 @@
 """Tax ids: keyed digit permutations that keep INN/OGRN check digits valid (or wrong where they
 were), KPP reason codes, foreign VAT numbers of the same country.
 
-Part of :mod:`kamlib.anonymise`.
+Part of :mod:`kamlib.training.anonymise`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..identifiers import (
+from ...identifiers import (
     INN_WEIGHTS_10,
     INN_WEIGHTS_11,
     INN_WEIGHTS_12,
@@ -85,7 +85,7 @@ def _vat_body(v: str, key: _DigitKey) -> str:
 
 def _vat_moves(v: str, key: _DigitKey) -> bool:
     """Whether a valid VAT number's mapped body admits no check digit as it is."""
-    from ..identifiers import is_valid_foreign_vat, vat_with_check_digits
+    from ...identifiers import is_valid_foreign_vat, vat_with_check_digits
 
     return is_valid_foreign_vat(v) and vat_with_check_digits(_vat_body(v, key)) is None
 
@@ -98,7 +98,7 @@ def _foreign_id(v: str, key: _DigitKey, taken: set[str] | frozenset[str] = froze
     the mapped body admits no check digit (a Polish or Dutch body whose check would be 10),
     or gives an id already in ``taken``, the body's third digit moves on until it does. An
     invalid one stays invalid. Other ids keep their letters and format."""
-    from ..identifiers import is_foreign_vat, is_valid_foreign_vat, vat_with_check_digits
+    from ...identifiers import is_foreign_vat, is_valid_foreign_vat, vat_with_check_digits
 
     if not is_foreign_vat(v):
         return key.generic(v)

@@ -47,11 +47,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..engagement import Engagement, write_data_request
-from ..errors import ConfigError, InputError
-from ..io import atomic_dir
-from ..pii import known_surnames
-from ..schema import TABLES
+from ...engagement import Engagement, write_data_request
+from ...errors import ConfigError, InputError
+from ...io import atomic_dir
+from ...pii import known_surnames
+from ...schema import TABLES
 from .builder import _Builder, _catalogue, _check_no_pii, _compare_pairs, _pairs
 from .mapper import Pseudonymiser
 from .result import AnonymiseResult

@@ -1,6 +1,6 @@
 """Word classes: the letter maps that keep step 1 reading replaced names as it read the originals.
 
-Part of :mod:`kamlib.anonymise`.
+Part of :mod:`kamlib.training.anonymise`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..cleanup import names as _names
+from ...cleanup import names as _names
 
 # --------------------------------------------------------------------------- word classes
 

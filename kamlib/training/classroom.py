@@ -23,9 +23,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write_bytes
-from .errors import KamError
-from .i18n import Formatter, Strings, load_strings
+from ..atomic import atomic_write_bytes
+from ..errors import KamError
+from ..i18n import Formatter, Strings, load_strings
 
 __all__ = ["exercises", "lesson_of", "lesson_values", "render_materials", "write_materials"]
 
@@ -42,7 +42,7 @@ td.n { text-align: right; }
 
 
 def _raw_digest(folder: Path) -> dict[str, str]:
-    from .atomic import sha256_file
+    from ..atomic import sha256_file
 
     raw = folder / "raw"
     return {p.relative_to(raw).as_posix(): sha256_file(p) for p in sorted(raw.rglob("*"))
@@ -54,7 +54,8 @@ def _read_truth(path: Path) -> tuple[str, dict[str, Any]]:
     name = (truth.get("lesson") or {}).get("name")
     if not name:
         raise KamError("truth.json names no lesson", file=str(path),
-                       hint="regenerate the case: python -m kamlib.generator DIR --lesson vip")
+                       hint="regenerate the case: "
+                            "python -m kamlib.training.samples DIR --lesson vip")
     return str(name), truth
 
 
@@ -72,7 +73,7 @@ def lesson_of(engagement_dir: str | Path) -> tuple[str, dict[str, Any]]:
         The engagement is not a lesson case (no ``truth.json``, and its raw files are those
         of no training sample).
     """
-    from .resources import samples_dir
+    from ..resources import samples_dir
 
     root = Path(engagement_dir)
     if (root / "truth.json").is_file():
@@ -99,6 +100,10 @@ def lesson_values(engagement_dir: str | Path, lang: str) -> dict[str, str]:
     f = truth["lesson"]["figures"]
     fmt = Formatter(lang, truth.get("currency", "RUB"))
     st = load_strings(lang)
+    if name == "capstone":   # several traps and the organisational lessons at once
+        from .capstone import capstone_values
+
+        return capstone_values(f, fmt, st, lambda step: _summary(root, step))
     v: dict[str, str] = {}
     for key in ("net_revenue", "contribution", "gross_margin", "cost_to_serve",
                 "receivables_cost"):
@@ -227,7 +232,7 @@ def write_materials(engagement_dir: str | Path, *, languages: tuple[str, ...] = 
             atomic_write_bytes(path, page.encode("utf-8"))
             written.append(path)
             if pdf:
-                from .report.html import write_pdf
+                from ..report.html import write_pdf
 
                 written.append(write_pdf(page, path.with_suffix(".pdf")))
     return written

@@ -1,7 +1,7 @@
 """Dates shifted by whole years, and the Pseudonymiser: one keyed, deterministic mapping per kind
 of value.
 
-Part of :mod:`kamlib.anonymise`.
+Part of :mod:`kamlib.training.anonymise`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ..cleanup import names as _names
-from ..pii import PiiMatch, find_pii
+from ...cleanup import names as _names
+from ...pii import PiiMatch, find_pii
 from .taxids import _DigitKey
 from .words import (
     _CYR_LOOK,
