@@ -18,8 +18,8 @@ import pytest
 
 from kamlib.notebook.present import prepare_presentation
 
-#: The Latin words tests/training/test_classroom.py allows on a Russian page (method names, standards,
-#: authors, file names), and the currency's ISO code the engagement line shows.
+#: The Latin words tests/training/test_classroom.py allows on a Russian page (method names,
+#: standards, authors, file names), and the currency's ISO code the engagement line shows.
 LATIN_OK = {"ABC", "XYZ", "HHI", "KAM", "IFRS", "FTE", "KPI", "ADBUDG", "HiGHS", "OOO",
             "Romashka", "McDonald", "Woodburn", "Marn", "Rosiello", "Kaplan", "Cooper",
             "Narayanan", "Keiningham", "Storbacka", "Gupta", "Lehmann", "Talley", "Sherman",
