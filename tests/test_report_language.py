@@ -74,8 +74,8 @@ def test_board_titles_agree_with_their_numbers(n: int, ru: str, en: str) -> None
 
 def test_board_strings_have_the_same_placeholders_in_both_languages() -> None:
     ru, en = load_strings("ru"), load_strings("en")
-    keys = {k for k in ru.keys() if k.startswith(("board.", "sizing_text."))}
-    assert keys == {k for k in en.keys() if k.startswith(("board.", "sizing_text."))}
+    keys = {k for k in ru.table if k.startswith(("board.", "sizing_text."))}
+    assert keys == {k for k in en.table if k.startswith(("board.", "sizing_text."))}
     for k in keys:
         assert ru.fields(k) == en.fields(k), k
         assert not re.search(r"[А-Яа-яЁё]", en.t(k)), k

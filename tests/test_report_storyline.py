@@ -412,3 +412,15 @@ def test_wide_tables_print_on_landscape_pages(models, rendered) -> None:
         for tb in wide:
             where = [size for size, text in pages if _flat(tb["title"]) in text]
             assert where and any(w > h for w, h in where), tb["title"]
+
+
+def test_html_holds_every_section_in_order(models, rendered) -> None:
+    from lxml import html as lh
+
+    for lang, m in models.items():
+        doc = lh.fromstring(rendered[lang]["html"].read_text("utf-8"))
+        keys = [s.get("data-key") for s in doc.xpath('//section[@data-key]')]
+        assert keys == [s.key for s in m.sections]
+        heads = [_flat(h.text_content()) for h in doc.xpath('//section[@data-key]/h1')]
+        assert all(_flat(s.title) in h for s, h in zip(m.sections, heads, strict=True))
+        assert doc.xpath('//section[@id="summary"]') and doc.xpath('//table[@id="actions"]')
