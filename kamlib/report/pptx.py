@@ -722,7 +722,7 @@ class _Deck:
             size = next((z for z in (14, 12, 11, 10)
                          if self._rows_fitting(rows, widths, tbox, z) == len(rows)), 10)
             n = self._rows_fitting(rows, widths, tbox, size)
-            if n < len(rows) and not note:
+            if n < len(rows):   # what did not fit is said, never dropped silently
                 foot.append(m.t("board.more_rows", n=len(rows) - n))
                 foot_h = self.inch(0.35) * len(foot)
                 tbox.h = box.h - foot_h
