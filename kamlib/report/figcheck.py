@@ -472,7 +472,8 @@ def _html_tables(html: str) -> dict[str, tuple[list[str], list[list[str]]]]:
 
     doc = lh.fromstring(html)
     out = {}
-    for block in doc.xpath('//div[@class="table-block"]'):
+    # a table printed on a landscape page is a "table-block landscape"
+    for block in doc.xpath('//div[contains(concat(" ", @class, " "), " table-block ")]'):
         table = block.find(".//table")
         if table is None:
             continue
