@@ -28,6 +28,7 @@ from ..summaries import unit_of
 from ..units import stored_reasons
 from . import story
 from .alignment import alignment_section
+from .board import board_slides
 from .model import (
     Chart,
     Column,
@@ -1254,14 +1255,18 @@ def build_model(engagement_dir: str | Path, language: str | None = None, *,
               **{k: v for k, v in tables.items() if k not in order}}
     period = tuple(art.summaries["00"].get("period") or ["", ""])
     review = story.review_items(ctx)   # the storyline (kamlib.report.story)
+    summary = story.messages(ctx)
+    # the deck's slides in the order of a board meeting, with action titles (board.py)
+    board = board_slides(ctx, summary=summary, actions=actions, sections=sections,
+                         tables=tables, charts=charts)
     return ReportModel(
         language=lang, client=eng.config.client, currency=eng.config.currency,
         period=(str(period[0]), str(period[1])), title=ctx.t("report.title"),
         subtitle=ctx.t("report.subtitle", client=eng.config.client),
         generated=now, strings=strings, fmt=fmt, findings=_findings(ctx), sections=sections,
         recommendations=recs, methods=_methods(ctx), provenance=prov, tables=tables,
-        charts=charts, engagement_dir=str(eng.root), summary=story.messages(ctx),
-        actions=actions, homework=story.homework(ctx, review), review=review)
+        charts=charts, engagement_dir=str(eng.root), summary=summary,
+        actions=actions, homework=story.homework(ctx, review), review=review, board=board)
 
 
 # --------------------------------------------------------------------------- strategic layer

@@ -162,7 +162,8 @@ def _check_model(model: ReportModel, art: Artefacts, res: CheckResult) -> None:
     facts = [*(f for s in model.sections for f in s.facts),
              *(f.fact for f in model.findings), *model.provenance.control_totals,
              *(m.fact for m in model.summary),        # the storyline (kamlib.report.story)
-             *(a.money for a in model.actions if a.money is not None)]
+             *(a.money for a in model.actions if a.money is not None),
+             *(f for b in model.board for f in b.facts)]   # the deck's action titles
     for f in facts:
         step, _, path = f.source.partition("/summary.json#")
         if not path:
@@ -357,6 +358,32 @@ def _check_titles(name: str, titles: list[str], model: ReportModel, res: CheckRe
                 res.fail(name, f"title {title!r}", "a figure of the report", hit.group(0))
 
 
+#: a number as the report prints it: 1 234 567,89 / 1,234,567.89 / 43,6 / 15.8
+_NUMBER = re.compile(r"\d+(?:[ ,]\d{3})*(?:[.,]\d+)?")
+
+
+def _check_board(name: str, titles: list[str], model: ReportModel, res: CheckResult) -> None:
+    """Every slide of the storyline (:mod:`.board`) is in the deck under its action title, and
+    every figure of that title is one of the slide's facts (checked against their sources in
+    stage 1): nothing in a title is typed in, rounded otherwise or left over from a key."""
+    have = {_norm(t) for t in titles}
+    for b in model.board:
+        title = _norm(b.title)
+        res.add(name)
+        if title not in have:
+            res.fail(name, f"slide {b.key}", b.title, "no slide with this title")
+        rest = title
+        for data in sorted({_norm(n) for n in b.names}, key=len, reverse=True):
+            rest = rest.replace(data, " ")       # a name from the data may hold digits
+        known = {x for f in b.facts for x in _NUMBER.findall(_norm(f.display))}
+        for figure in _NUMBER.findall(rest):
+            res.add(name)
+            if figure not in known:
+                res.fail(name, f"title of slide {b.key}", "a figure of its facts", figure)
+        if re.search(r"\b[a-z]+_[a-z0-9_]+\b|\{|\}", b.title):
+            res.fail(name, f"title of slide {b.key}", "words a reader knows", b.title)
+
+
 def _check_currency(name: str, text: str, model: ReportModel, res: CheckResult) -> None:
     own = set(_MARKS.get(model.currency, (model.currency,)))
     for code, marks in _MARKS.items():
@@ -445,7 +472,8 @@ def _html_tables(html: str) -> dict[str, tuple[list[str], list[list[str]]]]:
 
     doc = lh.fromstring(html)
     out = {}
-    for block in doc.xpath('//div[@class="table-block"]'):
+    # a table printed on a landscape page is a "table-block landscape"
+    for block in doc.xpath('//div[contains(concat(" ", @class, " "), " table-block ")]'):
         table = block.find(".//table")
         if table is None:
             continue
@@ -555,8 +583,10 @@ def _check_pptx(path: Path, model: ReportModel, res: CheckResult) -> None:
         res.add("pptx")
         if _norm(figure) not in _norm(text):
             res.fail("pptx", what, figure, "not on a slide")
-    _check_titles("pptx", [sl.shapes.title.text_frame.text for sl in prs.slides
-                           if sl.shapes.title is not None], model, res)
+    titles = [sl.shapes.title.text_frame.text for sl in prs.slides
+              if sl.shapes.title is not None]
+    _check_titles("pptx", titles, model, res)
+    _check_board("pptx", titles, model, res)
     _check_currency("pptx", text, model, res)
     _check_language("pptx", text, model, res)
     by_title = {c.title: c for c in model.charts.values()}

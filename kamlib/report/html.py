@@ -34,6 +34,8 @@ _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Table widths on A4 (report.css): 176 mm between the margins; figures at 8.5 pt, or 7.5 pt
 # in tables of more than _WIDE_COLUMNS columns; about 0.5 em a character (Liberation Sans).
 _PAGE_WIDTH_MM = 176.0
+#: a table too wide for the portrait page prints on a landscape page (report.css: @page wide)
+_LANDSCAPE_WIDTH_MM = 263.0
 _WIDE_COLUMNS = 6
 _CHAR_MM = 0.5 * 8.5 * 0.3528
 _CHAR_MM_WIDE = 0.5 * 7.5 * 0.3528
@@ -94,14 +96,15 @@ def _estimate_mm(texts: list[str], label: str, numeric: bool, per_char: float) -
     return max(content, header) * per_char + _CELL_PADDING_MM
 
 
-def _fit_columns(columns: list[Column], rows: list[list[str]], wide: bool) -> int:
-    """How many leading columns fit the width of an A4 page (at least one)."""
+def _fit_columns(columns: list[Column], rows: list[list[str]], wide: bool,
+                 width_mm: float = _PAGE_WIDTH_MM) -> int:
+    """How many leading columns fit ``width_mm`` (an A4 page's text width; at least one)."""
     per_char = _CHAR_MM_WIDE if wide else _CHAR_MM
     total = 0.0
     for i, col in enumerate(columns):
         total += _estimate_mm([r[i] for r in rows], col.label, col.kind in _NUMERIC_KINDS,
                               per_char)
-        if total > _PAGE_WIDTH_MM:
+        if total > width_mm:
             return max(1, i)
     return len(columns)
 
@@ -122,6 +125,10 @@ def _table_view(table: Table, fmt: Formatter, s: Strings, number: int,
         texts.append([_fmt(fmt, values.get(c.key), c.kind) for c in cols])
     wide = len(cols) > _WIDE_COLUMNS
     fit = _fit_columns(cols, texts, wide)
+    # too wide for the portrait page: a landscape page of its own, cut only if still too wide
+    landscape = fit < len(cols)
+    if landscape:
+        fit = _fit_columns(cols, texts, wide, _LANDSCAPE_WIDTH_MM)
     n_all = len(table.columns)
     cols, texts = cols[:fit], [r[:fit] for r in texts]
     total_txt = fmt.integer(total)
@@ -138,6 +145,7 @@ def _table_view(table: Table, fmt: Formatter, s: Strings, number: int,
         "label": s.t("html.table.label", n=number),
         "title": table.title,
         "wide": wide,
+        "landscape": landscape,
         "columns": [{"label": c.label, "num": c.kind in _NUMERIC_KINDS} for c in cols],
         "rows": [[{"text": text, "num": c.kind in _NUMERIC_KINDS, "code": _is_code(text)}
                   for c, text in zip(cols, row, strict=True)] for row in texts],

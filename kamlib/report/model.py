@@ -18,6 +18,7 @@ from ..i18n import Formatter, Strings
 
 __all__ = [
     "Action",
+    "BoardSlide",
     "Chart",
     "Column",
     "Fact",
@@ -203,6 +204,7 @@ class ReportModel:
     actions: list[Action] = field(default_factory=list)     # the client's recommendations
     homework: list[str] = field(default_factory=list)       # before the final report
     review: list[ReviewItem] = field(default_factory=list)  # open items: DRAFT while any
+    board: list[BoardSlide] = field(default_factory=list)   # the deck's storyline, in order
 
     @property
     def final(self) -> bool:
@@ -261,3 +263,23 @@ class ReviewItem:
     key: str
     text: str
     count: int
+
+
+@dataclass
+class BoardSlide:
+    """A slide of the deck's storyline (:mod:`kamlib.report.board`), in the order of a board
+    meeting: its action title (the conclusion with its figures), the typed facts those
+    figures are (read from the steps' summaries), and what the slide shows.
+
+    ``names`` are the words from the client's data the title holds (a client's or a
+    channel's name); ``table`` is ``(header, rows, note)`` with the cells already written
+    for people; ``chart`` the key of a chart of :attr:`ReportModel.charts`.
+    """
+
+    key: str
+    title: str
+    facts: list[Fact]
+    bullets: list[str] = field(default_factory=list)
+    chart: str | None = None
+    table: tuple[list[str], list[list[str]], str] | None = None
+    names: list[str] = field(default_factory=list)

@@ -47,13 +47,17 @@ from pptx.util import Emu, Pt
 from ..errors import ConfigError
 from ..io import atomic_write_bytes
 from ..resources import templates_dir
-from .model import Chart, Fact, ReportModel, Section, is_missing
+from .model import BoardSlide, Chart, Fact, ReportModel, Section, is_missing
 from .xlsx import neutralise
 
-__all__ = ["MAX_SLIDES", "NAMED_CHARTS", "chart_data", "default_master", "write_pptx"]
+__all__ = ["MAX_BOARD_SLIDES", "MAX_SLIDES", "NAMED_CHARTS", "chart_data", "default_master",
+           "write_pptx"]
 
 #: The deck's slide budget: optional slides (continuations, extra charts) stop here.
 MAX_SLIDES = 15
+#: The budget of a deck with a storyline (kamlib.report.board): the board's slides, then the
+#: appendix (the consultant's list, one slide per step, methods, provenance, other charts).
+MAX_BOARD_SLIDES = 28
 #: Charts that always get a slide of their own, in this order when no section names them.
 NAMED_CHARTS = ("whale_curve", "concentration", "portfolio_matrix", "channels", "fte")
 #: Layouts by name, with the index they have in PowerPoint's default master.
@@ -500,9 +504,10 @@ class _Deck:
                     run.font.color.rgb = _GREY
 
     def section(self, sec: Section, facts: list[Fact], bullets: list[str], *,
-                continued: bool) -> None:
+                continued: bool, title: str | None = None) -> None:
         m = self.model
-        title = m.t("pptx.section.continued", title=sec.title) if continued else sec.title
+        if title is None:
+            title = m.t("pptx.section.continued", title=sec.title) if continued else sec.title
         slide = self.slide("content", title)
         shape, is_placeholder = self.body(slide)
         if facts:   # the text on the left, the key figures on the right
@@ -630,11 +635,13 @@ class _Deck:
                 legend.insert(at, entry)
                 at += 1
 
-    def charts(self, keys: list[str], section_title: str | None) -> None:
+    def charts(self, keys: list[str], section_title: str | None, *,
+               title: str | None = None) -> None:
         m = self.model
         charts = [m.charts[k] for k in keys]
-        title = (charts[0].title if len(charts) == 1
-                 else section_title or m.t("pptx.chart.more"))
+        if title is None:
+            title = (charts[0].title if len(charts) == 1
+                     else section_title or " · ".join(c.title for c in charts))
         slide = self.slide("title_only", title)
         box = self.content_box(slide)
         cap_h = self.inch(0.75)
@@ -680,6 +687,60 @@ class _Deck:
                 run.font.color.theme_color = MSO_THEME_COLOR.TEXT_2
         self.drop_empty_placeholders(slide)
 
+    def board(self, b: BoardSlide) -> None:
+        """A slide of the storyline: its action title, then its chart (with its caption and
+        the text beside it), its table (what fits, then where the rest is) or its text with
+        the key figures."""
+        m = self.model
+        slide = self.slide("title_only", b.title)
+        box = self.content_box(slide)
+        gap = self.inch(0.3)
+        notes = [m.t("pptx.section.sources"),
+                 *(f"{f.label}: {f.display} — {f.source}" for f in b.facts)]
+        if b.chart is not None and b.chart in m.charts:
+            chart = m.charts[b.chart]
+            side = int(box.w * 0.32) if b.bullets else 0
+            cap_h = self.inch(0.75)
+            width = box.w - side - (gap if side else 0)
+            self._chart(slide, chart, _Box(box.x, box.y, width, box.h - cap_h), titled=True)
+            caption = [x for x in (chart.caption,
+                                   m.t("pptx.chart.source", source=chart.source)) if x]
+            cap = self.textbox(slide, _Box(box.x, box.y + box.h - cap_h, width, cap_h),
+                               caption, 12, 8)
+            for run in cap.text_frame.paragraphs[-1].runs:
+                run.font.color.rgb = _GREY
+            if side:
+                self.textbox(slide, _Box(box.x + width + gap, box.y, side, box.h),
+                             [f"• {x}" for x in b.bullets[:4]], 16, 9)
+            notes += caption
+        elif b.table is not None:
+            header, rows, note = b.table
+            foot = [x for x in (*b.bullets[:2], note) if x]
+            foot_h = self.inch(0.35) * len(foot)
+            tbox = _Box(box.x, box.y, box.w, box.h - foot_h)
+            widths = _widths(header, rows)
+            size = next((z for z in (14, 12, 11, 10)
+                         if self._rows_fitting(rows, widths, tbox, z) == len(rows)), 10)
+            n = self._rows_fitting(rows, widths, tbox, size)
+            if n < len(rows):   # what did not fit is said, never dropped silently
+                foot.append(m.t("board.more_rows", n=len(rows) - n))
+                foot_h = self.inch(0.35) * len(foot)
+                tbox.h = box.h - foot_h
+                n = self._rows_fitting(rows, widths, tbox, size)
+            self._table(slide, tbox, header, rows[:n], widths, size)
+            if foot:
+                self.textbox(slide, _Box(box.x, box.y + box.h - foot_h, box.w, foot_h), foot,
+                             12, 9, color=_GREY)
+        else:
+            panel = b.facts[:MAX_FACTS]
+            left_w = int((box.w - gap) * 0.6) if panel else box.w
+            if panel:
+                self._facts_panel(slide, _Box(box.x + left_w + gap, box.y,
+                                              box.w - left_w - gap, box.h), panel)
+            self.textbox(slide, _Box(box.x, box.y, left_w, box.h),
+                         [f"• {x}" for x in b.bullets[:5]], 20, 10)
+        self.notes(slide, notes)
+
     def _table(self, slide: Any, box: _Box, header: list[str], rows: list[list[str]],
                widths: list[float], size: float) -> Any:
         row_h = int(size * 1.2 * 12_700 + self.inch(0.08))  # as _rows_fitting counts
@@ -714,10 +775,10 @@ class _Deck:
                 return n
         return len(rows)
 
-    def methods(self) -> None:
+    def methods(self, title: str | None = None) -> None:
         """Every formula with its source if they fit; else the methods grouped by step."""
         m, t = self.model, self.model.t
-        slide = self.slide("title_only", t("pptx.methods.title"))
+        slide = self.slide("title_only", title or t("pptx.methods.title"))
         box = self.content_box(slide)
         box.h -= self.inch(0.4)
         rows = [[x.step, x.name, x.formula, x.source] for x in m.methods]
@@ -749,9 +810,9 @@ class _Deck:
             self.textbox(slide, _Box(box.x, box.y + box.h, box.w, self.inch(0.4)),
                          [note], 11, color=_GREY)
 
-    def provenance(self) -> None:
+    def provenance(self, title: str | None = None) -> None:
         m, t, prov = self.model, self.model.t, self.model.provenance
-        slide = self.slide("title_only", t("pptx.provenance.title"))
+        slide = self.slide("title_only", title or t("pptx.provenance.title"))
         box = self.content_box(slide)
         versions = ", ".join(f"{k} {v}" for k, v in list(prov.versions.items())[:6])
         totals = "; ".join(f"{f.label} {f.display}" for f in prov.control_totals[:4])
@@ -837,6 +898,44 @@ def _plan(model: ReportModel) -> list[tuple[Any, ...]]:
     return plan
 
 
+def _widths(header: list[str], rows: list[list[str]]) -> list[float]:
+    """Column shares of a table's width by the length of what they hold (a long text column
+    gets most of the width, a figure what it needs)."""
+    need = [max([min(len(h), 14), *(min(len(r[j]), 90) for r in rows)]) + 4
+            for j, h in enumerate(header)]
+    total = float(sum(need)) or 1.0
+    return [x / total for x in need]
+
+
+def _board_plan(model: ReportModel) -> list[tuple[Any, ...]]:
+    """The storyline deck (:mod:`kamlib.report.board`): the cover, the board's slides in their
+    order, then the appendix — the consultant's list before the final report, one slide per
+    step (its key figures exact), the charts the board did not show (while
+    :data:`MAX_BOARD_SLIDES` allows), the methods and the provenance."""
+    t = model.t
+    plan: list[tuple[Any, ...]] = [("cover",)]
+    shown = set()
+    for b in model.board:
+        plan.append(("summary",) if b.key == "summary" else ("board", b))
+        if b.chart:
+            shown.add(b.chart)
+    steps = [s for s in model.sections if s.key != "recommendations"]
+    tail = [("methods", t("board.appendix", title=t("pptx.methods.title"))),
+            ("provenance", t("board.appendix", title=t("pptx.provenance.title")))]
+    appendix: list[tuple[Any, ...]] = [("homework",)]
+    budget = MAX_BOARD_SLIDES - len(plan) - 1 - len(steps) - len(tail)
+    for sec in steps:
+        appendix.append(("section", sec, sec.facts[:MAX_FACTS], sec.bullets[:MAX_BULLETS],
+                         False, t("board.appendix", title=sec.title)))
+        for k in sec.charts:
+            if k in model.charts and k not in shown and budget > 0:
+                appendix.append(("charts", [k], None,
+                                 t("board.appendix", title=model.charts[k].title)))
+                shown.add(k)
+                budget -= 1
+    return plan + appendix + tail
+
+
 def _open_master(master: str | Path | None) -> Any:
     path = Path(master) if master is not None else default_master()
     if not path.is_file():
@@ -895,7 +994,7 @@ def write_pptx(model: ReportModel, path: str | Path, *,
     """
     prs = _open_master(master)
     deck = _Deck(prs, model)
-    for item in _plan(model):
+    for item in (_board_plan(model) if model.board else _plan(model)):
         kind, args = item[0], item[1:]
         if kind == "cover":
             deck.cover()
@@ -905,16 +1004,19 @@ def write_pptx(model: ReportModel, path: str | Path, *,
             deck.homework()
         elif kind == "executive":
             deck.executive()
+        elif kind == "board":
+            deck.board(args[0])
         elif kind == "section":
-            deck.section(args[0], args[1], args[2], continued=args[3])
+            deck.section(args[0], args[1], args[2], continued=args[3],
+                         title=args[4] if len(args) > 4 else None)
         elif kind == "charts":
-            deck.charts(args[0], args[1])
+            deck.charts(args[0], args[1], title=args[2] if len(args) > 2 else None)
         elif kind == "recommendations":
             deck.recommendations(args[0])
         elif kind == "methods":
-            deck.methods()
+            deck.methods(*args)
         else:
-            deck.provenance()
+            deck.provenance(*args)
     prs.core_properties.title = model.title[:255]
     prs.core_properties.subject = model.client[:255]
     prs.core_properties.language = model.language

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..config import SizingParams
 from ..errors import KamError
+from ..i18n import Formatter, load_strings
 from ..steps import StepResult, artefact_path, open_step, step, summary_path
 from ..summaries import write_summary
 from .client_teams import SUPPORT_ROLES
@@ -82,29 +83,21 @@ def staffing_verdict(current: int | None, recommended: int) -> tuple[int | None,
 
 def _staffing_sentence(current: int | None, diff: int | None, lang: str, *,
                        owners: int | None = None) -> str:
-    """The current team against the recommendation (empty if not known).
+    """The current team against the recommendation (empty if not known), in ``lang``.
 
     ``current`` counts the people with a KAM role in the team table; ``owners`` (optional) the
     distinct managers who hold the key clients today — a different number, said in its own
-    sentence so that the two are never mixed.
+    sentence so that the two are never mixed. Texts: ``sizing_text.*`` of
+    ``templates/i18n/<lang>/sizing.yaml``.
     """
+    st, fmt = load_strings(lang), Formatter(lang, "RUB")
     out = ""
     if current is not None and diff is not None:
-        if lang == "ru":
-            head = f"Сейчас в таблице команды {current} KAM — "
-            out = head + (f"на {diff} больше, чем нужно ключевым клиентам. " if diff > 0 else
-                          f"на {-diff} меньше рекомендованного. " if diff < 0 else
-                          "столько, сколько рекомендовано. ")
-        else:
-            head = f"The team table lists {current} KAM{'s' if current != 1 else ''} today: "
-            out = head + (f"{diff} more than the key accounts need. " if diff > 0 else
-                          f"{-diff} fewer than recommended. " if diff < 0 else
-                          "as many as recommended. ")
+        key = "over" if diff > 0 else "under" if diff < 0 else "same"
+        out = st.t(f"sizing_text.staffing.{key}", current=fmt.integer(current),
+                   diff=fmt.integer(abs(diff)))
     if owners is not None:
-        out += (f"Ключевых клиентов сейчас ведут {owners} менеджер(ов) (владельцы в "
-                "справочнике клиентов). " if lang == "ru" else
-                f"The key clients are held today by {owners} manager"
-                f"{'s' if owners != 1 else ''} (their owners in the client catalogue). ")
+        out += st.t("sizing_text.owners", owners=fmt.integer(owners))
     return out
 
 
@@ -120,72 +113,33 @@ def _cost_note(source: dict[str, Any], cost: float, currency: str) -> str:
             "(sizing.default_kam_cost)")
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.1f}%"
-
-
 def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: float,
                     staff_txt: str, bc: dict[str, Any], currency: str, who: str, kpis: int,
                     kpi_names: str) -> str:
     """The step's one recommendation: headcount (existing people and new hires), the
     programme's cost (new cash vs re-allocated time), the uplift needed beside the key
-    clients' trend, the verdict, key-person risk, who serves whom, the KPIs."""
+    clients' trend, the verdict, key-person risk, who serves whom, the KPIs — in ``lang``,
+    from the ``sizing_text.*`` strings (``templates/i18n/<lang>/sizing.yaml``), money exact
+    in the engagement's currency."""
+    st, f = load_strings(lang), Formatter(lang, currency)
     c = bc["cost"]
     needed, trend = bc["needed_uplift"], bc["trend"]
-    code = bc["verdict"]["code"]
     up = bc["uplifts"]
-    ratio = bc["break_even"]["ratio"]
     kp = bc["key_person"]
-    total, cash, realloc = (f"{_money(c[k])} {currency}" for k in ("total", "new_cash",
-                                                                   "reallocated"))
-    if lang == "ru":
-        trend_txt = "" if trend is None else (
-            f", тогда как их выручка за последние 12 месяцев упала на {_pct(-trend)}"
-            if trend < 0 else f" (их выручка за последние 12 месяцев выросла на {_pct(trend)})")
-        verdict = {
-            "pays_back": f"При ожидаемом росте +{_pct(up['base'])} программа окупается "
-                         f"(отношение к точке безубыточности {ratio:.2f}).",
-            "pays_back_only_at_high_uplift": f"Программа окупается только в высоком сценарии "
-                                             f"(+{_pct(up['high'])}).",
-            "does_not_pay_back": f"Даже при +{_pct(up['high'])} программа не окупается.",
-            "needs_growth_against_trend": "Окупаемость требует роста вопреки текущему спаду "
-                                          "ключевых клиентов.",
-            "no_margin": "Ключевые клиенты не приносят маржинального дохода: программа не "
-                         "окупится.",
-        }[code]
-        risk = (f" {kp['kam']} ведёт {_pct(kp['revenue_share'])} выручки ключевых клиентов — "
-                "риск зависимости от одного человека." if kp["flag"] else "")
-        return (
-            f"**Рекомендация:** {n} KAM на {accounts} ключевых клиентов (≈ {_money(hours)} ч "
-            f"в год на KAM из {_money(cap)} доступных): {bc['existing']} из нынешней команды, "
-            f"{bc['new_hires']} — новый найм. {staff_txt}Программа стоит {total} в год: "
-            f"{cash} — новые деньги, {realloc} — время нынешних сотрудников, переведённое на "
-            f"ключевых клиентов. Чтобы она окупилась, вклад ключевых клиентов должен вырасти "
-            f"на {_pct(needed)}{trend_txt}. {verdict}{risk} Кто кого ведёт: {who}. Оценка KAM "
-            f"по {kpis} показателям: {kpi_names}.")
     trend_txt = "" if trend is None else (
-        f", while their revenue fell by {_pct(-trend)} in the last 12 months" if trend < 0
-        else f" (their revenue grew by {_pct(trend)} in the last 12 months)")
-    verdict = {
-        "pays_back": f"At the expected +{_pct(up['base'])} it pays back ({ratio:.2f}× "
-                     "break-even).",
-        "pays_back_only_at_high_uplift": f"It pays back only in the high scenario "
-                                         f"(+{_pct(up['high'])}).",
-        "does_not_pay_back": f"Even at +{_pct(up['high'])} it does not pay back.",
-        "needs_growth_against_trend": "Paying back needs growth against the key clients' "
-                                      "current decline.",
-        "no_margin": "The key clients earn no contribution: the programme cannot pay back.",
-    }[code]
-    risk = (f" {kp['kam']} would hold {_pct(kp['revenue_share'])} of key revenue: a "
-            "key-person risk." if kp["flag"] else "")
-    return (
-        f"**Recommendation:** {n} KAMs for {accounts} key clients (≈ {_money(hours)} h a year "
-        f"per KAM out of {_money(cap)} available): {bc['existing']} from today's team, "
-        f"{bc['new_hires']} new hire{'s' if bc['new_hires'] != 1 else ''}. {staff_txt}"
-        f"The programme costs {total} a year: {cash} of new cash and {realloc} of existing "
-        f"people's time re-allocated to key accounts. To pay back, the key clients' "
-        f"contribution must grow by {_pct(needed)}{trend_txt}. {verdict}{risk} Who serves "
-        f"whom: {who}. Each KAM is measured on {kpis} KPIs: {kpi_names}.")
+        st.t("sizing_text.trend_down", trend=f.pct(-trend)) if trend < 0
+        else st.t("sizing_text.trend_up", trend=f.pct(trend)))
+    verdict = st.t(f"sizing_text.verdict.{bc['verdict']['code']}", base=f.pct(up["base"]),
+                   high=f.pct(up["high"]), ratio=f.number(bc["break_even"]["ratio"], 2))
+    risk = (st.t("sizing_text.key_person", kam=kp["kam"], share=f.pct(kp["revenue_share"]))
+            if kp["flag"] else "")
+    return st.t("sizing_text.text", n=f.integer(n), accounts=f.integer(accounts),
+                hours=f.integer(hours), cap=f.integer(cap), existing=f.integer(bc["existing"]),
+                hires=f.integer(bc["new_hires"]), staffing=staff_txt,
+                total=f.money(c["total"], 0), cash=f.money(c["new_cash"], 0),
+                realloc=f.money(c["reallocated"], 0), needed=f.pct(needed), trend=trend_txt,
+                verdict=verdict, risk=risk, who=who, kpis=f.integer(kpis),
+                kpi_names=kpi_names)
 
 
 def _period_years(eng: Any) -> float:
@@ -403,7 +357,10 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         return ", ".join(names.head(4)) + (" …" if len(names) > 4 else "")
 
     who = "; ".join(f"{k}: {served_by(k)}" for k in team_plan.index[:6])
-    kpi_names = ", ".join(kpis["kpi"].astype(str)) if len(kpis) else "—"
+    # the KPIs by their names in the report's language (never their ids)
+    kpi_label = load_strings(lang).get
+    kpi_names = "; ".join(kpi_label(f"kpi.{k}", k) or k for k in kpis["kpi"].astype(str)) \
+        if len(kpis) else "—"
     recommendation = _recommendation(
         lang, n=n, accounts=len(key), hours=total_hours / n, cap=cap, staff_txt=staff_txt,
         bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names)

@@ -24,7 +24,7 @@ from pptx.util import Pt
 from kamlib.errors import ConfigError
 from kamlib.i18n import i18n_dir
 from kamlib.report.model import Chart, Fact, ReportModel, Table
-from kamlib.report.pptx import MAX_SLIDES, write_pptx
+from kamlib.report.pptx import MAX_BOARD_SLIDES, MAX_SLIDES, write_pptx
 from kamlib.report.xlsx import neutralise, sheet_names, write_xlsx
 from kamlib.resources import repo_root, templates_dir
 from tests.helpers import MALICIOUS_NAMES, tiny_model
@@ -538,13 +538,16 @@ def test_the_demo_run_renders_to_the_cent(demo_ru_run, tmp_path: Path) -> None:
         assert not [c for s in wb for row in s.iter_rows() for c in row if c.data_type == "f"]
 
         prs = Presentation(str(write_pptx(model, tmp_path / f"{lang}.pptx")))
-        # 15 before the strategic layer, which adds its section and a second findings slide,
-        # then the cost pools' and the cash sections, the client teams and the alignment
-        # workshop (one slide each, their tables in the workbook)
-        assert 10 <= len(prs.slides) <= 21
+        # the board's slides (kamlib.report.board), then the appendix: the homework, one
+        # slide per step, the charts the board did not show, methods, provenance
+        assert len(model.board) + 6 <= len(prs.slides) <= MAX_BOARD_SLIDES
         charts = {sh.chart.chart_type for s in prs.slides for sh in s.shapes if sh.has_chart}
         assert {XL_CHART_TYPE.XY_SCATTER, XL_CHART_TYPE.BAR_CLUSTERED} <= charts
-        for key_ in ("whale_curve", "concentration", "portfolio_matrix", "fte"):
-            if key_ in model.charts:
-                _slide_of(prs, model.charts[key_].title)
+        titled = {sh.chart.chart_title.text_frame.text for s in prs.slides for sh in s.shapes
+                  if sh.has_chart and sh.chart.has_title}
+        titles = [s.shapes.title.text_frame.text for s in prs.slides if s.shapes.title]
+        for key_ in ("whale_curve", "concentration", "portfolio_matrix", "fte", "channels"):
+            if key_ in model.charts:   # on a board slide (titled) or an appendix slide
+                title = model.charts[key_].title
+                assert title in titled or model.t("board.appendix", title=title) in titles
 

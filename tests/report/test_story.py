@@ -54,7 +54,9 @@ def _slides(path):
     out = []
     for slide in Presentation(str(path)).slides:
         title = slide.shapes.title.text_frame.text if slide.shapes.title is not None else ""
-        body = "\n".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+        body = "\n".join([*(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame),
+                          *(c.text for sh in slide.shapes if getattr(sh, "has_table", False)
+                            for r in sh.table.rows for c in r.cells)])
         out.append((title, body))
     return out
 
@@ -184,9 +186,11 @@ def test_deck_and_workbook_mark_draft_and_lead_with_the_summary(models, rendered
         assert slides[1][0] == m.summary[0].title                  # an action title …
         assert m.summary[0].fact.display in slides[1][0]           # … with its figure
         titles = [t for t, _ in slides]
-        rec = titles.index(next(s.title for s in m.sections if s.key == "recommendations"))
+        # the recommendations are the roadmap (owner, horizon, money), then the homework
+        rec = titles.index(next(b.title for b in m.board if b.key == "roadmap"))
         assert titles[rec + 1] == m.t("story.homework_title")
-        assert all(a.owner_label in slides[rec][1] for a in m.actions[:8])
+        assert all(a.owner_label in slides[rec][1] and a.horizon_label in slides[rec][1]
+                   and a.money.display in slides[rec][1] for a in m.actions)
         wb = load_workbook(rendered[lang]["xlsx"], read_only=True)
         cover = [str(c) for row in wb.worksheets[0].iter_rows(values_only=True)
                  for c in row if c is not None]
@@ -265,3 +269,163 @@ def test_nothing_runs_off_the_pdf_pages(rendered) -> None:
             assert not off, (lang, off[:5])
         finally:
             pdf.close()
+
+
+# --------------------------------------------------------------------------- the board deck
+
+
+def test_deck_goes_in_the_order_of_a_board_meeting(models, rendered) -> None:
+    """Cover, the board's slides in the order of a board meeting, then the appendix; every
+    section is there; the appendix says it is the appendix; no topic title anywhere."""
+    from kamlib.report.board import BOARD_ORDER
+    from kamlib.report.pptx import MAX_BOARD_SLIDES
+
+    for lang, m in models.items():
+        # demo_ru has every figure the storyline needs: no slide is left out
+        assert [b.key for b in m.board] == list(BOARD_ORDER)
+        titles = [t for t, _ in _slides(rendered[lang]["pptx"])]
+        assert len(titles) <= MAX_BOARD_SLIDES
+        assert titles[0] == m.title
+        assert titles[1:1 + len(m.board)] == [b.title for b in m.board]
+        appendix = titles[1 + len(m.board):]
+        assert appendix[0] == m.t("story.homework_title")
+        prefix = m.t("board.appendix", title="")
+        assert all(t.startswith(prefix) for t in appendix[1:]), appendix
+        for sec in m.sections:                      # every step has its appendix slide
+            if sec.key != "recommendations":
+                assert m.t("board.appendix", title=sec.title) in appendix
+        # action titles: each board slide's title states a figure; no topic titles
+        assert all(re.search(r"\d", b.title) for b in m.board)
+        for topic in ("Дополнительные графики", "Ещё графики", "More charts",
+                      "Главные выводы", "Key findings", m.t("pptx.recommendations.title")):
+            assert topic not in titles
+
+
+def test_board_titles_read_their_figures_from_the_summaries(models, demo_ru_run) -> None:
+    """The titles hold the steps' figures as the summaries state them (hand-checked on
+    demo_ru), counted nouns agreeing with their numbers."""
+    s2 = _summary(demo_ru_run, "02_profitability")
+    s3 = _summary(demo_ru_run, "03_key_client_profile")
+    s4 = _summary(demo_ru_run, "04_kam_team_sizing")
+    ru = {b.key: b for b in models["ru"].board}
+    en = {b.key: b for b in models["en"].board}
+    n50 = s2["concentration"]["clients_to_50"]
+    assert n50 == 6           # demo_ru: six clients bring half the revenue
+    lost = s2["dependency"]["largest"][0]["contribution_lost_year"]
+    assert round(lost / 1e6, 1) == 43.6
+    assert _flat(ru["dependency"].title) == (
+        "6 клиентов дают половину выручки: уход крупнейшего стоит 43,6 млн ₽ "
+        "маржинального дохода в год")
+    assert _flat(en["dependency"].title).startswith("6 clients bring half the revenue: "
+                                                    "losing the largest costs RUB 43.6m")
+    assert [f.source for f in ru["dependency"].facts] == [
+        "02_profitability/summary.json#concentration.clients_to_50",
+        "02_profitability/summary.json#dependency.largest.0.contribution_lost_year"]
+    vip = s3["vip"]
+    assert _flat(ru["vip"].title).startswith(
+        f"Из {vip['vips']} VIP-клиентов {vip['not_key_or_losing']} не являются ключевыми")
+    assert f"{-vip['loss'] / 1e6:.1f}".replace(".", ",") + " млн ₽" in _flat(ru["vip"].title)
+    assert _flat(ru["key_clients"].title).startswith(f"{s3['key_clients']} ключевых клиентов "
+                                                     "дают")
+    assert f"{100 * s3['key_revenue_share']:.1f}".replace(".", ",") + " %" \
+        in _flat(ru["key_clients"].title)
+    assert _flat(ru["teams"].title).startswith(f"Команда из {s4['kams']} KAM стоит")
+    assert f"{100 * s4['business_case']['needed_uplift_ratio']:.1f}".replace(".", ",") \
+        in ru["teams"].title
+    # the roadmap counts the recommendations by horizon
+    acts = models["ru"].actions
+    assert ru["roadmap"].facts[0].value == len(acts)
+    assert sum(f.value for f in ru["roadmap"].facts[1:]) == len(acts)
+    # the key clients' slide lists them with quadrant and reasons; the rest is in the workbook
+    header, rows, note = ru["key_clients"].table
+    assert header[:2] == ["Клиент", "Квадрант"] and len(rows) == 8
+    assert models["ru"].tables["key_clients"].sheet in note
+
+
+def test_figure_check_reads_every_title_back(models, art, rendered, tmp_path) -> None:
+    """Every figure of a board slide's title is one of its facts, each equal to its source;
+    a title with a figure typed in is caught."""
+    import dataclasses
+
+    for lang, m in models.items():
+        res = check_deliverables(m, art, {"pptx": rendered[lang]["pptx"]})
+        assert not res.problems, res.problems[:5]
+    bad = copy.copy(models["ru"])
+    bad.board = [dataclasses.replace(b, title=b.title.replace("43,6", "44,0"))
+                 if b.key == "dependency" else b for b in bad.board]
+    path = write_pptx(bad, tmp_path / "bad.pptx")
+    found = [str(p) for p in check_deliverables(bad, art, {"pptx": path}).problems]
+    assert any("title of slide dependency" in p and "44,0" in p for p in found), found
+
+
+def test_rendered_deliverables_speak_one_language(models, art, rendered) -> None:
+    """Every slide, every PDF page and the HTML: no internal key, no English word in the
+    Russian deliverables (beyond names from the data and the method's terms), no Cyrillic
+    in the English ones, counts agreeing with their nouns."""
+    kinds = ("internal keys", "English words", "Russian words", "does not agree")
+    for lang, m in models.items():
+        files = {k: rendered[lang][k] for k in ("html", "pdf", "pptx")}
+        res = check_deliverables(m, art, files)
+        assert res.figures["pdf"] > 50 and res.figures["pptx"] > 300
+        lang_problems = [str(p) for p in res.problems if any(k in p.where for k in kinds)]
+        assert not lang_problems, lang_problems[:5]
+    # Russian counts: a number right before "клиент…" takes the form its CLDR category asks
+    from kamlib.i18n import plural_form
+
+    forms = {"one": "клиент", "few": "клиента", "many": "клиентов"}
+    text = _flat("\n".join(t + "\n" + b for t, b in _slides(rendered["ru"]["pptx"]))
+                 + "\n".join(_pages(rendered["ru"]["pdf"])))
+    checked = 0
+    for m_ in re.finditer(r"(?<![\w,.])(?<!из )(?<!на )(\d[\d ]*) (клиент(?:а|ов)?)\b", text):
+        n = int(m_.group(1).replace(" ", ""))
+        checked += 1
+        assert m_.group(2) == forms[plural_form("ru", n)], m_.group(0)
+    assert checked >= 5
+
+
+def test_money_short_on_the_board_exact_in_the_appendix(models, rendered) -> None:
+    exact = re.compile(r"\d[\d ]* \d{3},\d{2} ₽|RUB [\d,]+\.\d{2}\b")
+    for lang, m in models.items():
+        slides = _slides(rendered[lang]["pptx"])
+        board = slides[1:1 + len(m.board)]
+        assert not [t for t, b in board if exact.search(_flat(t + " " + b))]
+        appendix = " ".join(_flat(b) for _, b in slides[1 + len(m.board):])
+        assert exact.search(appendix)            # the step's figures to the kopeck
+
+
+def test_wide_tables_print_on_landscape_pages(models, rendered) -> None:
+    """A table too wide for the portrait page prints on a landscape page of its own."""
+    import pypdfium2 as pdfium
+
+    from kamlib.report.html import _context
+
+    for lang, m in models.items():
+        views = [tb for sec in _context(m)["sections"] for tb in sec["tables"]]
+        wide = [tb for tb in views if tb["landscape"]]
+        assert wide and len(wide) < len(views)
+        pdf = pdfium.PdfDocument(str(rendered[lang]["pdf"]))
+        try:
+            pages = [(pdf[i].get_size(), _flat(pdf[i].get_textpage().get_text_range()))
+                     for i in range(len(pdf))]
+        finally:
+            pdf.close()
+        for tb in wide:
+            where = [size for size, text in pages if _flat(tb["title"]) in text]
+            assert where and any(w > h for w, h in where), tb["title"]
+        # the figure check still reads the landscape tables' cells back
+        from kamlib.report.figcheck import _html_tables
+
+        read = _html_tables(rendered[lang]["html"].read_text("utf-8"))
+        assert all(tb["id"] in read for tb in wide)
+
+
+def test_html_holds_every_section_in_order(models, rendered) -> None:
+    from lxml import html as lh
+
+    for lang, m in models.items():
+        doc = lh.fromstring(rendered[lang]["html"].read_text("utf-8"))
+        keys = [s.get("data-key") for s in doc.xpath('//section[@data-key]')]
+        assert keys == [s.key for s in m.sections]
+        heads = [_flat(h.text_content()) for h in doc.xpath('//section[@data-key]/h1')]
+        assert all(_flat(s.title) in h for s, h in zip(m.sections, heads, strict=True))
+        assert doc.xpath('//section[@id="summary"]') and doc.xpath('//table[@id="actions"]')

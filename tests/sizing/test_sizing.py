@@ -97,7 +97,7 @@ def test_sizing_on_the_sample(demo) -> None:
     assert 3 <= len(res["kpis"]) <= 5 and set(res["kpis"]["family"]) >= {"contribution", "cash"}
     text = s["recommendation"]
     # demo_ru reports in Russian: headcount, cost, who serves whom, how they are measured
-    assert f"{s['kams']} KAM" in text and "RUB" in text
+    assert f"{s['kams']} KAM" in text and "₽" in text and "RUB" not in text
     assert "Кто кого ведёт" in text and "показател" in text
     assert (demo / "work" / "04_kam_team_sizing" / "assignment.parquet").exists()
 
