@@ -21,6 +21,7 @@ import pandas as pd
 import polars as pl
 
 from ..costdrivers import DRIVERS
+from ..sums import exact_sum
 
 __all__ = [
     "DRIVERS",
@@ -135,12 +136,12 @@ def _line_aggregates(sales: pl.DataFrame, entity: str) -> pl.DataFrame:
             lines=pl.len(),
             return_lines=pl.col("_ret").sum(),
             orders=pl.col("document_id").filter(~pl.col("_ret")).n_unique(),
-            sales_net=pl.col("net_revenue").filter(~pl.col("_ret")).sum(),
-            returns=-pl.col("net_revenue").filter(pl.col("_ret")).sum(),
-            net_revenue=pl.col("net_revenue").sum(),
-            discount=pl.col("_disc").filter(~pl.col("_ret")).sum(),
-            list_given=pl.col("_list").filter(~pl.col("_ret")).sum(),
-            cogs=pl.col("_cogs").sum(),
+            sales_net=exact_sum(pl.col("net_revenue").filter(~pl.col("_ret"))),
+            returns=-exact_sum(pl.col("net_revenue").filter(pl.col("_ret"))),
+            net_revenue=exact_sum(pl.col("net_revenue")),
+            discount=exact_sum(pl.col("_disc").filter(~pl.col("_ret"))),
+            list_given=exact_sum(pl.col("_list").filter(~pl.col("_ret"))),
+            cogs=exact_sum(pl.col("_cogs")),
             first_order=pl.col("date").filter(~pl.col("_ret")).min(),
             last_order=pl.col("date").filter(~pl.col("_ret")).max(),
             months_active=month.filter(~pl.col("_ret")).n_unique(),
@@ -160,8 +161,12 @@ def _activity_units(activities: pl.DataFrame | None, entity: str) -> tuple[pl.Da
         _driver=pl.col("activity").replace_strict(mapping, default=None, return_dtype=pl.String),
         _cost=pl.col("cost").fill_null(0.0) if "cost" in activities.columns else pl.lit(0.0),
     ).filter(pl.col("_driver").is_not_null())
-    units = act.pivot(on="_driver", index=entity, values="quantity", aggregate_function="sum")
-    costs = act.pivot(on="_driver", index=entity, values="_cost", aggregate_function="sum")
+    quantity = pl.col("quantity")   # counts stay integers; hours and the like added exactly
+    per = act.group_by(entity, "_driver").agg(
+        quantity=quantity.sum() if act.schema["quantity"].is_integer() else exact_sum(quantity),
+        _cost=exact_sum(pl.col("_cost")))
+    units = per.pivot(on="_driver", index=entity, values="quantity", aggregate_function="first")
+    costs = per.pivot(on="_driver", index=entity, values="_cost", aggregate_function="first")
     costs = costs.rename({c: f"actual_{c}" for c in costs.columns if c != entity})
     return units.join(costs, on=entity, how="full", coalesce=True), unmapped
 
@@ -270,6 +275,9 @@ def client_pnl(
     pnl = lines.join(units, on=entity, how="left").join(days, on=entity, how="left")
     df = pnl.to_pandas().set_index(entity)
     df.index = df.index.astype(str)
+    # polars' group_by returns the clients in an order that varies from run to run; the
+    # allocations by largest remainders break ties by this order: fixed by the client's id
+    df = df.sort_index(kind="mergesort")
     # every amount of the P&L is booked to the minor unit (a computed amount rounded
     # half-even, an allocation by largest remainders), so that a client's lines add up to
     # its contribution and the clients add up to the totals, to the kopeck
@@ -400,7 +408,7 @@ def monthly_revenue(sales: pd.DataFrame | pl.DataFrame, *, entity: str = "entity
     """Net revenue per entity and calendar month (long: entity_id, month, net_revenue)."""
     s = _to_polars(sales)
     m = (s.lazy().group_by(entity, pl.col("date").dt.truncate("1mo").alias("month"))
-         .agg(net_revenue=pl.col("net_revenue").sum()).collect().to_pandas())
+         .agg(net_revenue=exact_sum(pl.col("net_revenue"))).collect().to_pandas())
     m["month"] = pd.to_datetime(m["month"]).dt.to_period("M")
     return m.rename(columns={entity: "entity_id"}).sort_values(["entity_id", "month"],
                                                                ignore_index=True)
