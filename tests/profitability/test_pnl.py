@@ -412,3 +412,30 @@ def test_monthly_revenue_one_row_per_entity_and_month() -> None:
 ])
 def test_activity_driver(name, driver) -> None:
     assert activity_driver(name) == driver
+
+
+def test_the_pnl_does_not_depend_on_the_order_of_the_lines(demo_sales) -> None:
+    """Allocations by largest remainders break ties by client id, not by the order polars
+    happens to list the clients in; money is summed exactly (kamlib.sums)."""
+    s = demo_sales.table("sales").rename(columns={"client_id": "entity_id"})
+    pools = CostModel({"order": 100, "line": 10}, {"delivery": 1_234_567.89},
+                      receivables_rate=0.10)
+    base, _ = client_pnl(s, costs=pools, activities=demo_sales.table("activities"),
+                         payments=demo_sales.table("payments"))
+    for seed in (1, 2):
+        again, _ = client_pnl(s.sample(frac=1.0, random_state=seed), costs=pools,
+                              activities=demo_sales.table("activities"),
+                              payments=demo_sales.table("payments"))
+        pd.testing.assert_frame_equal(again, base)
+    assert round(base["cts_delivery"].sum(), 2) == 1_234_567.89
+
+
+@pytest.mark.parametrize("order", [["A", "B", "C"], ["C", "B", "A"], ["B", "C", "A"]])
+def test_a_kopeck_tie_goes_to_the_same_clients_whatever_their_order(order) -> None:
+    """Three clients with one order each share a pool of 2 kopecks: the two kopecks go to
+    A and B (the first ids), however the lines come."""
+    df = pd.DataFrame({"date": pd.to_datetime(["2024-01-10"] * 3),
+                       "document_id": [f"D{e}" for e in order], "entity_id": order,
+                       "net_revenue": 100.0, "cogs": 50.0, "is_return": False})
+    pnl, _ = client_pnl(df, costs=CostModel({}, {"order": 0.02}))
+    assert pnl["cts_order"].to_dict() == {"A": 0.01, "B": 0.01, "C": 0.0}
