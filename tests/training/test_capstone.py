@@ -17,7 +17,7 @@ import pytest
 from kamlib.resources import samples_dir
 
 CASE = samples_dir() / "training_capstone"
-DOCS = Path(__file__).parents[1] / "docs"
+DOCS = Path(__file__).parents[2] / "docs"
 
 
 def _summary(root: Path, step: str) -> dict[str, Any]:
