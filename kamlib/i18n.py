@@ -14,6 +14,7 @@ by their unit (:meth:`Formatter.unit`), never by guessing.
 from __future__ import annotations
 
 import math
+import re
 import string
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -140,6 +141,10 @@ def _load(lang: str, folder: str) -> tuple[tuple[str, str], ...]:
     return tuple(merged.items())
 
 
+# an abbreviation's point doubled by the sentence's own (see Strings.t)
+_DOUBLE_POINT = re.compile(r"(\b(?:г|гг|в|вв|руб|тыс|млн|млрд|коп|etc|Inc|Ltd))\.\.(?!\.)")
+
+
 @dataclass(frozen=True)
 class Strings:
     """The report's texts in one language: ``s.t("exec.title")``, ``s.t("k", n=3)``.
@@ -162,10 +167,13 @@ class Strings:
         if not kw:
             return text
         try:
-            return _PluralFormatter(self.lang).format(text, **kw)
+            out = _PluralFormatter(self.lang).format(text, **kw)
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"string '{key}' ({self.lang}) needs a value it was not given: "
                               f"{exc}", file=str(i18n_dir(self.lang)), value=text) from None
+        # a value ending in an abbreviation's point ("9 марта 2026 г.") before the sentence's
+        # own point: one point, as typography has it ("… 2026 г. Первую …", not "г..")
+        return _DOUBLE_POINT.sub(r"\1.", out)
 
     def n(self, key: str, count: Any, /, **kw: Any) -> str:
         """The text of ``key`` in the plural form ``count`` takes (``key.one``, ``key.few``,
