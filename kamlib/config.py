@@ -8,9 +8,10 @@ to a default). Defaults follow ``METHODS.md``; the commented template in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -200,11 +201,11 @@ class SelectionParams(_Strict):
     """Step 3: key client selection (METHODS.md §3)."""
 
     attractiveness: dict[str, float] = Field(
-        default_factory=lambda: {"contribution": 30, "revenue": 20, "growth": 20,
-                                 "strategic_fit": 15, "potential": 15})
+        default_factory=lambda: dict[str, float]({"contribution": 30, "revenue": 20, "growth": 20,
+                                 "strategic_fit": 15, "potential": 15}))
     strength: dict[str, float] = Field(
-        default_factory=lambda: {"tenure": 25, "payment_discipline": 25,
-                                 "relationship_stage": 25, "contact_coverage": 25})
+        default_factory=lambda: dict[str, float]({"tenure": 25, "payment_discipline": 25,
+                                 "relationship_stage": 25, "contact_coverage": 25}))
     long_list_share: float = Field(default=0.20, gt=0, le=1)
     max_key_share: float = Field(default=0.20, gt=0, le=1)
     target_key_accounts: tuple[int, int] = (15, 35)
@@ -282,8 +283,9 @@ class TierParams(_Strict):
     self_service_share: float = Field(
         default=0.05, ge=0, le=1, description="share of the active clients' revenue made by "
         "the smallest clients, served self-service (web orders, a distributor)")
-    develop_quadrants: list[Literal["Strategic", "Star", "Status", "Streamline"]] = Field(
-        default_factory=lambda: ["Strategic", "Star"], description="quadrants of step 3 "
+    develop_quadrants: list[Quadrant] = Field(
+        default_factory=lambda: list[Quadrant](["Strategic", "Star"]),
+        description="quadrants of step 3 "
         "whose non-key clients field sales develop")
     served_by: dict[str, str] = Field(
         default_factory=lambda: {"key": "kam", "develop": "field_sales",
@@ -305,7 +307,9 @@ class TierParams(_Strict):
         """A tier left out keeps its default: `cost_factor: {self_service: 0.4}` is enough."""
         if not isinstance(v, dict):
             return v
-        return {**cls.model_fields[info.field_name].default_factory(), **v}
+        defaults = cast(Callable[[], dict[str, Any]],
+                        cls.model_fields[info.field_name].default_factory)
+        return {**defaults(), **v}
 
     @model_validator(mode="after")
     def _keys(self) -> TierParams:
@@ -335,10 +339,12 @@ RACI_ACTIVITIES = ("account_plan", "pricing_contract", "delivery", "claims_servi
                    "credit_collections", "marketing_support")
 #: what makes a key account more work for the support roles (counts a year)
 COMPLEXITY_DRIVERS = ("delivery_points", "branches", "contacts", "orders")
+Quadrant = Literal["Strategic", "Star", "Status", "Streamline"]
+ReportFormat = Literal["html", "pdf", "xlsx", "pptx"]
 RaciLetter = Literal["R", "A", "C", "I", ""]
 
 
-def _default_raci() -> dict[str, dict[str, str]]:
+def _default_raci() -> dict[str, dict[str, RaciLetter]]:
     """One accountable (A) per activity; R does the work, C is consulted, I informed."""
     rows = {  # kam, head_of_kam, finance, logistics, marketing, service, production
         "account_plan": "A C C C C I I",
@@ -348,7 +354,8 @@ def _default_raci() -> dict[str, dict[str, str]]:
         "credit_collections": "R I A I - I -",
         "marketing_support": "C I C I A - -",
     }
-    return {a: {r: ("" if x == "-" else x) for r, x in zip(TEAM_ROLES, v.split(), strict=True)}
+    return {a: {r: cast(RaciLetter, "" if x == "-" else x)
+                for r, x in zip(TEAM_ROLES, v.split(), strict=True)}
             for a, v in rows.items()}
 
 
@@ -403,9 +410,9 @@ class ClientTeamParams(_Strict):
         for d, per in self.driver_hours.items():
             _known_keys(per, SUPPORT_ROLES, f"role in driver_hours.{d}")
         _known_keys(self.raci, RACI_ACTIVITIES, "activity in raci")
-        for a, per in self.raci.items():
-            _known_keys(per, TEAM_ROLES, f"role in raci.{a}")
-            if sum(v == "A" for v in per.values()) != 1:
+        for a, letters in self.raci.items():
+            _known_keys(letters, TEAM_ROLES, f"role in raci.{a}")
+            if sum(v == "A" for v in letters.values()) != 1:
                 raise ValueError(f"raci.{a}: exactly one role is accountable (A)")
         lo, hi = self.size_index_bounds
         if not 0 < lo <= 1 <= hi:
@@ -506,7 +513,8 @@ class SizingParams(_Strict):
     working_hours: float = Field(default=1920, gt=0)
     account_work_share: float = Field(default=0.7, gt=0, le=1)
     meetings_per_year: dict[str, NonNegative] = Field(
-        default_factory=lambda: {"Strategic": 24, "Star": 12, "Status": 8, "Streamline": 4})
+        default_factory=lambda: dict[str, float](
+            {"Strategic": 24, "Star": 12, "Status": 8, "Streamline": 4}))
     meeting_hours: float = Field(default=2.0, ge=0)
     travel_hours: float = Field(default=2.0, ge=0)
     planning_hours: float = Field(default=40.0, ge=0)
@@ -520,7 +528,8 @@ class SizingParams(_Strict):
     reporting_hours: float = Field(default=12.0, ge=0)
     contact_hours_per_month: tuple[float, float, float] = (2.0, 4.0, 8.0)
     default_contacts: dict[str, NonNegative] = Field(
-        default_factory=lambda: {"Strategic": 6, "Star": 4, "Status": 3, "Streamline": 2})
+        default_factory=lambda: dict[str, float](
+            {"Strategic": 6, "Star": 4, "Status": 3, "Streamline": 2}))
     scenario_spread: tuple[float, float] = (0.8, 1.25)
     overhead_share: float = Field(default=0.3, ge=0)
     travel_per_kam: float = Field(default=300_000.0, ge=0, description="travel and "
@@ -596,8 +605,8 @@ class ReportParams(_Strict):
     """The deliverable."""
 
     language: Literal["ru", "en"] = "ru"
-    formats: list[Literal["html", "pdf", "xlsx", "pptx"]] = Field(
-        default_factory=lambda: ["html", "pdf", "xlsx", "pptx"])
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: list[ReportFormat](["html", "pdf", "xlsx", "pptx"]))
 
 
 class EngagementConfig(_Strict):

@@ -123,8 +123,8 @@ def build_report(
     """
     eng = Engagement.open(engagement_dir)
     cfg = eng.config.report
-    langs = list(languages) if languages else [cfg.language]
-    fmts = list(formats) if formats else list(cfg.formats)
+    langs: list[str] = list(languages) if languages else [cfg.language]
+    fmts: list[str] = list(formats) if formats else list(cfg.formats)
     for lang in langs:
         if lang not in LANGUAGES:
             raise ConfigError(f"report language '{lang}' is not supported", value=lang,

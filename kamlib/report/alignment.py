@@ -38,7 +38,7 @@ def alignment_section(ctx: Any) -> tuple[Section, dict[str, Table], dict[str, Ch
     block = (ctx.art.summaries.get("04") or {}).get("alignment") or {}
 
     def t(key: str, **kw: Any) -> str:
-        return ctx.t(f"kit_alignment.report.{key}", **kw)
+        return str(ctx.t(f"kit_alignment.report.{key}", **kw))
 
     title = t("title")
     if block.get("status") != "filled":

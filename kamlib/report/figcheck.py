@@ -298,11 +298,11 @@ def _check_strategy(art: Artefacts, res: CheckResult) -> None:
         keys = set(key["entity_id"])
         contrib = pnl.set_index("entity_id")["contribution"]
         for v in vip.itertuples(index=False):
-            want = ("loses_money" if contrib.get(v.entity_id, 0.0) < 0
-                    else "key" if v.entity_id in keys else "not_key")
+            verdict = ("loses_money" if contrib.get(v.entity_id, 0.0) < 0
+                       else "key" if v.entity_id in keys else "not_key")
             res.add("model")
-            if v.verdict != want or bool(v.is_key) != (v.entity_id in keys):
-                res.fail("model", f"VIP {v.entity_name}: verdict", want, v.verdict)
+            if v.verdict != verdict or bool(v.is_key) != (v.entity_id in keys):
+                res.fail("model", f"VIP {v.entity_name}: verdict", verdict, v.verdict)
 
 
 # --------------------------------------------------------------------------- stage 2
@@ -318,14 +318,14 @@ def _check_text(name: str, text: str, model: ReportModel, res: CheckResult, *,
     flat = _norm(text)
     if facts:
         for sec in model.sections:
-            for f in sec.facts:
+            for fact in sec.facts:
                 res.add(name)
-                if _norm(f.display) not in flat:
-                    res.fail(name, f"fact {f.key}", f.display, "not printed")
-        for f in model.findings:
+                if _norm(fact.display) not in flat:
+                    res.fail(name, f"fact {fact.key}", fact.display, "not printed")
+        for finding in model.findings:
             res.add(name)
-            if _norm(f.headline) not in flat:
-                res.fail(name, f"finding {f.key}", f.headline, "not printed")
+            if _norm(finding.headline) not in flat:
+                res.fail(name, f"finding {finding.key}", finding.headline, "not printed")
         for what, shown in _story_figures(model):
             res.add(name)
             if _norm(shown) not in flat:
@@ -671,9 +671,9 @@ def check_deliverables(model: ReportModel, art: Artefacts, files: dict[str, Path
             _check_text("html", text, model, res)
             _check_html_tables(html, model, res)
         elif fmt == "pdf":
-            text = _pdf_text(p)
-            if text is not None:
-                _check_text("pdf", text, model, res)
+            pdf_text = _pdf_text(p)
+            if pdf_text is not None:
+                _check_text("pdf", pdf_text, model, res)
         elif fmt == "xlsx":
             _check_xlsx(p, model, res)
         elif fmt == "pptx":

@@ -83,10 +83,10 @@ def clean_html(html: str) -> str:
     >>> clean_html('<td><script>alert(1)</script><img src=x onerror=alert(1)></td>')
     '<td>&lt;script&gt;alert(1)&lt;/script&gt;<img></td>'
     """
-    return bleach.clean(_STYLE_BLOCK.sub("", html), tags=_TAGS,
+    return str(bleach.clean(_STYLE_BLOCK.sub("", html), tags=_TAGS,
                         attributes=_allowed_attribute,
                         protocols=frozenset({"http", "https", "mailto", "data"}), strip=False,
-                        strip_comments=True)
+                        strip_comments=True))
 
 
 def _as_text(value: Any) -> str:
@@ -189,8 +189,9 @@ def _exporter(language: str) -> Any:
     c.TagRemovePreprocessor.remove_input_tags = set(HIDE_INPUT_TAGS)
     c.HTMLExporter.embed_images = True
     c.HTMLExporter.language_code = language
-    exporter = HTMLExporter(config=c, template_name="kam_papers",
-                            extra_template_basedirs=[str(templates_dir() / "nbconvert")])
+    exporter: Any = HTMLExporter(  # type: ignore[no-untyped-call]  # nbconvert is untyped
+        config=c, template_name="kam_papers",
+        extra_template_basedirs=[str(templates_dir() / "nbconvert")])
     exporter.register_filter("strip_css_comments", _strip_css_comments)
     return exporter
 
@@ -273,7 +274,7 @@ def export_working_papers(engagement_dir: str | Path, out_dir: str | Path, *,
                        hint="run the audit first (`kam run DIR`); the executed notebooks are "
                        "written to notebooks/NN_*.ipynb")
 
-    exporter = _exporter(language) if notebooks else None
+    exporter: Any = _exporter(language) if notebooks else None
     for path, nb in notebooks:
         executed = fmt.datetime((nb.metadata.get("papermill") or {}).get("end_time"),
                                 zone=False)
