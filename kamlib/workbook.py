@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -86,7 +86,7 @@ def safe_csv_row(values: Iterable[Any]) -> list[Any]:
     return [neutralise(v)[0] if isinstance(v, str) else v for v in values]
 
 
-class SafeWorksheet(Worksheet):
+class SafeWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter ships no types
     """An xlsxwriter worksheet whose text cells are neutralised (see the module)."""
 
     quoted: Format | None = None
@@ -96,20 +96,20 @@ class SafeWorksheet(Worksheet):
         safe, quoted = neutralise(str(string))
         if quoted and cell_format is None:
             cell_format = self.quoted
-        return super()._write_string(row, col, safe, cell_format)
+        return int(super()._write_string(row, col, safe, cell_format))
 
     def _refuse(self, *_args: Any, **_kwargs: Any) -> int:
         raise TypeError("a workbook for people holds no formulas or links "
                         "(kamlib.workbook.safe_workbook)")
 
-    write_formula = _refuse  # type: ignore[assignment]
-    write_array_formula = _refuse  # type: ignore[assignment]
-    write_dynamic_array_formula = _refuse  # type: ignore[assignment]
-    write_url = _refuse  # type: ignore[assignment]
-    write_rich_string = _refuse  # type: ignore[assignment]
+    write_formula = _refuse
+    write_array_formula = _refuse
+    write_dynamic_array_formula = _refuse
+    write_url = _refuse
+    write_rich_string = _refuse
 
 
-class _SafeWorkbook(xlsxwriter.Workbook):
+class _SafeWorkbook(xlsxwriter.Workbook):  # type: ignore[misc]  # no types either
     """A workbook whose every sheet is a :class:`SafeWorksheet`."""
 
     def __init__(self, target: Any, options: dict[str, Any] | None = None) -> None:
@@ -120,7 +120,7 @@ class _SafeWorkbook(xlsxwriter.Workbook):
                       worksheet_class: type | None = None) -> SafeWorksheet:
         ws = super().add_worksheet(name, worksheet_class=SafeWorksheet)
         ws.quoted = self._quoted
-        return ws
+        return cast(SafeWorksheet, ws)
 
 
 def safe_workbook(target: str | io.BytesIO, **options: Any) -> xlsxwriter.Workbook:

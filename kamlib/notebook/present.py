@@ -107,7 +107,7 @@ def _set_parameters(source: str, values: dict[str, Any]) -> str:
             continue
         # ast offsets are UTF-8 byte offsets within the line
         begin = starts[value.lineno - 1] + value.col_offset
-        end = starts[value.end_lineno - 1] + value.end_col_offset  # type: ignore[operator]
+        end = starts[value.end_lineno - 1] + value.end_col_offset
         edits.append((begin, end, repr(values[target.id])))
         seen.add(target.id)
     for begin, end, text in sorted(edits, reverse=True):
@@ -260,7 +260,7 @@ def _answers(url: str) -> bool:
     kernel and run the notebook: not a readiness probe)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
-            return 200 <= r.status < 500
+            return bool(200 <= r.status < 500)
     except urllib.error.HTTPError as exc:
         return exc.code < 500
     except (urllib.error.URLError, OSError):
@@ -268,7 +268,7 @@ def _answers(url: str) -> bool:
 
 
 def start_voila(path: str | Path, *, port: int = 0, open_browser: bool = False,
-                timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
+                timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], str]:
     """Serve a notebook (or a folder of notebooks) with Voilà on 127.0.0.1, without code.
 
     Parameters
@@ -346,11 +346,11 @@ def _descendants(pid: int) -> list[Any]:
     except ImportError:  # pragma: no cover - psutil comes with ipykernel
         return []
     with contextlib.suppress(psutil.Error):
-        return psutil.Process(pid).children(recursive=True)
+        return list(psutil.Process(pid).children(recursive=True))
     return []
 
 
-def stop_voila(proc: subprocess.Popen, *, timeout: float = 15.0) -> int:
+def stop_voila(proc: subprocess.Popen[bytes], *, timeout: float = 15.0) -> int:
     """Stop a Voilà server started by :func:`start_voila`, and its kernels.
 
     SIGTERM first (Voilà shuts its kernels down); whatever is still running after

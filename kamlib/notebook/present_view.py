@@ -159,7 +159,7 @@ def counts(values: pd.Series, family: str) -> str:
 def participant() -> bool:
     """Whether the page is in the participant mode (the widgets then keep the lesson's
     client out of first place)."""
-    return _STATE["mode"] == "participant"
+    return bool(_STATE["mode"] == "participant")
 
 
 def _fmt() -> Formatter:
@@ -229,7 +229,7 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
 
 
 def _html_frame(df: pd.DataFrame) -> str:
-    return localize_frame(df.head(200)).to_html(escape=True, max_rows=200)
+    return str(localize_frame(df.head(200)).to_html(escape=True, max_rows=200))
 
 
 def setup(lang: str, mode: str = "trainer", currency: str = "RUB") -> None:
@@ -340,7 +340,7 @@ def _button(content: Any) -> Any:
 
     button.on_click(show)
     panel = w.VBox([button, box])
-    panel.reveal = lambda: show(None)  # type: ignore[attr-defined]
+    panel.reveal = lambda: show(None)
     return panel
 
 

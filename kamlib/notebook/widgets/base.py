@@ -10,7 +10,7 @@ import io
 import statistics
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import numpy as np
@@ -51,7 +51,7 @@ def _table_html(df: pd.DataFrame, *, max_rows: int = 50, lang: str = "en") -> st
     if df.empty:
         return ""
     shown = df.head(max_rows)
-    out = shown.to_html(index=False, escape=True, na_rep="—", border=0,
+    out: str = shown.to_html(index=False, escape=True, na_rep="—", border=0,
                         classes="kam-table", float_format=lambda v: _num(v, 2, lang))
     if len(df) > max_rows:
         more = _text(lang).t("widget.intake.more", n=_num(len(df) - max_rows, 0, lang))
@@ -72,7 +72,7 @@ def _show_png(output: w.Output, fig: Figure) -> None:
     """Render ``fig`` to PNG at its own dpi and make it the ``output``'s only item (one
     assignment: the clear_output(wait=True) effect, no flicker)."""
     buf = io.BytesIO()
-    fig.canvas.print_png(buf, pil_kwargs={"compress_level": 1})  # fast zlib level
+    cast(Any, fig.canvas).print_png(buf, pil_kwargs={"compress_level": 1})  # fast zlib
     png = base64.b64encode(buf.getvalue()).decode("ascii")
     output.outputs = ({"output_type": "display_data",
                        "data": {"image/png": png, "text/plain": "<chart>"},

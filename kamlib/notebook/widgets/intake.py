@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import numpy as np
@@ -34,7 +34,7 @@ def _same_file(frame: pd.DataFrame, f: Mapping[str, Any]) -> np.ndarray:
     if "sheet" in frame.columns and sheet:
         sheets = frame["sheet"]
         plain = plain & (sheets.isna() | (sheets.astype(str) == str(sheet))).to_numpy(bool)
-    return hit | plain
+    return cast(np.ndarray, hit | plain)
 
 
 class IntakeWidget(_StepWidget):
@@ -95,10 +95,10 @@ class IntakeWidget(_StepWidget):
         self.sample_rows = pd.DataFrame()
         # the client the lesson follows: its own rows, money and rejected rows
         options = client_choices(intake_clients(self.tables))
-        ids = [i for _, i in options]
+        client_ids: list[Any] = [i for _, i in options]
         self.client = w.Dropdown(options=options, description=t.t("widget.client.select"),
-                                 value=str(client) if str(client) in ids else
-                                 (ids[0] if ids else None),
+                                 value=str(client) if str(client) in client_ids else
+                                 (client_ids[0] if client_ids else None),
                                  style={"description_width": "80px"},
                                  layout=w.Layout(width="520px"))
         self.client.observe(self._on_client, names="value")

@@ -181,7 +181,9 @@ class _Builder:
         out = getattr(self, tname)(df)
         cols = [c for c in _COLUMNS[tname] if c in out.columns]
         self.canonical[tname] = out.select(cols)
-        return out.select(cols).rename({c: _header(tname, c, self.lang) for c in cols})
+        renamed: pl.DataFrame = out.select(cols).rename(
+            {c: _header(tname, c, self.lang) for c in cols})
+        return renamed
 
     # ---- settings, decisions, review
 
@@ -430,8 +432,10 @@ def _pairs(df: pl.DataFrame, cfg: EngagementConfig) -> dict[tuple[str, str], tup
 def _compare_pairs(before: dict[tuple[str, str], tuple[str, float]],
                    after: dict[tuple[str, str], tuple[str, float]],
                    id_map: dict[str, str]) -> dict[str, Any]:
-    p0 = {tuple(sorted((id_map.get(a, a), id_map.get(b, b)))): v
-          for (a, b), v in before.items()}
+    p0: dict[tuple[str, str], tuple[str, float]] = {}
+    for (a, b), v in before.items():
+        x, y = sorted((id_map.get(a, a), id_map.get(b, b)))
+        p0[(x, y)] = v
     keys = sorted(set(p0) | set(after))
     differ = [k for k in keys if (p0.get(k) or ("none",))[0] != (after.get(k) or ("none",))[0]]
     moved = sum(1 for k in keys if k in p0 and k in after and k not in differ

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -28,7 +28,7 @@ from .mapper import shift_date
 
 def _intake_is_fresh(eng: Engagement) -> bool:
     """``work/00_intake`` was made from the current raw files and settings."""
-    from ...intake import _list_raw
+    from ...intake.files import _list_raw
 
     d = find_step("00").dir(eng)
     man = d / "intake_manifest.json"
@@ -130,8 +130,9 @@ def _choose_shift(tables: dict[str, pl.DataFrame], rng: np.random.Generator,
     for t, c in _EVENT_DATES:
         if t in tables and c in tables[t].columns and tables[t][c].drop_nulls().len():
             s = tables[t][c].drop_nulls()
-            lo = min(lo, s.min()) if lo else s.min()
-            hi = max(hi, s.max()) if hi else s.max()
+            first, last = cast(date, s.min()), cast(date, s.max())
+            lo = min(lo, first) if lo else first
+            hi = max(hi, last) if hi else last
     if lo is None or hi is None:
         return (shift_years or 0), None
     years = (lo.year, hi.year)

@@ -50,9 +50,10 @@ def _init_engagement(out: Path, spec: _Spec) -> None:
     cfg = out / "engagement.yaml"
     text = cfg.read_text(encoding="utf-8")
     for k, v in spec.rates.items():
-        text = re.sub(rf"(?m)^(    {k}: )0( +)#",
-                      lambda m, v=v: f"{m[1]}{v:g}{' ' * max(1, len(m[2]) + 1 - len(f'{v:g}'))}#",
-                      text, count=1)
+        def put(m: re.Match[str], v: float = v) -> str:
+            return f"{m[1]}{v:g}{' ' * max(1, len(m[2]) + 1 - len(f'{v:g}'))}#"
+
+        text = re.sub(rf"(?m)^(    {k}: )0( +)#", put, text, count=1)
     cfg.write_text(text, encoding="utf-8")
 
 

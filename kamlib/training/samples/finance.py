@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,5 +104,8 @@ def _set_finance(out: Path, settings: dict[str, str]) -> None:
     cfg = out / "engagement.yaml"
     text = cfg.read_text(encoding="utf-8")
     for k, v in settings.items():
-        text = re.sub(rf"(?m)^(  {k}: )null( *)#", lambda m, v=v: f"{m[1]}{v} #", text, count=1)
+        def put(m: re.Match[str], v: Any = v) -> str:
+            return f"{m[1]}{v} #"
+
+        text = re.sub(rf"(?m)^(  {k}: )null( *)#", put, text, count=1)
     cfg.write_text(text, encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def _digits_str(d: np.ndarray) -> np.ndarray:
 
 
 def _inn_check(d: np.ndarray, w: tuple[int, ...]) -> np.ndarray:
-    return (d[:, : len(w)] @ np.array(w)) % 11 % 10
+    return cast(np.ndarray, (d[:, : len(w)] @ np.array(w)) % 11 % 10)
 
 
 def _make_inns(rng: np.random.Generator, region: np.ndarray, person: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -17,7 +19,7 @@ def _day_cdf(spec: _Spec) -> np.ndarray:
     # the last half-year also receives the latest order of every active client (see
     # build_docs): damp it so the exports stay even in size
     w = np.where(days >= pd.Timestamp(spec.end) - pd.DateOffset(months=6), 0.85 * w, w)
-    return np.r_[0.0, np.cumsum(w)]
+    return cast(np.ndarray, np.r_[0.0, np.cumsum(w)])
 
 
 def _sample_days(rng: np.random.Generator, cdf: np.ndarray, a: np.ndarray,
@@ -26,7 +28,7 @@ def _sample_days(rng: np.random.Generator, cdf: np.ndarray, a: np.ndarray,
     lo, hi = cdf[a], cdf[b + 1]
     u = lo + rng.random(len(a)) * (hi - lo)
     d = np.searchsorted(cdf, u, side="right") - 1
-    return np.clip(d, a, b)
+    return cast(np.ndarray, np.clip(d, a, b))
 
 
 def _last_weekday_before(spec: _Spec, day: np.ndarray) -> np.ndarray:
@@ -149,7 +151,7 @@ def build_lines(rng: np.random.Generator, spec: _Spec, ent: pd.DataFrame,
 
 
 def _round_half_up(x: np.ndarray) -> np.ndarray:
-    return (np.sign(x) * np.floor(np.abs(x) + 0.5)).astype(np.int64)
+    return cast(np.ndarray, (np.sign(x) * np.floor(np.abs(x) + 0.5)).astype(np.int64))
 
 
 def _amounts(lines: pd.DataFrame, prod: pd.DataFrame, spec: _Spec) -> None:

@@ -127,7 +127,7 @@ def build_contacts(rng: np.random.Generator, spec: _Spec, ent: pd.DataFrame,
         if ent.loc[e, "role"] == "key":
             f_idx = np.array([3])
         for j in f_idx.tolist():
-            if ru:
+            if people is not None:
                 person = " ".join(people[pi])
             else:
                 person = f"{_EN_FIRST[rng.integers(len(_EN_FIRST))]} " \

@@ -56,7 +56,7 @@ def build_truth(w: World, meta: dict[str, Any], seed: int) -> dict[str, Any]:
     by_rec = acc[acc["rec"] >= 0].groupby("rec")["net"].sum().sort_values(ascending=False)
 
     def codes(e: int) -> list[str]:
-        return cl.loc[cl["eid"] == e, "code"].tolist()
+        return [str(c) for c in cl.loc[cl["eid"] == e, "code"].tolist()]
 
     def money(k: float) -> float:
         return round(float(k) / 100, 2)

@@ -97,6 +97,7 @@ def build_products(rng: np.random.Generator, spec: _Spec, n: int = 300) -> pd.Da
 
     Prices are in minor units (kopecks / cents). ``weighable`` SKUs sell in 0.5 steps.
     """
+    base: list[tuple[str, bool, float, int]]
     if spec.language == "ru":
         base = [(f"{nm} {v}", w, p, r) for nm, w, p, r in _PRODUCTS_RU for v in _VARIANTS_RU]
     else:
