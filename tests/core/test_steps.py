@@ -30,7 +30,7 @@ def test_artefact_names_are_unique_and_found() -> None:
 
 
 def test_a_missing_artefact_says_which_step_to_run(tmp_path) -> None:
-    from kamlib.engagement import init_engagement, Engagement
+    from kamlib.engagement import Engagement, init_engagement
 
     root = tmp_path / "eng"
     init_engagement(root, client="X")
