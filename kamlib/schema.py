@@ -86,14 +86,16 @@ class Table:
 
 
 def header_key(text: object) -> str:
-    """Fold a header for comparison: NFKC, casefold, ё→е, punctuation and spaces dropped.
+    """Fold a header for comparison: NFKC, casefold, ё→е, punctuation and spaces dropped
+    (but ``%``, which names a rate: ``НДС %`` is not ``НДС``).
 
     >>> header_key("Сумма с НДС, руб.") == header_key("сумма с ндс руб")
     True
     """
     s = unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е")
     s = re.sub(r"\((руб|rub|₽|р)\.?\)|,\s*(руб|rub|₽|р)\.?\s*$", "", s.strip())
-    return re.sub(r"[\W_]+", "", s)
+    # a percent sign is part of the name: "НДС %" (the rate) is not "НДС" (the amount)
+    return re.sub(r"[\W_]+", "", s.replace("%", " pct "))
 
 
 def _f(name: str, kind: Kind, ru: str, en: str, *syn: str, required: bool = False,
