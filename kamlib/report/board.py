@@ -19,7 +19,7 @@ from .model import Action, BoardSlide, Chart, Fact, Message, Section, Table, is_
 from .story import _amount
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build import _Ctx
+    from .helpers import _Ctx
 
 __all__ = ["BOARD_ORDER", "board_slides"]
 

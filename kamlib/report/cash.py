@@ -14,7 +14,7 @@ from ..steps import step
 from .model import Chart, Section, Table
 
 if TYPE_CHECKING:
-    from .build import _Ctx
+    from .helpers import _Ctx
 
 __all__ = ["cash_section"]
 
@@ -25,7 +25,7 @@ TOP_OVERDUE = 10
 def cash_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
     """A short section: one paragraph with the figures, the ageing table, the top overdue
     clients. Empty (a sentence saying why) when step 2 had no invoices to age."""
-    from .build import _table
+    from .helpers import _table
 
     f = ctx.fmt
     c = ctx.art.summaries["02"].get("cash")

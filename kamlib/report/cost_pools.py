@@ -11,7 +11,7 @@ import pandas as pd
 from .model import Chart, Section, Table
 
 if TYPE_CHECKING:
-    from .build import _Ctx
+    from .helpers import _Ctx
 
 __all__ = ["cost_pools_section"]
 
@@ -20,7 +20,7 @@ def cost_pools_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
     """A short section when the engagement gave its cost pools: one sentence and the table
     (allocated + unused = the pool's cost); otherwise a sentence saying the rates are
     defaults."""
-    from .build import _table
+    from .helpers import _table
 
     f = ctx.fmt
     s = ctx.art.summaries["02"]

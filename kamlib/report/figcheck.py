@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from ..steps import MAIN_AMOUNT, step
-from .build import Artefacts
+from .artefacts import Artefacts
 from .model import ReportModel, is_missing
 
 __all__ = ["CheckResult", "Problem", "check_deliverables", "parse_number"]

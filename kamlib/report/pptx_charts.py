@@ -36,7 +36,8 @@ def _category(v: Any) -> str:
     if is_missing(v):
         return "—"
     if isinstance(v, pd.Timestamp | datetime):
-        return v.date().isoformat() if v == v.normalize() else v.isoformat(sep=" ")
+        ts = pd.Timestamp(v)   # a datetime has no normalize(): as a Timestamp it has
+        return str(ts.date().isoformat() if ts == ts.normalize() else ts.isoformat(sep=" "))
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, float) and v.is_integer():
@@ -92,15 +93,15 @@ def chart_data(chart: Chart) -> tuple[Any, Any, list[list[str]]]:
         kind = (XL_CHART_TYPE.XY_SCATTER if chart.kind == "scatter"
                 else XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS)
         return data, kind, labels
-    data = CategoryChartData(number_format=fmt)
-    data.categories = [_category(v) for v in df[chart.x].tolist()]
+    categories = CategoryChartData(number_format=fmt)
+    categories.categories = [_category(v) for v in df[chart.x].tolist()]
     for col in chart.y:
-        data.add_series(_series_name(chart, col), [_num(v) for v in df[col].tolist()],
-                        number_format=fmt)
+        categories.add_series(_series_name(chart, col), [_num(v) for v in df[col].tolist()],
+                              number_format=fmt)
         labels.append([])
     kind = {"bar": XL_CHART_TYPE.BAR_CLUSTERED, "column": XL_CHART_TYPE.COLUMN_CLUSTERED,
             "line": XL_CHART_TYPE.LINE}[chart.kind]
-    return data, kind, labels
+    return categories, kind, labels
 
 
 def _groups(chart: Chart) -> list[Any]:

@@ -25,7 +25,7 @@ from ..i18n import say
 from .model import Action, Fact, Message, ReviewItem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build import _Ctx
+    from .helpers import _Ctx
 
 __all__ = ["ACTION_BUILDERS", "HORIZONS", "MESSAGE_BUILDERS", "OWNERS", "actions", "homework",
            "messages", "review_items"]

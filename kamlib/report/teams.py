@@ -15,7 +15,7 @@ from ..config import SUPPORT_ROLES, TEAM_ROLES
 from .model import Chart, Section, Table
 
 if TYPE_CHECKING:
-    from .build import _Ctx
+    from .helpers import _Ctx
 
 __all__ = ["TABLES", "teams_section"]
 
@@ -26,7 +26,7 @@ _SOURCE = "04_kam_team_sizing/"
 
 
 def _support_table(ctx: _Ctx, rows: list[dict[str, Any]]) -> Table:
-    from .build import _table
+    from .helpers import _table
 
     df = pd.DataFrame([{
         "role_label": ctx.t(f"team_role.{r['role']}"), "hours": r["hours"], "fte": r["fte"],
@@ -45,7 +45,7 @@ def _support_table(ctx: _Ctx, rows: list[dict[str, Any]]) -> Table:
 def _teams_table(ctx: _Ctx, teams: pd.DataFrame) -> Table:
     """One row per key client: its KAM and each support role's hours (as the step wrote
     them: the formula's or a person's edit, marked)."""
-    from .build import _table
+    from .helpers import _table
 
     sup = teams[teams["role"].isin(SUPPORT_ROLES)]
     wide = sup.pivot(index="entity_id", columns="role", values="hours")
@@ -63,7 +63,7 @@ def _teams_table(ctx: _Ctx, teams: pd.DataFrame) -> Table:
 
 
 def _raci_table(ctx: _Ctx, raci: pd.DataFrame) -> Table:
-    from .build import _table
+    from .helpers import _table
 
     df = raci.copy()
     df["activity_label"] = df["activity"].map(lambda a: ctx.t(f"raci_activity.{a}"))
@@ -77,7 +77,7 @@ def _raci_table(ctx: _Ctx, raci: pd.DataFrame) -> Table:
 
 
 def _kpi_table(ctx: _Ctx, kpis: pd.DataFrame) -> Table:
-    from .build import _table
+    from .helpers import _table
 
     df = kpis.copy()
     df["kpi_label"] = df["kpi"].map(lambda k: ctx.st.get(f"kpi.{k}", k))
@@ -90,7 +90,7 @@ def _kpi_table(ctx: _Ctx, kpis: pd.DataFrame) -> Table:
 
 
 def _fit_table(ctx: _Ctx, fit: pd.DataFrame) -> Table:
-    from .build import _table
+    from .helpers import _table
 
     df = fit.rename(columns={"key_clients": "fit_key_clients"})
     df["good_fit_label"] = df["good_fit"].map(lambda x: ctx.t("edited.mark") if x else "")
