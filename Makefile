@@ -40,11 +40,11 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider \
-	  -m "not slow"
+	  -m "not slow" --durations=25
 
 ## make test-slow: the long end-to-end and fault runs (kill -9, two runs at once, whole demos)
 test-slow: $(TEST_STAMP)
-	$(BIN)/python -m pytest tests -p no:cacheprovider -m slow
+	$(BIN)/python -m pytest tests -p no:cacheprovider -m slow --durations=10
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
