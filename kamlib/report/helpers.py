@@ -43,7 +43,8 @@ class _Ctx:
         if unit is not None and kind not in _KIND_OF_SUMMARY_UNIT[unit] and display is None:
             raise ReportError(f"the figure {path} of step {step} is {unit} but the report would "
                               f"show it as {kind}", value=path,
-                              hint="fix the fact's kind in kamlib/report/build.py")
+                              hint="fix the fact's kind where the section builds it "
+                              "(kamlib/report/sections/, strategy.py)")
         folder = dict((k[:2], f) for k, f in REPORT_STEPS)[step]
         return Fact(key, label if label is not None else self.t(f"fact.{key}"), v,
                     display if display is not None else self.fmt.value(v, kind),
@@ -102,7 +103,8 @@ def _check_units(source: str, spec: list[tuple[str, str]]) -> None:
         if unit is not None and kind not in _KIND_OF_UNIT[unit]:
             raise ReportError(f"column {col} of {name} is {unit} but the report would show it "
                               f"as {kind}", file=source,
-                              hint="fix the column's kind in kamlib/report/build.py")
+                              hint="fix the column's kind in the table's spec "
+                              "(kamlib/report/sections/, strategy.py)")
 
 
 def _table(ctx: _Ctx, key: str, df: pd.DataFrame, spec: list[tuple[str, str]], source: str,

@@ -35,7 +35,6 @@ STILL_ENGLISH = {
     "2f7a18c5": "the key-client portrait's headlines (kamlib.selection.portrait)",
     "efd20b73": "the sizing step's notes (kamlib.sizing)",
     "b4c0a004": "the payback and break-even sentences (kamlib.sizing economics)",
-    "0dfdcfaa": "the recommendation names the KPIs by their ids (kamlib.sizing._recommendation)",
 }
 
 
