@@ -348,3 +348,17 @@ def tiny_model(lang: str) -> ReportModel:
         engagement_dir="",
     )
 
+
+# --------------------------------------------------------------------------- a small P&L
+#: The columns of the hand-computed client P&L the curve and chart tests share.
+PNL_COLS = ["list_revenue", "discount", "sales_net", "returns", "net_revenue", "cogs",
+            "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution"]
+#: Six clients, worked by hand in tests/profitability/test_curves.py.
+PNL_ROWS = {
+    "a": [500, 100, 400, 0, 400, 280, 120, 50, 10, 60],
+    "b": [220, 20, 200, 0, 200, 140, 60, 25, 5, 30],
+    "c": [160, 10, 150, 0, 150, 100, 50, 28, 2, 20],
+    "d": [110, 10, 100, 0, 100, 70, 30, 18, 2, 10],
+    "e": [105, 5, 100, 0, 100, 97, 3, 22, 1, -20],
+    "f": [100, 20, 80, 30, 50, 35, 15, 50, 5, -40],
+}

@@ -21,6 +21,8 @@ from matplotlib.text import Text
 
 from kamlib import plots
 from kamlib.profitability import curves
+from tests.helpers import PNL_COLS as COLS
+from tests.helpers import PNL_ROWS as ROWS
 
 NBSP = "\u00a0"
 
@@ -30,17 +32,6 @@ LATIN_ALLOWED = {"ABC", "XYZ", "HHI", "KAM", "IFRS", "FTE", "McDonald", "Woodbur
 #: Number-like references a Russian chart may write with a point (IFRS 8.34).
 POINT_ALLOWED = ("8.34",)
 
-COLS = ["list_revenue", "discount", "sales_net", "returns", "net_revenue", "cogs",
-        "gross_margin", "cost_to_serve", "cost_of_receivables", "contribution"]
-# the hand-computed base of tests/profitability/test_curves.py, two names in each alphabet
-ROWS = {
-    "a": [500, 100, 400, 0, 400, 280, 120, 50, 10, 60],
-    "b": [220, 20, 200, 0, 200, 140, 60, 25, 5, 30],
-    "c": [160, 10, 150, 0, 150, 100, 50, 28, 2, 20],
-    "d": [110, 10, 100, 0, 100, 70, 30, 18, 2, 10],
-    "e": [105, 5, 100, 0, 100, 97, 3, 22, 1, -20],
-    "f": [100, 20, 80, 30, 50, 35, 15, 50, 5, -40],
-}
 NAMES = ["ООО Альфа", "Beta LLC", "Гамма", "Delta GmbH", "Эпсилон", "Zeta SA"]
 KAMS = ["Иванова", "Smith", "Петров"]
 
