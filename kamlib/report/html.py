@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 
 from ..errors import KamError
@@ -211,6 +212,13 @@ def _flatten(d: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def _breakable_key(key: str) -> markupsafe.Markup:
+    """A setting's dotted name with a line-break opportunity (``<wbr>``) after each dot and
+    underscore: a long key wraps at its parts, and a copied key has no invisible character."""
+    parts = re.split(r"(?<=[._])", key)
+    return markupsafe.Markup("<wbr>").join(markupsafe.escape(p) for p in parts)
+
+
 def _plain(v: Any) -> str:
     if v is None:
         return "—"
@@ -299,7 +307,7 @@ def _context(model: ReportModel) -> dict[str, Any]:
         "steps": _frame_view(_with_times(prov.steps, fmt), fmt, s, None, kinds),
         "merges": _frame_view(prov.merge_decisions, fmt, s),
         "has_merges": prov.merge_decisions is not None and len(prov.merge_decisions) > 0,
-        "parameters": _flatten(prov.parameters or {}),
+        "parameters": [(_breakable_key(k), v) for k, v in _flatten(prov.parameters or {})],
         "versions": sorted((str(k), str(v)) for k, v in (prov.versions or {}).items()),
     }
     css = (templates_dir() / "report" / "report.css").read_text(encoding="utf-8")
