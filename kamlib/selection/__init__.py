@@ -106,6 +106,14 @@ def strategic_treatment(decision: str, *, attractiveness: float, strength: float
                   strength=round(float(strength), 2))
 
 
+def reason_off_list(status: Any) -> dict[str, Any]:
+    """Why a client off the long list is not key: not active (its status), or active but not
+    on the long list."""
+    if status not in ("active", "new"):
+        return reason("not_active", status=str(status))
+    return reason("not_on_long_list")
+
+
 def reason_out(r: pd.Series, *, on_list: bool, threshold: float, cap: int,
                currency: str, usp_gate: float | None = None) -> dict[str, Any]:
     """Why a client is not key, in the order the selection decides it: not active, not on
@@ -116,9 +124,7 @@ def reason_out(r: pd.Series, *, on_list: bool, threshold: float, cap: int,
     share of the base). ``r["decision"]`` (:func:`~kamlib.selection.scoring.decide`) decides
     when present; each reason carries the figures that decided it."""
     if not on_list:
-        if r.get("status") not in ("active", "new"):
-            return reason("not_active", status=str(r.get("status")))
-        return reason("not_on_long_list")
+        return reason_off_list(r.get("status"))
     decision = r.get("decision")
     if r["contribution"] < 0 or decision == "negative_contribution":
         return reason("negative_contribution", contribution=money(r["contribution"], currency))
@@ -490,8 +496,9 @@ def _vip(eng: Engagement, features: pd.DataFrame, table: pd.DataFrame, entities:
     decisions = table[["attractiveness", "quadrant", "is_key", "reason_code",
                        "reason_args"]].copy()
     others = features.index.difference(decisions.index)
-    off = [reason_out(features.loc[i], on_list=False, threshold=params.threshold, cap=0,
-                      currency=currency) for i in others]
+    statuses = (features["status"].reindex(others) if "status" in features
+                else pd.Series(None, index=others, dtype=object))
+    off = [reason_off_list(st) for st in statuses.to_numpy()]
     extra = pd.DataFrame({"attractiveness": np.nan, "quadrant": None, "is_key": False,
                           "reason_code": [x["code"] for x in off],
                           "reason_args": [json.dumps(x["args"], ensure_ascii=False)

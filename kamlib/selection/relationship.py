@@ -229,33 +229,7 @@ def contact_coverage(
     ref = pd.Timestamp(as_of) if as_of is not None else dates.max()
     c = c[c["_entity"].isin(ents)]
 
-    rows: dict[Any, dict[str, Any]] = {}
-    for ent, g in c.groupby("_entity", sort=False):
-        # the first spelling of each person's name, for the risk sentence
-        names = g.drop_duplicates("_person")[person_col].astype(str).str.strip().tolist()
-        n = len(names)
-        filled = [r for r in BUYING_ROLES if r in set(g["_role"])]
-        owned = g[g["_owner"] != ""].drop_duplicates(["_owner", "_person"])
-        per_owner = owned.groupby("_owner")["_person"].nunique()
-        top_owner = ""
-        if len(per_owner):
-            top = per_owner.sort_values(ascending=False, kind="mergesort")
-            first = owned.drop_duplicates("_owner").set_index("_owner")[owner_col]
-            top_owner = str(first[top.index[0]]).strip()
-        last = g["_date"].max()
-        rows[ent] = {
-            "contacts": n,
-            "roles_filled": len(filled),
-            "roles_missing": ", ".join(r for r in BUYING_ROLES if r not in filled),
-            "our_people": int(per_owner.size),
-            "top_owner_share": float(per_owner.max()) / n if len(per_owner) else 0.0,
-            "days_since_last_contact": (int((ref - last).days)
-                                        if pd.notna(last) and pd.notna(ref) else pd.NA),
-            "_names": names,
-            "_top_owner": top_owner,
-            "_filled": filled,
-        }
-
+    rows = _per_entity(c, person_col, owner_col, ref)
     empty = {"contacts": 0, "roles_filled": 0, "roles_missing": ", ".join(BUYING_ROLES),
              "our_people": 0, "top_owner_share": 0.0, "days_since_last_contact": pd.NA,
              "_names": [], "_top_owner": "", "_filled": []}
@@ -279,11 +253,62 @@ def contact_coverage(
         json.dumps(risk_reasons(r, sp, stale_days), ensure_ascii=False)
         for r, sp in zip(recs, out["single_point"].to_numpy(), strict=True)
     ]
+    from ..i18n import Formatter, load_strings
+
+    strings, fmt = load_strings("en"), Formatter("en")
     out["risk"] = [
-        _risk(r, sp, stale_days)
+        _risk(r, sp, stale_days, strings, fmt)
         for r, sp in zip(recs, out["single_point"].to_numpy(), strict=True)
     ]
     return out
+
+
+def _per_entity(c: pd.DataFrame, person_col: str, owner_col: str,
+                ref: Any) -> dict[Any, dict[str, Any]]:
+    """Each entity's contacts, roles, owners and last date (the records of
+    :func:`contact_coverage`), in one pass over the table rather than a group at a time.
+
+    ``c`` holds the normalised columns ``_entity``, ``_person``, ``_role``, ``_owner`` and
+    ``_date``. The busiest owner is the one handling most persons; a tie goes to the owner
+    whose normalised name sorts first; its first spelling is kept."""
+    people = c.drop_duplicates(["_entity", "_person"])
+    names: dict[Any, list[str]] = {}
+    for ent, name in zip(people["_entity"].to_numpy(),
+                         people[person_col].astype(str).str.strip().to_numpy(), strict=True):
+        names.setdefault(ent, []).append(name)
+    roles: dict[Any, set[str]] = {}
+    for ent, role in zip(c["_entity"].to_numpy(), c["_role"].to_numpy(), strict=True):
+        roles.setdefault(ent, set()).add(role)
+    owned = c[c["_owner"] != ""].drop_duplicates(["_entity", "_owner", "_person"])
+    per_owner = owned.groupby(["_entity", "_owner"], sort=True).size()
+    spelling = owned.drop_duplicates(["_entity", "_owner"]).set_index(["_entity", "_owner"])[
+        owner_col].astype(str).str.strip()
+    owners: dict[Any, tuple[int, int, str]] = {}   # entity → (owners, top count, top owner)
+    for (ent, owner), count in per_owner.items():
+        n_owners, top, name = owners.get(ent, (0, 0, ""))
+        if count > top:
+            top, name = int(count), spelling[(ent, owner)]
+        owners[ent] = (n_owners + 1, top, name)
+    last = c.groupby("_entity", sort=False)["_date"].max()
+    rows: dict[Any, dict[str, Any]] = {}
+    for ent, person_names in names.items():
+        n = len(person_names)
+        filled = [r for r in BUYING_ROLES if r in roles[ent]]
+        n_owners, top, top_owner = owners.get(ent, (0, 0, ""))
+        when = last[ent]
+        rows[ent] = {
+            "contacts": n,
+            "roles_filled": len(filled),
+            "roles_missing": ", ".join(r for r in BUYING_ROLES if r not in filled),
+            "our_people": n_owners,
+            "top_owner_share": float(top) / n if n_owners else 0.0,
+            "days_since_last_contact": (int((ref - when).days)
+                                        if pd.notna(when) and pd.notna(ref) else pd.NA),
+            "_names": person_names,
+            "_top_owner": top_owner,
+            "_filled": filled,
+        }
+    return rows
 
 
 def _score(out: pd.DataFrame, strategic_contacts: int) -> pd.Series:
@@ -325,11 +350,10 @@ def risk_reasons(rec: dict[str, Any], single: bool, stale_days: int) -> list[dic
     return out
 
 
-def _risk(rec: dict[str, Any], single: bool, stale_days: int) -> str:
+def _risk(rec: dict[str, Any], single: bool, stale_days: int, strings: Any, fmt: Any) -> str:
     """The risks in English, for a reader of the table (the surfaces phrase the codes)."""
-    from ..i18n import Formatter, load_strings, say
+    from ..i18n import say
 
-    strings, fmt = load_strings("en"), Formatter("en")
     return ", ".join(say(r, strings, fmt) for r in risk_reasons(rec, single, stale_days))
 
 

@@ -216,3 +216,23 @@ def test_sample_key_client_with_one_contact() -> None:
     for code in top:
         assert lo <= cov.loc[code, "contacts"] <= hi
         assert not cov.loc[code, "single_point"], code
+
+
+def test_the_busiest_owner_is_found_per_entity_with_ties_to_the_first_name() -> None:
+    """Two clients side by side: one client's owners never leak into the other's counts, an
+    owner spelled two ways is one person, and the owner's first spelling is kept."""
+    rows = [
+        ("X", "Аксёнов А.", "ЛПР", "  Яковлев Я. ", "2024-05-01"),
+        ("X", "Борисов Б.", "Пользователь", "яковлев я.", "2024-05-02"),
+        ("X", "Васин В.", "Закупщик", "Бобров Б.", "2024-05-03"),
+        ("X", "Гаев Г.", "Коуч", "Бобров Б.", "2024-05-04"),
+        ("Y", "Дронов Д.", "ЛПР", "Яковлев Я.", "2024-05-05"),
+        ("Y", "Ершов Е.", "ЛПР", "Яковлев Я.", "2024-05-06"),
+    ]
+    df = pd.DataFrame(rows, columns=["client_id", "person", "role", "owner", "last_contact_date"])
+    out = contact_coverage(df, pd.Series(["X", "Y"]))
+    assert out.loc["X", "our_people"] == 2 and out.loc["X", "top_owner_share"] == 0.5
+    assert out.loc["Y", "our_people"] == 1 and bool(out.loc["Y", "single_point"])
+    assert "all through Яковлев Я." in out.loc["Y", "risk"]
+    codes = json.loads(out.loc["Y", "risk_codes"])
+    assert {"code": "all_through", "args": {"owner": "Яковлев Я."}} in codes
