@@ -82,7 +82,10 @@ def completeness(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 filled = 0
             else:
                 col = df[f.name]
-                filled = int(col.notna().sum() - (col.astype("string").str.strip() == "").sum())
+                filled = int(col.notna().sum())
+                # only text can be blank; a number, a date or a flag is filled when not null
+                if pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col):
+                    filled -= int((col.astype("string").str.strip() == "").sum())
             rows.append({"table": name, "column": f.name, "required": f.required,
                          "filled": filled, "rows": len(df),
                          "share": filled / len(df) if len(df) else 0.0})
