@@ -248,6 +248,19 @@ def test_todays_bonus_is_refused_and_the_methods_scheme_is_focused(teams: Path,
     assert len(s4["kpis"]) == 4 and s4["kpi_scheme"]["focus"] == ["contribution", "growth"]
 
 
+def test_nothing_else_derails_the_teams_class(teams: Path) -> None:
+    s1, s2 = _summary(teams, "01_client_base_cleanup"), _summary(teams, "02_profitability")
+    s3, s4 = _summary(teams, "03_key_client_profile"), _summary(teams, "04_kam_team_sizing")
+    assert "top3_40" not in s2["concentration"]["flag_clients"]
+    assert s1["groups_with_several_entities"] == 0
+    assert not s3["single_point_of_contact"]
+    assert not any(x["contribution"] < -1_000_000 for x in s2["large_loss_makers"])
+    assert s4["staffing"] == "as recommended" and s4["current_kams"] == 3
+    # no channel loses money: the channels are not this lesson's question
+    assert all(c["verdict"] != "review" or c["reason"]["code"] != "channel_loses_money"
+               for c in s2["channels"])
+
+
 def test_the_guide_quotes_the_teams_figures(teams: Path) -> None:
     s4 = _summary(teams, "04_kam_team_sizing")
     t, a = s4["client_teams"], s4["alignment"]
