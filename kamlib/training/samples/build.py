@@ -13,6 +13,7 @@ from .spec import (
     _SPECS,
     _TRAINING_BASE,
     COSTLY_CHANNEL,
+    COSTLY_TERMS,
     HOLDING_LESSONS,
     NO_HEAD_LESSONS,
     UNPAID_LESSONS,
@@ -59,16 +60,16 @@ def _lesson_owners(spec: _Spec, ent: pd.DataFrame, team: pd.DataFrame) -> None:
 def _lesson_channel(spec: _Spec, ent: pd.DataFrame) -> None:
     """Channels lesson: the VIP is a restaurant chain, and every client of
     :data:`COSTLY_CHANNEL` buys 1.8 times as much as it would (the other small clients less,
-    so the total stays), a line or two at a time, gets a 22% discount, returns 8% of its
-    lines, pays a month late and takes an extra delivery on ~40% of its orders (``heavy``,
-    read by :func:`build_activities`). No random number is drawn."""
+    so the total stays) on the terms of :data:`COSTLY_TERMS` (a line or two per order, a large
+    discount, returns, late payment) and takes an extra delivery on ~40% of its orders
+    (``heavy``, read by :func:`build_activities`). No random number is drawn."""
     if spec.lesson != "channels":
         return
     ent.loc[ent["role"] == "vip", "segment"] = COSTLY_CHANNEL
     ent.loc[ent["role"] == "vip", "brand"] = "Гастроном-Клуб"
     costly = (ent["segment"] == COSTLY_CHANNEL) & ~ent["role"].isin(["top1", "top2", "top3"])
     plain = costly & (ent["role"] == "")
-    ent.loc[plain, ["lpd", "disc", "ret_rate", "delay"]] = [1.1, 0.22, 0.08, 30.0]
+    ent.loc[plain, list(COSTLY_TERMS)] = list(COSTLY_TERMS.values())
     # the channel looks big: its clients buy 1.8 × as much, the other small clients less
     rest = (ent["role"] == "") & (ent["kind"] != "holding") & (ent["kind"] != "ghost")
     before = ent.loc[rest, "share"].sum()

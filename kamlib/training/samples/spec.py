@@ -143,12 +143,12 @@ _LESSONS: dict[str, _Lesson] = {x.name: x for x in (
              "special_shares": (("key", 0.070), ("vip", 0.075)),
              "top_shares": (0.165, 0.130, 0.105), "vip_lines_share": 0.05}),
     _Lesson("channels", "Channels before clients, and management's VIPs",
-            "Management is proud of its HoReCa business: hundreds of cafés and restaurants, a "
+            "Management is proud of its HoReCa business: some sixty cafés and restaurants, a "
             "quarter of the turnover, and a famous restaurant chain the owner brought in. "
             "They order a few lines at a time, get discounts, send goods back and pay late. "
             "At the workshop management scored how well each channel values the company's "
             "offer and named its VIP clients.",
-            "Step 2's channel P&L: HoReCa, one of the largest channels by revenue, has a "
+            "Step 2's channel P&L: HoReCa, the largest channel by revenue, has a "
             "negative contribution after cost-to-serve (verdict 'review', reason "
             "channel_loses_money). Step 3's VIP test on management's list "
             "(review/vip.xlsx): the restaurant chain the owner brought in loses money and is "
@@ -182,5 +182,7 @@ ALIGNMENT_LESSONS = ("capstone", "teams")
 WORKSHOP_LESSONS = ("capstone", "channels")
 #: the channel the channels lesson makes costly to serve (small orders, discounts, returns)
 COSTLY_CHANNEL = "HoReCa"
+#: how its clients buy: lines per document, discount, share of lines returned, days late
+COSTLY_TERMS = {"lpd": 1.1, "disc": 0.22, "ret_rate": 0.08, "delay": 30.0}
 #: lessons whose team table has nobody from top management (no head of KAM)
 NO_HEAD_LESSONS = ("teams",)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .spec import COSTLY_CHANNEL, NO_HEAD_LESSONS
+from .spec import COSTLY_CHANNEL, COSTLY_TERMS, NO_HEAD_LESSONS
 from .workshop import CHANNEL_FIT, TEAMS_SCORES, TEAMS_TICKS, vip_entities
 from .world import World
 
@@ -47,6 +47,7 @@ def channels_figures(w: World, truth: dict[str, Any], acc: pd.DataFrame, by_ent:
         "channel_share": {str(k): round(float(x / total), 4) for k, x in rev.items()},
         "channel_rank": list(rev.index).index(COSTLY_CHANNEL) + 1,
         "costly_clients": int(by_ent.index.isin(costly).sum()),
+        "costly_terms": dict(COSTLY_TERMS),
         "vip": {x: v[x] for x in ("code", "name", "revenue_rank", "net_revenue", "share",
                                   "discount_share_of_list", "avg_payment_delay_days",
                                   "gross_margin", "cost_to_serve", "receivables_cost",
@@ -96,11 +97,12 @@ def org_markdown(name: str, f: dict[str, Any], cur: str) -> list[str]:
     """TRUTH.md lines of an organisational lesson's figures (or the capstone's workshop)."""
     out: list[str] = []
     if name == "channels":
-        c, v = f["costly_channel"], f["vip"]
+        c, v, t = f["costly_channel"], f["vip"], f["costly_terms"]
         out += [f"- channel `{c}`: {f['channel_revenue'][c]:,.2f} {cur} "
                 f"(**{f['channel_share'][c]:.1%}** of revenue, rank {f['channel_rank']} among "
-                f"the channels), {f['costly_clients']} buying clients: small orders, 22% "
-                "discount, 8% of lines returned, a month late, extra deliveries",
+                f"the channels), {f['costly_clients']} buying entities: "
+                f"{t['lpd']:g} lines per order, {t['disc']:.0%} discount, {t['ret_rate']:.0%} of "
+                f"lines returned, {t['delay']:.0f} days late, extra deliveries",
                 f"- the VIP the owner brought in, {v['code']} `{v['name']}` ({c}): revenue rank "
                 f"{v['revenue_rank']}, {v['net_revenue']:,.2f} {cur}, contribution "
                 f"**{v['contribution']:,.2f} {cur}**"]
