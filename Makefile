@@ -70,7 +70,7 @@ notebooks: $(STAMP)
 samples: $(STAMP)
 	$(BIN)/python -m kamlib.training.samples data_samples/demo_ru --profile ru_1c --seed 42 --overwrite
 	$(BIN)/python -m kamlib.training.samples data_samples/demo_en --profile en_clean --seed 42 --overwrite
-	for lesson in vip top3 holding single_contact overstaffed capstone; do \
+	for lesson in vip top3 holding single_contact overstaffed capstone channels teams; do \
 	  $(BIN)/python -m kamlib.training.samples data_samples/training_$$lesson --lesson $$lesson \
 	    --seed 42 --overwrite || exit 1; done
 

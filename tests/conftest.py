@@ -95,4 +95,4 @@ def training_runs(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("training")
     return {lesson: demo_engagement(f"training_{lesson}", into=base / lesson)
             for lesson in ("vip", "top3", "holding", "single_contact", "overstaffed",
-                           "capstone")}
+                           "capstone", "channels", "teams")}

@@ -113,6 +113,7 @@ def _run_values(o: Mapping[str, Any], fmt: Formatter, st: Strings) -> dict[str, 
     if vip:
         v.update(vips=fmt.integer(vip["vips"]), vips_key=fmt.integer(vip["key"]),
                  vips_losing=fmt.integer(vip["losing_money"]),
+                 vips_not_key=fmt.integer(vip["not_key"]),
                  vips_loss=fmt.money(vip["loss"], 0))
     t = o["teams"]
     if t:
@@ -147,7 +148,8 @@ def _run_values(o: Mapping[str, Any], fmt: Formatter, st: Strings) -> dict[str, 
 #: placeholders the run fills (they read "not run yet" before it)
 RUN_KEYS = ("ch_big", "ch_big_share", "ch_big_margin", "ch_big_growth", "ch_big_verdict",
             "ch_avg_margin", "ch_best", "ch_best_share", "ch_best_margin", "ch_best_growth",
-            "ch_best_verdict", "vips", "vips_key", "vips_losing", "vips_loss", "accounts",
+            "ch_best_verdict", "vips", "vips_key", "vips_losing", "vips_loss", "vips_not_key",
+            "accounts",
             "head_of_kam", "support_fte", "support_hours", "support_cost", "uplift_without",
             "uplift_with", "kpi_count", "kpi_names", "focus", "focus_weight", "gate",
             "gap_element", "gap_management", "gap_kam", "gap", "respondents_management",

@@ -104,6 +104,11 @@ def lesson_values(engagement_dir: str | Path, lang: str) -> dict[str, str]:
         from .capstone import capstone_values
 
         return capstone_values(f, fmt, st, lambda step: _summary(root, step))
+    if name in ("channels", "teams"):   # the organisational lessons: figures of the run
+        from .org_lessons import channels_values, teams_values
+
+        values = channels_values if name == "channels" else teams_values
+        return values(f, fmt, st, lambda step: _summary(root, step))
     v: dict[str, str] = {}
     for key in ("net_revenue", "contribution", "gross_margin", "cost_to_serve",
                 "receivables_cost"):

@@ -82,7 +82,7 @@ def test_demo_en_deliverables_agree_with_the_artefacts(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lesson", ["vip", "top3", "holding", "single_contact", "overstaffed",
-                                    "capstone"])
+                                    "capstone", "channels", "teams"])
 def test_training_case_deliverables_agree(training_runs: dict[str, Path], lesson: str,
                                          tmp_path: Path) -> None:
     root = training_runs[lesson]

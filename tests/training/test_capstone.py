@@ -47,7 +47,7 @@ def _guide(lang: str) -> str:
     name = "trainer_guide.md" if lang == "en" else "trainer_guide.ru.md"
     text = (DOCS / name).read_text("utf-8")
     start = text.index("## 6. ")
-    return text[start:text.index("## Find" if lang == "en" else "## Находки", start)]
+    return text[start:text.index("## 8. ", start)]
 
 
 def test_the_case_is_small_deterministic_and_labelled(truth: dict[str, Any],
@@ -61,7 +61,8 @@ def test_the_case_is_small_deterministic_and_labelled(truth: dict[str, Any],
     assert all(p.stat().st_size < 1_000_000 for p in files)
     assert sum(p.stat().st_size for p in files) < 2_500_000
     assert main([str(tmp_path / "c"), "--lesson", "capstone", "--seed", "42"]) == 0
-    for rel in ["truth.json", "TRUTH.md", "review/alignment.xlsx",
+    for rel in ["truth.json", "TRUTH.md", "review/alignment.xlsx", "review/vip.xlsx",
+                "review/channels.xlsx",
                 *(f"raw/{p.name}" for p in (CASE / "raw").iterdir())]:
         assert (tmp_path / "c" / rel).read_bytes() == (CASE / rel).read_bytes(), rel
 
@@ -148,7 +149,8 @@ def test_the_guide_quotes_the_traps_figures(run: Path, truth: dict[str, Any]) ->
         assert quote in ru, quote
 
 
-def test_the_organisational_lessons_and_their_figures(run: Path) -> None:
+def test_the_organisational_lessons_and_their_figures(run: Path, truth: dict[str, Any]
+                                                       ) -> None:
     from kamlib.training.capstone import organisation_figures
 
     s2, s3, s4 = (_summary(run, s) for s in ("02_profitability", "03_key_client_profile",
@@ -164,12 +166,25 @@ def test_the_organisational_lessons_and_their_figures(run: Path) -> None:
     assert (best["channel"], best["verdict"], round(best["revenue_share"], 3),
             round(best["contribution_margin"], 3), round(best["growth"], 3)) == (
         "Дистрибьютор", "develop", 0.170, 0.194, 0.152)
-    assert all(c["usp_fit"] is None for c in s2["channels"])
-    # the VIP test against management's list (blank: the ten largest stand for it)
+    # management's scores of the channels' fit (review/channels.xlsx) reach the channel P&L
+    ws = truth["lesson"]["figures"]["workshop"]
+    assert {c["channel"]: c["usp_fit"] for c in s2["channels"]} == ws["channel_fit"] == {
+        "Сети": 7, "Дистрибьютор": 8, "Опт": 6, "Розница": 6, "HoReCa": 4}
+    horeca = next(c for c in s2["channels"] if c["channel"] == "HoReCa")
+    assert (horeca["verdict"], horeca["reason"]["code"]) == ("review", "channel_low_fit")
+    # the VIP test against management's list (review/vip.xlsx)
     vip = o["vip"]
-    assert (vip["source"], vip["vips"], vip["key"], vip["losing_money"]) == (
-        "top_revenue", 10, 9, 1)
+    assert (vip["source"], vip["vips"], vip["key"], vip["not_key"], vip["losing_money"]) == (
+        "list", 3, 1, 1, 1)
     assert round(vip["loss"]) == -3_580_519
+    verdicts = {x["entity_id"]: (x["verdict"], x["reason"]["code"]) for x in vip["clients"]}
+    f = truth["lesson"]["figures"]
+    assert [x["code"] for x in ws["vips"]] == [f["vip"]["code"], f["top3_codes"][0],
+                                              f["holding"]["codes"][0]]
+    assert [verdicts[_entity(run, x["code"])] for x in ws["vips"]] == [
+        ("loses_money", "negative_contribution"), ("key", "key_decided"),
+        ("not_key", "usp_gate")]
+    assert ws["vips"][2]["name"] == "ТД Стройгарант ООО"
     # the client teams
     t = o["teams"]
     assert (t["accounts"], t["head_of_kam"], round(t["support_fte"], 2),
@@ -196,7 +211,10 @@ def test_the_organisational_lessons_and_their_figures(run: Path) -> None:
     for quote in ("Сети (32.5% of revenue), earns a contribution margin of **14.8%** against the "
                   "company's 17.4% and shrank 14.8% on the year: **review**",
                   "Дистрибьютор (17.0% of revenue) earns **19.4%** and grew 15.2%: **develop**",
-                  "of **10** VIPs **9** are key, **1** loses money (−3,580,519 ₽",
+                  "of **3** VIPs **1** is key, **1** earns but is not chosen (ТД Стройгарант ООО, "
+                  "stopped by the USP gate), **1** loses money (−3,580,519 ₽",
+                  "Сети 7, Дистрибьютор 8, Опт 6, Розница 6, HoReCa 4: HoReCa is to **review** "
+                  "for its low fit",
                   "**16** key accounts under the head of KAM Богданов Юрий Фёдорович",
                   "1,614 hours a year (**0.95** FTE, 1,684,330 ₽)",
                   "grow by **43.8%** to pay back, 38.0% without",
@@ -207,7 +225,9 @@ def test_the_organisational_lessons_and_their_figures(run: Path) -> None:
     for quote in ("Сети (32,5 % выручки), даёт маржу вклада **14,8 %** при 17,4 %",
                   "сократился за год на 14,8 %: **пересмотреть**",
                   "Дистрибьютор (17,0 % выручки) даёт **19,4 %** и вырос на 15,2 %: **развивать**",
-                  "из **10** VIP ключевых **9**, **1** теряет деньги (−3 580 519 ₽",
+                  "из **3** VIP ключевой **1**, **1** зарабатывает, но не выбран (ТД Стройгарант "
+                  "ООО, остановлен порогом УТП), **1** теряет деньги (−3 580 519 ₽",
+                  "Сети 7, Дистрибьютор 8, Опт 6, Розница 6, HoReCa 4 — HoReCa **пересмотреть**",
                   "ключевых клиентов — **16**", "1 614 часов в год (**0,95** ставки, 1 684 330 ₽)",
                   "вырасти на **43,8 %**", "без них — на 38,0 %",
                   "руководство 4,1, KAM 2,0 из 5 (разрыв **2,1**), затем «Структура» (1,8)",
@@ -228,14 +248,16 @@ def test_the_materials_carry_the_runs_figures(run: Path, tmp_path: Path) -> None
     nb = "\u00a0"
     for figure in (f"41,1{nb}%", f"−3{nb}580{nb}519{nb}₽", f"2{nb}248{nb}431{nb}₽", "Сети",
                    f"14,8{nb}%", f"17,4{nb}%", "пересмотреть", "Дистрибьютор", f"+15,2{nb}%",
-                   "развивать", "Из 10 VIP ключевых — 9", "0,95 ставки", f"43,8{nb}%",
+                   "развивать", "Из 3 VIP в списке руководства ключевых — 1, зарабатывают, но не "
+                   "выбраны — 1, теряет деньги — 1", "0,95 ставки", f"43,8{nb}%",
                    f"38,0{nb}%", "«Системы»", "руководство 4,1, KAM 2,0", "Показателей у KAM — 4",
                    f"(65{nb}% веса)", f"достиг 90{nb}% цели", "Богданов Юрий Фёдорович"):
         assert figure in ru["answers"], figure
     assert "580" not in ru["worksheet"] and "Ваш ответ" in ru["worksheet"]
     assert "(шаг ещё не запущен" not in ru["answers"]
     for figure in ("41.1%", f"RUB{nb}-3,580,519", "Group Стройгарант",
-                   "customer number 6", "22–42", "review", "develop", "Of 10 VIPs, 9 are key",
+                   "customer number 6", "22–42", "review", "develop",
+                   "Of 3 VIPs on management's list, 1 is key, 1 earns but is not chosen, 1 loses",
                    "0.95 FTE", "43.8%", "38.0%", "Systems", "get 4 KPIs",
                    "65% of the weight", "90% of its target"):
         assert figure in en["answers"], figure

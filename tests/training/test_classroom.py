@@ -32,7 +32,7 @@ LATIN_OK = {"ABC", "XYZ", "HHI", "KAM", "IFRS", "FTE", "KPI", "ADBUDG", "HiGHS",
             "Romashka", "McDonald", "Woodburn", "Marn", "Rosiello", "Kaplan", "Cooper",
             "Narayanan", "Keiningham", "Storbacka", "Gupta", "Lehmann", "Talley", "Sherman",
             "Sperry", "Reese", "Zoltners", "Sinha", "Lorimer", "Little", "CRM", "r", "i", "k",
-            "Excel", "VIP", "USP"}
+            "Excel", "VIP", "USP", "HoReCa"}
 
 
 def _cells() -> dict[str, nbformat.NotebookNode]:
@@ -239,7 +239,8 @@ def test_the_cost_to_serve_widget_follows_the_vip(vip_run: Path) -> None:
 
 # --------------------------------------------------------------------------- materials
 
-LESSONS = ("vip", "top3", "holding", "single_contact", "overstaffed", "capstone")
+LESSONS = ("vip", "top3", "holding", "single_contact", "overstaffed", "capstone", "channels",
+           "teams")
 
 
 def _text_of(page: str) -> str:
@@ -272,7 +273,8 @@ def test_materials_in_both_languages(training_runs: dict[str, Path], lesson: str
     for text in (en_w, en_a):
         assert "Question" in text and "Look at" in text and "Exercise 1" in text
         # the data's own names (clients, the group, channels, people) may be Russian
-        for key in ("name", "group", "vip_name", "sc_name", "ch_big", "ch_best", "head_of_kam"):
+        for key in ("name", "group", "vip_name", "sc_name", "ch_big", "ch_best", "head_of_kam",
+                    "ch", "develop", "vip_key_name"):
             text = text.replace(values.get(key) or "\0", " ")
         clean = _without_names(text)
         assert not re.search("[А-Яа-яЁё]", clean), clean
@@ -346,7 +348,9 @@ SIDE = {"vip": ("+58.9%", "+11.3%", "+26.5%", "42.0%", "−1.3%", 53, "106.7%"),
         "holding": ("+58.5%", "+12.3%", "+31.8%", "36.7%", "−3.5%", 42, "101.0%"),
         "single_contact": ("+55.0%", "+10.7%", "+15.0%", "43.1%", "−6.2%", 50, "101.2%"),
         "overstaffed": ("+51.0%", "+9.8%", "+4.1%", "35.3%", "−9.5%", 38, "101.0%"),
-        "capstone": ("+43.8%", "+8.9%", "+8.4%", "41.9%", "−4.5%", 77, "106.7%")}
+        "capstone": ("+43.8%", "+8.9%", "+8.4%", "41.9%", "−4.5%", 77, "106.7%"),
+        "channels": ("+69.7%", "+15.2%", "+32.7%", "38.8%", "−2.0%", 93, "110.9%"),
+        "teams": ("+67.0%", "+12.4%", "+23.9%", "40.7%", "−6.7%", 46, "101.3%")}
 
 
 def _pct(x: float, sign: bool = False) -> str:
@@ -385,8 +389,8 @@ def test_the_russian_guide_matches_the_english_one() -> None:
     ru = (docs / "trainer_guide.ru.md").read_text("utf-8")
     heads = [[ln.split(" ")[1] for ln in text.splitlines() if ln.startswith("## ")]
              for text in (en, ru)]
-    assert len(heads[0]) == len(heads[1]) == 11 and heads[0][2:9] == heads[1][2:9] == \
-        ["1.", "2.", "3.", "4.", "5.", "6.", "7."]
+    assert len(heads[0]) == len(heads[1]) == 13 and heads[0][2:11] == heads[1][2:11] == \
+        ["1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.", "9."]
 
     def r(x: str) -> str:
         return x.replace(".", ",").replace("%", " %")

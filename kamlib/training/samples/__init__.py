@@ -18,7 +18,11 @@ Training cases (``--lesson``): small, clean ``ru_1c`` engagements (400 clients, 
 8,700 sales lines, 2 years, about 2 MB) that each plant ONE finding for a trainer's room:
 ``vip`` (the unprofitable VIP), ``top3`` (three clients, 40% of turnover), ``holding`` (a
 group split into small clients), ``single_contact`` (a key account with one contact),
-``overstaffed`` (twelve KAMs for a handful of key accounts). See ``docs/trainer_guide.md``.
+``overstaffed`` (twelve KAMs for a handful of key accounts); ``capstone`` (five traps at once
+and the organisation), ``channels`` (the largest channel loses money after cost-to-serve;
+management's VIP list) and ``teams`` (no head of KAM, the workshop's gap, a bonus without
+focus) carry the management workshop's answers in ``review/`` (:mod:`.workshop`). See
+``docs/trainer_guide.md``.
 
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same seed gives the same
 bytes (the xlsx ``created`` property is fixed, so workbooks are byte-stable too).
@@ -30,8 +34,9 @@ Modules, one job each: :mod:`.spec` (profiles and lessons), :mod:`.words` and
 :mod:`.helpers` (vocabulary, tax ids, names), :mod:`.world` (team, products, entities,
 catalogue), :mod:`.sales`, :mod:`.tables` (payments, activities, contacts, assessment),
 :mod:`.build` (one world from a seed), :mod:`.formatting`, :mod:`.writers_ru`,
-:mod:`.writers_en`, :mod:`.truth`, :mod:`.finance` (the demos' cost pools), :mod:`.forms`
-(the 1C report form) and :mod:`.api` (:func:`generate_engagement`, the command line).
+:mod:`.writers_en`, :mod:`.truth` and :mod:`.truth_org`, :mod:`.workshop`, :mod:`.finance`
+(the demos' cost pools), :mod:`.forms` (the 1C report form) and :mod:`.api`
+(:func:`generate_engagement`, the command line).
 """
 
 from __future__ import annotations

@@ -14,7 +14,15 @@ import numpy as np
 
 from .build import _lesson_spec, build_world
 from .finance import _set_finance, _write_finance
-from .spec import _FORM_PROFILES, _LESSONS, _SPECS, ALIGNMENT_LESSONS, Profile, _Spec
+from .spec import (
+    _FORM_PROFILES,
+    _LESSONS,
+    _SPECS,
+    ALIGNMENT_LESSONS,
+    WORKSHOP_LESSONS,
+    Profile,
+    _Spec,
+)
 from .truth import build_truth, truth_markdown
 from .writers_en import write_en
 from .writers_ru import write_ru
@@ -81,10 +89,13 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
         Replace the files of an existing ``raw/`` folder (otherwise a ``ValueError``).
     lesson : str, optional
         A training case instead of the demo: ``vip``, ``top3``, ``holding``,
-        ``single_contact`` or ``overstaffed`` (a small, clean ``ru_1c`` engagement with that
-        one finding planted; ``truth.json`` gets a ``lesson`` section, ``TRUTH.md`` starts
-        with the lesson), or ``capstone`` (several of those traps at once, clients that
-        stopped paying, and the management workshop's answers in ``review/alignment.xlsx``).
+        ``single_contact``, ``overstaffed``, ``channels`` or ``teams`` (a small, clean
+        ``ru_1c`` engagement with that one finding planted; ``truth.json`` gets a ``lesson``
+        section, ``TRUTH.md`` starts with the lesson), or ``capstone`` (several of those
+        traps at once, clients that stopped paying, and the management workshop's answers in
+        ``review/``: the VIP list, the channels' fit and the alignment questionnaire).
+        ``channels`` and ``teams`` carry the workshop sheets their lessons need
+        (:mod:`kamlib.training.samples.workshop`).
         ``n_clients`` / ``n_lines`` default to the lesson's sizes.
 
     Returns
@@ -120,8 +131,15 @@ def generate_engagement(out_dir: str | Path, *, profile: Profile = "ru_1c",
         from kamlib.kit.alignment import write_questionnaire
         from kamlib.kit.alignment_sample import sample_answers
 
+        from .workshop import teams_answers
+
         (out / "review").mkdir(exist_ok=True)
-        write_questionnaire(out / "review" / "alignment.xlsx", "ru", answers=sample_answers("ru"))
+        answers = teams_answers() if lesson == "teams" else sample_answers("ru")
+        write_questionnaire(out / "review" / "alignment.xlsx", "ru", answers=answers)
+    if lesson in WORKSHOP_LESSONS:   # management's VIP list and its scores of the channels
+        from .workshop import write_workshop
+
+        write_workshop(out, world, lesson)
     truth = build_truth(world, meta, seed)
     (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n",
                                     encoding="utf-8")

@@ -8,7 +8,17 @@ import numpy as np
 import pandas as pd
 
 from .sales import _number_docs, build_docs, build_lines
-from .spec import _LESSONS, _SPECS, _TRAINING_BASE, HOLDING_LESSONS, UNPAID_LESSONS, _Spec
+from .spec import (
+    _LESSONS,
+    _SPECS,
+    _TRAINING_BASE,
+    COSTLY_CHANNEL,
+    COSTLY_TERMS,
+    HOLDING_LESSONS,
+    NO_HEAD_LESSONS,
+    UNPAID_LESSONS,
+    _Spec,
+)
 from .tables import (
     _plant_unpaid,
     build_activities,
@@ -47,6 +57,34 @@ def _lesson_owners(spec: _Spec, ent: pd.DataFrame, team: pd.DataFrame) -> None:
     ent.loc[top, "manager"] = [kams[i % len(kams)] for i in range(len(top))]
 
 
+def _lesson_channel(spec: _Spec, ent: pd.DataFrame) -> None:
+    """Channels lesson: the VIP is a restaurant chain, and every client of
+    :data:`COSTLY_CHANNEL` buys 1.8 times as much as it would (the other small clients less,
+    so the total stays) on the terms of :data:`COSTLY_TERMS` (a line or two per order, a large
+    discount, returns, late payment) and takes an extra delivery on ~40% of its orders
+    (``heavy``, read by :func:`build_activities`). No random number is drawn."""
+    if spec.lesson != "channels":
+        return
+    ent.loc[ent["role"] == "vip", "segment"] = COSTLY_CHANNEL
+    ent.loc[ent["role"] == "vip", "brand"] = "Гастроном-Клуб"
+    costly = (ent["segment"] == COSTLY_CHANNEL) & ~ent["role"].isin(["top1", "top2", "top3"])
+    plain = costly & (ent["role"] == "")
+    ent.loc[plain, list(COSTLY_TERMS)] = list(COSTLY_TERMS.values())
+    # the channel looks big: its clients buy 1.8 × as much, the other small clients less
+    rest = (ent["role"] == "") & (ent["kind"] != "holding") & (ent["kind"] != "ghost")
+    before = ent.loc[rest, "share"].sum()
+    ent.loc[plain, "share"] *= 1.8
+    ent.loc[rest, "share"] *= before / ent.loc[rest, "share"].sum()
+    ent["heavy"] = costly
+
+
+def _lesson_head(spec: _Spec, team: pd.DataFrame) -> pd.DataFrame:
+    """Teams lesson: the team table has nobody from top management (no head of KAM)."""
+    if spec.lesson not in NO_HEAD_LESSONS:
+        return team
+    return team[~team["role"].str.startswith("Руководитель")].reset_index(drop=True)
+
+
 def _lesson_links(spec: _Spec, cl: pd.DataFrame, ent: pd.DataFrame) -> None:
     """Holding lesson: every member is linked to the group, as 1C exports do it — «Группа»
     for most, «Головной контрагент» (the trading house's name) for the last two."""
@@ -71,9 +109,10 @@ def build_world(profile: str, n_clients: int | None, n_lines: int | None,
     spec = _Spec(**{**base.__dict__, "n_clients": n_clients or base.n_clients,
                     "n_lines": n_lines or base.n_lines})
     rng = np.random.default_rng(seed)
-    team = build_team(rng, spec)
+    team = _lesson_head(spec, build_team(rng, spec))
     prod = build_products(rng, spec)
     ent = build_entities(rng, spec, spec.n_clients)
+    _lesson_channel(spec, ent)
     _assign_managers(rng, ent, team)
     _lesson_owners(spec, ent, team)
     cl = build_clients(rng, spec, ent)

@@ -142,6 +142,31 @@ _LESSONS: dict[str, _Lesson] = {x.name: x for x in (
                                 0.0042),
              "special_shares": (("key", 0.070), ("vip", 0.075)),
              "top_shares": (0.165, 0.130, 0.105), "vip_lines_share": 0.05}),
+    _Lesson("channels", "Channels before clients, and management's VIPs",
+            "Management is proud of its HoReCa business: some sixty cafés and restaurants, a "
+            "quarter of the turnover, and a famous restaurant chain the owner brought in. "
+            "They order a few lines at a time, get discounts, send goods back and pay late. "
+            "At the workshop management scored how well each channel values the company's "
+            "offer and named its VIP clients.",
+            "Step 2's channel P&L: HoReCa, the largest channel by revenue, has a "
+            "negative contribution after cost-to-serve (verdict 'review', reason "
+            "channel_loses_money). Step 3's VIP test on management's list "
+            "(review/vip.xlsx): the restaurant chain the owner brought in loses money and is "
+            "not key; of the four VIPs only the largest client is key.",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: каналы)",
+             "special_shares": (("vip", 0.040),), "vip_lines_share": 0.03}),
+    _Lesson("teams", "Client teams, the second front and KPIs 4 ± 1",
+            "Three KAMs serve the key accounts on their own: nobody in top management leads "
+            "the programme, and finance, logistics and service help 'when they have time'. "
+            "The owner believes the organisation is ready; the KAMs do not. Today each "
+            "salesperson's bonus is split evenly over five KPIs.",
+            "Step 4: no head of KAM in the team table (client_teams.head_of_kam empty), the "
+            "client teams need support FTE nobody in the team table gives (all of their cost "
+            "is new cash) and the needed uplift grows with them; the workshop "
+            "(review/alignment.xlsx) shows management scoring Strategy and Style far above "
+            "the KAMs; today's bonus scheme (five KPIs at 20% each, none in focus) is refused "
+            "by step 4's settings check (2–3 KPIs must be in focus).",
+            {"client": "ООО «Учебный дистрибьютор» (тренинг: команды клиентов)"}),
 )}
 
 #: lessons that plant the demos' clients that stopped paying (step 2's cash ageing)
@@ -150,4 +175,14 @@ UNPAID_LESSONS = ("capstone",)
 HOLDING_LESSONS = ("holding", "capstone")
 #: lessons that carry the management workshop's answers (``review/alignment.xlsx``, the
 #: second front: :mod:`kamlib.kit.alignment_sample`)
-ALIGNMENT_LESSONS = ("capstone",)
+ALIGNMENT_LESSONS = ("capstone", "teams")
+#: lessons that carry management's VIP list (``review/vip.xlsx``) and its scores of the
+#: channels' fit with the company's USP (``review/channels.xlsx``):
+#: :mod:`kamlib.training.samples.workshop`
+WORKSHOP_LESSONS = ("capstone", "channels")
+#: the channel the channels lesson makes costly to serve (small orders, discounts, returns)
+COSTLY_CHANNEL = "HoReCa"
+#: how its clients buy: lines per document, discount, share of lines returned, days late
+COSTLY_TERMS = {"lpd": 1.1, "disc": 0.22, "ret_rate": 0.08, "delay": 30.0}
+#: lessons whose team table has nobody from top management (no head of KAM)
+NO_HEAD_LESSONS = ("teams",)

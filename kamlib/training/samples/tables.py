@@ -72,7 +72,9 @@ def build_activities(rng: np.random.Generator, spec: _Spec, ent: pd.DataFrame,
     ru = spec.language == "ru"
     names = ("Доставка", "Визит", "Звонок", "Сервисный выезд") if ru else (
         "Delivery", "Visit", "Call", "Service hours")
-    deliv = g["docs"].to_numpy() + np.where(vip, rng.poisson(0.4 * g["docs"].to_numpy()), 0)
+    heavy = vip | (ent["heavy"].to_numpy()[g["eid"].to_numpy()] if "heavy" in ent
+                   else False)   # the channels lesson's costly channel: extra deliveries
+    deliv = g["docs"].to_numpy() + np.where(heavy, rng.poisson(0.4 * g["docs"].to_numpy()), 0)
     big = share > np.quantile(ent["share"], 0.9)
     visits = np.where(vip, rng.poisson(5, len(g)), np.where(big, rng.poisson(0.8, len(g)), 0))
     calls = rng.poisson(np.where(vip, 12, np.where(big, 3, 0.6)))
