@@ -45,8 +45,13 @@ def account_values(key: pd.DataFrame, family: str) -> pd.Series:
     return pd.Series(vals, dtype=float)
 
 
+#: percentages that are not shares of a whole: no 100 % ceiling on their target
+_UNBOUNDED_PCT = frozenset({"revenue_growth_pct"})
+
+
 def kpi_target(baseline: float, values: pd.Series, better: str,
-               params: KpiSchemeParams | None = None, *, unit: str = "") -> tuple[float, float]:
+               params: KpiSchemeParams | None = None, *, unit: str = "",
+               kpi: str = "") -> tuple[float, float]:
     """The target of one KPI and the reference (the percentile of ``values``) it aims at.
 
     Example: baseline 18 %, the key accounts' 75th percentile 26 %, gap closure 0.5 →
@@ -68,8 +73,10 @@ def kpi_target(baseline: float, values: pd.Series, better: str,
         target = max(baseline - p.gap_closure * max(baseline - ref, 0.0), 0.0)
     else:
         target = baseline + p.gap_closure * max(ref - baseline, 0.0)
-        if unit == "%" and target > 100:
-            target = 100.0
+        # a share (margin, coverage, share of wallet) cannot exceed 100 %; growth can, and
+        # a target never falls below the baseline it is set from
+        if unit == "%" and kpi not in _UNBOUNDED_PCT and target > 100:
+            target = max(100.0, baseline)
     return target, ref
 
 
@@ -82,7 +89,8 @@ def portfolio_targets(key: pd.DataFrame, params: KpiSchemeParams | None = None
     for fam in p.weights:
         r = _BUILDERS[fam](key)
         base = float(r.get("baseline", np.nan))
-        t, _ = kpi_target(base, account_values(key, fam), r["better"], p, unit=r["unit"])
+        t, _ = kpi_target(base, account_values(key, fam), r["better"], p, unit=r["unit"],
+                          kpi=r["kpi"])
         if math.isfinite(t):
             out[fam] = round(t, 4)
     return out
@@ -117,7 +125,8 @@ def kam_kpis(key: pd.DataFrame, kam: pd.Series, params: KpiSchemeParams | None =
         for fam, w in p.weights.items():
             r = _BUILDERS[fam](sub)
             base = float(r.get("baseline", np.nan))
-            target, ref = kpi_target(base, per_account[fam], r["better"], p, unit=r["unit"])
+            target, ref = kpi_target(base, per_account[fam], r["better"], p, unit=r["unit"],
+                                     kpi=r["kpi"])
             rows.append({"kam": str(k), "family": fam, "kpi": r["kpi"], "unit": r["unit"],
                          "better": r["better"], "accounts": len(ids), "baseline": base,
                          "reference": ref, "target": target, "weight": float(w),

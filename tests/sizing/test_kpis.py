@@ -56,6 +56,14 @@ def test_target_moves_towards_the_key_accounts_percentile() -> None:
     # a share in percent never passes 100
     assert kpi_target(90.0, pd.Series([100.0, 100.0, 100.0, 300.0]), "higher",
                       unit="%")[0] == 100.0
+    # growth in percent is not a share: a baseline of 151.7 % keeps a target above it
+    # (the 75th percentile of 120, 160, 200, 240 is 210: 151.7 + ½ × 58.3 = 180.85)
+    growth = pd.Series([120.0, 160.0, 200.0, 240.0])
+    assert kpi_target(151.7, growth, "higher", unit="%", kpi="revenue_growth_pct")[0] == \
+        pytest.approx(180.85)
+    # and a share's target never falls below a baseline already over the ceiling
+    assert kpi_target(151.7, growth, "higher", unit="%", kpi="share_of_wallet_pct")[0] == \
+        pytest.approx(151.7)
     t, ref = kpi_target(float("nan"), v, "higher")
     assert t != t and ref != ref                                          # NaN: no data
 
