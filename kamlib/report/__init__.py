@@ -18,7 +18,7 @@ One :class:`~kamlib.report.model.ReportModel` is built from a finished run's art
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,7 @@ def build_report(
     formats: Iterable[str] | None = None,
     papers: bool = True,
     on_progress: Callable[[str], None] | None = None,
+    models: Mapping[str, ReportModel] | None = None,
 ) -> dict[str, Any]:
     """Render the deliverables of a finished run into ``<engagement>/reports/``.
 
@@ -90,6 +91,10 @@ def build_report(
         Also export the executed notebooks as working papers (``reports/working_papers/``).
     on_progress : callable, optional
         Receives a line per file written.
+    models : mapping of language to ReportModel, optional
+        Models already built by :func:`build_model` for this run (the report notebook builds
+        one to show it): used instead of building them again. A model of another run (its
+        ``provenance.run_started`` differs from the run's) is ignored and built afresh.
 
     Returns
     -------
@@ -140,7 +145,10 @@ def build_report(
         check_inputs(manifest, eng.root, before="a report")
         art = load_artefacts(eng.root)  # refuses a failed, partial or stale run
         try:
-            return _render_all(eng, art, langs, fmts, papers, say)
+            started = art.manifest.get("run_started")
+            built = {lang: m for lang, m in (models or {}).items()
+                     if m.provenance.run_started == started and m.language == lang}
+            return _render_all(eng, art, langs, fmts, papers, say, built)
         except OSError as exc:
             full = disk_full(exc, eng.reports)
             if full is None:
@@ -149,7 +157,8 @@ def build_report(
 
 
 def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], papers: bool,
-                say: Callable[[str], None]) -> dict[str, Any]:
+                say: Callable[[str], None],
+                built: Mapping[str, ReportModel] | None = None) -> dict[str, Any]:
     """Render the deliverables into a staging copy of ``reports/`` and swap the whole set in
     with its manifest (:func:`kamlib.guard.staged_reports`): an interrupted or failed render
     leaves the previous set as it was."""
@@ -183,7 +192,7 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
             for lang in langs:
                 files[lang] = {**files.get(lang, {}),
                                **_render_language(eng, art, lang, fmts, stage, say, plans,
-                                                  pdfs)}
+                                                  pdfs, (built or {}).get(lang))}
                 checkpoint("report:render")
             _papers_into(eng, stage, langs[0], papers, previous, same_run, warnings, say,
                          paper_paths)
@@ -259,12 +268,13 @@ def _previous_manifest(path: Path) -> dict[str, Any]:
 
 
 def _render_language(eng: Engagement, art: Any, lang: str, fmts: list[str], stage: Path,
-                     say: Callable[[str], None], plans: Any, pdfs: list[Any]
-                     ) -> dict[str, str]:
+                     say: Callable[[str], None], plans: Any, pdfs: list[Any],
+                     model: ReportModel | None = None) -> dict[str, str]:
     """One language's deliverables, written into ``stage``; returns format → the path the
     file will have once swapped in (relative to the engagement). The PDF is started as a
     child process (:class:`kamlib.pdf.PdfJob`) appended to ``pdfs``; the caller waits."""
-    model = build_model(eng.root, lang, artefacts=art)
+    if model is None:
+        model = build_model(eng.root, lang, artefacts=art)
     out: dict[str, str] = {}
     html_text: str | None = None
     for fmt in fmts:

@@ -238,3 +238,34 @@ def test_a_russian_report_has_no_english_phrases_in_its_tables(models) -> None:
         assert not left, (key, col, left[:3])
     # an English report keeps the steps' own words
     assert "discounts" in models["en"].tables["loss_makers"].data["why"].iloc[0]
+
+
+def test_a_model_of_this_run_is_rendered_as_given_and_one_of_another_run_is_rebuilt(
+        demo_ru_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``build_report(models=...)``: the notebook's model is not built a second time, but a
+    model whose run is not the engagement's last run never reaches a deliverable."""
+    import dataclasses
+
+    import kamlib.report as report
+
+    root = tmp_path / "eng"
+    shutil.copytree(demo_ru_run, root, ignore=shutil.ignore_patterns("reports"))
+    model = report.build_model(root, "ru")
+    calls: list[str] = []
+    real = report.build_model
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "build_model", counting)
+    report.build_report(root, languages=["ru"], formats=["html"], papers=False,
+                        models={"ru": model})
+    assert calls == []
+    html = (root / "reports" / "audit_report_ru.html").read_text(encoding="utf-8")
+    assert model.title in html
+    stale = dataclasses.replace(model, provenance=dataclasses.replace(
+        model.provenance, run_started="2001-01-01T00:00:00+00:00"))
+    report.build_report(root, languages=["ru"], formats=["html"], papers=False,
+                        models={"ru": stale})
+    assert calls == ["ru"]
