@@ -38,8 +38,8 @@ _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 # imported inside functions the notebooks call (not at the notebooks' top level), by step
 # name: the report renders with these
 _LATER_IMPORTS: dict[str, tuple[str, ...]] = {
-    "report": ("kamlib.report.html", "kamlib.report.xlsx", "kamlib.report.pptx",
-               "kamlib.report.papers", "kamlib.kit", "weasyprint"),
+    "report": ("kamlib.plots", "kamlib.report.html", "kamlib.report.xlsx",
+               "kamlib.report.pptx", "kamlib.report.papers", "kamlib.kit", "weasyprint"),
 }
 
 
