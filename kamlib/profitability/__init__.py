@@ -249,7 +249,14 @@ def _period_years(dates: pd.Series) -> float:
     of the step (the cost pools' annual cost, the dependency's contribution a year)."""
     if dates.empty:
         return 1.0
-    m = pd.PeriodIndex(pd.to_datetime(dates.astype(str)), freq="M")
+    # only the first and the last month count: parse each distinct value once
+    if pd.api.types.is_datetime64_any_dtype(dates):
+        d = dates
+    else:
+        d = pd.to_datetime(pd.Series(pd.unique(dates.astype(str))))
+    m = pd.PeriodIndex(d.dropna(), freq="M")
+    if m.empty:
+        return 1.0
     return float(max(((m.max() - m.min()).n + 1) / 12.0, 1.0 / 12.0))
 
 

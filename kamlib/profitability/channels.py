@@ -76,7 +76,9 @@ def channel_growth(monthly: pd.DataFrame, channel: pd.Series) -> pd.DataFrame:
     if monthly is None or monthly.empty:
         return pd.DataFrame(columns=cols)
     m = monthly[["entity_id", "month", "net_revenue"]].copy()
-    m["month"] = pd.PeriodIndex(m["month"].astype(str), freq="M")
+    text = m["month"].astype(str)
+    distinct = pd.unique(text)   # each month parsed once, not once per entity and month
+    m["month"] = pd.Series(pd.PeriodIndex(distinct, freq="M"), index=distinct)[text].array
     last, first = m["month"].max(), m["month"].min()
     span = (last - first).n + 1
     if span >= 24:
