@@ -494,7 +494,9 @@ def _record_lines(body: bytes, delim: str, first_line: int,
 
 
 def _cell_text(v: Any) -> str | None:
-    if v is None or v == "":
+    if type(v) is str:  # most cells: the fast path
+        return v or None
+    if v is None:
         return None
     if isinstance(v, bool):
         return "true" if v else "false"
