@@ -12,6 +12,7 @@ python-stdnum's ``vatin``, which applies each country's own format and check dig
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stdnum import vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
@@ -42,6 +43,7 @@ def inn_check_digit(digits: str, weights: tuple[int, ...]) -> int:
 _check = inn_check_digit
 
 
+@lru_cache(maxsize=1 << 18)   # a catalogue's INNs are checked by several steps
 def is_valid_inn(value: str | None) -> bool:
     """INN of a company (10 digits) or of a person / sole proprietor (12 digits).
 

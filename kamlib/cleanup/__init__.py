@@ -242,13 +242,29 @@ def _add_decided_pairs(pairs: pd.DataFrame, rec: pd.DataFrame,
 
 def _entity_table(entities: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     g = entities.groupby("entity_id", sort=True)
+    # each entity's codes (sorted), spellings (in record order, once each) and first INN,
+    # gathered in one pass over the records rather than a Python function per group
+    codes: dict[Any, list[str]] = {}
+    spellings: dict[Any, dict[str, None]] = {}
+    inns: dict[Any, str] = {}
+    for ent, code, name, inn in zip(entities["entity_id"].to_numpy(),
+                                    entities["client_id"].to_numpy(),
+                                    entities["name"].to_numpy(),
+                                    entities["inn"].to_numpy(), strict=True):
+        codes.setdefault(ent, []).append(code)
+        spellings.setdefault(ent, {})[name] = None
+        if isinstance(inn, str) and ent not in inns:
+            inns[ent] = inn
+    index = g.size().index
     table = pd.DataFrame({
         "entity_name": g["entity_name"].first(),
         "group_id": g["group_id"].first(),
         "records": g.size(),
-        "codes": g["client_id"].agg(lambda s: ", ".join(sorted(s))),
-        "spellings": g["name"].agg(lambda s: " | ".join(dict.fromkeys(s))),
-        "inn": g["inn"].agg(lambda s: next((x for x in s if isinstance(x, str)), None)),
+        "codes": pd.Series([", ".join(sorted(codes[e])) for e in index], index=index,
+                           dtype=object),
+        "spellings": pd.Series([" | ".join(spellings[e]) for e in index], index=index,
+                               dtype=object),
+        "inn": pd.Series([inns.get(e) for e in index], index=index, dtype=object),
         "branches": g["is_branch"].sum(),
     })
     table = table.join(status, how="left")

@@ -287,18 +287,16 @@ def _ambiguous_to_review(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame
         return pairs
     typo_inns = cand[cand["typo"]].groupby("lone")["inn"].agg(set)
     pairs = pairs.copy()
-    lone_s = pd.Series(lone, index=pairs.index)
-    other_s = pd.Series(other, index=pairs.index)
-    for rid in ambiguous:
-        keep = typo_inns.get(rid)
-        hit = merge & (lone_s == rid).to_numpy()
-        if keep is not None and len(keep) == 1:
-            hit &= ~other_s.isin(keep).to_numpy()
-            note = "; another candidate's INN is one digit from this record's"
-        else:
-            note = "; ambiguous: this record without a tax id matches several legal entities"
-        pairs.loc[hit, "proposal"] = "review"
-        pairs.loc[hit, "evidence"] = pairs.loc[hit, "evidence"] + note
+    # a lone record whose mistyped INN is one digit from exactly one candidate keeps that
+    # merge; every other merge of an ambiguous lone record goes to review
+    one_typo = typo_inns[typo_inns.map(len) == 1].map(lambda inns: next(iter(inns)))
+    kept_inn = pd.Series(lone).map(one_typo).to_numpy()
+    has_typo = pd.notna(kept_inn)
+    hit = merge & np.isin(lone, ambiguous.to_numpy())
+    hit &= ~(has_typo & (other == kept_inn))
+    note = np.where(has_typo, _AMBIGUITY_NOTES[0], _AMBIGUITY_NOTES[1])
+    pairs.loc[hit, "proposal"] = "review"
+    pairs.loc[hit, "evidence"] = pairs.loc[hit, "evidence"] + note[hit]
     return pairs
 
 
