@@ -52,9 +52,11 @@ def prepare(root: Path) -> dict[str, Any]:
     run_intake(eng)
     run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
     run_profitability(root, eng.step_dir("02_profitability"))
-    res = run_selection(root, eng.step_dir("03_key_client_profile"))
+    selection = run_selection(root, eng.step_dir("03_key_client_profile"))
     from kamlib.sizing import run_sizing
 
+    # a step's result is read-only (kamlib.steps.StepResult): step 3's parts plus step 4's
+    res = dict(selection.parts)
     res["sizing"] = run_sizing(root, eng.step_dir("04_kam_team_sizing"))
     return res
 
