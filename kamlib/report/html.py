@@ -213,9 +213,10 @@ def _flatten(d: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def _breakable_key(key: str) -> markupsafe.Markup:
-    """A setting's dotted name with a line-break opportunity (``<wbr>``) after each dot and
-    underscore: a long key wraps at its parts, and a copied key has no invisible character."""
-    parts = re.split(r"(?<=[._])", key)
+    """A setting's dotted name with a line-break opportunity (``<wbr>``) after each dot: a
+    long key wraps between its parts (each part stays whole, as engagement.yaml spells it),
+    and a copied key has no invisible character."""
+    parts = re.split(r"(?<=\.)", key)
     return markupsafe.Markup("<wbr>").join(markupsafe.escape(p) for p in parts)
 
 
