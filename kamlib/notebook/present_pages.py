@@ -121,11 +121,19 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ('    display(Markdown("*The alignment workshop is awaited: review/alignment.xlsx is '
          'missing or "\n                     "empty (the questionnaire is in the kit: '
          'kam kit).*"))', f'    display(Markdown({_V}.t("alignment_awaited")))'),),
+    # the key clients' portrait from its reason codes (the step's headlines are English)
+    "2f7a18c5": (('for line in res["portrait"].get("headline", []):',
+                  f'for line in map({_V}.say, res["portrait"].get("headline_reasons", [])):'),),
     # 04 · team
     "182d7987": (('display(sizing_widget(res["key"], params))',
                   'display(sizing_widget(res["key"], params, lang=lang))'),),
     "efd20b73": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
+    # the payback and the break-even from their reason codes (the step's text is English)
+    "b4c0a004": (('display(Markdown(eco["payback"].get("text", "")))',
+                  f'display(Markdown({_V}.say(eco["payback"].get("reason"))))'),
+                 ('    display(Markdown(eco["break_even"]["text"]))',
+                  f'    display(Markdown({_V}.say(eco["break_even"].get("reason"))))')),
 }
 
 #: Code cell id → (SHA-256 prefix of its source in the notebook, the source of the

@@ -424,6 +424,7 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
         "key_contribution_share": float(key["contribution"].sum()
                                         / features["contribution"].sum()),
         "portrait": pic.get("headline", []),
+        "portrait_reasons": pic.get("headline_reasons", []),
         "assessment_used": bool(judged is not None and len(judged)),
         "missing_scores_rule": params.missing_scores,
         "conservative_score": (float(params.conservative_score)
