@@ -54,7 +54,9 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     "e92d955a": (('print(f"{len(issues)} cell problems")',
                   f'print({_V}.t("cell_problems", n=len(issues)))'),
                  ('print("WARNING:", w)', f'print({_V}.t("warning") + ":", w)')),
-    "feeedba1": (('display(Markdown("All analyses have their data." if not lines else\n'
+    "feeedba1": (("ready = dc.readiness(tables)",
+                  f"ready = dc.readiness(tables, lang={_V}.language())"),
+                 ('display(Markdown("All analyses have their data." if not lines else\n'
                   '                 "Missing data and its consequence:\\n\\n" + '
                   '"\\n".join(lines)))',
                   f'display(Markdown({_V}.t("all_data") if not lines else\n'

@@ -28,8 +28,8 @@ import pandas as pd
 
 from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "counts", "hidden", "localize_frame", "num", "participant",
-           "pct", "reveal", "say", "setup", "stat_rows", "stats", "t", "word"]
+__all__ = ["MODES", "STAT_BLOCKS", "counts", "hidden", "language", "localize_frame", "num",
+           "participant", "pct", "reveal", "say", "setup", "stat_rows", "stats", "t", "word"]
 
 #: The presentation modes: the participant sees the question and the data, the trainer also
 #: the conclusions.
@@ -154,6 +154,12 @@ def counts(values: pd.Series, family: str) -> str:
     width = max((len(x) for x in labels), default=0)
     return "\n".join(f"{lab:<{width}}  {_fmt().integer(int(n))}"
                      for lab, n in zip(labels, vc.to_numpy(), strict=True))
+
+
+def language() -> str:
+    """The page's language (``"ru"`` or ``"en"``), for a step function that phrases its
+    messages in it (e.g. :func:`kamlib.datacheck.readiness`)."""
+    return str(_STATE["lang"])
 
 
 def participant() -> bool:
