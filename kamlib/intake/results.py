@@ -88,6 +88,19 @@ class FileReport:
     footer_counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: the notes added by :meth:`note`, as reason codes with their figures (``reason.note_*``
+    #: of ``templates/i18n/<lang>/intake.yaml``) for a surface to phrase in its language;
+    #: ``notes`` holds every note in English
+    note_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, code: str, **args: Any) -> None:
+        """Add a note as a reason code with its figures, and its English text to ``notes``."""
+        from ..i18n import Formatter, load_strings, say
+        from ..units import reason
+
+        r = reason(code, **args)
+        self.note_reasons.append(r)
+        self.notes.append(say(r, load_strings("en"), Formatter("en")))
 
     @property
     def label(self) -> str:

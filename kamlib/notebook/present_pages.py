@@ -43,7 +43,13 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'report language {lang}"))',
                   f'display(Markdown({_V}.t("engagement", client=cfg.client, '
                   'currency=cfg.currency)))'),),
-    "a394ef7f": (('print(f"    note: {note}")', f'print(f"    {{{_V}.t(\'note\')}}: {{note}}")'),),
+    "a394ef7f": (('mapping = ", ".join(f"{src} → {canon}"',
+                  f'mapping = ", ".join(f"{{src}} → {{{_V}.field(f.get(\'table\'), canon)}}"'),
+                 ("print(f\"{label}: {f.get('table')}\\n    {mapping}\")",
+                  f"print(f\"«{{label}}»: {{{_V}.word('table_name.' + str(f.get('table')), '—')}}"
+                  f"\\n    {{mapping}}\")"),
+                 ('for note in f.get("notes", []):', f'for note in {_V}.file_notes(f):'),
+                 ('print(f"    note: {note}")', f'print(f"    {{{_V}.t(\'note\')}}: {{note}}")')),
     "b716e657": (('print("months without sales:", ", ".join(gaps) if gaps else "none")',
                   f'print({_V}.t("months_without_sales", months=", ".join(gaps) if gaps '
                   f'else {_V}.t("none")))'),),

@@ -28,7 +28,8 @@ import pandas as pd
 
 from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "counts", "hidden", "language", "localize_frame", "num",
+__all__ = ["MODES", "STAT_BLOCKS", "counts", "field", "file_notes", "hidden", "language",
+           "localize_frame", "num",
            "participant", "pct", "reveal", "say", "setup", "stat_rows", "stats", "t", "word"]
 
 #: The presentation modes: the participant sees the question and the data, the trainer also
@@ -154,6 +155,30 @@ def counts(values: pd.Series, family: str) -> str:
     width = max((len(x) for x in labels), default=0)
     return "\n".join(f"{lab:<{width}}  {_fmt().integer(int(n))}"
                      for lab, n in zip(labels, vc.to_numpy(), strict=True))
+
+
+def field(table: Any, name: str) -> str:
+    """The label of a canonical column of an intake table in the page's language (the
+    schema's ``label_ru`` / ``label_en``; else ``col.<name>`` of ``columns.yaml``; else
+    ``name``)."""
+    from kamlib.schema import TABLES
+
+    tbl = TABLES.get(str(table))
+    f = next((x for x in tbl.fields if x.name == name), None) if tbl is not None else None
+    label = (f.label_ru if _STATE["lang"] == "ru" else f.label_en) if f is not None else ""
+    return label or _strings().get(f"col.{name}") or name
+
+
+def file_notes(report: Mapping[str, Any]) -> list[str]:
+    """The intake's notes on one file (a manifest's ``files`` entry) in the page's language:
+    a note the intake recorded as a reason code (``note_reasons``) is phrased from it; any
+    other keeps its text."""
+    from kamlib.i18n import say as _say
+
+    english, here = load_strings("en"), _strings()
+    phrased = {_say(r, english, Formatter("en")): _say(r, here, _fmt())
+               for r in report.get("note_reasons") or []}
+    return [phrased.get(n, n) for n in report.get("notes") or []]
 
 
 def language() -> str:

@@ -1,0 +1,60 @@
+"""The intake's notes per file as reason codes, phrased in the engagement's language on the
+presentation pages; the English notes of the manifest are unchanged (issue 21)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from kamlib.config import load_config
+from kamlib.intake import ingest
+from kamlib.intake.results import FileReport
+from kamlib.notebook import present_view as view
+
+CLIENTS = "Код;Наименование;ИНН\r\nK1;ООО «Альфа»;7707083893\r\nK2;ИП Петров П.П.;\r\n"
+
+
+def _notes(make_engagement, sales: str, name: str = "sales.csv") -> dict:
+    root = make_engagement({"clients.csv": CLIENTS, name: sales})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    return asdict(next(f for f in r.files if f.file == name))
+
+
+def test_net_revenue_note_in_english_and_russian(make_engagement) -> None:
+    f = _notes(make_engagement, "Дата;Документ;Код контрагента;Сумма с НДС;НДС\r\n"
+                                "01.02.2024;Д1;K1;1\u00a0200,00;200,00\r\n")
+    assert "net revenue = 'Сумма с НДС' minus 'НДС'" in f["notes"]     # as before
+    assert {"code": "note_net_gross_minus_vat",
+            "args": {"gross": "Сумма с НДС", "vat": "НДС"}} in f["note_reasons"]
+    view.setup("ru")
+    assert "чистая выручка = «Сумма с НДС» минус «НДС»" in view.file_notes(f)
+    view.setup("en")
+    assert view.file_notes(f) == f["notes"]
+
+
+def test_amount_from_price_and_a_note_without_a_code(make_engagement) -> None:
+    f = _notes(make_engagement, "Дата;Документ;Код контрагента;Количество;Цена\r\n"
+                                "01.02.2024;Д1;K1;2;600,00\r\n")
+    assert ("amount computed per line as 'Количество' × 'Цена' (the file has no amount "
+            "column), exactly, rounded to the kopeck half away from zero") in f["notes"]
+    f["notes"].append("a note of a reader with no code yet")
+    view.setup("ru")
+    ru = view.file_notes(f)
+    assert ("сумма посчитана по каждой строке как «Количество» × «Цена» (в файле нет столбца "
+            "суммы) — точно, с округлением до копейки от нуля") in ru
+    assert ru[-1] == "a note of a reader with no code yet"        # kept, in its place
+    assert len(ru) == len(f["notes"])
+    view.setup("en")
+
+
+def test_file_report_note_and_field_labels() -> None:
+    rep = FileReport("x.csv")
+    rep.note("note_net_by_default_rate", gross="Сумма", vat_share=0.2)
+    assert rep.notes == ["net revenue = 'Сумма' ÷ (1 + 20.0%) (the VAT rate of engagement.yaml)"]
+    view.setup("ru")
+    assert view.file_notes(asdict(rep)) == [
+        "чистая выручка = «Сумма» ÷ (1 + 20,0\u00a0%) (ставка НДС из engagement.yaml)"]
+    assert view.field("payments", "due_date") == "Срок оплаты"
+    assert view.field("nothing", "net_revenue") == "Чистая выручка"   # columns.yaml
+    assert view.field("nothing", "no_such_column") == "no_such_column"
+    view.setup("en")
+    assert view.field("payments", "due_date") == "Due date"
