@@ -142,6 +142,24 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   f'display(Markdown({_V}.say(eco["payback"].get("reason"))))'),
                  ('    display(Markdown(eco["break_even"]["text"]))',
                   f'    display(Markdown({_V}.say(eco["break_even"].get("reason"))))')),
+    # 05 · the report: its own sentences in the page's language (issue 21)
+    "41d4dc57": (('print(f"{model.title} — {model.client}; {model.fmt.period(*model.period)}; '
+                  'language {lang}")',
+                  'print(f"{model.title} — {model.client}; {model.fmt.period(*model.period)}")'),),
+    "fa226506": (("print(findings.to_string(index=False))", "findings"),),
+    "6ee61f57": (("on_progress=print)", "on_progress=None)"),
+                 ('for w in result["warnings"]:\n    print("note:", w)',
+                  f'if result["warnings"]:\n    print({_V}.t("report_warnings", '
+                  'n=len(result["warnings"])))')),
+    "f26064f3": (('print(f"{len(rows)} deliverable(s), {len(result[\'papers\'])} working '
+                  'paper(s)")',
+                  f'print({_V}.t("deliverables", n=len(rows), papers=len(result["papers"])))'),),
+    "667b8c1e": (('    print(f"{html_path.name}: {len(text) / 1024:.0f} kB, {text.count(\'<img\')} '
+                  'images embedded, "\n          f"{len(external)} external references")',
+                  f'    print({_V}.t("html_check", name=html_path.name, '
+                  'kb=f"{len(text) / 1024:.0f}",\n'
+                  '                 images=text.count("<img"), external=len(external)))'),),
+    "9f29fd09": (('description="Language"', f'description={_V}.t("language")'),),
 }
 
 #: Code cell id → (SHA-256 prefix of its source in the notebook, the source of the

@@ -24,13 +24,14 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "counts", "field", "file_notes", "hidden", "language",
-           "localize_frame", "num",
-           "participant", "pct", "reveal", "say", "setup", "stat_rows", "stats", "t", "word"]
+__all__ = ["MODES", "STAT_BLOCKS", "VALUE_LABELS", "counts", "field", "file_notes", "hidden",
+           "language", "localize_frame", "num", "participant", "pct", "reveal", "say", "setup",
+           "stat_rows", "stats", "t", "word"]
 
 #: The presentation modes: the participant sees the question and the data, the trainer also
 #: the conclusions.
@@ -100,6 +101,26 @@ STAT_BLOCKS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "04_tiers": (("tier_saving", "tiers.saving", "money"),),
 }
 
+
+#: Columns holding codes, and the string-table families that name them (the labels the
+#: report, the workbook and the charts already use: ``status.dormant``, ``quadrant.Star``,
+#: ``kpi.days_late`` …): a cell ``v`` of column ``c`` shows the first of ``<family>.<v>``
+#: that exists, else its code.
+VALUE_LABELS: dict[str, tuple[str, ...]] = {
+    "status": ("status", "support_status"), "quadrant": ("quadrant",),
+    "table": ("table_name",), "column": ("col",), "kpi": ("kpi",), "family": ("kpi_family",),
+    "focus": ("kpi_family",), "better": ("kpi_better",), "unit": ("kpi_unit",),
+    "role": ("role", "team_role"), "criterion": ("criterion",), "trend": ("trend",),
+    "level": ("dependency_level",), "tier": ("tier",), "served_by": ("served_by",),
+    "verdict": ("vip_verdict", "channel_verdict"), "why": ("vip_why",),
+    "activity": ("raci_activity",), "stage": ("kit.stage",), "buying_role": ("kit.buying_role",),
+    "section": ("section",), "method": ("assign_method", "fte_method"),
+    "bucket": ("cash_bucket",), "cost_source": ("present.head_source", "present.value"),
+    "source": ("present.value",), "totals_row": ("present.value",),
+    "kpp_status": ("present.inn",), "ogrn_status": ("present.inn",), "inn_status": ("present.inn",),
+    "outcome": ("present.outcome",), "hhi_level": ("hhi",), "scenario": ("present.value",),
+    "driver": ("cost_driver",), "kind": ("off_invoice_kind",),
+}
 
 #: Columns holding a fraction (0–1) shown as a percentage.
 _PCT_SUFFIXES = ("_pct", "share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
@@ -206,6 +227,17 @@ def _missing(x: Any) -> bool:
         return False
 
 
+def _value_label(x: Any, column: Any, st: Strings) -> Any:
+    """The label of a code ``x`` in ``column`` (:data:`VALUE_LABELS`), or ``x``."""
+    if not isinstance(x, str) or not isinstance(column, str):
+        return x
+    for family in VALUE_LABELS.get(column, ()):
+        label = st.get(f"{family}.{x}")
+        if label:
+            return label
+    return x
+
+
 def _cell(x: Any, fmt: Formatter) -> Any:
     """A table cell as people read it: ``—`` for a missing value, numbers in the language's
     style (``1 234 567,89`` in Russian), booleans as yes / no."""
@@ -213,7 +245,7 @@ def _cell(x: Any, fmt: Formatter) -> Any:
         return fmt.amount(x)
     if _missing(x):
         return "—"
-    if isinstance(x, bool):
+    if isinstance(x, bool | np.bool_):
         return _strings().t("present.yes" if x else "present.no")
     if isinstance(x, int) and not isinstance(x, bool):
         return fmt.integer(x)
@@ -224,8 +256,9 @@ def _cell(x: Any, fmt: Formatter) -> Any:
 
 def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """``df`` for the screen: column and index names replaced by their labels in ``lang``
-    (``columns.yaml``: ``col.<id>``; an id without a label is kept), every missing value
-    shown as ``—`` and numbers formatted in the language's style.
+    (``columns.yaml``: ``col.<id>``; an id without a label is kept), the codes of the columns
+    of :data:`VALUE_LABELS` by their labels (``dormant`` → ``спящий``), every missing value
+    shown as ``—``, booleans as yes / no and numbers formatted in the language's style.
 
     Parameters
     ----------
@@ -252,9 +285,12 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     for col in out.columns:
         pct = isinstance(col, str) and col.endswith(_PCT_SUFFIXES)
         out[col] = [("—" if _missing(x) else fmt.pct(x)) if pct and isinstance(x, int | float)
-                    and not isinstance(x, bool) else _cell(x, fmt) for x in df[col]]
+                    and not isinstance(x, bool) else _cell(_value_label(x, col, st), fmt)
+                    for x in df[col]]
     out.columns = [label(c) for c in out.columns]
-    out.index = out.index.map(lambda x: "—" if _missing(x) else label(x))
+    index_name = df.index.name
+    out.index = out.index.map(lambda x: "—" if _missing(x) else label(
+        _value_label(x, index_name, st)))
     out.index.name = label(df.index.name) if df.index.name is not None else None
     return out
 

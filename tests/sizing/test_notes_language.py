@@ -64,11 +64,11 @@ def test_payback_and_break_even_reasons_carry_the_figures() -> None:
     assert be_r["args"]["break_even"] == {"amount": "15000000.00", "currency": "RUB"}
     assert abs(be_r["args"]["break_even_share"] - 1.2) < 1e-12
     assert _say(pb_r, "ru") == (
-        f"чтобы окупить 3,00{NB}млн{NB}₽ в год, ключевые клиенты должны увеличить выручку на "
+        f"Чтобы окупить 3,00{NB}млн{NB}₽ в год, ключевые клиенты должны увеличить выручку на "
         f"15,0{NB}млн{NB}₽ (15,0{NB}%) при марже 20,0{NB}%, то есть вклад — на 3,00{NB}млн{NB}₽ "
         f"(15,0{NB}%)")
     assert _say(pb_r, "en") == (
-        f"to pay back RUB{NB}3.00m a year the key clients must grow revenue by RUB{NB}15.0m "
+        f"To pay back RUB{NB}3.00m a year the key clients must grow revenue by RUB{NB}15.0m "
         "(15.0%) at a 20.0% margin, i.e. contribution by RUB\u00a03.00m (15.0%)")
     ru = _say(be_r, "ru")
     assert f"должна принести 15,0{NB}млн{NB}₽ дополнительных продаж" in ru

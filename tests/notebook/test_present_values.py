@@ -1,0 +1,43 @@
+"""The presentation pages' tables show the codes of a column by their labels in the page's
+language (issue 21): statuses, quadrants, KPIs, roles, tiers, yes / no — the labels the
+report and the workbook use; an unknown code keeps its text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kamlib.i18n import load_strings
+from kamlib.notebook import present_view as view
+
+
+def test_codes_shown_by_their_labels_in_russian_and_english() -> None:
+    df = pd.DataFrame({
+        "status": ["active", "dormant", "lost", "new", "unheard_of"],
+        "quadrant": ["Strategic", "Star", "Status", "Streamline", None],
+        "same_region": np.array([True, False, True, False, True]),
+        "tier": ["key", "develop", "transactional", "self_service", "reprice_or_exit"],
+        "entity_name": ["active", "Star", "key", "x", "y"]})     # a name is never relabelled
+    ru = view.localize_frame(df, "ru")
+    assert list(ru["Статус"]) == ["активный", "спящий", "потерянный", "новый", "unheard_of"]
+    assert list(ru["Квадрант"]) == ["Стратегические", "Звёзды", "Статусные", "Оптимизация",
+                                    "—"]
+    assert list(ru["Тот же регион"]) == ["да", "нет", "да", "нет", "да"]
+    st = load_strings("ru")
+    assert list(ru["Уровень"]) == [st.t(f"tier.{k}") for k in df["tier"]]
+    assert list(ru.iloc[:, 4]) == ["active", "Star", "key", "x", "y"]
+    en = view.localize_frame(df, "en")
+    assert list(en["Status"])[:3] == ["active", "dormant", "lost"]
+    assert list(en["Same region"]) == ["yes", "no", "yes", "no", "yes"]
+
+
+def test_index_codes_and_kpi_rows_are_labelled() -> None:
+    by_status = pd.DataFrame({"entities": [3, 1]},
+                             index=pd.Index(["dormant", "lost"], name="status"))
+    ru = view.localize_frame(by_status, "ru")
+    assert list(ru.index) == ["спящий", "потерянный"] and ru.index.name == "Статус"
+    kpis = pd.DataFrame({"kpi": ["days_late"], "family": ["cash"], "better": ["lower"]})
+    ru = view.localize_frame(kpis, "ru")
+    assert ru.iloc[0].tolist() == ["Дней просрочки оплаты", "деньги", "ниже"]
+    assert list(ru.columns) == ["Показатель", "Группа показателей", "Лучше, когда"]
+    view.setup("en")
