@@ -108,6 +108,19 @@ class FileReport:
         return f"{self.file}[{self.sheet}]" if self.sheet else self.file
 
 
+def phrase_notes(report: Any, lang: str, currency: str = "RUB") -> list[str]:
+    """The notes on one file (a :class:`FileReport` or its manifest entry) in ``lang``: a note
+    recorded with :meth:`FileReport.note` is phrased from its code; any other keeps its text
+    (English), in its place."""
+    from ..i18n import Formatter, load_strings, say
+
+    entry: dict[str, Any] = report if isinstance(report, dict) else asdict(report)
+    english, here = load_strings("en"), load_strings(lang)
+    phrased = {say(r, english, Formatter("en")): say(r, here, Formatter(lang, currency))
+               for r in entry.get("note_reasons") or []}
+    return [phrased.get(n, n) for n in entry.get("notes") or []]
+
+
 @dataclass
 class IntakeResult:
     """The canonical tables and the account of how they were made.

@@ -194,12 +194,9 @@ def file_notes(report: Mapping[str, Any]) -> list[str]:
     """The intake's notes on one file (a manifest's ``files`` entry) in the page's language:
     a note the intake recorded as a reason code (``note_reasons``) is phrased from it; any
     other keeps its text."""
-    from kamlib.i18n import say as _say
+    from kamlib.intake.results import phrase_notes
 
-    english, here = load_strings("en"), _strings()
-    phrased = {_say(r, english, Formatter("en")): _say(r, here, _fmt())
-               for r in report.get("note_reasons") or []}
-    return [phrased.get(n, n) for n in report.get("notes") or []]
+    return phrase_notes(dict(report), _STATE["lang"], _STATE["currency"])
 
 
 def language() -> str:

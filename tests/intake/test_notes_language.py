@@ -58,3 +58,14 @@ def test_file_report_note_and_field_labels() -> None:
     assert view.field("nothing", "no_such_column") == "no_such_column"
     view.setup("en")
     assert view.field("payments", "due_date") == "Due date"
+
+
+def test_phrase_notes_of_a_report_or_its_manifest_entry() -> None:
+    from kamlib.intake.results import phrase_notes
+
+    rep = FileReport("x.csv")
+    rep.note("note_header_only")
+    rep.notes.append("an uncoded note")
+    assert phrase_notes(rep, "ru") == ["в файле есть заголовок, но нет строк данных",
+                                       "an uncoded note"]
+    assert phrase_notes(asdict(rep), "en") == rep.notes
