@@ -206,7 +206,8 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     missing = [n for n in names if CRITERIA[n].source == "data"
                and CRITERIA[n].column not in features.columns]
     if missing:
-        notes.append(f"no data for criteria {missing}: left out")
+        notes.append(strings.t("selection_note.no_data", criteria=", ".join(
+            strings.get(f"criterion.{n}", n) or n for n in missing)))
     cand = features.loc[candidates]
     scores = criterion_scores(cand, names, judged=judged)
     eligible = cand["contribution"] >= 0
