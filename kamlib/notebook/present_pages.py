@@ -182,7 +182,7 @@ CELL_REPLACEMENTS: dict[str, tuple[str, str]] = {
     "6c462a8b": ("ae3b9f9274a0", f'{_V}.stats("03_vip", s)\n'
                  'res["vip"][["entity_name", "why", "net_revenue", "contribution", '
                  '"contribution_pct",\n            "attractiveness", "verdict", '
-                 '"reason_code"]]'),
+                 '"reason_code", "reason_args"]]'),
     "f7bd484c": ("4dd1d047ff8f", f'{_V}.stats("04", s)'),
     "b4c0a002": ("38e089167943", f'{_V}.stats("04_case", s)'),
     "4eca355b": ("33c1f920c9a0", f'{_V}.stats("04_tiers", s)'),

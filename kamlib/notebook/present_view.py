@@ -251,6 +251,30 @@ def _cell(x: Any, fmt: Formatter) -> Any:
     return x
 
 
+def _phrase_reasons(df: pd.DataFrame) -> pd.DataFrame:
+    """A table holding a step's decisions as ``reason_code`` + ``reason_args`` shows them as
+    one ``reason`` column, phrased in the page's language (a code the tables cannot phrase
+    keeps its code)."""
+    if not {"reason_code", "reason_args"} <= set(df.columns) or "reason" in df.columns:
+        return df
+    from kamlib.errors import ConfigError
+    from kamlib.units import stored_reasons
+
+    def one(r: dict[str, Any]) -> str:
+        try:
+            return say(r)
+        except (ConfigError, KeyError, ValueError):
+            return str(r["code"])
+
+    try:
+        reasons = stored_reasons(df["reason_code"], df["reason_args"])
+    except (TypeError, ValueError):
+        return df
+    out = df.drop(columns=["reason_args"])
+    out["reason_code"] = [one(r) if isinstance(r["code"], str) else r["code"] for r in reasons]
+    return out.rename(columns={"reason_code": "reason"})
+
+
 def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """``df`` for the screen: column and index names replaced by their labels in ``lang``
     (``columns.yaml``: ``col.<id>``; an id without a label is kept), the codes of the columns
@@ -272,6 +296,7 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     if lang is not None:
         _STATE["lang"] = lang
     st, fmt = _strings(), _fmt()
+    df = _phrase_reasons(df)
 
     def label(name: Any) -> Any:
         if isinstance(name, str):

@@ -69,3 +69,19 @@ def test_phrase_notes_of_a_report_or_its_manifest_entry() -> None:
     assert phrase_notes(rep, "ru") == ["в файле есть заголовок, но нет строк данных",
                                        "an uncoded note"]
     assert phrase_notes(asdict(rep), "en") == rep.notes
+
+
+def test_report_form_notes_in_russian_with_their_figures() -> None:
+    from kamlib.intake.results import phrase_notes
+
+    rep = FileReport("form.xlsx")
+    rep.note("note_footer_points_match", said=3, got=3)
+    rep.note("note_group_rows_bad", n=4, bad_n=1, rows="Сети")
+    rep.note("note_period_rows", start="2025-10-01", end="2025-12-31")
+    assert rep.notes[0] == "the footer's 3 trade point(s) are the 3 delivery points of the rows"
+    assert rep.notes[1] == ("4 group row(s) recognised and not loaded (their amounts are "
+                            "subtotals); 1 of them do not equal the sum of their rows: Сети")
+    ru = phrase_notes(rep, "ru")
+    assert ru[0] == "торговых точек в подвале — 3: это те же 3 точки доставки, что и в строках"
+    assert ru[1].endswith("из них не равны сумме своих строк — 1: Сети")
+    assert "итоги за период 2025-10-01 … 2025-12-31 (из заголовка)" in ru[2]

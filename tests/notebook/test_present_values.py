@@ -41,3 +41,16 @@ def test_index_codes_and_kpi_rows_are_labelled() -> None:
     assert ru.iloc[0].tolist() == ["Дней просрочки оплаты", "деньги", "ниже"]
     assert list(ru.columns) == ["Показатель", "Группа показателей", "Лучше, когда"]
     view.setup("en")
+
+
+def test_reasons_stored_as_code_and_args_are_phrased() -> None:
+    """A step's decisions (reason_code + reason_args as JSON) show as one phrased column."""
+    df = pd.DataFrame({"entity_name": ["ООО «Альфа»", "ООО «Бета»"],
+                       "reason_code": ["negative_contribution", "no_such_code"],
+                       "reason_args": ["{}", "{}"]})
+    ru = view.localize_frame(df, "ru")
+    assert len(ru.columns) == 2 and ru.columns[1] == "Причина"      # reason_args folded in
+    st = load_strings("ru")
+    assert ru.iloc[0, 1] == st.t("reason.negative_contribution")
+    assert ru.iloc[1, 1] == "no_such_code"                    # not phrasable: its code
+    view.setup("en")
