@@ -79,6 +79,8 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   f'display(Markdown({_V}.t("pairs_to_review", n=len(todo), '
                   'sheet=s["review_sheet"], applied=s["decisions_applied"])))'),),
     # 02 · profitability
+    "cdd8f01e": (('for flag in c["flags"] + [f"(groups) {f}" for f in cg["flags"]]:',
+                  f'for flag in {_V}.flags(c) + {_V}.flags(cg):'),),
     "30d4c3f7": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
     "c7dbc1c7": (('"drop them"', f'{_V}.t("what_if_drop")'),

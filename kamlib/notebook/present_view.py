@@ -29,7 +29,8 @@ import pandas as pd
 
 from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "VALUE_LABELS", "counts", "field", "file_notes", "hidden",
+__all__ = ["MODES", "STAT_BLOCKS", "VALUE_LABELS", "counts", "field", "file_notes", "flags",
+           "hidden",
            "language", "localize_frame", "num", "participant", "pct", "reveal", "say", "setup",
            "stat_rows", "stats", "t", "word"]
 
@@ -197,6 +198,27 @@ def file_notes(report: Mapping[str, Any]) -> list[str]:
     from kamlib.intake.results import phrase_notes
 
     return phrase_notes(dict(report), _STATE["lang"], _STATE["currency"])
+
+
+#: The concentration flags of step 2, in the order the step checks them.
+_FLAGS = ("ifrs_8_34", "dependence", "mono_client", "top3_40")
+
+
+def flags(conc: Mapping[str, Any]) -> list[str]:
+    """Step 2's concentration flags (a summary's ``concentration`` or
+    ``concentration_groups``) phrased in the page's language from their codes and clients
+    (``flag_clients``): ``present.flag.<entity|group>.<code>``, each client with its share."""
+    st, fmt = _strings(), _fmt()
+    unit = "entity" if conc.get("level") == "entity" else "group"
+    out = []
+    for code in _FLAGS:
+        items = (conc.get("flag_clients") or {}).get(code)
+        if not items:
+            continue
+        names = ", ".join(f"{c['name']} {fmt.pct(c['share'])}" for c in items)
+        out.append(st.t(f"present.flag.{unit}.{code}", n=len(items), names=names,
+                        share=fmt.pct(sum(float(c["share"]) for c in items))))
+    return out
 
 
 def language() -> str:

@@ -54,3 +54,19 @@ def test_reasons_stored_as_code_and_args_are_phrased() -> None:
     assert ru.iloc[0, 1] == st.t("reason.negative_contribution")
     assert ru.iloc[1, 1] == "no_such_code"                    # not phrasable: its code
     view.setup("en")
+
+
+def test_concentration_flags_from_their_codes() -> None:
+    """Two clients at 16.6% and 12.8%, flagged for IFRS 8.34; the same as groups."""
+    conc = {"level": "entity", "flags": ["(English)"], "flag_clients": {"ifrs_8_34": [
+        {"entity_id": "E1", "name": "ООО «Магнолия»", "share": 0.166},
+        {"entity_id": "E2", "name": "ПАО «Маяк»", "share": 0.128}]}}
+    view.setup("ru")
+    assert view.flags(conc) == [
+        "Клиентов с долей ≥ 10\u00a0% выручки (раскрытие крупных покупателей по МСФО (IFRS) "
+        "8.34): 2 — ООО «Магнолия» 16,6\u00a0%, ПАО «Маяк» 12,8\u00a0%"]
+    assert view.flags({**conc, "level": "group"})[0].startswith("Групп с долей ≥ 10")
+    view.setup("en")
+    assert view.flags(conc) == ["2 client(s) ≥ 10% of revenue — IFRS 8.34 major-customer "
+                                "disclosure: ООО «Магнолия» 16.6%, ПАО «Маяк» 12.8%"]
+    assert view.flags({"level": "entity", "flag_clients": {}}) == []
