@@ -59,6 +59,8 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'amount=f"{rej[\'amount\'].sum():,.2f}".replace(",", " ")))'),),
     "e92d955a": (('print(f"{len(issues)} cell problems")',
                   f'print({_V}.t("cell_problems", n=len(issues)))'),
+                 ('for w in manifest.get("warnings", []):',
+                  f'for w in {_V}.intake_warnings(manifest):'),
                  ('print("WARNING:", w)', f'print({_V}.t("warning") + ":", w)')),
     "feeedba1": (("ready = dc.readiness(tables)",
                   f"ready = dc.readiness(tables, lang={_V}.language())"),

@@ -30,7 +30,7 @@ import pandas as pd
 from kamlib.i18n import Formatter, Strings, load_strings
 
 __all__ = ["MODES", "STAT_BLOCKS", "VALUE_LABELS", "counts", "field", "file_notes", "flags",
-           "hidden",
+           "hidden", "intake_warnings",
            "language", "localize_frame", "num", "participant", "pct", "reveal", "say", "setup",
            "stat_rows", "stats", "t", "word"]
 
@@ -219,6 +219,17 @@ def flags(conc: Mapping[str, Any]) -> list[str]:
         out.append(st.t(f"present.flag.{unit}.{code}", n=len(items), names=names,
                         share=fmt.pct(sum(float(c["share"]) for c in items))))
     return out
+
+
+def intake_warnings(manifest: Mapping[str, Any]) -> list[str]:
+    """The intake's warnings (its manifest) in the page's language: a warning that kept its
+    reason code (``warning_reasons``) is phrased from it; any other keeps its text."""
+    from kamlib.intake.results import phrase_warning
+
+    texts = list(manifest.get("warnings") or [])
+    codes = list(manifest.get("warning_reasons") or []) + [None] * len(texts)
+    return [phrase_warning(r, _STATE["lang"], _STATE["currency"]) if r else w
+            for w, r in zip(texts, codes, strict=False)]
 
 
 def language() -> str:

@@ -85,3 +85,24 @@ def test_report_form_notes_in_russian_with_their_figures() -> None:
     assert ru[0] == "торговых точек в подвале — 3: это те же 3 точки доставки, что и в строках"
     assert ru[1].endswith("из них не равны сумме своих строк — 1: Сети")
     assert "итоги за период 2025-10-01 … 2025-12-31 (из заголовка)" in ru[2]
+
+
+def test_unknown_clients_warning_in_english_as_before_and_in_russian(make_engagement) -> None:
+    """'ООО Гамма' is not in the catalogue: 1 client, 1 row, 5.00 net revenue."""
+    sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
+             "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
+             "03.02.2024;Д4;ООО Гамма;5,00\r\n")
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    assert "sales: 1 client(s) are not in the client catalogue (1 rows, 5.00 net revenue), " \
+           "e.g. 'ООО Гамма'; added to clients with origin=transactions. Ask the client for " \
+           "the complete catalogue, or set intake.unknown_clients: reject." in r.warnings
+    m = r.manifest()
+    assert len(m["warning_reasons"]) == len(m["warnings"])
+    view.setup("ru")
+    ru = view.intake_warnings(m)
+    assert ("продажи (строки документов): клиентов нет в справочнике: 1 (строк: 1, чистая "
+            "выручка 5,00\u00a0₽), например «ООО Гамма»; они добавлены в справочник с "
+            "пометкой «из продаж»") in " ".join(ru)
+    view.setup("en")
+    assert view.intake_warnings(m) == m["warnings"]
