@@ -121,6 +121,7 @@ VALUE_LABELS: dict[str, tuple[str, ...]] = {
     "kpp_status": ("present.inn",), "ogrn_status": ("present.inn",), "inn_status": ("present.inn",),
     "outcome": ("present.outcome",), "hhi_level": ("hhi",), "scenario": ("present.value",),
     "driver": ("cost_driver",), "kind": ("off_invoice_kind",),
+    "element": ("kit_alignment.element",),
 }
 
 #: Columns holding a fraction (0–1) shown as a percentage.
@@ -263,7 +264,7 @@ def _value_label(x: Any, column: Any, st: Strings) -> Any:
         return x
     for family in VALUE_LABELS.get(column, ()):
         label = st.get(f"{family}.{x}")
-        if label:
+        if label and "{" not in label:      # a label, not a sentence with placeholders
             return label
     return x
 
