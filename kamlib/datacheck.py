@@ -129,36 +129,24 @@ def monthly_sales(sales: pd.DataFrame, *, date: str = "date",
     return out.reset_index()
 
 
-#: What each later analysis needs, and what happens without it (METHODS.md, DESIGN.md).
-_NEEDS: tuple[tuple[str, str, str, str], ...] = (
-    ("sales", "cogs", "gross margin and client contribution (step 2)",
-     "without cost of goods the P&L stops at net revenue; ask for 'Себестоимость'"),
-    ("sales", "discount", "price waterfall: on-invoice discounts (step 2)",
-     "discounts are not shown separately"),
-    ("activities", "", "cost-to-serve from deliveries, visits, service hours (step 2)",
-     "cost-to-serve uses only what sales lines give: orders, lines, returns"),
-    ("payments", "", "cost of receivables from actual days to pay (step 2)",
-     "receivables are costed from contracted payment terms, if the catalogue has them"),
-    ("clients", "payment_terms_days", "cost of receivables from contracted terms (step 2)",
-     "without terms or payments, the cost of receivables is left out"),
-    ("clients", "tax_id", "duplicate detection by INN (step 1)",
-     "duplicates are found by name only, which needs more review"),
-    ("clients", "group", "group (holding) level P&L and concentration (steps 1–2)",
-     "groups are inferred from shared names and the head counterparty only"),
-    ("contacts", "", "contact coverage and single-point-of-contact risk (step 3)",
-     "relationship strength is judged without contact coverage"),
-    ("assessment", "", "judged criteria: strategic fit, potential, relationship (step 3)",
-     "the portfolio matrix uses data-driven criteria only until the workshop sheet is filled"),
-    ("team", "", "current account owners, KAM cost and capacity (step 4)",
-     "the assignment starts from the sales manager field; costs come from engagement.yaml"),
+#: What each later analysis needs (table, column; METHODS.md, DESIGN.md): the analysis and
+#: what happens without it are ``readiness.<table>[_<column>].analysis`` / ``.if_missing`` of
+#: ``templates/i18n/<lang>/intake.yaml``.
+_NEEDS: tuple[tuple[str, str], ...] = (
+    ("sales", "cogs"), ("sales", "discount"), ("activities", ""), ("payments", ""),
+    ("clients", "payment_terms_days"), ("clients", "tax_id"), ("clients", "group"),
+    ("contacts", ""), ("assessment", ""), ("team", ""),
 )
 
 
-def readiness(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def readiness(tables: dict[str, pd.DataFrame], lang: str = "en") -> pd.DataFrame:
     """What the data received allows: per later analysis, available or not, and the
-    consequence in words when not."""
+    consequence in words when not, in ``lang`` (``"ru"`` or ``"en"``)."""
+    from .i18n import load_strings
+
+    st = load_strings(lang)
     rows = []
-    for table, column, analysis, without in _NEEDS:
+    for table, column in _NEEDS:
         df = tables.get(table)
         if df is None or df.empty:
             ok = False
@@ -166,8 +154,10 @@ def readiness(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             ok = column in df.columns and bool(df[column].notna().any())
         else:
             ok = True
-        rows.append({"analysis": analysis, "needs": f"{table}.{column}" if column else table,
-                     "available": ok, "if_missing": "" if ok else without})
+        code = f"readiness.{table}_{column}" if column else f"readiness.{table}"
+        rows.append({"analysis": st.t(f"{code}.analysis"),
+                     "needs": f"{table}.{column}" if column else table,
+                     "available": ok, "if_missing": "" if ok else st.t(f"{code}.if_missing")})
     return pd.DataFrame(rows)
 
 

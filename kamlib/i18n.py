@@ -280,6 +280,25 @@ class Formatter:
                 return f"{self.currency}{_NBSP}{n}{unit}"
         return self.money(v, 0)
 
+    def compact(self, x: Any) -> str:
+        """A compact number for a comparison: ``11,9 млн``, ``229 тыс.``, ``0,27`` /
+        ``11.9 M``, ``229 k``, ``0.27`` (three significant digits below 100)."""
+        if x is None or not math.isfinite(float(x)):
+            return "—"
+        v, a = float(x), abs(float(x))
+        words = ("млрд", "млн", "тыс.") if self.lang == "ru" else ("bn", "M", "k")
+        if a >= 1e9:
+            text, unit = f"{v / 1e9:.1f}", words[0]
+        elif a >= 1e6:
+            text, unit = f"{v / 1e6:.1f}", words[1]
+        elif a >= 1e4:
+            text, unit = f"{v / 1e3:.0f}", words[2]
+        else:
+            text, unit = f"{v:.0f}" if a >= 100 else f"{v:.3g}", ""
+        if self.lang == "ru":
+            text = text.replace(".", ",").replace("-", "−")
+        return f"{text}{_NBSP if self.lang == 'ru' else ' '}{unit}" if unit else text
+
     def pct(self, fraction: Any, decimals: int = 1) -> str:
         """A fraction as a percentage: ``0.3997`` → ``40,0 %`` / ``40.0%``."""
         n = self.number(None if fraction is None else float(fraction) * 100, decimals)
@@ -370,8 +389,10 @@ def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
             parts.append(f"{strings.get('criterion.' + name, name)} "
                          f"{fmt.number(c.get('score'), 1)}")
         return ", ".join(parts)
-    if key in ("status", "role") and isinstance(value, str):
+    if key in ("status", "role", "feature") and isinstance(value, str):
         return strings.get(f"{key}.{value}", value) or value
+    if key.endswith("_median") and isinstance(value, int | float):
+        return fmt.compact(value)      # a median compared with another: 11,9 млн / 11.9 M
     if key.endswith(("_share", "_ratio")) and isinstance(value, int | float):
         return fmt.pct(value)
     if isinstance(value, bool) or value is None:

@@ -95,7 +95,7 @@ def ingest(
         if f.footer_counts and "sales" in tables:
             check_footer_points(f, tables["sales"])
         if f.table and f.rows_read == 0:
-            f.notes.append("the file has a header but no data rows")
+            f.note("note_header_only")
         warnings.extend(f"{f.label}: {n}" for n in f.notes if "code page may be wrong" in n
                         or "period-level sales" in n or "the rows hold" in n)
         for t in (f.totals_row or {}).values():

@@ -5,7 +5,7 @@ unit price, VAT that cannot belong to its amount.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import cast
+from typing import Any, cast
 
 import polars as pl
 
@@ -38,7 +38,7 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
         m = {("amount" if k == "net_revenue" else k): v for k, v in m.items()}
         fi.mapping = m
     if "net_revenue" in m:
-        how = "net of VAT as exported"
+        how: tuple[str, dict[str, Any]] = ("note_net_as_exported", {})
         net = pl.col("net_revenue")
     else:
         gross_col = "gross_revenue" if "gross_revenue" in m else "amount"
@@ -65,18 +65,20 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
             else:
                 is_gross = include_vat
         if not is_gross:
-            net, how = gross, f"'{fi.header(gross_col)}' taken as net of VAT"
+            net, how = gross, ("note_net_taken_as_net", {"column": fi.header(gross_col)})
         elif "vat" in m:
             net = gross - pl.col("vat").fill_null(0)
-            how = f"'{fi.header(gross_col)}' minus '{fi.header('vat')}'"
+            how = ("note_net_gross_minus_vat", {"gross": fi.header(gross_col),
+                                                "vat": fi.header("vat")})
         else:
             rate = pl.col("vat_rate").fill_null(rate_default) if "vat_rate" in m \
                 else pl.lit(rate_default)
             # exact to the kopeck: round half away from zero of gross*100/(100+rate)
             net = (gross.cast(pl.Float64) * 100 / (100 + rate)).round(0).cast(pl.Int64)
-            how = (f"'{fi.header(gross_col)}' ÷ (1 + '{fi.header('vat_rate')}')" if "vat_rate"
-                   in m else f"'{fi.header(gross_col)}' ÷ {1 + rate_default / 100:g} "
-                   f"(VAT {rate_default:g}% from engagement.yaml)")
+            how = ("note_net_by_rate_column", {"gross": fi.header(gross_col),
+                                               "rate": fi.header("vat_rate")}) \
+                if "vat_rate" in m else ("note_net_by_default_rate", {
+                    "gross": fi.header(gross_col), "vat_share": rate_default / 100})
         df = df.with_columns(gross_revenue=gross)
     df = df.with_columns(net_revenue=net)
     # returns: flag from a column, the document type or text, or a negative amount
@@ -100,7 +102,7 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
                              "problem": "negative quantity with a positive amount: kept as "
                              "exported; check whether it is a correction"})
     rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
-    rep.notes.append(f"net revenue = {how}")
+    rep.note(how[0], **how[1])
     return df.drop("_doc_return")
 
 
@@ -150,9 +152,7 @@ def _amount_from_price(df: pl.DataFrame, fi: _FileIntake, spec: InputSpec | None
     amount = pl.Series("amount", [_line_amount(a, b) for a, b in zip(q, price, strict=True)],
                        dtype=pl.Int64)
     fi.derived["amount"] = f"{q_head} × {p_head}"
-    fi.rep.notes.append(
-        f"amount computed per line as '{q_head}' × '{p_head}' (the file has no amount "
-        "column), exactly, rounded to the kopeck half away from zero")
+    fi.rep.note("note_amount_from_price", quantity=q_head, price=p_head)
     missing = amount.is_null() & pl.Series(df["_reason"].is_null())
     return df.with_columns(
         amount=amount,

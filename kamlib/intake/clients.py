@@ -13,7 +13,7 @@ from ..config import EngagementConfig
 from ..errors import InputError, KamError
 from ..identifiers import is_valid_inn, tax_id_problem
 from .amounts import _pad_tax_id
-from .results import _money_str, name_key
+from .results import name_key, said
 
 
 def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[str, Any]],
@@ -167,18 +167,13 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
                    .sort("client_id"))
             money = df.filter(unknown)["net_revenue"].sum() if "net_revenue" in df.columns else 0
             if cat is None:
-                warnings.append(
-                    f"{tname}: no client catalogue in raw/: {new.height} client(s) taken from "
-                    f"the sales lines ({df.filter(unknown).height} rows, {_money_str(money)} "
-                    "net revenue), with origin=transactions. Without a catalogue there are no "
-                    "tax ids, groups or regions; ask the client for the catalogue export.")
+                warnings.append(said("warn_no_catalogue", table=tname, n=new.height,
+                                     rows=df.filter(unknown).height, net_minor=int(money or 0)))
             else:
-                warnings.append(
-                    f"{tname}: {new.height} client(s) are not in the client catalogue "
-                    f"({df.filter(unknown).height} rows, {_money_str(money)} net revenue), "
-                    "e.g. " + ", ".join(f"'{n}'" for n in new["name"].head(5).to_list())
-                    + "; added to clients with origin=transactions. Ask the client for the "
-                    "complete catalogue, or set intake.unknown_clients: reject.")
+                warnings.append(said(
+                    "warn_unknown_clients", table=tname, n=new.height,
+                    rows=df.filter(unknown).height, net_minor=int(money or 0),
+                    names=[str(n) for n in new["name"].head(5).to_list()]))
             clients = pl.concat([clients, new], how="diagonal_relaxed") if clients is not None \
                 else new
     # rows that have no client at all

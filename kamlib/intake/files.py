@@ -138,7 +138,7 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
               on_progress: Callable[[str], None] | None) -> None:
     """Read one raw file (all its sheets) and parse what it holds."""
     if spec and spec.skip:
-        base.notes.append("skipped: 'skip: true' in engagement.yaml")
+        base.note("note_skipped_by_settings")
         reports.append(base)
         return
     t0 = time.perf_counter()
@@ -189,7 +189,7 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
         name, mapping, _ = _detect_table(raw.headers)
         if name is None:
             if multi_sheet:
-                rep.notes.append("sheet not recognised as any table; ignored")
+                rep.note("note_sheet_not_recognised")
                 return None
             near = _nearest_table(raw.headers)
             if near is not None:

@@ -104,10 +104,8 @@ def _split_vat(raw: RawTable, rep: FileReport) -> None:
             new_h.append("НДС")
             new_c.append(pl.Series(vat, dtype=pl.String))
         _with_columns(raw, new_h, new_c)
-        rep.notes.append(
-            f"'{base}' is split by VAT rate ({', '.join(r for _, r in cols)}): the sub-columns "
-            "are summed" + (" and the VAT computed per rate, to the kopeck" if len(new_h) > 1
-                            else ""))
+        rep.note("note_split_by_vat_rate_computed" if len(new_h) > 1 else
+                 "note_split_by_vat_rate", column=base, rates=", ".join(r for _, r in cols))
 
 
 def _group_rows(raw: RawTable, rep: FileReport) -> None:
@@ -143,13 +141,12 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
         raw.headers = raw.headers[:]
         raw.headers[0] = "Адрес доставки"
         _with_columns(raw, ["Клиент"], [pl.Series(parent, dtype=pl.String)])
-        rep.notes.append("rows are a client's delivery addresses: folded into the client "
-                         "(the group row above them), the addresses kept as delivery points")
+        rep.note("note_delivery_addresses")
     raw.data = raw.data.filter(keep)
-    rep.notes.append(f"{n} group row(s) recognised and not loaded "
-                     "(their amounts are subtotals)" + (f"; {len(bad)} of them do not equal "
-                                                        "the sum of their rows: " +
-                                                        ", ".join(bad[:5]) if bad else ""))
+    if bad:
+        rep.note("note_group_rows_bad", n=n, bad_n=len(bad), rows=", ".join(bad[:5]))
+    else:
+        rep.note("note_group_rows", n=n)
 
 
 def _amounts(raw: RawTable) -> tuple[list[str | None], list[int]] | None:
@@ -261,12 +258,9 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
                     for i in range(len(rows))]
         bad = _check_subtotals(raw, level, is_group) if any(is_group) else ["none"]
         if not bad:
-            rep.notes.append("the file has no outline levels: its group rows were recognised "
-                             "by the indentation of their names, and each equals the sum of "
-                             "the rows under it")
+            rep.note("note_groups_by_indent")
             return levels
-        rep.notes.append("the rows are indented, but the indented hierarchy does not add up "
-                         f"({', '.join(bad[:3])}): the indentation is not used")
+        rep.note("note_indent_not_used", rows=", ".join(bad[:3]))
     bold = {i for i in body if raw.styles.get(rows[i], (False, 0))[0]}
     if bold and len(bold) < len(body):
         # every row of the body has an amount (see above)
@@ -274,11 +268,9 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
         # a form's top rows are all groups; a register with a bold row that happens to equal
         # the rows after it has rows outside any group
         if stack is not None and all(children for _, _, children in stack):
-            rep.notes.append("the file has no outline levels: its bold rows were recognised "
-                             "as group rows, each equal to the sum of the rows under it")
+            rep.note("note_groups_by_bold")
             return _depths(raw, stack)
-        rep.notes.append("some rows are bold, but not every bold row equals the sum of the "
-                         "rows under it: bold is not read as grouping")
+        rep.note("note_bold_not_used")
     return None
 
 
@@ -333,12 +325,9 @@ def check_footer_points(rep: FileReport, sales: pl.DataFrame) -> None:
         else 0
     rep.footer_counts["delivery_points_in_rows"] = int(got)
     if got == said:
-        rep.notes.append(f"the footer's {said} trade point(s) are the {got} delivery points "
-                         "of the rows")
+        rep.note("note_footer_points_match", said=said, got=got)
     else:
-        rep.notes.append(f"the footer says {said} trade point(s), the rows hold {got} "
-                         "delivery point(s): the footer may count only active points, or "
-                         "rows are missing from the export")
+        rep.note("note_footer_points_differ", said=said, got=got)
 
 
 def _footer(raw: RawTable, rep: FileReport) -> None:
@@ -357,7 +346,7 @@ def _footer(raw: RawTable, rep: FileReport) -> None:
             rep.footer_counts["delivery_points"] = int(m.group(1))
     raw.skipped.extend((int(r), "footer line below the totals row") for r in after["_row"])
     raw.data = raw.data.slice(0, totals[-1] + 1)
-    rep.notes.append(f"{after.height} footer line(s) below the totals row not loaded")
+    rep.note("note_footer_lines", n=after.height)
 
 
 def _period_rows(raw: RawTable, rep: FileReport) -> None:
@@ -380,10 +369,7 @@ def _period_rows(raw: RawTable, rep: FileReport) -> None:
     _with_columns(raw, heads, cols)
     rep.sales_level = "period"
     rep.period_from_title = [str(start), str(end)]
-    rep.notes.append(
-        f"the rows carry no dates: period-level sales for {start} … {end} (from the title); "
-        "each row is dated the period's end and counted as one document, so order counts, "
-        "frequency, seasonality and dormancy within the period cannot be measured")
+    rep.note("note_period_rows", start=str(start), end=str(end))
 
 
 _CLIENT_KEYS = {header_key(s) for f in SALES.fields if f.name in ("client_name", "client_id")
@@ -402,8 +388,7 @@ def _hierarchy_header(raw: RawTable, rep: FileReport) -> None:
         if len(parts) > 1 and hit:
             raw.headers = raw.headers[:]
             raw.headers[i] = hit
-            rep.notes.append(f"the hierarchy column '{h}' is read as '{hit}'; its group rows "
-                             "(no outline levels in the file) cannot be told from client rows")
+            rep.note("note_hierarchy_column", column=h, read_as=hit)
             return
 
 
@@ -418,9 +403,7 @@ def prepare_form(raw: RawTable, rep: FileReport) -> RawTable:
         found = _levels_from_sums(raw)
         if found:
             raw.levels = found
-            rep.notes.append("the file has no outline levels: its group rows were recognised "
-                             "from their amounts, each equal to the sum of the rows under it, "
-                             "and all of them to the totals row")
+            rep.note("note_groups_by_amounts")
     if raw.levels:
         _group_rows(raw, rep)
     _hierarchy_header(raw, rep)

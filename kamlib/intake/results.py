@@ -88,11 +88,78 @@ class FileReport:
     footer_counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: the notes added by :meth:`note`, as reason codes with their figures (``reason.note_*``
+    #: of ``templates/i18n/<lang>/intake.yaml``) for a surface to phrase in its language;
+    #: ``notes`` holds every note in English
+    note_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, code: str, **args: Any) -> None:
+        """Add a note as a reason code with its figures, and its English text to ``notes``."""
+        from ..i18n import Formatter, load_strings, say
+        from ..units import reason
+
+        r = reason(code, **args)
+        self.note_reasons.append(r)
+        self.notes.append(say(r, load_strings("en"), Formatter("en")))
 
     @property
     def label(self) -> str:
         """``file`` or ``file[sheet]``."""
         return f"{self.file}[{self.sheet}]" if self.sheet else self.file
+
+
+class Said(str):
+    """A warning in English that keeps its reason code (``reason``: code and figures), for a
+    surface to phrase in its own language (:func:`phrase_warning`)."""
+
+    reason: dict[str, Any]
+
+
+def phrase_warning(reason: dict[str, Any], lang: str, currency: str = "RUB") -> str:
+    """An intake warning (``reason.warn_*`` of ``templates/i18n/<lang>/intake.yaml``) in
+    ``lang``: amounts in minor units (``*_minor``) as the intake writes them in English
+    (``17250.24``) or as money in Russian (``17 250,24 ₽``), counts in the language's style,
+    names (a list) quoted, a table by its name."""
+    from ..i18n import Formatter, load_strings
+
+    fmt, st = Formatter(lang, currency), load_strings(lang)
+    kw: dict[str, Any] = {}
+    for k, v in (reason.get("args") or {}).items():
+        if isinstance(v, list):          # names the data bring, quoted
+            kw[k] = ", ".join(f"'{n}'" if lang == "en" else f"«{n}»" for n in v)
+        elif k == "table" and lang != "en":
+            kw[k] = st.get(f"table_name.{v}", v)
+        elif k.endswith("_minor"):
+            kw[k] = _money_str(v) if lang == "en" else fmt.money(int(v or 0) / 10**SCALE)
+        elif isinstance(v, int) and not isinstance(v, bool) and lang != "en":
+            kw[k] = fmt.integer(v)
+        else:
+            kw[k] = v
+    return st.t(f"reason.{reason['code']}", **kw)
+
+
+def said(code: str, **args: Any) -> Said:
+    """A warning of the intake as a reason code with its figures: its English text, which
+    keeps the code (``.reason``)."""
+    from ..units import reason
+
+    r = reason(code, **args)
+    out = Said(phrase_warning(r, "en"))
+    out.reason = r
+    return out
+
+
+def phrase_notes(report: Any, lang: str, currency: str = "RUB") -> list[str]:
+    """The notes on one file (a :class:`FileReport` or its manifest entry) in ``lang``: a note
+    recorded with :meth:`FileReport.note` is phrased from its code; any other keeps its text
+    (English), in its place."""
+    from ..i18n import Formatter, load_strings, say
+
+    entry: dict[str, Any] = report if isinstance(report, dict) else asdict(report)
+    english, here = load_strings("en"), load_strings(lang)
+    phrased = {say(r, english, Formatter("en")): say(r, here, Formatter(lang, currency))
+               for r in entry.get("note_reasons") or []}
+    return [phrased.get(n, n) for n in entry.get("notes") or []]
 
 
 @dataclass
@@ -154,6 +221,8 @@ class IntakeResult:
             "control_totals": self.control,
             "errors": [e.to_dict() for e in self.errors],
             "warnings": self.warnings,
+            # the warnings' reason codes (None for a warning without one), in their order
+            "warning_reasons": [getattr(w, "reason", None) for w in self.warnings],
             "skipped_files": self.skipped_files,
             "overlaps": self.overlaps,
             "seconds": round(self.seconds, 3),

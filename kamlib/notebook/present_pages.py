@@ -43,7 +43,13 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'report language {lang}"))',
                   f'display(Markdown({_V}.t("engagement", client=cfg.client, '
                   'currency=cfg.currency)))'),),
-    "a394ef7f": (('print(f"    note: {note}")', f'print(f"    {{{_V}.t(\'note\')}}: {{note}}")'),),
+    "a394ef7f": (('mapping = ", ".join(f"{src} → {canon}"',
+                  f'mapping = ", ".join(f"{{src}} → {{{_V}.field(f.get(\'table\'), canon)}}"'),
+                 ("print(f\"{label}: {f.get('table')}\\n    {mapping}\")",
+                  f"print(f\"«{{label}}»: {{{_V}.word('table_name.' + str(f.get('table')), '—')}}"
+                  f"\\n    {{mapping}}\")"),
+                 ('for note in f.get("notes", []):', f'for note in {_V}.file_notes(f):'),
+                 ('print(f"    note: {note}")', f'print(f"    {{{_V}.t(\'note\')}}: {{note}}")')),
     "b716e657": (('print("months without sales:", ", ".join(gaps) if gaps else "none")',
                   f'print({_V}.t("months_without_sales", months=", ".join(gaps) if gaps '
                   f'else {_V}.t("none")))'),),
@@ -53,8 +59,12 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'amount=f"{rej[\'amount\'].sum():,.2f}".replace(",", " ")))'),),
     "e92d955a": (('print(f"{len(issues)} cell problems")',
                   f'print({_V}.t("cell_problems", n=len(issues)))'),
+                 ('for w in manifest.get("warnings", []):',
+                  f'for w in {_V}.intake_warnings(manifest):'),
                  ('print("WARNING:", w)', f'print({_V}.t("warning") + ":", w)')),
-    "feeedba1": (('display(Markdown("All analyses have their data." if not lines else\n'
+    "feeedba1": (("ready = dc.readiness(tables)",
+                  f"ready = dc.readiness(tables, lang={_V}.language())"),
+                 ('display(Markdown("All analyses have their data." if not lines else\n'
                   '                 "Missing data and its consequence:\\n\\n" + '
                   '"\\n".join(lines)))',
                   f'display(Markdown({_V}.t("all_data") if not lines else\n'
@@ -71,6 +81,8 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   f'display(Markdown({_V}.t("pairs_to_review", n=len(todo), '
                   'sheet=s["review_sheet"], applied=s["decisions_applied"])))'),),
     # 02 · profitability
+    "cdd8f01e": (('for flag in c["flags"] + [f"(groups) {f}" for f in cg["flags"]]:',
+                  f'for flag in {_V}.flags(c) + {_V}.flags(cg):'),),
     "30d4c3f7": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
     "c7dbc1c7": (('"drop them"', f'{_V}.t("what_if_drop")'),
@@ -121,11 +133,37 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ('    display(Markdown("*The alignment workshop is awaited: review/alignment.xlsx is '
          'missing or "\n                     "empty (the questionnaire is in the kit: '
          'kam kit).*"))', f'    display(Markdown({_V}.t("alignment_awaited")))'),),
+    # the key clients' portrait from its reason codes (the step's headlines are English)
+    "2f7a18c5": (('for line in res["portrait"].get("headline", []):',
+                  f'for line in map({_V}.say, res["portrait"].get("headline_reasons", [])):'),),
     # 04 · team
     "182d7987": (('display(sizing_widget(res["key"], params))',
                   'display(sizing_widget(res["key"], params, lang=lang))'),),
     "efd20b73": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
+    # the payback and the break-even from their reason codes (the step's text is English)
+    "b4c0a004": (('display(Markdown(eco["payback"].get("text", "")))',
+                  f'display(Markdown({_V}.say(eco["payback"].get("reason"))))'),
+                 ('    display(Markdown(eco["break_even"]["text"]))',
+                  f'    display(Markdown({_V}.say(eco["break_even"].get("reason"))))')),
+    # 05 · the report: its own sentences in the page's language (issue 21)
+    "41d4dc57": (('print(f"{model.title} — {model.client}; {model.fmt.period(*model.period)}; '
+                  'language {lang}")',
+                  'print(f"{model.title} — {model.client}; {model.fmt.period(*model.period)}")'),),
+    "fa226506": (("print(findings.to_string(index=False))", "findings"),),
+    "6ee61f57": (("on_progress=print)", "on_progress=None)"),
+                 ('for w in result["warnings"]:\n    print("note:", w)',
+                  f'if result["warnings"]:\n    print({_V}.t("report_warnings", '
+                  'n=len(result["warnings"])))')),
+    "f26064f3": (('print(f"{len(rows)} deliverable(s), {len(result[\'papers\'])} working '
+                  'paper(s)")',
+                  f'print({_V}.t("deliverables", n=len(rows), papers=len(result["papers"])))'),),
+    "667b8c1e": (('    print(f"{html_path.name}: {len(text) / 1024:.0f} kB, {text.count(\'<img\')} '
+                  'images embedded, "\n          f"{len(external)} external references")',
+                  f'    print({_V}.t("html_check", name=html_path.name, '
+                  'kb=f"{len(text) / 1024:.0f}",\n'
+                  '                 images=text.count("<img"), external=len(external)))'),),
+    "9f29fd09": (('description="Language"', f'description={_V}.t("language")'),),
 }
 
 #: Code cell id → (SHA-256 prefix of its source in the notebook, the source of the
@@ -148,7 +186,7 @@ CELL_REPLACEMENTS: dict[str, tuple[str, str]] = {
     "6c462a8b": ("ae3b9f9274a0", f'{_V}.stats("03_vip", s)\n'
                  'res["vip"][["entity_name", "why", "net_revenue", "contribution", '
                  '"contribution_pct",\n            "attractiveness", "verdict", '
-                 '"reason_code"]]'),
+                 '"reason_code", "reason_args"]]'),
     "f7bd484c": ("4dd1d047ff8f", f'{_V}.stats("04", s)'),
     "b4c0a002": ("38e089167943", f'{_V}.stats("04_case", s)'),
     "4eca355b": ("33c1f920c9a0", f'{_V}.stats("04_tiers", s)'),

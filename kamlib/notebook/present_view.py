@@ -24,12 +24,15 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "counts", "hidden", "localize_frame", "num", "participant",
-           "pct", "reveal", "say", "setup", "stat_rows", "stats", "t", "word"]
+__all__ = ["MODES", "STAT_BLOCKS", "VALUE_LABELS", "counts", "field", "file_notes", "flags",
+           "hidden", "intake_warnings",
+           "language", "localize_frame", "num", "participant", "pct", "reveal", "say", "setup",
+           "stat_rows", "stats", "t", "word"]
 
 #: The presentation modes: the participant sees the question and the data, the trainer also
 #: the conclusions.
@@ -100,6 +103,27 @@ STAT_BLOCKS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+#: Columns holding codes, and the string-table families that name them (the labels the
+#: report, the workbook and the charts already use: ``status.dormant``, ``quadrant.Star``,
+#: ``kpi.days_late`` …): a cell ``v`` of column ``c`` shows the first of ``<family>.<v>``
+#: that exists, else its code.
+VALUE_LABELS: dict[str, tuple[str, ...]] = {
+    "status": ("status", "support_status"), "quadrant": ("quadrant",),
+    "table": ("table_name",), "column": ("col",), "kpi": ("kpi",), "family": ("kpi_family",),
+    "focus": ("kpi_family",), "better": ("kpi_better",), "unit": ("kpi_unit",),
+    "role": ("role", "team_role"), "criterion": ("criterion",), "trend": ("trend",),
+    "level": ("dependency_level",), "tier": ("tier",), "served_by": ("served_by",),
+    "verdict": ("vip_verdict", "channel_verdict"), "why": ("vip_why",),
+    "activity": ("raci_activity",), "stage": ("kit.stage",), "buying_role": ("kit.buying_role",),
+    "section": ("section",), "method": ("assign_method", "fte_method"),
+    "bucket": ("cash_bucket",), "cost_source": ("present.head_source", "present.value"),
+    "source": ("present.value",), "totals_row": ("present.value",),
+    "kpp_status": ("present.inn",), "ogrn_status": ("present.inn",), "inn_status": ("present.inn",),
+    "outcome": ("present.outcome",), "hhi_level": ("hhi",), "scenario": ("present.value",),
+    "driver": ("cost_driver",), "kind": ("off_invoice_kind",),
+    "element": ("kit_alignment.element",),
+}
+
 #: Columns holding a fraction (0–1) shown as a percentage.
 _PCT_SUFFIXES = ("_pct", "share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
                  "top5", "top10")
@@ -156,6 +180,65 @@ def counts(values: pd.Series, family: str) -> str:
                      for lab, n in zip(labels, vc.to_numpy(), strict=True))
 
 
+def field(table: Any, name: str) -> str:
+    """The label of a canonical column of an intake table in the page's language (the
+    schema's ``label_ru`` / ``label_en``; else ``col.<name>`` of ``columns.yaml``; else
+    ``name``)."""
+    from kamlib.schema import TABLES
+
+    tbl = TABLES.get(str(table))
+    f = next((x for x in tbl.fields if x.name == name), None) if tbl is not None else None
+    label = (f.label_ru if _STATE["lang"] == "ru" else f.label_en) if f is not None else ""
+    return label or _strings().get(f"col.{name}") or name
+
+
+def file_notes(report: Mapping[str, Any]) -> list[str]:
+    """The intake's notes on one file (a manifest's ``files`` entry) in the page's language:
+    a note the intake recorded as a reason code (``note_reasons``) is phrased from it; any
+    other keeps its text."""
+    from kamlib.intake.results import phrase_notes
+
+    return phrase_notes(dict(report), _STATE["lang"], _STATE["currency"])
+
+
+#: The concentration flags of step 2, in the order the step checks them.
+_FLAGS = ("ifrs_8_34", "dependence", "mono_client", "top3_40")
+
+
+def flags(conc: Mapping[str, Any]) -> list[str]:
+    """Step 2's concentration flags (a summary's ``concentration`` or
+    ``concentration_groups``) phrased in the page's language from their codes and clients
+    (``flag_clients``): ``present.flag.<entity|group>.<code>``, each client with its share."""
+    st, fmt = _strings(), _fmt()
+    unit = "entity" if conc.get("level") == "entity" else "group"
+    out = []
+    for code in _FLAGS:
+        items = (conc.get("flag_clients") or {}).get(code)
+        if not items:
+            continue
+        names = ", ".join(f"{c['name']} {fmt.pct(c['share'])}" for c in items)
+        out.append(st.t(f"present.flag.{unit}.{code}", n=len(items), names=names,
+                        share=fmt.pct(sum(float(c["share"]) for c in items))))
+    return out
+
+
+def intake_warnings(manifest: Mapping[str, Any]) -> list[str]:
+    """The intake's warnings (its manifest) in the page's language: a warning that kept its
+    reason code (``warning_reasons``) is phrased from it; any other keeps its text."""
+    from kamlib.intake.results import phrase_warning
+
+    texts = list(manifest.get("warnings") or [])
+    codes = list(manifest.get("warning_reasons") or []) + [None] * len(texts)
+    return [phrase_warning(r, _STATE["lang"], _STATE["currency"]) if r else w
+            for w, r in zip(texts, codes, strict=False)]
+
+
+def language() -> str:
+    """The page's language (``"ru"`` or ``"en"``), for a step function that phrases its
+    messages in it (e.g. :func:`kamlib.datacheck.readiness`)."""
+    return str(_STATE["lang"])
+
+
 def participant() -> bool:
     """Whether the page is in the participant mode (the widgets then keep the lesson's
     client out of first place)."""
@@ -175,6 +258,17 @@ def _missing(x: Any) -> bool:
         return False
 
 
+def _value_label(x: Any, column: Any, st: Strings) -> Any:
+    """The label of a code ``x`` in ``column`` (:data:`VALUE_LABELS`), or ``x``."""
+    if not isinstance(x, str) or not isinstance(column, str):
+        return x
+    for family in VALUE_LABELS.get(column, ()):
+        label = st.get(f"{family}.{x}")
+        if label and "{" not in label:      # a label, not a sentence with placeholders
+            return label
+    return x
+
+
 def _cell(x: Any, fmt: Formatter) -> Any:
     """A table cell as people read it: ``—`` for a missing value, numbers in the language's
     style (``1 234 567,89`` in Russian), booleans as yes / no."""
@@ -182,7 +276,7 @@ def _cell(x: Any, fmt: Formatter) -> Any:
         return fmt.amount(x)
     if _missing(x):
         return "—"
-    if isinstance(x, bool):
+    if isinstance(x, bool | np.bool_):
         return _strings().t("present.yes" if x else "present.no")
     if isinstance(x, int) and not isinstance(x, bool):
         return fmt.integer(x)
@@ -191,10 +285,35 @@ def _cell(x: Any, fmt: Formatter) -> Any:
     return x
 
 
+def _phrase_reasons(df: pd.DataFrame) -> pd.DataFrame:
+    """A table holding a step's decisions as ``reason_code`` + ``reason_args`` shows them as
+    one ``reason`` column, phrased in the page's language (a code the tables cannot phrase
+    keeps its code)."""
+    if not {"reason_code", "reason_args"} <= set(df.columns) or "reason" in df.columns:
+        return df
+    from kamlib.errors import ConfigError
+    from kamlib.units import stored_reasons
+
+    def one(r: dict[str, Any]) -> str:
+        try:
+            return say(r)
+        except (ConfigError, KeyError, ValueError):
+            return str(r["code"])
+
+    try:
+        reasons = stored_reasons(df["reason_code"], df["reason_args"])
+    except (TypeError, ValueError):
+        return df
+    out = df.drop(columns=["reason_args"])
+    out["reason_code"] = [one(r) if isinstance(r["code"], str) else r["code"] for r in reasons]
+    return out.rename(columns={"reason_code": "reason"})
+
+
 def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """``df`` for the screen: column and index names replaced by their labels in ``lang``
-    (``columns.yaml``: ``col.<id>``; an id without a label is kept), every missing value
-    shown as ``—`` and numbers formatted in the language's style.
+    (``columns.yaml``: ``col.<id>``; an id without a label is kept), the codes of the columns
+    of :data:`VALUE_LABELS` by their labels (``dormant`` → ``спящий``), every missing value
+    shown as ``—``, booleans as yes / no and numbers formatted in the language's style.
 
     Parameters
     ----------
@@ -211,6 +330,7 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     if lang is not None:
         _STATE["lang"] = lang
     st, fmt = _strings(), _fmt()
+    df = _phrase_reasons(df)
 
     def label(name: Any) -> Any:
         if isinstance(name, str):
@@ -221,9 +341,12 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     for col in out.columns:
         pct = isinstance(col, str) and col.endswith(_PCT_SUFFIXES)
         out[col] = [("—" if _missing(x) else fmt.pct(x)) if pct and isinstance(x, int | float)
-                    and not isinstance(x, bool) else _cell(x, fmt) for x in df[col]]
+                    and not isinstance(x, bool) else _cell(_value_label(x, col, st), fmt)
+                    for x in df[col]]
     out.columns = [label(c) for c in out.columns]
-    out.index = out.index.map(lambda x: "—" if _missing(x) else label(x))
+    index_name = df.index.name
+    out.index = out.index.map(lambda x: "—" if _missing(x) else label(
+        _value_label(x, index_name, st)))
     out.index.name = label(df.index.name) if df.index.name is not None else None
     return out
 

@@ -83,8 +83,10 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
                               "clients": _read(artefact_path(eng, "clients"))}
     off_invoice = (read_off_invoice(eng.root / params.off_invoice_file)
                    if params.off_invoice_file else None)
+    lang = eng.config.report.language  # the notes in the engagement's language
     pnl, notes = client_pnl(sales, costs=costs, **inputs, entity_map=entities["entity_id"],
-                            names=names, off_invoice=off_invoice, sales_level=sold.level)
+                            names=names, off_invoice=off_invoice, sales_level=sold.level,
+                            lang=lang)
     # the client's own cost pools (time-driven ABC): rates from its costs and capacity, the
     # allocation spread to the kopeck, the unused capacity shown beside it
     pool_table = None
@@ -100,7 +102,7 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         exact = {d: round(float(v), 2) for d, v in by_driver["allocated"].sum().items()}
         pnl, notes = client_pnl(sales, costs=costs, **inputs,
                                 entity_map=entities["entity_id"], names=names, exact=exact,
-                                off_invoice=off_invoice, sales_level=sold.level)
+                                off_invoice=off_invoice, sales_level=sold.level, lang=lang)
     sources = cost_sources(costs.rates, costs.pools, pool_table)
     pnl["group_id"] = entities.groupby("entity_id")["group_id"].first().reindex(pnl.index)
     pnl["status"] = status["status"].reindex(pnl.index)

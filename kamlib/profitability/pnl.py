@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
 from ..costdrivers import DRIVERS
+from ..i18n import load_strings
 from ..sums import exact_sum
 
 __all__ = [
@@ -204,6 +206,7 @@ def client_pnl(
     sales_level: str = "line",
     exact: Mapping[str, float] | None = None,
     off_invoice: pd.DataFrame | None = None,
+    lang: str = "en",
 ) -> tuple[pd.DataFrame, list[str]]:
     """The client P&L, one row per entity, every waterfall step a column.
 
@@ -236,6 +239,8 @@ def client_pnl(
     off_invoice : DataFrame, optional
         Off-invoice spend (client_id, kind, amount), taken after the gross margin: columns
         ``off_<kind>`` and ``off_invoice``.
+    lang : {"en", "ru"}
+        The language of the notes (``pnl_note.*`` of ``templates/i18n/<lang>/reasons.yaml``).
 
     Returns
     -------
@@ -252,6 +257,13 @@ def client_pnl(
     (amount-weighted paid date − invoice date), else contracted payment terms.
     """
     notes: list[str] = []
+    st = load_strings(lang)
+
+    def note(code: str, **kw: Any) -> None:
+        notes.append(st.t(f"pnl_note.{code}", **kw))
+
+    def driver(d: str) -> str:  # the English notes name a driver by its code, as they did
+        return d if lang == "en" else st.get(f"cost_driver.{d}", d) or d
     s = _to_polars(sales)
     lines = _line_aggregates(s, entity)
 
@@ -269,8 +281,7 @@ def client_pnl(
 
     units, unmapped = _activity_units(attach(activities), entity)
     if unmapped:
-        notes.append("activities not recognised as a cost driver (not costed): "
-                     + ", ".join(unmapped[:10]))
+        note("unmapped_activities", names=", ".join(unmapped[:10]))
     days = _receivable_days(attach(payments), s, entity)
     pnl = lines.join(units, on=entity, how="left").join(days, on=entity, how="left")
     df = pnl.to_pandas().set_index(entity)
@@ -298,8 +309,7 @@ def client_pnl(
         actual = df.get(f"actual_{d}")
         if sales_level == "period" and d in ("order", "line"):
             if rate > 0 or pool:
-                notes.append(f"{d}: not costed, the sales are period-level (a client's "
-                             "totals for a period, no orders or document lines)")
+                note("period_level_driver", driver=driver(d))
             cost = pd.Series(0.0, df.index)
             pool = 0.0
         elif rate > 0:
@@ -308,7 +318,7 @@ def client_pnl(
             cost = pd.Series(0.0, df.index)  # the pool is this driver's whole cost
         elif actual is not None and actual.fillna(0).sum() > 0:
             cost = actual.fillna(0.0)
-            notes.append(f"{d}: the activities' recorded cost is used (no rate set)")
+            note("recorded_cost", driver=driver(d))
         else:
             cost = pd.Series(0.0, df.index)
         if pool:
@@ -322,11 +332,9 @@ def client_pnl(
         if d in ("delivery", "visit", "service_hour", "call"):
             df[f"n_{d}"] = u
     if not any(float(costs.rates.get(d, 0) or 0) for d in DRIVERS) and not costs.pools:
-        notes.append("no cost-to-serve rates or pools are set in engagement.yaml: "
-                     "contribution equals gross margin minus the cost of receivables")
+        note("no_rates")
     if activities is None:
-        notes.append("no activities table: deliveries, visits and service hours are not "
-                      "costed; cost-to-serve uses orders, lines and returns only")
+        note("no_activities")
     df = df.drop(columns=[c for c in df.columns if c in ("delivery", "visit", "service_hour",
                                                          "call") or c.startswith("actual_")])
     df["cost_to_serve"] = df[cts_cols].sum(axis=1)
@@ -346,9 +354,7 @@ def client_pnl(
                                                                 "terms")
     df.loc[df["dso_days"].notna(), "days_source"] = "payments"
     if payments is None:
-        notes.append("no payments table: the cost of receivables uses contracted payment "
-                     "terms" + (" from the catalogue" if terms is not None else
-                                " — none are known, so it is zero"))
+        note("no_payments_terms" if terms is not None else "no_payments_no_terms")
     df["cost_of_receivables"] = (df["net_revenue"].clip(lower=0) * df["receivable_days"] / 365
                                  * costs.receivables_rate).round(2)
     # off-invoice spend: a column only when the sheet is given (no sheet, no claim of zero)
@@ -360,9 +366,8 @@ def client_pnl(
                       else oi["client_id"])
         unknown = oi[oi[entity].isna() | ~oi[entity].isin(df.index)]
         if len(unknown):
-            notes.append(f"off-invoice spend of {len(unknown)} row(s) names clients without "
-                         f"sales in the period (not in the P&L): "
-                         + ", ".join(unknown["client_id"].astype(str).unique()[:10]))
+            note("off_invoice_unknown", n=len(unknown),
+                 clients=", ".join(unknown["client_id"].astype(str).unique()[:10]))
         by = oi.dropna(subset=[entity]).pivot_table(index=entity, columns="kind",
                                                     values="amount", aggfunc="sum")
         for kind in by.columns:

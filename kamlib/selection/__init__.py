@@ -212,7 +212,8 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     missing = [n for n in names if CRITERIA[n].source == "data"
                and CRITERIA[n].column not in features.columns]
     if missing:
-        notes.append(f"no data for criteria {missing}: left out")
+        notes.append(strings.t("selection_note.no_data", criteria=", ".join(
+            strings.get(f"criterion.{n}", n) or n for n in missing)))
     cand = features.loc[candidates]
     scores = criterion_scores(cand, names, judged=judged)
     eligible = cand["contribution"] >= 0
@@ -430,6 +431,7 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
         "key_contribution_share": float(key["contribution"].sum()
                                         / features["contribution"].sum()),
         "portrait": pic.get("headline", []),
+        "portrait_reasons": pic.get("headline_reasons", []),
         "assessment_used": bool(judged is not None and len(judged)),
         "missing_scores_rule": params.missing_scores,
         "conservative_score": (float(params.conservative_score)

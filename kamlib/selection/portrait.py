@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..units import reason
+
 __all__ = ["key_account_clv", "look_alikes", "portrait", "size_bands"]
 
 NUMERIC: tuple[str, ...] = (
@@ -202,6 +204,32 @@ def _num_sentence(row: pd.Series) -> str:
     return f"Key clients have {word} {lab} (median {_fmt(km)} vs {_fmt(rm)})"
 
 
+def _cat_reason(row: pd.Series) -> dict[str, Any]:
+    """The headline of a categorical level as a reason code with its figures (what
+    :func:`_cat_sentence` says in English, for a surface to phrase in its language)."""
+    args: dict[str, Any] = {"feature": str(row["feature"]), "value": str(row["value"]),
+                            "key_share": float(row["key_share"])}
+    lift = row["lift"]
+    if not np.isfinite(lift):
+        return reason("portrait_only_key", **args)
+    args["rest_share"] = float(row["rest_share"])
+    if lift >= 1:
+        return reason("portrait_more_often", **args, lift=float(lift))
+    if row["key_share"] == 0:
+        return reason("portrait_no_key", **args)
+    return reason("portrait_less_often", **args, lift=float(1 / lift))
+
+
+def _num_reason(row: pd.Series) -> dict[str, Any]:
+    """The headline of a numeric feature as a reason code with its figures."""
+    args = {"feature": str(row["feature"]), "key_median": float(row["key_median"]),
+            "rest_median": float(row["rest_median"])}
+    ratio = row["ratio"]
+    if np.isfinite(ratio) and not 0.9 < ratio < 1.1:
+        return reason("portrait_median_ratio", **args, ratio=float(ratio))
+    return reason("portrait_higher" if row["cliffs_delta"] > 0 else "portrait_lower", **args)
+
+
 def portrait(
     features: pd.DataFrame,
     is_key: pd.Series,
@@ -255,7 +283,10 @@ def portrait(
         ``"headline"``: list of up to ``max_headlines`` sentences, e.g. "Key clients are 3.1×
         more often in segment Сети (45% vs 15%)", "Median order 4.2× the rest (…)": the most
         distinctive level of each categorical feature and the most distinctive numeric
-        features, alternating, most distinctive first. ``"n_key"``, ``"n_rest"``: counts.
+        features, alternating, most distinctive first; ``"headline_reasons"``: the same
+        headlines as reason codes with their figures (``portrait_*`` in
+        ``templates/i18n/<lang>/reasons.yaml``, phrased by :func:`kamlib.i18n.say`).
+        ``"n_key"``, ``"n_rest"``: counts.
     """
     key = _key_mask(features, is_key)
     cat = _categorical_table(features, key, categorical)
@@ -264,6 +295,7 @@ def portrait(
     min_n = 2 if n_key >= 5 else 1
 
     cat_lines: list[str] = []
+    cat_reasons: list[dict[str, Any]] = []
     seen: set[str] = set()
     for _, row in cat.iterrows():
         if row["feature"] in seen or row["value"] == MISSING:
@@ -274,13 +306,19 @@ def portrait(
         under = np.isfinite(lift) and lift <= 1 / min_lift
         if over or under:
             cat_lines.append(_cat_sentence(row))
+            cat_reasons.append(_cat_reason(row))
             seen.add(row["feature"])
-    num_lines = [_num_sentence(row) for _, row in num.iterrows()
-                 if np.isfinite(row["distinctiveness"]) and row["distinctiveness"] >= min_delta]
+    distinct = [row for _, row in num.iterrows()
+                if np.isfinite(row["distinctiveness"]) and row["distinctiveness"] >= min_delta]
+    num_lines = [_num_sentence(row) for row in distinct]
+    num_reasons = [_num_reason(row) for row in distinct]
     headline: list[str] = []
+    reasons: list[dict[str, Any]] = []
     for i in range(max(len(cat_lines), len(num_lines))):
         headline += cat_lines[i:i + 1] + num_lines[i:i + 1]
+        reasons += cat_reasons[i:i + 1] + num_reasons[i:i + 1]
     return {"categorical": cat, "numeric": num, "headline": headline[:max_headlines],
+            "headline_reasons": reasons[:max_headlines],
             "n_key": n_key, "n_rest": int((~key).sum())}
 
 

@@ -24,9 +24,10 @@ import pandas as pd
 
 from ..config import SizingParams
 from ..errors import KamError
-from ..i18n import Formatter, load_strings
+from ..i18n import Formatter, load_strings, say
 from ..steps import StepResult, artefact_path, open_step, step, summary_path
 from ..summaries import write_summary
+from ..units import money, reason
 from .client_teams import SUPPORT_ROLES
 from .kpis import portfolio_targets
 from .teams_run import fit_of_managers, teams_for_step, teams_json
@@ -38,10 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["KAM_ROLE", "account_workload", "available_hours", "compare_methods",
            "current_kams", "run_sizing", "staffing_verdict"]
-
-
-def _money(x: float) -> str:
-    return f"{x:,.0f}".replace(",", "\u00a0")
 
 
 def _person_key(name: object) -> str | None:
@@ -101,16 +98,44 @@ def _staffing_sentence(current: int | None, diff: int | None, lang: str, *,
     return out
 
 
-def _cost_note(source: dict[str, Any], cost: float, currency: str) -> str:
-    """Where the market cost of a new KAM comes from, in words (the notebook's note)."""
+def _cost_note(source: dict[str, Any], cost: float, currency: str) -> dict[str, Any]:
+    """Where the market cost of a new KAM comes from, as a reason code with its figures (the
+    notebook's note, phrased by :func:`kamlib.i18n.say` in the engagement's language)."""
     code = source["code"]
+    amount = money(cost, currency)
     if code == "kam_cost_from_team_table":
-        return (f"KAM market cost from the team table: median annual cost of the "
-                f"{source['args']['people']} people with a KAM role, {_money(cost)} {currency}")
+        return reason("note_kam_cost_team_table", people=int(source["args"]["people"]),
+                      amount=amount)
     if code == "kam_cost_from_settings":
-        return f"KAM market cost {_money(cost)} {currency} a year (sizing.kam_annual_cost)"
-    return (f"no KAM cost given: {_money(cost)} {currency} a year assumed "
-            "(sizing.default_kam_cost)")
+        return reason("note_kam_cost_settings", amount=amount)
+    return reason("note_kam_cost_default", amount=amount)
+
+
+def _economics_reasons(be: dict[str, Any], pb: dict[str, Any], cost: float, currency: str
+                       ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The break-even and the payback of the recommended team as reason codes with their
+    figures (what their English ``text`` says, for a surface to phrase in its language)."""
+    if "break_even_sales" not in be:
+        be_reason = reason("no_margin")
+    else:
+        args: dict[str, Any] = dict(cost=money(cost, currency),
+                                    break_even=money(be["break_even_sales"], currency),
+                                    margin_share=be["margin_rate"])
+        if be.get("ratio") is None:
+            be_reason = reason("break_even_team", **args)
+        else:
+            be_reason = reason("break_even_team_worth" if be["worth_adding"]
+                               else "break_even_team_not_worth", **args,
+                               expected=money(be["expected_uplift"], currency),
+                               break_even_share=be["ratio"])
+    if "revenue_uplift" not in pb:
+        return be_reason, reason("no_margin")
+    return be_reason, reason(
+        "payback_needed", cost=money(cost, currency),
+        revenue_uplift=money(pb["revenue_uplift"], currency),
+        revenue_uplift_share=pb["revenue_uplift_pct"] / 100,
+        margin_share=pb["incremental_margin"],
+        contribution_uplift_share=pb["contribution_uplift_pct"] / 100)
 
 
 def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: float,
@@ -212,7 +237,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     eng, out = open_step(engagement, "04", out_dir)
     params = params or eng.config.sizing
     lang = eng.config.report.language
-    notes: list[str] = []
+    notes: list[dict[str, Any]] = []  # reason codes, phrased in the engagement's language
     key = pd.read_parquet(artefact_path(eng, "key_clients")).set_index("entity_id")
     if key.empty:
         raise KamError("step 3 chose no key client: there is no KAM team to size",
@@ -245,12 +270,9 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     for a in basis["assumptions"]:
         if a["code"] == "default_scaled_to_kam_cost":
             g = a["args"]
-            notes.append(
-                f"assumption: {g['setting']} is in {g['default']['currency']} "
-                f"(sizing.cost_currency), not {currency}: taken at its ratio to "
-                f"sizing.default_kam_cost ({g['cost_ratio']:.4f}) × the KAM market cost = "
-                f"{_money(float(g['amount']['amount']))} {currency}; set sizing.cost_currency: "
-                f"{currency} and the amount to replace it")
+            notes.append(reason("note_default_scaled", setting=g["setting"],
+                                default_currency=g["default"]["currency"], currency=currency,
+                                cost_ratio=float(g["cost_ratio"]), amount=g["amount"]))
     full_cost = kam_cost * (1 + params.overhead_share) + basis["travel"] + basis["tools"]
     # the work
     work = account_workload(key, params)
@@ -261,8 +283,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     years = _period_years(eng)
     annual_revenue, annual_contribution = key_revenue / years, key_contribution / years
     if abs(years - 1) > 0.05:
-        notes.append(f"the key clients' revenue and contribution cover {years:.2f} years: "
-                     "break-even and payback use their yearly averages")
+        notes.append(reason("note_years_averaged", years=float(years)))
     methods = compare_methods(key, params, kam_cost=full_cost, margin_rate=margin_rate)
     total_hours = float(work["hours"].sum())
     base_fte = float(methods.loc["workload build-up (Talley 1961)", "base"])
@@ -308,8 +329,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     # key clients (two different numbers)
     now = current_kams(team)
     if team is not None and now is None:
-        notes.append("the team table has no role column: the current number of KAMs is "
-                     "not known")
+        notes.append(reason("note_no_role_column"))
     owner_names = owners.dropna().astype(str).str.strip()
     current_owners = int(owner_names[owner_names != ""].nunique()) \
         if "manager" in canon.columns else None
@@ -335,14 +355,15 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     total_cost = bc["cost"]["total"]
     cost = {**bc["cost"], "n_kams": float(n), "per_kam_market": full_cost}
     expected = params.expected_uplift * annual_revenue
-    be = break_even(total_cost, margin_rate=margin_rate, expected_uplift=expected,
-                    subject="the recommended team") \
+    be: dict[str, Any] = break_even(total_cost, margin_rate=margin_rate,
+                                    expected_uplift=expected, subject="the recommended team") \
         if margin_rate and margin_rate > 0 else {"note": "the key clients earn no margin"}
     if "break_even_sales" in be:
         be["scope"] = "team"
-    pb = payback(total_cost, annual_contribution, annual_revenue) \
+    pb: dict[str, Any] = payback(total_cost, annual_contribution, annual_revenue) \
         if annual_contribution > 0 and annual_revenue > 0 else {
             "note": "the key clients earn no margin"}
+    be["reason"], pb["reason"] = _economics_reasons(be, pb, total_cost, currency)
     response = adbudg_from_judgement(**params.response_judgement)
     sens = effort_sensitivity(response, base_revenue=annual_revenue,
                               margin_rate=margin_rate or 0.0, cost_per_unit_effort=total_cost)
@@ -379,6 +400,9 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     ct["kpis"].to_parquet(out / step("04").artefact("kam_kpis").file)
     if fit is not None:
         fit.to_parquet(out / step("04").artefact("role_fit").file)
+    # the notes in the engagement's language; their codes stay in the summary for any surface
+    strings, fmt = load_strings(lang), Formatter(lang, currency)
+    said = [say(r, strings, fmt) for r in notes]
     summary = {
         "key_accounts": len(key), "total_hours": total_hours, "hours_per_kam": cap,
         "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
@@ -390,7 +414,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "key_revenue_annual": annual_revenue, "key_contribution_annual": annual_contribution,
         "assignment": {k: v for k, v in info.items() if k != "workloads"},
         "break_even": be, "payback": pb, "kpis": kpis.to_dict("records"),
-        "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": notes,
+        "kpi_warnings": kpi_warnings, "recommendation": recommendation, "notes": said,
+        "note_reasons": notes,
         "business_case": business_case_json(bc, currency),
         "tiers": tiers_json(by_tier, params.tiers, years=years),
         **teams_json(ct, bc, bc_without, quadrant_support, fit, params, currency),
@@ -407,4 +432,4 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "client_teams": ct["teams"], "raci": ct["raci"], "complexity": ct["complexity"],
         "kam_kpis": ct["kpis"], "role_fit": fit, "business_case_without_support": bc_without,
         "quadrant_support": quadrant_support,
-        "service_tiers": tiers, "tiers": by_tier}, tuple(notes))
+        "service_tiers": tiers, "tiers": by_tier}, tuple(said))

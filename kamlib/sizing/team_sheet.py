@@ -28,6 +28,7 @@ import python_calamine
 
 from ..errors import InputError
 from ..io import atomic_write_bytes
+from ..units import reason
 from ..workbook import cell_number, safe_workbook, unneutralise
 from .client_teams import RACI_ACTIVITIES, SUPPORT_ROLES, TEAM_ROLES
 
@@ -202,7 +203,7 @@ def _rows(wb: python_calamine.CalamineWorkbook, sheet: str, fname: str
 
 
 def read_client_teams(path: str | Path, *, known: Iterable[str]
-                      ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+                      ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
     """Read the edited client-teams sheet back.
 
     Parameters
@@ -218,7 +219,8 @@ def read_client_teams(path: str | Path, *, known: Iterable[str]
     (pandas.DataFrame, pandas.DataFrame, list of str)
         The edits of the team sheet (``entity_id``, ``role``, ``hours`` — NaN where blank —,
         ``person``; only rows with an hours figure or a person), the RACI rows (``entity_id``,
-        ``activity`` and one column per role), and notes.
+        ``activity`` and one column per role), and notes (reason codes,
+        :func:`kamlib.units.reason`).
 
     Raises
     ------
@@ -343,9 +345,9 @@ def read_client_teams(path: str | Path, *, known: Iterable[str]
             raci.append(rec)
     if problems:
         _raise(fname, problems)
-    notes = [f"review/client_teams.xlsx: rows of {len(skipped)} client(s) that are no longer "
-             f"key skipped ({', '.join(sorted(skipped)[:5])}{' …' if len(skipped) > 5 else ''})"
-             ] if skipped else []
+    notes = [reason("note_sheet_rows_skipped", sheet="review/client_teams.xlsx",
+                    n=len(skipped), clients=", ".join(sorted(skipped)[:5])
+                    + (" …" if len(skipped) > 5 else ""))] if skipped else []
     team = pd.DataFrame({
         "entity_id": pd.Series([e[0] for e in edits], dtype=object),
         "role": pd.Series([e[1] for e in edits], dtype=object),

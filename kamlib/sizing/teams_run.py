@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..config import SizingParams
 from ..steps import artefact_path
-from ..units import money
+from ..units import money, reason
 from .client_teams import (
     SUPPORT_ROLES,
     account_complexity,
@@ -67,7 +67,7 @@ def teams_for_step(eng: Engagement, key: pd.DataFrame, assignment: pd.DataFrame,
     dict
         ``complexity``, ``teams``, ``raci``, ``support`` (:func:`.support_by_role`),
         ``head`` (name or None), ``head_source``, ``edited_hours`` / ``edited_raci``
-        (counts), ``kpis`` (:func:`.kpis.kam_kpis`), ``notes``.
+        (counts), ``kpis`` (:func:`.kpis.kam_kpis`), ``notes`` (reason codes).
     """
     ct = params.client_teams
     sales_path = artefact_path(eng, "entity_sales")
@@ -75,10 +75,9 @@ def teams_for_step(eng: Engagement, key: pd.DataFrame, assignment: pd.DataFrame,
     ents_path = artefact_path(eng, "entities")
     entities = pd.read_parquet(ents_path) if ents_path.exists() else None
     complexity = account_complexity(key, sales=sales, entities=entities, years=years)
-    notes: list[str] = []
+    notes: list[dict[str, Any]] = []  # reason codes (kamlib.units.reason)
     if complexity["delivery_points"].isna().all():
-        notes.append("no delivery points in the sales: the client teams' hours leave that "
-                     "driver out")
+        notes.append(reason("note_no_delivery_points"))
     sheet = Path(eng.root) / SHEET
     overrides = edited = None
     if sheet.exists():
@@ -89,8 +88,7 @@ def teams_for_step(eng: Engagement, key: pd.DataFrame, assignment: pd.DataFrame,
     complexity.index = complexity.index.astype(str)
     head, head_source = head_of_kam(team, ct.head_of_kam)
     if head is None:
-        notes.append("no head of KAM: name one from top management in "
-                     "sizing.client_teams.head_of_kam")
+        notes.append(reason("note_no_head_of_kam", setting="sizing.client_teams.head_of_kam"))
     teams = client_teams(complexity, kam, head=head, params=ct, overrides=overrides)
     raci = apply_raci(default_raci(complexity, ct.raci), edited)
     sheet.parent.mkdir(parents=True, exist_ok=True)

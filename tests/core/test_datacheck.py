@@ -85,3 +85,18 @@ def test_charts_plot_the_data(sales) -> None:
 def test_money_formatter(value, lang, currency, expected) -> None:
     """Axis money in the report's one style (kamlib.i18n.Formatter), no-break spaces."""
     assert plots.money_formatter(currency, lang)(value).replace("\u00a0", " ") == expected
+
+
+def test_readiness_in_russian_with_the_english_unchanged(sales) -> None:
+    """The same rows in both languages; the English words are the step's own (issue 21)."""
+    en = dc.readiness({"sales": sales}).set_index("needs")
+    ru = dc.readiness({"sales": sales}, lang="ru").set_index("needs")
+    assert list(ru.index) == list(en.index) and (ru["available"] == en["available"]).all()
+    assert en.loc["clients.group", "analysis"] == ("group (holding) level P&L and "
+                                                   "concentration (steps 1–2)")
+    assert en.loc["clients.group", "if_missing"] == ("groups are inferred from shared names "
+                                                     "and the head counterparty only")
+    assert ru.loc["clients.group", "analysis"] == ("доходность и концентрация на уровне групп "
+                                                   "(холдингов) (шаги 1–2)")
+    assert ru.loc["sales.cogs", "if_missing"].startswith("без себестоимости")
+    assert ru.loc["sales.discount", "if_missing"] == "скидки не показаны отдельно"

@@ -107,7 +107,8 @@ def test_step2_costs_no_order_and_says_why(form_run) -> None:
     s2 = _summary(root, "02_profitability")
     assert [r["code"] for r in s2["narrowed"]] == ["period_level_orders",
                                                    "period_level_seasonality"]
-    assert any(n.startswith("order: not costed, the sales are period-level")
+    # the notes in the engagement's language (Russian; issue 21)
+    assert any(n.startswith("заказы: не учтены — продажи даны итогами за период")
                for n in s2["notes"])
     pnl = pd.read_parquet(root / "work" / "02_profitability" / "client_pnl.parquet")
     assert (pnl["cts_order"] == 0).all() and pnl["avg_order"].isna().all()

@@ -1,12 +1,14 @@
 """`kam present` pages of a Russian engagement speak Russian (issue 21): the steps' messages
 the pages print or display — receivables, assumptions, the alignment workshop, the KPI
-scheme, the client teams, the pairs' outcomes and INN statuses counted — come from the
-string tables (``templates/i18n/ru/present.yaml``) through the presentation copy's edits
-(:mod:`kamlib.notebook.present_pages`).
+scheme, the client teams, the pairs' outcomes and INN statuses counted, the intake's notes
+per file, the readiness list, the key clients' portrait, the sizing notes, the payback and
+the break-even, the report page — come from the string tables (``templates/i18n/ru/*.yaml``,
+the steps' reason codes phrased by :func:`kamlib.i18n.say`) through the presentation copy's
+edits (:mod:`kamlib.notebook.present_pages`).
 
-Every page of the VIP lesson (a Russian engagement) is prepared, executed in a kernel and read
-as the room reads it: markdown cells, displayed markdown and printed text. Tables show the
-data (client names, codes, column ids the data bring) and are not read here."""
+Every page of the VIP lesson (a Russian engagement), the report's included, is prepared,
+executed in a kernel and read as the room reads it: markdown cells, displayed markdown and
+printed text. Tables are read by tests/notebook/test_present_values.py (codes by labels)."""
 
 from __future__ import annotations
 
@@ -24,19 +26,7 @@ LATIN_OK = {"ABC", "XYZ", "HHI", "KAM", "IFRS", "FTE", "KPI", "ADBUDG", "HiGHS",
             "Romashka", "McDonald", "Woodburn", "Marn", "Rosiello", "Kaplan", "Cooper",
             "Narayanan", "Keiningham", "Storbacka", "Gupta", "Lehmann", "Talley", "Sherman",
             "Sperry", "Reese", "Zoltners", "Sinha", "Lorimer", "Little", "CRM", "r", "i", "k",
-            "Excel", "VIP", "USP"} | {"RUB"}
-
-#: Cells whose output is still English on a Russian page: the sentences are written in
-#: English by the steps themselves (not by the notebook), so they need reason codes in the
-#: steps' summaries before a page can phrase them (what is left of issue 21, item 1).
-STILL_ENGLISH = {
-    "a394ef7f": "the intake's notes per file (kamlib.intake) and the canonical column ids",
-    "feeedba1": "the readiness list's analyses and consequences (kamlib.datacheck.readiness)",
-    "2f7a18c5": "the key-client portrait's headlines (kamlib.selection.portrait)",
-    "efd20b73": "the sizing step's notes (kamlib.sizing)",
-    "b4c0a004": "the payback and break-even sentences (kamlib.sizing economics)",
-}
-
+            "Excel", "VIP", "USP"} | {"RUB"} | {"HoReCa"}  # a channel of the lesson's data
 
 def _latin_words(text: str) -> set[str]:
     text = re.sub(r"`[^`]*`", " ", text)  # code: file and column names
@@ -64,8 +54,8 @@ def _what_the_room_reads(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def vip_pages(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
-    """The VIP lesson run through steps 0–4 and the pages of steps 0–4 prepared (trainer mode, all
-    conclusions shown) and executed."""
+    """The VIP lesson run through steps 0–4 and the pages of steps 0–5 prepared (trainer mode, all
+    conclusions shown) and executed (05: the report, built from the run's artefacts)."""
     from nbclient import NotebookClient
 
     from kamlib.notebook.explore import demo_engagement
@@ -74,7 +64,7 @@ def vip_pages(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
     root = demo_engagement("training_vip", into=base / "vip")
     out = prepare_presentation(root, out_dir=base / "pages")
     pages = {}
-    for path in sorted(Path(out).glob("0[0-4]_*.ipynb")):  # the steps; 05 is the report
+    for path in sorted(Path(out).glob("0[0-5]_*.ipynb")):  # the steps and the report
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, timeout=900, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -84,12 +74,10 @@ def vip_pages(tmp_path_factory) -> dict[str, nbformat.NotebookNode]:
 
 @pytest.mark.slow
 def test_russian_pages_carry_no_english_words(vip_pages) -> None:
-    assert len(vip_pages) == 5
+    assert len(vip_pages) == 6
     found = {}
     for name, nb in vip_pages.items():
         for cid, text in _what_the_room_reads(nb):
-            if cid in STILL_ENGLISH:
-                continue
             words = _latin_words(text)
             if words:
                 found[f"{name}:{cid}"] = (sorted(words)[:12], text[:200])
@@ -121,3 +109,35 @@ def test_the_steps_messages_are_in_russian(vip_pages) -> None:
     outcomes = text["4f175755"]
     assert re.search(r"^слиты +\d+$", outcomes, re.M) and "merged" not in outcomes
     assert re.search(r"^корректный +\d+$", text["eeb07e6a"], re.M)
+
+
+@pytest.mark.slow
+def test_the_steps_own_notes_are_in_russian(vip_pages) -> None:
+    """The notes the steps record as reason codes, phrased on the page with the run's figures."""
+    read = [(cid, t) for nb in vip_pages.values() for cid, t in _what_the_room_reads(nb)]
+    text = {cid: "\n".join(t for c, t in read if c == cid) for cid, _ in read}
+    intake = text["a394ef7f"]
+    assert "Примечание: чистая выручка = «Сумма с НДС» минус «НДС»" in intake
+    assert "→ Код контрагента" in intake and "client_id" not in intake
+    assert "net revenue" not in intake
+    ready = text["feeedba1"]
+    assert "**доходность и концентрация на уровне групп (холдингов) (шаги 1–2)**" in ready
+    portrait = text["2f7a18c5"]
+    assert re.search(r"Размерная группа «XL»: у ключевых клиентов в [\d,]+ раза чаще", portrait)
+    assert re.search(r"Выручка: медиана у ключевых клиентов — [\d,]+ × медианы остальных",
+                     portrait)
+    notes = text["efd20b73"]
+    assert re.search(r"рыночная стоимость KAM — по таблице команды: медиана годовой стоимости "
+                     r"\d+ сотрудник", notes)
+    assert "охватывают 2,0 года" in notes and "market cost" not in notes
+    money = "[\\d,]+\u00a0млн\u00a0₽"
+    economics = text["b4c0a004"]
+    assert re.search(f"Чтобы окупить {money} в год, ключевые клиенты должны увеличить выручку "
+                     f"на {money} \\([\\d,]+\u00a0%\\)", economics)
+    assert re.search(f"ожидаемый прирост {money} — (лишь )?[\\d,]+\u00a0% от точки "
+                     "безубыточности: команда (не )?окупается", economics)
+    # the report page: its title line and what was produced
+    title = text["41d4dc57"]
+    assert "language" not in title and "Аудит работы с ключевыми клиентами" in title
+    assert re.search(r"^Выпущено материалов: \d+; рабочих документов: \d+$", text["f26064f3"],
+                     re.M)

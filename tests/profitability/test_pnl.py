@@ -439,3 +439,16 @@ def test_a_kopeck_tie_goes_to_the_same_clients_whatever_their_order(order) -> No
                        "net_revenue": 100.0, "cogs": 50.0, "is_return": False})
     pnl, _ = client_pnl(df, costs=CostModel({}, {"order": 0.02}))
     assert pnl["cts_order"].to_dict() == {"A": 0.01, "B": 0.01, "C": 0.0}
+
+
+def test_notes_in_russian_with_the_same_figures() -> None:
+    """The engagement's language (issue 21): the same notes, the driver by its label."""
+    _, notes = full_pnl(lang="ru")
+    assert notes == ["активности, не распознанные как драйвер затрат (не учтены): Обед",
+                     "звонки: взята записанная стоимость активностей (ставка не задана)"]
+    _, notes = client_pnl(sales(), costs=COSTS, lang="ru")
+    assert notes == [
+        "нет таблицы активностей: доставки, визиты и часы сервиса не учтены; затраты на "
+        "обслуживание считаются только по заказам, строкам и возвратам",
+        "нет таблицы оплат: стоимость дебиторской задолженности считается по договорным "
+        "отсрочкам — их нет, поэтому она равна нулю"]

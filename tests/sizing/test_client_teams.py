@@ -282,7 +282,15 @@ def test_sheet_accepts_cyrillic_lookalikes_and_skips_clients_no_longer_key(tmp_p
     first = raci.iloc[0]
     assert first["kam"] == "C" and first["head_of_kam"] == "A"
     assert set(raci["entity_id"]) == {"A", "B"}
-    assert notes and "no longer key" in notes[0] and "C" in notes[0]
+    assert notes and notes[0]["code"] == "note_sheet_rows_skipped"
+    assert notes[0]["args"] == {"sheet": "review/client_teams.xlsx", "n": 1, "clients": "C"}
+    from kamlib.i18n import Formatter, load_strings, say
+    text = say(notes[0], load_strings("en"), Formatter("en"))
+    assert text == ("review/client_teams.xlsx: rows of 1 client that are no longer key skipped "
+                    "(C)")
+    ru = say(notes[0], load_strings("ru"), Formatter("ru"))
+    assert ru == ("review/client_teams.xlsx: пропущены строки клиентов, которые больше не "
+                  "ключевые (1): C")
 
 
 def test_sheet_missing_header_or_sheet(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from kamlib.notebook.present_pages import (
 )
 from kamlib.resources import notebooks_dir
 
-STEP_NOTEBOOKS = sorted(notebooks_dir().glob("0[0-4]_*.ipynb"))
+STEP_NOTEBOOKS = sorted(notebooks_dir().glob("0[0-5]_*.ipynb"))  # 05: the report page
 #: Latin words a Russian page may show: method names, standards, authors, file names.
 LATIN_OK = {"ABC", "XYZ", "HHI", "KAM", "IFRS", "FTE", "KPI", "ADBUDG", "HiGHS", "OOO",
             "Romashka", "McDonald", "Woodburn", "Marn", "Rosiello", "Kaplan", "Cooper",

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kamlib.i18n import Formatter
+from kamlib.intake.results import phrase_notes
 from kamlib.notebook.widgets.base import (
     _esc,
     _num,
@@ -196,7 +197,7 @@ class IntakeWidget(_StepWidget):
         if money:
             parts.append(f"<b>{t.t('widget.intake.money')}</b>: " + "; ".join(money))
         parts.append(t.t("widget.intake.totals_row", value=_esc(o.get("totals_row"))))
-        notes = list(f.get("notes") or []) + [str(e) for e in f.get("errors") or []]
+        notes = phrase_notes(dict(f), lang) + [str(e) for e in f.get("errors") or []]
         if notes:
             parts.append(t.t("widget.intake.notes", value="; ".join(_esc(n) for n in notes)))
         self.summary_html.value = "<br>".join(parts)

@@ -1,0 +1,108 @@
+"""The intake's notes per file as reason codes, phrased in the engagement's language on the
+presentation pages; the English notes of the manifest are unchanged (issue 21)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from kamlib.config import load_config
+from kamlib.intake import ingest
+from kamlib.intake.results import FileReport
+from kamlib.notebook import present_view as view
+
+CLIENTS = "Код;Наименование;ИНН\r\nK1;ООО «Альфа»;7707083893\r\nK2;ИП Петров П.П.;\r\n"
+
+
+def _notes(make_engagement, sales: str, name: str = "sales.csv") -> dict:
+    root = make_engagement({"clients.csv": CLIENTS, name: sales})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    return asdict(next(f for f in r.files if f.file == name))
+
+
+def test_net_revenue_note_in_english_and_russian(make_engagement) -> None:
+    f = _notes(make_engagement, "Дата;Документ;Код контрагента;Сумма с НДС;НДС\r\n"
+                                "01.02.2024;Д1;K1;1\u00a0200,00;200,00\r\n")
+    assert "net revenue = 'Сумма с НДС' minus 'НДС'" in f["notes"]     # as before
+    assert {"code": "note_net_gross_minus_vat",
+            "args": {"gross": "Сумма с НДС", "vat": "НДС"}} in f["note_reasons"]
+    view.setup("ru")
+    assert "чистая выручка = «Сумма с НДС» минус «НДС»" in view.file_notes(f)
+    view.setup("en")
+    assert view.file_notes(f) == f["notes"]
+
+
+def test_amount_from_price_and_a_note_without_a_code(make_engagement) -> None:
+    f = _notes(make_engagement, "Дата;Документ;Код контрагента;Количество;Цена\r\n"
+                                "01.02.2024;Д1;K1;2;600,00\r\n")
+    assert ("amount computed per line as 'Количество' × 'Цена' (the file has no amount "
+            "column), exactly, rounded to the kopeck half away from zero") in f["notes"]
+    f["notes"].append("a note of a reader with no code yet")
+    view.setup("ru")
+    ru = view.file_notes(f)
+    assert ("сумма посчитана по каждой строке как «Количество» × «Цена» (в файле нет столбца "
+            "суммы) — точно, с округлением до копейки от нуля") in ru
+    assert ru[-1] == "a note of a reader with no code yet"        # kept, in its place
+    assert len(ru) == len(f["notes"])
+    view.setup("en")
+
+
+def test_file_report_note_and_field_labels() -> None:
+    rep = FileReport("x.csv")
+    rep.note("note_net_by_default_rate", gross="Сумма", vat_share=0.2)
+    assert rep.notes == ["net revenue = 'Сумма' ÷ (1 + 20.0%) (the VAT rate of engagement.yaml)"]
+    view.setup("ru")
+    assert view.file_notes(asdict(rep)) == [
+        "чистая выручка = «Сумма» ÷ (1 + 20,0\u00a0%) (ставка НДС из engagement.yaml)"]
+    assert view.field("payments", "due_date") == "Срок оплаты"
+    assert view.field("nothing", "net_revenue") == "Чистая выручка"   # columns.yaml
+    assert view.field("nothing", "no_such_column") == "no_such_column"
+    view.setup("en")
+    assert view.field("payments", "due_date") == "Due date"
+
+
+def test_phrase_notes_of_a_report_or_its_manifest_entry() -> None:
+    from kamlib.intake.results import phrase_notes
+
+    rep = FileReport("x.csv")
+    rep.note("note_header_only")
+    rep.notes.append("an uncoded note")
+    assert phrase_notes(rep, "ru") == ["в файле есть заголовок, но нет строк данных",
+                                       "an uncoded note"]
+    assert phrase_notes(asdict(rep), "en") == rep.notes
+
+
+def test_report_form_notes_in_russian_with_their_figures() -> None:
+    from kamlib.intake.results import phrase_notes
+
+    rep = FileReport("form.xlsx")
+    rep.note("note_footer_points_match", said=3, got=3)
+    rep.note("note_group_rows_bad", n=4, bad_n=1, rows="Сети")
+    rep.note("note_period_rows", start="2025-10-01", end="2025-12-31")
+    assert rep.notes[0] == "the footer's 3 trade point(s) are the 3 delivery points of the rows"
+    assert rep.notes[1] == ("4 group row(s) recognised and not loaded (their amounts are "
+                            "subtotals); 1 of them do not equal the sum of their rows: Сети")
+    ru = phrase_notes(rep, "ru")
+    assert ru[0] == "торговых точек в подвале — 3: это те же 3 точки доставки, что и в строках"
+    assert ru[1].endswith("из них не равны сумме своих строк — 1: Сети")
+    assert "итоги за период 2025-10-01 … 2025-12-31 (из заголовка)" in ru[2]
+
+
+def test_unknown_clients_warning_in_english_as_before_and_in_russian(make_engagement) -> None:
+    """'ООО Гамма' is not in the catalogue: 1 client, 1 row, 5.00 net revenue."""
+    sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
+             "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
+             "03.02.2024;Д4;ООО Гамма;5,00\r\n")
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    assert "sales: 1 client(s) are not in the client catalogue (1 rows, 5.00 net revenue), " \
+           "e.g. 'ООО Гамма'; added to clients with origin=transactions. Ask the client for " \
+           "the complete catalogue, or set intake.unknown_clients: reject." in r.warnings
+    m = r.manifest()
+    assert len(m["warning_reasons"]) == len(m["warnings"])
+    view.setup("ru")
+    ru = view.intake_warnings(m)
+    assert ("продажи (строки документов): клиентов нет в справочнике: 1 (строк: 1, чистая "
+            "выручка 5,00\u00a0₽), например «ООО Гамма»; они добавлены в справочник с "
+            "пометкой «из продаж»") in " ".join(ru)
+    view.setup("en")
+    assert view.intake_warnings(m) == m["warnings"]

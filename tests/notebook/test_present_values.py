@@ -1,0 +1,72 @@
+"""The presentation pages' tables show the codes of a column by their labels in the page's
+language (issue 21): statuses, quadrants, KPIs, roles, tiers, yes / no — the labels the
+report and the workbook use; an unknown code keeps its text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kamlib.i18n import load_strings
+from kamlib.notebook import present_view as view
+
+
+def test_codes_shown_by_their_labels_in_russian_and_english() -> None:
+    df = pd.DataFrame({
+        "status": ["active", "dormant", "lost", "new", "unheard_of"],
+        "quadrant": ["Strategic", "Star", "Status", "Streamline", None],
+        "same_region": np.array([True, False, True, False, True]),
+        "tier": ["key", "develop", "transactional", "self_service", "reprice_or_exit"],
+        "entity_name": ["active", "Star", "key", "x", "y"]})     # a name is never relabelled
+    ru = view.localize_frame(df, "ru")
+    assert list(ru["Статус"]) == ["активный", "спящий", "потерянный", "новый", "unheard_of"]
+    assert list(ru["Квадрант"]) == ["Стратегические", "Звёзды", "Статусные", "Оптимизация",
+                                    "—"]
+    assert list(ru["Тот же регион"]) == ["да", "нет", "да", "нет", "да"]
+    st = load_strings("ru")
+    assert list(ru["Уровень"]) == [st.t(f"tier.{k}") for k in df["tier"]]
+    assert list(ru.iloc[:, 4]) == ["active", "Star", "key", "x", "y"]
+    en = view.localize_frame(df, "en")
+    assert list(en["Status"])[:3] == ["active", "dormant", "lost"]
+    assert list(en["Same region"]) == ["yes", "no", "yes", "no", "yes"]
+
+
+def test_index_codes_and_kpi_rows_are_labelled() -> None:
+    by_status = pd.DataFrame({"entities": [3, 1]},
+                             index=pd.Index(["dormant", "lost"], name="status"))
+    ru = view.localize_frame(by_status, "ru")
+    assert list(ru.index) == ["спящий", "потерянный"] and ru.index.name == "Статус"
+    kpis = pd.DataFrame({"kpi": ["days_late"], "family": ["cash"], "better": ["lower"]})
+    ru = view.localize_frame(kpis, "ru")
+    assert ru.iloc[0].tolist() == ["Дней просрочки оплаты", "деньги", "ниже"]
+    assert list(ru.columns) == ["Показатель", "Группа показателей", "Лучше, когда"]
+    view.setup("en")
+
+
+def test_reasons_stored_as_code_and_args_are_phrased() -> None:
+    """A step's decisions (reason_code + reason_args as JSON) show as one phrased column."""
+    df = pd.DataFrame({"entity_name": ["ООО «Альфа»", "ООО «Бета»"],
+                       "reason_code": ["negative_contribution", "no_such_code"],
+                       "reason_args": ["{}", "{}"]})
+    ru = view.localize_frame(df, "ru")
+    assert len(ru.columns) == 2 and ru.columns[1] == "Причина"      # reason_args folded in
+    st = load_strings("ru")
+    assert ru.iloc[0, 1] == st.t("reason.negative_contribution")
+    assert ru.iloc[1, 1] == "no_such_code"                    # not phrasable: its code
+    view.setup("en")
+
+
+def test_concentration_flags_from_their_codes() -> None:
+    """Two clients at 16.6% and 12.8%, flagged for IFRS 8.34; the same as groups."""
+    conc = {"level": "entity", "flags": ["(English)"], "flag_clients": {"ifrs_8_34": [
+        {"entity_id": "E1", "name": "ООО «Магнолия»", "share": 0.166},
+        {"entity_id": "E2", "name": "ПАО «Маяк»", "share": 0.128}]}}
+    view.setup("ru")
+    assert view.flags(conc) == [
+        "Клиентов с долей ≥ 10\u00a0% выручки (раскрытие крупных покупателей по МСФО (IFRS) "
+        "8.34): 2 — ООО «Магнолия» 16,6\u00a0%, ПАО «Маяк» 12,8\u00a0%"]
+    assert view.flags({**conc, "level": "group"})[0].startswith("Групп с долей ≥ 10")
+    view.setup("en")
+    assert view.flags(conc) == ["2 client(s) ≥ 10% of revenue — IFRS 8.34 major-customer "
+                                "disclosure: ООО «Магнолия» 16.6%, ПАО «Маяк» 12.8%"]
+    assert view.flags({"level": "entity", "flag_clients": {}}) == []
