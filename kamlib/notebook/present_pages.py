@@ -151,7 +151,7 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'language {lang}")',
                   'print(f"{model.title} — {model.client}; {model.fmt.period(*model.period)}")'),),
     "fa226506": (("print(findings.to_string(index=False))", "findings"),),
-    "6ee61f57": (("on_progress=print)", "on_progress=None)"),
+    "6ee61f57": (("on_progress=print,", "on_progress=None,"),
                  ('for w in result["warnings"]:\n    print("note:", w)',
                   f'if result["warnings"]:\n    print({_V}.t("report_warnings", '
                   'n=len(result["warnings"])))')),
