@@ -259,14 +259,44 @@ def _missing(x: Any) -> bool:
 
 
 def _value_label(x: Any, column: Any, st: Strings) -> Any:
-    """The label of a code ``x`` in ``column`` (:data:`VALUE_LABELS`), or ``x``."""
+    """The label of a code ``x`` in ``column`` (:data:`VALUE_LABELS`), or ``x``; a status
+    written as words (``invalid: check digit``) is looked up as a key too
+    (``invalid_check_digit``, as :func:`counts` does)."""
     if not isinstance(x, str) or not isinstance(column, str):
         return x
+    import re
+
+    keys = dict.fromkeys((x, re.sub(r"\W+", "_", x).strip("_").lower()))
     for family in VALUE_LABELS.get(column, ()):
-        label = st.get(f"{family}.{x}")
-        if label and "{" not in label:      # a label, not a sentence with placeholders
-            return label
+        for key in keys:
+            label = st.get(f"{family}.{key}")
+            if label and "{" not in label:      # a label, not a sentence with placeholders
+                return label
     return x
+
+
+def _field_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """A table naming canonical columns of the intake tables — a ``column`` next to its
+    ``table`` (the completeness table), or ``needs`` as ``table.column`` (the readiness
+    list) — shows them by their labels in the page's language (:func:`field`; a table by
+    ``table_name.<id>``)."""
+    out = df
+    if {"table", "column"} <= set(df.columns):
+        out = out.copy()
+        out["column"] = [field(t, c) if isinstance(c, str) else c
+                         for t, c in zip(df["table"], df["column"], strict=True)]
+    if "needs" in df.columns:
+        out = out.copy()
+
+        def need(x: Any) -> Any:
+            if not isinstance(x, str):
+                return x
+            table, _, column = x.partition(".")
+            name = word(f"table_name.{table}", table)
+            return f"{name}: {field(table, column)}" if column else name
+
+        out["needs"] = [need(x) for x in df["needs"]]
+    return out
 
 
 def _cell(x: Any, fmt: Formatter) -> Any:
@@ -330,7 +360,7 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     if lang is not None:
         _STATE["lang"] = lang
     st, fmt = _strings(), _fmt()
-    df = _phrase_reasons(df)
+    df = _field_labels(_phrase_reasons(df))
 
     def label(name: Any) -> Any:
         if isinstance(name, str):
