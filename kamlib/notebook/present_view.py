@@ -275,6 +275,40 @@ def _value_label(x: Any, column: Any, st: Strings) -> Any:
     return x
 
 
+def _phrase_coded(df: pd.DataFrame) -> pd.DataFrame:
+    """A table holding a value as ``<x>_code`` + ``<x>_args`` (a robustness scenario, an
+    intake problem) shows it as ``<x>`` phrased in the page's language (:func:`say`): in
+    place of the step's English ``<x>`` where there is one (a row without a code keeps its
+    text), else where the code was."""
+    from kamlib.errors import ConfigError
+    from kamlib.units import stored_reasons
+
+    out = df
+    for code_col in [c for c in df.columns if isinstance(c, str) and c.endswith("_code")
+                     and c != "reason_code"]:
+        name = code_col[: -len("_code")]
+        if f"{name}_args" not in df.columns:
+            continue
+        try:
+            reasons = stored_reasons(df[code_col], df[f"{name}_args"].fillna(""))
+        except (TypeError, ValueError):
+            continue
+        texts = []
+        for r, old in zip(reasons, df[name] if name in df.columns else [None] * len(df),
+                          strict=True):
+            try:
+                texts.append(say(r) if isinstance(r["code"], str) else old)
+            except (ConfigError, KeyError, ValueError):
+                texts.append(old if old is not None else r["code"])
+        if name in out.columns:
+            out = out.drop(columns=[code_col, f"{name}_args"])
+            out[name] = texts
+        else:
+            out = out.rename(columns={code_col: name}).drop(columns=[f"{name}_args"])
+            out[name] = texts
+    return out
+
+
 def _field_labels(df: pd.DataFrame) -> pd.DataFrame:
     """A table naming canonical columns of the intake tables — a ``column`` next to its
     ``table`` (the completeness table), or ``needs`` as ``table.column`` (the readiness
@@ -360,7 +394,7 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     if lang is not None:
         _STATE["lang"] = lang
     st, fmt = _strings(), _fmt()
-    df = _field_labels(_phrase_reasons(df))
+    df = _field_labels(_phrase_coded(_phrase_reasons(df)))
 
     def label(name: Any) -> Any:
         if isinstance(name, str):
