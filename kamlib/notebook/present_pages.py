@@ -79,7 +79,9 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   '"\n                 f"{s[\'decisions_applied\']} decisions applied from '
                   '`decisions/merges.csv`."))',
                   f'display(Markdown({_V}.t("pairs_to_review", n=len(todo), '
-                  'sheet=s["review_sheet"], applied=s["decisions_applied"])))'),),
+                  'sheet=s["review_sheet"], applied=s["decisions_applied"])))'),
+                 # the evidence phrased from its codes (the step's own is English)
+                 ('"score", "evidence"]]', '"score", "evidence", "evidence_reasons"]]')),
     # the statuses' and the loss makers' reasons phrased from their codes (the steps' own
     # sentences are English)
     "72373879": (('"net_revenue", "reason"]]', '"net_revenue", "reason_code", "reason_args"]]'),),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -306,6 +307,19 @@ def _phrase_coded(df: pd.DataFrame) -> pd.DataFrame:
         else:
             out = out.rename(columns={code_col: name}).drop(columns=[f"{name}_args"])
             out[name] = texts
+    # a list of reasons (a pair's evidence): ``<x>_reasons`` JSON → ``<x>``, joined by "; "
+    for col in [c for c in out.columns if isinstance(c, str) and c.endswith("_reasons")]:
+        name = col[: -len("_reasons")]
+        texts = []
+        for x, old in zip(out[col], out[name] if name in out.columns else [None] * len(out),
+                          strict=True):
+            try:
+                items = json.loads(x) if isinstance(x, str) and x else None
+                texts.append("; ".join(say(r) for r in items) if items else old)
+            except (ConfigError, KeyError, ValueError, TypeError):
+                texts.append(old)
+        out = out.drop(columns=[col])
+        out[name] = texts
     return out
 
 
