@@ -389,7 +389,7 @@ def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
             parts.append(f"{strings.get('criterion.' + name, name)} "
                          f"{fmt.number(c.get('score'), 1)}")
         return ", ".join(parts)
-    if key in ("status", "role", "feature") and isinstance(value, str):
+    if key in ("status", "role", "feature", "cost_driver") and isinstance(value, str):
         return strings.get(f"{key}.{value}", value) or value
     if key.endswith("_median") and isinstance(value, int | float):
         return fmt.compact(value)      # a median compared with another: 11,9 млн / 11.9 M

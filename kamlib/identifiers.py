@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from stdnum import vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 __all__ = ["INN_WEIGHTS_10", "INN_WEIGHTS_11", "INN_WEIGHTS_12", "foreign_vat_problem",
            "inn_check_digit", "is_foreign_vat", "is_valid_foreign_vat", "is_valid_inn",
-           "is_valid_kpp", "is_valid_ogrn", "tax_id_problem", "vat_with_check_digits"]
+           "is_valid_kpp", "is_valid_ogrn", "tax_id_problem", "tax_id_problem_reason",
+           "vat_with_check_digits"]
 
 #: the shape of a foreign VAT number: a country prefix, then digits and letters
 _FOREIGN = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
@@ -104,6 +106,22 @@ def is_foreign_vat(value: str | None) -> bool:
     and 2–13 digits or letters (``DE136695976``, ``NL004495445B01``, ``GB980780684``).
     Says nothing about validity: see :func:`is_valid_foreign_vat`."""
     return value is not None and _FOREIGN.fullmatch(value) is not None
+
+
+def tax_id_problem_reason(value: str | None) -> dict[str, Any] | None:
+    """The problem :func:`tax_id_problem` names for a Russian INN as a reason code with its
+    figures (``reason.problem_inn_*`` of the string tables, phrased by
+    :func:`kamlib.i18n.say`); ``None`` when it names none or the id is a foreign VAT number
+    (its problem is kept as text)."""
+    if value is None or value == "" or is_foreign_vat(value):
+        return None
+    if not value.isascii() or not value.isdigit():
+        return None
+    if len(value) not in (10, 12):
+        return {"code": "problem_inn_length", "args": {"digits": len(value)}}
+    if not is_valid_inn(value):
+        return {"code": "problem_inn_check_digit", "args": {}}
+    return None
 
 
 def foreign_vat_problem(value: str | None) -> str | None:

@@ -14,6 +14,7 @@ Public API:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -235,6 +236,9 @@ def _add_decided_pairs(pairs: pd.DataFrame, rec: pd.DataFrame,
             i, j = sorted((pos[a], pos[b]))
             extra.append({"a": i, "b": j, "tier": "decision", "score": 0.0,
                           "inn_conflict": False, "evidence": f"decided by a person: {d}",
+                          "evidence_reasons": json.dumps(
+                              [{"code": f"evidence_decided_{d}", "args": {}}],
+                              ensure_ascii=False),
                           "client_id_a": rec.at[i, "client_id"],
                           "client_id_b": rec.at[j, "client_id"], "proposal": "decided"})
     return pd.concat([pairs, pd.DataFrame(extra)], ignore_index=True) if extra else pairs

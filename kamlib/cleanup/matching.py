@@ -16,6 +16,7 @@ work is bounded by the block sizes.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -142,20 +143,31 @@ def _full_words(key: str) -> int:
     return sum(1 for w in key.split() if len(w) > 1)
 
 
-def _score(ra: dict[str, Any], rb: dict[str, Any]) -> tuple[float, list[str]]:
-    """Score a pair 0–100 and say why."""
+def _ev(code: str, **args: Any) -> dict[str, Any]:
+    """One piece of a pair's evidence as a reason code with its figures (``reason.evidence_*``
+    of the string tables), the JSON form of :class:`kamlib.units.Reason`."""
+    return {"code": code, "args": args}
+
+
+def _score(ra: dict[str, Any], rb: dict[str, Any]
+           ) -> tuple[float, list[str], list[dict[str, Any]]]:
+    """Score a pair 0–100 and say why: in English, and as reason codes (the same order)."""
     evidence: list[str] = []
+    reasons: list[dict[str, Any]] = []
     if ra["is_person"] and rb["is_person"]:
         if ra["key"] and ra["key"] == rb["key"]:
             score = 97.0  # spelled the same (a namesake is caught by the ambiguity rule)
             evidence.append(f"same person: '{ra['core']}'")
+            reasons.append(_ev("evidence_same_person", name=ra["core"]))
         elif (ra["person_key"] and ra["person_key"] == rb["person_key"]
               and min(_full_words(ra["key"]), _full_words(rb["key"])) < 3):
             score = 90.0  # initials only: namesakes are common, a person must look
             evidence.append(f"same surname and initials: '{ra['person_key']}'")
+            reasons.append(_ev("evidence_same_initials", name=ra["person_key"]))
         else:
             score = float(fuzz.ratio(ra["key"], rb["key"]))
             evidence.append(f"names {score:.0f}% alike")
+            reasons.append(_ev("evidence_names_alike", similarity=round(score)))
     else:
         # the cross-script key is deliberately coarse (ы/и/й → i, double letters single):
         # two Cyrillic names are compared as written, Latin ones through the key
@@ -164,32 +176,42 @@ def _score(ra: dict[str, Any], rb: dict[str, Any]) -> tuple[float, list[str]]:
         score = float(fuzz.token_sort_ratio(a_text, b_text))
         if a_text == b_text:
             evidence.append(f"same name '{ra['core']}'")
+            reasons.append(_ev("evidence_same_name", name=ra["core"]))
         else:
             evidence.append(f"names {score:.0f}% alike ('{ra['core']}' ~ '{rb['core']}')")
+            reasons.append(_ev("evidence_names_alike_both", similarity=round(score),
+                               a=ra["core"], b=rb["core"]))
         fa, fb = ra["legal_form"], rb["legal_form"]
         if fa and fb and fa != fb:
             score -= 10
             evidence.append(f"legal forms differ ({fa} / {fb})")
+            reasons.append(_ev("evidence_legal_forms_differ", a=fa, b=fb))
     ia, ib = ra["inn_raw"], rb["inn_raw"]
     if ra["inn"] and rb["inn"]:
         if ra["inn"] == rb["inn"]:
             score = max(score, 100.0)
             evidence.append(f"same tax id {ra['inn']}")
+            reasons.append(_ev("evidence_same_tax_id", inn=ra["inn"]))
         else:
             evidence.append(f"different valid tax ids {ra['inn']} / {rb['inn']}")
+            reasons.append(_ev("evidence_different_tax_ids", a=ra["inn"], b=rb["inn"]))
     elif ia and ib:
         if ia == ib:
             evidence.append(f"same (invalid) INN {ia}")
+            reasons.append(_ev("evidence_same_invalid_inn", inn=ia))
             score = min(100.0, score + 3)
         elif len(ia) == len(ib) and Levenshtein.distance(ia, ib) == 1:
             evidence.append(f"INNs differ by one digit ({ia} / {ib}): a typo")
+            reasons.append(_ev("evidence_inn_typo", a=ia, b=ib))
             score = min(100.0, score + 3)
         else:
             evidence.append(f"different INNs {ia} / {ib}")
+            reasons.append(_ev("evidence_different_inns", a=ia, b=ib))
             score -= 10
     elif (ia or ib) and not (ia and ib):
         evidence.append("INN missing in one record")
-    return max(0.0, min(100.0, score)), evidence
+        reasons.append(_ev("evidence_inn_missing"))
+    return max(0.0, min(100.0, score)), evidence, reasons
 
 
 def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.DataFrame:
@@ -217,9 +239,12 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
         for j in rest:
             kpp_a, kpp_b = _text(rec.at[first, "kpp"]), _text(rec.at[j, "kpp"])
             ev = [f"same {'INN' if inn.isdigit() else 'tax id'} {inn}"]
+            codes = [_ev("evidence_same_inn" if inn.isdigit() else "evidence_same_tax_id",
+                         inn=inn)]
             if kpp_a and kpp_b and kpp_a != kpp_b:
                 ev.append(f"KPP {kpp_a} / {kpp_b}: a branch of the same legal entity")
-            rows.append((first, j, "inn", 100.0, False, "; ".join(ev)))
+                codes.append(_ev("evidence_branch", a=kpp_a, b=kpp_b))
+            rows.append((first, j, "inn", 100.0, False, "; ".join(ev), _json(codes)))
     # tier 2: blocked fuzzy scoring
     a_idx, b_idx, _ = _pairs_from_blocks(_blocks(rec, params), params.max_block)
     recs = rec[["client_id", "key", "core", "legal_form", "is_person", "person_key", "inn",
@@ -234,10 +259,11 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
         ra, rb = recs[a], recs[b]
         if ra["inn"] and ra["inn"] == rb["inn"]:
             continue  # already linked by tier 1 through the INN star
-        score, ev = _score(ra, rb)
+        score, ev, codes = _score(ra, rb)
         conflict = bool(ra["inn"] and rb["inn"] and ra["inn"] != rb["inn"])
-        rows.append((a, b, "name", score, conflict, "; ".join(ev)))
-    out = pd.DataFrame(rows, columns=["a", "b", "tier", "score", "inn_conflict", "evidence"])
+        rows.append((a, b, "name", score, conflict, "; ".join(ev), _json(codes)))
+    out = pd.DataFrame(rows, columns=["a", "b", "tier", "score", "inn_conflict", "evidence",
+                                      "evidence_reasons"])
     out["client_id_a"] = rec["client_id"].to_numpy()[out["a"].to_numpy()] if len(out) else []
     out["client_id_b"] = rec["client_id"].to_numpy()[out["b"].to_numpy()] if len(out) else []
     out["proposal"] = np.select(
@@ -255,8 +281,8 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
 #: the columns of a pairs table and their types (an empty table keeps them)
 PAIR_DTYPES: dict[str, str] = {
     "a": "int64", "b": "int64", "tier": "object", "score": "float64", "inn_conflict": "bool",
-    "evidence": "object", "client_id_a": "object", "client_id_b": "object",
-    "proposal": "object",
+    "evidence": "object", "evidence_reasons": "object", "client_id_a": "object",
+    "client_id_b": "object", "proposal": "object",
 }
 
 
@@ -297,12 +323,27 @@ def _ambiguous_to_review(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame
     note = np.where(has_typo, _AMBIGUITY_NOTES[0], _AMBIGUITY_NOTES[1])
     pairs.loc[hit, "proposal"] = "review"
     pairs.loc[hit, "evidence"] = pairs.loc[hit, "evidence"] + note[hit]
+    if "evidence_reasons" in pairs.columns:
+        code = np.where(has_typo, _AMBIGUITY_CODES[0], _AMBIGUITY_CODES[1])
+        pairs.loc[hit, "evidence_reasons"] = [
+            _json([*_loads(r), _ev(c)]) for r, c in
+            zip(pairs.loc[hit, "evidence_reasons"], code[hit], strict=True)]
     return pairs
+
+
+def _json(reasons: list[dict[str, Any]]) -> str:
+    return json.dumps(reasons, ensure_ascii=False)
+
+
+def _loads(text: Any) -> list[dict[str, Any]]:
+    return list(json.loads(text)) if isinstance(text, str) and text else []
 
 
 #: notes :func:`_ambiguous_to_review` appends to a pair's evidence (stripped before re-applying)
 _AMBIGUITY_NOTES = ("; another candidate's INN is one digit from this record's",
                     "; ambiguous: this record without a tax id matches several legal entities")
+#: the same notes as reason codes (``evidence_reasons``)
+_AMBIGUITY_CODES = ("evidence_ambiguous_typo", "evidence_ambiguous")
 
 
 def propose(pairs: pd.DataFrame, rec: pd.DataFrame, params: MatchParams) -> pd.DataFrame:
@@ -337,6 +378,10 @@ def propose(pairs: pd.DataFrame, rec: pd.DataFrame, params: MatchParams) -> pd.D
     for note in _AMBIGUITY_NOTES:
         ev = ev.str.replace(note, "", regex=False)
     out["evidence"] = ev
+    if "evidence_reasons" in out.columns:
+        out["evidence_reasons"] = [
+            _json([r for r in _loads(x) if r.get("code") not in _AMBIGUITY_CODES])
+            for x in out["evidence_reasons"]]
     out["proposal"] = np.select(
         [out["inn_conflict"].to_numpy(bool),
          out["score"].to_numpy(float) >= params.auto_merge_threshold,

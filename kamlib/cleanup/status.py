@@ -9,6 +9,7 @@ nothing is read or written. Statuses: ``new``, ``active``, ``dormant``, ``lost``
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ STATUSES: tuple[str, ...] = ("new", "active", "dormant", "lost", "never_bought")
 """The statuses, in the order reports show them."""
 
 _COLUMNS = ["first_order", "last_order", "orders", "lines", "net_revenue", "revenue_last_12m",
-            "median_gap_days", "days_silent", "status", "reason"]
+            "median_gap_days", "days_silent", "status", "reason", "reason_code", "reason_args"]
 
 
 def activity_status(
@@ -92,7 +93,10 @@ def activity_status(
             one of :data:`STATUSES`;
         ``reason``
             a short sentence saying why, e.g. ``silent 240 days, 4.8× its median gap of
-            50 days``.
+            50 days``;
+        ``reason_code``, ``reason_args``
+            the same as a reason code (``reason.status_*`` of the string tables) and its
+            figures as JSON, phrased in the engagement's language by :func:`kamlib.i18n.say`.
 
     Notes
     -----
@@ -223,6 +227,9 @@ def narrow_to_period_level(status: pd.DataFrame, start: dt.date | None,
     out.loc[bought, "status"] = "active"
     out.loc[bought, "reason"] = (f"bought within {span}; period-level sales carry no order "
                                  "dates, so dormant, lost and new are not measured")
+    out.loc[bought, "reason_code"] = "status_period_level"
+    out.loc[bought, "reason_args"] = json.dumps({"start": str(start or "—"),
+                                                 "end": str(end or "—")})
     out["days_silent"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["median_gap_days"] = np.nan
     return out
@@ -333,8 +340,12 @@ def _finish(ids: pd.Index, res: dict[str, np.ndarray], *, end: int | None, k: fl
         "days_silent": pd.array(np.where(has, silent, np.nan)).astype("Int64"),
         "status": status,
     }, index=ids)
-    out["reason"] = _reasons(out, status, silent, gap, limit, base_gap, k=k, min_days=min_days,
-                             lost_months=lost_months, new_months=new_months)
+    reasons = _reasons(out, status, silent, gap, limit, base_gap, k=k, min_days=min_days,
+                       lost_months=lost_months, new_months=new_months)
+    out["reason"] = [text for text, _ in reasons]
+    out["reason_code"] = [r["code"] for _, r in reasons]
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    out["reason_args"] = [encode(r["args"]) for _, r in reasons]
     return out[_COLUMNS]
 
 
@@ -343,10 +354,21 @@ def _n(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
+def _days(x: float) -> int | float:
+    """A number of days as a reason's argument: 50, 45.5."""
+    return int(x) if float(x).is_integer() else round(float(x), 1)
+
+
 def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.ndarray,
              limit: np.ndarray, base_gap: float, *, k: float, min_days: int,
-             lost_months: int, new_months: int) -> list[str]:
-    """One short sentence per entity explaining its status."""
+             lost_months: int, new_months: int) -> list[tuple[str, dict[str, Any]]]:
+    """Per entity: one short sentence explaining its status, and the same as a reason code
+    with its figures (the JSON form of :class:`kamlib.units.Reason`, built directly: one per
+    entity, 200,000 of them on a large base)."""
+
+    def reason(code: str, **args: Any) -> dict[str, Any]:
+        return {"code": code, "args": args}
+
     first = out["first_order"].dt.strftime("%Y-%m-%d").to_numpy()
     last = out["last_order"].dt.strftime("%Y-%m-%d").to_numpy()
     lines = out["lines"].to_numpy()
@@ -354,24 +376,33 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
     base = (f"max({min_days}, {k:g} × the base's median gap of {_n(base_gap)} days)"
             if np.isfinite(base_gap) else f"{min_days} days")
 
-    def one(i: int) -> str:
+    def one(i: int) -> tuple[str, dict[str, Any]]:
         s = status[i]
         if s == "never_bought":
-            return (f"no order: its {lines[i]} line(s) net to {net[i]:,.2f} (returns)"
-                    if lines[i] else "no sales lines")
+            if not lines[i]:
+                return "no sales lines", reason("status_no_sales")
+            return (f"no order: its {lines[i]} line(s) net to {net[i]:,.2f} (returns)",
+                    reason("status_returns_only", lines=int(lines[i]),
+                           net=round(float(net[i]), 2)))
         d = int(silent[i])
         if s == "lost":
-            return f"no order in the last {lost_months} months; last order {last[i]}, " \
-                   f"{d} days before the period end"
+            return (f"no order in the last {lost_months} months; last order {last[i]}, "
+                    f"{d} days before the period end",
+                    reason("status_lost", months=lost_months, last=str(last[i]), days=d))
         if s == "new":
-            return f"first order {first[i]}, within the last {new_months} months"
+            return (f"first order {first[i]}, within the last {new_months} months",
+                    reason("status_new", first=str(first[i]), months=new_months))
         if np.isfinite(gap[i]):
-            return f"silent {d} days, {d / gap[i]:.1f}× its median gap of {_n(gap[i])} days" \
-                + ("" if s == "dormant" or d <= k * gap[i] else f" (not over {min_days} days)")
-        if s == "dormant":
-            return f"silent {d} days after its only order day, over {base} = " \
-                   f"{_n(limit[i])} days"
-        return f"silent {d} days after its only order day, not over {base} = " \
-               f"{_n(limit[i])} days"
+            short = not (s == "dormant" or d <= k * gap[i])
+            return (f"silent {d} days, {d / gap[i]:.1f}× its median gap of {_n(gap[i])} days"
+                    + (f" (not over {min_days} days)" if short else ""),
+                    reason("status_silent_not_over_min" if short else "status_silent",
+                           days=d, times=round(d / gap[i], 1), gap=_days(gap[i]),
+                           min_days=min_days))
+        over = "over" if s == "dormant" else "not over"
+        return (f"silent {d} days after its only order day, {over} {base} = "
+                f"{_n(limit[i])} days",
+                reason("status_once_dormant" if s == "dormant" else "status_once_active",
+                       days=d, limit=_days(limit[i])))
 
     return [one(i) for i in range(len(out))]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ import polars as pl
 
 from ..config import EngagementConfig
 from ..errors import InputError, KamError
-from ..identifiers import is_valid_inn, tax_id_problem
+from ..identifiers import is_valid_inn, tax_id_problem, tax_id_problem_reason
 from .amounts import _pad_tax_id
 from .results import name_key, said
 
@@ -32,10 +33,14 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
                 "source_file", "_row", "tax_id").iter_rows(named=True):
             problem = tax_id_problem(row["tax_id"])
             if problem:
+                code = tax_id_problem_reason(row["tax_id"])
                 issues.append({"file": row["source_file"], "sheet": None, "row": row["_row"],
                                "table": "clients",
                                "column": headers.get(row["source_file"], {}).get("tax_id"),
-                               "value": row["tax_id"], "problem": problem})
+                               "value": row["tax_id"], "problem": problem,
+                               # the problem as a code, phrased on the pages (issue 21)
+                               "problem_code": code["code"] if code else None,
+                               "problem_args": json.dumps(code["args"]) if code else None})
     # duplicates among accepted rows
     key_cols = [c for c in ("name", "tax_id", "branch_code") if c in df.columns]
     df = df.with_columns(

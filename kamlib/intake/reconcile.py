@@ -85,7 +85,9 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
                              "reason": pl.String, "amount": pl.Float64,
                              "client_id": pl.String})
     issue_schema = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "table": pl.String,
-                    "column": pl.String, "value": pl.String, "problem": pl.String}
+                    "column": pl.String, "value": pl.String, "problem": pl.String,
+                    # a problem kept as a reason code too (``reason.problem_*``), else null
+                    "problem_code": pl.String, "problem_args": pl.String}
     issues_df = pl.DataFrame(issues, schema=issue_schema) if issues else \
         pl.DataFrame(schema=issue_schema)
     for tname, p_items in parsed.items():

@@ -79,14 +79,23 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   '"\n                 f"{s[\'decisions_applied\']} decisions applied from '
                   '`decisions/merges.csv`."))',
                   f'display(Markdown({_V}.t("pairs_to_review", n=len(todo), '
-                  'sheet=s["review_sheet"], applied=s["decisions_applied"])))'),),
+                  'sheet=s["review_sheet"], applied=s["decisions_applied"])))'),
+                 # the evidence phrased from its codes (the step's own is English)
+                 ('"score", "evidence"]]', '"score", "evidence", "evidence_reasons"]]')),
+    # the statuses' and the loss makers' reasons phrased from their codes (the steps' own
+    # sentences are English)
+    "72373879": (('"net_revenue", "reason"]]', '"net_revenue", "reason_code", "reason_args"]]'),),
     # 02 · profitability
+    "9a17970f": (('"contribution", "why"]]', '"contribution", "reason_code", "reason_args"]]'),),
     "cdd8f01e": (('for flag in c["flags"] + [f"(groups) {f}" for f in cg["flags"]]:',
                   f'for flag in {_V}.flags(c) + {_V}.flags(cg):'),),
     "30d4c3f7": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
     "c7dbc1c7": (('"drop them"', f'{_V}.t("what_if_drop")'),
                  ('"re-price +5%, lose 5% volume"', f'{_V}.t("what_if_reprice")')),
+    # the channels' reasons phrased from their codes and figures; the margins named in words
+    "f47620fc": (('"verdict", "reason_code"]]', '"verdict", "reason_code", "reason_args"]]'),),
+    "fb67b4f5": (("margins=True)", f'margins=True, margins_name={_V}.word("col.total"))'),),
     "2fd987ca": (("currency=cur))", f"currency=cur, participant={_V}.participant()))"),),
     # 03 · key clients
     "0304bb1b": (('display(Markdown(f"*Note: {note}.*"))',
@@ -122,7 +131,9 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
          f'                 carrying={_V}.num(c["carrying_cost"], 2),\n'
          f'                 cost={_V}.num(c["cost_of_receivables"], 2),\n'
          f'                 invoiced={_V}.num(c["cost_of_receivables_invoiced_basis"], 2)))'),
-        ('name="open at the period end"', f'name={_V}.t("cash_open_at_end")'),
+        # the buckets are codes: an index named by its column shows their labels
+        ('name="open at the period end").to_frame()',
+         f'name={_V}.t("cash_open_at_end")).rename_axis("bucket").to_frame()'),
         ('display(Markdown("The sales are period totals, not invoices: no receivables '
          'to age."))', f'display(Markdown({_V}.t("cash_period_totals")))')),
     "65d3f24c": (("    display(Markdown(f\"*Assumption ({a['code']}): \"\n"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -259,14 +260,91 @@ def _missing(x: Any) -> bool:
 
 
 def _value_label(x: Any, column: Any, st: Strings) -> Any:
-    """The label of a code ``x`` in ``column`` (:data:`VALUE_LABELS`), or ``x``."""
+    """The label of a code ``x`` in ``column`` (:data:`VALUE_LABELS`), or ``x``; a status
+    written as words (``invalid: check digit``) is looked up as a key too
+    (``invalid_check_digit``, as :func:`counts` does)."""
     if not isinstance(x, str) or not isinstance(column, str):
         return x
+    import re
+
+    keys = dict.fromkeys((x, re.sub(r"\W+", "_", x).strip("_").lower()))
     for family in VALUE_LABELS.get(column, ()):
-        label = st.get(f"{family}.{x}")
-        if label and "{" not in label:      # a label, not a sentence with placeholders
-            return label
+        for key in keys:
+            label = st.get(f"{family}.{key}")
+            if label and "{" not in label:      # a label, not a sentence with placeholders
+                return label
     return x
+
+
+def _phrase_coded(df: pd.DataFrame) -> pd.DataFrame:
+    """A table holding a value as ``<x>_code`` + ``<x>_args`` (a robustness scenario, an
+    intake problem) shows it as ``<x>`` phrased in the page's language (:func:`say`): in
+    place of the step's English ``<x>`` where there is one (a row without a code keeps its
+    text), else where the code was."""
+    from kamlib.errors import ConfigError
+    from kamlib.units import stored_reasons
+
+    out = df
+    for code_col in [c for c in df.columns if isinstance(c, str) and c.endswith("_code")
+                     and c != "reason_code"]:
+        name = code_col[: -len("_code")]
+        if f"{name}_args" not in df.columns:
+            continue
+        try:
+            reasons = stored_reasons(df[code_col], df[f"{name}_args"].fillna(""))
+        except (TypeError, ValueError):
+            continue
+        texts = []
+        for r, old in zip(reasons, df[name] if name in df.columns else [None] * len(df),
+                          strict=True):
+            try:
+                texts.append(say(r) if isinstance(r["code"], str) else old)
+            except (ConfigError, KeyError, ValueError):
+                texts.append(old if old is not None else r["code"])
+        if name in out.columns:
+            out = out.drop(columns=[code_col, f"{name}_args"])
+            out[name] = texts
+        else:
+            out = out.rename(columns={code_col: name}).drop(columns=[f"{name}_args"])
+            out[name] = texts
+    # a list of reasons (a pair's evidence): ``<x>_reasons`` JSON → ``<x>``, joined by "; "
+    for col in [c for c in out.columns if isinstance(c, str) and c.endswith("_reasons")]:
+        name = col[: -len("_reasons")]
+        texts = []
+        for x, old in zip(out[col], out[name] if name in out.columns else [None] * len(out),
+                          strict=True):
+            try:
+                items = json.loads(x) if isinstance(x, str) and x else None
+                texts.append("; ".join(say(r) for r in items) if items else old)
+            except (ConfigError, KeyError, ValueError, TypeError):
+                texts.append(old)
+        out = out.drop(columns=[col])
+        out[name] = texts
+    return out
+
+
+def _field_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """A table naming canonical columns of the intake tables — a ``column`` next to its
+    ``table`` (the completeness table), or ``needs`` as ``table.column`` (the readiness
+    list) — shows them by their labels in the page's language (:func:`field`; a table by
+    ``table_name.<id>``)."""
+    out = df
+    if {"table", "column"} <= set(df.columns):
+        out = out.copy()
+        out["column"] = [field(t, c) if isinstance(c, str) else c
+                         for t, c in zip(df["table"], df["column"], strict=True)]
+    if "needs" in df.columns:
+        out = out.copy()
+
+        def need(x: Any) -> Any:
+            if not isinstance(x, str):
+                return x
+            table, _, column = x.partition(".")
+            name = word(f"table_name.{table}", table)
+            return f"{name}: {field(table, column)}" if column else name
+
+        out["needs"] = [need(x) for x in df["needs"]]
+    return out
 
 
 def _cell(x: Any, fmt: Formatter) -> Any:
@@ -330,7 +408,7 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     if lang is not None:
         _STATE["lang"] = lang
     st, fmt = _strings(), _fmt()
-    df = _phrase_reasons(df)
+    df = _field_labels(_phrase_coded(_phrase_reasons(df)))
 
     def label(name: Any) -> Any:
         if isinstance(name, str):

@@ -430,6 +430,11 @@ def _div(a: pd.Series, b: pd.Series) -> pd.Series:
     return a.astype(float) / b.where(b.abs() > _EPS)
 
 
+def _arg(x: Any) -> float | None:
+    """A ratio as a reason's argument (``None`` when not measured)."""
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
 def loss_makers(pnl: pd.DataFrame, *, size: str = "net_revenue", top_share: float = 0.2,
                 min_size: float | None = None) -> pd.DataFrame:
     """Large clients that lose money — the "VIP ≠ key" list (Kaplan & Cooper whale curve).
@@ -460,8 +465,14 @@ def loss_makers(pnl: pd.DataFrame, *, size: str = "net_revenue", top_share: floa
     pandas.DataFrame
         ``entity_id``, ``entity_name``, ``net_revenue``, ``gross_margin``, ``margin_pct``
         (gross margin ÷ net revenue), ``cost_to_serve``, ``cts_pct`` (÷ net revenue),
-        ``contribution``, ``why``.
+        ``contribution``, ``why``, and the same why as ``reason_code`` (``reason.loss_*``
+        of the string tables) with its ratios as JSON ``reason_args``, phrased in the
+        engagement's language by :func:`kamlib.i18n.say`.
     """
+    import json
+
+    from ..units import reason
+
     df = _by_entity(pnl)
     n = len(df)
     sz = _sorted_desc(df[size].astype(float))
@@ -509,30 +520,44 @@ def loss_makers(pnl: pd.DataFrame, *, size: str = "net_revenue", top_share: floa
         driver = max(excess, key=lambda d: excess[d]) if excess else None
         if gm_pct is not None and gm_pct < 0:
             why = f"negative gross margin {pct(gm_pct)}: sold below cost"
+            code = reason("loss_negative_margin", margin_ratio=_arg(gm_pct))
         elif driver == "discount":
             why = f"discounts {pct(disc_pct)} of list (base {pct(b_disc)})"
+            code = reason("loss_discounts", discount_ratio=_arg(disc_pct),
+                          base_ratio=_arg(b_disc))
         elif driver == "returns":
             why = f"returns {pct(ret_pct)} of sales (base {pct(b_ret)})"
+            code = reason("loss_returns", returns_ratio=_arg(ret_pct), base_ratio=_arg(b_ret))
         elif driver == "cor":
             why = (f"cost of receivables {pct(cor_pct)} of revenue (base {pct(b_cor)}): "
                    "long payment terms or late payment")
+            code = reason("loss_receivables", receivables_ratio=_arg(cor_pct),
+                          base_ratio=_arg(b_cor))
         elif driver in ("margin", "cts"):
             costs = f"cost-to-serve {pct(cts_pct)}"
-            if gm_pct is not None and cts_pct is not None and gm_pct >= cts_pct:
+            with_cor = gm_pct is not None and cts_pct is not None and gm_pct >= cts_pct
+            if with_cor:
                 costs += f" + cost of receivables {pct(cor_pct)}"
             head = f"gross margin {pct(gm_pct)}"
             head += f" (base {pct(b_gm)})" if driver == "margin" else ""
             tail = f" (base cost-to-serve {pct(b_cts)})" if driver == "cts" else ""
             why = f"{head} does not cover {costs} of revenue{tail}"
+            code = reason(f"loss_{driver}" + ("_receivables" if with_cor else ""),
+                          margin_ratio=_arg(gm_pct), cts_ratio=_arg(cts_pct),
+                          receivables_ratio=_arg(cor_pct),
+                          base_ratio=_arg(b_gm if driver == "margin" else b_cts))
         else:
             why = "costs exceed gross margin"
+            code = reason("loss_costs_exceed_margin")
         rows.append({ENTITY: e, NAME: df[NAME].get(e) if NAME in df.columns else None,
                      "net_revenue": nr[e], "gross_margin": gm[e],
                      "margin_pct": np.nan if gm_pct is None else gm_pct,
                      "cost_to_serve": cts[e], "cts_pct": np.nan if cts_pct is None else cts_pct,
-                     "contribution": float(df.loc[e, "contribution"]), "why": why})
+                     "contribution": float(df.loc[e, "contribution"]), "why": why,
+                     "reason_code": code["code"],
+                     "reason_args": json.dumps(code["args"], ensure_ascii=False)})
     cols = [ENTITY, NAME, "net_revenue", "gross_margin", "margin_pct", "cost_to_serve",
-            "cts_pct", "contribution", "why"]
+            "cts_pct", "contribution", "why", "reason_code", "reason_args"]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values("contribution", kind="mergesort").reset_index(drop=True)
 

@@ -9,6 +9,7 @@ the stranded ones (which stay) — never "fire them" on allocated costs alone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -60,10 +61,15 @@ def recost(pnl: pd.DataFrame, costs: CostModel, *, base: CostModel | None = None
     return pnl["gross_margin"] - pnl.get("off_invoice", 0.0) - cts - receivables
 
 
-def _compare(name: str, base: pd.Series, alt: pd.Series) -> dict[str, Any]:
+def _compare(name: str, base: pd.Series, alt: pd.Series, code: str = "scenario_base",
+             **args: Any) -> dict[str, Any]:
     flips = (base >= 0) != (alt >= 0)
     return {
         "scenario": name,
+        # the scenario as a code and its figures (``reason.scenario_*`` of the string
+        # tables), phrased in the engagement's language on the pages
+        "scenario_code": code,
+        "scenario_args": json.dumps(args, ensure_ascii=False),
         "total_contribution": float(alt.sum()),
         "change_vs_base": float(alt.sum() - base.sum()),
         "loss_makers": int((alt < 0).sum()),
@@ -74,6 +80,11 @@ def _compare(name: str, base: pd.Series, alt: pd.Series) -> dict[str, Any]:
     }
 
 
+def _change(sign: int, spread: float) -> dict[str, Any]:
+    """A scenario's change as a reason's arguments: its sign and its size (a ratio)."""
+    return {"sign": "+" if sign > 0 else "−", "spread_ratio": spread}
+
+
 def robustness(pnl: pd.DataFrame, costs: CostModel, *, spread: float = 0.20) -> pd.DataFrame:
     """Contribution under alternative cost models, compared with the base.
 
@@ -81,7 +92,9 @@ def robustness(pnl: pd.DataFrame, costs: CostModel, *, spread: float = 0.20) -> 
     together ± ``spread``; the cost of money ± ``spread``; and the whole cost-to-serve
     allocated by net revenue (the "traditional" allocation that hides cost-to-serve) and by
     orders. Returns one row per scenario: total contribution, loss makers, clients whose sign
-    changes, Spearman rank correlation with the base contribution (Spearman 1904).
+    changes, Spearman rank correlation with the base contribution (Spearman 1904); the
+    scenario named in English (``scenario``) and as a code with its figures
+    (``scenario_code``, ``scenario_args`` JSON).
     """
     base = recost(pnl, costs, base=costs)
     rows = [_compare("base", base, base)]
@@ -90,26 +103,29 @@ def robustness(pnl: pd.DataFrame, costs: CostModel, *, spread: float = 0.20) -> 
     for d in costed:
         for sign in (-1, 1):
             alt = recost(pnl, costs.scaled(1 + sign * spread, (d,)), base=costs)
-            rows.append(_compare(f"{d} {'+' if sign > 0 else '−'}{spread:.0%}", base, alt))
+            rows.append(_compare(f"{d} {'+' if sign > 0 else '−'}{spread:.0%}", base, alt,
+                                 "scenario_rate", cost_driver=d, **_change(sign, spread)))
     if costed:
         for sign in (-1, 1):
             alt = recost(pnl, costs.scaled(1 + sign * spread), base=costs)
             rows.append(_compare(f"all cost-to-serve {'+' if sign > 0 else '−'}{spread:.0%}",
-                                 base, alt))
+                                 base, alt, "scenario_all_cts", **_change(sign, spread)))
     for sign in (-1, 1):
         cm = CostModel(costs.rates, costs.pools, costs.avoidable,
                        costs.receivables_rate * (1 + sign * spread))
         rows.append(_compare(f"cost of money {'+' if sign > 0 else '−'}{spread:.0%}", base,
-                             recost(pnl, cm, base=costs)))
+                             recost(pnl, cm, base=costs), "scenario_cost_of_money",
+                             **_change(sign, spread)))
     total_cts = float(pnl["cost_to_serve"].sum())
     if total_cts:
         receivables = pnl["cost_of_receivables"]
         for label, driver in (("net revenue", pnl["net_revenue"].clip(lower=0)),
                               ("orders", pnl["orders"].astype(float))):
+            code = "scenario_by_revenue" if label == "net revenue" else "scenario_by_orders"
             if float(driver.sum()):
                 alt = (pnl["gross_margin"] - pnl.get("off_invoice", 0.0)
                        - driver / driver.sum() * total_cts - receivables)
-                rows.append(_compare(f"cost-to-serve allocated by {label}", base, alt))
+                rows.append(_compare(f"cost-to-serve allocated by {label}", base, alt, code))
     return pd.DataFrame(rows)
 
 

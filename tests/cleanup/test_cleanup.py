@@ -202,3 +202,29 @@ def test_an_entity_is_named_by_a_clean_spelling() -> None:
     assert out.loc["B", "entity_id"] == "A" and out.loc["D", "entity_id"] == "C"
     assert out.loc["A", "entity_name"] == "ООО «Жемчуг»"
     assert out.loc["C", "entity_name"] == "ИП Иванов Иван Иванович"
+
+
+def test_pair_evidence_is_kept_as_codes_phrased_as_the_step_says_it() -> None:
+    """Issue 21: each pair's evidence as reason codes (``evidence_reasons``) phrased in
+    English is the step's own sentence; in Russian it says the same with the same ids."""
+    import json
+
+    from kamlib.cleanup.matching import candidate_pairs, prepare_records
+    from kamlib.i18n import Formatter, load_strings, say
+
+    clients = pd.DataFrame({
+        "client_id": ["1", "2", "3", "4"],
+        "name": ["ООО Ромашка", "Ромашка ООО", "ИП Ермакова Ю.А.", "Ермакова Ю. А. ИП"],
+        "tax_id": ["7707083893", "7707083893", "022075362711", "022075362710"],
+        "branch_code": [None, None, None, None]})
+    pairs = candidate_pairs(prepare_records(clients))
+    assert len(pairs) == 2
+    en, ru = (load_strings("en"), Formatter("en", "RUB")), (load_strings("ru"),
+                                                           Formatter("ru", "RUB"))
+    for ev, codes in zip(pairs["evidence"], pairs["evidence_reasons"], strict=True):
+        reasons = json.loads(codes)
+        assert "; ".join(say(r, *en) for r in reasons) == ev
+    texts = {"; ".join(say(r, *ru) for r in json.loads(c)) for c in pairs["evidence_reasons"]}
+    assert "тот же ИНН 7707083893" in texts
+    assert any("ИНН отличаются одной цифрой (022075362711 / 022075362710): опечатка" in t
+               for t in texts)

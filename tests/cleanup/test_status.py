@@ -72,11 +72,36 @@ def test_each_status_and_reason() -> None:
     assert set(st["status"]) <= set(STATUSES)
 
 
+def test_reasons_are_kept_as_codes_phrased_in_each_language() -> None:
+    """The status's reason as a code and figures (issue 21): phrased in English it is the
+    step's own sentence; in Russian it carries the same figures."""
+    from kamlib.i18n import Formatter, load_strings, say
+    from kamlib.units import stored_reasons
+
+    sales = _sales(_every("dor", ago(120), 20, 30) + _every("los", ago(400), 30, 10)
+                   + _every("new", ago(10), 30, 3))
+    st = _status(sales, ["dor", "los", "new", "ghost"])
+    assert st["reason_code"].to_dict() == {"dor": "status_silent", "los": "status_lost",
+                                           "new": "status_new", "ghost": "status_no_sales"}
+    assert json.loads(st.at["dor", "reason_args"]) == {"days": 120, "times": 6.0, "gap": 20,
+                                                      "min_days": 90}
+    reasons = dict(zip(st.index, stored_reasons(st["reason_code"], st["reason_args"]),
+                       strict=True))
+    en, ru = (load_strings("en"), Formatter("en", "RUB")), (load_strings("ru"),
+                                                           Formatter("ru", "RUB"))
+    for e in ("dor", "los", "new", "ghost"):
+        assert say(reasons[e], *en) == st.at[e, "reason"]
+    assert say(reasons["dor"], *ru) == ("нет заказов 120 дн. — в 6,0 раза дольше обычного "
+                                        "интервала (20 дн.)")
+    assert say(reasons["los"], *ru) == ("нет заказов за последние 12 мес.; последний заказ "
+                                        "2024-11-26, за 400 дн. до конца периода")
+
+
 def test_columns_and_types() -> None:
     st = _status(_sales(_every("a", ago(0), 10, 5)), ["a", "b"])
     assert list(st.columns) == ["first_order", "last_order", "orders", "lines", "net_revenue",
                                 "revenue_last_12m", "median_gap_days", "days_silent",
-                                "status", "reason"]
+                                "status", "reason", "reason_code", "reason_args"]
     assert st["first_order"].dtype.kind == "M" and st["last_order"].dtype.kind == "M"
     assert st["orders"].dtype == np.int64 and st["lines"].dtype == np.int64
     assert st.at["a", "first_order"] == pd.Timestamp(ago(40))

@@ -141,3 +141,52 @@ def test_the_steps_own_notes_are_in_russian(vip_pages) -> None:
     assert "language" not in title and "Аудит работы с ключевыми клиентами" in title
     assert re.search(r"^Выпущено материалов: \d+; рабочих документов: \d+$", text["f26064f3"],
                      re.M)
+
+
+#: The data a table of pages 00–02 may show in Latin letters: the lesson's file names and
+#: their extensions, the file hashes (hex), the clients' transliterated names and name keys
+#: (the matching's keys are Latin by design), the channel the data bring (``HoReCa``).
+TABLE_DATA_OK = {"xlsx", "csv", "SHA", "HoReCa", "Novator", "Peresvet", "Zhemchug", "ermakova"}
+
+
+def _table_texts(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """(cell id, text) of every displayed HTML table, tags and styles removed."""
+    import html
+
+    out = []
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            h = o.get("data", {}).get("text/html")
+            if not h or "<table" not in h or "data:image" in h:
+                continue
+            h = re.sub(r"<style.*?</style>", " ", h, flags=re.S)
+            out.append((c.get("id", ""), html.unescape(re.sub(r"<[^>]+>", " ", h))))
+    return out
+
+
+@pytest.mark.slow
+def test_the_tables_of_pages_00_to_02_are_in_russian(vip_pages) -> None:
+    """The tables of the intake, cleanup and profitability pages (issue 21): codes by their
+    labels, the steps' reasons phrased from their codes, column ids by their labels; only the
+    data keep Latin letters (file names, hashes, transliterated names, initials)."""
+    found = {}
+    pages = {k: v for k, v in vip_pages.items() if k[:2] in ("00", "01", "02")}
+    assert len(pages) == 3
+    for name, nb in pages.items():
+        for cid, text in _table_texts(nb):
+            text = re.sub(r"\b[0-9a-f]{12}\b", " ", text)        # a file's hash prefix
+            words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text)) - LATIN_OK - TABLE_DATA_OK
+            # a transliterated person's initials (``ermakova u a``, ``ep``, ``ap``)
+            words = {w for w in words if len(w) > 2}
+            if words:
+                found[f"{name}:{cid}"] = sorted(words)[:12]
+    assert not found, found
+    tables = {cid: t for nb in pages.values() for cid, t in _table_texts(nb)}
+    assert "Код номенклатуры" in tables["c69b23c5"] and "product_id" not in tables["c69b23c5"]
+    assert "справочник контрагентов: Отсрочка платежа, дней" in tables["feeedba1"]
+    assert "контрольная цифра ИНН неверна" in tables["e92d955a"]
+    assert re.search(r"нет заказов \d+ дн\. — в [\d,]+ раза дольше", tables["72373879"])
+    assert "ИНН отличаются одной цифрой" in tables["d254b2fa"]
+    assert "Срок не наступил" in tables["0ac78c98"]
+    assert re.search(r"скидки [\d,]+\u00a0% от прайса", tables["9a17970f"])
+    assert "затраты на обслуживание распределены по заказам" in tables["3b927fd2"]

@@ -70,3 +70,33 @@ def test_concentration_flags_from_their_codes() -> None:
     assert view.flags(conc) == ["2 client(s) ≥ 10% of revenue — IFRS 8.34 major-customer "
                                 "disclosure: ООО «Магнолия» 16.6%, ПАО «Маяк» 12.8%"]
     assert view.flags({"level": "entity", "flag_clients": {}}) == []
+
+
+def test_coded_values_and_intake_columns_are_phrased_on_the_page() -> None:
+    """Issue 21: a value kept as ``<x>_code`` + ``<x>_args`` replaces the step's English
+    ``<x>`` (a row without a code keeps its text); a list ``<x>_reasons`` is phrased and
+    joined; a canonical column next to its table, and ``needs``, show their labels."""
+    import json
+
+    df = pd.DataFrame({
+        "scenario": ["order +20%", "custom"],
+        "scenario_code": ["scenario_rate", None],
+        "scenario_args": [json.dumps({"cost_driver": "order", "sign": "+",
+                                      "spread_ratio": 0.2}), None],
+        "evidence": ["x", "y"],
+        "evidence_reasons": [json.dumps([{"code": "evidence_inn_missing", "args": {}},
+                                         {"code": "evidence_same_inn",
+                                          "args": {"inn": "7700000000"}}]), ""]})
+    ru = view.localize_frame(df, "ru")
+    assert list(ru.columns) == ["Сценарий", "Доказательства"]
+    assert ru.iloc[:, 0].tolist() == ["заказы +20,0\u00a0%", "custom"]
+    assert ru.iloc[:, 1].tolist() == ["ИНН есть только в одной записи; тот же ИНН 7700000000",
+                                      "y"]
+    en = view.localize_frame(df, "en")
+    assert en.iloc[:, 1].tolist() == ["INN missing in one record; same INN 7700000000", "y"]
+    comp = pd.DataFrame({"table": ["clients"], "column": ["payment_terms_days"],
+                         "needs": ["clients.tax_id"]})
+    ru = view.localize_frame(comp, "ru")
+    assert ru.iloc[0].tolist() == ["справочник контрагентов", "Отсрочка платежа, дней",
+                                   "справочник контрагентов: ИНН"]
+    view.localize_frame(comp, "en")  # leave the module's language as the other tests expect
