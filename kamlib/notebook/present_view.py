@@ -29,8 +29,8 @@ import pandas as pd
 
 from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["LIST_LABELS", "MODES", "ROW_LABELS", "STAT_BLOCKS", "VALUE_LABELS", "counts",
-           "field", "file_notes", "flags", "hidden", "intake_warnings",
+__all__ = ["LIST_LABELS", "MODES", "REASON_LISTS", "ROW_LABELS", "STAT_BLOCKS", "VALUE_LABELS",
+           "counts", "field", "file_notes", "flags", "hidden", "intake_warnings",
            "language", "localize_frame", "num", "participant", "pct", "reveal", "say", "setup",
            "source", "stat_rows", "stats", "t", "word"]
 
@@ -142,6 +142,10 @@ LIST_LABELS: dict[str, tuple[str, ...]] = {
 #: The sizing methods (step 4's ``method``) are named by their authors: the author in the
 #: method's text → its ``fte_method`` code.
 _METHOD_AUTHORS = (("talley", "talley"), ("sherman", "sherman"), ("zoltners", "break_even"))
+
+#: Columns holding a list of reasons (JSON text) and the column of the step's English text
+#: they replace on a page: step 3's look-alikes (``similar_because`` → ``why``).
+REASON_LISTS: dict[str, str] = {"similar_because": "why"}
 
 #: Columns holding a fraction (0–1) shown as a percentage.
 _PCT_SUFFIXES = ("_pct", "share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
@@ -363,6 +367,24 @@ def _phrase_reasons(df: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"reason_code": "reason"})
 
 
+def _phrase_reason_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """A column of :data:`REASON_LISTS` phrased in the page's language (its reasons joined
+    by ``; ``), in place of the step's English text it stands for."""
+    import json
+
+    for col, english in REASON_LISTS.items():
+        if col not in df.columns:
+            continue
+        try:
+            lists = [json.loads(x) if isinstance(x, str) else x for x in df[col]]
+        except ValueError:
+            continue
+        text = ["; ".join(_say_or_code(r) for r in rs) if isinstance(rs, list) else "—"
+                for rs in lists]
+        df = df.drop(columns=[english], errors="ignore").assign(**{col: text})
+    return df
+
+
 def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """``df`` for the screen: column and index names replaced by their labels in ``lang``
     (``columns.yaml``: ``col.<id>``; an id without a label is kept), the codes of the columns
@@ -384,7 +406,7 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     if lang is not None:
         _STATE["lang"] = lang
     st, fmt = _strings(), _fmt()
-    df = _row_labels(_phrase_reasons(df), st)
+    df = _row_labels(_phrase_reason_lists(_phrase_reasons(df)), st)
 
     def label(name: Any) -> Any:
         if isinstance(name, str):
