@@ -169,7 +169,7 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   '                       "source": f.source}',
                   '{"section": s.title, "fact": f.label, "value": f.display,\n'
                   f'                       "source": {_V}.source(f.source)}}'),),
-    "6ee61f57": (("on_progress=print)", "on_progress=None)"),
+    "6ee61f57": (("on_progress=print,", "on_progress=None,"),
                  ('for w in result["warnings"]:\n    print("note:", w)',
                   f'if result["warnings"]:\n    print({_V}.t("report_warnings", '
                   'n=len(result["warnings"])))')),

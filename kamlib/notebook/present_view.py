@@ -122,6 +122,8 @@ VALUE_LABELS: dict[str, tuple[str, ...]] = {
     "outcome": ("present.outcome",), "hhi_level": ("hhi",), "scenario": ("present.value",),
     "driver": ("cost_driver",), "kind": ("off_invoice_kind",),
     "element": ("kit_alignment.element",),
+    # the report page's deliverables (issue 21)
+    "language": ("language_name",), "format": ("report_format",),
 }
 
 #: Columns holding a step's English description of a row's code, and the string-table
@@ -352,7 +354,11 @@ def source(path: Any) -> str:
 def _phrase_reasons(df: pd.DataFrame) -> pd.DataFrame:
     """A table holding a step's decisions as ``reason_code`` + ``reason_args`` shows them as
     one ``reason`` column, phrased in the page's language (a code the tables cannot phrase
-    keeps its code)."""
+    keeps its code); a ``reason`` column of reasons (phrased cell by cell, :func:`_cell`)
+    drops the ``reason_text`` the step phrased when it ran."""
+    if "reason_text" in df.columns and "reason" in df.columns and all(
+            isinstance(r, Mapping) and "code" in r for r in df["reason"]):
+        return df.drop(columns=["reason_text"])  # the same reasons, phrased in the step's run
     if not {"reason_code", "reason_args"} <= set(df.columns) or "reason" in df.columns:
         return df
     from kamlib.units import stored_reasons
