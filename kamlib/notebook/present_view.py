@@ -129,7 +129,8 @@ VALUE_LABELS: dict[str, tuple[str, ...]] = {
 #: Columns holding a step's English description of a row's code, and the string-table
 #: family that describes that code in the page's language: a cell of column ``c`` shows
 #: ``<family>.<the row's code column>`` when it exists (a KPI's definition and source, a
-#: support role's duties), else its text.
+#: support role's duties; a cell that is itself a code of the family, ``"no data"``, by its
+#: own label), else its text.
 ROW_LABELS: dict[str, tuple[str, str]] = {
     "definition": ("kpi_definition", "kpi"), "source": ("kpi_source", "kpi"),
     "who_what": ("team_duty", "role"),
@@ -301,6 +302,15 @@ def _value_label(x: Any, column: Any, st: Strings) -> Any:
     return x
 
 
+def _row_label(x: Any, code: Any, family: str, st: Strings) -> Any:
+    """A cell's own text as a code of ``family`` (``"no data"`` → ``kpi_source.no_data``),
+    else the description of its row's ``code``, else the cell."""
+    if not isinstance(x, str) or not isinstance(code, str):
+        return x
+    own = st.get(f"{family}." + x.strip().replace(" ", "_")) if x.strip() else None
+    return own or st.get(f"{family}.{code}") or x
+
+
 def _row_labels(df: pd.DataFrame, st: Strings) -> pd.DataFrame:
     """The cells of :data:`ROW_LABELS` columns replaced by the description of their row's
     code in the page's language (a code without one keeps the step's text)."""
@@ -310,7 +320,7 @@ def _row_labels(df: pd.DataFrame, st: Strings) -> pd.DataFrame:
             continue
         if out is df:
             out = df.copy()
-        out[col] = [(st.get(f"{family}.{code}") or x) if isinstance(code, str) else x
+        out[col] = [_row_label(x, code, family, st)
                     for x, code in zip(df[col], df[by], strict=True)]
     return out
 

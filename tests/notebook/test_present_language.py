@@ -144,10 +144,11 @@ def test_the_steps_own_notes_are_in_russian(vip_pages) -> None:
 
 
 #: Latin words a Russian page's tables may show beyond :data:`LATIN_OK`: the methods' and
-#: the metrics' names and their authors (CLV, DSO, NPS, P&L; Talley, Sherman et al.), and
-#: the deliverables' formats.
+#: the metrics' names and their authors (CLV, DSO, NPS, P&L; Talley, Sherman et al.), the
+#: RACI matrix's letters and the deliverables' formats.
 TABLE_LATIN_OK = LATIN_OK | {"CLV", "DSO", "NPS", "P", "L", "Talley", "et", "al", "Millman",
-                             "Rogers", "Reichheld", "html", "pdf", "xlsx", "pptx"}
+                             "Rogers", "Reichheld", "R", "A", "C", "I",
+                             "html", "pdf", "xlsx", "pptx"}
 
 
 def _table_words(html_text: str) -> set[str]:
