@@ -391,7 +391,7 @@ def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
         return ", ".join(parts)
     if key in ("status", "role", "feature", "cost_driver") and isinstance(value, str):
         return strings.get(f"{key}.{value}", value) or value
-    if key.endswith("_median") and isinstance(value, int | float):
+    if key.endswith(("_median", "client_value")) and isinstance(value, int | float):
         return fmt.compact(value)      # a median compared with another: 11,9 млн / 11.9 M
     if key.endswith(("_share", "_ratio")) and isinstance(value, int | float):
         return fmt.pct(value)

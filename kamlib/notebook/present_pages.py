@@ -152,6 +152,16 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   'display(sizing_widget(res["key"], params, lang=lang))'),),
     "efd20b73": (('display(Markdown(f"*Note: {note}.*"))',
                   f'display(Markdown(f"*{{{_V}.t(\'note\')}}: {{note}}.*"))'),),
+    # the programme's cost lines in the page's language (issue 21)
+    "a01cf6ee": (
+        *((f'"{en}": c["{key}"]', f'{_V}.t("programme_cost.{key}"): c["{key}"]')
+          for en, key in (
+              ("new KAM hires (market cost + overhead)", "new_hires"),
+              ("existing people's time moved to key accounts (+ overhead)", "existing_time"),
+              ("support: FTE × their cost", "support"), ("travel and tools", "travel_tools"),
+              ("programme, a year", "total"), ("… of which new cash", "new_cash"),
+              ("… of which re-allocated, not new cash", "reallocated"))),
+        ('name=f"{cur} a year"', f'name={_V}.t("programme_cost.per_year", currency=cur)')),
     # the payback and the break-even from their reason codes (the step's text is English)
     "b4c0a004": (('display(Markdown(eco["payback"].get("text", "")))',
                   f'display(Markdown({_V}.say(eco["payback"].get("reason"))))'),
@@ -161,7 +171,15 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
     "41d4dc57": (('print(f"{model.title} — {model.client}; {model.fmt.period(*model.period)}; '
                   'language {lang}")',
                   'print(f"{model.title} — {model.client}; {model.fmt.period(*model.period)}")'),),
-    "fa226506": (("print(findings.to_string(index=False))", "findings"),),
+    "fa226506": (("print(findings.to_string(index=False))", "findings"),
+                 # the findings and facts named by their labels, their sources by their steps
+                 ('{"finding": f.key, "headline": f.headline, "source": f.fact.source}',
+                  f'{{"finding": f.fact.label, "headline": f.headline,\n'
+                  f'                           "source": {_V}.source(f.fact.source)}}')),
+    "afbc7ee9": (('{"section": s.key, "fact": f.label, "value": f.display,\n'
+                  '                       "source": f.source}',
+                  '{"section": s.title, "fact": f.label, "value": f.display,\n'
+                  f'                       "source": {_V}.source(f.source)}}'),),
     "6ee61f57": (("on_progress=print,", "on_progress=None,"),
                  ('for w in result["warnings"]:\n    print("note:", w)',
                   f'if result["warnings"]:\n    print({_V}.t("report_warnings", '

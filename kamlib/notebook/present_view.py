@@ -30,10 +30,10 @@ import pandas as pd
 
 from kamlib.i18n import Formatter, Strings, load_strings
 
-__all__ = ["MODES", "STAT_BLOCKS", "VALUE_LABELS", "counts", "field", "file_notes", "flags",
-           "hidden", "intake_warnings",
+__all__ = ["LIST_LABELS", "MODES", "REASON_LISTS", "ROW_LABELS", "STAT_BLOCKS", "VALUE_LABELS",
+           "counts", "field", "file_notes", "flags", "hidden", "intake_warnings",
            "language", "localize_frame", "num", "participant", "pct", "reveal", "say", "setup",
-           "stat_rows", "stats", "t", "word"]
+           "source", "stat_rows", "stats", "t", "word"]
 
 #: The presentation modes: the participant sees the question and the data, the trainer also
 #: the conclusions.
@@ -123,7 +123,33 @@ VALUE_LABELS: dict[str, tuple[str, ...]] = {
     "outcome": ("present.outcome",), "hhi_level": ("hhi",), "scenario": ("present.value",),
     "driver": ("cost_driver",), "kind": ("off_invoice_kind",),
     "element": ("kit_alignment.element",),
+    # the report page's deliverables (issue 21)
+    "language": ("language_name",), "format": ("report_format",),
 }
+
+#: Columns holding a step's English description of a row's code, and the string-table
+#: family that describes that code in the page's language: a cell of column ``c`` shows
+#: ``<family>.<the row's code column>`` when it exists (a KPI's definition and source, a
+#: support role's duties; a cell that is itself a code of the family, ``"no data"``, by its
+#: own label), else its text.
+ROW_LABELS: dict[str, tuple[str, str]] = {
+    "definition": ("kpi_definition", "kpi"), "source": ("kpi_source", "kpi"),
+    "who_what": ("team_duty", "role"),
+}
+
+#: Columns holding several codes in one cell (``"economic_buyer, coach"``): each code is
+#: named by the first family of :data:`VALUE_LABELS`-like families that has it.
+LIST_LABELS: dict[str, tuple[str, ...]] = {
+    "roles_missing": ("kit.buying_role",), "buying_roles": ("kit.buying_role",),
+}
+
+#: The sizing methods (step 4's ``method``) are named by their authors: the author in the
+#: method's text → its ``fte_method`` code.
+_METHOD_AUTHORS = (("talley", "talley"), ("sherman", "sherman"), ("zoltners", "break_even"))
+
+#: Columns holding a list of reasons (JSON text) and the column of the step's English text
+#: they replace on a page: step 3's look-alikes (``similar_because`` → ``why``).
+REASON_LISTS: dict[str, str] = {"similar_because": "why"}
 
 #: Columns holding a fraction (0–1) shown as a percentage.
 _PCT_SUFFIXES = ("_pct", "share", "_ratio", "price_increase", "volume_loss", "top1", "top3",
@@ -267,10 +293,15 @@ def _value_label(x: Any, column: Any, st: Strings) -> Any:
         return x
     import re
 
-    keys = dict.fromkeys((x, re.sub(r"\W+", "_", x).strip("_").lower()))
-    for family in VALUE_LABELS.get(column, ()):
-        for key in keys:
-            label = st.get(f"{family}.{key}")
+    if column in LIST_LABELS and ", " in x:
+        return ", ".join(str(_value_label(part, column, st)) for part in x.split(", "))
+    families = VALUE_LABELS.get(column, ()) + LIST_LABELS.get(column, ())
+    codes = list(dict.fromkeys((x, re.sub(r"\W+", "_", x).strip("_").lower())))
+    if column == "method":
+        codes += [code for author, code in _METHOD_AUTHORS if author in x.lower()]
+    for family in families:
+        for code in codes:
+            label = st.get(f"{family}.{code}")
             if label and "{" not in label:      # a label, not a sentence with placeholders
                 return label
     return x
@@ -347,11 +378,36 @@ def _field_labels(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _row_label(x: Any, code: Any, family: str, st: Strings) -> Any:
+    """A cell's own text as a code of ``family`` (``"no data"`` → ``kpi_source.no_data``),
+    else the description of its row's ``code``, else the cell."""
+    if not isinstance(x, str) or not isinstance(code, str):
+        return x
+    own = st.get(f"{family}." + x.strip().replace(" ", "_")) if x.strip() else None
+    return own or st.get(f"{family}.{code}") or x
+
+
+def _row_labels(df: pd.DataFrame, st: Strings) -> pd.DataFrame:
+    """The cells of :data:`ROW_LABELS` columns replaced by the description of their row's
+    code in the page's language (a code without one keeps the step's text)."""
+    out = df
+    for col, (family, by) in ROW_LABELS.items():
+        if col not in df.columns or by not in df.columns:
+            continue
+        if out is df:
+            out = df.copy()
+        out[col] = [_row_label(x, code, family, st)
+                    for x, code in zip(df[col], df[by], strict=True)]
+    return out
+
+
 def _cell(x: Any, fmt: Formatter) -> Any:
     """A table cell as people read it: ``—`` for a missing value, numbers in the language's
     style (``1 234 567,89`` in Russian), booleans as yes / no."""
     if isinstance(x, Mapping) and "amount" in x and "currency" in x:  # a typed Money
         return fmt.amount(x)
+    if isinstance(x, Mapping) and isinstance(x.get("code"), str) and "args" in x:  # a reason
+        return _say_or_code(x)
     if _missing(x):
         return "—"
     if isinstance(x, bool | np.bool_):
@@ -363,21 +419,37 @@ def _cell(x: Any, fmt: Formatter) -> Any:
     return x
 
 
+def _say_or_code(r: Mapping[str, Any]) -> str:
+    """A reason phrased in the page's language, or its code when the tables cannot."""
+    from kamlib.errors import ConfigError
+
+    try:
+        return say(r)
+    except (ConfigError, KeyError, ValueError):
+        return str(r["code"])
+
+
+def source(path: Any) -> str:
+    """Where a report's figure comes from (``"02_profitability/summary.json#totals.x"``),
+    named by its step in the page's language (``step.<NN>``); a source that is no step's
+    artefact keeps its text."""
+    text = str(path)
+    return (_strings().get(f"step.{text[:2]}") or text) if text[:2].isdigit() else text
+
+
 def _phrase_reasons(df: pd.DataFrame) -> pd.DataFrame:
     """A table holding a step's decisions as ``reason_code`` + ``reason_args`` shows them as
     one ``reason`` column, phrased in the page's language (a code the tables cannot phrase
-    keeps its code)."""
+    keeps its code); a ``reason`` column of reasons (phrased cell by cell, :func:`_cell`)
+    drops the ``reason_text`` the step phrased when it ran."""
+    if "reason_text" in df.columns and "reason" in df.columns and all(
+            isinstance(r, Mapping) and "code" in r for r in df["reason"]):
+        return df.drop(columns=["reason_text"])  # the same reasons, phrased in the step's run
     if not {"reason_code", "reason_args"} <= set(df.columns) or "reason" in df.columns:
         return df
-    from kamlib.errors import ConfigError
     from kamlib.units import stored_reasons
 
-    def one(r: dict[str, Any]) -> str:
-        try:
-            return say(r)
-        except (ConfigError, KeyError, ValueError):
-            return str(r["code"])
-
+    one = _say_or_code
     try:
         reasons = stored_reasons(df["reason_code"], df["reason_args"])
     except (TypeError, ValueError):
@@ -385,6 +457,24 @@ def _phrase_reasons(df: pd.DataFrame) -> pd.DataFrame:
     out = df.drop(columns=["reason_args"])
     out["reason_code"] = [one(r) if isinstance(r["code"], str) else r["code"] for r in reasons]
     return out.rename(columns={"reason_code": "reason"})
+
+
+def _phrase_reason_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """A column of :data:`REASON_LISTS` phrased in the page's language (its reasons joined
+    by ``; ``), in place of the step's English text it stands for."""
+    import json
+
+    for col, english in REASON_LISTS.items():
+        if col not in df.columns:
+            continue
+        try:
+            lists = [json.loads(x) if isinstance(x, str) else x for x in df[col]]
+        except ValueError:
+            continue
+        text = ["; ".join(_say_or_code(r) for r in rs) if isinstance(rs, list) else "—"
+                for rs in lists]
+        df = df.drop(columns=[english], errors="ignore").assign(**{col: text})
+    return df
 
 
 def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
@@ -408,7 +498,8 @@ def localize_frame(df: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     if lang is not None:
         _STATE["lang"] = lang
     st, fmt = _strings(), _fmt()
-    df = _field_labels(_phrase_coded(_phrase_reasons(df)))
+    df = _row_labels(_field_labels(_phrase_coded(_phrase_reason_lists(_phrase_reasons(df)))),
+                     st)
 
     def label(name: Any) -> Any:
         if isinstance(name, str):

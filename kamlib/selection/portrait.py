@@ -12,6 +12,7 @@ ranking categorical differences.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -401,7 +402,10 @@ def look_alikes(
     pandas.DataFrame
         Indexed by entity id: ``similarity`` (≤ 0), ``rank`` (1 = closest) and ``why``: the two
         features on which the client is closest to the key profile compared with a typical
-        non-key client, e.g. ``"net_revenue 4.1 M (key median 5.0 M); segment = Сети"``.
+        non-key client, e.g. ``"net_revenue 4.1 M (key median 5.0 M); segment = Сети"``; and
+        ``similar_because``: the same two features as reasons (JSON text of a list of
+        ``look_alike_number`` / ``look_alike_category`` reasons, :func:`kamlib.units.reason`)
+        for a surface to phrase in its language.
 
     Raises
     ------
@@ -459,20 +463,27 @@ def look_alikes(
 
     names = [f for f, _ in blocks]
     key_med = {c: float(s[key].median()) for c, s in raw_num.items()}
-    whys = []
+    whys, because = [], []
     for i in order:
         best = sorted(range(len(names)), key=lambda j: (-gain[i, j], j))[:2]
-        parts = []
+        parts, reasons = [], []
         for j in best:
             f = names[j]
             if f in raw_num:
-                parts.append(f"{f} {_fmt(float(raw_num[f].iloc[i]))} "
-                             f"(key median {_fmt(key_med[f])})")
+                value = float(raw_num[f].iloc[i])
+                parts.append(f"{f} {_fmt(value)} (key median {_fmt(key_med[f])})")
+                reasons.append(reason("look_alike_number", feature=f,
+                                      client_value=value if np.isfinite(value) else None,
+                                      key_median=key_med[f]))
             else:
                 parts.append(f"{f} = {cat_vals[f].iloc[i]}")
+                reasons.append(reason("look_alike_category", feature=f,
+                                      value=str(cat_vals[f].iloc[i])))
         whys.append("; ".join(parts))
+        because.append(json.dumps(reasons, ensure_ascii=False))
     return pd.DataFrame({
         "similarity": similarity[order],
         "rank": np.arange(1, len(order) + 1),
         "why": whys,
+        "similar_because": because,
     }, index=features.index[order])

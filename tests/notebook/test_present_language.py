@@ -190,3 +190,46 @@ def test_the_tables_of_pages_00_to_02_are_in_russian(vip_pages) -> None:
     assert "Срок не наступил" in tables["0ac78c98"]
     assert re.search(r"скидки [\d,]+\u00a0% от прайса", tables["9a17970f"])
     assert "затраты на обслуживание распределены по заказам" in tables["3b927fd2"]
+
+
+#: Latin words a Russian page's tables may show beyond :data:`LATIN_OK`: the methods' and
+#: the metrics' names and their authors (CLV, DSO, NPS, P&L; Talley, Sherman et al.), the
+#: RACI matrix's letters and the deliverables' formats.
+TABLE_LATIN_OK = LATIN_OK | {"CLV", "DSO", "NPS", "P", "L", "Talley", "et", "al", "Millman",
+                             "Rogers", "Reichheld", "R", "A", "C", "I",
+                             "html", "pdf", "xlsx", "pptx"}
+
+
+def _table_words(html_text: str) -> set[str]:
+    """The Latin words of an HTML table as the room reads it (tags, styles, file names and
+    the data's own quoted names left out)."""
+    import html as html_lib
+
+    text = re.sub(r"<style.*?</style>", " ", html_text, flags=re.S)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"\S+\.(?:html|pdf|xlsx|pptx|json|csv)\b", " ", text)  # a file's name
+    text = re.sub(r"«[^»]*»", " ", text)  # names the data bring
+    return set(re.findall(r"[A-Za-z][A-Za-z_]+|\b[A-Za-z]\b", text)) - TABLE_LATIN_OK
+
+
+@pytest.mark.slow
+def test_russian_pages_tables_carry_no_english_words(vip_pages) -> None:
+    """The tables of the key clients', the team's and the report's pages (03–05): codes by
+    their labels, the steps' decisions phrased from their reason codes, columns named."""
+    found = {}
+    for name, nb in vip_pages.items():
+        if name[:2] not in ("03", "04", "05"):
+            continue
+        for c in nb.cells:
+            for o in c.get("outputs", []):
+                table = o.get("data", {}).get("text/html")
+                if not table or "data:image" in table:
+                    continue
+                words = _table_words(table)
+                if words:
+                    found[f"{name}:{c.get('id')}"] = sorted(words)[:15]
+    assert not found, found
+    tables = [o["data"]["text/html"] for nb in vip_pages.values() for c in nb.cells
+              for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    assert any("Нормирование нагрузки (Talley 1961)" in t for t in tables)  # a method's label
+    assert any("распоряжается бюджетом" in t for t in tables)  # a buying role's label

@@ -100,3 +100,51 @@ def test_coded_values_and_intake_columns_are_phrased_on_the_page() -> None:
     assert ru.iloc[0].tolist() == ["справочник контрагентов", "Отсрочка платежа, дней",
                                    "справочник контрагентов: ИНН"]
     view.localize_frame(comp, "en")  # leave the module's language as the other tests expect
+
+
+def test_reasons_lists_methods_and_row_descriptions_in_russian() -> None:
+    """Issue 21 on pages 03–05: a reason stored as a dict, a cell listing buying roles, a
+    sizing method named by its author, a KPI's definition and source and a support role's
+    duties described by their row's code, the look-alikes' reasons, a deliverable's language."""
+    import json
+
+    from kamlib.units import reason
+
+    st = load_strings("ru")
+    df = pd.DataFrame({"reason": [reason("negative_contribution",
+                                         contribution={"amount": "-4326244.65",
+                                                       "currency": "RUB"})],
+                       "reason_text": ["negative contribution"]})
+    ru = view.localize_frame(df, "ru")
+    assert list(ru.columns) == ["Причина"]                      # reason_text dropped
+    assert ru.iloc[0, 0].startswith("вклад отрицательный (−4,33")
+    roles = view.localize_frame(pd.DataFrame({"roles_missing": ["economic_buyer, coach"]}), "ru")
+    assert roles.iloc[0, 0] == (st.t("kit.buying_role.economic_buyer") + ", "
+                                + st.t("kit.buying_role.coach"))
+    methods = pd.DataFrame({"base": [2.43]}, index=pd.Index(
+        ["workload build-up (Talley 1961)", "break-even (Zoltners, Sinha & Lorimer 2006)"],
+        name="method"))
+    assert list(view.localize_frame(methods, "ru").index) == [
+        st.t("fte_method.talley"), st.t("fte_method.break_even")]
+    kpis = pd.DataFrame({"kpi": ["days_late", "nps", "unknown_kpi"],
+                         "definition": ["days late (DSO − terms)", "mean NPS", "own text"],
+                         "source": ["payments", "no data", "own source"]})
+    ru = view.localize_frame(kpis, "ru")
+    assert ru.iloc[0, 1] == st.t("kpi_definition.days_late")
+    assert ru.iloc[1, 2] == st.t("kpi_source.no_data")
+    assert ru.iloc[2].tolist()[1:] == ["own text", "own source"]   # no description: its text
+    duty = view.localize_frame(pd.DataFrame({"role": ["finance"], "who_what": ["x"]}), "ru")
+    assert duty.iloc[0, 1] == st.t("team_duty.finance")
+    alike = pd.DataFrame({"similarity": [-0.44], "why": ["contacts 6 (key median 5)"],
+                          "similar_because": [json.dumps([reason(
+                              "look_alike_number", feature="contacts", client_value=6.0,
+                              key_median=5.0)])]})
+    ru = view.localize_frame(alike, "ru")
+    assert list(ru.columns) == ["Сходство", "Чем похож на ключевых"]
+    assert ru.iloc[0, 1] == "Число контактов: 6 (медиана ключевых 5)"
+    files = view.localize_frame(pd.DataFrame({"language": ["ru"], "format": ["account_plans"]}),
+                                "ru")
+    assert files.iloc[0].tolist() == ["русский", "планы по ключевым клиентам"]
+    en = view.localize_frame(kpis, "en")                    # English keeps its definitions
+    assert en.iloc[0, 1] == load_strings("en").t("kpi_definition.days_late")
+    view.setup("en")

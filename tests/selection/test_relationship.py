@@ -236,3 +236,21 @@ def test_the_busiest_owner_is_found_per_entity_with_ties_to_the_first_name() -> 
     assert "all through Яковлев Я." in out.loc["Y", "risk"]
     codes = json.loads(out.loc["Y", "risk_codes"])
     assert {"code": "all_through", "args": {"owner": "Яковлев Я."}} in codes
+
+
+def test_look_alikes_keep_their_reasons_as_codes() -> None:
+    """The two features of ``why`` are also stored as reasons a page phrases in its language."""
+    import json
+
+    f, is_key = _features()
+    f.loc["c10", ["segment", "net_revenue", "avg_order"]] = ["Сети", 5.5e6, 48e3]
+    out = look_alikes(f, is_key, top=5)
+    for why, because in zip(out["why"], out["similar_because"], strict=True):
+        reasons = json.loads(because)
+        assert len(reasons) == len(why.split("; ")) == 2
+        for r, part in zip(reasons, why.split("; "), strict=True):
+            assert part.startswith(r["args"]["feature"])
+            assert r["code"] == ("look_alike_category" if " = " in part else "look_alike_number")
+            if r["code"] == "look_alike_number":
+                assert r["args"]["key_median"] == pytest.approx(
+                    float(f.loc[is_key, r["args"]["feature"]].median()))
