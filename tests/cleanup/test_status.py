@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -345,7 +344,9 @@ def test_summary_of_nothing_and_bad_status() -> None:
 # --------------------------------------------------------------------------- scale
 
 
-def test_200k_lines_and_200k_entities_are_fast() -> None:
+def test_200k_lines_and_200k_entities_reconcile() -> None:
+    """At scale every entity gets a status and the money adds up (speed is bench/'s job:
+    tests never assert on wall-clock time)."""
     rng = np.random.default_rng(0)
     n = 200_000
     sales = pd.DataFrame({
@@ -354,9 +355,7 @@ def test_200k_lines_and_200k_entities_are_fast() -> None:
                                                              unit="D"),
         "document_id": (np.arange(n) // 2).astype(str),
         "net_revenue": rng.normal(100, 80, n)})
-    t0 = time.perf_counter()
     st = activity_status(sales, [str(i) for i in range(200_000)])
-    assert time.perf_counter() - t0 < 5
     assert len(st) == 200_000
     assert st["net_revenue"].sum() == pytest.approx(sales["net_revenue"].sum())
 
