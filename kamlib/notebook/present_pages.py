@@ -61,7 +61,10 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
                   f'print({_V}.t("cell_problems", n=len(issues)))'),
                  ('for w in manifest.get("warnings", []):',
                   f'for w in {_V}.intake_warnings(manifest):'),
-                 ('print("WARNING:", w)', f'print({_V}.t("warning") + ":", w)')),
+                 ('print("WARNING:", w)', f'print({_V}.t("warning") + ":", w)'),
+                 # the page phrases the problems from their codes (the notebook hides them)
+                 ('issues.drop(columns=["problem_code", "problem_args"], errors="ignore")',
+                  "issues")),
     "feeedba1": (("ready = dc.readiness(tables)",
                   f"ready = dc.readiness(tables, lang={_V}.language())"),
                  ('display(Markdown("All analyses have their data." if not lines else\n'
@@ -146,7 +149,10 @@ CODE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
          'kam kit).*"))', f'    display(Markdown({_V}.t("alignment_awaited")))'),),
     # the key clients' portrait from its reason codes (the step's headlines are English)
     "2f7a18c5": (('for line in res["portrait"].get("headline", []):',
-                  f'for line in map({_V}.say, res["portrait"].get("headline_reasons", [])):'),),
+                  f'for line in map({_V}.say, res["portrait"].get("headline_reasons", [])):'),
+                 # the page phrases the look-alikes' reasons (the notebook hides their codes)
+                 ('res["look_alikes"].drop(columns=["similar_because"], errors="ignore")',
+                  'res["look_alikes"]')),
     # 04 · team
     "182d7987": (('display(sizing_widget(res["key"], params))',
                   'display(sizing_widget(res["key"], params, lang=lang))'),),
@@ -208,7 +214,7 @@ CELL_REPLACEMENTS: dict[str, tuple[str, str]] = {
                  'r.dependency[["level", "name", "net_revenue", "revenue_share", '
                  '"contribution_lost",\n              "contribution_lost_year", '
                  '"fixed_cost_cover", "growth_pct", "trend"]]'),
-    "3b927fd2": ("00c2ec5cfd96", f'{_V}.stats("02_robustness", s)\nr.robustness'),
+    "3b927fd2": ("7de037866706", f'{_V}.stats("02_robustness", s)\nr.robustness'),
     "a3c689a8": ("e968b36cc372", f'{_V}.stats("02_growth", s)'),
     "4a6a0c6a": ("b114b5167cfb", f'{_V}.stats("03", s)'),
     "7eb0f61e": ("e83c8b3caa8f", f'{_V}.stats("03_gate", s)'),
