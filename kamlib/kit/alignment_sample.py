@@ -14,7 +14,7 @@ import pandas as pd
 
 from .alignment import _FIRST, STATEMENTS, AlignmentAnswers, write_questionnaire
 
-__all__ = ["SAMPLE_SCORES", "main", "sample_answers"]
+__all__ = ["SAMPLE_SCORES", "answers_from", "main", "sample_answers"]
 
 #: respondent (name, role) → 21 scores in the order of :data:`~kamlib.kit.alignment.STATEMENTS`
 #: (shared values ×3, style ×3, skills ×3, staff ×3, strategy ×3, structure ×3, systems ×3)
@@ -49,21 +49,29 @@ _TEXTS = {
 }
 
 
-def sample_answers(lang: str = "ru") -> AlignmentAnswers:
-    """The sample's answers as :class:`~kamlib.kit.alignment.AlignmentAnswers`."""
-    resp, scores, prac = [], [], []
-    for i, ((name, role), vals) in enumerate(SAMPLE_SCORES.items()):
+def answers_from(scores: dict[tuple[str, str], tuple[int, ...]],
+                 ticks: dict[int, tuple[str, ...]],
+                 texts: dict[int, tuple[str, str]]) -> AlignmentAnswers:
+    """Filled answers from respondents' scores (``(name, role)`` → 21 scores in the order of
+    :data:`~kamlib.kit.alignment.STATEMENTS`), the practice codes each ticked and the free
+    texts some wrote (respondent index → ``(code, text)``)."""
+    resp, rows, prac = [], [], []
+    for i, ((name, role), vals) in enumerate(scores.items()):
         col = _FIRST + i
         resp.append({"column": col, "name": name, "role": role})
-        scores += [{"column": col, "role": role, "code": c, "element": c.rsplit("_", 1)[0],
-                    "score": v} for c, v in zip(STATEMENTS, vals, strict=True)]
-        prac += [{"column": col, "role": role, "code": c, "value": "x"}
-                 for c in SAMPLE_TICKS[i]]
-        if i in _TEXTS[lang]:
-            code, text = _TEXTS[lang][i]
+        rows += [{"column": col, "role": role, "code": c, "element": c.rsplit("_", 1)[0],
+                  "score": v} for c, v in zip(STATEMENTS, vals, strict=True)]
+        prac += [{"column": col, "role": role, "code": c, "value": "x"} for c in ticks[i]]
+        if i in texts:
+            code, text = texts[i]
             prac.append({"column": col, "role": role, "code": code, "value": text})
-    return AlignmentAnswers("filled", pd.DataFrame(resp), pd.DataFrame(scores),
+    return AlignmentAnswers("filled", pd.DataFrame(resp), pd.DataFrame(rows),
                             pd.DataFrame(prac, columns=["column", "role", "code", "value"]))
+
+
+def sample_answers(lang: str = "ru") -> AlignmentAnswers:
+    """The sample's answers as :class:`~kamlib.kit.alignment.AlignmentAnswers`."""
+    return answers_from(SAMPLE_SCORES, SAMPLE_TICKS, _TEXTS[lang])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kamlib.kit.alignment import _FIRST, STATEMENTS, AlignmentAnswers
+from kamlib.kit.alignment import AlignmentAnswers
+from kamlib.kit.alignment_sample import answers_from
 
 from .world import World
 
@@ -69,24 +70,12 @@ TEAMS_TICKS: dict[int, tuple[str, ...]] = {
     4: ("resources.size", "resources.request", "kpis.sales_volume", "kpis.finance_terms"),
     5: ("resources.request", "kpis.sales_volume"),
 }
-_TEAMS_TEXT = (3, "kpis_text", "Премия за объём: тянем любой заказ, даже убыточный.")
+_TEAMS_TEXTS = {3: ("kpis_text", "Премия за объём: тянем любой заказ, даже убыточный.")}
 
 
 def teams_answers() -> AlignmentAnswers:
     """The teams lesson's answers as :class:`~kamlib.kit.alignment.AlignmentAnswers`."""
-    resp, scores, prac = [], [], []
-    for i, ((name, role), vals) in enumerate(TEAMS_SCORES.items()):
-        col = _FIRST + i
-        resp.append({"column": col, "name": name, "role": role})
-        scores += [{"column": col, "role": role, "code": c, "element": c.rsplit("_", 1)[0],
-                    "score": v} for c, v in zip(STATEMENTS, vals, strict=True)]
-        prac += [{"column": col, "role": role, "code": c, "value": "x"}
-                 for c in TEAMS_TICKS[i]]
-        if i == _TEAMS_TEXT[0]:
-            prac.append({"column": col, "role": role, "code": _TEAMS_TEXT[1],
-                         "value": _TEAMS_TEXT[2]})
-    return AlignmentAnswers("filled", pd.DataFrame(resp), pd.DataFrame(scores),
-                            pd.DataFrame(prac, columns=["column", "role", "code", "value"]))
+    return answers_from(TEAMS_SCORES, TEAMS_TICKS, _TEAMS_TEXTS)
 
 
 def _main_codes(w: World) -> pd.Series:
