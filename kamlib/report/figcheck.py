@@ -478,8 +478,9 @@ def _html_tables(html: str) -> dict[str, tuple[list[str], list[list[str]]]]:
         if table is None:
             continue
         head = [_norm(th.text_content()) for th in table.xpath(".//thead//th")]
+        # a row's prose line (kamlib.report.html._prose_columns) is part of the row, not one
         rows = [[_norm(td.text_content()) for td in tr.xpath("./td")]
-                for tr in table.xpath(".//tbody/tr")]
+                for tr in table.xpath('.//tbody/tr[not(contains(@class, "prose"))]')]
         out[block.get("id", "")] = (head, rows)
     return out
 

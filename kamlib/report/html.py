@@ -80,6 +80,23 @@ def _css_page_content(template: str) -> str:
     return " ".join(parts) or '""'
 
 
+#: a text column whose shown cells average more characters than this holds prose (a reason, a
+#: risk, a why); in a table of at least _PROSE_MIN_COLUMNS other columns it prints as a line
+#: of its own under each row, across the table, instead of a column squeezed to a word a line
+#: beside figures that never wrap (a 35-row table took nine pages that way)
+_PROSE_CHARS = 40
+_PROSE_MIN_COLUMNS = 4
+
+
+def _prose_columns(cols: list[Column], texts: list[list[str]]) -> list[int]:
+    """The positions of the prose columns of a table (see ``_PROSE_CHARS``), or none."""
+    if not texts:
+        return []
+    prose = [i for i, c in enumerate(cols) if c.kind not in _NUMERIC_KINDS
+             and sum(len(r[i]) for r in texts) / len(texts) > _PROSE_CHARS]
+    return prose if len(cols) - len(prose) >= _PROSE_MIN_COLUMNS else []
+
+
 def _is_code(text: str) -> bool:
     """A short token such as ``00-000476`` or an INN: kept on one line (no break at ``-``)."""
     return len(text) <= 16 and not any(ch.isspace() for ch in text)
@@ -124,6 +141,12 @@ def _table_view(table: Table, fmt: Formatter, s: Strings, number: int,
     for rec in table.data.head(shown).itertuples(index=False, name=None):
         values = dict(zip(table.data.columns, rec, strict=False))
         texts.append([_fmt(fmt, values.get(c.key), c.kind) for c in cols])
+    # prose columns print under their row (not in the width budget), the rest side by side
+    prose = _prose_columns(cols, texts)
+    prose_cols = [cols[i] for i in prose]
+    prose_texts = [[r[i] for i in prose] for r in texts]
+    cols = [c for i, c in enumerate(cols) if i not in prose]
+    texts = [[t for i, t in enumerate(r) if i not in prose] for r in texts]
     wide = len(cols) > _WIDE_COLUMNS
     fit = _fit_columns(cols, texts, wide)
     # too wide for the portrait page: a landscape page of its own, cut only if still too wide
@@ -139,7 +162,7 @@ def _table_view(table: Table, fmt: Formatter, s: Strings, number: int,
         note = s.t("html.table.empty")
     else:
         note = s.t("html.table.complete", total=total_txt, sheet=sheet)
-    if len(cols) < n_all:
+    if len(cols) + len(prose_cols) < n_all:
         note += " " + s.t("html.table.columns", shown=len(cols), total=n_all)
     return {
         "id": f"tbl-{_slug(table.key)}",
@@ -150,6 +173,10 @@ def _table_view(table: Table, fmt: Formatter, s: Strings, number: int,
         "columns": [{"label": c.label, "num": c.kind in _NUMERIC_KINDS} for c in cols],
         "rows": [[{"text": text, "num": c.kind in _NUMERIC_KINDS, "code": _is_code(text)}
                   for c, text in zip(cols, row, strict=True)] for row in texts],
+        # per row, its prose cells: [{"label", "text"}], printed as a line across the table
+        "prose": [[{"label": c.label, "text": text}
+                   for c, text in zip(prose_cols, row, strict=True) if text != "—"]
+                  for row in prose_texts] if prose_cols else [],
         "note": note,
         "extra_note": table.note,
         "source": s.t("html.table.source", source=table.source) if table.source else "",

@@ -272,12 +272,21 @@ def test_pdf_has_a_cover_numbered_pages_and_ink(tmp_path: Path, lang: str,
         for i in range(total):
             assert _text_outside_margins(pdf[i]) == [], f"page {i + 1}"
         shots = []
-        for i in (0, 2, total - 1):
+        for i in (0, 2):                     # the cover and the summary are full pages
             png = tmp_path / f"page{i + 1}.png"
             pdf[i].render(scale=0.8).to_pil().save(png)
             shots.append(png)
         for png in shots:
             assert _not_blank(png) > 8, png.name
+        # the last page may hold only the end of a table, but never only its running head and
+        # foot: it has ink and lines of its own
+        last = tmp_path / "last.png"
+        pdf[total - 1].render(scale=0.8).to_pil().save(last)
+        assert _not_blank(last) > 3
+        own = [ln for ln in texts[-1].splitlines() if ln.strip()
+               and model.client not in ln and page_text.format(n=total, total=total) not in ln
+               and model.title not in ln]
+        assert len(own) >= 3, texts[-1]
     finally:
         pdf.close()
 
@@ -579,3 +588,45 @@ def test_a_long_setting_name_wraps_at_its_parts_only() -> None:
     key = _breakable_key("sizing.client_teams.raci.<b>")
     assert str(key) == "sizing.<wbr>client_teams.<wbr>raci.<wbr>&lt;b&gt;"
     assert "\u200b" not in str(key)
+
+
+def test_prose_prints_as_a_line_under_its_row_and_figcheck_reads_the_rows() -> None:
+    """A text column of sentences in a table of figures prints as a line across the table
+    under its row (one group per row), not as a column squeezed to a word a line; the
+    figures' columns keep their order, and the read-back check sees one row per record."""
+    import pandas as pd
+
+    from kamlib.report.figcheck import CheckResult, _check_html_tables, _html_tables
+    from kamlib.report.model import Column, Table
+
+    model = tiny_model("en")
+    why = ["gross margin 21% does not cover the cost to serve, 29% of revenue (mean 7.5%)",
+           "discounts 24% off the list price (the base's mean 4.3%) eat the margin"]
+    data = pd.DataFrame({"client": ["Acme", "Beta"], "net_revenue": [100.0, 200.0],
+                         "gross_margin": [21.0, 48.0], "cost_to_serve": [29.0, 30.0],
+                         "contribution": [-8.0, 18.0], "why": why})
+    cols = [Column("client", "Client"), Column("net_revenue", "Revenue", "money"),
+            Column("gross_margin", "Margin", "money"), Column("cost_to_serve", "CtS", "money"),
+            Column("contribution", "Contribution", "money"), Column("why", "Why")]
+    model.tables = {"losers": Table("losers", "Losers", cols, data, "x.parquet")}
+    for sec in model.sections:
+        sec.tables = []
+    model.sections[0].tables = ["losers"]
+    page = render_html(model)
+    block = page.split('id="tbl-losers"', 1)[1].split("</table>", 1)[0]
+    head = block.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert "Why" not in head and head.count("<th") == 5
+    assert block.count('<tbody class="pair">') == 2
+    for text in why:
+        assert f'<span class="prose-label">Why:</span> {markupsafe.escape(text)}' in block
+    heads, rows = _html_tables(page)["tbl-losers"]
+    assert "Why" not in heads and heads[0] == "Client"
+    assert len(rows) == 2 and rows[1][0] == "Beta"
+    res = CheckResult()
+    _check_html_tables(page, model, res)
+    assert res.problems == [] and res.figures["html"] == 8
+    # short texts stay a column: a table of labels is not prose
+    data["why"] = ["margin", "discount"]
+    page = render_html(model)
+    block = page.split('id="tbl-losers"', 1)[1].split("</table>", 1)[0]
+    assert "pair" not in block and "<th>Why</th>" in block
