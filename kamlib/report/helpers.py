@@ -116,6 +116,13 @@ def _table(ctx: _Ctx, key: str, df: pd.DataFrame, spec: list[tuple[str, str]], s
                  preview_rows=preview, sheet=ctx.t(f"sheet.{key}"))
 
 
+def _localised(ctx: _Ctx, texts: pd.Series) -> pd.Series:
+    """:func:`localise` of a column, each distinct phrase once (3,000 clients share a few
+    dozen reasons)."""
+    done = {v: localise(ctx.st, v) for v in texts.dropna().unique() if isinstance(v, str)}
+    return texts.map(lambda v: done.get(v, v) if isinstance(v, str) else v)
+
+
 def localise(strings: Strings, text: Any) -> Any:
     """Render a phrase a step wrote in English in the report's language.
 

@@ -208,11 +208,32 @@ class _Writer:
             widths[j] = max(widths.get(j, 0), min(len(col.label), 24))
         for j, col in enumerate(columns):
             values = data[col.key].tolist() if col.key in data.columns else []
+            if col.kind in _NUMBER_FORMATS and col.key in data.columns \
+                    and data[col.key].dtype.kind in "fiu":
+                self._numbers(ws, row + 1, j, values, col.kind, widths)
+                continue
             for i, v in enumerate(values):
                 w = self.cell(ws, row + 1 + i, j, v, col.kind)
                 if i < _WIDTH_SAMPLE:
                     widths[j] = max(widths[j], w)
         return row + len(data)
+
+    def _numbers(self, ws: Worksheet, row: int, col: int, values: list[Any], kind: str,
+                 widths: dict[int, int]) -> None:
+        """A column of a float or integer dtype, written as :meth:`cell` writes each value
+        (NaN and infinities stay empty, money to the minor unit) without its per-value type
+        checks: the workbook's long tables are mostly such columns."""
+        fmt, money = self.kinds[kind], kind in ("money", "money_short")
+        extra = 1 if kind == "pct" else 0
+        write = ws.write_number
+        for i, v in enumerate(values):
+            if v != v or v in (math.inf, -math.inf):      # NaN, ±inf: an empty cell
+                continue
+            if money and type(v) is float:
+                v = round(v, 2)
+            write(row + i, col, v, fmt)
+            if i < _WIDTH_SAMPLE:
+                widths[col] = max(widths[col], len(f"{v:,.2f}") + extra)
 
     def pairs(self, ws: Worksheet, row: int, items: Iterable[tuple[str, Any]],
               widths: dict[int, int]) -> int:

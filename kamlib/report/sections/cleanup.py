@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ...i18n import say
-from ..helpers import _cap, _Ctx, _png, _table, _translate, localise
+from ..helpers import _cap, _Ctx, _localised, _png, _table, _translate
 from ..model import Chart, Section, Table
 
 
@@ -47,7 +47,7 @@ def _cleanup_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Ch
     if ent is not None:
         e = ent.sort_values("net_revenue", ascending=False, kind="mergesort").copy()
         e["status"] = _translate(ctx, "status", e["status"])
-        e["reason"] = e["reason"].map(lambda v: localise(ctx.st, v))
+        e["reason"] = _localised(ctx, e["reason"])
         e["spellings"] = e["spellings"].map(_join)
         e["codes"] = e["codes"].map(_join)
         tables["entities"] = _table(ctx, "entities", e, [

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ...i18n import say
-from ..helpers import _cap, _Ctx, _png, _table, _translate, localise
+from ..helpers import _cap, _Ctx, _localised, _png, _table, _translate
 from ..model import Chart, Section, Table
 
 
@@ -113,7 +113,7 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
             "02_profitability/group_pnl.parquet", preview=10)
     llm = pd.DataFrame(s.get("large_loss_makers") or [])
     if len(llm):
-        llm["why"] = llm["why"].map(lambda v: localise(ctx.st, v))
+        llm["why"] = _localised(ctx, llm["why"])
         tables["loss_makers"] = _table(ctx, "loss_makers", llm, [
             ("entity_id", "text"), ("name", "text"), ("net_revenue", "money"),
             ("gross_margin", "money"), ("cost_to_serve", "money"), ("contribution", "money"),
