@@ -7,9 +7,11 @@ elsewhere; nothing in :mod:`kamlib` outside this module imports matplotlib.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from pathlib import Path
 from typing import Any, cast
 
 import matplotlib.pyplot as plt
@@ -20,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from .atomic import atomic_write_bytes
 from .i18n import LANGUAGES, Formatter, Strings, load_strings
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "monthly_sales_chart",
     "portfolio_matrix_chart",
     "revenue_margin_chart",
+    "save_and_show",
     "set_theme",
     "status_chart",
     "waterfall_chart",
@@ -49,6 +53,48 @@ def set_theme() -> None:
                   rc={"axes.titleweight": "bold", "axes.titlesize": 12,
                       "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
                       "axes.spines.top": False, "axes.spines.right": False})
+
+
+def save_and_show(fig: Figure | Axes, path: str | Path) -> Path:
+    """Write a chart's PNG to ``path`` and show that same PNG in the notebook; return the path.
+
+    The figure is drawn once, at ``savefig.dpi`` (:func:`set_theme`: 150), then closed, so the
+    notebook's inline backend does not draw it a second time at the end of the cell (a 2 × 2
+    figure of step 2 took 1.2 s to draw again). The picture is shown at the size the inline
+    backend would give it (``figure.dpi``). Outside IPython only the file is written.
+
+    Parameters
+    ----------
+    fig : Figure or Axes
+        The chart (an Axes stands for its figure).
+    path : path
+        The PNG to write (atomically); its folder is created.
+    """
+    figure = cast(Figure, fig.figure if isinstance(fig, Axes) else fig)
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png")
+    png = buf.getvalue()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out, png)
+    saved_dpi = plt.rcParams["savefig.dpi"]
+    scale = 1.0 if saved_dpi == "figure" else float(figure.dpi) / float(saved_dpi)
+    plt.close(figure)
+    width = int.from_bytes(png[16:20], "big")    # the PNG's IHDR: width in pixels
+    _show_png(png, max(1, round(width * scale)))
+    return out
+
+
+def _show_png(png: bytes, width: int) -> None:
+    """Show ``png`` in the running IPython (a notebook's kernel), ``width`` pixels wide."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:   # pragma: no cover - IPython comes with the notebooks' stack
+        return
+    if get_ipython() is not None:
+        picture = Image(data=png, format="png", width=width)  # type: ignore[no-untyped-call]
+        display(picture)  # type: ignore[no-untyped-call]
 
 
 # ------------------------------------------------------------------ language and numbers

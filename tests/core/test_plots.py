@@ -359,3 +359,37 @@ def test_one_clients_waterfall_ticks_and_title_fit(lang: str, size: tuple[float,
         assert fig.bbox.x0 - 0.5 <= bb.x0 and bb.x1 <= fig.bbox.x1 + 0.5
         assert fig.bbox.y0 - 0.5 <= bb.y0 and bb.y1 <= fig.bbox.y1 + 0.5
     plt.close(fig)
+
+
+def test_save_and_show_draws_once_writes_the_png_and_shows_the_same_picture(
+        tmp_path, monkeypatch) -> None:
+    """The notebooks' charts: the PNG written is the PNG shown (at the inline size), and the
+    figure is closed so the inline backend does not draw it again."""
+    plots.set_theme()
+    shown: list[tuple[bytes, int]] = []
+    monkeypatch.setattr(plots, "_show_png", lambda png, width: shown.append((png, width)))
+    ax = plots.funnel_chart({"records": 10, "entities": 8, "groups": 6}, lang="ru")
+    fig = ax.figure
+    before = fig.get_size_inches() * plt.rcParams["savefig.dpi"]
+    path = plots.save_and_show(ax, tmp_path / "figures" / "funnel.png")
+    png = path.read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert not plt.fignum_exists(fig.number)               # closed: not drawn a second time
+    assert len(shown) == 1 and shown[0][0] == png          # the very bytes written
+    width = int.from_bytes(png[16:20], "big")
+    assert 0.5 * before[0] < width <= 1.05 * before[0]     # tight bbox at savefig.dpi
+    assert shown[0][1] == round(width * fig.dpi / plt.rcParams["savefig.dpi"])
+
+
+def test_show_png_displays_in_ipython_only(monkeypatch) -> None:
+    import IPython
+    import IPython.display
+
+    shown: list[Any] = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    plots._show_png(b"png", 10)
+    assert shown == []                                      # a script: the file only
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    plots._show_png(b"\x89PNG\r\n\x1a\n", 10)
+    assert len(shown) == 1 and shown[0].width == 10 and shown[0].format == "png"
