@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..errors import ReconciliationError
 
-__all__ = ["assign_groups", "build_entities", "remap_sales"]
+__all__ = ["assign_groups", "build_entities", "name_is_clean", "remap_sales"]
 
 _INFO_COLS = ("tax_id", "branch_code", "ogrn", "region", "segment", "manager", "full_name",
               "payment_terms_days", "created_at")
@@ -35,7 +35,15 @@ def _clean_name(names: pd.Series) -> pd.Series:
     return ~mixed & ~shouting
 
 
-def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series) -> pd.DataFrame:
+def name_is_clean(rec: pd.DataFrame) -> np.ndarray:
+    """Per record, whether its name is clean (no Latin look-alike in a Cyrillic word, not
+    all capitals): what :func:`build_entities` prefers to name an entity with."""
+    out: np.ndarray = _clean_name(rec["name"]).to_numpy()
+    return out
+
+
+def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series, *,
+                   clean_names: np.ndarray | None = None) -> pd.DataFrame:
     """One row per client record with its ``entity_id`` and the entity's canonical name.
 
     Parameters
@@ -46,6 +54,9 @@ def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series) -> p
         Cluster root position per record (:func:`kamlib.cleanup.matching.cluster`).
     usage : pd.Series
         Sales lines per client_id (missing = 0).
+    clean_names : np.ndarray, optional
+        Whether each record's name is clean (:func:`name_is_clean` of ``rec``), when the
+        caller builds the entities of the same records again and again (a widget).
 
     Returns
     -------
@@ -73,7 +84,8 @@ def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series) -> p
     # the name shown for the entity: the canonical record's, unless it is mistyped in a way a
     # reader sees (a Latin look-alike inside a Cyrillic word, all capitals) and another
     # spelling of the same entity is clean
-    out["clean_name"] = _clean_name(rec["name"]).to_numpy()
+    out["clean_name"] = clean_names if clean_names is not None else \
+        _clean_name(rec["name"]).to_numpy()
     named = out.sort_values(
         ["cluster", "is_head", "script_ok", "clean_name", "lines", "has_inn", "completeness",
          "client_id"], ascending=[True, False, False, False, False, False, False, True],

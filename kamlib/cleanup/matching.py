@@ -32,7 +32,7 @@ from ..identifiers import is_valid_foreign_vat, is_valid_inn
 from .names import normalize_names
 
 __all__ = ["PAIR_DTYPES", "MatchParams", "candidate_pairs", "cluster", "empty_pairs",
-           "prepare_records", "propose"]
+           "prepare_proposals", "prepare_records", "propose", "propose_prepared"]
 
 
 @dataclass(frozen=True)
@@ -372,6 +372,15 @@ def propose(pairs: pd.DataFrame, rec: pd.DataFrame, params: MatchParams) -> pd.D
         The pairs with ``proposal`` recomputed, ordered as :func:`candidate_pairs` orders
         them; at the thresholds of the run, the same pairs, proposals and evidence.
     """
+    return propose_prepared(prepare_proposals(pairs), rec, params)
+
+
+def prepare_proposals(pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The part of :func:`propose` that does not depend on the thresholds: the scored pairs
+    without their ``outcome`` and without the ambiguity notes (evidence and reason codes)
+    a previous proposal appended, and apart the pairs added from people's decisions.
+    A widget that proposes again at each threshold does this once
+    (:func:`propose_prepared`)."""
     decided = pairs["tier"] == "decision"
     out = pairs.loc[~decided].drop(columns=["outcome"], errors="ignore").copy()
     ev = out["evidence"].astype(str)
@@ -382,6 +391,14 @@ def propose(pairs: pd.DataFrame, rec: pd.DataFrame, params: MatchParams) -> pd.D
         out["evidence_reasons"] = [
             _json([r for r in _loads(x) if r.get("code") not in _AMBIGUITY_CODES])
             for x in out["evidence_reasons"]]
+    return out, pairs.loc[decided].drop(columns=["outcome"], errors="ignore")
+
+
+def propose_prepared(prepared: tuple[pd.DataFrame, pd.DataFrame], rec: pd.DataFrame,
+                     params: MatchParams) -> pd.DataFrame:
+    """:func:`propose` of pairs already through :func:`prepare_proposals` (not changed)."""
+    out, extra = prepared
+    out = out.copy()
     out["proposal"] = np.select(
         [out["inn_conflict"].to_numpy(bool),
          out["score"].to_numpy(float) >= params.auto_merge_threshold,
@@ -391,7 +408,6 @@ def propose(pairs: pd.DataFrame, rec: pd.DataFrame, params: MatchParams) -> pd.D
     out = _ambiguous_to_review(out, rec)
     out = out.sort_values(["score", "client_id_a", "client_id_b"],
                           ascending=[False, True, True], kind="stable")
-    extra = pairs.loc[decided].drop(columns=["outcome"], errors="ignore")
     return pd.concat([out, extra], ignore_index=True) if len(extra) else \
         out.reset_index(drop=True)
 

@@ -70,12 +70,14 @@ def resolve_pairs(rec: pd.DataFrame, pairs: pd.DataFrame, *,
 
 def entities_with_groups(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series,
                          clients: pd.DataFrame,
-                         group_map: pd.DataFrame | None = None) -> pd.DataFrame:
+                         group_map: pd.DataFrame | None = None, *,
+                         clean_names: np.ndarray | None = None) -> pd.DataFrame:
     """Records → entities (:func:`~kamlib.cleanup.entities.build_entities`) with the
     ``group_id`` of each (:func:`~kamlib.cleanup.entities.assign_groups` on ``clients``, the
     records' catalogue: group names and head counterparties, and the consultant's
-    ``group_map``)."""
-    entities = build_entities(rec, labels, usage)
+    ``group_map``). ``clean_names``: :func:`~kamlib.cleanup.entities.name_is_clean` of
+    ``rec``, when the caller has it."""
+    entities = build_entities(rec, labels, usage, clean_names=clean_names)
     entities["group_id"] = assign_groups(entities, clients, group_map).reindex(
         entities["client_id"]).to_numpy()
     return entities

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -371,8 +372,12 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
 
     first = out["first_order"].dt.strftime("%Y-%m-%d").to_numpy()
     last = out["last_order"].dt.strftime("%Y-%m-%d").to_numpy()
-    lines = out["lines"].to_numpy()
-    net = out["net_revenue"].to_numpy()
+    # Python numbers, not numpy scalars, in the loop (several times faster per entity; the
+    # same values and texts: IEEE arithmetic either way, and ``times`` keeps numpy's round)
+    lines = out["lines"].to_numpy().tolist()
+    net = out["net_revenue"].to_numpy().tolist()
+    silent_, gap_, limit_ = silent.tolist(), gap.tolist(), limit.tolist()
+    f64 = np.float64
     base = (f"max({min_days}, {k:g} × the base's median gap of {_n(base_gap)} days)"
             if np.isfinite(base_gap) else f"{min_days} days")
 
@@ -384,7 +389,7 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
             return (f"no order: its {lines[i]} line(s) net to {net[i]:,.2f} (returns)",
                     reason("status_returns_only", lines=int(lines[i]),
                            net=round(float(net[i]), 2)))
-        d = int(silent[i])
+        d = int(silent_[i])
         if s == "lost":
             return (f"no order in the last {lost_months} months; last order {last[i]}, "
                     f"{d} days before the period end",
@@ -392,17 +397,17 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
         if s == "new":
             return (f"first order {first[i]}, within the last {new_months} months",
                     reason("status_new", first=str(first[i]), months=new_months))
-        if np.isfinite(gap[i]):
-            short = not (s == "dormant" or d <= k * gap[i])
-            return (f"silent {d} days, {d / gap[i]:.1f}× its median gap of {_n(gap[i])} days"
+        if math.isfinite(gap_[i]):
+            short = not (s == "dormant" or d <= k * gap_[i])
+            return (f"silent {d} days, {d / gap_[i]:.1f}× its median gap of {_n(gap_[i])} days"
                     + (f" (not over {min_days} days)" if short else ""),
                     reason("status_silent_not_over_min" if short else "status_silent",
-                           days=d, times=round(d / gap[i], 1), gap=_days(gap[i]),
+                           days=d, times=round(f64(d / gap_[i]), 1), gap=_days(gap_[i]),
                            min_days=min_days))
         over = "over" if s == "dormant" else "not over"
         return (f"silent {d} days after its only order day, {over} {base} = "
-                f"{_n(limit[i])} days",
+                f"{_n(limit_[i])} days",
                 reason("status_once_dormant" if s == "dormant" else "status_once_active",
-                       days=d, limit=_days(limit[i])))
+                       days=d, limit=_days(limit_[i])))
 
     return [one(i) for i in range(len(out))]

@@ -389,6 +389,47 @@ def test_cleanup_widget_reproduces_the_step_then_reclusters(demo_ru_steps) -> No
     _latency("cleanup_widget (auto-merge slider)", box)
 
 
+def test_cleanup_widget_moves_its_funnel_as_a_new_one_is_drawn(demo_ru_steps) -> None:
+    """The funnel's bars and numbers are moved in place at each change (no new axes); the
+    figure is then the funnel_chart of the new counts drawn afresh, pixel for pixel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from kamlib import plots
+    from kamlib.cleanup.matching import prepare_proposals, propose, propose_prepared
+    from kamlib.cleanup.resolve import match_params
+    from kamlib.notebook.widgets import step_widget
+
+    plots.set_theme()
+    box = step_widget(demo_ru_steps, "01")
+    bars0 = list(box.ax.patches)
+    for auto in (100.0, 93.5, 97.5):
+        box.set_thresholds(auto_merge=auto)
+        assert list(box.ax.patches) == bars0  # the same artists, moved
+        assert [b.get_width() for b in box.ax.patches] == list(box.funnel.values())
+        fmt = Formatter("ru")
+        assert [t.get_text() for t in box.ax.texts] == \
+            [fmt.integer(v) for v in box.funnel.values()]
+        fresh = Figure(figsize=box.figure.get_size_inches(), dpi=box.figure.dpi)
+        FigureCanvasAgg(fresh)
+        fresh.subplots_adjust(left=0.26, right=0.97, bottom=0.1, top=0.88)
+        plots.funnel_chart(box.funnel, lang="ru", ax=fresh.add_subplot())
+        box.figure.canvas.draw()
+        fresh.canvas.draw()
+        assert np.array_equal(np.asarray(box.figure.canvas.buffer_rgba()),
+                              np.asarray(fresh.canvas.buffer_rgba()))
+        # the widget proposes from pairs prepared once: the same as propose() from scratch
+        mp = match_params(box.params, box.review_slider.value, auto)
+        pd.testing.assert_frame_equal(
+            propose_prepared(prepare_proposals(box.base_pairs), box.records, mp),
+            propose(box.base_pairs, box.records, mp))
+    box._funnel_drawn = {**box.funnel, "records": 0, "active": 0, "legal_entities": 0,
+                         "groups": 0, "buying": 0}  # an empty funnel before: drawn anew
+    box.set_thresholds(auto_merge=100.0)
+    assert list(box.ax.patches) != bars0
+    assert [b.get_width() for b in box.ax.patches] == list(box.funnel.values())
+
+
 def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     import json
 

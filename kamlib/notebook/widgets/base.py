@@ -16,10 +16,10 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kamlib.i18n import LANGUAGES, Formatter, Strings, load_strings
+from kamlib.notebook.widgets.agg import TextCachingCanvasAgg
 
 
 def _lang(lang: str | None) -> str:
@@ -61,9 +61,11 @@ def _table_html(df: pd.DataFrame, *, max_rows: int = 50, lang: str = "en") -> st
 
 def _new_figure(figsize: tuple[float, float], margins: Mapping[str, float]) -> tuple[Figure, Axes]:
     """A figure outside pyplot (no registry to leak into, no inline auto-show) with an Agg
-    canvas and fixed margins: no tight-bbox pass, so a redraw renders once."""
+    canvas that keeps the texts it has drawn (:class:`~kamlib.notebook.widgets.agg.
+    TextCachingCanvasAgg`: the same pixels, the unchanged texts of a redraw not rendered
+    again) and fixed margins: no tight-bbox pass, so a redraw renders once."""
     fig = Figure(figsize=figsize, dpi=100)
-    FigureCanvasAgg(fig)
+    TextCachingCanvasAgg(fig)
     fig.subplots_adjust(**margins)
     return fig, fig.add_subplot()
 

@@ -21,6 +21,7 @@ from kamlib.notebook.widgets.base import (
     _text,
 )
 from kamlib.plots import (
+    _FUNNEL,
     funnel_chart,
 )
 
@@ -59,6 +60,13 @@ class CleanupWidget(_StepWidget):
             raise ValueError("the pairs' record positions do not match the records given "
                              "(pairs of another run?)")
         self.base_pairs = pairs.reset_index(drop=True)
+        from kamlib.cleanup.entities import name_is_clean
+        from kamlib.cleanup.matching import prepare_proposals
+
+        # what propose() does before looking at the thresholds, done once; and which
+        # records' names are clean (build_entities would check the 5,000 names each time)
+        self._prepared = prepare_proposals(self.base_pairs)
+        self._clean_names = name_is_clean(self.records)
         outcome = pairs["outcome"] if "outcome" in pairs.columns else pd.Series(dtype=str)
         # people's decisions are in the pairs themselves (cluster() marks every decided pair)
         self.accepted = list(pairs.loc[outcome == "merged (accepted)",
@@ -109,6 +117,7 @@ class CleanupWidget(_StepWidget):
         self.entities = pd.DataFrame()
         self.activity = pd.DataFrame()
         self.funnel: dict[str, int] = {}
+        self._funnel_drawn: dict[str, int] | None = None  # the counts the funnel shows
         self.counts: dict[str, int] = {}
         self.to_review = pd.DataFrame()
         # the client the lesson follows: a record, its legal entity, group and pairs
@@ -198,7 +207,7 @@ class CleanupWidget(_StepWidget):
     # -------------------------------------------------------------- computation
 
     def _compute(self) -> None:
-        from kamlib.cleanup.matching import propose
+        from kamlib.cleanup.matching import propose_prepared
         from kamlib.cleanup.resolve import (
             entities_with_groups,
             funnel_counts,
@@ -210,13 +219,13 @@ class CleanupWidget(_StepWidget):
         # the step's own rules (kamlib.cleanup.resolve), as clean_client_base applies them
         p = self.params
         mp = match_params(p, self.review_slider.value, self.auto_slider.value)
-        proposed = propose(self.base_pairs, self.records, mp)
+        proposed = propose_prepared(self._prepared, self.records, mp)  # = propose(base_pairs)
         labels, applied = resolve_pairs(self.records, proposed, accepted=self.accepted,
                                         rejected=self.rejected)
         self.pairs = applied
         if self.labels is None or not np.array_equal(labels, self.labels):
             entities = entities_with_groups(self.records, labels, self.usage, self.records,
-                                            self.group_map)
+                                            self.group_map, clean_names=self._clean_names)
             # statuses per cluster root (integers: no string hashing), then named by entity
             o = self._orders
             orders = pd.DataFrame({"entity_id": labels[o["rec"].to_numpy()],
@@ -254,11 +263,44 @@ class CleanupWidget(_StepWidget):
             f"{count('merged', c['merged'])} · {count('to_review', c['to_review'])} · "
             f"{count('entities', c['entities'])} "
             f"({count('merged_away', c['records_merged_away'], bold=False)})")
-        self.ax.clear()
-        funnel_chart(self.funnel, lang=self.lang, ax=self.ax)
+        if not self._update_funnel():
+            self.ax.clear()
+            funnel_chart(self.funnel, lang=self.lang, ax=self.ax)
+            self._funnel_drawn = dict(self.funnel)
         _show_png(self.output, self.figure)
         self._fill_review()
         self._follow_client()
+
+    def _update_funnel(self) -> bool:
+        """Move the bars and the numbers of the funnel drawn last to the new counts, as
+        :func:`kamlib.plots.funnel_chart` would draw them on a cleared axes (widths, numbers
+        at width + 1 % of the largest, x limit at 115 %): no new axes, ticks or texts.
+        ``False`` (draw it anew) when there is no such funnel to move: another set of
+        steps, or an empty funnel before or now."""
+        from matplotlib.patches import Rectangle
+        from matplotlib.text import Text
+
+        from kamlib.i18n import Formatter
+
+        old, new = self._funnel_drawn, self.funnel
+        keys = [k for k in _FUNNEL if k in new]  # the bars funnel_chart draws, in its order
+        if old is None or [k for k in _FUNNEL if k in old] != keys \
+                or not any(old[k] for k in keys) or not any(new[k] for k in keys):
+            return False
+        bars = [p for p in self.ax.patches if isinstance(p, Rectangle)]
+        texts = [t for t in self.ax.texts if isinstance(t, Text)]
+        if len(bars) != len(keys) or len(texts) != len(keys):
+            return False
+        values = [new[k] for k in keys]
+        top = max(values)
+        fmt = Formatter(self.lang)
+        for bar, text, v in zip(bars, texts, values, strict=True):
+            bar.set_width(v)
+            text.set_x(bar.get_width() + top * 0.01)
+            text.set_text(fmt.integer(v))
+        self.ax.set_xlim(0, top * 1.15)
+        self._funnel_drawn = dict(new)
+        return True
 
     def _follow_client(self) -> None:
         """The followed record's legal entity, group and pairs at the current thresholds
