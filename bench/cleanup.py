@@ -187,6 +187,11 @@ def main() -> int:
         result.entities.to_parquet(out / "entities.parquet")
         result.pairs.to_parquet(out / "pairs.parquet")
         result.entity_table.to_parquet(out / "entity_table.parquet")
+        result.identifiers.to_parquet(out / "identifiers.parquet")
+        result.status.to_parquet(out / "status.parquet")
+        result.sales.to_parquet(out / "sales.parquet")
+        pd.Series(result.summary).astype(str).to_frame("value").to_parquet(
+            out / "summary.parquet")
     return 0
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from ..identifiers import is_valid_foreign_vat, is_valid_inn
+from ..identifiers import is_valid_foreign_vat, valid_inn_mask
 from .names import normalize_names
 from .scoring import inn_star_pairs, pair_evidence, score_pairs
 
@@ -74,11 +74,13 @@ def prepare_records(clients: pd.DataFrame, *, client_id: str = "client_id",
     for col in ("legal_form", "core", "key", "tokens", "weak", "is_person", "person_key"):
         rec[col] = parts[col].to_numpy()
     raw = rec[tax_id] if tax_id in rec.columns else pd.Series([None] * len(rec))
-    rec["inn_raw"] = pd.Series([_text(t) for t in raw], dtype=object)
-    rec["inn"] = pd.Series([t if t and (is_valid_inn(t) or is_valid_foreign_vat(t)) else None
-                            for t in rec["inn_raw"]], dtype=object)
+    inn_raw = [_text(t) for t in raw.to_numpy(object)]
+    rec["inn_raw"] = pd.Series(inn_raw, dtype=object)
+    rec["inn"] = pd.Series([t if ok or (t and is_valid_foreign_vat(t)) else None for t, ok in
+                            zip(inn_raw, valid_inn_mask(inn_raw).tolist(), strict=True)],
+                           dtype=object)
     kpp = rec[branch_code] if branch_code in rec.columns else pd.Series([None] * len(rec))
-    rec["kpp"] = pd.Series([_text(k) for k in kpp], dtype=object)
+    rec["kpp"] = pd.Series([_text(k) for k in kpp.to_numpy(object)], dtype=object)
     return rec
 
 
@@ -371,8 +373,9 @@ def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
         'kept apart'.
     """
     accepted, rejected = list(accepted), list(rejected)  # iterators: read more than once
-    pos = {c: i for i, c in enumerate(rec["client_id"])}
-    uf = _UnionFind(list(rec["inn"]))
+    pos = {c: i for i, c in enumerate(rec["client_id"].tolist())} if accepted or rejected \
+        else {}
+    uf = _UnionFind(rec["inn"].to_numpy(object).tolist())
     cannot: list[tuple[int, int]] = [(pos[a], pos[b]) for a, b in rejected
                                      if a in pos and b in pos]
     rejected_set = {frozenset(p) for p in cannot}
@@ -386,11 +389,13 @@ def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
             uf.union(pos[a], pos[b])
     outcome = []
     accepted_set = {frozenset((pos[a], pos[b])) for a, b in accepted if a in pos and b in pos}
-    for a, b, proposal in zip(pairs["a"], pairs["b"], pairs["proposal"], strict=True):
-        key = frozenset((a, b))
-        if key in accepted_set:
+    decided = bool(accepted_set or rejected_set)
+    for a, b, proposal in zip(pairs["a"].tolist(), pairs["b"].tolist(),
+                              pairs["proposal"].tolist(), strict=True):
+        key = frozenset((a, b)) if decided else None
+        if decided and key in accepted_set:
             outcome.append("merged (accepted)")
-        elif key in rejected_set:
+        elif decided and key in rejected_set:
             outcome.append("rejected by reviewer")
         elif proposal == "merge":
             if uf.conflicts(a, b):
