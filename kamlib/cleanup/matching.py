@@ -93,6 +93,15 @@ def _text(x: object) -> str | None:
     return x if isinstance(x, str) and x.strip() else None
 
 
+def _texts(values: pd.Series | np.ndarray | list[Any]) -> np.ndarray:
+    """:func:`_text` of every value (an object array: the strings, else None)."""
+    v = np.asarray(pd.Series(values, dtype=object).to_numpy(object), dtype=object)
+    ok = pd.Series(v, dtype=object).str.strip().str.len().gt(0).to_numpy(bool)
+    out = np.full(len(v), None, dtype=object)
+    out[ok] = v[ok]
+    return out
+
+
 def _blocks(rec: pd.DataFrame, params: MatchParams) -> pl.DataFrame:
     """Block memberships (``i`` record position, ``block`` key): distinctive tokens
     (``t:``), exact name keys (``k:``), person keys (``p:``; a person with a person key is
@@ -162,8 +171,8 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
     params = params or MatchParams()
     cols = rec[["key", "core", "is_person", "weak"]].copy()
     for k in ("inn", "inn_raw", "person_key", "legal_form", "kpp"):
-        cols[k] = pd.Series([_text(x) for x in rec[k].to_numpy(object)], dtype=object) \
-            if k in rec.columns else pd.Series([None] * len(rec), dtype=object)
+        cols[k] = pd.Series(_texts(rec[k]) if k in rec.columns else [None] * len(rec),
+                            dtype=object)
     cols["cyrillic"] = rec["core"].str.contains(_CYRILLIC.pattern, regex=True).to_numpy(bool)
     inn = cols["inn"].to_numpy(object)
     # tier 1: the same valid INN — a star per INN (no all-pairs inside a big group)
@@ -330,7 +339,7 @@ class _UnionFind:
 
     def __init__(self, inns: list[str | None]) -> None:
         self.parent = list(range(len(inns)))
-        self.inns: list[set[str]] = [{t} if (t := _text(i)) else set() for i in inns]
+        self.inns: list[set[str]] = [{t} if t else set() for t in _texts(inns).tolist()]
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:

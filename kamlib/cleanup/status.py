@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -340,12 +341,9 @@ def _finish(ids: pd.Index, res: dict[str, np.ndarray], *, end: int | None, k: fl
         "days_silent": pd.array(np.where(has, silent, np.nan)).astype("Int64"),
         "status": status,
     }, index=ids)
-    reasons = _reasons(out, status, silent, gap, limit, base_gap, k=k, min_days=min_days,
-                       lost_months=lost_months, new_months=new_months)
-    out["reason"] = [text for text, _ in reasons]
-    out["reason_code"] = [r["code"] for _, r in reasons]
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    out["reason_args"] = [encode(r["args"]) for _, r in reasons]
+    out["reason"], out["reason_code"], out["reason_args"] = _reasons(
+        out, status, silent, gap, limit, base_gap, k=k, min_days=min_days,
+        lost_months=lost_months, new_months=new_months)
     return out[_COLUMNS]
 
 
@@ -359,50 +357,68 @@ def _days(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(float(x), 1)
 
 
+def _json_value(v: Any) -> str:
+    """A reason argument as ``json.dumps`` writes it (str, int or finite float)."""
+    if isinstance(v, str):
+        return encode_basestring(v)
+    if isinstance(v, float):
+        return float.__repr__(v) if np.isfinite(v) else json.dumps(v)
+    return int.__repr__(v)
+
+
+def _args(**args: Any) -> str:
+    """A reason's arguments as JSON, the text ``json.dumps(args, ensure_ascii=False)`` gives,
+    written directly: one per entity, 200,000 of them on a large base."""
+    return "{" + ", ".join(f'"{k}": {_json_value(v)}' for k, v in args.items()) + "}"
+
+
 def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.ndarray,
              limit: np.ndarray, base_gap: float, *, k: float, min_days: int,
-             lost_months: int, new_months: int) -> list[tuple[str, dict[str, Any]]]:
+             lost_months: int, new_months: int) -> tuple[list[str], list[str], list[str]]:
     """Per entity: one short sentence explaining its status, and the same as a reason code
-    with its figures (the JSON form of :class:`kamlib.units.Reason`, built directly: one per
-    entity, 200,000 of them on a large base)."""
-
-    def reason(code: str, **args: Any) -> dict[str, Any]:
-        return {"code": code, "args": args}
-
+    with its figures (the JSON form of :class:`kamlib.units.Reason`: the code, and its
+    arguments as JSON text), built status by status."""
+    n = len(out)
+    text, code, args = [""] * n, [""] * n, [""] * n
     first = out["first_order"].dt.strftime("%Y-%m-%d").to_numpy()
     last = out["last_order"].dt.strftime("%Y-%m-%d").to_numpy()
     lines = out["lines"].to_numpy()
     net = out["net_revenue"].to_numpy()
     base = (f"max({min_days}, {k:g} × the base's median gap of {_n(base_gap)} days)"
             if np.isfinite(base_gap) else f"{min_days} days")
-
-    def one(i: int) -> tuple[str, dict[str, Any]]:
-        s = status[i]
-        if s == "never_bought":
-            if not lines[i]:
-                return "no sales lines", reason("status_no_sales")
-            return (f"no order: its {lines[i]} line(s) net to {net[i]:,.2f} (returns)",
-                    reason("status_returns_only", lines=int(lines[i]),
-                           net=round(float(net[i]), 2)))
+    never = status == "never_bought"
+    own = np.isfinite(gap)
+    for i in np.flatnonzero(never).tolist():
+        if not lines[i]:
+            text[i], code[i], args[i] = "no sales lines", "status_no_sales", "{}"
+        else:
+            text[i] = f"no order: its {lines[i]} line(s) net to {net[i]:,.2f} (returns)"
+            code[i] = "status_returns_only"
+            args[i] = _args(lines=int(lines[i]), net=round(float(net[i]), 2))
+    for i in np.flatnonzero(status == "lost").tolist():
         d = int(silent[i])
-        if s == "lost":
-            return (f"no order in the last {lost_months} months; last order {last[i]}, "
-                    f"{d} days before the period end",
-                    reason("status_lost", months=lost_months, last=str(last[i]), days=d))
-        if s == "new":
-            return (f"first order {first[i]}, within the last {new_months} months",
-                    reason("status_new", first=str(first[i]), months=new_months))
-        if np.isfinite(gap[i]):
-            short = not (s == "dormant" or d <= k * gap[i])
-            return (f"silent {d} days, {d / gap[i]:.1f}× its median gap of {_n(gap[i])} days"
-                    + (f" (not over {min_days} days)" if short else ""),
-                    reason("status_silent_not_over_min" if short else "status_silent",
-                           days=d, times=round(d / gap[i], 1), gap=_days(gap[i]),
-                           min_days=min_days))
+        text[i] = (f"no order in the last {lost_months} months; last order {last[i]}, "
+                   f"{d} days before the period end")
+        code[i] = "status_lost"
+        args[i] = _args(months=lost_months, last=str(last[i]), days=d)
+    for i in np.flatnonzero(status == "new").tolist():
+        text[i] = f"first order {first[i]}, within the last {new_months} months"
+        code[i] = "status_new"
+        args[i] = _args(first=str(first[i]), months=new_months)
+    rest = ~never & (status != "lost") & (status != "new")
+    for i in np.flatnonzero(rest & own).tolist():
+        d, s = int(silent[i]), status[i]
+        short = not (s == "dormant" or d <= k * gap[i])
+        text[i] = (f"silent {d} days, {d / gap[i]:.1f}× its median gap of {_n(gap[i])} days"
+                   + (f" (not over {min_days} days)" if short else ""))
+        code[i] = "status_silent_not_over_min" if short else "status_silent"
+        args[i] = _args(days=d, times=round(d / gap[i], 1), gap=_days(gap[i]),
+                        min_days=min_days)
+    for i in np.flatnonzero(rest & ~own).tolist():
+        d, s = int(silent[i]), status[i]
         over = "over" if s == "dormant" else "not over"
-        return (f"silent {d} days after its only order day, {over} {base} = "
-                f"{_n(limit[i])} days",
-                reason("status_once_dormant" if s == "dormant" else "status_once_active",
-                       days=d, limit=_days(limit[i])))
-
-    return [one(i) for i in range(len(out))]
+        text[i] = (f"silent {d} days after its only order day, {over} {base} = "
+                   f"{_n(limit[i])} days")
+        code[i] = "status_once_dormant" if s == "dormant" else "status_once_active"
+        args[i] = _args(days=d, limit=_days(limit[i]))
+    return text, code, args
