@@ -76,19 +76,21 @@ def valid_inn_mask(values: Sequence[object]) -> np.ndarray:
     >>> valid_inn_mask(["7707083893", "7707083894", None, "500100732259"]).tolist()
     [True, False, False, True]
     """
+    import polars as pl
+
     ok = np.zeros(len(values), bool)
+    text = pl.Series([v if isinstance(v, str) else None for v in values], dtype=pl.String)
     for width in (10, 12):
-        at = [i for i, v in enumerate(values) if isinstance(v, str) and len(v) == width
-              and v.isascii() and v.isdigit()]
-        if not at:
+        at = text.str.contains(f"^[0-9]{{{width}}}$").fill_null(False).arg_true()
+        if len(at) == 0:
             continue
-        d = _digits([values[i] for i in at], width)  # type: ignore[misc]
+        d = _digits(text.gather(at).to_list(), width)
         if width == 10:
             good = d[:, :9] @ np.array(_W10) % 11 % 10 == d[:, 9]
         else:
             good = ((d[:, :10] @ np.array(_W11) % 11 % 10 == d[:, 10])
                     & (d[:, :11] @ np.array(_W12) % 11 % 10 == d[:, 11]))
-        ok[at] = good & d.any(axis=1)  # all zeros is no INN
+        ok[at.to_numpy()] = good & d.any(axis=1)  # all zeros is no INN
     return ok
 
 

@@ -339,7 +339,9 @@ class _UnionFind:
 
     def __init__(self, inns: list[str | None]) -> None:
         self.parent = list(range(len(inns)))
-        self.inns: list[set[str]] = [{t} if t else set() for t in _texts(inns).tolist()]
+        # the valid INNs of each root that has any (a set made only for those)
+        self.inns: dict[int, set[str]] = {i: {t} for i, t in enumerate(_texts(inns).tolist())
+                                          if t}
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:
@@ -349,8 +351,8 @@ class _UnionFind:
 
     def conflicts(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
-        return ra != rb and bool(self.inns[ra]) and bool(self.inns[rb]) and \
-            self.inns[ra] != self.inns[rb]
+        ia, ib = self.inns.get(ra), self.inns.get(rb)
+        return ra != rb and bool(ia) and bool(ib) and ia != ib
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -359,8 +361,9 @@ class _UnionFind:
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.inns[ra] |= self.inns[rb]
-        self.inns[rb] = set()
+        moved = self.inns.pop(rb, None)
+        if moved:
+            self.inns.setdefault(ra, set()).update(moved)
 
 
 def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,

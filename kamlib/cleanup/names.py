@@ -560,7 +560,7 @@ def normalize_names(names: pd.Series) -> pd.DataFrame:
     columns: dict[str, Any] = {}
     for field in _FIELDS:
         values = np.empty(len(texts) + 1, dtype=object)
-        values[:] = [getattr(_EMPTY, field)] * (len(texts) + 1)
+        values.fill(getattr(_EMPTY, field))
         if batch:
             values[batch] = found[field]
         taken = values.take(codes)

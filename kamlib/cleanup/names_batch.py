@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from . import names as _n
@@ -125,7 +126,7 @@ _SCALAR_FORMS = [*_n.PERSON_FORMS, "КФХ"]
 _SCALAR_KEYS = sorted(_n._CONNECTORS | _n._WEAK_ANY)
 
 
-def parts_of_names(names: list[str]) -> dict[str, list[Any]]:
+def parts_of_names(names: list[str]) -> dict[str, np.ndarray]:
     """The :class:`~kamlib.cleanup.names.NameParts` fields of each distinct, non-blank name.
 
     Parameters
@@ -137,12 +138,13 @@ def parts_of_names(names: list[str]) -> dict[str, list[Any]]:
     -------
     dict
         Field name (``legal_form``, ``form_position``, ``core``, ``key``, ``tokens``,
-        ``weak``, ``is_person``, ``person_key``) → its values, in the order of ``names``;
+        ``weak``, ``is_person``, ``person_key``) → its values (an object array), in the
+        order of ``names``;
         the same as :func:`~kamlib.cleanup.names.normalize_name` gives.
     """
     fields = ("legal_form", "form_position", "core", "key", "tokens", "weak", "is_person",
               "person_key")
-    out: dict[str, list[Any]] = {f: [None] * len(names) for f in fields}
+    out = {f: np.full(len(names), None, dtype=object) for f in fields}
     if not names:
         return out
     text = (pl.Series("name", names, dtype=pl.String).str.replace_all("№", " ", literal=True)
@@ -183,21 +185,29 @@ def parts_of_names(names: list[str]) -> dict[str, list[Any]]:
                     .list.join(" "),
                     scalar=pl.col("form").is_null() | pl.col("form").is_in(_SCALAR_FORMS)
                     | pl.col("rest_keys").list.eval(pl.element().is_in(_SCALAR_KEYS)).list.any()))
-    done = [False] * len(names)
+    # names without a person, connector or weak word: their fields straight from polars
     plain = per_name.filter(~pl.col("scalar"))
-    for i, form, position, core, key in zip(*(plain[c].to_list() for c in (
-            "i", "form", "position", "core", "key")), strict=True):
-        out["legal_form"][i], out["form_position"][i] = form, position
-        out["core"][i], out["key"][i] = core, key
-        out["tokens"][i] = tuple(key.split(" ")) if key else ()
-        out["weak"][i], out["is_person"][i] = (), False
-        done[i] = True
+    at = plain["i"].to_numpy()
+    keys_ = plain["key"].to_list()
+    for f, values in (("legal_form", plain["form"].to_list()),
+                      ("form_position", plain["position"].to_list()),
+                      ("core", plain["core"].to_list()), ("key", keys_),
+                      ("tokens", [tuple(k.split(" ")) if k else () for k in keys_]),
+                      ("weak", [()] * len(at)), ("is_person", [False] * len(at))):
+        out[f][at] = _objects(values)
+    done = np.zeros(len(names), bool)
+    done[at] = True
     scalar = per_name.filter("scalar")
     parts: dict[int, Any] = {i: _n._parts(names[i], t, k) for i, t, k in zip(
         *(scalar[c].to_list() for c in ("i", "toks", "keys")), strict=True)}
-    for i, name in enumerate(names):
-        if not done[i]:  # steps 4–6 in Python, or a slow name, or one without any word
-            p = parts[i] if i in parts else _n._normalize_str(name)
-            for f in fields:
-                out[f][i] = getattr(p, f)
+    for i in np.flatnonzero(~done).tolist():
+        # steps 4–6 in Python, or a slow name, or one without any word
+        p = parts[i] if i in parts else _n._normalize_str(names[i])
+        for f in fields:
+            out[f][i] = getattr(p, f)
     return out
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """``values`` as a 1-d object array (tuples stay elements)."""
+    return np.fromiter(values, dtype=object, count=len(values))

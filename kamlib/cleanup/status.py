@@ -182,7 +182,7 @@ def status_summary(status: pd.DataFrame, *, amount: str = "net_revenue") -> pd.D
         if name not in status.columns:
             raise SchemaError("the status table has no such column", column=name,
                               hint="pass the result of activity_status()")
-    unknown = sorted(set(status["status"].dropna()) - set(STATUSES))
+    unknown = sorted(set(status["status"].dropna().unique().tolist()) - set(STATUSES))
     if unknown:
         raise SchemaError("unknown activity status", column="status", value=unknown[0],
                           hint=f"statuses are {', '.join(STATUSES)}")
@@ -357,19 +357,11 @@ def _days(x: float) -> int | float:
     return int(x) if float(x).is_integer() else round(float(x), 1)
 
 
-def _json_value(v: Any) -> str:
-    """A reason argument as ``json.dumps`` writes it (str, int or finite float)."""
-    if isinstance(v, str):
-        return encode_basestring(v)
-    if isinstance(v, float):
-        return float.__repr__(v) if np.isfinite(v) else json.dumps(v)
-    return int.__repr__(v)
-
-
-def _args(**args: Any) -> str:
-    """A reason's arguments as JSON, the text ``json.dumps(args, ensure_ascii=False)`` gives,
-    written directly: one per entity, 200,000 of them on a large base."""
-    return "{" + ", ".join(f'"{k}": {_json_value(v)}' for k, v in args.items()) + "}"
+def _num(v: float) -> str:
+    """A number as ``json.dumps`` writes it (``5``, ``45.5``, ``NaN``)."""
+    if isinstance(v, float) and not np.isfinite(v):
+        return json.dumps(v)
+    return float.__repr__(v) if isinstance(v, float) else int.__repr__(int(v))
 
 
 def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.ndarray,
@@ -377,7 +369,8 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
              lost_months: int, new_months: int) -> tuple[list[str], list[str], list[str]]:
     """Per entity: one short sentence explaining its status, and the same as a reason code
     with its figures (the JSON form of :class:`kamlib.units.Reason`: the code, and its
-    arguments as JSON text), built status by status."""
+    arguments as JSON text), built status by status; the JSON is written directly, the text
+    ``json.dumps(args, ensure_ascii=False)`` gives (200,000 of them on a large base)."""
     n = len(out)
     text, code, args = [""] * n, [""] * n, [""] * n
     first = out["first_order"].dt.strftime("%Y-%m-%d").to_numpy()
@@ -394,17 +387,19 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
         else:
             text[i] = f"no order: its {lines[i]} line(s) net to {net[i]:,.2f} (returns)"
             code[i] = "status_returns_only"
-            args[i] = _args(lines=int(lines[i]), net=round(float(net[i]), 2))
+            args[i] = f'{{"lines": {int(lines[i])}, "net": {_num(round(float(net[i]), 2))}}}'
     for i in np.flatnonzero(status == "lost").tolist():
         d = int(silent[i])
         text[i] = (f"no order in the last {lost_months} months; last order {last[i]}, "
                    f"{d} days before the period end")
         code[i] = "status_lost"
-        args[i] = _args(months=lost_months, last=str(last[i]), days=d)
+        args[i] = (f'{{"months": {_num(lost_months)}, "last": {encode_basestring(str(last[i]))}, '
+                   f'"days": {d}}}')
     for i in np.flatnonzero(status == "new").tolist():
         text[i] = f"first order {first[i]}, within the last {new_months} months"
         code[i] = "status_new"
-        args[i] = _args(first=str(first[i]), months=new_months)
+        args[i] = (f'{{"first": {encode_basestring(str(first[i]))}, '
+                   f'"months": {_num(new_months)}}}')
     rest = ~never & (status != "lost") & (status != "new")
     for i in np.flatnonzero(rest & own).tolist():
         d, s = int(silent[i]), status[i]
@@ -412,13 +407,13 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
         text[i] = (f"silent {d} days, {d / gap[i]:.1f}× its median gap of {_n(gap[i])} days"
                    + (f" (not over {min_days} days)" if short else ""))
         code[i] = "status_silent_not_over_min" if short else "status_silent"
-        args[i] = _args(days=d, times=round(d / gap[i], 1), gap=_days(gap[i]),
-                        min_days=min_days)
+        args[i] = (f'{{"days": {d}, "times": {_num(round(d / gap[i], 1))}, '
+                   f'"gap": {_num(_days(gap[i]))}, "min_days": {_num(min_days)}}}')
     for i in np.flatnonzero(rest & ~own).tolist():
         d, s = int(silent[i]), status[i]
         over = "over" if s == "dormant" else "not over"
         text[i] = (f"silent {d} days after its only order day, {over} {base} = "
                    f"{_n(limit[i])} days")
         code[i] = "status_once_dormant" if s == "dormant" else "status_once_active"
-        args[i] = _args(days=d, limit=_days(limit[i]))
+        args[i] = f'{{"days": {d}, "limit": {_num(_days(limit[i]))}}}'
     return text, code, args
