@@ -120,6 +120,38 @@ def _form_at(toks: pl.Expr, keys: pl.Expr, n: pl.Expr, at_start: bool) -> tuple[
 
 _EXACT = {" ".join(k): v for k, v in _n._FORMS_EXACT.items()}
 _BY_KEY = {" ".join(k): v for k, v in _n._FORMS_BY_KEY.items()}
+_ONE_WORD = {k[0]: v for k, v in _n._FORMS_EXACT.items() if len(k) == 1}
+#: the first and the last words of the legal forms of several words (as written or keys)
+_MULTI_EDGE = {side: sorted({k[0 if side else -1] for k in (*_n._FORMS_EXACT, *_n._FORMS_BY_KEY)
+                             if len(k) > 1}) for side in (True, False)}
+
+
+def _forms(frame: pl.DataFrame, at_start: bool) -> pl.DataFrame:
+    """``i``, ``form``, ``size``: the legal form at the start or the end of each name's
+    words (``toks``, ``keys``) and its number of words (0: none). A form of one word is
+    looked up for every name, the longer ones (:func:`_form_at`) only for the names whose
+    first (last) word opens (closes) one."""
+    toks, keys = pl.col("toks"), pl.col("keys")
+    n = toks.list.len()
+    edge = (toks.list.first() if at_start else toks.list.last())
+    edge_key = (keys.list.first() if at_start else keys.list.last())
+    one = pl.when(n > 1).then(edge.replace_strict(_ONE_WORD, default=None,
+                                                  return_dtype=pl.String))
+    out = frame.select("i", form=one, size=pl.when(one.is_not_null()).then(pl.lit(1, pl.Int32))
+                       .otherwise(pl.lit(0, pl.Int32)))
+    multi = frame.filter(edge.is_in(_MULTI_EDGE[at_start])
+                         | edge_key.is_in(_MULTI_EDGE[at_start]))
+    if multi.height:
+        form, size = _form_at(toks, keys, n, at_start)
+        longer = multi.select("i", form_m=form, size_m=size)
+        out = (out.join(longer, on="i", how="left", maintain_order="left")
+               .select("i", form=pl.when(pl.col("form_m").is_not_null()).then("form_m")
+                       .otherwise("form"),
+                       size=pl.when(pl.col("form_m").is_not_null()).then("size_m")
+                       .otherwise("size")))
+    return out
+
+
 #: names whose steps 4–6 need the scalar code: a person may be one (no form, ИП, КФХ), or a
 #: word is a connector or a weak word
 _SCALAR_FORMS = [*_n.PERSON_FORMS, "КФХ"]
@@ -163,11 +195,11 @@ def parts_of_names(names: list[str]) -> dict[str, np.ndarray]:
     words = words.join(distinct, on="w", how="left", maintain_order="left")
     toks, keys = pl.col("toks"), pl.col("keys")
     n = toks.list.len()
-    per_name = (words.group_by("i", maintain_order=True).agg(toks=pl.col("w"), keys=pl.col("k"))
-                .with_columns(*(e.alias(c) for c, e in zip(
-                    ("start_form", "start_size", "end_form", "end_size"),
-                    (*_form_at(toks, keys, n, True), *_form_at(toks, keys, n, False)),
-                    strict=True)))
+    per_name = words.group_by("i", maintain_order=True).agg(toks=pl.col("w"),
+                                                            keys=pl.col("k"))
+    start, end = _forms(per_name, True), _forms(per_name, False)
+    per_name = (per_name.with_columns(start_form=start["form"], start_size=start["size"],
+                                      end_form=end["form"], end_size=end["size"])
                 .with_columns(
                     form=pl.coalesce("start_form", "end_form"),
                     position=pl.when(pl.col("start_form").is_not_null()).then(pl.lit("start"))
