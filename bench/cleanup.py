@@ -16,6 +16,7 @@ Target (issue 3): 200,000 records in under 60 s with peak memory under 4 GB.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -147,6 +148,8 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=200_000)
     ap.add_argument("--dup-share", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--dump", metavar="DIR",
+                    help="write the entities and pairs as parquet (to compare two builds)")
     args = ap.parse_args()
     from kamlib.cleanup import clean_client_base, pairwise_scores
 
@@ -164,18 +167,31 @@ def main() -> int:
     print(f"generated {len(clients):,} records of {truth.nunique():,} true entities "
           f"({(truth.value_counts() > 1).sum():,} recorded more than once) "
           f"in {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = clean_client_base(clients, sales)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pred = result.entities.set_index("client_id")["entity_id"]
     scores = pairwise_scores(pred, truth)
-    print(f"cleanup: {seconds:.1f} s, peak RSS {peak_mb:,.0f} MB, "
+    print(f"cleanup: {seconds:.1f} s wall, {cpu:.1f} s CPU, peak RSS {peak_mb:,.0f} MB, "
           f"{len(result.pairs):,} candidate pairs scored, {len(result.entity_table):,} entities")
     print(f"pairwise precision {scores['precision']:.4f}, recall {scores['recall']:.4f} "
           f"({scores['correct_pairs']:,} of {scores['predicted_pairs']:,} predicted pairs "
           f"correct; {scores['true_pairs']:,} true pairs)")
-    print(f"to review: {int((result.pairs['outcome'] == 'to review').sum()):,} pairs")
+    print(f"to review: {int((result.pairs['outcome'] == 'to review').sum()):,} pairs "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    if args.dump:
+        from pathlib import Path
+        out = Path(args.dump)
+        out.mkdir(parents=True, exist_ok=True)
+        result.entities.to_parquet(out / "entities.parquet")
+        result.pairs.to_parquet(out / "pairs.parquet")
+        result.entity_table.to_parquet(out / "entity_table.parquet")
+        result.identifiers.to_parquet(out / "identifiers.parquet")
+        result.status.to_parquet(out / "status.parquet")
+        result.sales.to_parquet(out / "sales.parquet")
+        pd.Series(result.summary).astype(str).to_frame("value").to_parquet(
+            out / "summary.parquet")
     return 0
 
 

@@ -12,16 +12,18 @@ python-stdnum's ``vatin``, which applies each country's own format and check dig
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from stdnum import vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 __all__ = ["INN_WEIGHTS_10", "INN_WEIGHTS_11", "INN_WEIGHTS_12", "foreign_vat_problem",
            "inn_check_digit", "is_foreign_vat", "is_valid_foreign_vat", "is_valid_inn",
            "is_valid_kpp", "is_valid_ogrn", "tax_id_problem", "tax_id_problem_reason",
-           "vat_with_check_digits"]
+           "valid_inn_mask", "vat_with_check_digits"]
 
 #: the shape of a foreign VAT number: a country prefix, then digits and letters
 _FOREIGN = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
@@ -60,6 +62,36 @@ def is_valid_inn(value: str | None) -> bool:
     if len(value) == 10:
         return _check(value, _W10) == int(value[9])
     return _check(value, _W11) == int(value[10]) and _check(value, _W12) == int(value[11])
+
+
+def _digits(values: list[str], width: int) -> np.ndarray:
+    """The digits of equally long ASCII-digit strings as a (n, width) integer matrix."""
+    raw = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8)
+    return (raw.reshape(len(values), width) - 48).astype(np.int64)
+
+
+def valid_inn_mask(values: Sequence[object]) -> np.ndarray:
+    """:func:`is_valid_inn` of every value at once (anything but a string is not valid).
+
+    >>> valid_inn_mask(["7707083893", "7707083894", None, "500100732259"]).tolist()
+    [True, False, False, True]
+    """
+    import polars as pl
+
+    ok = np.zeros(len(values), bool)
+    text = pl.Series([v if isinstance(v, str) else None for v in values], dtype=pl.String)
+    for width in (10, 12):
+        at = text.str.contains(f"^[0-9]{{{width}}}$").fill_null(False).arg_true()
+        if len(at) == 0:
+            continue
+        d = _digits(text.gather(at).to_list(), width)
+        if width == 10:
+            good = d[:, :9] @ np.array(_W10) % 11 % 10 == d[:, 9]
+        else:
+            good = ((d[:, :10] @ np.array(_W11) % 11 % 10 == d[:, 10])
+                    & (d[:, :11] @ np.array(_W12) % 11 % 10 == d[:, 11]))
+        ok[at.to_numpy()] = good & d.any(axis=1)  # all zeros is no INN
+    return ok
 
 
 def is_valid_kpp(value: str | None) -> bool:

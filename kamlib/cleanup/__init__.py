@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import polars as pl
 
 from ..config import CleanupParams
 from ..identifiers import (
     foreign_vat_problem,
     is_foreign_vat,
-    is_valid_inn,
     is_valid_kpp,
     is_valid_ogrn,
+    valid_inn_mask,
 )
 from ..intake.level import narrowed_notes, sales_level
 from ..steps import StepResult, artefact_path, open_step, step
@@ -97,11 +98,17 @@ def identifier_checks(clients: pd.DataFrame) -> pd.DataFrame:
     passes its country's format and check digits (``valid``, ``invalid: …``; only valid ones
     are used to match records), empty for other ids.
     """
+    n = len(clients)
+
+    def column(name: str) -> list[Any]:
+        return clients[name].to_numpy(object).tolist() if name in clients.columns \
+            else [None] * n
+
+    inns, kpps, ogrns = column("tax_id"), column("branch_code"), column("ogrn")
+    valid = valid_inn_mask(inns).tolist()  # the check digits of all INNs at once
     rows = []
-    for r in clients.itertuples(index=False):
-        inn = getattr(r, "tax_id", None)
-        kpp = getattr(r, "branch_code", None)
-        ogrn = getattr(r, "ogrn", None)
+    for cid, name, inn, ok, kpp, ogrn in zip(column("client_id"), column("name"), inns, valid,
+                                             kpps, ogrns, strict=True):
         if not isinstance(inn, str) or not inn:
             inn_s = "missing"
         elif not inn.isdigit():
@@ -109,7 +116,7 @@ def identifier_checks(clients: pd.DataFrame) -> pd.DataFrame:
         elif len(inn) not in (10, 12):
             inn_s = f"invalid: {len(inn)} digits"
         else:
-            inn_s = "valid" if is_valid_inn(inn) else "invalid: check digit"
+            inn_s = "valid" if ok else "invalid: check digit"
         if not isinstance(kpp, str) or not kpp:
             kpp_s = "not applicable (ИП)" if isinstance(inn, str) and len(inn) == 12 \
                 else "missing"
@@ -123,7 +130,7 @@ def identifier_checks(clients: pd.DataFrame) -> pd.DataFrame:
         if isinstance(inn, str) and is_foreign_vat(inn):
             problem = foreign_vat_problem(inn)
             vat_s = "valid" if problem is None else f"invalid: {problem}"
-        rows.append((r.client_id, r.name, inn, inn_s, kpp, kpp_s, ogrn, ogrn_s, vat_s))
+        rows.append((cid, name, inn, inn_s, kpp, kpp_s, ogrn, ogrn_s, vat_s))
     return pd.DataFrame(rows, columns=["client_id", "name", "tax_id", "inn_status",
                                        "branch_code", "kpp_status", "ogrn", "ogrn_status",
                                        "vat_status"])
@@ -246,29 +253,30 @@ def _add_decided_pairs(pairs: pd.DataFrame, rec: pd.DataFrame,
 
 def _entity_table(entities: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     g = entities.groupby("entity_id", sort=True)
-    # each entity's codes (sorted), spellings (in record order, once each) and first INN,
-    # gathered in one pass over the records rather than a Python function per group
-    codes: dict[Any, list[str]] = {}
-    spellings: dict[Any, dict[str, None]] = {}
-    inns: dict[Any, str] = {}
-    for ent, code, name, inn in zip(entities["entity_id"].to_numpy(),
-                                    entities["client_id"].to_numpy(),
-                                    entities["name"].to_numpy(),
-                                    entities["inn"].to_numpy(), strict=True):
-        codes.setdefault(ent, []).append(code)
-        spellings.setdefault(ent, {})[name] = None
-        if isinstance(inn, str) and ent not in inns:
-            inns[ent] = inn
+    # each entity's codes (sorted), spellings (in record order, once each) and first INN, in
+    # one polars aggregation rather than a Python function per group
+    lists = pl.DataFrame({
+        "entity_id": pl.Series(entities["entity_id"].tolist(), dtype=pl.String),
+        "client_id": pl.Series(entities["client_id"].tolist(), dtype=pl.String),
+        "name": pl.Series(entities["name"].tolist(), dtype=pl.String),
+        "inn": pl.Series([x if isinstance(x, str) else None
+                          for x in entities["inn"].to_numpy(object)], dtype=pl.String),
+    }).group_by("entity_id").agg(
+        codes=pl.col("client_id").sort().str.join(", "),
+        spellings=pl.col("name").unique(maintain_order=True).str.join(" | "),
+        inn=pl.col("inn").drop_nulls().first())
     index = g.size().index
+    lists_by = lists.to_pandas().set_index("entity_id").reindex(index.astype(str))
     table = pd.DataFrame({
         "entity_name": g["entity_name"].first(),
         "group_id": g["group_id"].first(),
         "records": g.size(),
-        "codes": pd.Series([", ".join(sorted(codes[e])) for e in index], index=index,
-                           dtype=object),
-        "spellings": pd.Series([" | ".join(spellings[e]) for e in index], index=index,
+        "codes": pd.Series(lists_by["codes"].to_numpy(object), index=index, dtype=object),
+        "spellings": pd.Series(lists_by["spellings"].to_numpy(object), index=index,
                                dtype=object),
-        "inn": pd.Series([inns.get(e) for e in index], index=index, dtype=object),
+        "inn": pd.Series([x if isinstance(x, str) else None
+                          for x in lists_by["inn"].to_numpy(object)], index=index,
+                         dtype=object),
         "branches": g["is_branch"].sum(),
     })
     table = table.join(status, how="left")

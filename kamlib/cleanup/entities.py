@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from ..errors import ReconciliationError
 
@@ -28,11 +29,11 @@ _MIXED = r"(?:[\u0400-\u04ff][A-Za-z]|[A-Za-z][\u0400-\u04ff])"
 def _clean_name(names: pd.Series) -> pd.Series:
     """True for a name a reader would accept as written: no word mixing Cyrillic and Latin
     letters (``Жeмчуг`` with a Latin e) and not all in capitals."""
-    text = names.fillna("").astype(str)
-    mixed = text.str.contains(_MIXED, regex=True)
-    letters = text.str.replace(r"[^A-Za-z\u0400-\u04ff]", "", regex=True)
-    shouting = (letters.str.len() > 3) & (letters == letters.str.upper())
-    return ~mixed & ~shouting
+    text = pl.Series(names.fillna("").astype(str).tolist(), dtype=pl.String)
+    mixed = text.str.contains(_MIXED)
+    letters = text.str.replace_all(r"[^A-Za-z\u0400-\u04ff]", "")
+    shouting = (letters.str.len_chars() > 3) & (letters == letters.str.to_uppercase())
+    return pd.Series((~mixed & ~shouting).to_numpy(), index=names.index)
 
 
 def name_is_clean(rec: pd.DataFrame) -> np.ndarray:
@@ -74,7 +75,8 @@ def build_entities(rec: pd.DataFrame, labels: np.ndarray, usage: pd.Series, *,
     parent = rec["parent_id"] if "parent_id" in rec.columns else pd.Series([None] * len(rec))
     out["is_head"] = parent.isna().to_numpy()
     # in a Cyrillic base, the Cyrillic spelling (not 'OOO Novator') names it
-    cyr = rec["name"].fillna("").str.contains("[\u0400-\u04ff]", regex=True).to_numpy()
+    cyr = pl.Series(rec["name"].fillna("").astype(str).tolist(), dtype=pl.String).str.contains(
+        "[\u0400-\u04ff]").to_numpy()
     out["script_ok"] = cyr | ~pd.Series(cyr).groupby(labels).transform("any").to_numpy()
     ranked = out.sort_values(
         ["cluster", "is_head", "script_ok", "lines", "has_inn", "completeness", "client_id"],

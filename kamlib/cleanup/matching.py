@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+import polars as pl
 
-from ..identifiers import is_valid_foreign_vat, is_valid_inn
+from ..identifiers import is_valid_foreign_vat, valid_inn_mask
 from .names import normalize_names
+from .scoring import inn_star_pairs, pair_evidence, score_pairs
 
 __all__ = ["PAIR_DTYPES", "MatchParams", "candidate_pairs", "cluster", "empty_pairs",
            "prepare_proposals", "prepare_records", "propose", "propose_prepared"]
@@ -75,11 +74,13 @@ def prepare_records(clients: pd.DataFrame, *, client_id: str = "client_id",
     for col in ("legal_form", "core", "key", "tokens", "weak", "is_person", "person_key"):
         rec[col] = parts[col].to_numpy()
     raw = rec[tax_id] if tax_id in rec.columns else pd.Series([None] * len(rec))
-    rec["inn_raw"] = pd.Series([_text(t) for t in raw], dtype=object)
-    rec["inn"] = pd.Series([t if t and (is_valid_inn(t) or is_valid_foreign_vat(t)) else None
-                            for t in rec["inn_raw"]], dtype=object)
+    inn_raw = [_text(t) for t in raw.to_numpy(object)]
+    rec["inn_raw"] = pd.Series(inn_raw, dtype=object)
+    rec["inn"] = pd.Series([t if ok or (t and is_valid_foreign_vat(t)) else None for t, ok in
+                            zip(inn_raw, valid_inn_mask(inn_raw).tolist(), strict=True)],
+                           dtype=object)
     kpp = rec[branch_code] if branch_code in rec.columns else pd.Series([None] * len(rec))
-    rec["kpp"] = pd.Series([_text(k) for k in kpp], dtype=object)
+    rec["kpp"] = pd.Series([_text(k) for k in kpp.to_numpy(object)], dtype=object)
     return rec
 
 
@@ -92,130 +93,66 @@ def _text(x: object) -> str | None:
     return x if isinstance(x, str) and x.strip() else None
 
 
-def _blocks(rec: pd.DataFrame, params: MatchParams) -> dict[str, list[int]]:
-    """Block key → record positions: distinctive tokens, exact name keys, person keys."""
+def _texts(values: pd.Series | np.ndarray | list[Any]) -> np.ndarray:
+    """:func:`_text` of every value (an object array: the strings, else None)."""
+    v = np.asarray(pd.Series(values, dtype=object).to_numpy(object), dtype=object)
+    ok = pd.Series(v, dtype=object).str.strip().str.len().gt(0).to_numpy(bool)
+    out = np.full(len(v), None, dtype=object)
+    out[ok] = v[ok]
+    return out
+
+
+def _blocks(rec: pd.DataFrame, params: MatchParams) -> pl.DataFrame:
+    """Block memberships (``i`` record position, ``block`` key): distinctive tokens
+    (``t:``), exact name keys (``k:``), person keys (``p:``; a person with a person key is
+    in that block only)."""
     n = len(rec)
-    df_count: dict[str, int] = defaultdict(int)
-    for toks in rec["tokens"]:
-        for t in set(toks):
-            df_count[t] += 1
     limit = max(3, int(params.distinctive_token_max_share * n))
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, (toks, weak, key, person, pkey) in enumerate(zip(
-            rec["tokens"], rec["weak"], rec["key"], rec["is_person"], rec["person_key"],
-            strict=True)):
-        if person and pkey:
-            blocks["p:" + pkey].append(i)
-            continue
-        if key:
-            blocks["k:" + key].append(i)
-        for t in set(toks) - set(weak):
-            if len(t) >= 3 and not t.isdigit() and df_count[t] <= limit:
-                blocks["t:" + t].append(i)
-    return blocks
+    person = rec["is_person"].to_numpy(bool) & rec["person_key"].notna().to_numpy()
+    # the tokens are the words of the key, the weak ones a subset of them
+    recs = pl.DataFrame({
+        "i": np.arange(n, dtype=np.int64),
+        "person": person,
+        "person_key": pl.Series(rec["person_key"].tolist(), dtype=pl.String),
+        "key": pl.Series(rec["key"].tolist(), dtype=pl.String),
+        "weak": pl.Series([" ".join(w) for w in rec["weak"].to_numpy(object)], dtype=pl.String),
+    }).with_columns(tokens=pl.col("key").str.split(" ").list.eval(
+        pl.element().filter(pl.element() != "")),
+        weak=pl.col("weak").str.split(" "))
+    # a token is distinctive if few records carry it (persons' tokens count too)
+    tokens = (recs.select("i", "person", "weak", pl.col("tokens").list.unique())
+              .explode("tokens").drop_nulls("tokens").rename({"tokens": "t"}))
+    df_count = tokens.group_by("t").agg(pl.len().alias("df"))
+    token_blocks = (
+        tokens.filter(~pl.col("person"), ~pl.col("weak").list.contains(pl.col("t")),
+                      pl.col("t").str.len_chars() >= 3, ~pl.col("t").str.contains(r"^[0-9]+$"))
+        .join(df_count, on="t").filter(pl.col("df") <= limit)
+        .select("i", block=pl.lit("t:") + pl.col("t")))
+    person_blocks = recs.filter("person").select("i", block=pl.lit("p:") + pl.col("person_key"))
+    key_blocks = (recs.filter(~pl.col("person"), pl.col("key") != "")
+                  .select("i", block=pl.lit("k:") + pl.col("key")))
+    return pl.concat([person_blocks, key_blocks, token_blocks])
 
 
-def _pairs_from_blocks(blocks: dict[str, list[int]], max_block: int
-                       ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    seen: dict[tuple[int, int], str] = {}
-    skipped = 0
-    for bkey, members in blocks.items():
-        m = len(members)
-        if m < 2:
-            continue
-        if m > max_block:
-            skipped += 1
-            continue
-        for x in range(m):
-            for y in range(x + 1, m):
-                a, b = members[x], members[y]
-                if a > b:
-                    a, b = b, a
-                seen.setdefault((a, b), bkey)
-    if not seen:
-        return np.empty(0, int), np.empty(0, int), []
-    ab = np.array(list(seen.keys()), dtype=np.int64)
-    return ab[:, 0], ab[:, 1], list(seen.values())
-
-
-def _full_words(key: str) -> int:
-    """Words longer than an initial: 3 for 'ivanov ivan ivanovich', 1 for 'ivanov i i'."""
-    return sum(1 for w in key.split() if len(w) > 1)
-
-
-def _ev(code: str, **args: Any) -> dict[str, Any]:
-    """One piece of a pair's evidence as a reason code with its figures (``reason.evidence_*``
-    of the string tables), the JSON form of :class:`kamlib.units.Reason`."""
-    return {"code": code, "args": args}
-
-
-def _score(ra: dict[str, Any], rb: dict[str, Any]
-           ) -> tuple[float, list[str], list[dict[str, Any]]]:
-    """Score a pair 0–100 and say why: in English, and as reason codes (the same order)."""
-    evidence: list[str] = []
-    reasons: list[dict[str, Any]] = []
-    if ra["is_person"] and rb["is_person"]:
-        if ra["key"] and ra["key"] == rb["key"]:
-            score = 97.0  # spelled the same (a namesake is caught by the ambiguity rule)
-            evidence.append(f"same person: '{ra['core']}'")
-            reasons.append(_ev("evidence_same_person", name=ra["core"]))
-        elif (ra["person_key"] and ra["person_key"] == rb["person_key"]
-              and min(_full_words(ra["key"]), _full_words(rb["key"])) < 3):
-            score = 90.0  # initials only: namesakes are common, a person must look
-            evidence.append(f"same surname and initials: '{ra['person_key']}'")
-            reasons.append(_ev("evidence_same_initials", name=ra["person_key"]))
-        else:
-            score = float(fuzz.ratio(ra["key"], rb["key"]))
-            evidence.append(f"names {score:.0f}% alike")
-            reasons.append(_ev("evidence_names_alike", similarity=round(score)))
-    else:
-        # the cross-script key is deliberately coarse (ы/и/й → i, double letters single):
-        # two Cyrillic names are compared as written, Latin ones through the key
-        same_script = _CYRILLIC.search(ra["core"]) and _CYRILLIC.search(rb["core"])
-        a_text, b_text = (ra["core"], rb["core"]) if same_script else (ra["key"], rb["key"])
-        score = float(fuzz.token_sort_ratio(a_text, b_text))
-        if a_text == b_text:
-            evidence.append(f"same name '{ra['core']}'")
-            reasons.append(_ev("evidence_same_name", name=ra["core"]))
-        else:
-            evidence.append(f"names {score:.0f}% alike ('{ra['core']}' ~ '{rb['core']}')")
-            reasons.append(_ev("evidence_names_alike_both", similarity=round(score),
-                               a=ra["core"], b=rb["core"]))
-        fa, fb = ra["legal_form"], rb["legal_form"]
-        if fa and fb and fa != fb:
-            score -= 10
-            evidence.append(f"legal forms differ ({fa} / {fb})")
-            reasons.append(_ev("evidence_legal_forms_differ", a=fa, b=fb))
-    ia, ib = ra["inn_raw"], rb["inn_raw"]
-    if ra["inn"] and rb["inn"]:
-        if ra["inn"] == rb["inn"]:
-            score = max(score, 100.0)
-            evidence.append(f"same tax id {ra['inn']}")
-            reasons.append(_ev("evidence_same_tax_id", inn=ra["inn"]))
-        else:
-            evidence.append(f"different valid tax ids {ra['inn']} / {rb['inn']}")
-            reasons.append(_ev("evidence_different_tax_ids", a=ra["inn"], b=rb["inn"]))
-    elif ia and ib:
-        if ia == ib:
-            evidence.append(f"same (invalid) INN {ia}")
-            reasons.append(_ev("evidence_same_invalid_inn", inn=ia))
-            score = min(100.0, score + 3)
-        elif len(ia) == len(ib) and Levenshtein.distance(ia, ib) == 1:
-            evidence.append(f"INNs differ by one digit ({ia} / {ib}): a typo")
-            reasons.append(_ev("evidence_inn_typo", a=ia, b=ib))
-            score = min(100.0, score + 3)
-        else:
-            evidence.append(f"different INNs {ia} / {ib}")
-            reasons.append(_ev("evidence_different_inns", a=ia, b=ib))
-            score -= 10
-    elif (ia or ib) and not (ia and ib):
-        evidence.append("INN missing in one record")
-        reasons.append(_ev("evidence_inn_missing"))
-    return max(0.0, min(100.0, score)), evidence, reasons
+def _pairs_from_blocks(blocks: pl.DataFrame, max_block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a < b, sorted) of records sharing a block of at most ``max_block``
+    records; larger blocks are not expanded (no all-pairs work)."""
+    members = (blocks.unique()
+               .with_columns(size=pl.len().over("block"))
+               .filter(pl.col("size") >= 2, pl.col("size") <= max_block)
+               .select("block", "i"))
+    ab = (members.join(members, on="block", suffix="_b")
+          .filter(pl.col("i") < pl.col("i_b"))
+          .select(a="i", b="i_b").unique().sort("a", "b"))
+    return ab["a"].to_numpy(), ab["b"].to_numpy()
 
 
 def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.DataFrame:
     """All candidate pairs of client records, each with a score, its tier and evidence.
+
+    Tier 1 and the scores are :mod:`kamlib.cleanup.scoring`'s: :func:`inn_star_pairs` (the
+    same valid INN), :func:`score_pairs` and :func:`pair_evidence` (blocked pairs; the
+    evidence is written for the pairs kept only).
 
     Parameters
     ----------
@@ -232,40 +169,35 @@ def candidate_pairs(rec: pd.DataFrame, params: MatchParams | None = None) -> pd.
         ``evidence``, ``proposal`` ('merge', 'review', 'keep apart' or 'no match').
     """
     params = params or MatchParams()
-    rows: list[tuple[Any, ...]] = []
+    cols = rec[["key", "core", "is_person", "weak"]].copy()
+    for k in ("inn", "inn_raw", "person_key", "legal_form", "kpp"):
+        cols[k] = pd.Series(_texts(rec[k]) if k in rec.columns else [None] * len(rec),
+                            dtype=object)
+    cols["cyrillic"] = rec["core"].str.contains(_CYRILLIC.pattern, regex=True).to_numpy(bool)
+    inn = cols["inn"].to_numpy(object)
     # tier 1: the same valid INN — a star per INN (no all-pairs inside a big group)
-    for inn, idx in rec.groupby("inn", sort=True).indices.items():
-        first, *rest = sorted(idx.tolist())
-        for j in rest:
-            kpp_a, kpp_b = _text(rec.at[first, "kpp"]), _text(rec.at[j, "kpp"])
-            ev = [f"same {'INN' if inn.isdigit() else 'tax id'} {inn}"]
-            codes = [_ev("evidence_same_inn" if inn.isdigit() else "evidence_same_tax_id",
-                         inn=inn)]
-            if kpp_a and kpp_b and kpp_a != kpp_b:
-                ev.append(f"KPP {kpp_a} / {kpp_b}: a branch of the same legal entity")
-                codes.append(_ev("evidence_branch", a=kpp_a, b=kpp_b))
-            rows.append((first, j, "inn", 100.0, False, "; ".join(ev), _json(codes)))
-    # tier 2: blocked fuzzy scoring
-    a_idx, b_idx, _ = _pairs_from_blocks(_blocks(rec, params), params.max_block)
-    recs = rec[["client_id", "key", "core", "legal_form", "is_person", "person_key", "inn",
-                "inn_raw"]].to_dict("records")
-    for r in recs:
-        for k in ("inn", "inn_raw", "person_key", "legal_form"):
-            r[k] = _text(r[k])
-    same_inn = {(a, b) for a, b, *_ in rows}
-    for a, b in zip(a_idx.tolist(), b_idx.tolist(), strict=True):
-        if (a, b) in same_inn:
-            continue
-        ra, rb = recs[a], recs[b]
-        if ra["inn"] and ra["inn"] == rb["inn"]:
-            continue  # already linked by tier 1 through the INN star
-        score, ev, codes = _score(ra, rb)
-        conflict = bool(ra["inn"] and rb["inn"] and ra["inn"] != rb["inn"])
-        rows.append((a, b, "name", score, conflict, "; ".join(ev), _json(codes)))
-    out = pd.DataFrame(rows, columns=["a", "b", "tier", "score", "inn_conflict", "evidence",
-                                      "evidence_reasons"])
-    out["client_id_a"] = rec["client_id"].to_numpy()[out["a"].to_numpy()] if len(out) else []
-    out["client_id_b"] = rec["client_id"].to_numpy()[out["b"].to_numpy()] if len(out) else []
+    a1, b1, ev1, rs1 = inn_star_pairs(inn, cols["kpp"].to_numpy(object))
+    # tier 2: blocked pairs not already linked by tier 1 through the INN star, scored
+    a2, b2 = _pairs_from_blocks(_blocks(cols, params), params.max_block)
+    inn_c = pd.factorize(inn, use_na_sentinel=True)[0]
+    linked = (inn_c[a2] >= 0) & (inn_c[a2] == inn_c[b2])
+    a2, b2 = a2[~linked], b2[~linked]
+    s = score_pairs(cols, a2, b2)
+    kept = np.flatnonzero(s.conflict | (s.score >= params.review_threshold))
+    ev2, rs2 = pair_evidence(cols, a2, b2, s, kept)
+    n1 = len(a1)
+    out = pd.DataFrame({
+        "a": np.r_[a1, a2[kept]].astype(np.int64),
+        "b": np.r_[b1, b2[kept]].astype(np.int64),
+        "tier": pd.Series(["inn"] * n1 + ["name"] * len(kept), dtype="str"),
+        "score": np.r_[np.full(n1, 100.0), s.score[kept]].astype(np.float64),
+        "inn_conflict": np.r_[np.zeros(n1, bool), s.conflict[kept]].astype(bool),
+        "evidence": pd.Series(ev1 + ev2, dtype="str"),
+        "evidence_reasons": pd.Series(rs1 + rs2, dtype="str"),
+    })
+    ids = rec["client_id"].to_numpy()
+    out["client_id_a"] = ids[out["a"].to_numpy()]
+    out["client_id_b"] = ids[out["b"].to_numpy()]
     out["proposal"] = np.select(
         [out["inn_conflict"], out["score"] >= params.auto_merge_threshold,
          out["score"] >= params.review_threshold],
@@ -329,6 +261,12 @@ def _ambiguous_to_review(pairs: pd.DataFrame, rec: pd.DataFrame) -> pd.DataFrame
             _json([*_loads(r), _ev(c)]) for r, c in
             zip(pairs.loc[hit, "evidence_reasons"], code[hit], strict=True)]
     return pairs
+
+
+def _ev(code: str, **args: Any) -> dict[str, Any]:
+    """One piece of a pair's evidence as a reason code with its figures (``reason.evidence_*``
+    of the string tables), the JSON form of :class:`kamlib.units.Reason`."""
+    return {"code": code, "args": args}
 
 
 def _json(reasons: list[dict[str, Any]]) -> str:
@@ -417,7 +355,9 @@ class _UnionFind:
 
     def __init__(self, inns: list[str | None]) -> None:
         self.parent = list(range(len(inns)))
-        self.inns: list[set[str]] = [{t} if (t := _text(i)) else set() for i in inns]
+        # the valid INNs of each root that has any (a set made only for those)
+        self.inns: dict[int, set[str]] = {i: {t} for i, t in enumerate(_texts(inns).tolist())
+                                          if t}
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:
@@ -427,8 +367,8 @@ class _UnionFind:
 
     def conflicts(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
-        return ra != rb and bool(self.inns[ra]) and bool(self.inns[rb]) and \
-            self.inns[ra] != self.inns[rb]
+        ia, ib = self.inns.get(ra), self.inns.get(rb)
+        return ra != rb and bool(ia) and bool(ib) and ia != ib
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -437,8 +377,9 @@ class _UnionFind:
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.inns[ra] |= self.inns[rb]
-        self.inns[rb] = set()
+        moved = self.inns.pop(rb, None)
+        if moved:
+            self.inns.setdefault(ra, set()).update(moved)
 
 
 def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
@@ -460,8 +401,9 @@ def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
         'kept apart'.
     """
     accepted, rejected = list(accepted), list(rejected)  # iterators: read more than once
-    pos = {c: i for i, c in enumerate(rec["client_id"])}
-    uf = _UnionFind(list(rec["inn"]))
+    pos = {c: i for i, c in enumerate(rec["client_id"].tolist())} if accepted or rejected \
+        else {}
+    uf = _UnionFind(rec["inn"].to_numpy(object).tolist())
     cannot: list[tuple[int, int]] = [(pos[a], pos[b]) for a, b in rejected
                                      if a in pos and b in pos]
     rejected_set = {frozenset(p) for p in cannot}
@@ -475,11 +417,13 @@ def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,
             uf.union(pos[a], pos[b])
     outcome = []
     accepted_set = {frozenset((pos[a], pos[b])) for a, b in accepted if a in pos and b in pos}
-    for a, b, proposal in zip(pairs["a"], pairs["b"], pairs["proposal"], strict=True):
-        key = frozenset((a, b))
-        if key in accepted_set:
+    decided = bool(accepted_set or rejected_set)
+    for a, b, proposal in zip(pairs["a"].tolist(), pairs["b"].tolist(),
+                              pairs["proposal"].tolist(), strict=True):
+        key = frozenset((a, b)) if decided else None
+        if decided and key in accepted_set:
             outcome.append("merged (accepted)")
-        elif key in rejected_set:
+        elif decided and key in rejected_set:
             outcome.append("rejected by reviewer")
         elif proposal == "merge":
             if uf.conflicts(a, b):

@@ -23,8 +23,9 @@ The pipeline (``METHODS.md`` §1, *Name normalisation*):
 6. weak tokens (``ТД``, ``Группа``, ``Group`` ...) are flagged, persons detected.
 
 Every step works on one *unique* string and is cached (:func:`functools.lru_cache` on whole
-names and on single words), and :func:`normalize_names` normalises each distinct value of a
-column once.
+names and on single words). :func:`normalize_names` normalises each distinct value of a
+column once, all at once: steps 1–3 and the word keys as polars expressions, steps 4–6 by
+the same code as one name (:mod:`kamlib.cleanup.names_batch`).
 
 Transliteration variants that meet (tested in ``tests/cleanup/test_names.py``): х = kh / h;
 ц = ts / tc / tz / cz (GOST 7.79-B) / c before e, i, y (GOST 7.79-B); ч = ch / tch / tsch;
@@ -131,6 +132,7 @@ _FIELDS = (
 
 #: Legal forms that always mean an individual (sole proprietor).
 PERSON_FORMS: frozenset[str] = frozenset({"ИП"})
+_PERSON_OR_FARM = PERSON_FORMS | {"КФХ"}
 
 #: Words that carry little identity (``METHODS.md`` §1: ТД, ГК, Группа, Трейд, Group);
 #: compared through their key, so transliterated spellings are flagged too.
@@ -439,7 +441,12 @@ _EMPTY = NameParts("", None, None, "", "", (), (), False, None)
 def _normalize_str(raw: str) -> NameParts:
     """Normalise one name (uncached); see :func:`normalize_name`."""
     toks = _tokens(raw)
-    keys = [_word_key(t) for t in toks]
+    return _parts(raw, toks, [_word_key(t) for t in toks])
+
+
+def _parts(raw: str, toks: list[str], keys: list[str]) -> NameParts:
+    """Steps 4–6 of the pipeline on a name's cleaned words ``toks`` and their ``keys``
+    (:func:`_tokens`, :func:`_word_key`; both lists are consumed)."""
     form, position = None, None
     canon, size = _find_form(toks, keys, at_start=True)
     if canon:
@@ -451,18 +458,21 @@ def _normalize_str(raw: str) -> NameParts:
             form, position = canon, "end"
             del toks[-size:], keys[-size:]
     core = " ".join(toks)
-    person_key, fio = _person(keys)
+    # a person only without a form, as ИП or as КФХ (its person fields are dropped otherwise)
+    person_key, fio = _person(keys) if form is None or form in _PERSON_OR_FARM else (None, False)
     is_person = form in PERSON_FORMS or (fio and form in (None, "КФХ"))
     if not is_person:
         person_key = None
-        n = len(keys)
-        keys = [
-            k
-            for i, k in enumerate(keys)
-            if not (
-                k in _CONNECTORS and 0 < i < n - 1 and len(keys[i - 1]) > 1 and len(keys[i + 1]) > 1
-            )
-        ]
+        if _CONNECTORS.intersection(keys):
+            n = len(keys)
+            keys = [
+                k
+                for i, k in enumerate(keys)
+                if not (
+                    k in _CONNECTORS and 0 < i < n - 1 and len(keys[i - 1]) > 1
+                    and len(keys[i + 1]) > 1
+                )
+            ]
     tokens = tuple(k for k in keys if k)
     return NameParts(
         raw=raw,
@@ -540,16 +550,19 @@ def normalize_names(names: pd.Series) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
+    from .names_batch import parts_of_names
+
     codes, uniques = pd.factorize(names.astype(object), use_na_sentinel=True)
-    parts = [
-        _EMPTY if _is_missing(u) else normalize_name(u if isinstance(u, str) else str(u))
-        for u in uniques
-    ]
-    parts.append(_EMPTY)  # code -1 (missing) picks the last element
+    texts = [u if isinstance(u, str) else str(u) for u in uniques]
+    # the non-blank names all at once (polars); a blank one has empty fields (missing: -1)
+    batch = [i for i, t in enumerate(texts) if t.strip()]
+    found = parts_of_names([texts[i] for i in batch])
     columns: dict[str, Any] = {}
     for field in _FIELDS:
-        values = np.empty(len(parts), dtype=object)
-        values[:] = [getattr(p, field) for p in parts]
+        values = np.empty(len(texts) + 1, dtype=object)
+        values.fill(getattr(_EMPTY, field))
+        if batch:
+            values[batch] = found[field]
         taken = values.take(codes)
         columns[field] = taken.astype(bool) if field == "is_person" else taken
     return pd.DataFrame(columns, index=names.index)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from kamlib.cleanup import names as names_mod
+from kamlib.cleanup import names_batch
 from kamlib.cleanup.names import (
     NameParts,
     latin_key,
@@ -423,16 +424,15 @@ def test_normalize_names_frame(monkeypatch: pytest.MonkeyPatch) -> None:
         ["ООО Ромашка", None, "OOO Romashka", "ООО Ромашка", "ИП Иванов И.И.", float("nan")],
         index=[10, 11, 12, 13, 14, 15],
     )
-    names_mod._normalize_cached.cache_clear()
     calls: list[str] = []
-    real = names_mod._normalize_cached
+    real = names_batch.parts_of_names
 
-    def counting(name: str) -> NameParts:
-        calls.append(name)
-        return real(name)
+    def counting(names: list[str]) -> dict[str, list[object]]:
+        calls.extend(names)
+        return real(names)
 
-    monkeypatch.setattr(names_mod, "_normalize_cached", counting)
-    df = normalize_names(s)
+    monkeypatch.setattr(names_batch, "parts_of_names", counting)
+    df = normalize_names(s)  # each distinct name normalised once
     assert sorted(calls) == sorted(["ООО Ромашка", "OOO Romashka", "ИП Иванов И.И."])
     assert list(df.index) == [10, 11, 12, 13, 14, 15]
     assert list(df.columns) == [

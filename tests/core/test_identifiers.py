@@ -6,7 +6,13 @@ import random
 
 import pytest
 
-from kamlib.identifiers import is_valid_inn, is_valid_kpp, is_valid_ogrn, tax_id_problem
+from kamlib.identifiers import (
+    is_valid_inn,
+    is_valid_kpp,
+    is_valid_ogrn,
+    tax_id_problem,
+    valid_inn_mask,
+)
 
 
 def _digit(body: str, weights: tuple[int, ...]) -> str:
@@ -178,3 +184,16 @@ def test_invalid_kpp(kpp: str) -> None:
 
 def test_kpp_none() -> None:
     assert is_valid_kpp(None) is False
+
+
+
+def test_valid_inn_mask_is_is_valid_inn_on_every_value() -> None:
+    rng = random.Random(5)
+    values: list[object] = [None, float("nan"), "", "0000000000", "000000000000", "7707083893",
+                            "500100732259", "١٢٣٤٥٦٧٨٩٠", "77070838 3", "DE136695976", 7707083893]
+    for _ in range(10_000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.choice((9, 10, 11, 12, 13))))
+        values += [digits, make_inn10(digits[:9]), make_inn12(digits[:10].ljust(10, "1"))]
+    want = [isinstance(v, str) and is_valid_inn(v) for v in values]
+    assert valid_inn_mask(values).tolist() == want
+    assert 0 < sum(want) < len(want)
