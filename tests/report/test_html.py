@@ -630,3 +630,42 @@ def test_prose_prints_as_a_line_under_its_row_and_figcheck_reads_the_rows() -> N
     page = render_html(model)
     block = page.split('id="tbl-losers"', 1)[1].split("</table>", 1)[0]
     assert "pair" not in block and "<th>Why</th>" in block
+
+
+def test_column_widths_give_each_figure_its_longest_text_and_the_rest_to_text() -> None:
+    """A fixed table layout: the shares add up to the table's width, a figure's column is
+    never narrower than its longest figure at the widest digits (it never wraps), text
+    columns take the room left over, and a table too wide for the page keeps the automatic
+    layout (None)."""
+    from kamlib.report.html import _NOWRAP_EM, _PT_MM, _column_widths
+    from kamlib.report.model import Column
+
+    cols = [Column("client", "Client"), Column("revenue", "Revenue", "money"),
+            Column("share", "Share", "ratio")]
+    rows = [["Acme trading house of the north", "1 234 567 890,12 ₽", "12,5%"],
+            ["Beta", "9 876,00 ₽", "0,1%"]]
+    widths = _column_widths(cols, rows, False, 170.0)
+    assert widths is not None and len(widths) == 3
+    assert abs(sum(widths) - 100) < 0.05
+    longest_mm = len(rows[0][1]) * _NOWRAP_EM * 8.5 * _PT_MM
+    assert widths[1] / 100 * 170.0 >= longest_mm
+    # the text column takes what the figures leave: more than each of them
+    assert widths[0] > widths[1] and widths[0] > widths[2]
+    # the same columns on a narrow page: no fixed layout, the browser's measure decides
+    assert _column_widths(cols, rows, False, 30.0) is None
+    # a table of figures only: the leftover is shared by all columns
+    only = _column_widths(cols[1:], [r[1:] for r in rows], True, 100.0)
+    assert only is not None and abs(sum(only) - 100) < 0.05
+
+
+def test_a_table_that_fits_is_rendered_with_a_fixed_layout_and_its_widths() -> None:
+    """The HTML carries the widths as a colgroup with the fixed class (no measuring of every
+    cell by the PDF engine); the columns' shares add up to 100%."""
+    model = tiny_model("en")
+    page = render_html(model)
+    fixed = re.findall(r'<table class="data[^"]*fixed[^"]*">\s*<colgroup>(.*?)</colgroup>',
+                       page, re.S)
+    assert fixed, "no table got a fixed layout"
+    for group in fixed:
+        shares = [float(x) for x in re.findall(r'width: ([0-9.]+)%', group)]
+        assert shares and abs(sum(shares) - 100) < 0.1
