@@ -542,3 +542,12 @@ def test_atomic_dir_failure_without_previous_target(tmp_path: Path) -> None:
         raise KeyboardInterrupt
     assert not target.exists()
     assert os.listdir(tmp_path) == []
+
+
+def test_not_utf8_only_when_the_head_proves_it() -> None:
+    from kamlib.io import _not_utf8
+
+    assert _not_utf8("Продажи".encode("cp1251"))
+    assert not _not_utf8("Продажи".encode())
+    assert not _not_utf8(b"a" * 65535 + "й".encode())  # a character cut at the head's end
+    assert not _not_utf8(b"a" * 70000 + "й".encode("cp1251"))  # beyond the head: full decode
