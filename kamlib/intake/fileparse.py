@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -204,10 +205,10 @@ class _FileIntake:
                         "digits before the decimal separator): a typo or a code in the "
                         "amount column")).otherwise(pl.lit("not an amount"))).to_series()
                 return fname, v, bad, reason, int(rounded.sum())
-            v, bad = parse_number(s, decimal=dec)
+            v, bad = _by_distinct(s, lambda u: parse_number(u, decimal=dec))
             return fname, v, bad, "not a number", 0
         if f.kind == "date":
-            v, bad, reason = self._dates(fname, s)
+            v, bad, reason = _by_distinct(s, lambda u: self._dates(fname, u))
             return fname, v, bad, reason, 0
         if f.kind == "bool":
             v, bad = parse_bool(s)
@@ -216,9 +217,12 @@ class _FileIntake:
             v, bad = parse_percent(s)
             return fname, v, bad, "not a VAT rate (expected e.g. 20% or 'Без НДС')", 0
         if f.kind == "id":
-            return fname, clean_id(s), none, "", 0
-        v = s.str.strip_chars()
-        v = pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
+            # codes as exported (no edge spaces, NBSP, '.0' or blank): kept as they are
+            if not s.str.contains(r"^\s|\s$|^$|\.0+$|[\u00a0\u202f]").any():
+                return fname, s, none, "", 0
+            (v,) = _by_distinct(s, lambda u: (clean_id(u),))
+            return fname, v, none, "", 0
+        (v,) = _by_distinct(s, lambda u: (_text(u),))
         return fname, v, none, "", 0
 
     def _check_currency(self, df: pl.DataFrame) -> None:
@@ -350,6 +354,30 @@ class _FileIntake:
                     f"{_money_str(diff)}): rows may be missing from the export, or the total "
                     "covers other data; ask the client to re-export the full period")
         rep.totals_row = check or None
+
+
+def _text(s: pl.Series) -> pl.Series:
+    """A text value: trimmed, blank as null."""
+    v = s.str.strip_chars()
+    return pl.select(pl.when(v == "").then(None).otherwise(v)).to_series()
+
+
+def _by_distinct(s: pl.Series, fn: Callable[[pl.Series], tuple[pl.Series, ...]]
+                 ) -> tuple[pl.Series, ...]:
+    """``fn(s)`` computed once per distinct value of ``s`` and mapped back to its rows.
+
+    For parsers whose result for a value does not depend on the other rows (dates, codes,
+    names: a register repeats them on many lines). A column with more than a quarter of
+    its values distinct is parsed whole.
+    """
+    uniq = s.unique()
+    if uniq.len() * 4 > s.len():
+        return fn(s)
+    outs = fn(uniq)
+    key = pl.DataFrame([uniq.alias("_k")] + [o.alias(f"_o{i}") for i, o in enumerate(outs)])
+    back = pl.DataFrame([s.alias("_k")]).join(key, on="_k", how="left", nulls_equal=True,
+                                               maintain_order="left")
+    return tuple(back[f"_o{i}"].alias(o.name) for i, o in enumerate(outs))
 
 
 def _any_bad(problems: list[tuple[str, pl.Series, str | pl.Series, bool]],
