@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -359,7 +360,7 @@ def _days(x: float) -> int | float:
 
 def _num(v: float) -> str:
     """A number as ``json.dumps`` writes it (``5``, ``45.5``, ``NaN``)."""
-    if isinstance(v, float) and not np.isfinite(v):
+    if isinstance(v, float) and not math.isfinite(v):
         return json.dumps(v)
     return float.__repr__(v) if isinstance(v, float) else int.__repr__(int(v))
 
@@ -370,50 +371,68 @@ def _reasons(out: pd.DataFrame, status: np.ndarray, silent: np.ndarray, gap: np.
     """Per entity: one short sentence explaining its status, and the same as a reason code
     with its figures (the JSON form of :class:`kamlib.units.Reason`: the code, and its
     arguments as JSON text), built status by status; the JSON is written directly, the text
-    ``json.dumps(args, ensure_ascii=False)`` gives (200,000 of them on a large base)."""
+    ``json.dumps(args, ensure_ascii=False)`` gives (200,000 of them on a large base).
+
+    The figures are taken out of numpy once per status (Python numbers, not numpy scalars,
+    in the loops); the one rounding numpy did per entity (``round`` of a numpy float: the
+    silence over the gap, to 0.1) is done on the whole array by the same ``np.round``."""
     n = len(out)
-    text, code, args = [""] * n, [""] * n, [""] * n
-    first = out["first_order"].dt.strftime("%Y-%m-%d").to_numpy()
-    last = out["last_order"].dt.strftime("%Y-%m-%d").to_numpy()
+    text = np.full(n, "", dtype=object)
+    code = np.full(n, "", dtype=object)
+    args = np.full(n, "", dtype=object)
     lines = out["lines"].to_numpy()
     net = out["net_revenue"].to_numpy()
     base = (f"max({min_days}, {k:g} × the base's median gap of {_n(base_gap)} days)"
             if np.isfinite(base_gap) else f"{min_days} days")
     never = status == "never_bought"
     own = np.isfinite(gap)
-    for i in np.flatnonzero(never).tolist():
-        if not lines[i]:
-            text[i], code[i], args[i] = "no sales lines", "status_no_sales", "{}"
-        else:
-            text[i] = f"no order: its {lines[i]} line(s) net to {net[i]:,.2f} (returns)"
-            code[i] = "status_returns_only"
-            args[i] = f'{{"lines": {int(lines[i])}, "net": {_num(round(float(net[i]), 2))}}}'
-    for i in np.flatnonzero(status == "lost").tolist():
-        d = int(silent[i])
-        text[i] = (f"no order in the last {lost_months} months; last order {last[i]}, "
-                   f"{d} days before the period end")
-        code[i] = "status_lost"
-        args[i] = (f'{{"months": {_num(lost_months)}, "last": {encode_basestring(str(last[i]))}, '
-                   f'"days": {d}}}')
-    for i in np.flatnonzero(status == "new").tolist():
-        text[i] = f"first order {first[i]}, within the last {new_months} months"
-        code[i] = "status_new"
-        args[i] = (f'{{"first": {encode_basestring(str(first[i]))}, '
-                   f'"months": {_num(new_months)}}}')
+
+    def put(idx: np.ndarray, t: list[str], c: str | list[str], a: list[str]) -> None:
+        text[idx], code[idx], args[idx] = t, c, a
+
+    idx = np.flatnonzero(never & (lines == 0))
+    put(idx, ["no sales lines"] * len(idx), "status_no_sales", ["{}"] * len(idx))
+    idx = np.flatnonzero(never & (lines != 0))
+    li, ne = lines[idx].tolist(), net[idx].tolist()
+    pairs = list(zip(li, ne, strict=True))
+    put(idx, [f"no order: its {x} line(s) net to {v:,.2f} (returns)" for x, v in pairs],
+        "status_returns_only",
+        [f'{{"lines": {int(x)}, "net": {_num(round(float(v), 2))}}}' for x, v in pairs])
+    idx = np.flatnonzero(status == "lost")
+    last = out["last_order"].iloc[idx].dt.strftime("%Y-%m-%d").tolist()
+    days = silent[idx].astype(np.int64).tolist()
+    months = _num(lost_months)
+    put(idx, [f"no order in the last {lost_months} months; last order {x}, "
+              f"{d} days before the period end" for x, d in zip(last, days, strict=True)],
+        "status_lost",
+        [f'{{"months": {months}, "last": {encode_basestring(str(x))}, "days": {d}}}'
+         for x, d in zip(last, days, strict=True)])
+    idx = np.flatnonzero(status == "new")
+    first = out["first_order"].iloc[idx].dt.strftime("%Y-%m-%d").tolist()
+    months = _num(new_months)
+    put(idx, [f"first order {x}, within the last {new_months} months" for x in first],
+        "status_new",
+        [f'{{"first": {encode_basestring(str(x))}, "months": {months}}}' for x in first])
     rest = ~never & (status != "lost") & (status != "new")
-    for i in np.flatnonzero(rest & own).tolist():
-        d, s = int(silent[i]), status[i]
-        short = not (s == "dormant" or d <= k * gap[i])
-        text[i] = (f"silent {d} days, {d / gap[i]:.1f}× its median gap of {_n(gap[i])} days"
-                   + (f" (not over {min_days} days)" if short else ""))
-        code[i] = "status_silent_not_over_min" if short else "status_silent"
-        args[i] = (f'{{"days": {d}, "times": {_num(round(d / gap[i], 1))}, '
-                   f'"gap": {_num(_days(gap[i]))}, "min_days": {_num(min_days)}}}')
-    for i in np.flatnonzero(rest & ~own).tolist():
-        d, s = int(silent[i]), status[i]
-        over = "over" if s == "dormant" else "not over"
-        text[i] = (f"silent {d} days after its only order day, {over} {base} = "
-                   f"{_n(limit[i])} days")
-        code[i] = "status_once_dormant" if s == "dormant" else "status_once_active"
-        args[i] = f'{{"days": {d}, "limit": {_num(_days(limit[i]))}}}'
-    return text, code, args
+    min_arg = _num(min_days)
+    idx = np.flatnonzero(rest & own)
+    d_arr = silent[idx].astype(np.int64)
+    g = gap[idx].tolist()
+    times = np.round(d_arr / gap[idx], 1).tolist()  # round() of each numpy float, at once
+    short = ((status[idx] != "dormant") & ~(d_arr <= k * gap[idx])).tolist()
+    days = d_arr.tolist()
+    put(idx, [f"silent {d} days, {d / x:.1f}× its median gap of {_n(x)} days"
+              + (f" (not over {min_days} days)" if sh else "")
+              for d, x, sh in zip(days, g, short, strict=True)],
+        ["status_silent_not_over_min" if sh else "status_silent" for sh in short],
+        [f'{{"days": {d}, "times": {_num(tm)}, "gap": {_num(_days(x))}, '
+         f'"min_days": {min_arg}}}' for d, x, tm in zip(days, g, times, strict=True)])
+    idx = np.flatnonzero(rest & ~own)
+    days = silent[idx].astype(np.int64).tolist()
+    lim = limit[idx].tolist()
+    dormant = (status[idx] == "dormant").tolist()
+    put(idx, [f"silent {d} days after its only order day, {'over' if dm else 'not over'} "
+              f"{base} = {_n(x)} days" for d, x, dm in zip(days, lim, dormant, strict=True)],
+        ["status_once_dormant" if dm else "status_once_active" for dm in dormant],
+        [f'{{"days": {d}, "limit": {_num(_days(x))}}}' for d, x in zip(days, lim, strict=True)])
+    return text.tolist(), code.tolist(), args.tolist()
