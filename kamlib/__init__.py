@@ -19,10 +19,8 @@ The curated public API; the modules hold the rest:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .config import EngagementConfig, load_config
-from .engagement import Engagement, init_engagement
 from .errors import (
     ConfigError,
     InputError,
@@ -32,8 +30,17 @@ from .errors import (
     SchemaError,
     StepError,
 )
-from .intake import IntakeResult, ingest
-from .runner import STEPS, notebook_context, run_pipeline
+
+if TYPE_CHECKING:  # the names below are imported on first use (``_LAZY``)
+    from .cleanup import clean_client_base, pairwise_scores
+    from .config import EngagementConfig, load_config
+    from .engagement import Engagement, init_engagement
+    from .intake import IntakeResult, ingest
+    from .notebook.explore import open_engagement
+    from .profitability import CostModel, client_pnl
+    from .report import build_report
+    from .runner import STEPS, notebook_context, run_pipeline
+    from .training.anonymise import anonymise_engagement
 
 __version__ = "0.1.0"
 
@@ -65,8 +72,14 @@ __all__ = [
 ]
 
 
-#: heavy steps are imported on first use, so that `kam check` starts fast (PEP 562)
-_LAZY = {"clean_client_base": "cleanup", "pairwise_scores": "cleanup",
+#: every module but the errors is imported on first use (PEP 562), so that `kam check` starts
+#: fast and a child process that needs one module (``python -m kamlib.pdf``) does not import
+#: polars, numpy and the steps with the package (1.2 s)
+_LAZY = {"EngagementConfig": "config", "load_config": "config",
+         "Engagement": "engagement", "init_engagement": "engagement",
+         "IntakeResult": "intake", "ingest": "intake",
+         "STEPS": "runner", "notebook_context": "runner", "run_pipeline": "runner",
+         "clean_client_base": "cleanup", "pairwise_scores": "cleanup",
          "client_pnl": "profitability", "CostModel": "profitability",
          "build_report": "report", "open_engagement": "notebook.explore",
          "anonymise_engagement": "training.anonymise"}

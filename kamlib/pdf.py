@@ -7,11 +7,18 @@ core; :meth:`PdfJob.wait` returns when the PDF is written, or raises what the ch
 (:class:`PdfUnavailable` when WeasyPrint or its system libraries are missing, so the caller
 can still ship the HTML report).
 
-Run as ``python -m kamlib.pdf PAGE.html OUT.pdf`` by :class:`PdfJob`; not a user command.
+The child can be started ahead (:func:`warm_up`, before the report model is built): it
+imports WeasyPrint (a second of CPU) while the model is built on the other core, then waits
+for its page; the next :class:`PdfJob` takes it.
+
+Run as ``python -m kamlib.pdf PAGE.html OUT.pdf`` (or ``--serve``, reading the two paths from
+standard input) by :class:`PdfJob`; not a user command.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import re
@@ -24,7 +31,7 @@ from typing import Any
 from .atomic import atomic_write_bytes
 from .errors import KamError
 
-__all__ = ["PdfJob", "PdfUnavailable", "print_pdf"]
+__all__ = ["PdfJob", "PdfUnavailable", "print_pdf", "warm_up"]
 
 _PANGO_HINT = ("install the system libraries WeasyPrint needs (Debian/Ubuntu: "
                "`apt-get install libpango-1.0-0 libpangoft2-1.0-0`), or send the HTML report, "
@@ -86,8 +93,59 @@ def print_pdf(html: str, path: str | Path) -> Path:
     return path
 
 
+#: the child started ahead by warm_up, and the environment it was started with
+_warm: tuple[subprocess.Popen[bytes], dict[str, str]] | None = None
+
+
+def _spawn(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "kamlib.pdf", *args],
+                            stdin=subprocess.PIPE if args == ("--serve",) else None,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def warm_up() -> None:
+    """Start the printer's child now, so that WeasyPrint is imported while the caller builds
+    the page; the next :class:`PdfJob` uses it. Does nothing when one is already waiting.
+    A child never used ends with this process."""
+    global _warm
+    if _warm is not None and _warm[0].poll() is None:
+        return
+    _warm = (_spawn("--serve"), dict(os.environ))
+
+
+def _take_warm() -> subprocess.Popen[bytes] | None:
+    """The waiting child, if it is alive and was started with the current environment."""
+    global _warm
+    warm, _warm = _warm, None
+    if warm is None:
+        return None
+    proc, env = warm
+    if proc.poll() is None and env == dict(os.environ):
+        return proc
+    _stop(proc)
+    return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    proc.wait()
+
+
+@atexit.register
+def _drop_warm() -> None:
+    global _warm
+    if _warm is not None:
+        _stop(_warm[0])
+        _warm = None
+
+
 class PdfJob:
-    """``html`` printed to ``path`` by a child process, started now.
+    """``html`` printed to ``path`` by a child process, started now (or by :func:`warm_up`).
 
     Parameters
     ----------
@@ -103,9 +161,18 @@ class PdfJob:
         with os.fdopen(fd, "wb") as fh:
             fh.write(html.encode("utf-8"))
         self._page = Path(name)
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "kamlib.pdf", str(self._page), str(self.path)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        warm = _take_warm()
+        if warm is None:
+            self._proc = _spawn(str(self._page), str(self.path))
+            return
+        self._proc = warm
+        assert warm.stdin is not None
+        try:
+            warm.stdin.write(f"{self._page}\n{self.path}\n".encode())
+            warm.stdin.flush()  # closed by wait()
+        except OSError:  # the child died since: print with a new one
+            _stop(warm)
+            self._proc = _spawn(str(self._page), str(self.path))
 
     def wait(self) -> Path:
         """Wait for the child; the PDF's path, or what the child raised.
@@ -150,6 +217,13 @@ class PdfJob:
 
 
 def _main(argv: list[str]) -> int:
+    if argv == ["--serve"]:  # started ahead: import now, then wait for the paths
+        with contextlib.suppress(PdfUnavailable):  # raised again, and reported, below
+            _weasyprint()
+        paths = [sys.stdin.readline().rstrip("\n") for _ in range(2)]
+        if not all(paths):  # not used: the parent went on without a PDF
+            return 0
+        argv = paths
     page, out = Path(argv[0]), Path(argv[1])
     try:
         print_pdf(page.read_text(encoding="utf-8"), out)

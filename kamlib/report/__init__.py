@@ -148,6 +148,10 @@ def build_report(
             started = art.manifest.get("run_started")
             built = {lang: m for lang, m in (models or {}).items()
                      if m.provenance.run_started == started and m.language == lang}
+            if "pdf" in fmts and any(lang not in built for lang in langs):
+                from ..pdf import warm_up
+
+                warm_up()  # WeasyPrint is imported on the other core while a model is built
             return _render_all(eng, art, langs, fmts, papers, say, built)
         except OSError as exc:
             full = disk_full(exc, eng.reports)
