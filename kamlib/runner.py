@@ -536,8 +536,8 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
     started = datetime.now(UTC).isoformat(timespec="seconds")
     snapshot = raw_snapshot(eng.root) if any(s.number == "00" for s in chosen) \
         else None
-    _update_manifest(eng, workbench="kamlib", run_started=started, versions=_versions(),
-                     parameters=eng.config.model_dump(mode="json"),
+    _update_manifest(eng, workbench="kamlib", run_started=started, run_finished=None,
+                     versions=_versions(), parameters=eng.config.model_dump(mode="json"),
                      argv=sys.argv[1:], status="running", run_token=token,
                      run_command=command)
     step_log = dict(eng.manifest().get("steps", {}))

@@ -76,10 +76,15 @@ def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
          "finished": v.get("finished"), "seconds": v.get("seconds")}
         for k, v in (m.get("steps") or {}).items()])
     # a report made inside `kam run` is built before the run is marked finished: the analysis
-    # finished when its last step did
+    # finished when its last step did. A run of the report step alone started after its
+    # steps finished: it has no end yet ("—"; the steps' table says when each ran), never the
+    # previous run's end, which a manifest written before the runner cleared it may hold
+    started = str(m.get("run_started") or "")
     finished = m.get("run_finished") or max(
         (v.get("finished") for k, v in (m.get("steps") or {}).items()
          if k in dict(REPORT_STEPS) and v.get("finished")), default=None)
+    if finished and str(finished) < started:
+        finished = None
     prov = Provenance(m.get("run_started"), finished, now,
                       dict(m.get("versions") or {}), _flatten(m.get("parameters") or {}),
                       inputs, control, decisions, steps)

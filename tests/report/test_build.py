@@ -124,6 +124,29 @@ def test_no_report_from_a_stale_run(demo_ru_run, tmp_path) -> None:
         check_run(root)
 
 
+def test_a_run_never_ends_before_it_starts_in_the_provenance(demo_ru_run, tmp_path) -> None:
+    from kamlib.report.html import render_html
+
+    root = _copy(demo_ru_run, tmp_path)
+    m = _manifest(root)
+    last = max(v["finished"] for v in m["steps"].values())
+    # the report step run alone, an hour after the analysis, in a manifest that still holds
+    # the previous run's end (written before the runner cleared it)
+    m["run_started"] = "2099-01-01T10:00:00+00:00"
+    m["run_finished"] = last
+    atomic_write_json(root / "work" / "manifest.json", m)
+    model = build_model(root, "en")
+    assert model.provenance.run_started == "2099-01-01T10:00:00+00:00"
+    assert model.provenance.run_finished is None
+    html = render_html(model)
+    assert "<dt>Run finished</dt><dd>—</dd>" in html.replace("\n", "")
+    # a report made inside the run it belongs to: the analysis ended with its last step
+    m["run_started"], m["run_finished"] = min(v["finished"] for v in m["steps"].values()), None
+    atomic_write_json(root / "work" / "manifest.json", m)
+    assert build_model(root, "en").provenance.run_finished == max(
+        v["finished"] for k, v in m["steps"].items() if not k.startswith("05"))
+
+
 def test_kam_report_refuses_a_partial_run_with_a_clear_message(demo_ru_run, tmp_path,
                                                                capsys) -> None:
     from kamlib.cli import main
