@@ -110,6 +110,8 @@ def result_first_reason(rejected: pl.DataFrame, label: str) -> str:
         return "not recorded"
     r = rows.row(0, named=True)
     value = "empty" if r["value"] is None else f"'{r['value']}'"
+    if not r["column"]:  # a whole row (e.g. more fields than the header): its line
+        return f"row {r['row']}, line {value}: {r['reason']}"
     return f"row {r['row']}, column '{r['column']}', value {value}: {r['reason']}"
 
 

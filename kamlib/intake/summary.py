@@ -99,15 +99,16 @@ def summary_text(result: IntakeResult, *, max_rejected: int = 10) -> str:
             amount = "" if r["amount"] is None else f" [{r['amount']:,.2f}]".replace(",", " ")
             value = "empty" if r["value"] is None or not str(r["value"]).strip() else \
                 f"'{r['value']}'"
-            out.append(f"  {r['file']}, row {r['row']}, column '{r['column']}', value "
-                       f"{value}: {r['reason']}{amount}")
+            where = f"column '{r['column']}', value" if r["column"] else "line"
+            out.append(f"  {r['file']}, row {r['row']}, {where} {value}: {r['reason']}{amount}")
         if result.rejected.height > max_rejected:
             out.append(f"  … and {result.rejected.height - max_rejected} more")
     if result.issues.height:
         out.append("")
         out.append(f"Problems in rows that were kept: {result.issues.height}")
         for r in result.issues.head(max_rejected).iter_rows(named=True):
-            where = f"{r['file']}, row {r['row']}, column '{r['column']}'" if r["row"] else \
+            where = (f"{r['file']}, row {r['row']}"
+                     + (f", column '{r['column']}'" if r["column"] else "")) if r["row"] else \
                 (r["table"] or "")
             out.append(f"  {where}: {r['problem']}" + (f" (value '{r['value']}')"
                                                        if r["value"] else ""))

@@ -108,3 +108,17 @@ def test_cli_check_explains_without_traceback(name: str, make_engagement, capsys
     assert code == 1
     assert "Traceback" not in out.out + out.err
     assert "ERRORS" in out.out and "What to do:" in out.out
+
+
+def test_a_whole_rejected_row_is_shown_as_its_line_not_a_column(make_engagement) -> None:
+    from kamlib.intake.files import result_first_reason
+    from kamlib.intake.summary import summary_text
+
+    _, result = _run(DATA / "bad_inputs" / "16_ragged_row", make_engagement)
+    [row] = result.rejected.iter_rows(named=True)
+    assert row["column"] is None and "доп. соглашение" in row["value"]
+    text = summary_text(result)
+    assert "column 'None'" not in text
+    assert f"sales.csv, row 4, line '{row['value']}': the row has more fields" in text
+    assert result_first_reason(result.rejected, row["file"]).startswith(
+        f"row 4, line '{row['value']}': the row has more fields")
