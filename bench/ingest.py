@@ -69,10 +69,13 @@ def _money(minor: pl.Expr) -> pl.Expr:
     whole = (minor.abs() // 100).cast(pl.String)
     frac = (minor.abs() % 100).cast(pl.String).str.pad_start(2, "0")
     n = whole.str.len_chars().cast(pl.Int64)
-    grouped = (pl.when(n > 6).then(whole.str.slice(0, n - 6) + "\u00a0" + whole.str.slice(n - 6, 3)
-                                   + "\u00a0" + whole.str.slice(n - 3, 3))
-               .when(n > 3).then(whole.str.slice(0, n - 3) + "\u00a0" + whole.str.slice(n - 3, 3))
-               .otherwise(whole))
+    grouped = whole
+    for k in (1, 2, 3, 4):  # up to 15 digits; the longest form is tried first (outermost)
+        head = (n - 3 * k).clip(0)  # (evaluated on every row, taken where n > 3k)
+        groups = [whole.str.slice(head + 3 * i, 3) for i in range(k)]
+        grouped = pl.when(n > 3 * k).then(
+            pl.concat_str([whole.str.slice(0, head), *groups], separator="\u00a0")
+        ).otherwise(grouped)
     return pl.when(minor < 0).then(pl.lit("-")).otherwise(pl.lit("")) + grouped + "," + frac
 
 
