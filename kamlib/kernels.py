@@ -36,10 +36,11 @@ _log = logging.getLogger(__name__)
 _KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
 
 # imported inside functions the notebooks call (not at the notebooks' top level), by step
-# name: the report renders with these
+# name: the report renders with these (not WeasyPrint: the PDF is printed by a child process,
+# kamlib.pdf, which imports it itself)
 _LATER_IMPORTS: dict[str, tuple[str, ...]] = {
     "report": ("kamlib.plots", "kamlib.report.html", "kamlib.report.xlsx",
-               "kamlib.report.pptx", "kamlib.report.papers", "kamlib.kit", "weasyprint"),
+               "kamlib.report.pptx", "kamlib.report.papers", "kamlib.kit"),
 }
 
 
