@@ -91,3 +91,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'kamlib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The lazy names too (completion in a notebook: ``kamlib.<Tab>``)."""
+    return sorted(set(globals()) | set(__all__))

@@ -220,3 +220,19 @@ def test_pip_install_the_wheel_then_kam_demo(tmp_path: Path) -> None:
     assert s1["net_revenue"] == truth["totals"]["net_revenue"]
     vip, first = truth["lesson"]["figures"], s2["large_loss_makers"][0]
     assert (first["entity_id"], first["contribution"]) == (vip["code"], vip["contribution"])
+
+
+def test_the_package_imports_its_modules_on_first_use() -> None:
+    """``import kamlib`` (and the PDF printer's child, ``python -m kamlib.pdf``) loads no data
+    stack; every public name still resolves, and is listed by ``dir``."""
+    code = ("import sys, kamlib, kamlib.pdf\n"
+            "heavy = sorted(m for m in ('numpy', 'pandas', 'polars', 'matplotlib') "
+            "if m in sys.modules)\n"
+            "missing = [n for n in kamlib.__all__ if n not in dir(kamlib)]\n"
+            "print(heavy, missing)\n"
+            "from kamlib import STEPS, ingest, run_pipeline, build_report, open_engagement\n"
+            "print(all(callable(f) for f in (ingest, run_pipeline, build_report, "
+            "open_engagement)), len(STEPS) > 0)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.splitlines()
+    assert out == ["[] []", "True True"]
