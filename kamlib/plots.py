@@ -79,14 +79,25 @@ def save_and_show(fig: Figure | Axes, path: str | Path) -> Path:
     atomic_write_bytes(out, png)
     saved_dpi = plt.rcParams["savefig.dpi"]
     scale = 1.0 if saved_dpi == "figure" else float(figure.dpi) / float(saved_dpi)
+    alt = _title_of(figure)
     plt.close(figure)
     width = int.from_bytes(png[16:20], "big")    # the PNG's IHDR: width in pixels
-    _show_png(png, max(1, round(width * scale)))
+    _show_png(png, max(1, round(width * scale)), alt)
     return out
 
 
-def _show_png(png: bytes, width: int) -> None:
-    """Show ``png`` in the running IPython (a notebook's kernel), ``width`` pixels wide."""
+def _title_of(figure: Figure) -> str:
+    """The figure's title, else its axes' titles: the picture's alternative text."""
+    sup = getattr(figure, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        return str(sup.get_text().strip())
+    titles = [ax.get_title().strip() for ax in figure.axes]
+    return "; ".join(t for t in titles if t)
+
+
+def _show_png(png: bytes, width: int, alt: str = "") -> None:
+    """Show ``png`` in the running IPython (a notebook's kernel), ``width`` pixels wide,
+    with ``alt`` as its alternative text (display metadata: the working papers use it)."""
     try:
         from IPython import get_ipython
         from IPython.display import Image, display
@@ -94,7 +105,9 @@ def _show_png(png: bytes, width: int) -> None:
         return
     if get_ipython() is not None:
         picture = Image(data=png, format="png", width=width)  # type: ignore[no-untyped-call]
-        display(picture)  # type: ignore[no-untyped-call]
+        display(picture,  # type: ignore[no-untyped-call]
+                # (replaces the picture's own metadata: its width is given again)
+                metadata={"image/png": {"width": width, "alt": alt}} if alt else None)
 
 
 # ------------------------------------------------------------------ language and numbers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import html
 import re
 import shutil
 from pathlib import Path
@@ -669,3 +670,34 @@ def test_a_table_that_fits_is_rendered_with_a_fixed_layout_and_its_widths() -> N
     for group in fixed:
         shares = [float(x) for x in re.findall(r'width: ([0-9.]+)%', group)]
         assert shares and abs(sum(shares) - 100) < 0.1
+
+
+def test_working_papers_give_each_chart_its_alternative_text(tmp_path: Path, caplog) -> None:
+    """The title kamlib.plots.save_and_show puts in the display metadata, else "график" /
+    "chart": never nbconvert's placeholder (and its warning per notebook)."""
+    from kamlib.engagement import init_engagement
+
+    root = tmp_path / "eng"
+    init_engagement(root, client="ООО Ромашка", language="ru")
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 24).decode("ascii")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("show()", execution_count=1)
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": png},
+                               metadata={"image/png": {"width": 640,
+                                                       "alt": 'Кривая «китов» <b>"x"</b>'}}),
+        nbformat.v4.new_output("display_data", data={"image/png": png}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 07 · Графики"), cell]
+    (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, root / "notebooks" / "07_charts.ipynb")
+    with caplog.at_level("WARNING"):
+        [paper, _index] = export_working_papers(root, root / "reports" / "working_papers",
+                                                language="ru")
+    page = paper.read_text(encoding="utf-8")
+    imgs = re.findall(r"<img\b[^>]*>", page)   # (re-serialised by nbconvert's soup)
+    alts = [html.unescape(re.search(r"""\balt=(["'])(.*?)\1""", tag).group(2)) for tag in imgs]
+    assert alts == ['Кривая «китов» <b>"x"</b>', "график"]
+    assert 'width="640"' in imgs[0]
+    assert "No description has been provided" not in page
+    assert "Alternative text is missing" not in caplog.text
