@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
 from .errors import ConfigError, KamError
 from .text import for_terminal
@@ -223,18 +223,31 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         copy_engagement(src, dst)
         _out(f"Copied sample '{args.sample}' to {dst}")
     eng = Engagement.open(dst)
+    # the sample's deliverables in both languages, rendered by the run's report step (this
+    # run only: engagement.yaml is not changed)
+    other: list[Literal["ru", "en"]] = [
+        lang for lang in ("ru", "en") if lang != eng.config.report.language]
+    eng.config.report.also_languages = other
     run_pipeline(eng, on_progress=lambda m: _out(m, flush=True),
                  cell_progress=sys.stderr.isatty())
-    # the sample's deliverables in both languages: the run made the engagement's own
-    other = [lang for lang in ("ru", "en") if lang != eng.config.report.language]
-    if other:
+    missing = [lang for lang in other if lang not in _report_languages(eng.root)]
+    if missing:  # the report step was up to date, from a run in one language
         from .report import build_report
 
-        _out(f"Report in {', '.join(other)} as well:")
-        build_report(eng.root, languages=other, papers=False, on_progress=_out)
+        _out(f"Report in {', '.join(missing)} as well:")
+        build_report(eng.root, languages=missing, papers=False, on_progress=_out)
     _print_outputs(eng.root)
     _print_reports(eng.root)
     return 0
+
+
+def _report_languages(root: Path) -> set[str]:
+    """The languages of the deliverables in ``reports/`` (its manifest), if any."""
+    try:
+        record = json.loads((root / "reports" / "report_manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return set(record.get("files") or {}) if isinstance(record, dict) else set()
 
 
 def _print_reports(root: Path) -> None:

@@ -607,6 +607,18 @@ class ReportParams(_Strict):
     language: Literal["ru", "en"] = "ru"
     formats: list[ReportFormat] = Field(
         default_factory=lambda: list[ReportFormat](["html", "pdf", "xlsx", "pptx"]))
+    also_languages: list[Literal["ru", "en"]] = Field(
+        default_factory=list,
+        description="the deliverables in these languages as well, rendered by the same run's "
+                    "report step (a bilingual engagement); the report language itself and "
+                    "repeats are left out")
+
+    @model_validator(mode="after")
+    def _other_languages_only(self) -> ReportParams:
+        also = list(dict.fromkeys(x for x in self.also_languages if x != self.language))
+        if also != self.also_languages:
+            object.__setattr__(self, "also_languages", also)  # no re-validation loop
+        return self
 
 
 class EngagementConfig(_Strict):

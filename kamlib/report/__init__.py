@@ -193,11 +193,15 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
         pdfs: list[Any] = []
         paper_paths: list[str] = []
         try:
-            for lang in langs:
+            for i, lang in enumerate(langs):
                 files[lang] = {**files.get(lang, {}),
                                **_render_language(eng, art, lang, fmts, stage, say, plans,
                                                   pdfs, (built or {}).get(lang))}
                 checkpoint("report:render")
+                if "pdf" in fmts and i + 1 < len(langs):
+                    from ..pdf import warm_up
+
+                    warm_up()  # the next language's printer, while its model is built
             _papers_into(eng, stage, langs[0], papers, previous, same_run, warnings, say,
                          paper_paths)
             _wait_pdfs(eng, pdfs, files, warnings, say)

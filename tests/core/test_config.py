@@ -105,6 +105,15 @@ def test_minimal_config_defaults(tmp_path: Path) -> None:
     assert cfg.inputs == []
 
 
+def test_report_in_other_languages_as_well(tmp_path: Path) -> None:
+    cfg = load_config(write_cfg(tmp_path, {"client": "X", "report": {
+        "language": "ru", "also_languages": ["en", "ru", "en"]}}))
+    assert cfg.report.also_languages == ["en"]      # the report language and repeats left out
+    assert load_config(write_cfg(tmp_path, {"client": "X"})).report.also_languages == []
+    with pytest.raises(ConfigError, match="also_languages"):
+        load_config(write_cfg(tmp_path, {"client": "X", "report": {"also_languages": ["de"]}}))
+
+
 # --------------------------------------------------------------------------- errors
 
 

@@ -209,6 +209,11 @@ def test_pip_install_the_wheel_then_kam_demo(tmp_path: Path) -> None:
     for lang in ("ru", "en"):
         for ext in ("html", "pdf", "xlsx", "pptx"):
             assert (out / "reports" / f"audit_report_{lang}.{ext}").stat().st_size > 0
+    # both languages rendered by the run's report step (report.also_languages for this run;
+    # the engagement's file keeps its own settings)
+    s5 = json.loads((out / "work" / "05_audit_report" / "summary.json").read_text("utf-8"))
+    assert set(s5["files"]) == {"ru", "en"} and "as well:" not in demo.stdout
+    assert "also_languages" not in (out / "engagement.yaml").read_text(encoding="utf-8")
     # the lesson's answer key (the generator's figures): the installed workbench finds it
     truth = json.loads((ROOT / "data_samples" / "training_vip" / "truth.json")
                        .read_text(encoding="utf-8"))

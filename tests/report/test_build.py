@@ -162,6 +162,31 @@ def test_kam_report_refuses_a_partial_run_with_a_clear_message(demo_ru_run, tmp_
     assert not (root / "reports" / "audit_report_ru.xlsx").exists()
 
 
+def test_the_report_step_renders_the_other_languages_as_well(demo_ru_run, tmp_path) -> None:
+    """report.also_languages: the run's report step renders those languages too, in the same
+    set (one manifest, one run), each page in its own language."""
+    from kamlib.runner import run_pipeline
+
+    root = _copy(demo_ru_run, tmp_path)
+    cfg = root / "engagement.yaml"
+    text = cfg.read_text(encoding="utf-8")
+    assert "  formats: [html, pdf, xlsx, pptx]\n" in text
+    cfg.write_text(text.replace("  formats: [html, pdf, xlsx, pptx]\n",
+                                "  formats: [html, xlsx]\n  also_languages: [en, ru]\n"),
+                   encoding="utf-8")
+    run_pipeline(root, steps=["05"], on_progress=None)
+    record = json.loads((root / "reports" / "report_manifest.json").read_text("utf-8"))
+    assert {lang: sorted(files) for lang, files in record["files"].items()} == {
+        lang: ["account_plans", "html", "xlsx"] for lang in ("ru", "en")}
+    for lang in ("ru", "en"):
+        page = (root / "reports" / f"audit_report_{lang}.html").read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in page
+    summary = json.loads((root / "work" / "05_audit_report" / "summary.json")
+                         .read_text(encoding="utf-8"))
+    assert summary["language"] == "ru" and set(summary["files"]) == {"ru", "en"}
+    assert _manifest(root)["parameters"]["report"]["also_languages"] == ["en"]
+
+
 # --------------------------------------------------------------------------- the model
 
 
