@@ -105,9 +105,12 @@ def _show_png(png: bytes, width: int, alt: str = "") -> None:
         return
     if get_ipython() is not None:
         picture = Image(data=png, format="png", width=width)  # type: ignore[no-untyped-call]
+        if not alt:
+            display(picture)  # type: ignore[no-untyped-call]
+            return
+        # (replaces the picture's own metadata: its width is given again)
         display(picture,  # type: ignore[no-untyped-call]
-                # (replaces the picture's own metadata: its width is given again)
-                metadata={"image/png": {"width": width, "alt": alt}} if alt else None)
+                metadata={"image/png": {"width": width, "alt": alt}})
 
 
 # ------------------------------------------------------------------ language and numbers

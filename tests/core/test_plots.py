@@ -367,8 +367,12 @@ def test_save_and_show_draws_once_writes_the_png_and_shows_the_same_picture(
     figure is closed so the inline backend does not draw it again."""
     plots.set_theme()
     shown: list[tuple[bytes, int]] = []
-    monkeypatch.setattr(plots, "_show_png", lambda png, width: shown.append((png, width)))
+    alts: list[str] = []
+    monkeypatch.setattr(plots, "_show_png", lambda png, width, alt="": (
+        shown.append((png, width)), alts.append(alt)))
     ax = plots.funnel_chart({"records": 10, "entities": 8, "groups": 6}, lang="ru")
+    title = ax.get_title() or ax.figure.get_suptitle()
+    assert title
     fig = ax.figure
     before = fig.get_size_inches() * plt.rcParams["savefig.dpi"]
     path = plots.save_and_show(ax, tmp_path / "figures" / "funnel.png")
@@ -379,6 +383,7 @@ def test_save_and_show_draws_once_writes_the_png_and_shows_the_same_picture(
     width = int.from_bytes(png[16:20], "big")
     assert 0.5 * before[0] < width <= 1.05 * before[0]     # tight bbox at savefig.dpi
     assert shown[0][1] == round(width * fig.dpi / plt.rcParams["savefig.dpi"])
+    assert alts == [title]                                  # its alternative text
 
 
 def test_show_png_displays_in_ipython_only(monkeypatch) -> None:
@@ -393,3 +398,7 @@ def test_show_png_displays_in_ipython_only(monkeypatch) -> None:
     monkeypatch.setattr(IPython, "get_ipython", lambda: object())
     plots._show_png(b"\x89PNG\r\n\x1a\n", 10)
     assert len(shown) == 1 and shown[0].width == 10 and shown[0].format == "png"
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda obj, metadata=None: shown.append((obj, metadata)))
+    plots._show_png(b"\x89PNG\r\n\x1a\n", 10, "Воронка")
+    assert shown[1][1] == {"image/png": {"width": 10, "alt": "Воронка"}}
