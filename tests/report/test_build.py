@@ -162,6 +162,7 @@ def test_kam_report_refuses_a_partial_run_with_a_clear_message(demo_ru_run, tmp_
     assert not (root / "reports" / "audit_report_ru.xlsx").exists()
 
 
+@pytest.mark.slow  # runs the report notebook for real: about 20 s
 def test_the_report_step_renders_the_other_languages_as_well(demo_ru_run, tmp_path) -> None:
     """report.also_languages: the run's report step renders those languages too, in the same
     set (one manifest, one run), each page in its own language."""
