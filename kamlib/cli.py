@@ -230,24 +230,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     eng.config.report.also_languages = other
     run_pipeline(eng, on_progress=lambda m: _out(m, flush=True),
                  cell_progress=sys.stderr.isatty())
-    missing = [lang for lang in other if lang not in _report_languages(eng.root)]
+    from .report import build_report, report_manifest
+
+    missing = [lang for lang in other if lang not in (report_manifest(eng.root).get("files") or {})]
     if missing:  # the report step was up to date, from a run in one language
-        from .report import build_report
 
         _out(f"Report in {', '.join(missing)} as well:")
         build_report(eng.root, languages=missing, papers=False, on_progress=_out)
     _print_outputs(eng.root)
     _print_reports(eng.root)
     return 0
-
-
-def _report_languages(root: Path) -> set[str]:
-    """The languages of the deliverables in ``reports/`` (its manifest), if any."""
-    try:
-        record = json.loads((root / "reports" / "report_manifest.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return set()
-    return set(record.get("files") or {}) if isinstance(record, dict) else set()
 
 
 def _print_reports(root: Path) -> None:

@@ -88,9 +88,8 @@ def save_and_show(fig: Figure | Axes, path: str | Path) -> Path:
 
 def _title_of(figure: Figure) -> str:
     """The figure's title, else its axes' titles: the picture's alternative text."""
-    sup = getattr(figure, "_suptitle", None)
-    if sup is not None and sup.get_text().strip():
-        return str(sup.get_text().strip())
+    if figure.get_suptitle().strip():
+        return figure.get_suptitle().strip()
     titles = [ax.get_title().strip() for ax in figure.axes]
     return "; ".join(t for t in titles if t)
 

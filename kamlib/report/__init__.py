@@ -51,6 +51,7 @@ __all__ = [
     "check_run",
     "load_strings",
     "plans_path",
+    "report_manifest",
     "report_paths",
 ]
 
@@ -148,10 +149,6 @@ def build_report(
             started = art.manifest.get("run_started")
             built = {lang: m for lang, m in (models or {}).items()
                      if m.provenance.run_started == started and m.language == lang}
-            if "pdf" in fmts and any(lang not in built for lang in langs):
-                from ..pdf import warm_up
-
-                warm_up()  # WeasyPrint is imported on the other core while a model is built
             return _render_all(eng, art, langs, fmts, papers, say, built)
         except OSError as exc:
             full = disk_full(exc, eng.reports)
@@ -166,7 +163,7 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
     """Render the deliverables into a staging copy of ``reports/`` and swap the whole set in
     with its manifest (:func:`kamlib.guard.staged_reports`): an interrupted or failed render
     leaves the previous set as it was."""
-    previous = _previous_manifest(eng.reports / _MANIFEST)
+    previous = report_manifest(eng.root)
     # what is carried over from the current set: only what comes from the same run (a set
     # never mixes runs), and not what is rendered now
     same_run = bool(previous.get("run_started")) and \
@@ -193,15 +190,15 @@ def _render_all(eng: Engagement, art: Any, langs: list[str], fmts: list[str], pa
         pdfs: list[Any] = []
         paper_paths: list[str] = []
         try:
-            for i, lang in enumerate(langs):
+            for lang in langs:
+                if "pdf" in fmts:  # (a no-op when one is waiting, e.g. the notebook's)
+                    from ..pdf import warm_up
+
+                    warm_up()  # WeasyPrint imported on the other core while the model is built
                 files[lang] = {**files.get(lang, {}),
                                **_render_language(eng, art, lang, fmts, stage, say, plans,
                                                   pdfs, (built or {}).get(lang))}
                 checkpoint("report:render")
-                if "pdf" in fmts and i + 1 < len(langs):
-                    from ..pdf import warm_up
-
-                    warm_up()  # the next language's printer, while its model is built
             _papers_into(eng, stage, langs[0], papers, previous, same_run, warnings, say,
                          paper_paths)
             _wait_pdfs(eng, pdfs, files, warnings, say)
@@ -265,7 +262,11 @@ def _wait_pdfs(eng: Engagement, pdfs: list[Any], files: dict[str, dict[str, str]
         say(f"  {final.relative_to(eng.root)}")
 
 
-def _previous_manifest(path: Path) -> dict[str, Any]:
+def report_manifest(engagement_dir: str | Path) -> dict[str, Any]:
+    """The record of the deliverables in ``reports/`` (``report_manifest.json``: ``files`` by
+    language and format, the run they come from, ``papers``, ``warnings``); empty when there
+    is none or it cannot be read."""
+    path = Path(engagement_dir) / "reports" / _MANIFEST
     if not path.exists():
         return {}
     try:
