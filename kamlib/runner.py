@@ -10,15 +10,12 @@ itself only warns about unknown names). The executed notebooks go to the engagem
 from __future__ import annotations
 
 import ast
-import atexit
 import contextlib
 import json
 import logging
 import platform
 import re
-import shutil
 import sys
-import tempfile
 import time
 import types
 import typing
@@ -681,7 +678,7 @@ def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: 
     in ``work/manifest.json`` when the notebook succeeds; ``kam present`` gives a scratch
     folder. Run by hand or by nbval with the defaults (``None`` or ``""``), it works on a
     fresh temporary copy of a sample engagement, with the steps before it run there first,
-    so every notebook is runnable on its own.
+    so every notebook is runnable on its own (:mod:`kamlib.sample_runs`).
 
     A notebook saved by a run (``<engagement>/notebooks/<step>.ipynb``) and run again by hand
     — its staging folder long gone, or no folder given — is a read-only record: it stops with
@@ -700,26 +697,12 @@ def notebook_context(engagement_dir: str | None, step_dir: str | None, *, step: 
     StepError
         The engagement folder is not there (the notebook was moved to another machine).
     """
-    from .engagement import copy_engagement
-    from .resources import samples_dir
-
     engagement_dir, step_dir = engagement_dir or None, step_dir or None
     if engagement_dir is None:
-        tmp = Path(tempfile.mkdtemp(prefix=f"kam-{sample}-"))
-        atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # gone with the kernel
-        root = tmp / sample
-        copy_engagement(samples_dir() / sample, root)
-        eng = Engagement.open(root)
-        run_intake(eng)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        log: dict[str, Any] = {_INTAKE.key: {"status": "ok", "finished": now,
-                                                  "note": "intake only (notebook_context)"}}
-        before = [s for s in STEPS if s.key < step and s.number != "00"]
-        for s in before:
-            log[s.key] = run_step(eng, s)
-        record_run(eng, entries=log, started=now)
-        folder = find_step(step).folder
-        out = Path(step_dir) if step_dir else eng.step_dir(folder)
+        from .sample_runs import sample_with_steps_before
+
+        eng = sample_with_steps_before(sample, step)
+        out = Path(step_dir) if step_dir else eng.step_dir(find_step(step).folder)
         out.mkdir(parents=True, exist_ok=True)
         return eng, out
     if not Path(engagement_dir).is_dir():

@@ -1,10 +1,13 @@
 """Shared fixtures: tiny engagements built in tmp_path, and the sample engagements.
 
-Only fixtures live here; the helpers tests import are in :mod:`tests.helpers`."""
+Only fixtures (and the session's folder of sample runs) live here; the helpers tests import are
+in :mod:`tests.helpers`."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,28 @@ import pytest
 import yaml
 
 from kamlib.engagement import init_engagement
+from kamlib.sample_runs import CACHE_ENV
 from tests.helpers import deep_merge
+
+_SAMPLE_RUNS = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The step notebooks run by nbval with their defaults each need the sample with the
+    steps before them run: they share those runs through a folder of this session
+    (:mod:`kamlib.sample_runs`), made here and removed when the session ends, so nothing kept
+    outlives the code under test. A folder the caller set is left to the caller."""
+    if not os.environ.get(CACHE_ENV):
+        folder = tempfile.mkdtemp(prefix="kam-sample-runs-")
+        os.environ[CACHE_ENV] = folder
+        config.stash[_SAMPLE_RUNS] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_SAMPLE_RUNS, None)
+    if folder:
+        os.environ.pop(CACHE_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
