@@ -46,21 +46,16 @@ def _render(model, folder: Path, formats=("html", "xlsx", "pptx")) -> dict[str, 
     return files
 
 
-@pytest.fixture(scope="module")
-def demo_ru_rendered(demo_ru_run: Path, tmp_path_factory) -> dict[str, tuple]:
-    art = load_artefacts(demo_ru_run)
-    out = {}
-    for lang in ("ru", "en"):
-        model = build_model(demo_ru_run, lang, artefacts=art)
-        out[lang] = (model, art, _render(model, tmp_path_factory.mktemp(f"fig-{lang}"),
-                                         ("html", "pdf", "xlsx", "pptx")))
-    return out
+@pytest.fixture
+def demo_ru_rendered(demo_ru_models, demo_ru_artefacts, demo_ru_deliverables) -> dict[str, tuple]:
+    """demo_ru's model, artefacts and deliverables per language (rendered once a session)."""
+    return {lang: (demo_ru_models[lang], demo_ru_artefacts, demo_ru_deliverables[lang])
+            for lang in ("ru", "en")}
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
-def test_demo_ru_deliverables_agree_with_the_artefacts(demo_ru_rendered, lang: str) -> None:
-    model, art, files = demo_ru_rendered[lang]
-    res = check_deliverables(model, art, files)
+def test_demo_ru_deliverables_agree_with_the_artefacts(demo_ru_checked, lang: str) -> None:
+    res = demo_ru_checked[lang]
     print(f"figure check demo_ru/{lang}: figures read {res.figures}")
     assert not res.problems, "\n".join(map(str, res.problems[:20]))
     # every deliverable was actually read, figure by figure

@@ -541,12 +541,10 @@ def test_no_executed_notebooks_is_a_clear_error(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the demo
-def test_the_demo_report_renders_to_html_and_pdf(demo_ru_run, tmp_path: Path) -> None:
-    from kamlib.report.build import build_model
-
-    model = build_model(demo_ru_run, "ru")
-
-    page = write_html(model, tmp_path / "report.html").read_text(encoding="utf-8")
+def test_the_demo_report_renders_to_html_and_pdf(demo_ru_models, demo_ru_deliverables,
+                                                 tmp_path: Path) -> None:
+    model = demo_ru_models["ru"]
+    page = demo_ru_deliverables["ru"]["html"].read_text(encoding="utf-8")
     assert external_references(page) == {}
     for sec in model.sections:
         assert f'data-key="{sec.key}"' in page and esc(sec.title) in page
@@ -564,8 +562,7 @@ def test_the_demo_report_renders_to_html_and_pdf(demo_ru_run, tmp_path: Path) ->
     assert model.t("html.table.columns", shown=shown, total=len(widest.columns)) in block
 
     pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 reads the PDF back")
-    path = _pdf_or_skip(page, tmp_path / "report.pdf")
-    pdf = pdfium.PdfDocument(str(path))
+    pdf = pdfium.PdfDocument(str(demo_ru_deliverables["ru"]["pdf"]))
     try:
         total = len(pdf)
         assert total >= 10

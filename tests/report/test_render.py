@@ -515,15 +515,14 @@ def test_unnamed_charts_are_drawn_by_kind(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the real run
-def test_the_demo_run_renders_to_the_cent(demo_ru_run, tmp_path: Path) -> None:
-    build = pytest.importorskip("kamlib.report.build")
+def test_the_demo_run_renders_to_the_cent(demo_ru_run, demo_ru_models,
+                                          demo_ru_deliverables) -> None:
     work = demo_ru_run / "work"
     pnl = pd.read_parquet(work / "02_profitability" / "client_pnl.parquet")
     key = pd.read_parquet(work / "03_key_client_profile" / "key_clients.parquet")
-    art = build.load_artefacts(demo_ru_run)
     for lang in LANGS:
-        model = build.build_model(demo_ru_run, lang, artefacts=art)
-        wb = openpyxl.load_workbook(write_xlsx(model, tmp_path / f"{lang}.xlsx"))
+        model = demo_ru_models[lang]
+        wb = openpyxl.load_workbook(demo_ru_deliverables[lang]["xlsx"])
         names = sheet_names(model)
         ws = wb[names["client_pnl"]]
         cols = [c.key for c in model.tables["client_pnl"].columns]
@@ -539,7 +538,7 @@ def test_the_demo_run_renders_to_the_cent(demo_ru_run, tmp_path: Path) -> None:
         assert sorted(ids) == sorted(neutralise(str(i))[0] for i in key["entity_id"])
         assert not [c for s in wb for row in s.iter_rows() for c in row if c.data_type == "f"]
 
-        prs = Presentation(str(write_pptx(model, tmp_path / f"{lang}.pptx")))
+        prs = Presentation(str(demo_ru_deliverables[lang]["pptx"]))
         # the board's slides (kamlib.report.board), then the appendix: the homework, one
         # slide per step, the charts the board did not show, methods, provenance
         assert len(model.board) + 6 <= len(prs.slides) <= MAX_BOARD_SLIDES

@@ -11,37 +11,28 @@ import re
 
 import pytest
 
-from kamlib.report.build import build_model, load_artefacts
+from kamlib.report.build import build_model
 from kamlib.report.figcheck import _pdf_text, check_deliverables
-from kamlib.report.html import write_html, write_pdf
 from kamlib.report.pptx import write_pptx
 from kamlib.report.story import HORIZONS, OWNERS
-from kamlib.report.xlsx import write_xlsx
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-def art(demo_ru_run):
-    return load_artefacts(demo_ru_run)
+@pytest.fixture
+def art(demo_ru_artefacts):
+    return demo_ru_artefacts
 
 
-@pytest.fixture(scope="module")
-def models(demo_ru_run, art):
-    return {lang: build_model(demo_ru_run, lang, artefacts=art) for lang in ("ru", "en")}
+@pytest.fixture
+def models(demo_ru_models):
+    return demo_ru_models
 
 
-@pytest.fixture(scope="module")
-def rendered(models, tmp_path_factory):
-    """Every deliverable of the demo in both languages (rendered once for the module)."""
-    out = tmp_path_factory.mktemp("story")
-    files = {}
-    for lang, m in models.items():
-        files[lang] = {"html": write_html(m, out / f"r_{lang}.html"),
-                       "pdf": write_pdf(m, out / f"r_{lang}.pdf"),
-                       "pptx": write_pptx(m, out / f"r_{lang}.pptx"),
-                       "xlsx": write_xlsx(m, out / f"r_{lang}.xlsx")}
-    return files
+@pytest.fixture
+def rendered(demo_ru_deliverables):
+    """Every deliverable of the demo in both languages (rendered once for the session)."""
+    return demo_ru_deliverables
 
 
 def _summary(root, folder):
@@ -240,9 +231,8 @@ def test_russian_numbers_agree_with_nouns(models) -> None:
     assert not re.search(r"\b1 клиентов\b|\b5 пары\b|\b(?:2|3|4) клиентов теряет", _flat(text))
 
 
-def test_figure_check_reads_the_storyline_back(models, art, rendered) -> None:
-    for lang, m in models.items():
-        res = check_deliverables(m, art, rendered[lang])
+def test_figure_check_reads_the_storyline_back(demo_ru_checked, rendered) -> None:
+    for res in demo_ru_checked.values():
         story = [p for p in res.problems
                  if any(w in str(p) for w in ("message", "recommendation", "title"))]
         assert not story, story
