@@ -99,3 +99,54 @@ def test_a_widget_chart_is_drawn_as_matplotlib_draws_it() -> None:
                 plots.portfolio_matrix_chart(scored.assign(strength=scored["strength"] * 0.9),
                                              lang="ru", ax=ax, max_labels=15)
         assert np.array_equal(_pixels(figs[0][0]), _pixels(figs[1][0]))
+
+
+def _waterfall(scale: float) -> pd.DataFrame:
+    steps = ["gross sales", "discounts", "returns", "net revenue", "cost to serve",
+             "contribution"]
+    amounts = [1.2e6, -1.1e5, -4.0e4, 1.05e6, -3.1e5 * scale, 1.05e6 - 3.1e5 * scale]
+    kinds = ["total", "change", "change", "total", "change", "total"]
+    return pd.DataFrame({"step": steps, "amount": amounts, "kind": kinds})
+
+
+def _whale(seed: int) -> tuple[pd.DataFrame, dict]:
+    from kamlib.profitability.curves import whale_curve, whale_figures
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"contribution": rng.normal(2e4, 6e4, 5000)},
+                         index=pd.Index([f"E{i}" for i in range(5000)], name="entity_id"))
+    return whale_curve(frame), whale_figures(frame)
+
+
+@pytest.mark.parametrize("chart", ["whale", "waterfall"])
+def test_a_reused_axes_draws_what_a_fresh_axes_draws(chart: str) -> None:
+    """The widgets redraw on the same axes (``_reuse_axes``, not ``Axes.clear``): after other
+    data, an empty chart and a legend were drawn on it, the chart is the chart drawn on a new
+    axes, pixel for pixel."""
+    from kamlib.notebook.widgets.base import _new_figure, _reuse_axes
+
+    plots.set_theme()
+
+    def draw(ax, k: int) -> None:
+        if chart == "whale":
+            whale, figures = _whale(k) if k >= 0 else (pd.DataFrame(), {"total": None})
+            plots.whale_curve_chart(whale, figures, lang="ru", ax=ax)
+            if k >= 0:
+                ax.legend(frameon=False, fontsize=8, loc="center right")
+        else:
+            frame = _waterfall(k) if k >= 0 else _waterfall(0).assign(amount=0.0)
+            plots.waterfall_chart(frame, currency="RUB", lang="ru", ax=ax,
+                                  title="ООО «Магнолия»" if k else None)
+
+    margins = {"left": 0.1, "right": 0.97, "bottom": 0.12, "top": 0.92}
+    reused, ax = _new_figure((8, 4.5), margins)
+    for k in (1, -1, 3, 2):            # data, nothing to draw, other data, the last data
+        draw(_reuse_axes(ax), k)
+        _pixels(reused)
+    fresh, ax2 = _new_figure((8, 4.5), margins)
+    draw(ax2, 2)
+    assert np.array_equal(_pixels(reused), _pixels(fresh))
+    # and the cheaper path is not a no-op: the drawing did change between the data
+    other, ax3 = _new_figure((8, 4.5), margins)
+    draw(ax3, 3)
+    assert not np.array_equal(_pixels(other), _pixels(fresh))

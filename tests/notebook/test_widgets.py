@@ -218,8 +218,8 @@ def _latency(name: str, box, n: int = 10) -> None:
           f"max {r['max'] * 1000:.0f} ms over {n}")
 
 
-def _png(box) -> bytes:
-    (out,) = box.output.outputs
+def _png(box, output=None) -> bytes:
+    (out,) = (output or box.output).outputs
     data = base64.b64decode(out["data"]["image/png"])
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return data
@@ -456,7 +456,8 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     assert np.allclose(box.contribution.reindex(pnl.index), pnl["contribution"], atol=1.0)
     assert box.loss_makers == summary["loss_making_entities"]
     assert box.peak == pytest.approx(summary["whale"]["peak_pct"])
-    png0 = _png(box)
+    png0, client0 = _png(box), _png(box, box.client_output)
+    start = {d: s.value for d, s in box.sliders.items()}
 
     # other rates: the same contribution as the step's pure function with those rates
     rates = {**cfg.cost_rates, "delivery": 2 * cfg.cost_rates["delivery"],
@@ -495,6 +496,10 @@ def test_profitability_widget_recosts_like_the_step(demo_ru_steps) -> None:
     assert f"<b>{Formatter('ru').integer(box.loss_makers)}</b>" in box.readout.value
     with pytest.raises(KeyError, match="no slider"):
         box.set_rates(pallet=1.0)
+    # back at the first rates, after redraws on the same axes: the first drawing's PNGs, byte
+    # for byte (a reused axes keeps nothing of the charts drawn on it before)
+    box.set_rates(start)
+    assert _png(box) == png0 and _png(box, box.client_output) == client0
     box.set_rates({d: float(cfg.cost_rates.get(d, 0)) for d in RATE_DRIVERS})
     # the followed client: the large loss-makers first for the trainer; its waterfall adds
     # up to its contribution under the sliders' rates

@@ -16,6 +16,7 @@ from kamlib.i18n import Formatter
 from kamlib.notebook.widgets.base import (
     _new_figure,
     _num,
+    _reuse_axes,
     _show_png,
     _StepWidget,
     _text,
@@ -188,8 +189,7 @@ class ProfitabilityWidget(_StepWidget):
             + t.n("widget.profit.audit_line", b["loss_makers"], total=total(b["total"]),
                   n=_num(b["loss_makers"], 0, lang), peak=base_peak)
             + "</small>")
-        ax = self.ax
-        ax.clear()
+        ax = _reuse_axes(self.ax)
         bw = self._base_whale
         ax.plot((bw["client_share"] * 100).to_numpy(), (bw["cum_pct"] * 100).to_numpy(),
                 color="#a5a5a5", lw=1.2, ls="--", label=t.t("widget.profit.audit"),
@@ -217,7 +217,7 @@ class ProfitabilityWidget(_StepWidget):
             contribution=f"<b style='color:{colour}'>{money.money(pos['value'], 0)}</b>",
             audit=money.money(audit, 0), rank=_num(pos["rank"], 0, lang),
             of=_num(pos["of"], 0, lang))
-        self.client_ax.clear()
+        _reuse_axes(self.client_ax)
         waterfall_chart(self.client_waterfall, currency=self.currency, lang=lang,
                         ax=self.client_ax, title=name)
         _show_png(self.client_output, self.client_figure)
