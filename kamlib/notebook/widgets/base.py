@@ -95,14 +95,15 @@ def _reuse_axes(ax: Axes) -> Axes:
         ax.set_title("", loc=loc)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    for axis, name in ((ax.xaxis, "xtick"), (ax.yaxis, "ytick")):
+    sizes = {"x": mpl.rcParams["xtick.labelsize"], "y": mpl.rcParams["ytick.labelsize"]}
+    for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
         axis.set_major_locator(AutoLocator())
         axis.set_major_formatter(ScalarFormatter())
         axis.set_minor_locator(NullLocator())
         axis.set_minor_formatter(NullFormatter())
         axis.isDefault_majloc = axis.isDefault_majfmt = True
         axis.isDefault_minloc = axis.isDefault_minfmt = True
-        size = mpl.rcParams[f"{name}.labelsize"]
+        size = sizes[name]
         for tick in (*axis.majorTicks, *axis.minorTicks):
             for label in (tick.label1, tick.label2):
                 label.set_fontsize(size)
