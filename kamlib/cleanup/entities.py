@@ -125,9 +125,12 @@ def assign_groups(entities: pd.DataFrame, clients: pd.DataFrame,
         named = cl["group"].dropna().astype(str).str.strip()
         for cid, g in named[named != ""].items():
             by_entity.setdefault(ent[cid], f"G:{g}")
-    if "parent_id" in cl.columns:
-        name_to_code = {str(n).casefold(): c for c, n in cl["name"].items()}
-        for cid, parent in cl["parent_id"].dropna().astype(str).items():
+    parents = cl["parent_id"].dropna().astype(str) if "parent_id" in cl.columns else None
+    if parents is not None and len(parents):
+        # names read once as Python strings (iterating an Arrow string column is slow)
+        name_to_code = {str(n).casefold(): c
+                        for c, n in zip(cl.index.tolist(), cl["name"].tolist(), strict=True)}
+        for cid, parent in zip(parents.index.tolist(), parents.tolist(), strict=True):
             head = parent if parent in ent.index else name_to_code.get(parent.casefold())
             if head is not None and ent[head] != ent[cid]:
                 by_entity.setdefault(ent[cid], ent[head])

@@ -355,9 +355,10 @@ class _UnionFind:
 
     def __init__(self, inns: list[str | None]) -> None:
         self.parent = list(range(len(inns)))
-        # the valid INNs of each root that has any (a set made only for those)
-        self.inns: dict[int, set[str]] = {i: {t} for i, t in enumerate(_texts(inns).tolist())
-                                          if t}
+        # each record's valid INN ('' when it has none); the INNs of a set are kept apart
+        # only once it has merged (a set per record would be made at every widget move)
+        self.own: list[str] = _texts(inns).tolist()
+        self.inns: dict[int, set[str]] = {}
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:
@@ -365,10 +366,18 @@ class _UnionFind:
             x = self.parent[x]
         return x
 
+    def _inns_of(self, root: int) -> set[str] | None:
+        got = self.inns.get(root)
+        if got is not None:
+            return got
+        return {self.own[root]} if self.own[root] else None
+
     def conflicts(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
-        ia, ib = self.inns.get(ra), self.inns.get(rb)
-        return ra != rb and bool(ia) and bool(ib) and ia != ib
+        if ra == rb:
+            return False
+        ia, ib = self._inns_of(ra), self._inns_of(rb)
+        return bool(ia) and bool(ib) and ia != ib
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -376,10 +385,14 @@ class _UnionFind:
             return
         if rb < ra:
             ra, rb = rb, ra
+        moved = self._inns_of(rb)
+        self.inns.pop(rb, None)
         self.parent[rb] = ra
-        moved = self.inns.pop(rb, None)
         if moved:
-            self.inns.setdefault(ra, set()).update(moved)
+            target = self.inns.get(ra)
+            if target is None:
+                target = self.inns[ra] = {self.own[ra]} if self.own[ra] else set()
+            target.update(moved)
 
 
 def cluster(rec: pd.DataFrame, pairs: pd.DataFrame, *,

@@ -42,6 +42,7 @@ def activity_status(
     min_days: int = 90,
     lost_months: int = 12,
     new_months: int = 6,
+    reasons: bool = True,
 ) -> pd.DataFrame:
     """Classify each entity as new, active, dormant, lost or never bought (METHODS.md §1).
 
@@ -69,6 +70,9 @@ def activity_status(
         Lost: no order in the last ``lost_months`` months of the period, but orders before.
     new_months : int
         New: first order within the last ``new_months`` months of the period.
+    reasons : bool
+        Write the ``reason`` columns (default). ``False`` leaves them out: a widget that
+        reclassifies the base at each move of a slider and shows the counts only.
 
     Returns
     -------
@@ -157,7 +161,7 @@ def activity_status(
     if end is not None and start is not None and len(day):  # start is set when day is
         _measure(res, pos, day, amt, doc, start=start, end=end, m=m)
     return _finish(ids, res, end=end, k=k, min_days=min_days, lost_months=lost_months,
-                   new_months=new_months)
+                   new_months=new_months, reasons=reasons)
 
 
 def status_summary(status: pd.DataFrame, *, amount: str = "net_revenue") -> pd.DataFrame:
@@ -309,7 +313,8 @@ def _share(col: pd.Series) -> pd.Series:
 
 
 def _finish(ids: pd.Index, res: dict[str, np.ndarray], *, end: int | None, k: float,
-            min_days: int, lost_months: int, new_months: int) -> pd.DataFrame:
+            min_days: int, lost_months: int, new_months: int,
+            reasons: bool = True) -> pd.DataFrame:
     """Classify each entity and explain why."""
     first, last, gap = res["first"], res["last"], res["gap"]
     has = ~np.isnan(last)
@@ -342,6 +347,8 @@ def _finish(ids: pd.Index, res: dict[str, np.ndarray], *, end: int | None, k: fl
         "days_silent": pd.array(np.where(has, silent, np.nan)).astype("Int64"),
         "status": status,
     }, index=ids)
+    if not reasons:
+        return out[_COLUMNS[:-3]]
     out["reason"], out["reason_code"], out["reason_args"] = _reasons(
         out, status, silent, gap, limit, base_gap, k=k, min_days=min_days,
         lost_months=lost_months, new_months=new_months)

@@ -235,7 +235,7 @@ class CleanupWidget(_StepWidget):
             activity = activity_status(
                 orders, np.unique(labels), period_start=self.period_start,
                 period_end=self.period_end, k=p.dormant_k, min_days=p.dormant_min_days,
-                lost_months=p.lost_months, new_months=p.new_months)
+                lost_months=p.lost_months, new_months=p.new_months, reasons=False)
             activity.index = pd.Index(
                 entities["entity_id"].to_numpy()[activity.index.to_numpy(dtype=np.int64)],
                 name="entity_id")
