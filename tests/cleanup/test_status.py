@@ -108,6 +108,15 @@ def test_columns_and_types() -> None:
     assert st.at["a", "days_silent"] == 0
 
 
+def test_without_reasons_the_same_table_less_its_reason_columns() -> None:
+    sales = _sales(_every("act", ago(5), 30, 30) + _every("dor", ago(120), 20, 30)
+                   + _every("los", ago(400), 30, 10) + [("ret", ago(50), -80.0)])
+    full = _status(sales, ["act", "dor", "los", "ret", "ghost"])
+    bare = _status(sales, ["act", "dor", "los", "ret", "ghost"], reasons=False)
+    pd.testing.assert_frame_equal(
+        bare, full.drop(columns=["reason", "reason_code", "reason_args"]))
+
+
 def test_entities_default_to_those_in_sales_sorted() -> None:
     st = activity_status(_sales([("b", END, 1), ("a", END, 1)]))
     assert list(st.index) == ["a", "b"]
