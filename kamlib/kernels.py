@@ -3,9 +3,9 @@
 Each step runs in a fresh kernel (a clean namespace: the executed notebook is the record of
 the step). Starting a kernel and importing the stack (pandas, polars, matplotlib, seaborn,
 kamlib) costs a few seconds of CPU per step, more than most steps' own work on an
-engagement of a few thousand lines. :class:`KernelPool` starts the next step's kernel while
+engagement of a few thousand lines. :class:`KernelPool` starts the next steps' kernels while
 the current step (or the intake) runs, on the machine's other core, and imports there the
-modules the next notebook imports; the notebook then finds them in ``sys.modules``. Only
+modules each next notebook imports; the notebook then finds them in ``sys.modules``. Only
 modules are imported ahead, no name is bound: the namespace the notebook sees is the one a
 cold kernel gives it.
 
@@ -20,9 +20,12 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import tempfile
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -114,7 +117,12 @@ def _warm_up_code(modules: Iterable[str]) -> str:
 
 
 class KernelPool:
-    """At most one kernel waiting for the next step, started ahead with its imports done.
+    """Kernels waiting for the next steps, each started ahead with its imports done.
+
+    Kernels are handed out by :meth:`take` in the order :meth:`prepare` started them: the
+    runner prepares the steps that will run, in order, ``ahead`` of the one running (two by
+    default: a short step no longer waits for the next kernel's imports, on the core the
+    step itself leaves free).
 
     Parameters
     ----------
@@ -123,22 +131,29 @@ class KernelPool:
         the working folder).
     enabled : bool, optional
         Default: on unless ``KAM_WARM_KERNELS=0``.
+    ahead : int
+        How many kernels may wait at once (default 2).
     """
 
-    def __init__(self, cwd: str | Path, *, enabled: bool | None = None) -> None:
+    def __init__(self, cwd: str | Path, *, enabled: bool | None = None, ahead: int = 2) -> None:
         self.cwd = Path(cwd)
         self.enabled = os.environ.get("KAM_WARM_KERNELS", "1") != "0" \
             if enabled is None else enabled
-        self._km: Any = None
-        self._warming: threading.Thread | None = None
+        self.ahead = max(1, int(ahead))
+        self._waiting: deque[tuple[Any, threading.Thread]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        """How many kernels are waiting (started, their imports done or under way)."""
+        return len(self._waiting)
 
     def prepare(self, notebook: str | Path | None, step_name: str = "") -> None:
-        """Start a kernel for the next step now, unless one is already waiting.
+        """Start a kernel for a coming step now, unless ``ahead`` are already waiting.
 
         A kernel that cannot start is not an error here: the step then starts its own, and
         reports a failure the usual way.
         """
-        if not self.enabled or self._km is not None or notebook is None:
+        if not self.enabled or len(self._waiting) >= self.ahead or notebook is None:
             return
         modules = [*notebook_imports(notebook), *_LATER_IMPORTS.get(step_name, ())]
         km = ipc_kernel_manager()(kernel_name="python3")
@@ -148,23 +163,21 @@ class KernelPool:
             _log.debug("no warm kernel: %s", exc)
             shutdown(km)
             return
-        self._km = km
-        self._warming = threading.Thread(target=_warm_up, args=(km, modules), daemon=True,
-                                         name="kam-warm-kernel")
-        self._warming.start()
+        warming = threading.Thread(target=_warm_up, args=(km, modules), daemon=True,
+                                   name="kam-warm-kernel")
+        warming.start()
+        self._waiting.append((km, warming))
 
     def take(self) -> Any:
-        """The waiting kernel's manager (the caller shuts it down), or None.
+        """The first waiting kernel's manager (the caller shuts it down), or None.
 
         Waits until the kernel is up and its imports are done: the step could not start
         before that anyway, its cells queue behind the imports in the kernel.
         """
-        km, warming = self._km, self._warming
-        self._km = self._warming = None
-        if km is None:
+        if not self._waiting:
             return None
-        if warming is not None:
-            warming.join()
+        km, warming = self._waiting.popleft()
+        warming.join()
         try:
             alive = km.is_alive()
         except Exception:
@@ -175,21 +188,30 @@ class KernelPool:
         return km
 
     def close(self) -> None:
-        """Shut the waiting kernel down (end of a run, a failure, Ctrl-C)."""
-        km = self.take()
-        if km is not None:
+        """Shut the waiting kernels down now, their imports done or not (end of a run, a
+        failure, Ctrl-C, a run with every step up to date)."""
+        while self._waiting:
+            km, warming = self._waiting.popleft()
             shutdown(km)
+            warming.join(timeout=5)  # it sees its kernel gone within a second
 
 
 def _warm_up(km: Any, modules: list[str], timeout: float = 300) -> None:
-    """Wait for the kernel, run the imports, wait for them to finish (in a thread)."""
+    """Wait for the kernel, run the imports, wait for them to finish (in a thread); stop
+    as soon as the kernel is gone (shut down by :meth:`KernelPool.close`)."""
     kc = km.client()
+    deadline = time.monotonic() + timeout
     try:
         kc.start_channels()
         kc.wait_for_ready(timeout=timeout)
         msg_id = kc.execute(_warm_up_code(modules), silent=True, store_history=False)
-        while True:
-            reply = kc.get_shell_msg(timeout=timeout)
+        while time.monotonic() < deadline:
+            try:
+                reply = kc.get_shell_msg(timeout=0.5)
+            except queue.Empty:
+                if not km.is_alive():
+                    return
+                continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
     except Exception as exc:  # a kernel that died or hangs: the step will say so itself

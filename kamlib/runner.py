@@ -539,7 +539,7 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
                      run_command=command)
     step_log = dict(eng.manifest().get("steps", {}))
     last_run: dict[str, Any] = {"ran": {}, "up_to_date": []}
-    # the next step's kernel starts while the current step (or the intake) runs
+    # the next steps' kernels start while the current step (or the intake) runs
     pool = KernelPool(eng.root)
     try:
         return _run_steps(eng, chosen, say, step_log, last_run, pool, force=force,
@@ -555,11 +555,22 @@ def _run_steps(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
                snapshot: dict[str, Any] | None) -> dict[str, Any]:
     """The loop of :func:`_run_chosen`: each step skipped when up to date, else run."""
     folder = notebook_dir or notebooks_dir()
-    if chosen:
-        pool.prepare(folder / chosen[0].notebook, chosen[0].name)
+    # the steps up to the first that must run, checked first: the kernels are started for
+    # the steps that will run (every step after the first that runs runs too), and none
+    # when every step is up to date
+    checked: dict[str, list[str]] = {}
+    first = len(chosen)
+    for n, step in enumerate(chosen):
+        checked[step.key] = _up_to_date(eng, step, step_log, folder / step.notebook)[1]
+        if checked[step.key] or force:
+            first = n
+            break
+    for step in chosen[first:first + pool.ahead]:
+        pool.prepare(folder / step.notebook, step.name)
     for i, step in enumerate(chosen, 1):
         source = folder / step.notebook
-        _, why = _up_to_date(eng, step, step_log, source, last_run["ran"])
+        why = checked[step.key] if i - 1 <= first else \
+            _up_to_date(eng, step, step_log, source, last_run["ran"])[1]
         if not why and not force:
             when = str(step_log[step.key].get("finished", "")).replace("T", " ").replace(
                 "+00:00", " UTC")
@@ -573,8 +584,9 @@ def _run_steps(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
         say(f"[{i}/{len(chosen)}] {step.key}: {step.title_en} … ({reason})")
         last_run["ran"][step.key] = reason
         km = pool.take()
-        if i < len(chosen):
-            pool.prepare(folder / chosen[i].notebook, chosen[i].name)
+        if i - 1 + pool.ahead < len(chosen):
+            coming = chosen[i - 1 + pool.ahead]
+            pool.prepare(folder / coming.notebook, coming.name)
         try:
             entry = run_step(eng, step, on_progress=lambda m: say(f"      {m}"),
                              notebook_dir=notebook_dir, cell_progress=cell_progress, km=km)

@@ -4,6 +4,7 @@ namespace clean, the working folder the engagement's, nothing left running."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,46 @@ def test_turned_off_or_closed_leaves_no_kernel(tmp_path: Path,
     monkeypatch.delenv("KAM_WARM_KERNELS")
     pool = KernelPool(tmp_path)
     pool.prepare(nb)
-    km = pool._km
-    assert km is not None
+    assert pool.waiting == 1
+    km = pool._waiting[0][0]
     pool.close()
-    assert not km.is_alive() and pool.take() is None
+    assert not km.is_alive() and pool.take() is None and pool.waiting == 0
+
+
+def test_kernels_are_taken_in_the_order_they_were_prepared(tmp_path: Path) -> None:
+    first = _notebook(tmp_path / "a.ipynb", "import colorsys\n")
+    second = _notebook(tmp_path / "b.ipynb", "import wave\n")
+    third = _notebook(tmp_path / "c.ipynb", "import json\n")
+    pool = KernelPool(tmp_path, enabled=True, ahead=2)
+    pool.prepare(first)
+    pool.prepare(second)
+    pool.prepare(third)                 # two already waiting: not started
+    assert pool.waiting == 2
+    try:
+        seen = []
+        for _ in range(2):
+            km = pool.take()
+            try:
+                seen.append(_ask(km, "import json, sys\nprint(json.dumps([m in sys.modules "
+                                     "for m in ('colorsys', 'wave')]))"))
+            finally:
+                shutdown(km)
+        assert seen == [[True, False], [False, True]]
+        assert pool.take() is None
+    finally:
+        pool.close()
+
+
+def test_closing_does_not_wait_for_the_imports(tmp_path: Path) -> None:
+    """A run with every step up to date closes its pool at once: the kernels' imports are
+    not waited for (a module that takes a minute to import stands for the stack)."""
+    (tmp_path / "kam_slow_module.py").write_text("import time\ntime.sleep(60)\n")
+    nb = _notebook(tmp_path / "n.ipynb", "import kam_slow_module\n")
+    pool = KernelPool(tmp_path, enabled=True)
+    pool.prepare(nb)
+    km, warming = pool._waiting[0]
+    time.sleep(3)                       # the kernel is up, importing
+    start = time.monotonic()
+    pool.close()
+    assert time.monotonic() - start < 10
+    assert not km.is_alive() and not warming.is_alive()
