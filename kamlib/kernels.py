@@ -1,7 +1,7 @@
 """Kernels for the step notebooks, started one step ahead with the notebooks' imports done.
 
 Each step runs in a fresh kernel (a clean namespace: the executed notebook is the record of
-the step). Starting a kernel and importing the stack (pandas, polars, matplotlib, seaborn,
+the step). Starting a kernel and importing the stack (pandas, polars, matplotlib,
 kamlib) costs a few seconds of CPU per step, more than most steps' own work on an
 engagement of a few thousand lines. :class:`KernelPool` starts the next steps' kernels while
 the current step (or the intake) runs, on the machine's other core, and imports there the

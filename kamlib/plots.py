@@ -17,13 +17,13 @@ from typing import Any, cast
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .atomic import atomic_write_bytes
 from .i18n import LANGUAGES, Formatter, Strings, load_strings
+from .theme import PALETTE, theme_rc
 
 __all__ = [
     "abc_xyz_chart",
@@ -44,15 +44,13 @@ __all__ = [
     "workload_chart",
 ]
 
-PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5"]
-
-
 def set_theme() -> None:
-    """The workbench's look: seaborn ``whitegrid``, its palette, readable sizes."""
-    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=1.0,
-                  rc={"axes.titleweight": "bold", "axes.titlesize": 12,
-                      "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
-                      "axes.spines.top": False, "axes.spines.right": False})
+    """The workbench's look: seaborn's ``whitegrid`` style, the palette, readable sizes
+    (:func:`kamlib.theme.theme_rc`: the settings ``seaborn.set_theme`` would make, without
+    importing seaborn)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(theme_rc())
 
 
 def save_and_show(fig: Figure | Axes, path: str | Path) -> Path:
@@ -580,6 +578,8 @@ def abc_xyz_chart(matrix: pd.DataFrame, *, lang: str = "en", ax: Axes | None = N
     if not values.size or not np.any(np.nan_to_num(values)):
         return _no_data(ax, s.t("plot.abc_xyz.title"), lang)
     annot = np.vectorize(lambda v: f.number(v, 0))(values)
+    import seaborn as sns  # here only: seaborn imports scipy.stats (a second)
+
     sns.heatmap(matrix.astype(float), annot=annot, fmt="", cmap="Blues", cbar=False,
                 linewidths=0.5, ax=ax)
     ax.set_xlabel(s.t("plot.abc_xyz.x"))

@@ -402,3 +402,36 @@ def test_show_png_displays_in_ipython_only(monkeypatch) -> None:
                         lambda obj, metadata=None: shown.append((obj, metadata)))
     plots._show_png(b"\x89PNG\r\n\x1a\n", 10, "Воронка")
     assert shown[1][1] == {"image/png": {"width": 10, "alt": "Воронка"}}
+
+
+def test_the_theme_is_seaborns_whitegrid_without_importing_seaborn() -> None:
+    """``set_theme`` writes the settings ``seaborn.set_theme`` made (kamlib.theme), all but
+    seaborn's default colormap; and importing the charts does not import seaborn."""
+    import subprocess
+    import sys
+
+    import seaborn as sns
+
+    def settings() -> dict:
+        return {k: v for k, v in matplotlib.rcParams.items() if k != "image.cmap"}
+
+    kept = matplotlib.rcParams.copy()
+    try:
+        matplotlib.rcdefaults()
+        sns.set_theme(style="whitegrid", palette=plots.PALETTE, font_scale=1.0,
+                      rc={"axes.titleweight": "bold", "axes.titlesize": 12,
+                          "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
+                          "axes.spines.top": False, "axes.spines.right": False})
+        by_seaborn = settings()
+        matplotlib.rcdefaults()
+        plots.set_theme()
+        ours = settings()
+    finally:
+        matplotlib.rcParams.update(kept)
+    differ = {k: (ours[k], by_seaborn[k]) for k in by_seaborn if ours[k] != by_seaborn[k]}
+    assert not differ
+    code = ("import sys; import kamlib.plots as p; p.set_theme(); "
+            "print(sorted(m for m in ('seaborn', 'scipy.stats') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
