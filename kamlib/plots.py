@@ -23,7 +23,8 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from .atomic import atomic_write_bytes
 from .i18n import LANGUAGES, Formatter, Strings, load_strings
-from .theme import PALETTE, theme_rc
+from .theme import PALETTE as PALETTE  # re-exported: the charts' colours
+from .theme import theme_rc
 
 __all__ = [
     "abc_xyz_chart",
@@ -50,7 +51,7 @@ def set_theme() -> None:
     importing seaborn)."""
     import matplotlib as mpl
 
-    mpl.rcParams.update(theme_rc())
+    mpl.rcParams.update(cast(Any, theme_rc()))
 
 
 def save_and_show(fig: Figure | Axes, path: str | Path) -> Path:
