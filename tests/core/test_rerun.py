@@ -56,6 +56,23 @@ def engagement(make_engagement, tmp_path: Path) -> tuple[Path, Path]:
     return root, nbs
 
 
+@pytest.fixture
+def kernels_started(monkeypatch) -> list[str]:
+    """The notebooks a kernel was started ahead for (``KernelPool.prepare``), in order."""
+    from kamlib.kernels import KernelPool
+
+    started: list[str] = []
+    original = KernelPool.prepare
+
+    def prepare(self, notebook, step_name=""):
+        if notebook is not None and self.enabled and self.waiting < self.ahead:
+            started.append(Path(notebook).name)
+        return original(self, notebook, step_name)
+
+    monkeypatch.setattr(KernelPool, "prepare", prepare)
+    return started
+
+
 def _run(root: Path, nbs: Path, **kw) -> dict:
     lines: list[str] = []
     manifest = run_pipeline(root, notebook_dir=nbs, on_progress=lines.append, **kw)
@@ -72,9 +89,12 @@ def _keys(*numbers: str) -> list[str]:
     return [s.key for s in STEPS if s.number in numbers]
 
 
-def test_a_second_run_skips_every_step_and_keeps_the_artefacts(engagement) -> None:
+def test_a_second_run_skips_every_step_and_keeps_the_artefacts(engagement,
+                                                               kernels_started) -> None:
     root, nbs = engagement
     first = _run(root, nbs)
+    assert kernels_started == [s.notebook for s in STEPS]  # each started ahead, in order
+    kernels_started.clear()
     assert list(first["last_run"]["ran"]) == [s.key for s in STEPS]
     assert first["last_run"]["up_to_date"] == []
     before = _summaries(root)
@@ -82,6 +102,7 @@ def test_a_second_run_skips_every_step_and_keeps_the_artefacts(engagement) -> No
 
     second = _run(root, nbs)
     assert second["last_run"] == {"ran": {}, "up_to_date": [s.key for s in STEPS]}
+    assert kernels_started == []                 # nothing to run: no kernel started
     assert second["status"] == "ok"
     assert _summaries(root) == before
     assert {p.name: p.read_bytes() for p in (root / "notebooks").glob("*.ipynb")} == notebooks
@@ -109,9 +130,11 @@ def test_a_changed_decision_reruns_its_step_and_the_ones_after(engagement) -> No
     assert engagement_status(root).stale_steps == []
 
 
-def test_a_changed_sizing_setting_reruns_sizing_and_the_report_only(engagement) -> None:
+def test_a_changed_sizing_setting_reruns_sizing_and_the_report_only(engagement,
+                                                                   kernels_started) -> None:
     root, nbs = engagement
     _run(root, nbs)
+    kernels_started.clear()
     cfg_path = root / "engagement.yaml"
     cfg = yaml.safe_load(cfg_path.read_text("utf-8"))
     section = SECTION["04"]
@@ -123,6 +146,8 @@ def test_a_changed_sizing_setting_reruns_sizing_and_the_report_only(engagement) 
     assert m["last_run"]["up_to_date"] == _keys("00", "01", "02", "03")
     assert list(m["last_run"]["ran"]) == _keys("04", "05")
     assert m["last_run"]["ran"][_keys("04")[0]] == f"engagement.yaml's '{section}' changed"
+    # the kernels were started for the two steps that ran, not for the intake
+    assert kernels_started == [s.notebook for s in STEPS if s.number in ("04", "05")]
 
 
 def test_a_changed_raw_file_reruns_everything_and_force_reruns_up_to_date_steps(
