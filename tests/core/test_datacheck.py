@@ -43,6 +43,25 @@ def test_completeness_counts_filled_values() -> None:
     assert bool(c.loc["client_id", "required"]) and not bool(c.loc["region", "required"])
 
 
+def test_completeness_reads_blanks_in_text_only() -> None:
+    """Blank strings count as missing in every kind of text column (object, pandas and Arrow
+    strings, text mixed with dates); a column of dates or numbers is filled where not null."""
+    import datetime as dt
+
+    day = dt.date(2024, 1, 5)
+    clients = pd.DataFrame({
+        "client_id": pd.Series(["A", "B", "C", "D"], dtype="string[pyarrow]"),
+        "name": pd.Series(["x", "  ", None, "y"], dtype=object),
+        "tax_id": pd.Series(["1", "", "3", "4"], dtype="string"),
+        "region": pd.Series([day, " ", None, "Юг"], dtype=object),     # text among dates
+        "created_at": pd.Series([day, day, None, day], dtype=object),  # dates only
+        "payment_terms_days": [30.0, None, 0.0, 45.0]})
+    c = dc.completeness({"clients": clients}).set_index("column")["filled"].to_dict()
+    expected = {"client_id": 4, "name": 2, "tax_id": 3, "region": 2, "created_at": 3,
+                "payment_terms_days": 3}
+    assert {k: c[k] for k in expected} == expected
+
+
 def test_readiness_says_what_is_missing(sales) -> None:
     r = dc.readiness({"sales": sales}).set_index("needs")
     assert not r.loc["sales.cogs", "available"]
