@@ -572,22 +572,44 @@ def revenue_margin_chart(pnl: pd.DataFrame, *, label: list[Any] | None = None,
 
 def abc_xyz_chart(matrix: pd.DataFrame, *, lang: str = "en", ax: Axes | None = None) -> Axes:
     """ABC × XYZ matrix (from :func:`kamlib.profitability.curves.abc_xyz_matrix`) as an
-    annotated heatmap."""
+    annotated heatmap: the darker the cell, the larger its figure (drawn with matplotlib as
+    seaborn's ``heatmap`` draws it, without importing seaborn)."""
+    from matplotlib import colormaps
+
     s, f = _strings(lang), _fmt(lang)
     ax = _ax(ax, (5, 4))
     values = matrix.to_numpy(dtype=float) if matrix.size else np.zeros((0, 0))
     if not values.size or not np.any(np.nan_to_num(values)):
         return _no_data(ax, s.t("plot.abc_xyz.title"), lang)
-    annot = np.vectorize(lambda v: f.number(v, 0))(values)
-    import seaborn as sns  # here only: seaborn imports scipy.stats (a second)
-
-    sns.heatmap(matrix.astype(float), annot=annot, fmt="", cmap="Blues", cbar=False,
-                linewidths=0.5, ax=ax)
+    rows, cols = values.shape
+    masked = np.ma.masked_invalid(values)
+    mesh = ax.pcolormesh(masked, cmap=colormaps["Blues"], linewidths=0.5, edgecolors="white")
+    for (i, j), v in np.ndenumerate(values):
+        if not np.isfinite(v):
+            continue
+        r, g, b, _ = mesh.cmap(mesh.norm(v))
+        # the text dark on a light cell, white on a dark one (relative luminance, as seaborn)
+        lum = 0.2126 * _linear(r) + 0.7152 * _linear(g) + 0.0722 * _linear(b)
+        ax.text(j + 0.5, i + 0.5, f.number(v, 0), ha="center", va="center",
+                color=".15" if lum > 0.408 else "w")
+    ax.set_xlim(0, cols)
+    ax.set_ylim(0, rows)
+    ax.invert_yaxis()
+    ax.set_xticks(np.arange(cols) + 0.5, [str(c) for c in matrix.columns])
+    ax.set_yticks(np.arange(rows) + 0.5, [str(r) for r in matrix.index])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     ax.set_xlabel(s.t("plot.abc_xyz.x"))
     ax.set_ylabel(s.t("plot.abc_xyz.y"))
     ax.tick_params(axis="y", rotation=0)
     ax.set_title(s.t("plot.abc_xyz.title"))
     return ax
+
+
+def _linear(c: float) -> float:
+    """An sRGB channel (0–1) to linear light, for the relative luminance."""
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
 
 # ------------------------------------------------------- key client portfolio matrix (§3)

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
@@ -430,8 +431,31 @@ def test_the_theme_is_seaborns_whitegrid_without_importing_seaborn() -> None:
         matplotlib.rcParams.update(kept)
     differ = {k: (ours[k], by_seaborn[k]) for k in by_seaborn if ours[k] != by_seaborn[k]}
     assert not differ
-    code = ("import sys; import kamlib.plots as p; p.set_theme(); "
+    code = ("import sys; import matplotlib; matplotlib.use('Agg'); import pandas as pd; "
+            "import kamlib.plots as p; p.set_theme(); "
+            "p.abc_xyz_chart(pd.DataFrame([[3, 1, 0], [5, 2, 1], [9, 4, 2]], "
+            "index=list('ABC'), columns=list('XYZ'))).figure.canvas.draw(); "
             "print(sorted(m for m in ('seaborn', 'scipy.stats') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_the_abc_xyz_heatmap_shows_each_cell_darker_as_it_grows() -> None:
+    matrix = pd.DataFrame([[120, 40, 8], [300, 90, 20], [800, 400, 0]],
+                          index=list("ABC"), columns=list("XYZ"))
+    ax = plots.abc_xyz_chart(matrix, lang="en")
+    texts = {(round(t.get_position()[1] - 0.5), round(t.get_position()[0] - 0.5)): t
+             for t in ax.texts}
+    assert {k: float(t.get_text().replace(",", "")) for k, t in texts.items()} == {
+        (i, j): float(matrix.iat[i, j]) for i in range(3) for j in range(3)}
+    mesh = ax.collections[0]
+    colours = mesh.to_rgba(np.ravel(mesh.get_array()))    # row by row, A first
+    lum = colours[:, :3].sum(axis=1)
+    order = np.argsort(matrix.to_numpy().ravel(), kind="stable")
+    assert (np.diff(lum[order]) <= 1e-9).all()            # larger figure, darker cell
+    assert texts[(2, 0)].get_color() == "w" and texts[(0, 2)].get_color() == ".15"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B", "C"]
+    assert ax.yaxis_inverted()                            # A on top, as in the table
+    plt.close(ax.figure)
+
