@@ -234,7 +234,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     missing = [lang for lang in other if lang not in (report_manifest(eng.root).get("files") or {})]
     if missing:  # the report step was up to date, from a run in one language
-
         _out(f"Report in {', '.join(missing)} as well:")
         build_report(eng.root, languages=missing, papers=False, on_progress=_out)
     _print_outputs(eng.root)
@@ -243,10 +242,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_reports(root: Path) -> None:
-    manifest = root / "reports" / "report_manifest.json"
-    if not manifest.exists():
+    from .report import report_manifest
+
+    r = report_manifest(root)
+    if not r:
         return
-    r = json.loads(manifest.read_text(encoding="utf-8"))
     _out("\nDeliverables:")
     for lang, files in sorted(r.get("files", {}).items()):
         _out(f"  {lang}: " + ", ".join(str(root / f) for f in files.values()))
