@@ -35,12 +35,16 @@ demo: $(STAMP)
 	$(BIN)/kam demo demo/$(SAMPLE) --sample $(SAMPLE)
 
 ## make test: lint, unit and end-to-end tests, and the committed notebooks under nbval
-## (the long runs marked `slow` are left to `make test-slow`, which CI runs as well)
+## (the long runs marked `slow` are left to `make test-slow`, which CI runs as well).
+## The tests run on every core (pytest-xdist, TEST_WORKERS=auto; TEST_WORKERS=0 runs them in
+## this process), a test file at a time per worker: a notebook's cells run in order, in one
+## kernel; the engagements the session fixtures build are built once for all the workers.
+TEST_WORKERS ?= auto
 test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider \
-	  -m "not slow" --durations=25
+	  -m "not slow" -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 ## make test-slow: the long end-to-end and fault runs (kill -9, two runs at once, whole demos)
 test-slow: $(TEST_STAMP)

@@ -17,27 +17,35 @@ import yaml
 
 from kamlib.engagement import init_engagement
 from kamlib.sample_runs import CACHE_ENV
-from tests.helpers import deep_merge
+from tests.helpers import SESSION_ENV, built_once, deep_merge
 
-_SAMPLE_RUNS = pytest.StashKey[str]()
+_SESSION_FOLDERS = pytest.StashKey[list[str]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The step notebooks run by nbval with their defaults each need the sample with the
-    steps before them run: they share those runs through a folder of this session
-    (:mod:`kamlib.sample_runs`), made here and removed when the session ends, so nothing kept
-    outlives the code under test. A folder the caller set is left to the caller."""
-    if not os.environ.get(CACHE_ENV):
-        folder = tempfile.mkdtemp(prefix="kam-sample-runs-")
-        os.environ[CACHE_ENV] = folder
-        config.stash[_SAMPLE_RUNS] = folder
+    """Two folders of this session, made here and removed when it ends, so nothing kept
+    outlives the code under test (a folder the caller set is left to the caller):
+
+    - ``KAM_SAMPLE_RUNS``: the step notebooks run by nbval with their defaults each need the
+      sample with the steps before them run; they share those runs (:mod:`kamlib.sample_runs`);
+    - ``KAM_TEST_SESSION``: the engagements the session fixtures run once
+      (:func:`tests.helpers.built_once`).
+
+    A session run with ``pytest -n`` sets them in the process that starts it; its worker
+    processes inherit them, so the session builds each of these once, not once per worker."""
+    made = []
+    for env, prefix in ((CACHE_ENV, "kam-sample-runs-"), (SESSION_ENV, "kam-test-session-")):
+        if not os.environ.get(env):
+            os.environ[env] = tempfile.mkdtemp(prefix=prefix)
+            made.append(env)
+    config.stash[_SESSION_FOLDERS] = made
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    folder = config.stash.get(_SAMPLE_RUNS, None)
-    if folder:
-        os.environ.pop(CACHE_ENV, None)
-        shutil.rmtree(folder, ignore_errors=True)
+    for env in config.stash.get(_SESSION_FOLDERS, []):
+        folder = os.environ.pop(env, None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -73,7 +81,7 @@ def make_engagement(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
-def demo_ru_steps(tmp_path_factory) -> Path:
+def demo_ru_steps() -> Path:
     """A copy of demo_ru with steps 0–3 run in-process (no papermill), shared by the tests of
     steps 3 and 4; tests that change it work on their own copy."""
     from kamlib.cleanup import run_cleanup
@@ -83,40 +91,47 @@ def demo_ru_steps(tmp_path_factory) -> Path:
     from kamlib.runner import run_intake
     from kamlib.selection import run_selection
 
-    root = copy_engagement(samples_dir() / "demo_ru", tmp_path_factory.mktemp("demo") / "ru")
-    eng = Engagement.open(root)
-    run_intake(eng)
-    run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
-    run_profitability(root, eng.step_dir("02_profitability"))
-    run_selection(root, eng.step_dir("03_key_client_profile"))
-    return root
+    def build(root: Path) -> None:
+        copy_engagement(samples_dir() / "demo_ru", root)
+        eng = Engagement.open(root)
+        run_intake(eng)
+        run_cleanup(root, eng.step_dir("01_client_base_cleanup"))
+        run_profitability(root, eng.step_dir("02_profitability"))
+        run_selection(root, eng.step_dir("03_key_client_profile"))
+
+    return built_once("demo_ru_steps", build)
 
 
 @pytest.fixture(scope="session")
-def demo_ru_run(demo_ru_steps, tmp_path_factory) -> Path:
+def demo_ru_run(demo_ru_steps: Path) -> Path:
     """demo_ru with steps 0–4 run in-process and recorded in ``work/manifest.json`` as a
     finished run (what ``kam run`` leaves, minus the executed notebooks): the report's input.
     A copy of ``demo_ru_steps``; tests that change it work on their own copy."""
-    import shutil
-
     from kamlib.engagement import Engagement
     from kamlib.runner import record_run
     from kamlib.sizing import run_sizing
 
-    root = tmp_path_factory.mktemp("run") / "ru"
-    shutil.copytree(demo_ru_steps, root)
-    run_sizing(root, Engagement.open(root).step_dir("04_kam_team_sizing"))
-    record_run(root)
-    return root
+    def build(root: Path) -> None:
+        shutil.copytree(demo_ru_steps, root)
+        run_sizing(root, Engagement.open(root).step_dir("04_kam_team_sizing"))
+        record_run(root)
+
+    return built_once("demo_ru_run", build)
 
 
 @pytest.fixture(scope="session")
-def training_runs(tmp_path_factory) -> dict[str, Path]:
-    """Every training case copied to tmp and run through steps 0–4 in-process, once per
-    session (read-only: the training-kit tests and the figure check share them)."""
+def training_runs() -> dict[str, Path]:
+    """Every training case copied and run through steps 0–4 in-process, once per session
+    (read-only: the training-kit tests and the figure check share them)."""
     from kamlib.notebook.explore import demo_engagement
 
-    base = tmp_path_factory.mktemp("training")
-    return {lesson: demo_engagement(f"training_{lesson}", into=base / lesson)
-            for lesson in ("vip", "top3", "holding", "single_contact", "overstaffed",
-                           "capstone", "channels", "teams")}
+    lessons = ("vip", "top3", "holding", "single_contact", "overstaffed", "capstone",
+               "channels", "teams")
+
+    def build(base: Path) -> None:
+        base.mkdir()
+        for lesson in lessons:
+            demo_engagement(f"training_{lesson}", into=base / lesson)
+
+    base = built_once("training", build)
+    return {lesson: base / lesson for lesson in lessons}

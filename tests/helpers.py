@@ -3,6 +3,8 @@
 - ``DATA`` (``tests/data``) and ``REPO`` (the repository root);
 - :func:`deep_merge` (an ``engagement.yaml`` with overrides) and :func:`raw_hashes` (to prove
   raw data is never modified);
+- :func:`built_once`: a folder built once per test session, shared by the session's worker
+  processes (``pytest -n``);
 - :func:`tiny_model`: a small hand-made :class:`~kamlib.report.model.ReportModel` for the
   renderers' tests, and ``MALICIOUS_NAMES``.
 
@@ -17,9 +19,14 @@ every renderer (HTML/PDF, Excel, PowerPoint); the values are fixed so tests can 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import math
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,6 +61,44 @@ def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) \
             else v
     return out
+
+
+#: the environment variable naming the test session's folder of things built once
+#: (set by ``tests/conftest.py`` in the process that starts the session; its workers inherit it)
+SESSION_ENV = "KAM_TEST_SESSION"
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (an advisory ``flock``, released if the holder dies)."""
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def built_once(name: str, build: Callable[[Path], object]) -> Path:
+    """The folder ``<session>/<name>``, made by ``build(folder)`` once for the test session.
+
+    The first process of the session that asks builds it while holding a lock; the others wait
+    and reuse it (a session run with ``pytest -n`` builds each shared engagement once, not once
+    per worker). A build that fails leaves nothing behind: the next to ask builds again (and
+    fails the same way, in its own test). Read-only for its users, as a session fixture.
+    """
+    base = Path(os.environ[SESSION_ENV])
+    target, done = base / name, base / f".{name}.done"
+    with _locked(base / f".{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                build(target)
+            except BaseException:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            done.touch()
+    return target
 
 
 def raw_hashes(root: Path) -> dict[str, str]:

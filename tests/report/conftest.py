@@ -15,6 +15,7 @@ from kamlib.report.figcheck import check_deliverables
 from kamlib.report.html import write_html, write_pdf
 from kamlib.report.pptx import write_pptx
 from kamlib.report.xlsx import write_xlsx
+from tests.helpers import built_once
 
 LANGS = ("ru", "en")
 
@@ -32,15 +33,19 @@ def demo_ru_models(demo_ru_run: Path, demo_ru_artefacts: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def demo_ru_deliverables(demo_ru_models: dict[str, Any],
-                         tmp_path_factory) -> dict[str, dict[str, Path]]:
-    """Every deliverable of the demo in each language: ``{lang: {format: path}}``."""
-    out = tmp_path_factory.mktemp("demo_ru_report")
-    return {lang: {"html": write_html(m, out / f"r_{lang}.html"),
-                   "pdf": write_pdf(m, out / f"r_{lang}.pdf"),
-                   "pptx": write_pptx(m, out / f"r_{lang}.pptx"),
-                   "xlsx": write_xlsx(m, out / f"r_{lang}.xlsx")}
-            for lang, m in demo_ru_models.items()}
+def demo_ru_deliverables(demo_ru_models: dict[str, Any]) -> dict[str, dict[str, Path]]:
+    """Every deliverable of the demo in each language: ``{lang: {format: path}}`` (rendered
+    once for the session, its worker processes included)."""
+    writers = {"html": write_html, "pdf": write_pdf, "pptx": write_pptx, "xlsx": write_xlsx}
+
+    def build(out: Path) -> None:
+        out.mkdir()
+        for lang, m in demo_ru_models.items():
+            for fmt, write in writers.items():
+                write(m, out / f"r_{lang}.{fmt}")
+
+    out = built_once("demo_ru_report", build)
+    return {lang: {fmt: out / f"r_{lang}.{fmt}" for fmt in writers} for lang in LANGS}
 
 
 @pytest.fixture(scope="session")
