@@ -74,6 +74,7 @@ first/last order (non-return lines): A 01-10..02-05 (26 days, 2 months), B 01-20
 from __future__ import annotations
 
 import math
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -452,3 +453,26 @@ def test_notes_in_russian_with_the_same_figures() -> None:
         "обслуживание считаются только по заказам, строкам и возвратам",
         "нет таблицы оплат: стоимость дебиторской задолженности считается по договорным "
         "отсрочкам — их нет, поэтому она равна нулю"]
+
+
+def test_a_client_with_only_returns_and_lines_without_a_document_or_a_date() -> None:
+    """Sales aggregates skip return lines; a client with returns only has no orders, no
+    first or last order and no active month; a sale line with no document (or no date)
+    counts once among the orders (months), as any other value would."""
+    d = date
+    sales = pl.DataFrame({
+        "entity_id": ["a", "a", "a", "b", "b", "c", "c", "c"],
+        "date": [d(2024, 1, 5), None, d(2024, 2, 1), d(2024, 3, 1), d(2024, 3, 2),
+                 d(2024, 1, 1), d(2024, 1, 2), None],
+        "document_id": ["1", None, "2", "3", "3", None, "5", "6"],
+        "net_revenue": [10.0, 5.0, -3.0, -2.0, -1.0, 4.0, 1.5, 2.25],
+        "is_return": [False, False, True, True, True, False, False, False]})
+    pnl, _ = client_pnl(sales, costs=CostModel({}, {}))
+    got = pnl[["orders", "months_active", "sales_net", "returns", "net_revenue",
+               "first_order", "last_order"]].sort_index()
+    ts = pd.Timestamp
+    assert got.loc["a"].tolist() == [2, 2, 15.0, 3.0, 12.0, ts(2024, 1, 5), ts(2024, 1, 5)]
+    assert got.loc["b", ["orders", "months_active", "sales_net", "returns"]].tolist() \
+        == [0, 0, 0.0, 3.0]
+    assert pd.isna(got.loc["b", "first_order"]) and pd.isna(got.loc["b", "last_order"])
+    assert got.loc["c"].tolist() == [3, 2, 7.75, 0.0, 7.75, ts(2024, 1, 1), ts(2024, 1, 2)]
