@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kamlib.cli import main
@@ -125,3 +127,75 @@ def test_a_bug_is_exit_4_without_traceback(make_engagement, monkeypatch, capsys)
     assert main(["status", str(root)]) == 4
     err = capsys.readouterr().err
     assert "internal error ZeroDivisionError: a bug" in err and "Traceback" not in err
+
+
+def test_the_console_script_ends_without_teardown_and_keeps_its_code(make_engagement,
+                                                                       tmp_path) -> None:
+    """``kam`` (``console_main``) skips the interpreter's teardown once every exit handler
+    ran: its exit code, everything it printed through a pipe and the exit handlers' own work
+    survive."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "kam_script.py"
+    script.write_text(
+        "import atexit, sys\n"
+        "class Marker:\n"   # freed by the interpreter's teardown, if there is one
+        "    def __del__(self, open=open, path=sys.argv[-1] + '.teardown'):\n"
+        "        with open(path, 'w') as fh:\n"
+        "            fh.write('ran')\n"
+        "marker = Marker()\n"
+        "if '--registered-before' in sys.argv:\n"
+        "    sys.argv.remove('--registered-before')\n"
+        "    atexit.register(print, end='')\n"
+        "from kamlib import cli\n"
+        "real = cli.main\n"
+        "def main(argv=None):\n"
+        "    atexit.register(lambda: open(sys.argv[-1] + '.handler', 'w').write('ran'))\n"
+        "    return real(argv)\n"
+        "cli.main = main\n"
+        "cli.console_main()\n", encoding="utf-8")
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES})
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(script), *argv], capture_output=True,
+                              text=True, timeout=120)
+
+    ok = run("check", str(root))
+    assert ok.returncode == 0, ok.stderr
+    assert "Received" in ok.stdout or "sales" in ok.stdout.lower()
+    assert (Path(str(root) + ".handler")).read_text() == "ran"
+    assert not Path(str(root) + ".teardown").exists()
+    # a handler registered before console_main's would run after it: the usual teardown
+    again = run("--registered-before", "check", str(root))
+    assert again.returncode == 0 and again.stdout == ok.stdout
+    assert Path(str(root) + ".teardown").read_text() == "ran"
+    bad = make_engagement({"clients.csv": CLIENTS, "sales.csv": SALES},
+                          {"cleanup": {"review_treshold": 80}})
+    failed = run("check", str(bad))
+    assert failed.returncode == 3 and "review_treshold" in failed.stderr
+    assert (Path(str(bad) + ".handler")).read_text() == "ran"
+
+
+def test_the_fast_end_waits_for_a_live_thread_and_an_unfinished_main(monkeypatch) -> None:
+    import threading
+
+    from kamlib import cli
+
+    ended: list[int] = []
+    monkeypatch.setattr(cli.os, "_exit", ended.append)
+    monkeypatch.setattr(cli, "_exit_code", [])
+    cli._end_without_teardown()          # main did not return: the normal teardown
+    assert ended == []
+    cli._exit_code.append(3)
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait, daemon=False)
+    worker.start()
+    try:
+        cli._end_without_teardown()      # a thread still working: the normal teardown
+        assert ended == []
+    finally:
+        release.set()
+        worker.join()
+    cli._end_without_teardown()
+    assert ended == [3]

@@ -142,7 +142,7 @@ def test_the_wheel_carries_templates_notebooks_and_samples(wheel: Path) -> None:
         assert "kamlib/py.typed" in members and "kamlib/cli.py" in members
         assert not [n for n in members if "__pycache__" in n or n.startswith("tests/")]
         entry = zf.read(next(n for n in members if n.endswith(".dist-info/entry_points.txt")))
-        assert b"kam = kamlib.cli:main" in entry
+        assert b"kam = kamlib.cli:console_main" in entry
         # no member reaches the 5 MB file limit (the generator keeps samples under 4.5 MB)
         assert max(i.file_size for i in members.values()) < 5_000_000
 
