@@ -45,6 +45,7 @@ from typing import Any
 
 from .errors import KamError
 from .io import sha256_file
+from .kernels import RUN_TOKEN_ENV
 
 __all__ = [
     "RUN_TOKEN_ENV",
@@ -61,9 +62,6 @@ __all__ = [
     "sweep_leftovers",
 ]
 
-#: The environment variable through which a lock holder's child processes (the notebooks'
-#: kernels) are recognised as part of the same run.
-RUN_TOKEN_ENV = "KAM_RUN_TOKEN"
 _LOCK_NAME = ".kam.lock"
 #: Files of the operating system or of an open editor, not data: ignored in raw/.
 _NOT_DATA = (".", "~$")
@@ -127,7 +125,8 @@ def _read_lock(path: Path) -> dict[str, Any] | None:
 
 @contextlib.contextmanager
 def engagement_lock(work: Path, command: str,
-                    on_note: Callable[[str], None] | None = None) -> Iterator[str]:
+                    on_note: Callable[[str], None] | None = None, *,
+                    token: str | None = None) -> Iterator[str]:
     """Hold the engagement's lock (``work/.kam.lock``) for the duration of the block.
 
     Parameters
@@ -138,6 +137,10 @@ def engagement_lock(work: Path, command: str,
         What holds it, shown to whoever finds the engagement busy.
     on_note : callable, optional
         Receives a note when a stale lock (of a process that is gone) is taken over.
+    token : str, optional
+        The run's token when the caller made it ahead: a process it started before taking
+        the lock (a kernel started early, :meth:`kamlib.kernels.KernelPool.launch`) carries
+        it in its environment. Default: a new one.
 
     Yields
     ------
@@ -158,7 +161,7 @@ def engagement_lock(work: Path, command: str,
             held.get("token") == os.environ.get(RUN_TOKEN_ENV):
         yield str(held["token"])  # a process of the run that holds it (a notebook's kernel)
         return
-    token = uuid.uuid4().hex
+    token = token or uuid.uuid4().hex
     me = {"pid": os.getpid(), "host": socket.gethostname(), "token": token,
           "started": datetime.now(UTC).isoformat(timespec="seconds"), "command": command}
     # the lock appears with its content at once: written aside, then hard-linked in place

@@ -30,9 +30,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KernelPool", "ipc_kernel_manager", "notebook_imports", "shutdown"]
+__all__ = ["RUN_TOKEN_ENV", "KernelPool", "ipc_kernel_manager", "notebook_imports",
+           "shutdown"]
 
 _log = logging.getLogger(__name__)
+
+#: The environment variable through which a lock holder's child processes (the notebooks'
+#: kernels) are recognised as part of the same run (:func:`kamlib.guard.engagement_lock`).
+RUN_TOKEN_ENV = "KAM_RUN_TOKEN"
 
 # IPython's history database would otherwise be written for every kernel; nbclient passes
 # the same argument to the kernels it starts itself
@@ -141,6 +146,10 @@ class KernelPool:
             if enabled is None else enabled
         self.ahead = max(1, int(ahead))
         self._waiting: deque[tuple[Any, threading.Thread]] = deque()
+        #: a kernel started by :meth:`launch` for whichever step runs first, and the
+        #: environment it was started with
+        self._spare: tuple[Any, threading.Thread, queue.Queue[list[str] | None]] | None = None
+        self._spare_env: dict[str, str] = {}
 
     @property
     def waiting(self) -> int:
@@ -156,17 +165,75 @@ class KernelPool:
         if not self.enabled or len(self._waiting) >= self.ahead or notebook is None:
             return
         modules = [*notebook_imports(notebook), *_LATER_IMPORTS.get(step_name, ())]
-        km = ipc_kernel_manager()(kernel_name="python3")
-        try:
-            km.start_kernel(cwd=str(self.cwd), extra_arguments=list(_KERNEL_ARGS))
-        except Exception as exc:  # no kernel, no kernelspec: the step reports it itself
-            _log.debug("no warm kernel: %s", exc)
-            shutdown(km)
+        if self._spare is not None and any(os.environ.get(k) != v
+                                           for k, v in self._spare_env.items()):
+            self._drop_spare()  # started in another environment (another run's token)
+        if self._spare is not None:  # started by launch(): it imports this step's modules
+            km, warming, orders = self._spare
+            self._spare = None
+            orders.put(modules)
+            self._waiting.append((km, warming))
+            return
+        km = self._start()
+        if km is None:
             return
         warming = threading.Thread(target=_warm_up, args=(km, modules), daemon=True,
                                    name="kam-warm-kernel")
         warming.start()
         self._waiting.append((km, warming))
+
+    def launch(self, env: dict[str, str] | None = None) -> None:
+        """Start a kernel now, before it is known which step runs first.
+
+        The caller has not yet read the settings or checked which steps are up to date
+        (half a second of imports and hashing for ``kam run``); the kernel starts meanwhile,
+        on the other core, and the next :meth:`prepare` gives it its step's imports. When no
+        step runs, :meth:`close` shuts it down without waiting for it.
+
+        Parameters
+        ----------
+        env : dict, optional
+            Variables the kernel's environment has beyond this process's, which this
+            process will have set by the time a step runs (the run's token,
+            :data:`RUN_TOKEN_ENV`, set when the run takes the engagement's lock). At
+            :meth:`prepare` the kernel is used only if every variable of its environment
+            has the same value in this process; variables this process gained since are
+            not compared (libraries set some at import, e.g. polars' allocator settings,
+            which the kernel's own imports set there too).
+        """
+        if not self.enabled or self._spare is not None or len(self._waiting) >= self.ahead:
+            return
+        full = {**os.environ, **(env or {})}
+        km = self._start(full)
+        if km is None:
+            return
+        orders: queue.Queue[list[str] | None] = queue.Queue(maxsize=1)
+        warming = threading.Thread(target=_warm_up, args=(km, orders), daemon=True,
+                                   name="kam-warm-kernel")
+        warming.start()
+        self._spare, self._spare_env = (km, warming, orders), full
+
+    def _drop_spare(self) -> None:
+        if self._spare is None:
+            return
+        km, warming, orders = self._spare
+        self._spare = None
+        orders.put(None)  # no step for it
+        shutdown(km)
+        warming.join(timeout=5)
+
+    def _start(self, env: dict[str, str] | None = None) -> Any:
+        """A started kernel's manager, or None (the step then starts its own, and reports a
+        failure the usual way)."""
+        km = ipc_kernel_manager()(kernel_name="python3")
+        try:
+            km.start_kernel(cwd=str(self.cwd), extra_arguments=list(_KERNEL_ARGS),
+                            **({"env": env} if env is not None else {}))
+        except Exception as exc:  # no kernel, no kernelspec: the step reports it itself
+            _log.debug("no warm kernel: %s", exc)
+            shutdown(km)
+            return None
+        return km
 
     def take(self) -> Any:
         """The first waiting kernel's manager (the caller shuts it down), or None.
@@ -190,21 +257,27 @@ class KernelPool:
     def close(self) -> None:
         """Shut the waiting kernels down now, their imports done or not (end of a run, a
         failure, Ctrl-C, a run with every step up to date)."""
+        self._drop_spare()
         while self._waiting:
             km, warming = self._waiting.popleft()
             shutdown(km)
             warming.join(timeout=5)  # it sees its kernel gone within a second
 
 
-def _warm_up(km: Any, modules: list[str], timeout: float = 300) -> None:
+def _warm_up(km: Any, modules: list[str] | queue.Queue[list[str] | None],
+             timeout: float = 300) -> None:
     """Wait for the kernel, run the imports, wait for them to finish (in a thread); stop
-    as soon as the kernel is gone (shut down by :meth:`KernelPool.close`)."""
+    as soon as the kernel is gone (shut down by :meth:`KernelPool.close`). ``modules`` may
+    be a queue the list comes from later (:meth:`KernelPool.launch`; None: stop)."""
     kc = km.client()
     deadline = time.monotonic() + timeout
     try:
         kc.start_channels()
         kc.wait_for_ready(timeout=timeout)
-        msg_id = kc.execute(_warm_up_code(modules), silent=True, store_history=False)
+        names = modules.get() if isinstance(modules, queue.Queue) else modules
+        if names is None:  # launched, then not needed
+            return
+        msg_id = kc.execute(_warm_up_code(names), silent=True, store_history=False)
         while time.monotonic() < deadline:
             try:
                 reply = kc.get_shell_msg(timeout=0.5)

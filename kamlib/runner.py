@@ -439,6 +439,8 @@ def run_pipeline(
     force: bool = False,
     notebook_dir: Path | None = None,
     cell_progress: bool = False,
+    pool: KernelPool | None = None,
+    run_token: str | None = None,
 ) -> dict[str, Any]:
     """Run intake and the step notebooks in order, skipping those up to date; stop at the
     first failure.
@@ -465,6 +467,13 @@ def run_pipeline(
         Where the step notebooks are (default: the workbench's ``notebooks/``).
     cell_progress : bool
         Show each notebook's cell progress bar on stderr (:func:`run_step`).
+    pool : KernelPool, optional
+        The kernels for the steps, when the caller started one ahead
+        (:meth:`KernelPool.launch`, ``kam run`` before it reads the settings); the caller
+        closes it. Default: a pool of this run, its working folder the engagement's.
+    run_token : str, optional
+        The run's token (:func:`kamlib.guard.engagement_lock`) when the caller made it
+        ahead, for a kernel it started before the run took the lock. Default: a new one.
 
     Returns
     -------
@@ -486,7 +495,7 @@ def run_pipeline(
     command = " ".join(["kam", "run", str(eng.root), *(["--steps", *steps] if steps else []),
                         *(["--from", from_step] if from_step else []),
                         *(["--force"] if force else [])])
-    with engagement_lock(eng.work, command, on_note=say) as token:
+    with engagement_lock(eng.work, command, on_note=say, token=run_token) as token:
         if chosen and chosen[0].number != "00":
             manifest = eng.manifest()
             check_finished(manifest, eng.root, before=f"running from {chosen[0].key}")
@@ -494,7 +503,7 @@ def run_pipeline(
         try:
             return _run_chosen(eng, chosen, say, token, command,
                                force=force or bool(steps), notebook_dir=notebook_dir,
-                               cell_progress=cell_progress)
+                               cell_progress=cell_progress, pool=pool)
         except OSError as exc:
             full = disk_full(exc, eng.work)
             if full is None:
@@ -525,8 +534,8 @@ def _up_to_date(eng: Engagement, step: Step, log: dict[str, Any], source: Path,
 
 def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
                 token: str, command: str, *, force: bool = False,
-                notebook_dir: Path | None = None, cell_progress: bool = False
-                ) -> dict[str, Any]:
+                notebook_dir: Path | None = None, cell_progress: bool = False,
+                pool: KernelPool | None = None) -> dict[str, Any]:
     """Run the chosen steps in order, recording each in ``work/manifest.json``; ``status``
     is ``running`` (with the run's ``run_token``) until the last one ends. Steps up to date
     are skipped unless ``force``."""
@@ -539,8 +548,10 @@ def _run_chosen(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
                      run_command=command)
     step_log = dict(eng.manifest().get("steps", {}))
     last_run: dict[str, Any] = {"ran": {}, "up_to_date": []}
-    # the next steps' kernels start while the current step (or the intake) runs
-    pool = KernelPool(eng.root)
+    # the next steps' kernels start while the current step (or the intake) runs; a pool
+    # started by the caller in another folder would run the notebooks there
+    if pool is None or pool.cwd != eng.root:
+        pool = KernelPool(eng.root)
     try:
         return _run_steps(eng, chosen, say, step_log, last_run, pool, force=force,
                           notebook_dir=notebook_dir, cell_progress=cell_progress,
@@ -567,6 +578,10 @@ def _run_steps(eng: Engagement, chosen: list[Step], say: Callable[[str], None],
             break
     for step in chosen[first:first + pool.ahead]:
         pool.prepare(folder / step.notebook, step.name)
+    if first < len(chosen):  # a step will run: import papermill while its kernel starts
+        from .nbstack import import_papermill
+
+        import_papermill()
     for i, step in enumerate(chosen, 1):
         source = folder / step.notebook
         why = checked[step.key] if i - 1 <= first else \

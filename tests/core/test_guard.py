@@ -20,6 +20,7 @@ import pytest
 from kamlib.cli import main
 from kamlib.engagement import Engagement
 from kamlib.guard import (
+    RUN_TOKEN_ENV,
     EngagementBusyError,
     InputsChangedError,
     check_inputs,
@@ -101,6 +102,27 @@ def test_lock_refuses_a_second_holder_and_takes_over_a_stale_one(tmp_path) -> No
         assert (work / ".kam.lock").exists()
     assert not (work / ".kam.lock").exists()
     assert notes and "stale lock" in notes[0] and "kam run E" in notes[0]
+
+
+def test_a_token_made_ahead_is_the_runs_and_still_meets_a_busy_engagement(
+        tmp_path, monkeypatch) -> None:
+    """``kam run`` makes its token before the lock (its first kernel starts with it): the
+    lock holds that token and sets it for the children; another live holder still refuses."""
+    monkeypatch.delenv(RUN_TOKEN_ENV, raising=False)
+    work = tmp_path / "work"
+    with engagement_lock(work, "kam run E", token="made-ahead") as token:
+        assert token == "made-ahead" == os.environ.get(RUN_TOKEN_ENV)
+        assert json.loads((work / ".kam.lock").read_text())["token"] == "made-ahead"
+        with engagement_lock(work, "nested"):  # the kernel of that run passes
+            pass
+        saved = os.environ.pop(RUN_TOKEN_ENV)
+        try:  # a process without the token: busy, even with a token of its own
+            with pytest.raises(EngagementBusyError), \
+                    engagement_lock(work, "kam run E", token="another"):
+                pass
+        finally:
+            os.environ[RUN_TOKEN_ENV] = saved
+    assert not (work / ".kam.lock").exists() and RUN_TOKEN_ENV not in os.environ
 
 
 def test_two_runs_at_once(make_engagement, tmp_path) -> None:

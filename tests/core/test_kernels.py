@@ -119,3 +119,106 @@ def test_closing_does_not_wait_for_the_imports(tmp_path: Path) -> None:
     pool.close()
     assert time.monotonic() - start < 10
     assert not km.is_alive() and not warming.is_alive()
+
+
+def test_a_kernel_launched_before_the_step_is_known_takes_its_imports(tmp_path: Path) -> None:
+    """``launch`` starts a kernel for whichever step runs first; the first ``prepare``
+    gives it that step's imports (no second kernel), the next one starts its own."""
+    first = _notebook(tmp_path / "a.ipynb", "import colorsys\n")
+    second = _notebook(tmp_path / "b.ipynb", "import wave\n")
+    pool = KernelPool(tmp_path, enabled=True, ahead=2)
+    pool.launch()
+    pool.launch()                        # one spare at a time
+    spare = pool._spare[0]
+    assert pool.waiting == 0
+    pool.prepare(first)
+    pool.prepare(second)
+    assert pool.waiting == 2 and pool._spare is None
+    try:
+        taken = pool.take()
+        assert taken is spare
+        seen = []
+        for km in (taken, pool.take()):
+            try:
+                seen.append(_ask(km, "import json, sys\nprint(json.dumps([m in sys.modules "
+                                     "for m in ('colorsys', 'wave')]))"))
+            finally:
+                shutdown(km)
+        assert seen == [[True, False], [False, True]]
+    finally:
+        pool.close()
+
+
+def test_a_launched_kernel_no_step_needs_is_stopped_at_once(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """Every step up to date: the spare kernel is shut down without waiting for it, and
+    its thread ends; turned off, nothing starts."""
+    pool = KernelPool(tmp_path, enabled=True)
+    pool.launch()
+    km, warming, _orders = pool._spare
+    start = time.monotonic()
+    pool.close()
+    assert time.monotonic() - start < 10
+    assert not km.is_alive() and not warming.is_alive() and pool._spare is None
+    monkeypatch.setenv("KAM_WARM_KERNELS", "0")
+    off = KernelPool(tmp_path)
+    off.launch()
+    assert off._spare is None and off.waiting == 0
+
+
+def test_a_launched_kernel_carries_the_run_token_and_another_environment_is_not_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel started before the run took the engagement's lock has the run's token
+    (``launch(env=...)``); when the environment at ``prepare`` is not the one it was started
+    with (another token), it is stopped and the step gets a kernel started now."""
+    from kamlib.kernels import RUN_TOKEN_ENV
+
+    _TOKEN_CODE = f"import json, os\nprint(json.dumps(os.environ.get('{RUN_TOKEN_ENV}')))"
+    nb = _notebook(tmp_path / "n.ipynb", "import colorsys\n")
+    monkeypatch.delenv(RUN_TOKEN_ENV, raising=False)
+    pool = KernelPool(tmp_path, enabled=True)
+    pool.launch(env={RUN_TOKEN_ENV: "t1"})
+    spare = pool._spare[0]
+    monkeypatch.setenv(RUN_TOKEN_ENV, "t1")        # the lock taken with the same token
+    pool.prepare(nb)
+    km = pool.take()
+    try:
+        assert km is spare
+        assert _ask(km, _TOKEN_CODE) == "t1"
+    finally:
+        shutdown(km)
+    pool.launch(env={RUN_TOKEN_ENV: "t2"})
+    other = pool._spare[0]
+    pool.prepare(nb)                               # this process has t1: not that kernel
+    km = pool.take()
+    try:
+        assert km is not other and not other.is_alive()
+        assert _ask(km, _TOKEN_CODE) == "t1"
+    finally:
+        shutdown(km)
+        pool.close()
+
+
+def test_a_variable_gained_since_the_launch_does_not_discard_the_kernel(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Libraries set variables at import (polars: ``_RJEM_MALLOC_CONF``) after the kernel was
+    launched: the kernel is still used; a variable changed or removed since is not."""
+    nb = _notebook(tmp_path / "n.ipynb", "import colorsys\n")
+    monkeypatch.delenv("KAM_TEST_GAINED", raising=False)
+    monkeypatch.setenv("KAM_TEST_KEPT", "1")
+    pool = KernelPool(tmp_path, enabled=True)
+    pool.launch()
+    spare = pool._spare[0]
+    monkeypatch.setenv("KAM_TEST_GAINED", "x")
+    pool.prepare(nb)
+    assert pool._waiting[0][0] is spare
+    pool.close()
+    pool.launch()
+    spare = pool._spare[0]
+    monkeypatch.delenv("KAM_TEST_KEPT")
+    pool.prepare(nb)
+    try:
+        assert pool._waiting[0][0] is not spare and not spare.is_alive()
+    finally:
+        pool.close()
