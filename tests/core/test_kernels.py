@@ -46,6 +46,18 @@ def _ask(km, code: str) -> dict:
     return json.loads("".join(out))
 
 
+def _modules_seen(kernels) -> list[list[bool]]:
+    """For each kernel (shut down after): are colorsys and wave imported in it."""
+    seen = []
+    for km in kernels:
+        try:
+            seen.append(_ask(km, "import json, sys\nprint(json.dumps([m in sys.modules "
+                                 "for m in ('colorsys', 'wave')]))"))
+        finally:
+            shutdown(km)
+    return seen
+
+
 def test_a_warm_kernel_has_the_modules_but_no_names(tmp_path: Path) -> None:
     nb = _notebook(tmp_path / "n.ipynb", "import colorsys\nfrom email import quoprimime\n"
                    "import no_such_module_anywhere\n")
@@ -92,15 +104,7 @@ def test_kernels_are_taken_in_the_order_they_were_prepared(tmp_path: Path) -> No
     pool.prepare(third)                 # two already waiting: not started
     assert pool.waiting == 2
     try:
-        seen = []
-        for _ in range(2):
-            km = pool.take()
-            try:
-                seen.append(_ask(km, "import json, sys\nprint(json.dumps([m in sys.modules "
-                                     "for m in ('colorsys', 'wave')]))"))
-            finally:
-                shutdown(km)
-        assert seen == [[True, False], [False, True]]
+        assert _modules_seen([pool.take(), pool.take()]) == [[True, False], [False, True]]
         assert pool.take() is None
     finally:
         pool.close()
@@ -137,14 +141,7 @@ def test_a_kernel_launched_before_the_step_is_known_takes_its_imports(tmp_path: 
     try:
         taken = pool.take()
         assert taken is spare
-        seen = []
-        for km in (taken, pool.take()):
-            try:
-                seen.append(_ask(km, "import json, sys\nprint(json.dumps([m in sys.modules "
-                                     "for m in ('colorsys', 'wave')]))"))
-            finally:
-                shutdown(km)
-        assert seen == [[True, False], [False, True]]
+        assert _modules_seen([taken, pool.take()]) == [[True, False], [False, True]]
     finally:
         pool.close()
 
