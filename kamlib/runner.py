@@ -469,8 +469,10 @@ def run_pipeline(
         Show each notebook's cell progress bar on stderr (:func:`run_step`).
     pool : KernelPool, optional
         The kernels for the steps, when the caller started one ahead
-        (:meth:`KernelPool.launch`, ``kam run`` before it reads the settings); the caller
-        closes it. Default: a pool of this run, its working folder the engagement's.
+        (:meth:`KernelPool.launch`, ``kam run`` before it reads the settings); it is closed
+        when the run ends, and the caller closes it as well for a failure before the run
+        starts (a busy engagement, bad settings). Default: a pool of this run, its working
+        folder the engagement's.
     run_token : str, optional
         The run's token (:func:`kamlib.guard.engagement_lock`) when the caller made it
         ahead, for a kernel it started before the run took the lock. Default: a new one.
