@@ -16,13 +16,15 @@ import csv
 import functools
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from .atomic import atomic_dir, atomic_write_bytes, atomic_write_json, sha256_file, to_jsonable
@@ -288,6 +290,54 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
     return raw.decode(best.encoding, errors="strict"), best.encoding
 
 
+_CP1251_UNDEFINED = b"\x98"  # the one byte cp1251 cannot decode
+_CP1251_NAMES = {"cp1251", "windows-1251"}
+
+
+def single_byte_encoding(raw: bytes, declared: str | None = None) -> str | None:
+    """The code page when :func:`decode_text` would decode the whole file as cp1251 without
+    an error, decided from the head and one search of the bytes; else ``None``.
+
+    A cp1251 file can then be transcoded to UTF-8 part by part as it is read (a character
+    is one byte, so any cut is a character boundary) instead of being decoded whole into a
+    Python string: for a 2,000,000-line register that is 0.5 s instead of 1 s, and the
+    string (twice the file's size) is never held. Every check :func:`decode_text` makes
+    looks at the first 20,000 characters, which are the first 20,000 bytes here; the only
+    whole-file question, whether the decode can fail, is the search for the byte 0x98.
+    Anything else (a BOM, UTF-8, a Western code page, an undecodable byte, a declared
+    cp1251 file that is UTF-8) goes through :func:`decode_text`, whose messages stay the
+    same.
+    """
+    if declared:
+        enc = declared.lower().replace("_", "-")
+        if enc not in _CP1251_NAMES or _CP1251_UNDEFINED in raw:
+            return None
+        return None if _mojibake(raw[:20000].decode(enc)) else enc
+    if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or not _not_utf8(raw):
+        return None
+    if _western(raw) is not None or _CP1251_UNDEFINED in raw:
+        return None  # (_western decodes the whole file only when cp1252 is the answer)
+    head = raw[:20000]
+    if _cyrillic_share(head.decode("cp1251")) > 0.05 or not re.search(
+            r"[\x80-\xff]", head.decode("latin-1")):
+        return "cp1251"
+    return None
+
+
+_TRANSCODE_PIECE = 1 << 20  # transcoded a megabyte at a time: 2x faster than whole
+
+
+def _utf8(view: memoryview, encoding: str | None) -> bytes:
+    """The bytes as UTF-8: a copy when they are already UTF-8 (``encoding`` None), else
+    decoded and encoded a piece at a time (the pieces stay in the CPU's cache; a decode of
+    hundreds of megabytes at once is about twice as slow, and holds a string of twice the
+    bytes' size)."""
+    if encoding is None:
+        return bytes(view)
+    return b"".join([str(view[i:i + _TRANSCODE_PIECE], encoding).encode("utf-8")
+                     for i in range(0, len(view), _TRANSCODE_PIECE)])
+
+
 def _csv_lines(lines: list[str]) -> list[str]:
     """Lines for the csv module: a carriage return inside a line (a quoted value with a
     line break, or a stray CR) becomes a space; the line count does not change."""
@@ -366,28 +416,36 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
     """Sniff the head of the file in Python, parse the body with polars from its UTF-8 bytes.
 
     Only the first lines are split in Python (delimiter, header); the body goes to polars
-    as bytes, without a copy for UTF-8 files, so that millions of lines read at columnar
-    speed. Lines are counted on '\n' exactly as polars does, so ``_row`` is the line
-    number a text editor shows.
+    as bytes, so that millions of lines read at columnar speed: a part at a time when it is
+    long (:func:`_read_in_parts`), a cp1251 file transcoded to UTF-8 part by part while
+    polars reads the part before. Lines are counted on '\n' exactly as polars does, so
+    ``_row`` is the line number a text editor shows.
 
     ``raw`` may be handed over in a one-element list, which is emptied: then the file's
-    bytes are freed as soon as their UTF-8 copy exists (a 2,000,000-line register is
+    bytes are freed as soon as they are no longer needed (a 2,000,000-line register is
     hundreds of megabytes in each form).
     """
     if isinstance(raw, list):
         raw = raw.pop()
-    text, enc = decode_text(raw, path, encoding)
-    note = encoding_doubt(text, enc) if enc in ("cp1251", "cp1252") and not encoding else None
-    if enc in ("utf-8", "utf-8-sig"):
-        data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    transcode = single_byte_encoding(raw, encoding)  # cp1251: transcoded as it is read
+    if transcode:
+        enc = transcode
+        note = None if encoding else encoding_doubt(raw[:200_000].decode(enc), enc)
+        data = raw
     else:
-        raw = b""
-        data = text.encode("utf-8")
-    del text, raw
+        text, enc = decode_text(raw, path, encoding)
+        note = encoding_doubt(text, enc) if enc in ("cp1251", "cp1252") and not encoding else None
+        if enc in ("utf-8", "utf-8-sig"):
+            data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        else:
+            raw = b""
+            data = text.encode("utf-8")
+        del text
+    del raw
     if b"\n" not in data[:1 << 16] and b"\r" in data[:1 << 16]:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends
     head = data[:_line_offset(data, max(_SNIFF_ROWS, header_row or 0) + 1)]
-    lines = [ln.rstrip("\r") for ln in head.decode("utf-8").split("\n")]
+    lines = [ln.rstrip("\r") for ln in head.decode(transcode or "utf-8").split("\n")]
     if not any(ln.strip() for ln in lines):
         raise InputError("the file has no text (only empty lines)", file=path.name,
                          hint="export the table again; the file is empty")
@@ -402,27 +460,21 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
                                             quotechar='"')))
     skipped = [(i + 1, "above the header (title or filter line)")
                for i in range(h) if lines[i].strip()]
-    body = data[_line_offset(data, h + 1):]
-    del data, head
-    ncol = len(headers)
-    names = [f"c{i}" for i in range(ncol)]
-    ragged: list[tuple[int, int, str]] = []
-    frame = _read_in_parts(body, delim, names, path.name, on_progress) if on_progress else None
-    try:
-        if frame is None:
-            frame = _polars_csv(body, delim, names, strict=True)
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
-        # a row with more fields than the header (the first data row too, which polars
-        # reports as a schema error): find them precisely, then read the rest
-        body_lines = [ln.rstrip("\r") for ln in body.decode("utf-8").split("\n")]
-        ragged = [
-            (h + 2 + i, len(r), body_lines[i])
-            for i, r in enumerate(csv.reader(_csv_lines(body_lines), delimiter=delim,
-                                             quotechar='"'))
-            if len(r) > ncol and any(x.strip() for x in r[ncol:])
-        ]
-        frame = _polars_csv(body, delim, names, strict=False)
-    starts = _record_lines(body, delim, h + 2, records=frame.height)
+    del head
+    names = [f"c{i}" for i in range(len(headers))]
+    start = _line_offset(data, h + 1)
+    frame = _read_in_parts(data, start, delim, names, path.name, on_progress, transcode)
+    if frame is not None:  # one record a line: the rows are the lines
+        frame = frame.with_row_index("_row", offset=h + 2).with_columns(
+            pl.col("_row").cast(pl.Int64))
+        return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, [], note)
+    with memoryview(data) as view:
+        body = _utf8(view[start:], transcode) if transcode or start else data
+    del data
+    frame, ragged, starts = _read_whole(body, delim, names, h, path.name)
+    if starts is None:
+        starts = _record_lines(body, delim, h + 2, path.name, len(names),
+                               records=frame.height)
     if starts is not None and len(starts) >= frame.height:
         frame = frame.insert_column(0, pl.Series("_row", starts[:frame.height], dtype=pl.Int64))
     else:
@@ -431,35 +483,152 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
     return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged, note)
 
 
-def _read_in_parts(body: bytes, delim: str, names: list[str], label: str,
-                   on_progress: Callable[[str], None]) -> pl.DataFrame | None:
-    """The body read about :data:`PROGRESS_EVERY` lines at a time, a progress line after
-    each part; ``None`` (read it whole) when it is shorter, or when a part could cut a
-    quoted value or holds anything but one record a line (a value spanning lines, a ragged
-    row): the whole read handles those, with the same result."""
-    total = body.count(b"\n") + (not body.endswith(b"\n"))
-    if total <= PROGRESS_EVERY:
-        return None
-    step = max(1, len(body) * PROGRESS_EVERY // total)  # bytes of about that many lines
-    parts, start, done = [], 0, 0
-    while start < len(body):
-        cut = body.find(b"\n", start + step)
-        end = len(body) if cut < 0 else cut + 1
-        chunk = body[start:end]
-        if chunk.count(b'"') % 2:  # an odd number of quotes: a cut inside a quoted value
+def _read_whole(body: bytes, delim: str, names: list[str], h: int, label: str
+                ) -> tuple[pl.DataFrame, list[tuple[int, int, str]], list[int] | None]:
+    """The body read at once: (the table, the rows with more fields than the header, the
+    line of each record when the csv module read the table, else ``None``)."""
+    try:
+        return _polars_csv(body, delim, names, strict=True), [], None
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        pass
+    # a row with more fields than the header (the first data row too, which polars reports
+    # as a schema error), or a quote polars cannot place: the csv module finds the rows
+    ragged, _, _ = _csv_records(body, delim, h + 2, label, len(names))
+    try:
+        return _polars_csv(body, delim, names, strict=False), ragged, None
+    except pl.exceptions.ComputeError:
+        # a quote inside an unquoted value (12" monitor, ООО "Вектор): polars 2 stops on
+        # one it cannot pair; the csv module takes it as a character, as Excel does
+        pass
+    _, columns, starts = _csv_records(body, delim, h + 2, label, len(names), keep=True)
+    return pl.DataFrame([pl.Series(n, c, dtype=pl.String) for n, c in zip(
+        names, columns, strict=True)]), ragged, starts
+
+
+#: A quoted value running over more lines than this is taken for a quote never closed.
+MAX_LINES_IN_VALUE = 200
+
+
+def _csv_records(body: bytes, delim: str, first_line: int, label: str, ncol: int, *,
+                 keep: bool = False, columns: bool = True
+                 ) -> tuple[list[tuple[int, int, str]], list[list[str | None]], list[int]]:
+    """The body by the csv module: (the rows with more fields than ``ncol``: line, fields,
+    text; when ``keep``, the ``ncol`` columns (empty as ``None``, short rows padded, long
+    ones cut; not when ``columns`` is false) and the line each record starts on).
+
+    Raises
+    ------
+    InputError
+        When a quoted value swallows rows (:func:`_check_span`): a quote opened at the
+        start of a value and not closed where the value ends.
+    """
+    text = [ln.rstrip("\r") for ln in body.decode("utf-8").split("\n")]
+    if text and text[-1] == "":
+        text.pop()  # the line break at the end of the file ends the last line
+    reader = csv.reader(_csv_lines(text), delimiter=delim, quotechar='"')
+    ragged: list[tuple[int, int, str]] = []
+    cols: list[list[str | None]] = [[] for _ in range(ncol)] if keep and columns else []
+    starts: list[int] = []
+    line = 0
+    for row in reader:
+        _check_span(text, line, reader.line_num, delim, ncol, label, first_line)
+        if len(row) > ncol and any(x.strip() for x in row[ncol:]):
+            ragged.append((first_line + line, len(row), text[line]))
+        if keep:
+            starts.append(first_line + line)
+            for i, col in enumerate(cols):
+                col.append((row[i] or None) if i < len(row) else None)
+        line = reader.line_num
+    return ragged, cols, starts
+
+
+def _read_in_parts(data: bytes, start: int, delim: str, names: list[str], label: str,
+                   on_progress: Callable[[str], None] | None,
+                   encoding: str | None) -> pl.DataFrame | None:
+    """The body (``data`` from byte ``start``) read about :data:`PROGRESS_EVERY` lines at
+    a time, a progress line after each part when ``on_progress`` is given.
+
+    Each part is transcoded to UTF-8 (``encoding``: the file's single-byte code page) or
+    copied, then read by polars in a thread while the next part is prepared: transcoding
+    holds the interpreter, polars does not, so on two cores the two overlap. ``None`` (read
+    it whole) when the body is shorter than a part, or when a part could cut a quoted value
+    or holds anything but one record a line (a value spanning lines, a ragged row): the
+    whole read handles those, with the same result.
+    """
+    size = len(data) - start
+    if on_progress:
+        total = _count_lines(memoryview(data)[start:])
+        if total <= PROGRESS_EVERY:
             return None
-        try:
-            part = _polars_csv(chunk, delim, names, strict=True)
-        except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        step = max(1, size * PROGRESS_EVERY // total)  # bytes of about that many lines
+    else:  # the length of a part from the lines of its first 64 KiB: no count of the whole
+        total = 0
+        sample = min(size, 1 << 16)
+        step = max(1, sample * PROGRESS_EVERY // max(1, data.count(b"\n", start, start + sample)))
+        if size <= step:
             return None
-        lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
-        if part.height != lines:
-            return None
+    parts: list[pl.DataFrame] = []
+    pending: deque[Future[pl.DataFrame | None]] = deque()
+    done, pos, end_all = 0, start, len(data)
+    view = memoryview(data)
+
+    def _take() -> bool:  # the oldest part read; False when it is not one record a line
+        nonlocal done
+        part = pending.popleft().result()
+        if part is None:
+            return False
         parts.append(part)
-        done += lines
-        start = end
-        on_progress(f"{label}: {done:,} of {total:,} lines read")
+        done += part.height
+        if on_progress:
+            on_progress(f"{label}: {done:,} of {total:,} lines read")
+        return True
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            while pos < end_all:
+                cut = data.find(b"\n", pos + step)
+                end = end_all if cut < 0 else cut + 1
+                chunk = _utf8(view[pos:end], encoding)
+                pending.append(pool.submit(_read_part, view[pos:end], chunk, delim, names))
+                del chunk
+                pos = end
+                if len(pending) > 1 and not _take():
+                    return None
+            while pending:
+                if not _take():
+                    return None
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return pl.concat(parts, rechunk=False)
+
+
+def _count_lines(raw: memoryview) -> int:
+    """Lines of the bytes as polars counts records: the '\n's, plus a last line without
+    one. NumPy, a block at a time: twice as fast as ``bytes.count`` and without the GIL."""
+    n = sum(int(np.count_nonzero(np.frombuffer(raw[i:i + _COUNT_BLOCK], np.uint8) == 10))
+            for i in range(0, len(raw), _COUNT_BLOCK))
+    return n + (len(raw) > 0 and raw[-1] != 10)
+
+
+_COUNT_BLOCK = 1 << 22
+
+
+def _read_part(raw: memoryview, chunk: bytes, delim: str,
+               names: list[str]) -> pl.DataFrame | None:
+    """One part of the body: ``chunk`` (its UTF-8 bytes) read by polars, or ``None`` when
+    ``raw`` (its bytes as in the file) holds an odd number of quotes (a cut inside a quoted
+    value) or polars finds other than one record a line. Counted with NumPy, which like
+    polars leaves the interpreter free for the next part's transcoding."""
+    codes = np.frombuffer(raw, dtype=np.uint8)
+    if np.count_nonzero(codes == ord('"')) % 2:
+        return None
+    del codes
+    lines = _count_lines(raw)
+    try:
+        part = _polars_csv(chunk, delim, names, strict=True)
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        return None
+    return part if part.height == lines else None
 
 
 _NON_SPACE = re.compile(rb"\S")  # the bytes bytes.strip() does not strip
@@ -482,7 +651,7 @@ def _polars_csv(body: bytes, delim: str, names: list[str], *, strict: bool) -> p
     )
 
 
-def _record_lines(body: bytes, delim: str, first_line: int,
+def _record_lines(body: bytes, delim: str, first_line: int, label: str, ncol: int,
                   records: int | None = None) -> list[int] | None:
     """Line numbers of each record when quoted values span lines (else ``None``).
 
@@ -490,21 +659,44 @@ def _record_lines(body: bytes, delim: str, first_line: int,
     every later row number, so the numbers are recounted with the csv module. ``records``
     is the number of records polars read from ``body``: when it equals the number of lines
     (polars keeps blank lines as empty records), no record spans lines and the recount in
-    Python is skipped.
+    Python is skipped. A value whose lines look like rows of the table is a quote opened
+    and closed rows later (:func:`_check_span`): an error, not rows read as one value.
     """
     if b'"' not in body:
         return None
     if records is not None and records == body.count(b"\n") + (not body.endswith(b"\n")):
         return None
-    lines = _csv_lines(body.decode("utf-8").split("\n"))
-    starts, reader = [], csv.reader(lines, delimiter=delim, quotechar='"')
-    line = 0
-    for _ in reader:
-        starts.append(first_line + line)
-        line = reader.line_num
-    if line == len(starts):
+    _, _, starts = _csv_records(body, delim, first_line, label, ncol, keep=True,
+                                columns=False)
+    if len(starts) == body.count(b"\n") + (not body.endswith(b"\n")):
         return None
     return starts
+
+
+def _check_span(text: list[str], line: int, end: int, delim: str, ncol: int, label: str,
+                first_line: int) -> None:
+    """Stop on a record from ``text[line]`` to ``text[end - 1]`` that is more likely rows
+    swallowed by a stray quote than one value with line breaks: it runs over more than
+    :data:`MAX_LINES_IN_VALUE` lines, or a line inside it holds as many delimiters as a
+    row of the table (an address or a comment over two lines does not)."""
+    if end - line <= 1:
+        return
+    row_like = max(2, ncol - 1)
+    if end - line <= MAX_LINES_IN_VALUE and not any(
+            text[j].count(delim) >= row_like for j in range(line + 1, end)):
+        return
+    first = text[line]
+    opened = first.rfind(delim + '"') + 1 or (0 if first.startswith('"') else -1)
+    raise InputError(
+        f"a quoted value starting on this row runs over {end - line} lines, which look like "
+        f"rows of the table: a quote (\") opened at the start of a value and closed only "
+        f"{end - line - 1} line(s) later, so those rows would be read as one value",
+        file=label, row=first_line + line, value=first[max(opened, 0):][:80],
+        column=f"column {first.count(delim, 0, opened) + 1}" if opened >= 0 else None,
+        hint="close or remove the quote in that row (in a text editor), or export the "
+        "table again with the quotes in values doubled")
+
+
 
 
 # --------------------------------------------------------------------------- spreadsheets
