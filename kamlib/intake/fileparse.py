@@ -82,8 +82,7 @@ class _FileIntake:
         skipped: Counter[str] = Counter()
         skipped["empty row"] = df.height - rep.rows_read
         skipped.update(reason for _, reason in raw.skipped)
-        if rep.rows_read < df.height:  # (a filter copies every column, even keeping all)
-            df = df.filter(pl.col("_nonempty"))
+        drop = ~df["_nonempty"]
         # repeated header rows (concatenated exports): every cell equals its header
         if all_cells.width:
             # the rows whose first cell is the first header, then all cells of those only
@@ -94,11 +93,11 @@ class _FileIntake:
                 ).alias("_hdr")).filter(pl.col("_hdr"))["_row"]
             if same.len():
                 skipped["repeated header row"] += same.len()
-                df = df.filter(~pl.col("_row").is_in(same.implode()))
+                drop = drop | df["_row"].is_in(same.implode())
         # totals rows: the last is the file's total (checked), others are subtotals
-        totals = df.filter(pl.col("_totals"))
-        if totals.height:
-            df = df.filter(~pl.col("_totals"))
+        is_total = df["_totals"] & ~drop
+        totals = df.filter(is_total)
+        df = _without(df, drop | is_total)
         totals_row = None
         if totals.height:
             last = totals["_row"][-1]
@@ -378,6 +377,24 @@ def _by_distinct(s: pl.Series, fn: Callable[[pl.Series], tuple[pl.Series, ...]]
     back = pl.DataFrame([s.alias("_k")]).join(key, on="_k", how="left", nulls_equal=True,
                                                maintain_order="left")
     return tuple(back[f"_o{i}"].alias(o.name) for i, o in enumerate(outs))
+
+
+def _without(df: pl.DataFrame, drop: pl.Series) -> pl.DataFrame:
+    """``df`` without the rows where ``drop`` is true.
+
+    A slice, which copies nothing, when those rows are all at the start and the end (a
+    totals row, empty lines after it); a filter otherwise. A filter copies every column:
+    on a 2,000,000-line register, 0.25 s and 600 MB held beside the table read, for one
+    totals row.
+    """
+    idx = drop.arg_true()
+    k, n = idx.len(), df.height
+    if k == 0:
+        return df
+    head = int((idx == pl.int_range(0, k, eager=True).cast(idx.dtype)).sum())  # 0, 1, ...
+    if k == head or idx[head] == n - (k - head):  # the rest is the last rows
+        return df.slice(head, n - k)
+    return df.filter(~drop)
 
 
 def _any_bad(problems: list[tuple[str, pl.Series, str | pl.Series, bool]],

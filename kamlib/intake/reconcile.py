@@ -13,7 +13,7 @@ from ..errors import KamError, ReconciliationError
 from ..schema import TABLES, Table
 from .amounts import _sales_amounts
 from .clients import _clients, _resolve_clients
-from .fileparse import _FileIntake, _Parsed
+from .fileparse import _FileIntake, _Parsed, _without
 from .overlaps import find_overlaps
 from .results import _TRANSACTION_TABLES, SCALE, FileReport, _money_str
 
@@ -69,8 +69,10 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
             (pl.col("client_id").cast(pl.String) if "client_id" in bad.columns else
              pl.lit(None, dtype=pl.String)).alias("client_id"),
         ))
-        # accepted rows: only the canonical columns are filtered (projection pushdown)
-        tables[tname] = _canonical(df.lazy().filter(ok), TABLES[tname]).collect()
+        # accepted rows: only the canonical columns are kept; a slice, not a copy, when the
+        # rejected rows are none or only at the ends (a filter copied 500 MB on 2,000,000)
+        tables[tname] = _without(_canonical(df.lazy(), TABLES[tname]).collect(),
+                                 df["_reason"].is_not_null())
         control[tname] = {"rows_accepted": tables[tname].height, "rows_rejected": bad.height}
         if money_col:
             accepted = df.lazy().filter(ok).select(pl.col(money_col).sum()).collect().item()
@@ -136,7 +138,7 @@ def _money_by_file(df: pl.DataFrame, p_items: list[tuple[_Parsed, _FileIntake]]
         aggs += [pl.col(f).sum().alias(f"{f}|rows"), pl.col(f).filter(ok).sum().alias(f"{f}|acc"),
                  pl.col(f).filter(~ok).sum().alias(f"{f}|rej")]
         raw = f"_raw_{f}"
-        if raw in df.columns:
+        if raw in df.columns and df[f].null_count():  # (an amount read has no cell to show)
             unreadable = pl.col(f).is_null() & (pl.col(raw).str.strip_chars() != "")
             aggs += [unreadable.sum().alias(f"{f}|bad"),
                      pl.col(raw).filter(unreadable).head(20).alias(f"{f}|badv")]
