@@ -113,9 +113,12 @@ def _number_ok(s: pl.Expr) -> pl.Expr:
 def _fast_minor(values: pl.Series, decimal: str, scale: int) -> pl.Series:
     """Minor units of the plain values (``-1 234,56``: digits, spaces, one decimal separator,
     at most ``scale`` decimals) by a native decimal cast; ``null`` for everything else."""
-    clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
+    # one pass: spaces out, a decimal comma to a dot (a second comma leaves two dots,
+    # which the cast refuses, as it refused the comma left before)
     if decimal == ",":
-        clean = clean.str.replace(",", ".", literal=True)
+        clean = values.str.replace_many(["\u00a0", "\u202f", " ", ","], ["", "", "", "."])
+    else:
+        clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
     dot = clean.str.find(".", literal=True)
     short = dot.is_null() | ((clean.str.len_bytes() - dot - 1) <= scale)
     dec = clean.cast(pl.Decimal(18, scale), strict=False)
@@ -246,9 +249,12 @@ def parse_number(values: pl.Series, *, decimal: str | None = None) -> tuple[pl.S
     if decimal is None:
         decimal = decimal_separator(values)
     values = values.cast(pl.String)
-    clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
+    # one pass: spaces out, a decimal comma to a dot (a second comma leaves two dots,
+    # which the cast refuses, as it refused the comma left before)
     if decimal == ",":
-        clean = clean.str.replace(",", ".", literal=True)
+        clean = values.str.replace_many(["\u00a0", "\u202f", " ", ","], ["", "", "", "."])
+    else:
+        clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
     fast = clean.cast(pl.Float64, strict=False)
     # the cells the fast path left empty and that are not blank (blank tested on those only)
     nulls = fast.is_null().arg_true()

@@ -231,22 +231,23 @@ class _FileIntake:
         ``руб.``); amounts are never added across currencies.
         """
         found: list[pl.DataFrame] = []
-        for fname in self.mapping:
-            kind = self.tbl.field(fname).kind
-            if kind == "money":  # only cells with more than digits, spaces and signs
-                mark = df[fname].str.contains(r"[^\d\s.,+()'\u2212\u2013-]").fill_null(False)
+        money = [f for f in self.mapping if self.tbl.field(f).kind == "money"]
+        # only cells with more than digits, spaces and signs; the columns side by side
+        marked = df.select([pl.col(f).str.contains(r"[^\d\s.,+()'\u2212\u2013-]")
+                            .fill_null(False) for f in money])
+        for fname in money:
+            mark = marked[fname]
+            if mark.any():
                 found.append(pl.DataFrame({"_row": df["_row"].filter(mark),
                                            "code": currency_marks(df[fname].filter(mark))})
                              .drop_nulls())
-                continue
-            elif fname == "currency":
-                low = df[fname].str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
-                code = low.replace_strict({k.rstrip("."): v for k, v in CURRENCY_CODES.items()},
-                                          default=None, return_dtype=pl.String)
-                code = pl.select(pl.coalesce(code, df[fname].str.strip_chars().str.to_uppercase())
-                                 ).to_series()
-            else:
-                continue
+        if "currency" in self.mapping:
+            cur = df["currency"]
+            low = cur.str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
+            code = low.replace_strict({k.rstrip("."): v for k, v in CURRENCY_CODES.items()},
+                                      default=None, return_dtype=pl.String)
+            code = pl.select(pl.coalesce(code, cur.str.strip_chars().str.to_uppercase())
+                             ).to_series()
             found.append(pl.DataFrame({"_row": df["_row"], "code": code}).drop_nulls())
         if not found:
             return

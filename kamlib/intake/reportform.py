@@ -235,8 +235,10 @@ def _levels_from_styles(raw: RawTable, rep: FileReport) -> dict[int, int] | None
     indentation of the first cell (deeper rows are under the row above them), else bold
     rows (each groups the rows under it whose amounts add up to its own). Either is kept
     only when every group row's amount equals the sum of the rows under it."""
+    if raw.path.suffix.lower() not in (".xlsx", ".xlsm"):  # (styles: xlsx only)
+        return None
     found = _amounts(raw)
-    if found is None or raw.path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if found is None:
         return None
     vals, totals = found
     rows = raw.data["_row"].to_list()
