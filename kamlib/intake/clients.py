@@ -103,7 +103,7 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
     if "client_name" in df.columns:
         df = df.with_columns(_nkey=_map_distinct(pl.col("client_name"), df["client_name"],
                                                  name_key))
-        _one_code_two_names(df.filter(ok), tname, warnings)
+        _one_code_two_names(df.lazy().filter(ok), tname, warnings)
         if cat is not None:
             cat_keys = cat.select("client_id", _map_distinct(
                 pl.col("name"), cat["name"], name_key).alias("_nkey"),
@@ -188,16 +188,24 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
     return df.drop("_nkey"), clients
 
 
-def _one_code_two_names(df: pl.DataFrame, tname: str, warnings: list[str]) -> None:
-    """Report client codes that carry two different names in the transactions."""
-    both = df.filter(pl.col("client_id").is_not_null() & pl.col("_nkey").is_not_null())
-    if not both.height:
+def _one_code_two_names(rows: pl.LazyFrame, tname: str, warnings: list[str]) -> None:
+    """Report client codes that carry two different names in the transactions.
+
+    The codes are found first (one grouped count), their names gathered only for them: a
+    register names a client on each of its millions of lines, and the names of every code
+    took 0.1 s on 2,000,000, for none to report.
+    """
+    both = rows.filter(pl.col("client_id").is_not_null() & pl.col("_nkey").is_not_null())
+    codes = (both.group_by("client_id").agg(pl.col("_nkey").n_unique().alias("_n"))
+             .filter(pl.col("_n") > 1).collect())
+    if not codes.height:
         return
-    odd = (both.group_by("client_id").agg(
+    odd = (both.filter(pl.col("client_id").is_in(codes["client_id"].implode()))
+           .group_by("client_id").agg(
         pl.col("_nkey").n_unique().alias("_n"),
         pl.col("client_name").unique(maintain_order=True).head(3).alias("_names"),
         pl.col("source_file").first(), pl.col("_row").min())
-        .filter(pl.col("_n") > 1).sort("client_id"))
+        .sort("client_id").collect())
     if odd.height:
         ex = "; ".join(f"'{c}' ({f} from row {r}): " + " / ".join(f"'{n}'" for n in names)
                        for c, names, f, r in odd.select("client_id", "_names", "source_file",
