@@ -23,6 +23,7 @@ def test_ingest_bench_tiny() -> None:
     out = _bench("ingest.py", "--lines", "3000", "--clients", "40")
     assert "totals row     matches" in out
     assert "bare polars" in out and "target ≥ 1,000,000" in out
+    assert "decoded read" in out and "the least a correct read costs" in out
 
 
 def test_pnl_bench_tiny() -> None:
