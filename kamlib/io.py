@@ -161,14 +161,20 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 
+# a word (a run of letters) with a Latin letter in it, from its first letter: the letters of
+# U+00C0–U+024F are all but × and ÷
+_LATIN_WORD = re.compile(
+    r"(?<![^\W\d_])[^\W\d_]*?[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f][^\W\d_]*")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
 def mixed_script_words(text: str) -> int:
-    """Words mixing Latin and Cyrillic letters (``Sociйtй``): the mark of a wrong code page."""
-    n = 0
-    for w in _WORD.findall(text[:200_000]):
-        if any("\u0400" <= c <= "\u04ff" for c in w) and any(
-                c.isascii() or "\u00c0" <= c <= "\u024f" for c in w):
-            n += 1
-    return n
+    """Words mixing Latin and Cyrillic letters (``Sociйtй``): the mark of a wrong code page.
+
+    Among the first 200,000 characters; the words with a Latin letter are found by one
+    regular expression and only those are searched for a Cyrillic one (a Python loop over
+    every word cost 20 ms a file)."""
+    return sum(1 for w in _LATIN_WORD.findall(text[:200_000]) if _CYRILLIC.search(w))
 
 
 def _western(raw: bytes) -> str | None:
@@ -202,9 +208,8 @@ def encoding_doubt(text: str, encoding: str) -> str | None:
     """A note when the decoded text still mixes scripts inside words (the code page may be
     wrong), else None."""
     n = mixed_script_words(text)
-    high = sum(1 for w in _WORD.findall(text[:200_000]) if not w.isascii())
-    if not n or n < 0.2 * high:  # a few look-alike letters in names are normal in 1C data
-        return None
+    if not n or n < 0.2 * sum(1 for w in _WORD.findall(text[:200_000]) if not w.isascii()):
+        return None  # a few look-alike letters in names are normal in 1C data
     return (f"read as {encoding}, but {n} word(s) mix Latin and Cyrillic letters: the code "
             "page may be wrong; check the names, and declare 'encoding' for the file in "
             "engagement.yaml if they look garbled")

@@ -6,6 +6,7 @@ error with its row."""
 from __future__ import annotations
 
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -210,3 +211,23 @@ def test_value_over_two_lines_is_not_taken_for_swallowed_rows(tmp_path: Path) ->
     (t,) = read_raw(path)
     assert t.data["_row"].to_list() == [2, 4]
     assert t.data["c2"][0] == "г. Москва,\nул. Ленина; д. 1"
+
+
+def test_mixed_script_words_counts_as_word_by_word() -> None:
+    """The regular expression counts what a loop over every word counts: words with a
+    Cyrillic letter and a Latin one (ASCII or U+00C0–U+024F), × ÷ and combining marks not
+    letters."""
+    word = re.compile(r"[^\W\d_]+")
+
+    def by_word(text: str) -> int:
+        return sum(1 for w in word.findall(text[:200_000])
+                   if any("\u0400" <= c <= "\u04ff" for c in w)
+                   and any(c.isascii() or "\u00c0" <= c <= "\u024f" for c in w))
+
+    alphabet = "abcXYZ абвЁё éüß×÷ 123_ ;,.\n\"ΩλЃѓ\u0482\u0483\u0500\u00aa\u00ba\u0301"
+    rnd = random.Random(11)
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60)))
+             for _ in range(5000)] + ["Sociйtй Gйnйrale", "ООО «Вектоp» Dell", "Ромашка"]
+    for text in texts:
+        assert kio.mixed_script_words(text) == by_word(text), text
+    assert kio.mixed_script_words("Sociйtй Gйnйrale") == 2
