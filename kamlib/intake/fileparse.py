@@ -56,6 +56,8 @@ class _FileIntake:
         self.issues: list[dict[str, Any]] = []
         #: fields computed from others (e.g. amount = quantity × unit price): their label
         self.derived: dict[str, str] = {}
+        #: the decimal separator each number column was parsed with (its totals row too)
+        self.decimals: dict[str, str] = {}
 
     def header(self, fname: str) -> str:
         """The source header of a mapped field (or the description of a derived one)."""
@@ -190,6 +192,7 @@ class _FileIntake:
         none = pl.repeat(False, len(s), eager=True, dtype=pl.Boolean)
         if f.kind in ("money", "number"):
             dec = spec_dec or decimal_separator(s, default=default_dec)
+            self.decimals[fname] = dec
             if f.kind == "money":
                 v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
                 if rounded.any():
@@ -335,9 +338,8 @@ class _FileIntake:
                                 "ok": abs(diff) < 1e-6, "row": int(totals_row["_row"][0]),
                                 "value": raw_total}
                 continue
-            v, bad, _ = parse_money(pl.Series([raw_total]), scale=SCALE,
-                                    decimal=decimal_separator(parsed[f"_raw_{fname}"],
-                                                              default=","))
+            v, bad, _ = parse_money(pl.Series([raw_total]), scale=SCALE,  # as its column
+                                    decimal=self.decimals[fname])
             if bad[0]:
                 continue
             rows = int(parsed[fname].sum() or 0)
