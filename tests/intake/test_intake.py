@@ -98,6 +98,18 @@ def test_totals_row_checked_and_not_loaded(make_engagement) -> None:
     assert "301,75" in err.message and "300,75" in err.message
 
 
+def test_totals_row_read_with_its_columns_decimal_separator(make_engagement) -> None:
+    """A comma-separated file of whole amounts: the column is read with '.' decimals (the
+    default of such files) and its totals row '1,300' with them too: 1 300, which the rows
+    add up to (read with ',' decimals it was 1.3, a false difference)."""
+    sales = ("Date,Document,Client code,Net amount\r\n"
+             "01.02.2024,D1,K1,1000\r\n02.02.2024,D2,K2,300\r\nTotal,,,\"1,300\"\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert f.totals_row["net_revenue"]["file"] == "1300.00"
+    assert f.totals_row["net_revenue"]["ok"] and r.ok
+
+
 def test_title_rows_subtotals_repeated_headers_and_empty_rows(make_engagement) -> None:
     header = "Дата;Документ;Код контрагента;Сумма без НДС"
     sales = (f"Продажи за февраль\r\n\r\n{header}\r\n01.02.2024;Д1;K1;100,00\r\n\r\n"
