@@ -545,7 +545,7 @@ def test_atomic_dir_failure_without_previous_target(tmp_path: Path) -> None:
 
 
 def test_not_utf8_only_when_the_head_proves_it() -> None:
-    from kamlib.io import _not_utf8
+    from kamlib.textcodes import _not_utf8
 
     assert _not_utf8("Продажи".encode("cp1251"))
     assert not _not_utf8("Продажи".encode())

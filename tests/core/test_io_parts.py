@@ -1,4 +1,4 @@
-"""Reading a long text export in parts (kamlib.io): a cp1251 file transcoded part by part,
+"""Reading a long text export in parts (kamlib.textbody): a cp1251 file transcoded part by part,
 the same table as a read at once; the code page decided without decoding the whole file;
 quotes polars cannot place read as the csv module reads them; a quote never closed is an
 error with its row."""
@@ -15,6 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from kamlib import io as kio
+from kamlib import textbody, textcodes
 from kamlib.errors import InputError
 from kamlib.io import decode_text, read_raw, single_byte_encoding
 
@@ -38,20 +39,20 @@ def _register(rows: int, *, seed: int = 1, blank_every: int = 0) -> str:
 
 
 def _read(path: Path, monkeypatch: pytest.MonkeyPatch, every: int, **kw) -> kio.RawTable:
-    monkeypatch.setattr(kio, "PROGRESS_EVERY", every)
+    monkeypatch.setattr(textbody, "PROGRESS_EVERY", every)
     (table,) = read_raw(path, **kw)
     return table
 
 
 def _parts_used(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = kio._read_part
+    real = textbody._read_part
 
     def spy(raw, *a, **k):  # type: ignore[no-untyped-def]
         calls.append(len(raw))
         return real(raw, *a, **k)
 
-    monkeypatch.setattr(kio, "_read_part", spy)
+    monkeypatch.setattr(textbody, "_read_part", spy)
     return calls
 
 
@@ -86,7 +87,7 @@ def test_transcoding_in_pieces_cut_anywhere(tmp_path: Path,
     path = tmp_path / "sales.csv"
     path.write_bytes(_register(300).encode("cp1251"))
     whole = _read(path, monkeypatch, 10**9)
-    monkeypatch.setattr(kio, "_TRANSCODE_PIECE", 7)
+    monkeypatch.setattr(textcodes, "_TRANSCODE_PIECE", 7)
     assert_frame_equal(_read(path, monkeypatch, 25).data, whole.data)
     assert whole.data["c3"][0].count("\u00a0") == 1, "NBSP decoded as NBSP"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from kamlib import io as kio
+from kamlib import textbody
 from kamlib.engagement import Engagement, init_engagement
 from kamlib.intake import ingest
 
@@ -36,7 +37,7 @@ def test_progress_every_n_lines_same_tables(tmp_path, monkeypatch) -> None:
     root = _register(tmp_path, 1_000)
     cfg = Engagement.open(root).config
     quiet = ingest(root, cfg)
-    monkeypatch.setattr(kio, "PROGRESS_EVERY", 150)
+    monkeypatch.setattr(textbody, "PROGRESS_EVERY", 150)
     said: list[str] = []
     loud = ingest(root, cfg, on_progress=said.append)
     parts = [m for m in said if "lines read" in m and m.startswith("Продажи.csv")]
@@ -64,7 +65,7 @@ def test_quoted_value_across_lines_read_whole(tmp_path, monkeypatch) -> None:
     path = tmp_path / "sales.csv"
     path.write_bytes("\r\n".join(body).encode("cp1251"))
     whole = kio.read_raw(path)[0].data
-    monkeypatch.setattr(kio, "PROGRESS_EVERY", 7)
+    monkeypatch.setattr(textbody, "PROGRESS_EVERY", 7)
     said: list[str] = []
     parted = kio.read_raw(path, on_progress=said.append)[0].data
     assert parted.equals(whole)
