@@ -159,7 +159,19 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
                 "'encoding' line to let the workbench detect it")
         return text.lstrip("\ufeff"), enc
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            at = exc.start + 3
+            raise InputError(
+                f"the file is marked as UTF-8 (it starts with a UTF-8 byte order mark), but "
+                f"byte 0x{raw[at]:02X} cannot be decoded as UTF-8: part of the file is in "
+                "another encoding, as when exports in different encodings are pasted "
+                "together",
+                file=name, row=raw.count(b"\n", 0, at) + 1, value=f"0x{raw[at]:02X}",
+                hint="open the file in a text editor at that line, fix or re-export that part, "
+                "and save the whole file as UTF-8; or declare 'encoding' for it in "
+                "engagement.yaml") from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
     if not _not_utf8(raw):
@@ -187,6 +199,30 @@ def decode_text(raw: bytes, path: Path, declared: str | None = None) -> tuple[st
                          hint="re-save the file as UTF-8 or Windows-1251 CSV, or declare "
                          "'encoding' for it in engagement.yaml")
     return raw.decode(best.encoding, errors="strict"), best.encoding
+
+
+_UTF8_NAMES = {"utf-8", "utf8", "utf-8-sig", "utf8-sig"}
+
+
+def utf8_encoding(raw: bytes, declared: str | None = None) -> str | None:
+    """The name :func:`decode_text` gives the file when it is UTF-8 (``utf-8``,
+    ``utf-8-sig``, or as declared), when that can be decided from the head and the rest
+    only has to be checked to be UTF-8; else ``None``.
+
+    The whole-file question, whether every byte decodes, is left to the reader, which
+    checks each part as it reads it (:func:`kamlib.textbody._read_part`) and hands the file
+    to :func:`decode_text` when one does not: its answer and its messages stay the same.
+    """
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    if declared:
+        enc = declared.lower().replace("_", "-")
+        head = raw[3:3 + (1 << 16)] if bom else raw
+        return enc if enc in _UTF8_NAMES and not _not_utf8(head) else None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    if bom:
+        return None if _not_utf8(raw[3:1 << 16]) else "utf-8-sig"
+    return None if _not_utf8(raw) else "utf-8"
 
 
 _CP1251_UNDEFINED = b"\x98"  # the one byte cp1251 cannot decode
