@@ -146,7 +146,8 @@ def _read_in_parts(data: bytes, start: int, delim: str, names: list[str], label:
                 cut = data.find(b"\n", pos + step)
                 end = end_all if cut < 0 else cut + 1
                 chunk = _utf8(view[pos:end], encoding)
-                pending.append(pool.submit(_read_part, view[pos:end], chunk, delim, names))
+                pending.append(pool.submit(_read_part, view[pos:end], chunk, delim, names,
+                                           check_utf8=encoding is None))
                 del chunk
                 pos = end
                 if len(pending) > 1 and not _take():
@@ -179,22 +180,36 @@ def _count_lines(raw: memoryview) -> int:
 _COUNT_BLOCK = 1 << 22
 
 
-def _read_part(raw: memoryview, chunk: bytes, delim: str,
-               names: list[str]) -> pl.DataFrame | None:
+def _read_part(raw: memoryview, chunk: bytes, delim: str, names: list[str], *,
+               check_utf8: bool = False) -> pl.DataFrame | None:
     """One part of the body: ``chunk`` (its UTF-8 bytes) read by polars, or ``None`` when
     ``raw`` (its bytes as in the file) holds an odd number of quotes (a cut inside a quoted
-    value) or polars finds other than one record a line. Counted with NumPy, which like
-    polars leaves the interpreter free for the next part's transcoding."""
+    value), polars finds other than one record a line, or, with ``check_utf8``, ``chunk``
+    (the file's own bytes) is not UTF-8. Counted and checked with NumPy and polars, which
+    leave the interpreter free for the next part's transcoding."""
     codes = np.frombuffer(raw, dtype=np.uint8)
     if np.count_nonzero(codes == ord('"')) % 2:
         return None
     del codes
+    if check_utf8 and not _is_utf8(chunk):
+        return None
     lines = _count_lines(raw)
     try:
         part = _polars_csv(chunk, delim, names, strict=True)
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
         return None
     return part if part.height == lines else None
+
+
+def _is_utf8(chunk: bytes) -> bool:
+    """Whether the bytes are UTF-8, as ``bytes.decode`` would say: polars' check (a part
+    cut at a line end never cuts a character), 0.1 s for 465 MB where a decode takes 0.65 s
+    and holds the interpreter."""
+    try:
+        pl.Series([chunk], dtype=pl.Binary).cast(pl.String)
+    except pl.exceptions.ComputeError:
+        return False
+    return True
 
 
 _NON_SPACE = re.compile(rb"\S")  # the bytes bytes.strip() does not strip

@@ -232,3 +232,105 @@ def test_mixed_script_words_counts_as_word_by_word() -> None:
     for text in texts:
         assert kio.mixed_script_words(text) == by_word(text), text
     assert kio.mixed_script_words("Sociйtй Gйnйrale") == 2
+
+
+# --------------------------------------------------------------------------- UTF-8 checked in parts
+
+
+def _general_way(path: Path, monkeypatch: pytest.MonkeyPatch, **kw) -> kio.RawTable | str:
+    """The file read as before the UTF-8 path: decoded whole by decode_text (or its error)."""
+    with monkeypatch.context() as m:
+        m.setattr(kio, "utf8_encoding", lambda raw, declared=None: None)
+        try:
+            return _read(path, m, 40, **kw)
+        except InputError as exc:
+            return str(exc)
+
+
+def _bad_late(text: str, bad: bytes, *, bom: bool = False) -> bytes:
+    """``text`` in UTF-8 with ``bad`` put into a value far past the first 64 KiB."""
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    at = raw.index("Морозова".encode(), 150_000)
+    return raw[:at] + bad + raw[at:]
+
+
+@pytest.mark.parametrize(("name", "raw", "declared"), [
+    ("valid", _register(2500).encode(), None),
+    ("BOM, CRLF", b"\xef\xbb\xbf" + _register(2500).replace("\n", "\r\n").encode(), None),
+    ("declared", _register(2500).encode(), "UTF-8"),
+    ("declared sig", b"\xef\xbb\xbf" + _register(2500).encode(), "utf-8-sig"),
+    ("Mac line ends", _register(2500).replace("\n", "\r").encode(), None),
+    ("a cp1251 letter late", _bad_late(_register(2500), "Ж".encode("cp1251")), None),
+    ("a cut character late", _bad_late(_register(2500), b"\xd0"), None),
+    ("a surrogate late, BOM", _bad_late(_register(2500), b"\xed\xa0\x80", bom=True), None),
+    ("bad byte, declared", _bad_late(_register(2500), b"\xff"), "utf-8"),
+    ("two-line value late", _register(2500).replace(
+        "Морозова Е.С.\n31", '"Морозова\nЕ.С."\n31', 1).encode(), None),
+])
+def test_utf8_in_parts_same_as_decoded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             name: str, raw: bytes,
+                                             declared: str | None) -> None:
+    """A UTF-8 file is read in parts, each part checked by polars, without decoding the
+    whole file in Python; whatever it holds past its head (a cp1251 letter, a cut
+    character, a surrogate, a value over two lines, Mac line ends), the table, its
+    encoding and its notes, or the error, are those of the whole decode."""
+    path = tmp_path / "sales.csv"
+    path.write_bytes(raw)
+    kw = {"encoding": declared} if declared else {}
+    want = _general_way(path, monkeypatch, **kw)
+    calls = _parts_used(monkeypatch)
+    try:
+        got: kio.RawTable | str = _read(path, monkeypatch, 40, **kw)
+    except InputError as exc:
+        got = str(exc)
+    assert len(calls) >= 2, "read in parts first"
+    if isinstance(want, str):
+        assert got == want
+        assert name != "bad byte, declared" or "0xFF" in want, want
+        return
+    assert isinstance(got, kio.RawTable)
+    assert_frame_equal(got.data, want.data)
+    assert (got.encoding, got.note, got.ragged, got.skipped, got.headers) == (
+        want.encoding, want.note, want.ragged, want.skipped, want.headers)
+    assert got.data.height > 2000
+    if name in ("valid", "BOM, CRLF", "declared", "declared sig", "Mac line ends"):
+        assert got.encoding.startswith("utf")
+        assert got.data["c2"].str.contains("Вектор").any()
+
+
+def test_valid_utf8_is_not_decoded_whole(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_bytes(_register(2500).encode())
+
+    def no(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("decoded whole")
+
+    monkeypatch.setattr(kio, "decode_text", no)
+    table = _read(path, monkeypatch, 40)
+    assert (table.encoding, table.data.height) == ("utf-8", 2501)
+
+
+def test_utf8_parts_not_read_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value over two lines in a late part: the parts up to it are read once, then the
+    body whole; not in parts again after the decode says UTF-8."""
+    path = tmp_path / "sales.csv"
+    lines = _register(2500).split("\n")
+    lines[2000] = lines[2000].replace("Морозова Е.С.", '"Морозова\nЕ.С."')
+    path.write_bytes("\n".join(lines).encode())
+    calls = _parts_used(monkeypatch)
+    table = _read(path, monkeypatch, 100)
+    assert 10 < len(calls) <= 21
+    assert table.data["_row"].to_list()[1996:1999] == [2000, 2001, 2003]  # 2001-2002: one value
+
+
+def test_bom_file_with_a_foreign_part_is_a_clear_error(tmp_path: Path) -> None:
+    """A UTF-8 file (BOM) with a cp1251 line pasted in: the line and the byte, not a
+    traceback (a UnicodeDecodeError escaped before)."""
+    path = tmp_path / "sales.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "Контрагент;Сумма\nООО Ромашка;1,00\n".encode()
+                     + "ИП Орлов;2,00\n".encode("cp1251"))
+    with pytest.raises(InputError) as err:
+        read_raw(path)
+    msg = str(err.value)
+    assert "sales.csv" in msg and "row 3" in msg and "0xC8" in msg and "UTF-8" in msg, msg
