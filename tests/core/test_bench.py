@@ -26,6 +26,13 @@ def test_ingest_bench_tiny() -> None:
     assert "decoded read" in out and "the least a correct read costs" in out
 
 
+def test_ingest_bench_utf8() -> None:
+    """The register in UTF-8 with the BOM 1C 8.3 writes: read with its totals row."""
+    out = _bench("ingest.py", "--lines", "3000", "--clients", "40", "--encoding", "utf-8-sig")
+    assert "MB utf-8-sig" in out and "totals row     matches" in out
+    assert "utf-8-sig decoded in Python" in out
+
+
 def test_pnl_bench_tiny() -> None:
     out = _bench("pnl.py", "--lines", "20000", "--entities", "300", "--ooc-only", "10000")
     assert "the same Σ net revenue in every contender: yes" in out
