@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -327,7 +329,12 @@ def _cell_text(v: Any) -> str | None:
     if isinstance(v, float):
         if v.is_integer() and abs(v) < 1e15:
             return str(int(v))
-        return repr(v)
+        text = repr(v)
+        if "e" in text and math.isfinite(v):
+            # a number cell, exact: its digits without an exponent (2.2737e-13, a formula's
+            # float noise, is 0.00000000000022737; text in E notation is refused as an amount)
+            text = format(Decimal(text), "f")
+        return text
     if isinstance(v, datetime):
         return v.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(v, date):

@@ -110,15 +110,34 @@ def _number_ok(s: pl.Expr) -> pl.Expr:
     return s.str.contains(r"^-?(\d+(\.\d*)?|\.\d+)$")
 
 
+# what the native casts accept and the text rules do not: an exponent (1E5, 1,23E+11: Excel's
+# display of a long number, its digits lost) and inf / nan (the float cast). A letter e or
+# n becomes 'x', which no cast accepts: such a cell goes to the full parser, which rejects it
+_CAST_OUT = ["\u00a0", "\u202f", " ", "e", "E", "n", "N"]
+_CAST_IN = ["", "", "", "x", "x", "x", "x"]
+
+
+def _for_cast(values: pl.Series, decimal: str) -> pl.Series:
+    """The text for a native cast, in one pass: spaces out, a decimal comma to a dot (a
+    second comma leaves two dots, which the cast refuses, as it refused the comma left
+    before), exponents and inf / nan made uncastable."""
+    if decimal == ",":
+        return values.str.replace_many([*_CAST_OUT, ","], [*_CAST_IN, "."])
+    return values.str.replace_many(_CAST_OUT, _CAST_IN)
+
+
+def exponent_form(values: pl.Series) -> pl.Series:
+    """True where a cell is a number in scientific notation (``1,23E+11``): Excel's display
+    of a long number in a narrow column, saved as text with its digits lost."""
+    return values.str.contains(r"^\s*[-+]?\d[\d\s\u00a0\u202f.,]*[eE][-+]?\d+\s*$").fill_null(False)
+
+
 def _fast_minor(values: pl.Series, decimal: str, scale: int) -> pl.Series:
     """Minor units of the plain values (``-1 234,56``: digits, spaces, one decimal separator,
     at most ``scale`` decimals) by a native decimal cast; ``null`` for everything else."""
     # one pass: spaces out, a decimal comma to a dot (a second comma leaves two dots,
     # which the cast refuses, as it refused the comma left before)
-    if decimal == ",":
-        clean = values.str.replace_many(["\u00a0", "\u202f", " ", ","], ["", "", "", "."])
-    else:
-        clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
+    clean = _for_cast(values, decimal)
     dot = clean.str.find(".", literal=True)
     short = dot.is_null() | ((clean.str.len_bytes() - dot - 1) <= scale)
     dec = clean.cast(pl.Decimal(18, scale), strict=False)
@@ -249,13 +268,7 @@ def parse_number(values: pl.Series, *, decimal: str | None = None) -> tuple[pl.S
     if decimal is None:
         decimal = decimal_separator(values)
     values = values.cast(pl.String)
-    # one pass: spaces out, a decimal comma to a dot (a second comma leaves two dots,
-    # which the cast refuses, as it refused the comma left before)
-    if decimal == ",":
-        clean = values.str.replace_many(["\u00a0", "\u202f", " ", ","], ["", "", "", "."])
-    else:
-        clean = values.str.replace_many(["\u00a0", "\u202f", " "], ["", "", ""])
-    fast = clean.cast(pl.Float64, strict=False)
+    fast = _for_cast(values, decimal).cast(pl.Float64, strict=False)
     # the cells the fast path left empty and that are not blank (blank tested on those only)
     nulls = fast.is_null().arg_true()
     need = nulls.filter(~_blank(values.gather(nulls)))

@@ -27,6 +27,7 @@ from ..parse import (
     currency_marks,
     decimal_separator,
     decimal_text,
+    exponent_form,
     parse_bool,
     parse_date,
     parse_money,
@@ -201,13 +202,19 @@ class _FileIntake:
                 huge = bad & s.str.replace_all(r"[^\d.,]", "").str.extract(
                     r"^(\d+)", 1).str.len_chars().gt(MAX_INT_DIGITS).fill_null(False) \
                     if bad.any() else bad  # (the test costs as much as the parse)
-                if huge.any():
-                    reason = pl.select(pl.when(pl.lit(huge)).then(pl.lit(
-                        f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
-                        "digits before the decimal separator): a typo or a code in the "
-                        "amount column")).otherwise(pl.lit("not an amount"))).to_series()
+                sci = bad & exponent_form(s) if bad.any() else bad
+                if huge.any() or sci.any():
+                    reason = pl.select(pl.when(pl.lit(sci)).then(pl.lit(_EXPONENT)).when(
+                        pl.lit(huge)).then(pl.lit(
+                            f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
+                            "digits before the decimal separator): a typo or a code in the "
+                            "amount column")).otherwise(pl.lit("not an amount"))).to_series()
                 return fname, v, bad, reason, int(rounded.sum())
             v, bad = _by_distinct(s, lambda u: parse_number(u, decimal=dec))
+            sci = bad & exponent_form(s) if bad.any() else bad
+            if sci.any():
+                return fname, v, bad, pl.select(pl.when(pl.lit(sci)).then(pl.lit(
+                    _EXPONENT)).otherwise(pl.lit("not a number"))).to_series(), 0
             return fname, v, bad, "not a number", 0
         if f.kind == "date":
             v, bad, reason = _by_distinct(s, lambda u: self._dates(fname, u))
@@ -356,6 +363,11 @@ class _FileIntake:
                     f"{_money_str(diff)}): rows may be missing from the export, or the total "
                     "covers other data; ask the client to re-export the full period")
         rep.totals_row = check or None
+
+
+_EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
+             "1,23E+11): its exact digits are lost; widen the column or format it as a "
+             "number in Excel and save the file again, or export it again")
 
 
 def _text(s: pl.Series) -> pl.Series:

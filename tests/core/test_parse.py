@@ -461,3 +461,58 @@ def test_amounts_beyond_the_exact_range_are_bad_not_wrapped(text: str) -> None:
     m, bad, _ = money1(text, ",")
     assert m is None and bad is True
     assert money1("9 999 999 999 999,99", ",")[0] == 999_999_999_999_999
+
+
+# --------------------------------------------------------------------------- fast paths
+
+
+def _random_cells(n: int, seed: int) -> pl.Series:
+    rnd = random.Random(seed)
+    alpha = list("0123456789") * 3 + [".", ",", "-", "+", "e", "E", " ", "\u00a0", "\u202f",
+                                      "(", ")", "'", "i", "n", "f", "N", "a", "I", "F", "x"]
+    cells = {"inf", "-inf", "+inf", "Infinity", "NaN", "nan", "1e3", "1E+11", "1,5E+3",
+             "4E3", " 0e4", "12E-2"}
+    cells |= {"".join(rnd.choice(alpha) for _ in range(rnd.randint(1, 9))) for _ in range(n)}
+    return pl.Series(sorted(cells))
+
+
+@pytest.mark.parametrize("decimal", [",", "."])
+def test_money_fast_path_agrees_with_the_full_parser(decimal: str) -> None:
+    """The native decimal cast took exponents (1E+11 -> 100 000 000 000, '4E3' -> 4 000)
+    that the text rules refuse: every cell reads as the full parser reads it."""
+    from kamlib.parse import _full_money
+
+    s = _random_cells(60_000, 11)
+    got = parse_money(s, decimal=decimal, scale=2)
+    want = _full_money(s, decimal, 2)
+    for g, w in zip(got, want, strict=True):
+        diff = s.filter(g.ne_missing(w))
+        assert diff.len() == 0, diff.head(10).to_list()
+    assert parse_money(pl.Series(["1E+11", "4E3", "1e3"]), decimal=decimal)[1].all()
+
+
+@pytest.mark.parametrize("decimal", [",", "."])
+def test_number_fast_path_refuses_inf_nan_and_exponents(decimal: str) -> None:
+    from kamlib.parse import _full_number
+
+    s = _random_cells(60_000, 12)
+    got, bad = parse_number(s, decimal=decimal)
+    want, wbad = _full_number(s, decimal)
+    differ = s.filter(got.ne_missing(want) | (bad != wbad))
+    if decimal == ".":
+        assert differ.len() == 0, differ.head(10).to_list()
+    else:
+        # left as they were: a dot in a decimal-comma column ('1.988': 1.988 by the fast
+        # path, 1988 by the grouping rule); no letter anywhere
+        assert not differ.str.contains("[A-Za-z]").any(), differ.head(10).to_list()
+    v, b = parse_number(pl.Series(["inf", "NaN", "1e3", "-Infinity", "2,5"]), decimal=",")
+    assert b.to_list() == [True, True, True, True, False] and v[4] == 2.5
+
+
+def test_exponent_form() -> None:
+    from kamlib.parse import exponent_form
+
+    s = pl.Series(["1E+11", "1,23457E+11", " 4e3 ", "-1.5E-2", "1 234E5", "E5", "1E", "12",
+                   "1,5", None, "Epsilon 5"])
+    assert exponent_form(s).to_list() == [True, True, True, True, True, False, False, False,
+                                          False, False, False]

@@ -191,5 +191,13 @@ def intake_cases() -> list[Case]:
                                             *GOOD_CLIENTS]).encode(),
                    "sales.csv": sales_bytes(GOOD_SALES)},
                   why="control: a clean pair loads whole", accepted=money(GOOD_TOTAL)))
+    sci = [list(r) for r in GOOD_SALES]
+    sci[2][3] = "1E+11"
+    c.append(Case("45_amount_in_scientific_notation",
+                  "an amount as Excel shows a long number in a narrow column: 1E+11",
+                  "rejected", "sales.csv", 4, "Сумма без НДС", "1E+11", "0.00",
+                  with_sales(sci), why="its digits are lost: rejected with a reason that "
+                  "says so, never read as 100 000 000 000 (what 1E+11 says is only its first "
+                  "digit)", reason="scientific notation"))
     assert CLIENTS_HEAD
     return c

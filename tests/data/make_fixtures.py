@@ -926,6 +926,7 @@ class Case:
     why: str = ""
     accepted: str | None = None  # the sales control total expected, when the case says
     names: list[str] | None = None  # client names (or codes) the clients table must hold
+    reason: str | None = None  # words the rejected row's reason must hold
 
 
 def yq(v: object) -> str:
@@ -1431,6 +1432,8 @@ def build_bad_inputs() -> None:
             expect += f"accepted: {yq(c.accepted)}\n"
         if c.names is not None:
             expect += "names: [" + ", ".join(yq(n) for n in c.names) + "]\n"
+        if c.reason is not None:
+            expect += f"reason: {yq(c.reason)}\n"
         write_text(d / "expect.yaml", expect, "utf-8")
     write_bad_readme(root / "README.md", cases)
 
@@ -1461,7 +1464,8 @@ def write_bad_readme(path: Path, cases: list[Case]) -> None:
         "`column` — source header; `value` — offending value as written in the file (a",
         "message may show a number normalised, e.g. `12345.00` for `12345,00`; the harness",
         "should accept either); `money_rejected` — sum of the rejected rows' amount",
-        "(`Сумма без НДС`) as a decimal string; an unreadable amount counts 0.00.",
+        "(`Сумма без НДС`) as a decimal string; an unreadable amount counts 0.00; `reason` —",
+        "words the rejected row's reason must hold.",
         "Every `rejected` case rejects exactly one row; all other rows load.",
         "",
         "| case | outcome | file | row | column | value | money_rejected | what is wrong | "
