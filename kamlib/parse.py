@@ -361,7 +361,9 @@ def _fast_date(values: pl.Series) -> pl.Series:
     date = pl.select(pl.coalesce(head.str.to_date("%d.%m.%Y", strict=False),
                                  head.str.to_date("%Y-%m-%d", strict=False))).to_series()
     tail = text.str.slice(10)
-    ok = (head.str.len_bytes() == 10) & tail.str.contains(
+    # the shape checked first: chrono also takes ' 1.12.2024', '+1990-01-1', '30.05.+421'
+    # and '-1759-4-23', which the text rules refuse
+    ok = head.str.contains(r"^(?:\d{2}\.\d{2}\.\d{4}|\d{4}-\d{2}-\d{2})$") & tail.str.contains(
         r"^(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
     return pl.select(pl.when(ok).then(date)).to_series()
 

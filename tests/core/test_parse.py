@@ -516,3 +516,34 @@ def test_exponent_form() -> None:
                    "1,5", None, "Epsilon 5"])
     assert exponent_form(s).to_list() == [True, True, True, True, True, False, False, False,
                                           False, False, False]
+
+
+def test_date_fast_path_agrees_with_the_full_parser() -> None:
+    """chrono took ' 1.12.2024', '+1990-01-1', '30.05.+421' and '-1759-4-23' that the text
+    rules refuse: every date the fast path reads, the full parser reads the same."""
+    from kamlib.parse import _fast_date, _full_date
+
+    rnd = random.Random(3)
+    cells = {"28. 1.2024", "+1990-01-1", "30.05.+421", "-1759-4-23", "2024- 3-03",
+             "01.02.2024 10:00", "2024-02-29T08:00:00", "29.02.2023"}
+    for _ in range(40_000):
+        out = list(rnd.choice(["dd.dd.dddd", "dddd-dd-dd", "dd.dd.dddd d:dd:dd"]))
+        out = [rnd.choice("0123456789") if c == "d" else c for c in out]
+        for _ in range(rnd.randint(0, 2)):
+            pos = rnd.randrange(len(out) + 1)
+            if rnd.random() < 0.5:
+                out.insert(pos, rnd.choice("0123456789.-+ :T/,"))
+            elif out:
+                del out[min(pos, len(out) - 1)]
+        cells.add("".join(out))
+    for _ in range(2000):
+        y, m, d = rnd.randint(1990, 2030), rnd.randint(1, 12), rnd.randint(1, 28)
+        cells |= {f"{d:02d}.{m:02d}.{y}", f"{y}-{m:02d}-{d:02d} 0:00:00"}
+    s = pl.Series(sorted(cells))
+    fast = _fast_date(s)
+    full, _ = _full_date(s, "dmy", "dmy")
+    differ = s.filter(fast.is_not_null() & fast.ne_missing(full))
+    assert differ.len() == 0, differ.head(10).to_list()
+    assert fast.is_not_null().sum() > 1000
+    assert parse_date(pl.Series(["+1990-01-1", "30.05.+421", "01.02.2024"]))[1].to_list() == [
+        True, True, False]
