@@ -128,8 +128,12 @@ class _FileIntake:
         # columns are independent: parse them on all cores (polars releases the GIL)
         self._rows = df["_row"]
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            parsed = list(pool.map(lambda fname: self._parse_field(
-                fname, df[fname], spec_dec, default_dec), list(self.mapping)))
+            # the costly columns first (amounts: 0.3 s each on 2,000,000 lines), so that
+            # the quick ones fill the gaps instead of leaving an amount to run alone at the end
+            order = sorted(self.mapping, key=lambda f: self.tbl.field(f).kind != "money")
+            done = dict(zip(order, pool.map(lambda fname: self._parse_field(
+                fname, df[fname], spec_dec, default_dec), order), strict=True))
+            parsed = [done[f] for f in self.mapping]
         self.rounded = sum(r for *_, r in parsed)
         for fname, v, bad, reason, _ in parsed:
             f = self.tbl.field(fname)
@@ -402,6 +406,8 @@ def _by_distinct(s: pl.Series, fn: Callable[[pl.Series], tuple[pl.Series, ...]]
     if uniq.len() * 4 > s.len():
         return fn(s)
     outs = fn(uniq)
+    if len(outs) == 1 and outs[0].dtype == s.dtype and outs[0].equals(uniq):
+        return (s.alias(outs[0].name),)  # every value kept as it is (names, codes): no join
     key = pl.DataFrame([uniq.alias("_k")] + [o.alias(f"_o{i}") for i, o in enumerate(outs)])
     back = pl.DataFrame([s.alias("_k")]).join(key, on="_k", how="left", nulls_equal=True,
                                                maintain_order="left")
