@@ -518,10 +518,22 @@ def read_raw(
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InputError("this is an old Excel .xls workbook with a text-file extension",
                          file=path.name, hint="rename it to .xls")
+    padding = ""
+    if raw.endswith(b"\x00") and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # NUL bytes after the text: the padding some systems leave (a file written in fixed
+        # blocks, a copy cut short), not data; dropped, and said
+        text_end = len(raw.rstrip(b"\x00"))
+        if text_end and raw[:text_end].strip():
+            padding = (f"the file ends with {len(raw) - text_end:,} NUL bytes after its text "
+                       "(padding left by the system that wrote it); they were ignored")
+            raw = raw[:text_end]
     if _looks_binary(raw):
         raise InputError("the file is binary, not a text table", file=path.name,
                          hint="export the table again as CSV or XLSX")
     box = [raw]  # handed over: _read_text frees the bytes when it no longer needs them
     del raw
-    return [_read_text(path, box, encoding=encoding, delimiter=delimiter, header_row=header_row,
-                       on_progress=on_progress)]
+    table = _read_text(path, box, encoding=encoding, delimiter=delimiter,
+                       header_row=header_row, on_progress=on_progress)
+    if padding:
+        table.note = f"{table.note}; {padding}" if table.note else padding
+    return [table]

@@ -567,3 +567,24 @@ def test_number_cells_never_in_e_notation() -> None:
     minor, bad, rounded = parse_money(pl.Series(texts), decimal=".", scale=2)
     assert minor.to_list()[:2] == [0, 0] and rounded.to_list()[:2] == [True, True]
     assert bad.to_list() == [False, False, True, False, False, True]  # beyond the exact range
+
+
+@pytest.mark.parametrize("rows", [2, 3000])
+def test_nul_padding_after_the_text_is_dropped_and_said(tmp_path: Path, rows: int) -> None:
+    """NUL bytes after the last line (a file written in fixed blocks): read, not 'binary';
+    not a row of NULs rejected as a bad date either; the note says how many."""
+    body = "Дата;Документ;Код контрагента;Сумма без НДС\r\n" + "".join(
+        f"01.11.2024;РТУ-{i};K001;{i},50\r\n" for i in range(rows))
+    path = tmp_path / "sales.csv"
+    path.write_bytes(body.encode("cp1251") + b"\x00" * 4096)
+    (t,) = read_raw(path)
+    assert t.data.height == rows and t.data["c3"][-1] == f"{rows - 1},50"
+    assert "4,096 NUL bytes" in (t.note or "")
+    assert path.read_bytes().endswith(b"\x00" * 4096), "raw data never modified"
+
+
+def test_only_nul_bytes_is_still_binary(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_bytes(b"\x00" * 100)
+    with pytest.raises(InputError, match="binary"):
+        read_raw(path)
