@@ -36,6 +36,7 @@ from .textcodes import (
     _looks_binary,
     _utf8,
     decode_text,
+    doubtful_words,
     encoding_doubt,
     mixed_script_words,
     single_byte_encoding,
@@ -98,7 +99,8 @@ class RawTable:
         in ``data``, cut to the header's width, so that intake can reject them with their
         money counted.
     note : str or None
-        What the reader found the file to be, when not what its extension says.
+        What the reader found the file to be, when not what its extension says, or what it
+        did about it (in English; ``note_reasons`` holds the same as reason codes).
     title : list of str
         The text of the rows above the header (report titles with their period, filters).
     levels : dict of int to int
@@ -107,6 +109,9 @@ class RawTable:
         Row → (bold, indent) of its first filled cell, read from an xlsx when a report form
         without outline levels needs them (its group rows are bold or less indented than the
         rows under them); empty otherwise.
+    note_reasons : list of dict
+        The reader's notes as reason codes with their figures (``reason.note_*`` of
+        ``templates/i18n/<lang>/intake.yaml``), for every surface to phrase in its language.
     """
 
     path: Path
@@ -122,6 +127,17 @@ class RawTable:
     title: list[str] = field(default_factory=list)
     levels: dict[int, int] = field(default_factory=dict)
     styles: dict[int, tuple[bool, int]] = field(default_factory=dict)
+    note_reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_note(self, code: str, **args: Any) -> None:
+        """A note of the reader as a reason code, its English text added to ``note``."""
+        from .i18n import Formatter, load_strings, say
+        from .units import reason
+
+        r = reason(code, **args)
+        self.note_reasons.append(r)
+        text = say(r, load_strings("en"), Formatter("en"))
+        self.note = f"{self.note}; {text}" if self.note else text
 
     @property
     def name(self) -> str:
@@ -224,7 +240,7 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
         # a head that stops the read: the file goes the general way below, which decides
         # what it is and says what is wrong
         try:
-            table = _table(path, box, utf8, None, None, delimiter=delimiter,
+            table = _table(path, box, utf8, None, delimiter=delimiter,
                            header_row=header_row, on_progress=on_progress, parts=True)
         except (InputError, UnicodeDecodeError):
             utf8 = None
@@ -235,11 +251,11 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
     transcode = single_byte_encoding(raw, encoding)  # cp1251: transcoded as it is read
     if transcode:
         enc = transcode
-        note = None if encoding else encoding_doubt(raw[:200_000].decode(enc), enc)
+        doubt = 0 if encoding else doubtful_words(raw[:200_000].decode(enc))
         data = raw
     else:
         text, enc = decode_text(raw, path, encoding)
-        note = encoding_doubt(text, enc) if enc in ("cp1251", "cp1252") and not encoding else None
+        doubt = doubtful_words(text) if enc in ("cp1251", "cp1252") and not encoding else 0
         if enc in ("utf-8", "utf-8-sig"):
             data = raw  # (a BOM is skipped where the head is read)
         else:
@@ -251,13 +267,15 @@ def _read_text(path: Path, raw: bytes | list[bytes], *, encoding: str | None,
     del data
     # (UTF-8 after all: the parts were read above and one was not one record a line)
     parts = False if utf8 and enc == utf8 else None
-    table = _table(path, box, enc, transcode, note, delimiter=delimiter, header_row=header_row,
+    table = _table(path, box, enc, transcode, delimiter=delimiter, header_row=header_row,
                    on_progress=on_progress, parts=parts)
     assert table is not None
+    if doubt:
+        table.add_note("note_encoding_doubt", encoding=enc, n=doubt)
     return table
 
 
-def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, note: str | None, *,
+def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, *,
            delimiter: str | None, header_row: int | None,
            on_progress: Callable[[str], None] | None, parts: bool | None) -> RawTable | None:
     """The table from the file's bytes (``box[0]``: UTF-8, or the single-byte code page
@@ -297,7 +315,7 @@ def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, note: 
         box.clear()
         del data
         return RawTable(path, None, enc, delim, h + 1, headers, frame.rechunk(), skipped,
-                        [], note)
+                        [])
     if parts:
         return None
     with memoryview(data) as view:
@@ -313,7 +331,7 @@ def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, note: 
     else:
         frame = frame.with_row_index("_row", offset=h + 2).with_columns(
             pl.col("_row").cast(pl.Int64))
-    return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged, note)
+    return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged)
 
 
 # --------------------------------------------------------------------------- spreadsheets
@@ -390,7 +408,7 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) 
 
 
 def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
-                     header_row: int | None, note: str | None = None) -> RawTable | None:
+                     header_row: int | None) -> RawTable | None:
     """A RawTable from a sheet's rows of cell texts (None when the sheet is empty)."""
     while rows and not any(rows[-1]):
         rows.pop()
@@ -431,7 +449,7 @@ def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
     if two_rows:
         skipped.append((h + 2, "second header row (VAT rates of the money columns)"))
     title = [" ".join(str(c) for c in rows[i] if c) for i in range(h) if any(rows[i])]
-    return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, note,
+    return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, None,
                     title)
 
 
@@ -492,13 +510,11 @@ def read_raw(
             head = fh.read(1 << 16)
         if is_html(head):
             raw_html = path.read_bytes()
-            table = _table_from_rows(
-                path, None, read_html_rows(path, raw_html), header_row,
-                note=f"an HTML table saved as {suffix} (as 1C and web systems do); read as a "
-                "table")
+            table = _table_from_rows(path, None, read_html_rows(path, raw_html), header_row)
             if table is None:
                 raise InputError("the HTML table in the file is empty", file=path.name,
                                  hint="export the report again")
+            table.add_note("note_html_table", suffix=suffix)
             return [table]
         problem = old_excel_problem(path, head)
         if problem:
@@ -518,14 +534,13 @@ def read_raw(
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise InputError("this is an old Excel .xls workbook with a text-file extension",
                          file=path.name, hint="rename it to .xls")
-    padding = ""
+    padding = 0
     if raw.endswith(b"\x00") and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         # NUL bytes after the text: the padding some systems leave (a file written in fixed
         # blocks, a copy cut short), not data; dropped, and said
         text_end = len(raw.rstrip(b"\x00"))
         if text_end and raw[:text_end].strip():
-            padding = (f"the file ends with {len(raw) - text_end:,} NUL bytes after its text "
-                       "(padding left by the system that wrote it); they were ignored")
+            padding = len(raw) - text_end
             raw = raw[:text_end]
     if _looks_binary(raw):
         raise InputError("the file is binary, not a text table", file=path.name,
@@ -535,5 +550,5 @@ def read_raw(
     table = _read_text(path, box, encoding=encoding, delimiter=delimiter,
                        header_row=header_row, on_progress=on_progress)
     if padding:
-        table.note = f"{table.note}; {padding}" if table.note else padding
+        table.add_note("note_nul_padding", n=padding)
     return [table]

@@ -97,12 +97,22 @@ def _western(raw: bytes) -> str | None:
     return None
 
 
-def encoding_doubt(text: str, encoding: str) -> str | None:
-    """A note when the decoded text still mixes scripts inside words (the code page may be
-    wrong), else None."""
+def doubtful_words(text: str) -> int:
+    """The words that mix Latin and Cyrillic letters when there are enough of them to doubt
+    the code page (a fifth of the non-ASCII words), else 0: a few look-alike letters in
+    names are normal in 1C data."""
     n = mixed_script_words(text)
     if not n or n < 0.2 * sum(1 for w in _WORD.findall(text[:200_000]) if not w.isascii()):
-        return None  # a few look-alike letters in names are normal in 1C data
+        return 0
+    return n
+
+
+def encoding_doubt(text: str, encoding: str) -> str | None:
+    """A note when the decoded text still mixes scripts inside words (the code page may be
+    wrong), else None: the English of the reason ``note_encoding_doubt``."""
+    n = doubtful_words(text)
+    if not n:
+        return None
     return (f"read as {encoding}, but {n} word(s) mix Latin and Cyrillic letters: the code "
             "page may be wrong; check the names, and declare 'encoding' for the file in "
             "engagement.yaml if they look garbled")

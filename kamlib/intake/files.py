@@ -161,7 +161,9 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
         rep = FileReport(**{**asdict(base), "sheet": raw.sheet})
         rep.encoding, rep.delimiter, rep.header_row = raw.encoding, raw.delimiter, \
             raw.header_row
-        if raw.note:
+        for r in raw.note_reasons:  # the reader's notes, phrased in each surface's language
+            rep.note(r["code"], **r["args"])
+        if raw.note and not raw.note_reasons:
             rep.notes.append(raw.note)
         reports.append(rep)
         try:

@@ -106,3 +106,30 @@ def test_unknown_clients_warning_in_english_as_before_and_in_russian(make_engage
             "пометкой «из продаж»") in " ".join(ru)
     view.setup("en")
     assert view.intake_warnings(m) == m["warnings"]
+
+
+def test_the_readers_notes_are_reason_codes(make_engagement) -> None:
+    """What the reader did with a file (NUL padding dropped, an HTML table saved as .xls)
+    is a reason code: English in the manifest, Russian on a Russian page."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "01.02.2024;Д1;K1;1200,00\r\n").encode("cp1251") + b"\x00" * 512
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    f = asdict(next(f for f in r.files if f.file == "sales.csv"))
+    assert {"code": "note_nul_padding", "args": {"n": 512}} in f["note_reasons"]
+    assert ("the file ends with 512 NUL bytes after its text (padding left by the system "
+            "that wrote it); they were ignored") in f["notes"]
+    view.setup("ru")
+    assert any("512 нулевых байтов" in n for n in view.file_notes(f))
+    view.setup("en")
+
+    html = ("<html><body><table><tr><td>Код</td><td>Наименование</td><td>ИНН</td></tr>"
+            "<tr><td>K1</td><td>ООО «Альфа»</td><td>7707083893</td></tr></table></body></html>")
+    root = make_engagement({"clients.xls": html, "sales.csv": "Дата;Документ;Код контрагента;"
+                            "Сумма без НДС\r\n01.02.2024;Д1;K1;1200,00\r\n"})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    f = asdict(next(f for f in r.files if f.file == "clients.xls"))
+    assert {"code": "note_html_table", "args": {"suffix": ".xls"}} in f["note_reasons"]
+    view.setup("ru")
+    assert any("HTML-таблица, сохранённая как .xls" in n for n in view.file_notes(f))
+    view.setup("en")
