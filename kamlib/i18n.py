@@ -391,6 +391,13 @@ def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
         return ", ".join(parts)
     if key in ("status", "role", "feature", "cost_driver") and isinstance(value, str):
         return strings.get(f"{key}.{value}", value) or value
+    if key.endswith("_minor") and isinstance(value, int) and not isinstance(value, bool):
+        # an exact amount in kopecks (the intake's notes): as the intake writes it in
+        # English (-1234.50, no currency), as money elsewhere (−1 234,50 ₽)
+        if fmt.lang == "en":
+            sign, whole = "-" if value < 0 else "", abs(value)
+            return f"{sign}{whole // 100}.{whole % 100:02d}"
+        return fmt.money(value / 100)
     if key.endswith(("_median", "client_value")) and isinstance(value, int | float):
         return fmt.compact(value)      # a median compared with another: 11,9 млн / 11.9 M
     if key.endswith(("_share", "_ratio")) and isinstance(value, int | float):

@@ -297,10 +297,9 @@ class _FileIntake:
                                     else None, "exact_sum": str(exact),
                                     "rounded_sum": _money_str(int(got * 10**SCALE)),
                                     "difference": str(diff)}
-        self.rep.notes.append(
-            f"{n} value(s) of '{self.header(fname)}' have fractions of a kopeck; each is "
-            f"rounded to the kopeck half to even: exact sum {exact}, rounded sum "
-            f"{_money_str(int(got * 10**SCALE))}, difference {diff}")
+        self.rep.note("note_sub_kopeck_rounded", n=n, column=self.header(fname),
+                      exact=str(exact), rounded_minor=int(got * 10**SCALE),
+                      difference=str(diff))
 
     def _dates(self, fname: str, s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
         """Parse a date column; say why a value is bad; reject implausible event dates."""
@@ -361,11 +360,9 @@ class _FileIntake:
                             "ok": abs(diff) <= tolerance, "row": int(totals_row["_row"][0]),
                             "value": raw_total}
             if abs(diff) > tolerance:
-                rep.notes.append(
-                    f"the totals row (row {totals_row['_row'][0]}) says {self.header(fname)} = "
-                    f"{_money_str(v[0])}, the rows add up to {_money_str(rows)} (difference "
-                    f"{_money_str(diff)}): rows may be missing from the export, or the total "
-                    "covers other data; ask the client to re-export the full period")
+                rep.note("note_totals_differ", row=str(totals_row["_row"][0]),
+                         column=self.header(fname), file_minor=int(v[0]), rows_minor=rows,
+                         difference_minor=diff)
         rep.totals_row = check or None
 
 

@@ -133,3 +133,26 @@ def test_the_readers_notes_are_reason_codes(make_engagement) -> None:
     view.setup("ru")
     assert any("HTML-таблица, сохранённая как .xls" in n for n in view.file_notes(f))
     view.setup("en")
+
+
+def test_rounding_and_totals_notes_in_russian_with_exact_money(make_engagement) -> None:
+    """The two notes that carry money (fractions of a kopeck rounded; a totals row that
+    differs from its rows) are reason codes: the English of the manifest as before, the
+    money exact in Russian (kopecks, the page's currency)."""
+    f = _notes(make_engagement, "Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+                                "01.02.2024;Д1;K1;1200,005\r\n01.02.2024;Д2;K2;10,015\r\n"
+                                "Итого;;;1500,00\r\n")
+    codes = [r["code"] for r in f["note_reasons"]]
+    assert "note_sub_kopeck_rounded" in codes and "note_totals_differ" in codes
+    assert ("2 value(s) of 'Сумма без НДС' have fractions of a kopeck; each is rounded to "
+            "the kopeck half to even: exact sum 1210.020, rounded sum 1210.02, difference "
+            "0.000") in f["notes"]
+    assert ("the totals row (row 4) says Сумма без НДС = 1500.00, the rows add up to 1210.02 "
+            "(difference -289.98): rows may be missing from the export, or the total covers "
+            "other data; ask the client to re-export the full period") in f["notes"]
+    view.setup("ru")
+    ru = " | ".join(view.file_notes(f))
+    assert "после округления 1\u00a0210,02\u00a0₽" in ru, ru
+    assert "«Сумма без НДС» = 1\u00a0500,00\u00a0₽, а строки в сумме дают 1\u00a0210,02\u00a0₽ " \
+           "(разница −289,98\u00a0₽)" in ru, ru
+    view.setup("en")
