@@ -28,7 +28,7 @@ from .fileparse import _FileIntake, _Parsed
 from .files import _list_raw, _read_all, result_first_reason
 from .reconcile import _assemble
 from .reportform import check_footer_points
-from .results import SCALE, FileReport, IntakeResult, name_key
+from .results import SCALE, FileReport, IntakeResult, name_key, said
 from .summary import format_amount, summary_text, write_intake
 
 __all__ = [
@@ -124,11 +124,11 @@ def ingest(
     for f in reports:
         for fname, r in f.rounding.items():
             if Decimal(r["difference"]) != 0:
-                warnings.append(
-                    f"{f.label}: '{f.money.get(fname, {}).get('column', fname)}' has "
-                    f"{r['values_rounded']} value(s) with fractions of a kopeck, rounded "
-                    f"half to even: exact sum {r['exact_sum']}, loaded {r['rounded_sum']} "
-                    f"(difference {r['difference']}); first at row {r['first_row']}")
+                warnings.append(said(
+                    "warn_sub_kopeck", file=f.label,
+                    column=f.money.get(fname, {}).get("column", fname),
+                    n=r["values_rounded"], exact=r["exact_sum"], loaded=r["rounded_sum"],
+                    difference=r["difference"], row=str(r["first_row"])))
     empty_sales = [f.label for f in reports if f.table == "sales" and f.rows_read == 0]
     if "sales" in tables and tables["sales"].height == 0 and empty_sales:
         errors.append(InputError(

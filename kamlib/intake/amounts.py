@@ -16,7 +16,7 @@ from ..parse import (
 )
 from ..schema import header_key
 from .fileparse import _FileIntake, _Parsed
-from .results import _GENERIC_NET, _MAX_MINOR, _RETURN_RE, SCALE
+from .results import _GENERIC_NET, _MAX_MINOR, _RETURN_RE, SCALE, said
 
 
 def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
@@ -57,11 +57,9 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
         elif gross_col == "amount":
             if include_vat is None:
                 is_gross = "vat_rate" in m
-                warnings.append(
-                    f"{rep.label}: column '{fi.header('amount')}' does not say whether it "
-                    f"includes VAT; assumed {'with' if is_gross else 'without'} VAT"
-                    + (" (a VAT rate column is present)" if is_gross else "")
-                    + ". Set intake.amounts_include_vat in engagement.yaml to be explicit.")
+                warnings.append(said(
+                    "warn_vat_assumed_gross" if is_gross else "warn_vat_assumed_net",
+                    file=rep.label, column=fi.header("amount")))
             else:
                 is_gross = include_vat
         if not is_gross:

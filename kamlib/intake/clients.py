@@ -119,12 +119,10 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
             multi = hits.join(amb.filter(pl.col("_n") > 1), on="_nkey")
             if multi.height:
                 ex = multi.unique("_nkey").head(3)
-                warnings.append(
-                    f"{tname}: {multi['_nkey'].n_unique()} client name(s) match several "
-                    "catalogue records (e.g. " + "; ".join(
-                        f"'{n}' → {', '.join(c)}" for n, c in zip(
-                            ex["client_name"], ex["_codes"], strict=True)) +
-                    "); rows attributed to the first code. Step 1 merges such duplicates.")
+                warnings.append(said(
+                    "warn_name_several_records", table=tname, n=multi["_nkey"].n_unique(),
+                    examples="; ".join(f"'{n}' → {', '.join(c)}" for n, c in zip(
+                        ex["client_name"], ex["_codes"], strict=True))))
             df = df.with_columns(client_id=pl.when(need).then(pl.col("_by_name"))
                                  .otherwise(pl.col("client_id"))).drop("_by_name")
     # unknown clients: add them to the catalogue (flagged) or reject their rows
@@ -210,10 +208,8 @@ def _one_code_two_names(rows: pl.LazyFrame, tname: str, warnings: list[str]) -> 
         ex = "; ".join(f"'{c}' ({f} from row {r}): " + " / ".join(f"'{n}'" for n in names)
                        for c, names, f, r in odd.select("client_id", "_names", "source_file",
                                                         "_row").head(5).iter_rows())
-        warnings.append(
-            f"{tname}: {odd.height} client code(s) carry different names in the lines, e.g. "
-            f"{ex}. The rows are attributed by the code; ask the client whether a code was "
-            "reused for another company.")
+        warnings.append(said("warn_code_several_names", table=tname, n=odd.height,
+                             examples=ex))
 
 
 def _map_distinct(expr: pl.Expr, values: pl.Series, fn: Callable[[str], str | None]

@@ -17,7 +17,7 @@ import polars as pl
 
 from ..config import EngagementConfig
 from ..units import money
-from .results import _money_str
+from .results import _money_str, said
 
 __all__ = ["find_overlaps"]
 
@@ -84,13 +84,10 @@ def find_overlaps(dfs: list[pl.DataFrame], cfg: EngagementConfig, warnings: list
                    "identical_lines": same.height, "identical_money": _money(dup_money, cur),
                    "dropped": bool(drop and same.height)}
             out.append(rec)
-            warnings.append(
-                f"sales: {name_a} and {name_b} both cover {start} … {end} ({_money_str(ma)} and "
-                f"{_money_str(mb)} net revenue in those days); {same.height} line(s) of "
-                f"{name_b} are identical to lines of {name_a} ({_money_str(dup_money)})"
-                + ("; they were rejected from " + name_b + " (intake.drop_overlapping)"
-                   if rec["dropped"] else "; both were loaded: if the files overlap, set "
-                   "intake.drop_overlapping: true, or remove one file from raw/"))
+            warnings.append(said(
+                "warn_overlap_dropped" if rec["dropped"] else "warn_overlap_kept",
+                file_a=name_a, file_b=name_b, start=str(start), end=str(end), a_minor=int(ma),
+                b_minor=int(mb), n=same.height, same_minor=dup_money))
             if rec["dropped"]:
                 idx = same["_i"]
                 hit = pl.int_range(pl.len()).is_in(idx.implode())

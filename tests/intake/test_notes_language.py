@@ -156,3 +156,39 @@ def test_rounding_and_totals_notes_in_russian_with_exact_money(make_engagement) 
     assert "«Сумма без НДС» = 1\u00a0500,00\u00a0₽, а строки в сумме дают 1\u00a0210,02\u00a0₽ " \
            "(разница −289,98\u00a0₽)" in ru, ru
     view.setup("en")
+
+
+def test_intake_warnings_are_reason_codes_in_both_languages(make_engagement) -> None:
+    """The intake's warnings that were English text only (sub-kopeck rounding, VAT assumed,
+    a name on several records, a code with several names, overlapping files) are reason
+    codes: the English unchanged, Russian with money in roubles."""
+    from kamlib.intake.results import phrase_warning, said
+
+    w = said("warn_overlap_kept", file_a="a.csv", file_b="b.csv", start="2024-01-01",
+             end="2024-01-31", a_minor=123456, b_minor=100, n=2, same_minor=-50)
+    assert w == ("sales: a.csv and b.csv both cover 2024-01-01 … 2024-01-31 (1234.56 and 1.00 "
+                 "net revenue in those days); 2 line(s) of b.csv are identical to lines of "
+                 "a.csv (-0.50); both were loaded: if the files overlap, set "
+                 "intake.drop_overlapping: true, or remove one file from raw/")
+    ru = phrase_warning(w.reason, "ru")
+    assert "1\u00a0234,56\u00a0₽ и 1,00\u00a0₽" in ru and "загружены оба файла" in ru, ru
+    for code, args in [
+            ("warn_sub_kopeck", {"file": "s.csv", "column": "Сумма", "n": 2, "exact": "1.005",
+                                 "loaded": "1.00", "difference": "-0.005", "row": "4"}),
+            ("warn_vat_assumed_gross", {"file": "s.csv", "column": "Сумма"}),
+            ("warn_vat_assumed_net", {"file": "s.csv", "column": "Сумма"}),
+            ("warn_name_several_records", {"table": "sales", "n": 1, "examples": "'А' → K1, K2"}),
+            ("warn_code_several_names", {"table": "sales", "n": 1, "examples": "'K1' ..."}),
+            ("warn_overlap_dropped", dict(w.reason["args"]))]:
+        en, ru = phrase_warning({"code": code, "args": args}, "en"), phrase_warning(
+            {"code": code, "args": args}, "ru")
+        assert en != ru and "{" not in en + ru and "reason." not in en + ru, (en, ru)
+
+    f_sales = "Дата;Документ;Код контрагента;Сумма\r\n01.02.2024;Д1;K1;1200,00\r\n"
+    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": f_sales})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    vat = [x for x in r.warnings if getattr(x, "reason", {}).get("code") == "warn_vat_assumed_net"]
+    assert vat and vat[0] == ("sales.csv: column 'Сумма' does not say whether it includes VAT; "
+                              "assumed without VAT. Set intake.amounts_include_vat in "
+                              "engagement.yaml to be explicit.")
+    assert "не видно, включён ли НДС" in phrase_warning(vat[0].reason, "ru")
