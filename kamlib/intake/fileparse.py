@@ -90,9 +90,12 @@ class _FileIntake:
         if all_cells.width:
             # the rows whose first cell is the first header, then all cells of those only
             # (the full test over every column cost 0.5-1 s on 2,000,000 lines)
-            same = raw.data.filter(pl.col("c0").fill_null("") == raw.headers[0]).select(
+            # (a byte order mark before it: the next export's, when files were pasted together)
+            first = pl.col("c0").fill_null("").str.strip_prefix("\ufeff")
+            same = raw.data.filter(first == raw.headers[0]).select(
                 pl.col("_row"), pl.all_horizontal(
-                    [pl.col(f"c{i}").fill_null("") == h for i, h in enumerate(raw.headers)]
+                    [first == raw.headers[0]] + [pl.col(f"c{i}").fill_null("") == h for i, h
+                                                 in enumerate(raw.headers) if i]
                 ).alias("_hdr")).filter(pl.col("_hdr"))["_row"]
             if same.len():
                 skipped["repeated header row"] += same.len()

@@ -124,6 +124,18 @@ def test_title_rows_subtotals_repeated_headers_and_empty_rows(make_engagement) -
     assert f.totals_row["net_revenue"]["ok"]
 
 
+def test_pasted_exports_each_with_its_byte_order_mark(make_engagement) -> None:
+    """Two UTF-8 exports pasted together, each starting with a BOM: the second header is a
+    repeated header row, not a row rejected for its date."""
+    header = "Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+    sales = ("\ufeff" + header + "01.02.2024;Д1;K1;100,00\r\n").encode() + (
+        "\ufeff" + header + "02.02.2024;Д2;K2;50,00\r\n").encode()
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert f.rows_skipped == {"repeated header row": 1}
+    assert r.rejected.height == 0 and r.tables["sales"]["source_row"].to_list() == [2, 4]
+
+
 def test_names_only_matched_to_catalogue_and_unknown_added(make_engagement) -> None:
     sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
              "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
