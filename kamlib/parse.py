@@ -49,8 +49,9 @@ def _blank_to_null(s: pl.Expr) -> pl.Expr:
 
 def _numeric_text(df: pl.DataFrame, src: str) -> pl.DataFrame:
     """Column ``n``: ``src`` without spaces, NBSP, currency marks; unicode minus → '-';
-    '(1,5)' and '1,5-' → '-1,5'. Staged column by column: polars does not share a
-    repeated sub-expression across when/then branches, and re-evaluating it is slow."""
+    '(1,5)' and '1,5-' → '-1,5'; a dash alone → '0'. Staged column by column: polars does
+    not share a repeated sub-expression across when/then branches, and re-evaluating it is
+    slow."""
     s = pl.col("n")
     return (
         df.with_columns(n=pl.col(src).str.replace_all(_SPACES, "").str.replace_all(_CURRENCY, "")
@@ -60,6 +61,8 @@ def _numeric_text(df: pl.DataFrame, src: str) -> pl.DataFrame:
         .with_columns(n=pl.when(s.str.ends_with("-") & ~s.str.starts_with("-"))
                       .then(pl.lit("-") + s.str.strip_chars_end("-")).otherwise(s))
         .with_columns(n=s.str.strip_prefix("+"))
+        # a dash alone is zero: Excel's accounting format shows 0 as '-' (' -   ' in a CSV)
+        .with_columns(n=pl.when(s.str.contains("^[-\u2014]$")).then(pl.lit("0")).otherwise(s))
     )
 
 

@@ -203,6 +203,7 @@ class _FileIntake:
             self.decimals[fname] = dec
             if f.kind == "money":
                 v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
+                self._dashes(fname, s, v)
                 if rounded.any():
                     self._rounding(fname, s, v, bad, dec)
                 reason: str | pl.Series = "not an amount"
@@ -218,6 +219,7 @@ class _FileIntake:
                             "amount column")).otherwise(pl.lit("not an amount"))).to_series()
                 return fname, v, bad, reason, int(rounded.sum())
             v, bad = _by_distinct(s, lambda u: parse_number(u, decimal=dec))
+            self._dashes(fname, s, v)
             sci = bad & exponent_form(s) if bad.any() else bad
             if sci.any():
                 return fname, v, bad, pl.select(pl.when(pl.lit(sci)).then(pl.lit(
@@ -240,6 +242,15 @@ class _FileIntake:
             return fname, v, none, "", 0
         (v,) = _by_distinct(s, lambda u: (_text(u),))
         return fname, v, none, "", 0
+
+    def _dashes(self, fname: str, s: pl.Series, v: pl.Series) -> None:
+        """Say how many cells were a dash read as zero (looked for among the zeros only)."""
+        zero = (v == 0).fill_null(False)
+        if not zero.any():
+            return
+        n = int(s.filter(zero).str.contains(_DASH_ALONE).sum())
+        if n:
+            self.rep.note("note_dash_as_zero", column=self.header(fname), n=n)
 
     def _check_currency(self, df: pl.DataFrame) -> None:
         """Stop on amounts in several currencies, or in another than the engagement's.
@@ -369,6 +380,7 @@ class _FileIntake:
         rep.totals_row = check or None
 
 
+_DASH_ALONE = r"^\s*[-\u2013\u2212\u2014]\s*$"
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "
              "number in Excel and save the file again, or export it again")

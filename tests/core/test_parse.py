@@ -104,7 +104,8 @@ def test_parse_money_empty_is_null_not_bad(text: str | None) -> None:
         ("--5", ","),
         ("1.2.3", ","),
         ("12 abc", ","),
-        ("-", ","),
+        ("-x", ","),  # (a dash alone is zero: test_a_dash_alone_is_zero)
+        ("- -", ","),
     ],
 )
 def test_parse_money_bad(text: str, decimal: str) -> None:
@@ -547,3 +548,13 @@ def test_date_fast_path_agrees_with_the_full_parser() -> None:
     assert fast.is_not_null().sum() > 1000
     assert parse_date(pl.Series(["+1990-01-1", "30.05.+421", "01.02.2024"]))[1].to_list() == [
         True, True, False]
+
+
+def test_a_dash_alone_is_zero() -> None:
+    """Excel's accounting format shows zero as a dash (' -   ' in a saved CSV)."""
+    s = pl.Series(["-", " - ", " -   ", "–", "—", "\u2212", "--", "-5", "5-", "- 5"])
+    minor, bad, _ = parse_money(s, decimal=",")
+    assert minor.to_list() == [0, 0, 0, 0, 0, 0, None, -500, -500, -500]
+    assert bad.to_list() == [False] * 6 + [True, False, False, False]
+    num, nbad = parse_number(s, decimal=",")
+    assert num.to_list()[:6] == [0.0] * 6 and nbad.to_list()[6]
