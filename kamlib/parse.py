@@ -312,6 +312,25 @@ def parse_percent(values: pl.Series) -> tuple[pl.Series, pl.Series]:
 
 
 _EXCEL_EPOCH = pl.date(1899, 12, 30)
+# a year followed by 'г.' or 'года' (Russian dates: '01.11.2024 г.', '1 ноября 2024 года')
+_YEAR_WORD = r"(\d{4})\s*(?:года|г\.?)(\s|$)"
+# month names by their first three letters (Russian in any case form, English)
+_MONTH_STEMS = {s: f"{i}" for i, names in enumerate([
+    ("янв", "jan"), ("фев", "feb"), ("мар", "mar"), ("апр", "apr"), ("май", "мая", "may"),
+    ("июн", "jun"), ("июл", "jul"), ("авг", "aug"), ("сен", "sep"), ("окт", "oct"),
+    ("ноя", "nov"), ("дек", "dec")], 1) for s in names}
+#: A month without a day, lowercased: 'ноябрь 2024', '11.2024', '2024-11' (1C's reports by
+#: month); read as the month's first day.
+MONTH_ONLY = (r"^(?:(?P<m1>[a-zа-яё]+)\.?\s+(?P<y1>\d{4})|(?P<m2>\d{1,2})\.(?P<y2>\d{4})"
+              r"|(?P<y3>\d{4})-(?P<m3>\d{1,2}))$")
+
+
+def month_only(values: pl.Series) -> pl.Series:
+    """True where a date cell is a month without a day (``Ноябрь 2024``, ``11.2024``,
+    ``2024-11``), which :func:`parse_date` reads as the month's first day."""
+    text = values.cast(pl.String).str.strip_chars().str.to_lowercase().str.replace(
+        _YEAR_WORD, "${1}${2}").str.strip_chars()
+    return text.str.contains(MONTH_ONLY).fill_null(False)
 
 
 def slash_order(values: pl.Series) -> Literal["dmy", "mdy"] | None:
@@ -377,13 +396,24 @@ def _full_date(values: pl.Series, order: Literal["dmy", "mdy"] | None,
     ambiguous_ok = order is not None or inferred is not None
     order = order or inferred or "dmy"
     df = pl.DataFrame({"v": values.cast(pl.String)})
-    text = _blank_to_null(pl.col("v"))
-    time = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+    # '01.11.2024 г.', '1 ноября 2024 года': the year's 'г.' / 'года' dropped
+    text = _blank_to_null(pl.col("v")).str.replace(_YEAR_WORD, "${1}${2}")
+    time = (r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?[AaPp]\.?[Mm]\.?)?)?"
+            r"(?:Z|[+-]\d{2}:?\d{2})?$")
     dmy = text.str.extract_groups(rf"^(\d{{1,2}})[.](\d{{1,2}})[.](\d{{2}}|\d{{4}}){time}")
     slash = text.str.extract_groups(rf"^(\d{{1,2}})[/-](\d{{1,2}})[/-](\d{{4}}){time}")
     iso = text.str.extract_groups(rf"^(\d{{4}})[-./](\d{{1,2}})[-./](\d{{1,2}}){time}")
     serial = text.str.extract(r"^(\d{5})(?:[.,]\d+)?$", 1).cast(pl.Int64, strict=False)
-    df = df.with_columns(t=text, dmy=dmy, slash=slash, iso=iso, serial=serial)
+    compact = text.str.extract_groups(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")   # 20241101
+    words = text.str.to_lowercase().str.extract_groups(     # 1 ноября 2024, 1 Nov 2024
+        rf"^(\d{{1,2}})\s+([a-zа-яё]+)\.?,?\s+(\d{{4}}){time}")
+    month = text.str.to_lowercase().str.extract_groups(MONTH_ONLY)   # Ноябрь 2024, 11.2024
+    df = df.with_columns(t=text, dmy=dmy, slash=slash, iso=iso, serial=serial, compact=compact,
+                         words=words, month=month)
+
+    def month_no(name: pl.Expr) -> pl.Expr:
+        return name.str.slice(0, 3).replace_strict(_MONTH_STEMS, default=None,
+                                                     return_dtype=pl.String)
 
     def ymd(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
         y = pl.when(y.str.len_chars() == 2).then(pl.lit("20") + y).otherwise(y)
@@ -400,6 +430,21 @@ def _full_date(values: pl.Series, order: Literal["dmy", "mdy"] | None,
         .when(pl.col("iso").struct.field("1").is_not_null())
         .then(ymd(pl.col("iso").struct.field("1"), pl.col("iso").struct.field("2"),
                   pl.col("iso").struct.field("3")))
+        .when(pl.col("compact").struct.field("1").is_not_null())
+        .then(ymd(pl.col("compact").struct.field("1"), pl.col("compact").struct.field("2"),
+                  pl.col("compact").struct.field("3")))
+        .when(pl.col("words").struct.field("1").is_not_null())
+        .then(ymd(pl.col("words").struct.field("3"), month_no(pl.col("words").struct.field("2")),
+                  pl.col("words").struct.field("1")))
+        .when(pl.col("month").struct.field("y1").is_not_null())     # a month: its first day
+        .then(ymd(pl.col("month").struct.field("y1"), month_no(pl.col("month").struct.field("m1")),
+                  pl.lit("1")))
+        .when(pl.col("month").struct.field("y2").is_not_null())
+        .then(ymd(pl.col("month").struct.field("y2"), pl.col("month").struct.field("m2"),
+                  pl.lit("1")))
+        .when(pl.col("month").struct.field("y3").is_not_null())
+        .then(ymd(pl.col("month").struct.field("y3"), pl.col("month").struct.field("m3"),
+                  pl.lit("1")))
     )
     from_text = candidate.str.to_date("%Y-%m-%d", strict=False)
     from_serial = pl.when(pl.col("serial").is_between(20_000, 80_000)).then(

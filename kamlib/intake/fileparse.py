@@ -28,6 +28,7 @@ from ..parse import (
     decimal_separator,
     decimal_text,
     exponent_form,
+    month_only,
     parse_bool,
     parse_date,
     parse_money,
@@ -318,6 +319,10 @@ class _FileIntake:
     def _dates(self, fname: str, s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
         """Parse a date column; say why a value is bad; reject implausible event dates."""
         v, bad = parse_date(s, order=self.cfg.intake.date_order)
+        months = month_only(s) & v.is_not_null()
+        if months.any():
+            self.rep.note("note_month_dates", column=self.header(fname),
+                          example=str(s.filter(months)[0]).strip())
         slash = s.str.strip_chars().str.contains(r"^\d{1,2}[/-]\d{1,2}[/-]\d{4}").fill_null(False)
         reason = pl.select(
             pl.when(pl.lit(bad) & pl.lit(slash)).then(pl.lit(

@@ -558,3 +558,27 @@ def test_a_dash_alone_is_zero() -> None:
     assert bad.to_list() == [False] * 6 + [True, False, False, False]
     num, nbad = parse_number(s, decimal=",")
     assert num.to_list()[:6] == [0.0] * 6 and nbad.to_list()[6]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("01.11.2024 г.", date(2024, 11, 1)), ("01.11.2024г", date(2024, 11, 1)),
+    ("01.11.2024 г. 0:00:00", date(2024, 11, 1)), ("1 ноября 2024 г.", date(2024, 11, 1)),
+    ("3 мая 2024 года", date(2024, 5, 3)), ("1 Nov 2024", date(2024, 11, 1)),
+    ("01.11.2024 12:00:00 AM", date(2024, 11, 1)), ("20241101", date(2024, 11, 1)),
+    ("Ноябрь 2024", date(2024, 11, 1)), ("ноябрь 2024 г.", date(2024, 11, 1)),
+    ("11.2024", date(2024, 11, 1)), ("2024-11", date(2024, 11, 1)), ("May 2024", date(2024, 5, 1)),
+])
+def test_parse_date_russian_and_month_forms(text: str, expected: date) -> None:
+    """Russian dates with 'г.' or a month name, AM/PM times, YYYYMMDD, and months without a
+    day (1C's reports by month: their first day, flagged by month_only)."""
+    from kamlib.parse import month_only
+
+    v, bad = parse_date(pl.Series([text]))
+    assert (v[0], bad[0]) == (expected, False)
+    assert month_only(pl.Series([text]))[0] == (text[0].isalpha() or len(text) == 7)
+
+
+@pytest.mark.parametrize("text", ["31 февраля 2024", "Foo 2024", "13.2024", "19991301",
+                                  "12345678", "1 ноября", "2024-13"])
+def test_parse_date_russian_and_month_forms_bad(text: str) -> None:
+    assert parse_date(pl.Series([text]))[1][0], text

@@ -151,6 +151,21 @@ def test_dashes_of_excels_accounting_format_are_zeros_and_said(make_engagement) 
         in f.note_reasons
 
 
+def test_russian_dates_and_months_of_a_report_by_month(make_engagement) -> None:
+    """'1 ноября 2024 г.' and '01.11.2024 г.' are dates; 'Ноябрь 2024' (a 1C report by month)
+    is the month's first day, said in a note (they were rejected as 'not a date')."""
+    sales = ("Период;Документ;Код контрагента;Сумма без НДС\r\n"
+             "Ноябрь 2024;Д1;K1;100,00\r\nДекабрь 2024 г.;Д2;K2;50,00\r\n"
+             "1 ноября 2024 г.;Д3;K1;10,00\r\n01.12.2024 г.;Д4;K2;5,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok and r.rejected.height == 0
+    assert [str(d) for d in r.tables["sales"]["date"].to_list()] == [
+        "2024-11-01", "2024-12-01", "2024-11-01", "2024-12-01"]
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert [n["args"]["column"] for n in f.note_reasons if n["code"] == "note_month_dates"] \
+        == ["Период"]
+
+
 def test_names_only_matched_to_catalogue_and_unknown_added(make_engagement) -> None:
     sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
              "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
