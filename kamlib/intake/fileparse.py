@@ -219,8 +219,21 @@ class _FileIntake:
                             "digits before the decimal separator): a typo or a code in the "
                             "amount column")).otherwise(pl.lit("not an amount"))).to_series()
                 return fname, v, bad, reason, int(rounded.sum())
-            v, bad = _by_distinct(s, lambda u: parse_number(u, decimal=dec))
+            units: set[str] = set()
+
+            def number(u: pl.Series) -> tuple[pl.Series, pl.Series]:
+                unit = u.str.extract(_UNIT, 2)   # '5 шт.', '1,5 кг': the number, unit said
+                if unit.is_not_null().any():
+                    units.update(unit.drop_nulls().str.to_lowercase().unique().to_list())
+                    u = pl.select(pl.when(unit.is_not_null()).then(u.str.extract(_UNIT, 1))
+                                  .otherwise(u)).to_series()
+                return parse_number(u, decimal=dec)
+
+            v, bad = _by_distinct(s, number)
             self._dashes(fname, s, v)
+            if units:
+                self.rep.note("note_units_in_numbers", column=self.header(fname),
+                              units=", ".join(sorted(units)))
             sci = bad & exponent_form(s) if bad.any() else bad
             if sci.any():
                 return fname, v, bad, pl.select(pl.when(pl.lit(sci)).then(pl.lit(
@@ -385,6 +398,10 @@ class _FileIntake:
         rep.totals_row = check or None
 
 
+# a number followed by a unit of measure ('5 шт.', '1,5 кг', '2 pcs'): the units 1C and Excel
+# users print in a quantity column
+_UNIT = (r"(?i)^\s*(.*?\d)\s*(шт|штук[аи]?|ед|кг|гр?|л|мл|м|м2|м3|м²|м³|т|км|упак|уп|пач|кор|"
+         r"компл|к-т|пар[аы]?|рул|бут|бан|pcs|pc|ea|kg|g|l|ml|m|box|units?)\.?\s*$")
 _DASH_ALONE = r"^\s*[-\u2013\u2212\u2014]\s*$"
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "

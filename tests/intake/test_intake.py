@@ -166,6 +166,20 @@ def test_russian_dates_and_months_of_a_report_by_month(make_engagement) -> None:
         == ["Период"]
 
 
+def test_units_after_quantities_are_left_aside_and_said(make_engagement) -> None:
+    """'5 шт.', '1,5 кг' in the quantity column: the numbers (the rows were rejected as 'not
+    a number'); the units listed in a note; a word that is no unit still rejects its row."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС;Количество\r\n"
+             "01.02.2024;Д1;K1;100,00;5 шт.\r\n02.02.2024;Д2;K2;50,00;1,5 кг\r\n"
+             "03.02.2024;Д3;K2;10,00;2\r\n04.02.2024;Д4;K2;1,00;2 abc\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.tables["sales"]["quantity"].to_list() == [5.0, 1.5, 2.0]
+    assert r.rejected["value"].to_list() == ["2 abc"]
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert {"code": "note_units_in_numbers", "args": {"column": "Количество",
+                                                       "units": "кг, шт"}} in f.note_reasons
+
+
 def test_names_only_matched_to_catalogue_and_unknown_added(make_engagement) -> None:
     sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
              "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
