@@ -34,7 +34,7 @@ __all__ = [
 #: so that the sum of a million of them still fits the int64 minor units exactly
 MAX_INT_DIGITS = 13
 _SPACES = "[\u00a0\u202f\u2009\u2007 '\u2019`]"
-_CURRENCY = r"(?i)(₽|руб\.?|р\.|rub|rur|usd|eur|gbp|\$|€|£)"
+_CURRENCY = r"(?i)(₽|руб\.?|р\.|р\s*$|rub|rur|usd|eur|gbp|\$|€|£)"  # 'р' alone: at the end
 #: currency marks and codes seen in amount cells and currency columns → ISO code
 CURRENCY_CODES = {"₽": "RUB", "руб": "RUB", "р.": "RUB", "rub": "RUB", "rur": "RUB",
                   "рубль": "RUB", "рубли": "RUB", "usd": "USD", "$": "USD", "доллар сша": "USD",
@@ -245,7 +245,8 @@ def _full_money(values: pl.Series, decimal: str, scale: int
 
 def currency_marks(values: pl.Series) -> pl.Series:
     """The ISO code of the currency mark in each amount cell (``$12.50`` → ``USD``), else null."""
-    found = values.cast(pl.String).str.to_lowercase().str.extract(_CURRENCY.replace("(?i)", ""), 1)
+    found = values.cast(pl.String).str.strip_chars().str.to_lowercase().str.extract(
+        _CURRENCY.replace("(?i)", ""), 1)
     return found.str.strip_chars_end(".").replace_strict(
         {k.rstrip("."): v for k, v in CURRENCY_CODES.items()}, default=None,
         return_dtype=pl.String)

@@ -582,3 +582,13 @@ def test_parse_date_russian_and_month_forms(text: str, expected: date) -> None:
                                   "12345678", "1 ноября", "2024-13"])
 def test_parse_date_russian_and_month_forms_bad(text: str) -> None:
     assert parse_date(pl.Series([text]))[1][0], text
+
+
+def test_rouble_sign_r_without_a_dot() -> None:
+    """'12 500 р' and '12500,00р' (a hand-made sheet's roubles): the amount, its mark RUB."""
+    from kamlib.parse import currency_marks
+
+    s = pl.Series(["12 500 р", "12500,00р", "12 500 р ", "12 500 р.", "р 100"])
+    assert parse_money(s, decimal=",")[0].to_list() == [1250000, 1250000, 1250000, 1250000,
+                                                        None]
+    assert currency_marks(s).to_list()[:4] == ["RUB"] * 4
