@@ -21,9 +21,9 @@ from stdnum import vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 __all__ = ["INN_WEIGHTS_10", "INN_WEIGHTS_11", "INN_WEIGHTS_12", "foreign_vat_problem",
-           "inn_check_digit", "is_foreign_vat", "is_valid_foreign_vat", "is_valid_inn",
-           "is_valid_kpp", "is_valid_ogrn", "tax_id_problem", "tax_id_problem_reason",
-           "valid_inn_mask", "vat_with_check_digits"]
+           "inn_check_digit", "is_exponent", "is_foreign_vat", "is_valid_foreign_vat",
+           "is_valid_inn", "is_valid_kpp", "is_valid_ogrn", "tax_id_problem",
+           "tax_id_problem_reason", "valid_inn_mask", "vat_with_check_digits"]
 
 #: the shape of a foreign VAT number: a country prefix, then digits and letters
 _FOREIGN = re.compile(r"^[A-Z]{2}[0-9A-Z+*]{2,13}$")
@@ -112,6 +112,16 @@ def is_valid_ogrn(value: str | None) -> bool:
     return int(value[:14]) % 13 % 10 == int(value[14])
 
 
+# a number in E notation: '7,70708E+09', '7.7E+11' (Excel's display of a long number)
+_EXPONENT = re.compile(r"[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+")
+
+
+def is_exponent(value: str | None) -> bool:
+    """Whether an identifier is a number in E notation (``7,70708E+09``): Excel's display of
+    a long number, its digits lost, the same text for many companies."""
+    return value is not None and _EXPONENT.fullmatch(value.strip()) is not None
+
+
 def tax_id_problem(value: str | None) -> str | None:
     """Why a tax id is not usable (``None`` if valid, empty, or not a tax id we can check).
 
@@ -121,6 +131,9 @@ def tax_id_problem(value: str | None) -> str | None:
     """
     if value is None or value == "":
         return None
+    if is_exponent(value):
+        return ("INN in scientific notation (as Excel shows a long number in a narrow column): "
+                "its digits are lost; format the column as text in Excel and export it again")
     if is_foreign_vat(value):
         problem = foreign_vat_problem(value)
         return f"{problem}; kept, but not used to match clients" if problem else None
@@ -145,9 +158,11 @@ def tax_id_problem_reason(value: str | None) -> dict[str, Any] | None:
     figures (``reason.problem_inn_*`` of the string tables, phrased by
     :func:`kamlib.i18n.say`); ``None`` when it names none or the id is a foreign VAT number
     (its problem is kept as text)."""
-    if value is None or value == "" or is_foreign_vat(value):
+    if value is None or value == "":
         return None
-    if not value.isascii() or not value.isdigit():
+    if is_exponent(value):
+        return {"code": "problem_inn_exponent", "args": {}}
+    if is_foreign_vat(value) or not value.isascii() or not value.isdigit():
         return None
     if len(value) not in (10, 12):
         return {"code": "problem_inn_length", "args": {"digits": len(value)}}

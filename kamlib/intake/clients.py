@@ -12,7 +12,7 @@ import polars as pl
 
 from ..config import EngagementConfig
 from ..errors import InputError, KamError
-from ..identifiers import is_valid_inn, tax_id_problem, tax_id_problem_reason
+from ..identifiers import is_exponent, is_valid_inn, tax_id_problem, tax_id_problem_reason
 from .amounts import _pad_tax_id
 from .results import name_key, said
 
@@ -92,8 +92,11 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
     ok = pl.col("_reason").is_null()
     need = ok & pl.col("client_id").is_null()
     if cat is not None and "client_tax_id" in df.columns and "tax_id" in cat.columns:
+        # a valid INN, or an id of another shape (a foreign VAT number); never one in E
+        # notation: '7,70708E+09' is the same text for many companies
         usable = pl.col("tax_id").map_elements(
-            lambda t: is_valid_inn(t) or not t.isdigit(), return_dtype=pl.Boolean)
+            lambda t: is_valid_inn(t) or not (t.isdigit() or is_exponent(t)),
+            return_dtype=pl.Boolean)
         by_inn = (cat.filter(pl.col("tax_id").is_not_null() & usable)
                   .group_by("tax_id").agg(pl.col("client_id").sort().first().alias("_by_inn")))
         df = df.with_columns(_inn=_pad_tax_id(pl.col("client_tax_id"))).join(

@@ -180,6 +180,19 @@ def test_units_after_quantities_are_left_aside_and_said(make_engagement) -> None
                                                        "units": "кг, шт"}} in f.note_reasons
 
 
+def test_inn_in_e_notation_is_an_issue_and_never_a_match(make_engagement) -> None:
+    """INNs saved by Excel as '7,70708E+09' are the same text for different companies: each
+    is listed as an issue, and no sale is attributed to a client through one."""
+    clients = ("Код;Наименование;ИНН\r\nK1;ООО «Альфа»;7,70708E+09\r\n"
+               "K2;ООО «Бета»;7,70708E+09\r\n")
+    sales = ("Дата;Документ;ИНН контрагента;Контрагент;Сумма без НДС\r\n"
+             "01.02.2024;Д1;7,70708E+09;ООО «Бета»;100,00\r\n")
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    issues = r.issues.filter(r.issues["table"] == "clients")
+    assert issues.height == 2 and set(issues["problem_code"]) == {"problem_inn_exponent"}
+    assert r.tables["sales"]["client_id"].to_list() == ["K2"], "matched by its name, not K1"
+
+
 def test_names_only_matched_to_catalogue_and_unknown_added(make_engagement) -> None:
     sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
              "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
