@@ -69,14 +69,19 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
             in ex.select("client_id", "_fname", "_ffile", "_frow", "name", "source_file",
                          "_row").iter_rows())
         first = conflicts.row(0, named=True)
+        sci = is_exponent(str(first["client_id"]))
         errors.append(InputError(
             f"{conflicts.height} client code(s) are used by two different records, so their "
-            f"sales cannot be attributed: {listed}",
+            f"sales cannot be attributed: {listed}" + (
+                " (the codes are in scientific notation: Excel showed long numeric codes as "
+                "1,23457E+11, their digits lost)" if sci else ""),
             file=first["source_file"], row=first["_row"],
             column=headers.get(first["source_file"], {}).get("client_id", "client_id"),
             value=first["client_id"],
-            hint="fix the catalogue export; if two databases were merged, prefix each one's "
-            "codes (e.g. 'A-' and 'B-') in the catalogue and in the sales files"))
+            hint="format the code column as text in Excel and export the catalogue and the "
+            "sales again" if sci else "fix the catalogue export; if two databases were merged, "
+            "prefix each one's codes (e.g. 'A-' and 'B-') in the catalogue and in the sales "
+            "files"))
         df = df.filter(~(ok & (pl.col("_first") > 1)))
     return df.drop("_first", "_same", "_ffile", "_frow", "_fname")
 

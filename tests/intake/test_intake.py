@@ -193,6 +193,15 @@ def test_inn_in_e_notation_is_an_issue_and_never_a_match(make_engagement) -> Non
     assert r.tables["sales"]["client_id"].to_list() == ["K2"], "matched by its name, not K1"
 
 
+def test_client_codes_in_e_notation_say_so(make_engagement) -> None:
+    clients = ("Код;Наименование;ИНН\r\n1,23457E+11;ООО «Альфа»;\r\n"
+               "1,23457E+11;ООО «Бета»;\r\n")
+    sales = "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.02.2024;Д1;1,23457E+11;1,00\r\n"
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    err = next(e for e in r.errors if "two different records" in e.message)
+    assert "scientific notation" in err.message and "as text" in (err.hint or "")
+
+
 def test_names_only_matched_to_catalogue_and_unknown_added(make_engagement) -> None:
     sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
              "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
