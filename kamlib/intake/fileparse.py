@@ -80,6 +80,7 @@ class _FileIntake:
         flags = raw.data.select(
             pl.col("_row"), non_empty.alias("_nonempty"),
             first_text.str.contains(_TOTALS_RE).fill_null(False).alias("_totals"),
+            (first_text.str.strip_chars() == "1").fill_null(False).alias("_one"),
         )
         df = df.hstack(flags.drop("_row"))  # same rows, same order: no join needed
         rep.rows_read = int(df["_nonempty"].sum())
@@ -101,6 +102,10 @@ class _FileIntake:
             if same.len():
                 skipped["repeated header row"] += same.len()
                 drop = drop | df["_row"].is_in(same.implode())
+            numbers = _column_numbers(raw.data.filter(flags["_one"]))
+            if numbers:
+                skipped["column numbers row (1, 2, 3 … under the header)"] += len(numbers)
+                drop = drop | df["_row"].is_in(numbers)
         # totals rows: the last is the file's total (checked), others are subtotals
         is_total = df["_totals"] & ~drop
         totals = df.filter(is_total)
@@ -114,7 +119,7 @@ class _FileIntake:
             skipped["totals row (used as a check)"] += 1
         rep.rows_read = df.height + totals.height
         rep.rows_skipped = {k: v for k, v in skipped.items() if v}
-        df = df.drop("_nonempty", "_totals")
+        df = df.drop("_nonempty", "_totals", "_one")
         self._check_currency(df)
         parsed, reasons = self._parse(df)
         parsed = parsed.with_columns(reasons)
@@ -406,6 +411,21 @@ _DASH_ALONE = r"^\s*[-\u2013\u2212\u2014]\s*$"
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "
              "number in Excel and save the file again, or export it again")
+
+
+def _column_numbers(rows: pl.DataFrame) -> list[int]:
+    """The rows (``_row``) that number the columns of a printed form: their filled cells
+    are 1, 2, 3 … in order, at least three of them and half the columns ('графы' under the
+    header of Russian forms). ``rows``: the candidates, whose first filled cell is 1."""
+    width = rows.width - 1
+    out = []
+    for row in rows.iter_rows(named=True):
+        cells = [str(v).strip() for k, v in row.items() if k != "_row" and v is not None
+                 and str(v).strip()]
+        if len(cells) >= max(3, width // 2) and cells == [str(i) for i in range(1,
+                                                                            len(cells) + 1)]:
+            out.append(int(row["_row"]))
+    return out
 
 
 def _text(s: pl.Series) -> pl.Series:

@@ -202,6 +202,17 @@ def test_client_codes_in_e_notation_say_so(make_engagement) -> None:
     assert "scientific notation" in err.message and "as text" in (err.hint or "")
 
 
+def test_column_numbers_row_under_the_header_is_skipped(make_engagement) -> None:
+    """'1;2;3;4' under the header (the column numbers of a Russian printed form) is skipped
+    and said; it was rejected with 4,00 of 'money'. A row number column is not mistaken."""
+    sales = ("№;Дата;Документ;Код контрагента;Сумма без НДС\r\n1;2;3;4;5\r\n"
+             "1;01.02.2024;Д1;K1;100,00\r\n2;02.02.2024;Д2;K2;50,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert f.rows_skipped == {"column numbers row (1, 2, 3 … under the header)": 1}
+    assert r.rejected.height == 0 and r.tables["sales"]["source_row"].to_list() == [3, 4]
+
+
 def test_names_only_matched_to_catalogue_and_unknown_added(make_engagement) -> None:
     sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
              "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
