@@ -80,7 +80,7 @@ class _FileIntake:
         flags = raw.data.select(
             pl.col("_row"), non_empty.alias("_nonempty"),
             first_text.str.contains(_TOTALS_RE).fill_null(False).alias("_totals"),
-            (first_text.str.strip_chars() == "1").fill_null(False).alias("_one"),
+            (first_text == "1").fill_null(False).alias("_one"),
         )
         df = df.hstack(flags.drop("_row"))  # same rows, same order: no join needed
         rep.rows_read = int(df["_nonempty"].sum())
