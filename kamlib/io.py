@@ -148,6 +148,22 @@ class RawTable:
 # --------------------------------------------------------------------------- text files
 
 
+def _head_records(lines: list[str], delimiter: str
+                  ) -> tuple[list[list[str]], list[tuple[int, int]]]:
+    """The records of the head's lines with the lines each spans: (first line, the line
+    after it), 0-based; a quoted value keeps its line break."""
+    reader = csv.reader([ln.replace("\r", " ") + "\n" for ln in lines], delimiter=delimiter,
+                        quotechar='"')
+    records: list[list[str]] = []
+    spans: list[tuple[int, int]] = []
+    first = 0
+    for rec in reader:
+        records.append(rec)
+        spans.append((first, reader.line_num))
+        first = reader.line_num
+    return records, spans
+
+
 def _split_sample(lines: list[str], delimiter: str) -> list[list[str]]:
     return list(csv.reader(_csv_lines(lines), delimiter=delimiter, quotechar='"'))
 
@@ -292,19 +308,25 @@ def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, *,
         raise InputError("the file has no text (only empty lines)", file=path.name,
                          hint="export the table again; the file is empty")
     delim = delimiter or sniff_delimiter(lines)
-    head_rows = _split_sample(lines[:_SNIFF_ROWS], delim)
-    h = header_row - 1 if header_row else _find_header(head_rows)
-    if h >= len(lines) or not lines[h].strip():
+    # the head's records with the lines they span: a header cell may hold a line break
+    # inside quotes (Excel's wrapped header 'Сумма\nбез НДС'), so records are not lines
+    records, spans = _head_records(lines, delim)
+    if header_row:
+        h = next((i for i, (a, _) in enumerate(spans) if a == header_row - 1), len(records))
+    else:
+        h = _find_header(records)
+    if h >= len(records) or not any(c.strip() for c in records[h]):
         raise InputError(f"header_row {header_row} is past the end of the file or empty",
                          file=path.name, row=header_row,
                          hint="fix 'header_row' in engagement.yaml")
-    headers = _headers_from(next(csv.reader(_csv_lines([lines[h]]), delimiter=delim,
-                                            quotechar='"')))
+    head_line, body_line = spans[h]  # the header's first line, the body's (0-based)
+    headers = _headers_from(records[h])
     skipped = [(i + 1, "above the header (title or filter line)")
-               for i in range(h) if lines[i].strip()]
+               for i in range(head_line) if lines[i].strip()]
     del head
     names = [f"c{i}" for i in range(len(headers))]
-    start = _line_offset(data, h + 1)
+    start = _line_offset(data, body_line)
+    h = body_line - 1  # the body's lines are numbered from h + 2 (1-based)
     frame = None if parts is False else _read_in_parts(
         data, start, delim, names, path.name, on_progress, transcode, h + 2)
     if frame is not None:  # one record a line: the rows are the lines
@@ -314,8 +336,8 @@ def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, *,
         # is done after the file's bytes are freed
         box.clear()
         del data
-        return RawTable(path, None, enc, delim, h + 1, headers, frame.rechunk(), skipped,
-                        [])
+        return RawTable(path, None, enc, delim, head_line + 1, headers, frame.rechunk(),
+                        skipped, [])
     if parts:
         return None
     with memoryview(data) as view:
@@ -331,7 +353,7 @@ def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, *,
     else:
         frame = frame.with_row_index("_row", offset=h + 2).with_columns(
             pl.col("_row").cast(pl.Int64))
-    return RawTable(path, None, enc, delim, h + 1, headers, frame, skipped, ragged)
+    return RawTable(path, None, enc, delim, head_line + 1, headers, frame, skipped, ragged)
 
 
 # --------------------------------------------------------------------------- spreadsheets

@@ -588,3 +588,19 @@ def test_only_nul_bytes_is_still_binary(tmp_path: Path) -> None:
     path.write_bytes(b"\x00" * 100)
     with pytest.raises(InputError, match="binary"):
         read_raw(path)
+
+
+def test_a_wrapped_header_cell_is_one_header(tmp_path: Path) -> None:
+    """Excel's wrapped header ('Сумма' line break 'без НДС', quoted) is one header, not a
+    header 'Сумма' and a row 'без НДС"'; the rows keep the lines an editor shows."""
+    text = ('Продажи за ноябрь\r\n\r\nДата;Документ;"Код\r\nконтрагента";"Сумма\r\nбез НДС"\r\n'
+            "01.11.2024;РТУ-1;K001;12 500,00\r\n02.11.2024;РТУ-2;K002;100,50\r\n")
+    path = tmp_path / "sales.csv"
+    path.write_bytes(text.encode("cp1251"))
+    (t,) = read_raw(path)
+    assert t.headers == ["Дата", "Документ", "Код контрагента", "Сумма без НДС"]
+    assert t.header_row == 3 and t.skipped == [(1, "above the header (title or filter line)")]
+    assert t.data["_row"].to_list() == [6, 7] and t.data["c3"].to_list() == ["12 500,00",
+                                                                            "100,50"]
+    (same,) = read_raw(path, header_row=3)
+    assert same.headers == t.headers and same.data.equals(t.data)
