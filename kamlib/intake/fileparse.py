@@ -36,6 +36,7 @@ from ..parse import (
     parse_percent,
 )
 from ..schema import Table
+from .ragged import repair_decimal_commas
 from .results import _EARLIEST, _EVENT_DATES, _TOTALS_RE, SCALE, FileReport, _money_str, _num_str
 
 
@@ -69,6 +70,10 @@ class _FileIntake:
 
     def run(self) -> _Parsed:
         raw, rep = self.raw, self.rep
+        repaired = repair_decimal_commas(raw, {
+            i for f, i in self.mapping.items() if self.tbl.field(f).kind in ("money", "number")})
+        if repaired:
+            rep.note("note_decimal_commas_repaired", n=repaired)
         cols = {fname: pl.col(f"c{i}") for fname, i in self.mapping.items()}
         df = raw.data.select([c.alias(f) for f, c in cols.items()] + [pl.col("_row")])
         all_cells = raw.data.drop("_row")
