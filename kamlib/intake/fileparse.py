@@ -70,10 +70,11 @@ class _FileIntake:
 
     def run(self) -> _Parsed:
         raw, rep = self.raw, self.rep
-        repaired = repair_decimal_commas(raw, {
-            i for f, i in self.mapping.items() if self.tbl.field(f).kind in ("money", "number")})
+        kind = {i: self.tbl.field(f).kind for f, i in self.mapping.items()}
+        repaired = repair_decimal_commas(raw, {i for i, k in kind.items() if k == "money"},
+                                         {i for i, k in kind.items() if k == "number"})
         if repaired:
-            rep.note("note_decimal_commas_repaired", n=repaired)
+            rep.note("note_decimal_commas_repaired", n=len(repaired), row=str(repaired[0]))
         cols = {fname: pl.col(f"c{i}") for fname, i in self.mapping.items()}
         df = raw.data.select([c.alias(f) for f, c in cols.items()] + [pl.col("_row")])
         all_cells = raw.data.drop("_row")

@@ -5,22 +5,34 @@ from __future__ import annotations
 
 from kamlib.config import load_config
 from kamlib.intake import ingest
-from kamlib.intake.ragged import _merged
+from kamlib.intake.ragged import _ways
 
 CLIENTS = "Код;Наименование;ИНН\r\nK1;ООО «Альфа»;7707083893\r\nK2;ИП Петров П.П.;\r\n"
 
 
-def test_one_way_only() -> None:
-    # date, doc, client, qty, amount, vat: amount and vat are numeric (4, 5), qty too (3)
-    numeric = {3, 4, 5}
-    assert _merged(["01.02.2024", "Д1", "K1", "5", "12500", "00", "2083", "33"], 6,
-                   numeric) == ["01.02.2024", "Д1", "K1", "5", "12500,00", "2083,33"]
-    # '5,10,00': quantity 5 and amount 10,00, or quantity 5,10 and amount 00: ambiguous
-    assert _merged(["01.02.2024", "Д1", "K1", "5", "10", "00", "1"], 6, numeric) is None
-    # the merge would land in a text column (the document number 12,34): refused
-    assert _merged(["01.02.2024", "12", "34", "K1", "5", "100", "0"], 6, numeric) is None
-    assert _merged(["a", "b"], 2, numeric) is None                      # not ragged
-    assert _merged(["01.02.2024", "Д1", "K1", "5", "x", "y", "z"], 6, numeric) is None
+def _one(fields: list[str], ncol: int, money: set[int], numbers: set[int]
+         ) -> list[str] | None:
+    ways = _ways(fields, ncol, money, numbers)
+    return ways[0][0] if len(ways) == 1 else None
+
+
+def test_the_ways_a_row_fits() -> None:
+    # date, doc, client, qty, amount, vat: amounts (4, 5) take two decimals, the quantity (3)
+    # one to three
+    money, numbers = {4, 5}, {3}
+    assert _one(["01.02.2024", "Д1", "K1", "5", "12500", "00", "2083", "33"], 6, money,
+                numbers) == ["01.02.2024", "Д1", "K1", "5", "12500,00", "2083,33"]
+    # 1C's three-decimal quantity and an amount: one way only
+    assert _one(["01.02.2024", "Д1", "K1", "1", "000", "100", "50", "20", "10"], 6, money,
+                numbers) == ["01.02.2024", "Д1", "K1", "1,000", "100,50", "20,10"]
+    # '1,100,50': quantity 1,100 and amount 50, or quantity 1 and amount 100,50: two ways
+    assert len(_ways(["01.02.2024", "Д1", "K1", "1", "100", "50", "0"], 6, money,
+                     numbers)) == 2
+    # the merge would land in a text column (the document number 12,34): no way
+    assert _ways(["01.02.2024", "12", "34", "K1", "5", "100", "0"], 6, money, numbers) == []
+    # an amount's decimals are two digits: '100,5' is no amount (a stray field after it?)
+    assert _ways(["01.02.2024", "Д1", "K1", "5", "100", "5"], 5, {4}, set()) == []
+    assert _ways(["a", "b"], 2, money, numbers) == []                   # not ragged
 
 
 def test_comma_file_with_decimal_commas_loads_whole(make_engagement) -> None:
@@ -30,7 +42,8 @@ def test_comma_file_with_decimal_commas_loads_whole(make_engagement) -> None:
     root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
     r = ingest(root, load_config(root / "engagement.yaml"))
     f = next(f for f in r.files if f.file == "sales.csv")
-    assert {"code": "note_decimal_commas_repaired", "args": {"n": 3}} in f.note_reasons
+    assert {"code": "note_decimal_commas_repaired", "args": {"n": 3, "row": "2"}} \
+        in f.note_reasons
     assert r.tables["sales"]["net_revenue"].to_list() == [12500.0, 100.5, 100.0]
     assert r.rejected.height == 0 and r.ok
     assert f.totals_row["net_revenue"]["ok"], f.totals_row   # the totals row put back too
