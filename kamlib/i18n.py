@@ -395,8 +395,9 @@ def _say_arg(key: str, value: Any, strings: Strings, fmt: Formatter) -> str:
         # an exact amount in kopecks (the intake's notes): as the intake writes it in
         # English (-1234.50, no currency), as money elsewhere (−1 234,50 ₽)
         if fmt.lang == "en":
-            sign, whole = "-" if value < 0 else "", abs(value)
-            return f"{sign}{whole // 100}.{whole % 100:02d}"
+            from .parse import minor_to_str
+
+            return minor_to_str(value)
         return fmt.money(value / 100)
     if key.endswith(("_median", "client_value")) and isinstance(value, int | float):
         return fmt.compact(value)      # a median compared with another: 11,9 млн / 11.9 M

@@ -20,6 +20,8 @@ import numpy as np
 from stdnum import vatin
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
+from .parse import EXPONENT
+
 __all__ = ["INN_WEIGHTS_10", "INN_WEIGHTS_11", "INN_WEIGHTS_12", "foreign_vat_problem",
            "inn_check_digit", "is_exponent", "is_foreign_vat", "is_valid_foreign_vat",
            "is_valid_inn", "is_valid_kpp", "is_valid_ogrn", "tax_id_problem",
@@ -112,14 +114,13 @@ def is_valid_ogrn(value: str | None) -> bool:
     return int(value[:14]) % 13 % 10 == int(value[14])
 
 
-# a number in E notation: '7,70708E+09', '7.7E+11' (Excel's display of a long number)
-_EXPONENT = re.compile(r"[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+")
+_EXPONENT = re.compile(EXPONENT)
 
 
 def is_exponent(value: str | None) -> bool:
     """Whether an identifier is a number in E notation (``7,70708E+09``): Excel's display of
     a long number, its digits lost, the same text for many companies."""
-    return value is not None and _EXPONENT.fullmatch(value.strip()) is not None
+    return value is not None and _EXPONENT.match(value) is not None
 
 
 def tax_id_problem(value: str | None) -> str | None:

@@ -129,10 +129,14 @@ def _for_cast(values: pl.Series, decimal: str) -> pl.Series:
     return values.str.replace_many(_CAST_OUT, _CAST_IN)
 
 
+#: A number in E notation (``1,23E+11``, ``7.7E+09``): Excel's display of a long number in
+#: a narrow column, saved as text with its digits lost.
+EXPONENT = r"^\s*[-+]?\d[\d\s\u00a0\u202f.,]*[eE][-+]?\d+\s*$"
+
+
 def exponent_form(values: pl.Series) -> pl.Series:
-    """True where a cell is a number in scientific notation (``1,23E+11``): Excel's display
-    of a long number in a narrow column, saved as text with its digits lost."""
-    return values.str.contains(r"^\s*[-+]?\d[\d\s\u00a0\u202f.,]*[eE][-+]?\d+\s*$").fill_null(False)
+    """True where a cell is a number in scientific notation (:data:`EXPONENT`)."""
+    return values.str.contains(EXPONENT).fill_null(False)
 
 
 def _fast_minor(values: pl.Series, decimal: str, scale: int) -> pl.Series:

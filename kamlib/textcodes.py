@@ -110,12 +110,13 @@ def doubtful_words(text: str) -> int:
 def encoding_doubt(text: str, encoding: str) -> str | None:
     """A note when the decoded text still mixes scripts inside words (the code page may be
     wrong), else None: the English of the reason ``note_encoding_doubt``."""
+    from .i18n import Formatter, load_strings, say
+
     n = doubtful_words(text)
     if not n:
         return None
-    return (f"read as {encoding}, but {n} word(s) mix Latin and Cyrillic letters: the code "
-            "page may be wrong; check the names, and declare 'encoding' for the file in "
-            "engagement.yaml if they look garbled")
+    return say({"code": "note_encoding_doubt", "args": {"encoding": encoding, "n": n}},
+               load_strings("en"), Formatter("en"))
 
 
 def _not_utf8(raw: bytes) -> bool:

@@ -101,6 +101,17 @@ def built_once(name: str, build: Callable[[Path], object]) -> Path:
     return target
 
 
+def ingested(make_engagement: Callable[..., Path], files: dict[str, Any],
+             overrides: dict[str, Any] | None = None) -> Any:
+    """An engagement of ``files`` (the ``make_engagement`` fixture) through the intake: its
+    :class:`kamlib.intake.IntakeResult`."""
+    from kamlib.config import load_config
+    from kamlib.intake import ingest
+
+    root = make_engagement(files, overrides)
+    return ingest(root, load_config(root / "engagement.yaml"))
+
+
 def raw_hashes(root: Path) -> dict[str, str]:
     """SHA-256 of every file under ``root/raw`` (to prove raw data is never modified)."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

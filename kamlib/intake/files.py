@@ -163,8 +163,6 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
             raw.header_row
         for r in raw.note_reasons:  # the reader's notes, phrased in each surface's language
             rep.note(r["code"], **r["args"])
-        if raw.note and not raw.note_reasons:
-            rep.notes.append(raw.note)
         reports.append(rep)
         try:
             raw = prepare_form(raw, rep)

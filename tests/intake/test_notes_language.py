@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from kamlib.config import load_config
-from kamlib.intake import ingest
 from kamlib.intake.results import FileReport
 from kamlib.notebook import present_view as view
+from tests.helpers import ingested
 
 CLIENTS = "Код;Наименование;ИНН\r\nK1;ООО «Альфа»;7707083893\r\nK2;ИП Петров П.П.;\r\n"
 
 
 def _notes(make_engagement, sales: str, name: str = "sales.csv") -> dict:
-    root = make_engagement({"clients.csv": CLIENTS, name: sales})
-    r = ingest(root, load_config(root / "engagement.yaml"))
+    r = ingested(make_engagement, {"clients.csv": CLIENTS, name: sales})
     return asdict(next(f for f in r.files if f.file == name))
 
 
@@ -92,8 +90,7 @@ def test_unknown_clients_warning_in_english_as_before_and_in_russian(make_engage
     sales = ("Дата;Документ;Покупатель;Сумма без НДС\r\n"
              "01.02.2024;Д1;ООО \"Альфа\";100,00\r\n"
              "03.02.2024;Д4;ООО Гамма;5,00\r\n")
-    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
-    r = ingest(root, load_config(root / "engagement.yaml"))
+    r = ingested(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
     assert "sales: 1 client(s) are not in the client catalogue (1 rows, 5.00 net revenue), " \
            "e.g. 'ООО Гамма'; added to clients with origin=transactions. Ask the client for " \
            "the complete catalogue, or set intake.unknown_clients: reject." in r.warnings
@@ -113,8 +110,7 @@ def test_the_readers_notes_are_reason_codes(make_engagement) -> None:
     is a reason code: English in the manifest, Russian on a Russian page."""
     sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
              "01.02.2024;Д1;K1;1200,00\r\n").encode("cp1251") + b"\x00" * 512
-    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
-    r = ingest(root, load_config(root / "engagement.yaml"))
+    r = ingested(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
     f = asdict(next(f for f in r.files if f.file == "sales.csv"))
     assert {"code": "note_nul_padding", "args": {"n": 512}} in f["note_reasons"]
     assert ("the file ends with 512 NUL bytes after its text (padding left by the system "
@@ -125,9 +121,9 @@ def test_the_readers_notes_are_reason_codes(make_engagement) -> None:
 
     html = ("<html><body><table><tr><td>Код</td><td>Наименование</td><td>ИНН</td></tr>"
             "<tr><td>K1</td><td>ООО «Альфа»</td><td>7707083893</td></tr></table></body></html>")
-    root = make_engagement({"clients.xls": html, "sales.csv": "Дата;Документ;Код контрагента;"
-                            "Сумма без НДС\r\n01.02.2024;Д1;K1;1200,00\r\n"})
-    r = ingest(root, load_config(root / "engagement.yaml"))
+    r = ingested(make_engagement, {
+        "clients.xls": html,
+        "sales.csv": "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.02.2024;Д1;K1;1200,00\r\n"})
     f = asdict(next(f for f in r.files if f.file == "clients.xls"))
     assert {"code": "note_html_table", "args": {"suffix": ".xls"}} in f["note_reasons"]
     view.setup("ru")
@@ -185,8 +181,7 @@ def test_intake_warnings_are_reason_codes_in_both_languages(make_engagement) -> 
         assert en != ru and "{" not in en + ru and "reason." not in en + ru, (en, ru)
 
     f_sales = "Дата;Документ;Код контрагента;Сумма\r\n01.02.2024;Д1;K1;1200,00\r\n"
-    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": f_sales})
-    r = ingest(root, load_config(root / "engagement.yaml"))
+    r = ingested(make_engagement, {"clients.csv": CLIENTS, "sales.csv": f_sales})
     vat = [x for x in r.warnings if getattr(x, "reason", {}).get("code") == "warn_vat_assumed_net"]
     assert vat and vat[0] == ("sales.csv: column 'Сумма' does not say whether it includes VAT; "
                               "assumed without VAT. Set intake.amounts_include_vat in "

@@ -3,9 +3,8 @@ when there is one way only, rejected as before otherwise."""
 
 from __future__ import annotations
 
-from kamlib.config import load_config
-from kamlib.intake import ingest
 from kamlib.intake.ragged import _ways
+from tests.helpers import ingested
 
 CLIENTS = "Код;Наименование;ИНН\r\nK1;ООО «Альфа»;7707083893\r\nK2;ИП Петров П.П.;\r\n"
 
@@ -39,8 +38,7 @@ def test_comma_file_with_decimal_commas_loads_whole(make_engagement) -> None:
     sales = ("Дата,Документ,Код контрагента,Количество,Сумма без НДС\r\n"
              "01.02.2024,Д1,K1,2,12500,00\r\n02.02.2024,Д2,K2,1,100,50\r\n"
              "03.02.2024,Д3,K2,1,100\r\nИтого,,,,12700,50\r\n")
-    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
-    r = ingest(root, load_config(root / "engagement.yaml"))
+    r = ingested(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
     f = next(f for f in r.files if f.file == "sales.csv")
     assert {"code": "note_decimal_commas_repaired", "args": {"n": 3, "row": "2"}} \
         in f.note_reasons
@@ -52,8 +50,7 @@ def test_comma_file_with_decimal_commas_loads_whole(make_engagement) -> None:
 def test_a_row_that_fits_two_ways_stays_rejected(make_engagement) -> None:
     sales = ("Дата,Документ,Код контрагента,Количество,Сумма без НДС\r\n"
              "01.02.2024,Д1,K1,2,12500,00\r\n04.02.2024,Д4,K1,5,10,00,7\r\n")
-    root = make_engagement({"clients.csv": CLIENTS, "sales.csv": sales})
-    r = ingest(root, load_config(root / "engagement.yaml"))
+    r = ingested(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
     assert r.tables["sales"]["net_revenue"].to_list() == [12500.0]
     assert r.rejected["row"].to_list() == [3]
     assert "more fields than the header" in r.rejected["reason"][0]
