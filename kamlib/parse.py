@@ -19,6 +19,7 @@ __all__ = [
     "CURRENCY_CODES",
     "clean_id",
     "currency_marks",
+    "dash_as_zero",
     "decimal_separator",
     "decimal_text",
     "minor_to_str",
@@ -47,11 +48,15 @@ def _blank_to_null(s: pl.Expr) -> pl.Expr:
     return pl.when(s == "").then(None).otherwise(s)
 
 
-def _numeric_text(df: pl.DataFrame, src: str) -> pl.DataFrame:
+#: a dash alone, once spaces and currency marks are gone: zero, as Excel's accounting format
+#: shows it (' -   ' in a CSV, ' -   ₽ ' with the currency)
+_DASH_ZERO = "^[-\u2014]$"
+
+
+def _signed_text(df: pl.DataFrame, src: str) -> pl.DataFrame:
     """Column ``n``: ``src`` without spaces, NBSP, currency marks; unicode minus → '-';
-    '(1,5)' and '1,5-' → '-1,5'; a dash alone → '0'. Staged column by column: polars does
-    not share a repeated sub-expression across when/then branches, and re-evaluating it is
-    slow."""
+    '(1,5)' and '1,5-' → '-1,5'. Staged column by column: polars does not share a repeated
+    sub-expression across when/then branches, and re-evaluating it is slow."""
     s = pl.col("n")
     return (
         df.with_columns(n=pl.col(src).str.replace_all(_SPACES, "").str.replace_all(_CURRENCY, "")
@@ -61,9 +66,21 @@ def _numeric_text(df: pl.DataFrame, src: str) -> pl.DataFrame:
         .with_columns(n=pl.when(s.str.ends_with("-") & ~s.str.starts_with("-"))
                       .then(pl.lit("-") + s.str.strip_chars_end("-")).otherwise(s))
         .with_columns(n=s.str.strip_prefix("+"))
-        # a dash alone is zero: Excel's accounting format shows 0 as '-' (' -   ' in a CSV)
-        .with_columns(n=pl.when(s.str.contains("^[-\u2014]$")).then(pl.lit("0")).otherwise(s))
     )
+
+
+def _numeric_text(df: pl.DataFrame, src: str) -> pl.DataFrame:
+    """Column ``n`` as :func:`_signed_text` writes it, a dash alone → '0'."""
+    s = pl.col("n")
+    return _signed_text(df, src).with_columns(
+        n=pl.when(s.str.contains(_DASH_ZERO)).then(pl.lit("0")).otherwise(s))
+
+
+def dash_as_zero(values: pl.Series) -> pl.Series:
+    """Which cells are a dash alone that the number parsers read as zero (``-``, `` -   ``,
+    ``—``, `` -   ₽ ``): the same rule they apply, for the intake's note that counts them."""
+    return _signed_text(pl.DataFrame({"t": values.cast(pl.String)}), "t")["n"].str.contains(
+        _DASH_ZERO).fill_null(False)
 
 
 def decimal_separator(values: pl.Series, *, default: Literal[",", "."] = ",") -> str:

@@ -25,6 +25,7 @@ from ..parse import (
     MAX_INT_DIGITS,
     clean_id,
     currency_marks,
+    dash_as_zero,
     decimal_separator,
     decimal_text,
     exponent_form,
@@ -273,7 +274,7 @@ class _FileIntake:
         zero = (v == 0).fill_null(False)
         if not zero.any():
             return
-        n = int(s.filter(zero).str.contains(_DASH_ALONE).sum())
+        n = int(dash_as_zero(s.filter(zero)).sum())
         if n:
             self.rep.note("note_dash_as_zero", column=self.header(fname), n=n)
 
@@ -413,7 +414,6 @@ class _FileIntake:
 # users print in a quantity column
 _UNIT = (r"(?i)^\s*(.*?\d)\s*(шт|штук[аи]?|ед|кг|гр?|л|мл|м|м2|м3|м²|м³|т|км|упак|уп|пач|кор|"
          r"компл|к-т|пар[аы]?|рул|бут|бан|pcs|pc|ea|kg|g|l|ml|m|box|units?)\.?\s*$")
-_DASH_ALONE = r"^\s*[-\u2013\u2212\u2014]\s*$"
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "
              "number in Excel and save the file again, or export it again")

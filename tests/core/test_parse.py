@@ -10,6 +10,7 @@ import pytest
 
 from kamlib.parse import (
     clean_id,
+    dash_as_zero,
     decimal_separator,
     minor_to_str,
     parse_bool,
@@ -558,6 +559,18 @@ def test_a_dash_alone_is_zero() -> None:
     assert bad.to_list() == [False] * 6 + [True, False, False, False]
     num, nbad = parse_number(s, decimal=",")
     assert num.to_list()[:6] == [0.0] * 6 and nbad.to_list()[6]
+
+
+def test_the_dashes_counted_are_the_dashes_read_as_zero() -> None:
+    """The intake's note counts a cell as a dash read as zero by the parsers' own rule: with
+    a currency mark (' -   ₽ ', Excel's accounting format with the rouble) too, and never a
+    zero written with digits."""
+    s = pl.Series(["-", " -   ₽ ", "- руб.", "—", "\u2212", "0", "0,00", "-0", "--", "₽", None,
+                   "\t-\t", "(-)"])
+    minor, _, _ = parse_money(s, decimal=",")
+    dash = dash_as_zero(s)
+    assert dash.to_list() == [True, True, True, True, True] + [False] * 8
+    assert all(m == 0 for m, d in zip(minor.to_list(), dash.to_list(), strict=True) if d)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
