@@ -3,9 +3,9 @@ which way the clients it depends on are moving (METHODS.md §2 concentration, §
 
 - :func:`loss_scenarios` — for each of the top clients by revenue (and each holding of
   several legal entities among the top groups): its revenue, the contribution the company
-  would lose (its gross margin less the costs that go away with it; the stranded
-  cost-to-serve stays), and the share of the company's fixed costs that this contribution
-  covers today — only when the engagement gives its fixed costs
+  would lose (its gross margin less the costs that go away with it, its off-invoice costs
+  included; the stranded cost-to-serve stays), and the share of the company's fixed costs
+  that this contribution covers today — only when the engagement gives its fixed costs
   (``profitability.fixed_costs_per_year``), never invented;
 - :func:`top_trend` — the revenue trend of the top clients taken together (growing,
   shrinking or flat), last 12 months against the 12 before.
@@ -30,11 +30,13 @@ _NEED = ("net_revenue", "gross_margin", "contribution", "cost_of_receivables")
 
 
 def _lost(df: pd.DataFrame) -> pd.Series:
-    """Contribution lost when the client leaves: gross margin − avoidable cost-to-serve − cost
-    of receivables (= contribution + stranded cost-to-serve)."""
+    """Contribution lost when the client leaves: gross margin − its off-invoice costs (retro
+    bonuses, listing and marketing fees paid to it stop with it) − avoidable cost-to-serve −
+    cost of receivables (= contribution + stranded cost-to-serve)."""
     avoidable = df["cts_avoidable"] if "cts_avoidable" in df.columns else df.get(
         "cost_to_serve", 0.0)
-    return df["gross_margin"] - avoidable - df["cost_of_receivables"]
+    off = df["off_invoice"] if "off_invoice" in df.columns else 0.0
+    return df["gross_margin"] - off - avoidable - df["cost_of_receivables"]
 
 
 def loss_scenarios(pnl: pd.DataFrame, *, top: int = 10, fixed_costs_per_year: float | None = None,
@@ -46,7 +48,8 @@ def loss_scenarios(pnl: pd.DataFrame, *, top: int = 10, fixed_costs_per_year: fl
     pnl : pandas.DataFrame
         The client P&L, one row per entity (indexed by entity_id): ``entity_name``,
         ``net_revenue``, ``gross_margin``, ``cts_avoidable`` (else ``cost_to_serve``: all of
-        it avoidable), ``cost_of_receivables``, ``contribution``; optionally ``group_id`` (a
+        it avoidable), ``cost_of_receivables``, ``contribution``; optionally ``off_invoice``
+        (retro bonuses and fees paid to the client, which stop with it), ``group_id`` (a
         holding has several entities under one id), ``revenue_prev12``, ``revenue_last12``.
     top : int
         How many clients (and groups) by revenue.
@@ -72,7 +75,8 @@ def loss_scenarios(pnl: pd.DataFrame, *, top: int = 10, fixed_costs_per_year: fl
         ``revenue_share``         ratio   share of the company's net revenue
         ``contribution``          money   its contribution as allocated
         ``contribution_lost``     money   what the company's contribution falls by if it
-                                          leaves (gross margin − avoidable costs)
+                                          leaves (gross margin − off-invoice −
+                                          avoidable costs − cost of receivables)
         ``contribution_lost_year`` money  the same for one year (÷ ``years``)
         ``fixed_cost_cover``      ratio   contribution_lost_year ÷ fixed costs a year;
                                           empty when fixed costs are not known

@@ -129,16 +129,26 @@ def robustness(pnl: pd.DataFrame, costs: CostModel, *, spread: float = 0.20) -> 
     return pd.DataFrame(rows)
 
 
+def _off_invoice(sel: pd.DataFrame) -> pd.Series:
+    """The clients' off-invoice costs (retro bonuses, listing and marketing fees), 0 when the
+    P&L has none."""
+    if "off_invoice" in sel.columns:
+        return sel["off_invoice"].fillna(0.0)
+    return pd.Series(0.0, index=sel.index)
+
+
 def what_if_drop(pnl: pd.DataFrame, clients: Iterable[str]) -> dict[str, Any]:
     """What the company's contribution would do without these clients.
 
-    It loses their gross margin; it saves their *avoidable* cost-to-serve and their cost of
-    receivables; their *stranded* cost-to-serve stays and falls on the others.
+    It loses their gross margin; it saves their *avoidable* cost-to-serve, their cost of
+    receivables and their off-invoice costs (the retro bonuses and fees paid to them stop with
+    them); their *stranded* cost-to-serve stays and falls on the others.
     """
     ids = [c for c in clients if c in pnl.index]
     sel = pnl.loc[ids]
     lost_margin = float(sel["gross_margin"].sum())
-    saved = float(sel["cts_avoidable"].sum() + sel["cost_of_receivables"].sum())
+    saved = float(sel["cts_avoidable"].sum() + sel["cost_of_receivables"].sum()
+                  + _off_invoice(sel).sum())
     stranded = float(sel["cts_stranded"].sum())
     return {
         "clients": len(ids),
@@ -156,14 +166,21 @@ def what_if_reprice(pnl: pd.DataFrame, clients: Iterable[str], *, price_increase
     """Raise these clients' prices by ``price_increase`` and lose ``volume_loss`` of volume.
 
     New gross margin = (sales × (1 + increase) − returns − COGS) × (1 − volume loss); volume-
-    driven avoidable costs shrink with the volume, stranded ones stay.
+    driven avoidable costs shrink with the volume, stranded ones stay; the cost of receivables
+    and a retro bonus (a share of the client's turnover) follow the turnover, the other
+    off-invoice costs (listing, marketing fees) stay as they are. A change of 0 % changes
+    nothing: the contribution after equals the contribution as allocated.
     """
     ids = [c for c in clients if c in pnl.index]
     sel = pnl.loc[ids]
     keep = 1 - volume_loss
+    turnover = keep * (1 + price_increase)
     new_margin = (sel["sales_net"] * (1 + price_increase) - sel["returns"] - sel["cogs"]) * keep
+    off = _off_invoice(sel)
+    retro = sel["off_retro_bonus"] if "off_retro_bonus" in sel.columns else 0.0 * off
     new_contrib = (new_margin - sel["cts_avoidable"] * keep - sel["cts_stranded"]
-                   - sel["cost_of_receivables"] * keep * (1 + price_increase))
+                   - sel["cost_of_receivables"] * turnover
+                   - (off - retro) - retro * turnover)
     return {
         "clients": len(ids),
         "price_increase": price_increase,

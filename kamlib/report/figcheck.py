@@ -288,7 +288,10 @@ def _check_strategy(art: Artefacts, res: CheckResult) -> None:
         if top.get("id") in p.index:
             r = p.loc[top["id"]]
             avoidable = r["cts_avoidable"] if "cts_avoidable" in p.columns else r["cost_to_serve"]
-            want = float(r["gross_margin"] - avoidable - r["cost_of_receivables"])
+            off = r["off_invoice"] if "off_invoice" in p.columns else 0.0
+            # what goes with the client: its margin less what it costs that stops with it
+            # (off-invoice payments to it included); the stranded cost-to-serve stays
+            want = float(r["gross_margin"] - off - avoidable - r["cost_of_receivables"])
             res.add("model")
             if not _close(float(top["contribution_lost"]), want, abs_=0.01):
                 res.fail("model", f"contribution lost if {top['name']} leaves", want,

@@ -15,7 +15,8 @@ from .model import Method, Provenance, Table
 METHOD_IDS: tuple[tuple[str, str], ...] = (
     ("01", "inn"), ("01", "ogrn"), ("01", "matching"), ("01", "groups"), ("01", "status"),
     ("02", "waterfall"), ("02", "cts"), ("02", "receivables"), ("02", "whale"),
-    ("02", "cross_subsidy"), ("02", "abc_xyz"), ("02", "concentration"), ("02", "robustness"),
+    ("02", "cross_subsidy"), ("02", "abc_xyz"), ("02", "concentration"), ("02", "dependency"),
+    ("02", "robustness"),
     ("03", "matrix"), ("03", "how_many"), ("03", "stability"), ("03", "coverage"),
     ("03", "clv"),
     ("04", "talley"), ("04", "sherman"), ("04", "break_even"), ("04", "assignment"),

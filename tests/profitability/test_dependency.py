@@ -2,19 +2,20 @@
 
 Four clients, two of them (B, C) one holding ``G:Холдинг``:
 
-======  =======  ============  ==============  =============  ===========  ============
-client  revenue  gross margin  CTS avoidable   CTS stranded   receivables  contribution
-======  =======  ============  ==============  =============  ===========  ============
-A           600           150              20             10            5           115
-B           100            30               5              5            0            20
-C            90            20               4              1            0            15
-D           210            40              10              0            0            30
-======  =======  ============  ==============  =============  ===========  ============
+======  =======  ======  ===========  ==========  ===========  ===========  ============
+client  revenue  gross   off-invoice  CTS         CTS          receivables  contribution
+                 margin  (retro)      avoidable   stranded
+======  =======  ======  ===========  ==========  ===========  ===========  ============
+A           600     150           10          20           10            5           105
+B           100      30            0           5            5            0            20
+C            90      20            0           4            1            0            15
+D           210      40            0          10            0            0            30
+======  =======  ======  ===========  ==========  ===========  ===========  ============
 
-If A leaves the company loses its gross margin less what goes away with it:
-150 − 20 − 5 = 125 (its contribution 115 plus the stranded 10 that stays). Over a two-year
-period that is 62.5 a year, 12.5 % of fixed costs of 500 a year. The holding: (30 − 5) +
-(20 − 4) = 41 on 190 of revenue (19 %).
+If A leaves the company loses its gross margin less what goes away with it, the retro bonus
+it is paid included: 150 − 10 − 20 − 5 = 115 (its contribution 105 plus the stranded 10 that
+stays). Over a two-year period that is 57.5 a year, 11.5 % of fixed costs of 500 a year. The
+holding: (30 − 5) + (20 − 4) = 41 on 190 of revenue (19 %).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def pnl() -> pd.DataFrame:
         "cts_stranded": [10.0, 5.0, 1.0, 0.0],
         "cost_to_serve": [30.0, 10.0, 5.0, 10.0],
         "cost_of_receivables": [5.0, 0.0, 0.0, 0.0],
-        "contribution": [115.0, 20.0, 15.0, 30.0],
+        "off_invoice": [10.0, 0.0, 0.0, 0.0],
+        "contribution": [105.0, 20.0, 15.0, 30.0],
         "revenue_prev12": [300.0, 50.0, 40.0, 100.0],
         "revenue_last12": [240.0, 50.0, 50.0, 110.0],
     }, index=pd.Index(["a", "b", "c", "d"], name="entity_id"))
@@ -46,10 +48,12 @@ def pnl() -> pd.DataFrame:
 def test_loss_of_the_largest_client(pnl) -> None:
     d = loss_scenarios(pnl, top=3, fixed_costs_per_year=500.0, years=2.0)
     a = d[(d["level"] == "entity") & (d["id"] == "a")].iloc[0]
-    assert a["contribution"] == 115
-    assert a["contribution_lost"] == 125                    # 150 − 20 − 5
-    assert a["contribution_lost_year"] == 62.5
-    assert a["fixed_cost_cover"] == pytest.approx(0.125)
+    assert a["contribution"] == 105
+    # 150 − 10 − 20 − 5: the retro bonus stops with the client (it was 125 without it)
+    assert a["contribution_lost"] == 115
+    assert a["contribution_lost"] == a["contribution"] + 10   # + the stranded CTS
+    assert a["contribution_lost_year"] == 57.5
+    assert a["fixed_cost_cover"] == pytest.approx(0.115)
     assert a["revenue_share"] == pytest.approx(0.6)
     assert a["growth_pct"] == pytest.approx(-0.2) and a["trend"] == "shrinking"
     # the largest first; ranks at their own level
@@ -74,7 +78,7 @@ def test_holding_is_a_scenario_of_its_own(pnl) -> None:
 
 def test_all_avoidable_when_the_pnl_does_not_split_costs(pnl) -> None:
     d = loss_scenarios(pnl.drop(columns=["cts_avoidable", "cts_stranded"]), top=1)
-    assert d.iloc[0]["contribution_lost"] == 115          # 150 − 30 − 5 = its contribution
+    assert d.iloc[0]["contribution_lost"] == 105       # 150 − 10 − 30 − 5 = its contribution
 
 
 def test_top_trend(pnl) -> None:
@@ -104,7 +108,11 @@ def test_demo_ru_dependency(demo_ru_steps) -> None:
     assert first["id"] == pnl["net_revenue"].idxmax()
     row = pnl.loc[first["id"]]
     assert first["contribution_lost"] == pytest.approx(
-        row["gross_margin"] - row["cts_avoidable"] - row["cost_of_receivables"])
+        row["gross_margin"] - row["off_invoice"] - row["cts_avoidable"]
+        - row["cost_of_receivables"])
+    # what stays behind when it leaves is its stranded cost-to-serve, nothing else
+    assert first["contribution_lost"] == pytest.approx(row["contribution"] + row["cts_stranded"])
+    assert row["off_invoice"] > 0                               # demo_ru's largest has a bonus
     assert float(s2["dependency"]["largest"][0]["contribution_lost"]) == pytest.approx(
         first["contribution_lost"], abs=0.01)
     assert s2["dependency"]["fixed_costs_per_year"] is None

@@ -55,3 +55,36 @@ def test_reprice_leaves_a_deep_loss_maker_loss_making() -> None:
     # (400 × 1.05 − 280) − 30 − 200 − 10 × 1.05 = 140 − 240.5 = −100.5
     assert out["contribution_after"] == pytest.approx(-100.5)
     assert out["still_loss_making"] == 1
+
+
+# a pays off-invoice: a retro bonus of 6 (a share of its turnover) and a listing fee of 4;
+# its contribution as allocated is 120 − 30 − 20 − 10 − 10 = 50
+OFF = PNL.assign(off_retro_bonus=[6.0, 0.0], off_listing=[4.0, 0.0], off_invoice=[10.0, 0.0],
+                 contribution=[50.0, 30.0])
+
+
+def test_reprice_by_nothing_changes_nothing_with_off_invoice_costs() -> None:
+    """The what-if starts from the contribution as allocated, off-invoice costs included: a
+    change of 0 % is 0 (it was +10, the bonus and fee counted as a gain)."""
+    out = what_if_reprice(OFF, ["a", "b"], price_increase=0.0, volume_loss=0.0)
+    assert out["contribution_after"] == pytest.approx(80.0)
+    assert out["change"] == pytest.approx(0.0)
+
+
+def test_reprice_scales_the_retro_bonus_with_the_turnover() -> None:
+    # a: (400 × 1.10 − 280) × 0.5 = 80 margin; − 30 × 0.5 − 20 − 10 × 0.55 − 4 − 6 × 0.55
+    # = 80 − 15 − 20 − 5.5 − 4 − 3.3 = 32.2, 17.8 less than the 50 of before
+    out = what_if_reprice(OFF, ["a"], price_increase=0.10, volume_loss=0.50)
+    assert out["contribution_after"] == pytest.approx(32.2)
+    assert out["change"] == pytest.approx(-17.8)
+
+
+def test_dropping_a_client_saves_its_off_invoice_costs() -> None:
+    """Without a: its margin 120 is lost; its avoidable 30, receivables 10 and off-invoice 10
+    are saved; the company's contribution falls by 70 = its contribution 50 + the stranded
+    20 that stays."""
+    out = what_if_drop(OFF, ["a"])
+    assert out["avoidable_costs_saved"] == 50.0
+    assert out["change_in_company_contribution"] == -70.0
+    assert -out["change_in_company_contribution"] == \
+        out["their_contribution_as_allocated"] + out["stranded_costs_remaining"]
