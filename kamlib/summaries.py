@@ -255,6 +255,36 @@ class CashFigures(_Model):
     top_overdue: list[OverdueClient]
 
 
+class WhatIfDrop(_Model):
+    """Without the large loss-makers (:func:`kamlib.profitability.scenarios.what_if_drop`)."""
+
+    clients: Count
+    net_revenue_lost: MoneyAmount
+    gross_margin_lost: MoneyAmount
+    avoidable_costs_saved: MoneyAmount
+    stranded_costs_remaining: MoneyAmount
+    their_contribution_as_allocated: MoneyAmount
+    change_in_company_contribution: MoneyAmount          # over the P&L's period
+    change_in_company_contribution_year: MoneyAmount | None = None
+    net_revenue_lost_year: MoneyAmount | None = None
+    years: float | None = None                           # the period's length
+
+
+class WhatIfReprice(_Model):
+    """New prices for the large loss-makers
+    (:func:`kamlib.profitability.scenarios.what_if_reprice`)."""
+
+    clients: Count
+    price_increase: Ratio
+    volume_loss: Ratio
+    contribution_before: MoneyAmount
+    contribution_after: MoneyAmount
+    change: MoneyAmount                                  # over the P&L's period
+    change_year: MoneyAmount | None = None
+    still_loss_making: Count
+    years: float | None = None
+
+
 class ProfitabilitySummary(_Summary):
     """Step 2: what each client really earns."""
 
@@ -269,6 +299,8 @@ class ProfitabilitySummary(_Summary):
     concentration: Concentration
     concentration_groups: Concentration | None = None
     large_loss_makers: list[LossMaker]
+    what_if_drop_large_loss_makers: WhatIfDrop | None = None
+    what_if_reprice_large_loss_makers: WhatIfReprice | None = None
     channels: list[ChannelFigures] | None = None
     dependency: Dependency | None = None
     cash: CashFigures | None = None

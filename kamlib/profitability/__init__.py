@@ -140,8 +140,15 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     if "entity_id" in losers.columns:
         losers = losers.set_index("entity_id")
     loser_ids = list(losers.index)
+    # the P&L's period may be several years: each what-if says its change a year too, the
+    # basis of every yearly figure the report sets beside it
+    years = _period_years(sales["date"])
     drop = what_if_drop(pnl, loser_ids)
+    drop.update(years=years, net_revenue_lost_year=drop["net_revenue_lost"] / years,
+                change_in_company_contribution_year=(
+                    drop["change_in_company_contribution"] / years))
     reprice = what_if_reprice(pnl, loser_ids, price_increase=0.05, volume_loss=0.05)
+    reprice.update(years=years, change_year=reprice["change"] / years)
     totals = {c: float(pnl[c].sum()) for c in ("list_revenue", "discount", "sales_net",
                                                "returns", "net_revenue", "cogs", "gross_margin",
                                                "off_invoice", "cost_to_serve",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .model import Action, BoardSlide, Chart, Fact, Message, Section, Table, is_missing
-from .story import _amount
+from .story import _amount, vip_kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from .helpers import _Ctx
@@ -100,15 +100,16 @@ def _vip(ctx: _Ctx, tables: dict[str, Table]) -> BoardSlide | None:
         return None
     n = ctx.fact("vips", "03", "vip.vips", "int")
     bad = ctx.fact("vip_not_key", "03", "vip.not_key_or_losing", "int")
+    kind = vip_kind(vip)    # the largest clients stood in for management's list: said so
     facts = [n, bad]
     if vip.get("losing_money"):
         loss = ctx.fact("vip_loss", "03", "vip.loss", "money_short",
                         label=ctx.t("story.label.vip_loss"))
         loss.display = ctx.fmt.value(abs(_amount(loss.value)), "money_short")   # "потери 36,3"
         facts.append(loss)
-        title = ctx.t("board.title.vip", n=n.display, bad=bad.display, loss=loss.display)
+        title = ctx.t(f"board.title.{kind}", n=n.display, bad=bad.display, loss=loss.display)
     else:
-        title = ctx.t("board.title.vip_no_loss", n=n.display, bad=bad.display)
+        title = ctx.t(f"board.title.{kind}_no_loss", n=n.display, bad=bad.display)
     table = None
     if "vip" in tables:
         t = tables["vip"]
@@ -128,10 +129,10 @@ def _loss_makers(ctx: _Ctx, charts: dict[str, Chart]) -> BoardSlide | None:
         return None
     losers = ctx.fact("loss_making_entities", "02", "loss_making_entities", "int")
     rep = s2.get("what_if_reprice_large_loss_makers") or {}
-    if rep.get("clients") and rep.get("change"):
+    if rep.get("clients") and rep.get("change_year"):
         n = ctx.fact("reprice_clients", "02", "what_if_reprice_large_loss_makers.clients",
                      "int", label=ctx.t("board.label.reprice_clients"))
-        change = ctx.fact("reprice", "02", "what_if_reprice_large_loss_makers.change",
+        change = ctx.fact("reprice", "02", "what_if_reprice_large_loss_makers.change_year",
                           "money_short", label=ctx.t("story.label.reprice"))
         facts = [losers, n, change]
         title = ctx.t("board.title.loss_makers", losers=losers.display, n=n.display,

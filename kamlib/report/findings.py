@@ -116,7 +116,7 @@ def _recommendations(ctx: _Ctx) -> list[str]:
         rep = s2.get("what_if_reprice_large_loss_makers") or {}
         out.append(ctx.t("rec.reprice", n=f.integer(rep.get("clients") or len(llm)),
                          name=llm[0]["name"],
-                         change=f.money_short(rep.get("change", 0))))
+                         change=f.money_short(rep.get("change_year", 0))))
     conc = s2["concentration"]
     if conc.get("flag_clients"):
         out.append(ctx.t("rec.concentration", top3=f.pct(conc["top3"])))
@@ -127,7 +127,10 @@ def _recommendations(ctx: _Ctx) -> list[str]:
         out.append(ctx.t("rec.contacts", names=", ".join(c["name"] for c in spc[:3])))
     bc = s4.get("business_case") or {}
     needed = bc.get("needed_uplift_ratio")
-    out.append(ctx.t("rec.team", kams=f.integer(s4["kams"]),
+    from .story import programme_pays_back
+
+    out.append(ctx.t("rec.team" if programme_pays_back(bc) else "rec.team_conditional",
+                     kams=f.integer(s4["kams"]),
                      cost=f.value((bc.get("cost") or {}).get("total", s4["team_cost"]),
                                   "money_short"),
                      payback=f.pct(needed) if needed is not None else "—"))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .helpers import _Ctx
 
 __all__ = ["ACTION_BUILDERS", "HORIZONS", "MESSAGE_BUILDERS", "OWNERS", "actions", "homework",
-           "messages", "review_items"]
+           "messages", "programme_pays_back", "review_items", "vip_kind"]
 
 #: the roles at the client a recommendation can be given to (labels in ``story.owner.*``)
 OWNERS = ("ceo", "cfo", "sales_director", "head_of_kam", "logistics")
@@ -84,9 +84,20 @@ def _vip_message(ctx: _Ctx) -> Message | None:
     f = ctx.fmt
     loss = f.value(abs(_amount(fact.value)), "money_short")
     fact.display = loss
-    text = ctx.t("story.msg.vip", n=f.integer(vip["vips"]), bad=f.integer(vip["not_key_or_losing"]),
+    # without management's list the test ran on the largest clients by revenue: said so,
+    # never "the clients management sees as the most important"
+    kind = vip_kind(vip)
+    text = ctx.t(f"story.msg.{kind}", n=f.integer(vip["vips"]),
+                 bad=f.integer(vip["not_key_or_losing"]),
                  losing=f.integer(vip["losing_money"]), loss=loss)
-    return Message("vip", text, ctx.t("story.means.vip"), fact, abs(_amount(fact.value)), "vip")
+    return Message("vip", text, ctx.t(f"story.means.{kind}"), fact, abs(_amount(fact.value)),
+                   "vip", title=ctx.t(f"story.headline.{kind}", figure=fact.display))
+
+
+def vip_kind(vip: dict[str, Any]) -> str:
+    """``vip`` when management gave its VIP list, ``vip_top`` when step 3 tested the largest
+    clients by revenue instead (``source = "top_revenue"``)."""
+    return "vip_top" if vip.get("source") == "top_revenue" else "vip"
 
 
 def _cost_to_serve_message(ctx: _Ctx) -> Message | None:
@@ -126,17 +137,24 @@ def _programme_message(ctx: _Ctx) -> Message | None:
 
 
 def _loss_maker_message(ctx: _Ctx) -> Message | None:
-    rep = ctx.art.summaries["02"].get("what_if_reprice_large_loss_makers") or {}
-    if not rep.get("clients") or not rep.get("change"):
+    s2 = ctx.art.summaries["02"]
+    rep = s2.get("what_if_reprice_large_loss_makers") or {}
+    if not rep.get("clients") or not rep.get("change_year"):
         return None
-    fact = _money_fact(ctx, "reprice", "02", "what_if_reprice_large_loss_makers.change")
+    # a year's change, as every other message's money (the P&L may span several years)
+    fact = _money_fact(ctx, "reprice", "02", "what_if_reprice_large_loss_makers.change_year")
     if fact is None:
         return None
-    text = ctx.t("story.msg.reprice", n=ctx.fmt.integer(rep["clients"]), change=fact.display,
-                 price=ctx.fmt.pct(rep.get("price_increase"), 0),
-                 still=ctx.fmt.integer(rep.get("still_loss_making", 0)))
-    return Message("reprice", text, ctx.t("story.means.reprice"), fact,
-                   abs(_amount(fact.value)), "profitability")
+    f = ctx.fmt
+    text = ctx.t("story.msg.reprice", n=f.integer(rep["clients"]), change=fact.display,
+                 price=f.pct(rep.get("price_increase"), 0),
+                 volume=f.pct(rep.get("volume_loss"), 0),
+                 still=f.integer(rep.get("still_loss_making", 0)))
+    drop = s2.get("what_if_drop_large_loss_makers") or {}
+    means = ctx.t("story.means.reprice", n=f.integer(rep["clients"]),
+                  drop=f.value(drop.get("change_in_company_contribution_year"), "money_short"),
+                  revenue=f.value(drop.get("net_revenue_lost_year"), "money_short"))
+    return Message("reprice", text, means, fact, abs(_amount(fact.value)), "profitability")
 
 
 #: the builders of the executive summary's messages; a section module appends its own
@@ -151,11 +169,19 @@ def messages(ctx: _Ctx, *, most: int = 5) -> list[Message]:
     out = [m for m in (b(ctx) for b in MESSAGE_BUILDERS) if m is not None]
     out.sort(key=lambda m: -m.at_stake)
     for m in out:   # the action title: the conclusion with its figure, for a slide
-        m.title = ctx.t(f"story.headline.{m.key}", figure=m.fact.display)
+        m.title = m.title or ctx.t(f"story.headline.{m.key}", figure=m.fact.display)
     return out[:most]
 
 
 # --------------------------------------------------------------------------- actions
+
+
+def programme_pays_back(business_case: dict[str, Any]) -> bool:
+    """Whether step 4's business case says the KAM programme pays back at the expected uplift
+    (its verdict ``pays_back``); any other verdict (growth needed against the trend, only at
+    the high uplift, not at all, no margin) makes the programme a decision to take on a
+    target, not one to approve as it stands."""
+    return (business_case.get("verdict") or {}).get("code") == "pays_back"
 
 
 def _act(ctx: _Ctx, key: str, owner: str, horizon: str, fact: Fact | None, answers: str,
@@ -178,13 +204,21 @@ def _client_actions(ctx: _Ctx) -> list[Action]:
     money = _money_fact(ctx, "vip_loss", "03", "vip.loss") if vip.get("losing_money") else None
     if money is not None:
         money.display = f.value(abs(_amount(money.value)), "money_short")
-        bad = [c["name"] for c in vip.get("clients") or [] if c.get("verdict") != "key"]
-        out.append(_act(ctx, "vip", "sales_director", "month", money, "vip",
-                        names=", ".join(bad[:3]), money=money.display))
+        # the money is the loss of those losing money: only they are named as not paying
+        # back; the profitable ones that did not make the key list are named apart
+        clients = vip.get("clients") or []
+        losing = [c["name"] for c in clients if c.get("verdict") == "loses_money"]
+        not_key = [c["name"] for c in clients if c.get("verdict") == "not_key"]
+        act = _act(ctx, vip_kind(vip), "sales_director", "month", money, "vip",
+                   names=", ".join(losing[:3]), money=money.display)
+        act.key = "vip"
+        if not_key:
+            act.text += " " + ctx.t("story.act.vip_not_key", names=", ".join(not_key[:3]))
+        out.append(act)
     rep = s2.get("what_if_reprice_large_loss_makers") or {}
     llm = s2.get("large_loss_makers") or []
-    money = _money_fact(ctx, "reprice", "02", "what_if_reprice_large_loss_makers.change") \
-        if rep.get("clients") and llm else None
+    money = _money_fact(ctx, "reprice", "02", "what_if_reprice_large_loss_makers.change_year") \
+        if rep.get("clients") and llm and rep.get("change_year") else None
     if money is not None:
         out.append(_act(ctx, "reprice", "cfo", "month", money, "profitability",
                         n=f.integer(rep["clients"]), name=llm[0]["name"], money=money.display))
@@ -201,9 +235,16 @@ def _client_actions(ctx: _Ctx) -> list[Action]:
     money = _money_fact(ctx, "team_cost", "04", "business_case.cost.total") \
         if (bc.get("cost") or {}).get("total") is not None else None
     if money is not None:
-        out.append(_act(ctx, "team", "ceo", "month", money, "team", kams=f.integer(s4["kams"]),
+        be = bc.get("break_even") or {}
+        # approved as it stands only when it pays back at the expected uplift; else the
+        # decision is whether the team takes on the growth it needs (never "approve" a
+        # programme the business case says does not pay back)
+        key = "team" if programme_pays_back(bc) else "team_conditional"
+        out.append(_act(ctx, key, "ceo", "month", money, "team", kams=f.integer(s4["kams"]),
                         accounts=f.integer(s4["key_accounts"]), money=money.display,
-                        uplift=f.pct(bc.get("needed_uplift_ratio"))))
+                        uplift=f.pct(bc.get("needed_uplift_ratio")),
+                        needed=f.value(be.get("break_even_sales"), "money_short"),
+                        expected=f.value(be.get("expected_incremental_sales"), "money_short")))
     # a relationship resting on one person: the money is that client's contribution a year
     # (step 2's dependency list, when the client is in it)
     spc = s3.get("single_point_of_contact") or []

@@ -60,12 +60,16 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     if drop.get("clients"):
         bullets.append(ctx.t("profit.what_if_drop", n=f.integer(drop["clients"]),
                              change=f.money_short(drop["change_in_company_contribution"]),
+                             change_year=f.money_short(
+                                 drop.get("change_in_company_contribution_year")),
                              stranded=f.money_short(drop["stranded_costs_remaining"])))
     rep = s.get("what_if_reprice_large_loss_makers") or {}
     if rep.get("clients"):
         bullets.append(ctx.t("profit.what_if_reprice", n=f.integer(rep["clients"]),
                              price=f.pct(rep["price_increase"], 0),
+                             volume=f.pct(rep.get("volume_loss"), 0),
                              change=f.money_short(rep["change"]),
+                             change_year=f.money_short(rep.get("change_year")),
                              still=f.integer(rep["still_loss_making"])))
     rob = s.get("robustness") or {}
     if rob:
