@@ -22,6 +22,8 @@ __all__ = [
     "dash_as_zero",
     "decimal_separator",
     "decimal_text",
+    "decimal_votes",
+    "either_way",
     "minor_to_str",
     "parse_bool",
     "parse_date",
@@ -91,18 +93,43 @@ def decimal_separator(values: pl.Series, *, default: Literal[",", "."] = ",") ->
     evidence (all integers, or only ``1,234``-like values) ``default`` is returned, which
     the reader sets from the file's delimiter (``;`` files use a decimal comma).
     """
-    s = values.drop_nulls()
-    if s.len() > 50_000:  # evidence is plentiful: look at a spread sample
-        s = s.gather_every(s.len() // 50_000)
-    s = s.str.replace_all(_SPACES, "")
-    comma = s.str.contains(r",(\d{1,2}|\d{4,})$") | s.str.contains(r"\.\d*,\d+$")
-    dot = s.str.contains(r"\.(\d{1,2}|\d{4,})$") | s.str.contains(r",\d*\.\d+$")
-    n_comma, n_dot = int(comma.sum()), int(dot.sum())
+    n_comma, n_dot = decimal_votes(values)
     if n_comma > n_dot:
         return ","
     if n_dot > n_comma:
         return "."
     return default
+
+
+def decimal_votes(values: pl.Series) -> tuple[int, int]:
+    """The values that show a decimal comma and those that show a decimal point (a sample of
+    50,000 on a long column): a separator followed by other than three digits at the end,
+    one standing after the other separator or after four digits (``1200,005``: no thousands
+    group), or the other one grouping thousands more than once (``12,000,000``: a decimal
+    point)."""
+    s = values.drop_nulls()
+    if s.len() > 50_000:  # evidence is plentiful: look at a spread sample
+        s = s.gather_every(s.len() // 50_000)
+    s = s.str.replace_all(_SPACES, "")
+    comma = (s.str.contains(r",(\d{1,2}|\d{4,})$") | s.str.contains(r"\.\d*,\d+$")
+             | s.str.contains(r"^[-+(]?\d{1,3}(\.\d{3}){2,}\)?-?$")
+             | s.str.contains(r"^[-+(]?\d{4,},\d{3}\)?-?$"))   # 1200,005: no grouping
+    dot = (s.str.contains(r"\.(\d{1,2}|\d{4,})$") | s.str.contains(r",\d*\.\d+$")
+           | s.str.contains(r"^[-+(]?\d{1,3}(,\d{3}){2,}\)?-?$")
+           | s.str.contains(r"^[-+(]?\d{4,}\.\d{3}\)?-?$"))
+    return int(comma.sum()), int(dot.sum())
+
+
+#: one separator followed by exactly three digits, nothing else: ``1,250`` is one thousand
+#: two hundred and fifty with a thousands comma, or one and a quarter with three decimals
+_EITHER_WAY = r"^[-+(]?\d{1,3}[.,]\d{3}\)?-?$"
+
+
+def either_way(values: pl.Series) -> pl.Series:
+    """Which values read as a number either way, the separator a thousands or a decimal one
+    (``1,250``, ``2.500``): only the column's other values, or the person, can tell."""
+    return values.str.replace_all(_SPACES, "").str.replace_all(_CURRENCY, "").str.contains(
+        _EITHER_WAY).fill_null(False)
 
 
 def _plain_number(df: pl.DataFrame, decimal: str) -> pl.DataFrame:

@@ -18,10 +18,74 @@ from ..schema import header_key
 from .fileparse import _FileIntake, _Parsed
 from .results import _GENERIC_NET, _MAX_MINOR, _RETURN_RE, SCALE, said
 
+#: VAT rates a Russian sales line may carry (18 % until 2018, 22 % from 2026; 5 % and 7 % of
+#: the simplified system), as shares
+VAT_RATES = (0.05, 0.07, 0.10, 0.18, 0.20, 0.22)
+
+
+def _vat_fits(sample: pl.DataFrame, base: str) -> tuple[pl.Series, pl.Series]:
+    """Which lines' VAT is a legal rate of ``base`` (net) and which of ``base`` less the VAT
+    (gross), within a kopeck or 1 % (VAT rounded to the rouble)."""
+    a = sample[base].cast(pl.Float64).abs()
+    v = sample["vat"].cast(pl.Float64).abs()
+
+    def fits(share: float) -> pl.Series:
+        want = a * share
+        return ((v - want).abs() <= (want * 0.01).clip(lower_bound=1.0)).fill_null(False)
+
+    net = pl.select(pl.any_horizontal([fits(k) for k in VAT_RATES])).to_series()
+    gross = pl.select(pl.any_horizontal([fits(k / (1 + k)) for k in VAT_RATES])).to_series()
+    return net, gross
+
+
+def _rates_as_vat(sample: pl.DataFrame) -> bool:
+    """Whether the VAT column holds VAT rates instead of amounts: every non-zero value a rate
+    in percent (20, 10, 18 …). Rows of a report form that add lines of several rates fit no
+    rate either, but their VAT is an amount: they are not this."""
+    pct = sample["vat"].cast(pl.Float64).abs() / 10**SCALE
+    return bool(pct.is_in([float(round(k * 100)) for k in VAT_RATES]).all())
+
+
+def _no_vat_error(sample: pl.DataFrame, fi: _FileIntake, base: str) -> Exception:
+    """The VAT column holds rates (20, 10), not the VAT of the amounts."""
+    from ..errors import InputError
+
+    r = sample.row(0, named=True)
+    amount = r.get(f"_raw_{base}", r.get("_raw_net_revenue"))
+    return InputError(
+        f"'{fi.header('vat')}' holds VAT rates, not the VAT of '{fi.header(base)}': every value "
+        f"is a rate in percent and none is the VAT of its amount (e.g. {r.get('_raw_vat')} on "
+        f"{amount})",
+        file=fi.rep.label, row=int(r["_row"]), column=fi.header("vat"), value=r.get("_raw_vat"),
+        hint="map the column as vat_rate under 'inputs:' in engagement.yaml (columns: "
+        "{vat_rate: ...}), or export the VAT amounts; then run again")
+
+
+def _vat_reading(sample: pl.DataFrame, fi: _FileIntake, rate_default: float,
+                 errors: list[Any] | None) -> bool:
+    """Whether a plain amount column beside a VAT column holds gross amounts, decided line by
+    line (:func:`_vat_fits`): the reading more lines fit alone wins; lines that fit both (tiny
+    amounts) or neither do not vote. When no line fits either, the column is no VAT of these
+    amounts: an error. With votes tied, the median ratio against the default rate decides.
+
+    Example: net amounts at 10 % (1 000,00 and 100,00) are net — the median ratio 0.10 was
+    nearer a gross 20 % (0.167) than a net 20 % (0.20) and was read as gross."""
+    net, gross = _vat_fits(sample, "amount")
+    n_net, n_gross = int((net & ~gross).sum()), int((gross & ~net).sum())
+    if n_net != n_gross:
+        return n_gross > n_net
+    if not (net | gross).any() and errors is not None and _rates_as_vat(sample):
+        errors.append(_no_vat_error(sample, fi, "amount"))
+    ratio = float(cast(float, (sample["vat"] / sample["amount"]).median()))
+    share = rate_default / 100
+    return abs(ratio - share / (1 + share)) < abs(ratio - share)
+
 
 def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
-                   spec: InputSpec | None, warnings: list[str]) -> pl.DataFrame:
-    """Derive net_revenue (VAT excluded) and returns for one sales file."""
+                   spec: InputSpec | None, warnings: list[str],
+                   errors: list[Any] | None = None) -> pl.DataFrame:
+    """Derive net_revenue (VAT excluded) and returns for one sales file (an input that
+    cannot be read as money is added to ``errors``)."""
     df, rep, m = p.frame, p.report, fi.mapping
     if not {"net_revenue", "gross_revenue", "amount"} & set(m):
         df = _amount_from_price(df, fi, spec)
@@ -47,13 +111,17 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
         is_gross = gross_col == "gross_revenue"
         if gross_col == "amount" and "vat" in m:
             sample = df.filter((pl.col("amount") != 0) & pl.col("vat").is_not_null()
-                               & (pl.col("vat") != 0))
+                               & (pl.col("vat") != 0) & pl.col("_reason").is_null())
             if sample.height:
-                ratio = float(cast(float, (sample["vat"] / sample["amount"]).median()))
-                share = rate_default / 100
-                is_gross = abs(ratio - share / (1 + share)) < abs(ratio - share)
+                is_gross = _vat_reading(sample, fi, rate_default, errors)
             else:
                 is_gross = bool(include_vat)
+        elif "vat" in m:      # a gross column by its header: its VAT must fit it somewhere
+            sample = df.filter((pl.col(gross_col) != 0) & pl.col("vat").is_not_null()
+                               & (pl.col("vat") != 0) & pl.col("_reason").is_null())
+            if sample.height and errors is not None and _rates_as_vat(sample) \
+                    and not _vat_fits(sample, gross_col)[1].any():
+                errors.append(_no_vat_error(sample, fi, gross_col))
         elif gross_col == "amount":
             if include_vat is None:
                 is_gross = "vat_rate" in m

@@ -28,6 +28,8 @@ from ..parse import (
     dash_as_zero,
     decimal_separator,
     decimal_text,
+    decimal_votes,
+    either_way,
     exponent_form,
     month_only,
     parse_bool,
@@ -214,6 +216,8 @@ class _FileIntake:
         if f.kind in ("money", "number"):
             dec = spec_dec or decimal_separator(s, default=default_dec)
             self.decimals[fname] = dec
+            if f.kind == "money" and spec_dec is None:
+                self._either_way(fname, s)
             if f.kind == "money":
                 v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
                 self._dashes(fname, s, v)
@@ -268,6 +272,27 @@ class _FileIntake:
             return fname, v, none, "", 0
         (v,) = _by_distinct(s, lambda u: (_text(u),))
         return fname, v, none, "", 0
+
+    def _either_way(self, fname: str, s: pl.Series) -> None:
+        """Stop on an amount column whose separator only a person can tell: no value shows a
+        decimal separator and some read either way (``1,250``: 1 250 in an English export,
+        1,25 with three decimals) — a thousandfold error either way, never guessed."""
+        if any(decimal_votes(s)):
+            return
+        either = either_way(s)
+        if not either.any():
+            return
+        i = int(either.arg_true()[0])
+        value = s[i]
+        raise InputError(
+            f"the amounts of '{self.header(fname)}' can be read two ways: no value has a "
+            f"decimal separator, and {int(either.sum())} value(s) like '{value}' are either "
+            "thousands with a separator or an amount with three decimals",
+            file=self.rep.label, row=int(self._rows[i]), column=self.header(fname),
+            value=value,
+            hint=f"say which in engagement.yaml: under 'inputs:' add '- file: {self.rep.label}' "
+            "with 'decimal: \".\"' when the comma separates thousands (1,250 = 1 250) or "
+            "'decimal: \",\"' when it is the decimal comma (1,250 = 1,25), then run again")
 
     def _dashes(self, fname: str, s: pl.Series, v: pl.Series) -> None:
         """Say how many cells were a dash read as zero (looked for among the zeros only)."""

@@ -32,7 +32,7 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
         for p, fi in items:
             df = p.frame
             if tname == "sales":
-                df = _sales_amounts(p, fi, cfg, fi.spec, warnings)
+                df = _sales_amounts(p, fi, cfg, fi.spec, warnings, errors)
             df = df.with_columns(source_file=pl.lit(p.report.label),
                                  _sheet=pl.lit(p.report.sheet, dtype=pl.String))
             frames.setdefault(tname, []).append(df)
