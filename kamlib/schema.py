@@ -23,7 +23,9 @@ __all__ = [
     "Field",
     "Kind",
     "Table",
+    "header_currency",
     "header_key",
+    "header_scale",
     "table",
 ]
 
@@ -85,6 +87,61 @@ class Table:
         return [f for f in self.fields if not f.source_only]
 
 
+#: an amount's scale at the end of its header: ', тыс. руб.', '(тыс.руб)', ', млн ₽',
+#: ', в тыс. руб.', "(RUB '000)", ', thousand RUB', ', RUB m' (folded text)
+_SCALE_RE = re.compile(
+    r"\s*(,|\(|\bв\b)?\s*(в\s+)?(?P<u>тыс|тысяч[аи]?|млн|миллион(ов|а)?|thousands?|"
+    r"millions?|mln|'000|000s)\.?\s*(руб(лей)?|rub|₽|р|rur)?\.?\s*\)?\s*$"
+    r"|\s*[,(]\s*(руб|rub|₽)\.?\s*(?P<v>'000|000s|k|m|mln|тыс|млн)\.?\s*\)?\s*$")
+
+
+#: a currency at the end of a header: ', руб.', '(₽)', ', USD', '(€)', ', у.е.' (folded text)
+_CURRENCY_RE = re.compile(
+    r"\s*(\(\s*(?P<a>руб|rub|rur|₽|р|usd|eur|gbp|cny|kzt|byn|\$|€|£|у\.?\s*е)\.?\s*\)"
+    r"|,\s*(?P<b>руб|rub|rur|₽|р|usd|eur|gbp|cny|kzt|byn|\$|€|£|у\.?\s*е)\.?)\s*$")
+_HEADER_CODES = {"руб": "RUB", "rub": "RUB", "rur": "RUB", "₽": "RUB", "р": "RUB", "$": "USD",
+                 "€": "EUR", "£": "GBP"}
+
+
+def header_currency(text: object) -> str | None:
+    """The currency a header gives its amounts (ISO code; ``у.е.``, a conventional unit, as
+    is), else None: 'Сумма без НДС (€)' → EUR, 'Сумма, руб.' → RUB, 'Сумма' → None.
+
+    >>> header_currency("Сумма без НДС (€)"), header_currency("Выручка, USD")
+    ('EUR', 'USD')
+    """
+    s = unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е").strip()
+    m = _scale_match(s)
+    s = s[:m.start()] if m else s
+    c = _CURRENCY_RE.search(s)
+    if c is None or not s[:c.start()].strip(" ,("):
+        return None
+    code = (c.group("a") or c.group("b")).replace(" ", "")
+    return "у.е." if code.startswith("у") else _HEADER_CODES.get(code, code.upper())
+
+
+def _scale_match(s: str) -> re.Match[str] | None:
+    """The scale at the end of a folded header, after a name ('Тысяча' alone is none)."""
+    m = _SCALE_RE.search(s)
+    return m if m is not None and s[:m.start()].strip(" ,(") else None
+
+
+def header_scale(text: object) -> int:
+    """How many currency units one unit of an amount column is, by its header: 1000 for
+    'Выручка, тыс. руб.' or "Revenue (RUB '000)", 1 000 000 for ', млн ₽', else 1.
+
+    >>> header_scale("Сумма без НДС, тыс. руб."), header_scale("Сумма, руб."), \
+    ...     header_scale("Revenue, RUB m")
+    (1000, 1, 1000000)
+    """
+    m = _scale_match(unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е")
+                     .strip())
+    if m is None:
+        return 1
+    unit = m.group("u") or m.group("v") or ""
+    return 1_000_000 if unit.startswith(("млн", "миллион", "million", "mln", "m")) else 1000
+
+
 def header_key(text: object) -> str:
     """Fold a header for comparison: NFKC, casefold, ё→е, punctuation and spaces dropped
     (but ``%``, which names a rate: ``НДС %`` is not ``НДС``).
@@ -93,7 +150,9 @@ def header_key(text: object) -> str:
     True
     """
     s = unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е")
-    s = re.sub(r"\((руб|rub|₽|р)\.?\)|,\s*(руб|rub|₽|р)\.?\s*$", "", s.strip())
+    m = _scale_match(s.strip())       # ', тыс. руб.': the scale is header_scale's
+    s = s.strip()[:m.start()] if m else s
+    s = _CURRENCY_RE.sub("", s.strip())    # ', руб.', '(€)': the currency is header_currency's
     # a percent sign is part of the name: "НДС %" (the rate) is not "НДС" (the amount)
     return re.sub(r"[\W_]+", "", s.replace("%", " pct "))
 

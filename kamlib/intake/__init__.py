@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from ..config import EngagementConfig
 from ..errors import InputError, KamError, SchemaError
 from ..io import sha256_file
@@ -42,6 +44,15 @@ __all__ = [
     "summary_text",
     "write_intake",
 ]
+
+
+def _read_rejections(rejected: pl.DataFrame, label: str) -> int:
+    """A file's rows rejected as read (not the overlapping lines a setting drops)."""
+    if rejected.height == 0:
+        return 0
+    mine = rejected.filter(pl.col("file") == label)
+    return mine.height - int(mine["reason"].str.contains("drop_overlapping").fill_null(False)
+                             .sum())
 
 
 def ingest(
@@ -121,6 +132,19 @@ def ingest(
                 hint="fix the problem named above (a mapping in engagement.yaml, the "
                 "decimal separator, the date format) or ask the client to export the table "
                 "again; the rejected rows are listed with their reasons"))
+        elif f.table and f.rows_rejected > f.rows_accepted and _read_rejections(
+                rejected, f.label) > f.rows_accepted:
+            # most of the file rejected: an audit on the rest would mislead (merged cells,
+            # values given on a document's first line only, a shifted layout)
+            first = result_first_reason(rejected, f.label)
+            errors.append(InputError(
+                f"most data rows of the file were rejected ({f.rows_rejected} of "
+                f"{f.rows_rejected + f.rows_accepted}); an audit on the rest would mislead. "
+                f"First reason: {first}", file=f.label,
+                hint="fix the problem named above (merged cells or values written only on a "
+                "document's first line: fill them in, or export the register without "
+                "grouping; a mapping in engagement.yaml; the date format), or ask the client "
+                "to export the table again; the rejected rows are listed with their reasons"))
     for f in reports:
         for fname, r in f.rounding.items():
             if Decimal(r["difference"]) != 0:
@@ -135,8 +159,9 @@ def ingest(
             "the sales file(s) have a header but no data rows: " + ", ".join(empty_sales),
             file=empty_sales[0], hint="export the sales again for the audit period; check "
             "the report's filters (period, organisation) in the source system"))
-    if "sales" not in tables and not any(isinstance(e, SchemaError) and "sales" in e.message
-                                         for e in errors):
+    # a file taken for sales that stopped on its own error is not "no sales table"
+    if "sales" not in tables and not any(f.table == "sales" for f in reports) and not any(
+            isinstance(e, SchemaError) and "sales" in e.message for e in errors):
         errors.append(SchemaError(
             "no sales table found: none of the files in raw/ has the columns of sales lines "
             "(date, document, client, amount)",

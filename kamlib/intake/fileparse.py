@@ -38,7 +38,7 @@ from ..parse import (
     parse_number,
     parse_percent,
 )
-from ..schema import Table
+from ..schema import Table, header_currency, header_scale
 from .ragged import repair_decimal_commas
 from .results import _EARLIEST, _EVENT_DATES, _TOTALS_RE, SCALE, FileReport, _money_str, _num_str
 
@@ -213,6 +213,7 @@ class _FileIntake:
         """Parse one column by its kind: (name, values, bad mask, reason, values rounded)."""
         f = self.tbl.field(fname)
         none = pl.repeat(False, len(s), eager=True, dtype=pl.Boolean)
+        s = self._unwrap_text_formulas(fname, s)
         if f.kind in ("money", "number"):
             dec = spec_dec or decimal_separator(s, default=default_dec)
             self.decimals[fname] = dec
@@ -220,6 +221,10 @@ class _FileIntake:
                 self._either_way(fname, s)
             if f.kind == "money":
                 v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
+                times = header_scale(self.header(fname))
+                if times != 1:    # 'Выручка, тыс. руб.': the amounts in roubles, said
+                    v = v * times
+                    self.rep.note("note_amounts_scaled", column=self.header(fname), times=times)
                 self._dashes(fname, s, v)
                 if rounded.any():
                     self._rounding(fname, s, v, bad, dec)
@@ -273,6 +278,20 @@ class _FileIntake:
         (v,) = _by_distinct(s, lambda u: (_text(u),))
         return fname, v, none, "", 0
 
+    def _unwrap_text_formulas(self, fname: str, s: pl.Series) -> pl.Series:
+        """``="00123"`` → ``00123``: the formula a CSV written for Excel puts around codes and
+        numbers to keep their leading zeros (a client code ``="00123"`` matched no catalogue
+        code ``00123`` and became a new client); counted in a note."""
+        if s.dtype != pl.String or not s.str.starts_with('="').any():
+            return s
+        wrapped = s.str.contains(r'^="[^"]*"$').fill_null(False)
+        n = int(wrapped.sum())
+        if not n:
+            return s
+        self.rep.note("note_text_formulas", column=self.header(fname), n=n)
+        return pl.select(pl.when(pl.lit(wrapped)).then(s.str.slice(2, s.str.len_chars() - 3))
+                         .otherwise(s)).to_series().alias(s.name)
+
     def _either_way(self, fname: str, s: pl.Series) -> None:
         """Stop on an amount column whose separator only a person can tell: no value shows a
         decimal separator and some read either way (``1,250``: 1 250 in an English export,
@@ -311,6 +330,17 @@ class _FileIntake:
         """
         found: list[pl.DataFrame] = []
         money = [f for f in self.mapping if self.tbl.field(f).kind == "money"]
+        want = self.cfg.currency.upper()
+        for fname in money:     # 'Сумма без НДС (€)': the header says the currency
+            code = header_currency(self.header(fname))
+            if code is not None and code != want:
+                raise InputError(
+                    f"the amounts of '{self.header(fname)}' are in {code} by its header, not "
+                    f"in the engagement's {want}", file=self.rep.label,
+                    column=self.header(fname),
+                    hint=f"ask the client for the export in {want}, or convert it at a "
+                    "documented rate; if the engagement is kept in another currency, set "
+                    "'currency:' in engagement.yaml")
         # only cells with more than digits, spaces and signs; the columns side by side
         marked = df.select([pl.col(f).str.contains(r"[^\d\s.,+()'\u2212\u2013-]")
                             .fill_null(False) for f in money])
@@ -332,7 +362,6 @@ class _FileIntake:
             return
         codes = pl.concat(found).unique(["_row", "code"]).group_by("code").agg(
             pl.col("_row").sort().alias("rows")).sort("code")
-        want = self.cfg.currency.upper()
         if codes.height == 0 or (codes.height == 1 and codes["code"][0] == want):
             return
         listed = "; ".join(

@@ -369,3 +369,59 @@ def test_amount_beside_vat_is_read_by_the_rate_each_line_fits(make_engagement) -
     mixed = head + ("01.11.2024;Р1;K1;8 823,53;1 264,08\r\n02.11.2024;Р2;K2;1 150,00;150,00\r\n")
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": mixed})
     assert r.ok, r.errors
+
+
+def test_excel_text_formulas_are_read_as_their_text(make_engagement) -> None:
+    """A CSV written for Excel wraps codes in ="00123" to keep leading zeros: read as the
+    text inside, said in a note (the sales became new clients ="00123", matched to none)."""
+    clients = 'Код;Наименование;ИНН\r\n00123;ООО «Альфа»;="7707083893"\r\n00124;ООО «Бета»;\r\n'
+    sales = ('Дата;Документ;Код контрагента;Сумма без НДС\r\n01.11.2024;Р1;="00123";100,00\r\n'
+             '02.11.2024;Р2;="00124";200,00\r\n')
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert sorted(r.tables["sales"]["client_id"].to_list()) == ["00123", "00124"]
+    assert r.tables["clients"].height == 2
+    assert "7707083893" in r.tables["clients"]["tax_id"].to_list()
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert {"code": "note_text_formulas", "args": {"column": "Код контрагента", "n": 2}} \
+        in f.note_reasons
+
+
+def test_amounts_in_thousands_by_their_header_are_scaled(make_engagement) -> None:
+    """'Сумма без НДС, тыс. руб.' is recognised and its amounts are roubles ×1000, said in a
+    note (mapped by hand, 1 334,50 thousand was loaded as 1 334,50 roubles)."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС, тыс. руб.\r\n"
+             "01.11.2024;Р1;K1;1 234,5\r\n02.11.2024;Р2;K2;100,0\r\n")
+    for overrides in (None, {"inputs": [{"file": "sales.csv", "table": "sales", "columns": {
+            "net_revenue": "Сумма без НДС, тыс. руб."}}]}):
+        r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales}, overrides)
+        assert r.ok, r.errors
+        assert r.tables["sales"]["net_revenue"].to_list() == [1_234_500.0, 100_000.0]
+        f = next(f for f in r.files if f.file == "sales.csv")
+        assert {"code": "note_amounts_scaled",
+                "args": {"column": "Сумма без НДС, тыс. руб.", "times": 1000}} in f.note_reasons
+
+
+@pytest.mark.parametrize(("header", "code"), [("Сумма без НДС (€)", "EUR"),
+                                              ("Сумма без НДС, $", "USD"),
+                                              ("Сумма без НДС, USD", "USD")])
+def test_a_currency_in_the_header_is_the_amounts_currency(make_engagement, header,
+                                                          code) -> None:
+    """A header's currency other than the engagement's stops as a currency in the cells
+    does (the amounts were loaded as roubles); the file is not called "no sales table"."""
+    sales = f"Дата;Документ;Код контрагента;{header}\r\n01.11.2024;Р1;K1;1 200,00\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    err = next(e for e in r.errors if "by its header" in e.message)
+    assert not r.ok and err.column == header and code in err.message and "RUB" in err.message
+    assert not any("no sales table" in e.message for e in r.errors)
+
+
+def test_a_file_mostly_rejected_stops_the_check(make_engagement) -> None:
+    """Values written on a document's first line only (or merged cells): 3 of 5 rows
+    rejected, and `kam check` said OK; it now stops, naming the first reason."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n01.11.2024;Р1;K1;100,00\r\n"
+             ";;;50,00\r\n;;;25,00\r\n02.11.2024;Р2;K2;200,00\r\n;;;10,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    err = next(e for e in r.errors if "most data rows" in e.message)
+    assert not r.ok and err.file == "sales.csv" and "3 of 5" in err.message
+    assert r.rejected.height == 3 and sum(r.rejected["amount"].to_list()) == 85.0
