@@ -117,22 +117,40 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
                 pl.col("name"), cat["name"], name_key).alias("_nkey"),
                 *([pl.col("deleted")] if "deleted" in cat.columns else []))
             order = ["_nkey"] + (["deleted"] if "deleted" in cat.columns else []) + ["client_id"]
+            inn = cat["tax_id"].map_elements(is_valid_inn, return_dtype=pl.Boolean) \
+                if "tax_id" in cat.columns and cat.height else None
+            cat_keys = cat_keys.with_columns(_inn=pl.when(pl.lit(inn)).then(cat["tax_id"])) \
+                if inn is not None else cat_keys.with_columns(_inn=pl.lit(None, pl.String))
             amb = cat_keys.group_by("_nkey").agg(pl.len().alias("_n"),
-                                                 pl.col("client_id").sort().alias("_codes"))
+                                                 pl.col("client_id").sort().alias("_codes"),
+                                                 pl.col("_inn").drop_nulls().n_unique()
+                                                 .alias("_inns"))
+            # one name, companies with different valid INNs: the name cannot tell which
+            # (never merged, as step 1 never merges them): the rows are rejected, not given
+            # to the first code
+            apart = amb.filter(pl.col("_inns") > 1).select("_nkey", "_codes")
+            cat_keys = cat_keys.drop("_inn")
             by_name = cat_keys.sort(order, nulls_last=True).group_by(
                 "_nkey", maintain_order=True).agg(pl.col("client_id").first().alias("_by_name"))
             df = df.join(by_name, on="_nkey", how="left")
             need = ok & pl.col("client_id").is_null()
             hits = df.filter(need & pl.col("_by_name").is_not_null())
-            multi = hits.join(amb.filter(pl.col("_n") > 1), on="_nkey")
+            multi = hits.join(amb.filter((pl.col("_n") > 1) & (pl.col("_inns") <= 1)),
+                              on="_nkey")
             if multi.height:
                 ex = multi.unique("_nkey").head(3)
                 warnings.append(said(
                     "warn_name_several_records", table=tname, n=multi["_nkey"].n_unique(),
                     examples="; ".join(f"'{n}' → {', '.join(c)}" for n, c in zip(
                         ex["client_name"], ex["_codes"], strict=True))))
+            df = df.with_columns(_by_name_only=need)
             df = df.with_columns(client_id=pl.when(need).then(pl.col("_by_name"))
                                  .otherwise(pl.col("client_id"))).drop("_by_name")
+            if apart.height:
+                df = _reject_ambiguous_names(df, pl.col("_by_name_only"), apart, headers)
+            df = df.drop("_by_name_only")
+    if cat is not None:
+        df = _codes_without_zeros(df, cat, ok, tname, warnings)
     # unknown clients: add them to the catalogue (flagged) or reject their rows
     known = cat["client_id"] if cat is not None else pl.Series([], dtype=pl.String)
     unknown = ok & ~pl.col("client_id").is_in(known.implode()).fill_null(False)
@@ -192,6 +210,55 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
         _reason=pl.when(ok & pl.col("client_id").is_null()).then(
             pl.lit("no client: neither a client code nor a name")).otherwise(pl.col("_reason")))
     return df.drop("_nkey"), clients
+
+
+def _reject_ambiguous_names(df: pl.DataFrame, need: pl.Expr, apart: pl.DataFrame,
+                            headers: dict[str, dict[str, str]]) -> pl.DataFrame:
+    """Reject the rows found by a name that several catalogue companies with different valid
+    INNs share (``need``: rows without a code or INN of their own)."""
+    codes = {k: ", ".join(c) for k, c in zip(apart["_nkey"], apart["_codes"], strict=True)}
+    hit = need & pl.col("_nkey").is_in(list(codes))
+    return df.with_columns(
+        client_id=pl.when(hit).then(None).otherwise(pl.col("client_id")),
+        _reason=pl.when(hit).then(pl.lit(
+            "the client's name matches several catalogue companies with different INNs (")
+            + pl.col("_nkey").replace_strict(codes, default="", return_dtype=pl.String)
+            + pl.lit("): add the client code or INN to the export")).otherwise(pl.col("_reason")),
+        _rcol=pl.when(hit).then(pl.col("source_file").replace_strict(
+            {f: m.get("client_name") or "client" for f, m in headers.items()},
+            default="client", return_dtype=pl.String)).otherwise(pl.col("_rcol")),
+        _rval=pl.when(hit).then(pl.col("client_name")).otherwise(pl.col("_rval")))
+
+
+def _codes_without_zeros(df: pl.DataFrame, cat: pl.DataFrame, ok: pl.Expr, tname: str,
+                         warnings: list[str]) -> pl.DataFrame:
+    """Codes that lost their leading zeros on the way through Excel (``123`` for the
+    catalogue's ``000123``): attached to the one catalogue code with the same digits, said
+    in a warning; a code matching several (``0123`` and ``00123``) stays unknown."""
+    known = cat["client_id"].drop_nulls()
+    digits = r"^\d+$"
+    unknown = df.filter(ok & pl.col("client_id").is_not_null()
+                        & ~pl.col("client_id").is_in(known.implode())
+                        & pl.col("client_id").str.contains(digits))["client_id"].unique()
+    padded = known.filter(known.str.contains(digits) & known.str.starts_with("0"))
+    if unknown.len() == 0 or padded.len() == 0:
+        return df
+    stripped = pl.DataFrame({"_code": padded}).with_columns(
+        _bare=pl.col("_code").str.strip_chars_start("0"))
+    unique = stripped.group_by("_bare").agg(pl.col("_code").first(), pl.len().alias("_n")) \
+        .filter(pl.col("_n") == 1)
+    hits = pl.DataFrame({"_bare": unknown}).filter(
+        ~pl.col("_bare").is_in(known.implode())).join(unique, on="_bare")
+    if hits.height == 0:
+        return df
+    mapping = dict(zip(hits["_bare"].to_list(), hits["_code"].to_list(), strict=True))
+    hit = ok & pl.col("client_id").is_in(list(mapping))
+    rows = df.filter(hit).height
+    ex = "; ".join(f"{a} → {b}" for a, b in sorted(mapping.items())[:3])
+    warnings.append(said("warn_codes_lost_zeros", table=tname, n=len(mapping), rows=rows,
+                         examples=ex))
+    return df.with_columns(client_id=pl.when(hit).then(pl.col("client_id").replace(mapping))
+                           .otherwise(pl.col("client_id")))
 
 
 def _one_code_two_names(rows: pl.LazyFrame, tname: str, warnings: list[str]) -> None:

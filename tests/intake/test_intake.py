@@ -425,3 +425,33 @@ def test_a_file_mostly_rejected_stops_the_check(make_engagement) -> None:
     err = next(e for e in r.errors if "most data rows" in e.message)
     assert not r.ok and err.file == "sales.csv" and "3 of 5" in err.message
     assert r.rejected.height == 3 and sum(r.rejected["amount"].to_list()) == 85.0
+
+
+def test_codes_that_lost_their_leading_zeros_find_their_client(make_engagement) -> None:
+    """A sales workbook whose codes became numbers (123 for the catalogue's 000123): the
+    rows go to the one code with the same digits, said in a warning (three new clients
+    '123', '124', '125' took the revenue); a code two catalogue codes share stays unknown."""
+    clients = ("Код;Наименование\r\n000123;ООО «Альфа»\r\n000124;ООО «Бета»\r\n"
+               "0125;ООО «Гамма»\r\n00125;ООО «Дельта»\r\n")
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n01.11.2024;Р1;123;100,00\r\n"
+             "02.11.2024;Р2;124;200,00\r\n03.11.2024;Р3;125;300,00\r\n")
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    assert r.tables["sales"]["client_id"].to_list() == ["000123", "000124", "125"]
+    assert any("lost their leading zeros" in w and "123 → 000123" in w for w in r.warnings)
+
+
+def test_a_name_of_two_companies_with_different_inns_attributes_nothing(make_engagement
+                                                                        ) -> None:
+    """Sales by name only, the name on two catalogue companies with different valid INNs:
+    the rows are rejected with their money and the codes (all went to the first code, with
+    a warning that step 1 would merge them, which it never does for different INNs)."""
+    clients = ("Код;Наименование;ИНН\r\nK001;ООО \"Ромашка\";7707083893\r\n"
+               "K002;ООО \"Ромашка\";7736050003\r\nK003;ИП Петров;500100732259\r\n"
+               "K004;ООО \"Ромашка\";7736050003\r\n")
+    sales = ("Дата;Документ;Контрагент;Сумма без НДС\r\n01.11.2024;Р1;ООО \"Ромашка\";1 000,00\r\n"
+             "03.11.2024;Р3;ИП Петров;10,00\r\n04.11.2024;Р4;ИП Петров;20,00\r\n")
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    (rej,) = r.rejected.iter_rows(named=True)
+    assert rej["amount"] == 1000.0 and "K001, K002, K004" in rej["reason"]
+    assert r.tables["sales"]["client_id"].to_list() == ["K003", "K003"]
+    assert not any("attributed to the first code" in w for w in r.warnings)
