@@ -43,8 +43,10 @@ from .textcodes import (
     utf8_encoding,
 )
 from .workbooks import (
+    _CFB_MAGIC,
     check_xlsx_size,
     is_html,
+    is_xml_spreadsheet,
     latin1_mojibake,
     old_excel_problem,
     outline_levels,
@@ -384,11 +386,18 @@ def _cell_text(v: Any) -> str | None:
     return str(v)
 
 
-def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None) -> list[RawTable]:
+def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
+                      by_content: bool = False) -> list[RawTable]:
+    """The sheets of a workbook; ``by_content``: its extension says another format than its
+    bytes (an .xlsx saved as .xls), opened by what it is."""
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        if by_content:
+            with open(path, "rb") as fh:
+                wb = CalamineWorkbook.from_filelike(fh)
+        else:
+            wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for broken files
         raise InputError(
             f"cannot open as a spreadsheet ({type(exc).__name__}: {str(exc)[:120]})",
@@ -524,12 +533,24 @@ def read_raw(
         raise InputError("file not found", file=str(path),
                          hint="check the 'file' entry in engagement.yaml")
     suffix = path.suffix.lower()
-    if suffix in SPREADSHEET_SUFFIXES:
+    as_text = False
+    if suffix == ".xls" and path.stat().st_size:
+        with open(path, "rb") as fh:
+            start = fh.read(1 << 16)
+        # a text table saved as .xls (as web systems do; Excel opens it): read as text
+        as_text = not (start.startswith((b"PK", _CFB_MAGIC)) or is_html(start)
+                       or is_xml_spreadsheet(start)) and not _looks_binary(start)
+    if suffix in SPREADSHEET_SUFFIXES and not as_text:
         if path.stat().st_size == 0:
             raise InputError("the file is empty (0 bytes)", file=path.name,
                              hint="export the table again")
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
+        if is_xml_spreadsheet(head):
+            raise InputError(
+                "the file is an XML Spreadsheet 2003 (Excel's old XML format), not a "
+                "workbook this reader opens", file=path.name,
+                hint="open it in Excel (or LibreOffice) and save it as .xlsx, then run again")
         if is_html(head):
             raw_html = path.read_bytes()
             table = _table_from_rows(path, None, read_html_rows(path, raw_html), header_row)
@@ -545,11 +566,18 @@ def read_raw(
                              "and amounts look right, and save it as .xlsx; or export it again")
         if head.startswith(b"PK"):
             check_xlsx_size(path)
-        return _read_spreadsheet(path, sheet=sheet, header_row=header_row)
+        tables = _read_spreadsheet(path, sheet=sheet, header_row=header_row,
+                                   by_content=head.startswith(b"PK") != (
+                                       suffix in (".xlsx", ".xlsm", ".ods")))
+        return tables
     raw = path.read_bytes()
     if not raw[:1 << 16].strip() and not raw.strip():
         raise InputError("the file is empty (0 bytes)" if not raw else "the file is blank",
                          file=path.name, hint="export the table again, or remove the file")
+    if as_text:
+        note_suffix: str | None = suffix
+    else:
+        note_suffix = None
     if raw[:4] == b"PK\x03\x04":
         raise InputError("this is a spreadsheet (xlsx/zip) with a text-file extension",
                          file=path.name, hint="rename it to .xlsx")
@@ -573,4 +601,6 @@ def read_raw(
                        header_row=header_row, on_progress=on_progress)
     if padding:
         table.add_note("note_nul_padding", n=padding)
+    if note_suffix:
+        table.add_note("note_text_as_spreadsheet", suffix=note_suffix)
     return [table]

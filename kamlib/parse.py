@@ -42,7 +42,11 @@ _CURRENCY = r"(?i)(₽|руб\.?|р\.|р\s*$|rub|rur|usd|eur|gbp|\$|€|£)"  # 
 CURRENCY_CODES = {"₽": "RUB", "руб": "RUB", "р.": "RUB", "rub": "RUB", "rur": "RUB",
                   "рубль": "RUB", "рубли": "RUB", "usd": "USD", "$": "USD", "доллар сша": "USD",
                   "eur": "EUR", "€": "EUR", "евро": "EUR", "gbp": "GBP", "£": "GBP",
-                  "cny": "CNY", "юань": "CNY", "kzt": "KZT", "тенге": "KZT", "byn": "BYN"}
+                  "cny": "CNY", "юань": "CNY", "kzt": "KZT", "тенге": "KZT", "byn": "BYN",
+                  # ISO 4217 numeric codes, as 1C's currency catalogue shows them (810: the
+                  # rouble before 1998, still the code of Russian bank accounts)
+                  "643": "RUB", "810": "RUB", "840": "USD", "978": "EUR", "826": "GBP",
+                  "156": "CNY", "398": "KZT", "933": "BYN"}
 
 
 def _blank_to_null(s: pl.Expr) -> pl.Expr:

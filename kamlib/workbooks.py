@@ -20,6 +20,7 @@ __all__ = [
     "MAX_CELLS",
     "check_xlsx_size",
     "is_html",
+    "is_xml_spreadsheet",
     "latin1_mojibake",
     "old_excel_problem",
     "outline_levels",
@@ -32,6 +33,15 @@ MAX_CELLS = 30_000_000
 #: the largest uncompressed part of an xlsx read (bytes)
 MAX_PART_BYTES = 1 << 31
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def is_xml_spreadsheet(head: bytes) -> bool:
+    """True for Excel's XML Spreadsheet 2003 (``<?xml …?><?mso-application
+    progid="Excel.Sheet"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">``),
+    which web systems save as ``.xls``."""
+    text = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith(b"<?xml") and (b"urn:schemas-microsoft-com:office:spreadsheet"
+                                          in head or b"Excel.Sheet" in head)
 
 
 def is_html(head: bytes) -> bool:

@@ -32,7 +32,7 @@ SCALE = 2  # money minor units: kopecks / cents
 _MAX_MINOR = 10 ** (MAX_INT_DIGITS + SCALE)
 
 
-_TOTALS_RE = r"(?i)^\s*(итого|всего|итог|total|grand total|totals)\b"
+_TOTALS_RE = r"(?i)^\s*(итого|всего|итог|итоги|общий\s+итог|total|grand total|totals)\b"
 
 
 _RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|сторно)"

@@ -182,3 +182,37 @@ def test_cyrillic_read_as_latin1_is_refused_not_loaded() -> None:
     western = [["Date", "Client", "Amount"], ["01.11.2024", "Société Générale", "100"],
                ["02.11.2024", "Müller GmbH & Co. KG", "50"]]
     assert latin1_mojibake(western) is None
+
+
+def test_a_file_is_read_by_what_it_is_not_by_its_extension(tmp_path) -> None:
+    """An .xlsx saved as .xls (calamine refused it as a damaged OLE file) and a cp1251 CSV
+    saved as .xls (refused the same way) are read by their bytes, the text one with a note;
+    an XML Spreadsheet 2003 saved as .xls is named as such (it was "an HTML page with no
+    table")."""
+    import io as _io
+
+    import xlsxwriter
+
+    from kamlib.errors import InputError
+    from kamlib.io import read_raw
+
+    buf = _io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Продажи")
+    for i, row in enumerate([["Дата", "Сумма"], ["01.11.2024", 100.5]]):
+        ws.write_row(i, 0, row)
+    wb.close()
+    (tmp_path / "a.xls").write_bytes(buf.getvalue())
+    (t,) = read_raw(tmp_path / "a.xls")
+    assert t.headers == ["Дата", "Сумма"] and t.data["c1"].to_list() == ["100.5"]
+    (tmp_path / "b.xls").write_bytes("Дата;Сумма\r\n01.11.2024;100,50\r\n".encode("cp1251"))
+    (t,) = read_raw(tmp_path / "b.xls")
+    assert t.headers == ["Дата", "Сумма"] and t.data["c1"].to_list() == ["100,50"]
+    assert {"code": "note_text_as_spreadsheet", "args": {"suffix": ".xls"}} in t.note_reasons
+    xml = ('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook '
+           'xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S">'
+           '<Table><Row><Cell><Data ss:Type="String">Дата</Data></Cell></Row></Table>'
+           '</Worksheet></Workbook>')
+    (tmp_path / "c.xls").write_text(xml, encoding="utf-8")
+    with pytest.raises(InputError, match="XML Spreadsheet 2003"):
+        read_raw(tmp_path / "c.xls")

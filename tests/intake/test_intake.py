@@ -455,3 +455,17 @@ def test_a_name_of_two_companies_with_different_inns_attributes_nothing(make_eng
     assert rej["amount"] == 1000.0 and "K001, K002, K004" in rej["reason"]
     assert r.tables["sales"]["client_id"].to_list() == ["K003", "K003"]
     assert not any("attributed to the first code" in w for w in r.warnings)
+
+
+def test_pivot_grand_total_and_numeric_currency_codes(make_engagement) -> None:
+    """Excel's pivot 'Общий итог' is a totals row checked against the rows (it was rejected
+    as 'not a date' with its money); ISO numeric currency codes (643) are the rouble (they
+    were a second currency that stopped the run)."""
+    sales = ("Дата;Документ;Код контрагента;Валюта;Сумма без НДС\r\n"
+             "01.11.2024;Р1;K1;RUR;100,00\r\n02.11.2024;Р2;K2;643;200,00\r\n"
+             "Общий итог;;;;300,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert r.rejected.height == 0 and r.tables["sales"].height == 2
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert f.totals_row["net_revenue"]["ok"]
