@@ -33,6 +33,7 @@ __all__ = [
     "concentration_chart",
     "funnel_chart",
     "identifier_chart",
+    "localise_axes",
     "money_formatter",
     "monthly_sales_chart",
     "portfolio_matrix_chart",
@@ -166,6 +167,18 @@ def _number_axis(lang: str) -> FuncFormatter:
     """Ticks of a count or a score: ``1 234`` / ``2,5`` (ru), ``1,234`` / ``2.5`` (en)."""
     f = _fmt(lang)
     return FuncFormatter(lambda x, _pos=None: _trim(f.number(x, 2), f.lang))
+
+
+def localise_axes(fig: Any, lang: str) -> None:
+    """Give every plain numeric axis of ``fig`` (matplotlib's default ``ScalarFormatter``)
+    the number format of ``lang``: ``2,5`` / ``17,5`` / ``1 000`` in Russian. Axes with
+    their own formatter (money, percent, dates, categories) are left as they are."""
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_number_axis(lang))
 
 
 def _ax(ax: Axes | None, size: tuple[float, float] = (9, 4)) -> Axes:

@@ -299,6 +299,7 @@ class ProfitabilitySummary(_Summary):
     concentration: Concentration
     concentration_groups: Concentration | None = None
     large_loss_makers: list[LossMaker]
+    large_loss_makers_total: Count | None = None
     what_if_drop_large_loss_makers: WhatIfDrop | None = None
     what_if_reprice_large_loss_makers: WhatIfReprice | None = None
     channels: list[ChannelFigures] | None = None
@@ -345,7 +346,8 @@ class VipFigures(_Model):
     not_key: Count
     losing_money: Count
     not_key_or_losing: Count
-    loss: MoneyAmount
+    loss: MoneyAmount                   # over the P&L's period
+    loss_year: MoneyAmount | None = None
     not_key_revenue: MoneyAmount
     clients: list[VipClient]
 

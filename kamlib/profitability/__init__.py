@@ -180,6 +180,9 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
             "pnl_net_revenue": round(totals["net_revenue"], 2),
         },
         "loss_making_entities": int((pnl["contribution"] < 0).sum()),
+        # the large loss-makers: how many, and the 10 that lose the most (the full list is
+        # the client P&L's large clients with a negative contribution)
+        "large_loss_makers_total": len(losers),
         "whale": figures,
         "concentration": {k: v for k, v in conc.items() if k != "shares"},
         "concentration_groups": {k: v for k, v in conc_group.items() if k != "shares"},

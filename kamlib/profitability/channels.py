@@ -130,7 +130,8 @@ def channel_verdict(margin: float | None, average: float | None, growth: float |
     Returns
     -------
     tuple of (str, dict)
-        ``"develop"``, ``"maintain"`` or ``"review"``, and the reason
+        ``"develop"``, ``"maintain"`` or ``"review"``, and the reason (the clients without
+        a channel get ``"assign"``, reason ``channel_unknown``, from :func:`channel_pnl`)
         (:func:`kamlib.units.reason`: ``channel_loses_money``, ``channel_low_fit``,
         ``channel_above_average``, ``channel_below_average_shrinking``, ``channel_mixed``).
 
@@ -241,6 +242,10 @@ def channel_pnl(pnl: pd.DataFrame, channel: pd.Series, *, monthly: pd.DataFrame 
     average = total_con / total_rev if total_rev else None
     verdicts = [channel_verdict(r.contribution_margin, average, r.growth_pct, r.usp_fit,
                                 fit_threshold=fit_threshold) for r in g.itertuples()]
+    # the clients without a channel are no channel to develop or review: assign them one
+    verdicts = [("assign", reason("channel_unknown", clients=int(r.clients)))
+                if c == UNKNOWN else v for c, r, v in zip(g.index, g.itertuples(), verdicts,
+                                                          strict=True)]
     g["verdict"] = [v for v, _ in verdicts]
     g["reason_code"] = [r["code"] for _, r in verdicts]
     g["reason_args"] = [json.dumps(r["args"], ensure_ascii=False) for _, r in verdicts]

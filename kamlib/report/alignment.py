@@ -97,7 +97,8 @@ def alignment_section(ctx: Any) -> tuple[Section, dict[str, Table], dict[str, Ch
     ax = alignment_chart(by, lang=ctx.st.lang)
     chart = Chart("alignment", t("chart"), "bar", data[["element", "management", "kam"]],
                   "element", ["management", "kam"], "", "1–5",
-                  {r: ctx.t(f"kit_alignment.role.{r}") for r in ROLES}, _png(ax.figure),
+                  {r: ctx.t(f"kit_alignment.role.{r}") for r in ROLES},
+                  _png(ax.figure, ctx.fmt.lang),
                   t("chart_caption"), _SOURCE)
     section = Section("alignment", title, lead, facts, bullets, charts=["alignment"],
                       tables=["alignment"])

@@ -102,8 +102,8 @@ def _vip(ctx: _Ctx, tables: dict[str, Table]) -> BoardSlide | None:
     bad = ctx.fact("vip_not_key", "03", "vip.not_key_or_losing", "int")
     kind = vip_kind(vip)    # the largest clients stood in for management's list: said so
     facts = [n, bad]
-    if vip.get("losing_money"):
-        loss = ctx.fact("vip_loss", "03", "vip.loss", "money_short",
+    if vip.get("losing_money") and vip.get("loss_year") is not None:
+        loss = ctx.fact("vip_loss", "03", "vip.loss_year", "money_short",
                         label=ctx.t("story.label.vip_loss"))
         loss.display = ctx.fmt.value(abs(_amount(loss.value)), "money_short")   # "потери 36,3"
         facts.append(loss)

@@ -62,7 +62,13 @@ def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(float(x))
 
 
-def _png(fig: Any) -> bytes:
+def _png(fig: Any, lang: str | None = None) -> bytes:
+    """The figure as a PNG; in ``lang``, the numbers of its plain numeric axes written as
+    the report writes numbers (``2,5`` and ``1 000`` in Russian, not matplotlib's ``2.5``)."""
+    if lang is not None:
+        from ..plots import localise_axes
+
+        localise_axes(fig, lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
     import matplotlib.pyplot as plt

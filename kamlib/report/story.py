@@ -76,9 +76,9 @@ def _dependency_message(ctx: _Ctx) -> Message | None:
 
 def _vip_message(ctx: _Ctx) -> Message | None:
     vip = ctx.art.summaries["03"].get("vip") or {}
-    if not vip.get("losing_money"):
+    if not vip.get("losing_money") or vip.get("loss_year") is None:
         return None
-    fact = _money_fact(ctx, "vip_loss", "03", "vip.loss")
+    fact = _money_fact(ctx, "vip_loss", "03", "vip.loss_year")    # a year's, as the others
     if fact is None:
         return None
     f = ctx.fmt
@@ -201,7 +201,8 @@ def _client_actions(ctx: _Ctx) -> list[Action]:
         out.append(_act(ctx, "dependency", "ceo", "quarter", money, "dependency",
                         name=largest[0]["name"], money=money.display))
     vip = s3.get("vip") or {}
-    money = _money_fact(ctx, "vip_loss", "03", "vip.loss") if vip.get("losing_money") else None
+    money = _money_fact(ctx, "vip_loss", "03", "vip.loss_year") \
+        if vip.get("losing_money") and vip.get("loss_year") is not None else None
     if money is not None:
         money.display = f.value(abs(_amount(money.value)), "money_short")
         # the money is the loss of those losing money: only they are named as not paying

@@ -73,8 +73,11 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
             bullets.append(ctx.t("strategy.vip_fallback", n=f.integer(vip["vips"])))
     ch = ctx.art.tables.get("channels")
     if ch is not None:
+        from ..profitability.channels import UNKNOWN
+
         c = ch.copy()
         c["verdict"] = _translate(ctx, "channel_verdict", c["verdict"])
+        c["channel"] = c["channel"].where(c["channel"] != UNKNOWN, ctx.t("channel_unknown"))
         c["reason"] = _said(ctx, ch)
         tables["channels"] = _table(ctx, "channels", c, [
             ("channel", "text"), ("clients", "int"), ("net_revenue", "money"),
@@ -148,7 +151,7 @@ def _channel_chart(ctx: _Ctx, rows: list[tuple[int, dict[str, Any]]]) -> Chart:
     ax.set_title(title, fontsize=10)
     return Chart("channels", title, "bar", data, "channel", ["contribution_margin"], "",
                  ctx.t("chart.channels.y"),
-                 {"contribution_margin": ctx.t("chart.channels.series")}, _png(fig),
+                 {"contribution_margin": ctx.t("chart.channels.series")}, _png(fig, ctx.fmt.lang),
                  ctx.t("chart.channels.caption"), "02_profitability/summary.json#channels",
                  y_format="pct")
 

@@ -314,8 +314,7 @@ def run_selection(engagement: Engagement | str | Path, out_dir: str | Path | Non
     unknown = unknown.loc[key.loc[unknown.index, "net_revenue"]
                           .sort_values(ascending=False).index]
     # CLV: annual contribution × r / (1 + i − r)
-    years = max((pd.to_datetime(features["last_order"]).max()
-                 - pd.to_datetime(features["first_order"]).min()).days / 365.25, 1.0)
+    years = _years(features)
     clv = key_account_clv(key["contribution"] / years, retention=tuple(params.retention),
                           discount_rate=params.discount_rate)
     key = key.join(clv)
@@ -480,6 +479,13 @@ def _in_channels(cand: pd.DataFrame, channels: list[str]) -> pd.Series:
     return seg.isin(chosen).fillna(False).astype(bool)
 
 
+def _years(features: pd.DataFrame) -> float:
+    """The sales' span in years (first order to last, at least one): the step's one rule for
+    its yearly figures (CLV, revenue a year, the VIPs' loss a year)."""
+    return max((pd.to_datetime(features["last_order"]).max()
+                - pd.to_datetime(features["first_order"]).min()).days / 365.25, 1.0)
+
+
 def _vip(eng: Engagement, features: pd.DataFrame, table: pd.DataFrame, entities: pd.DataFrame,
          *, params: SelectionParams, currency: str, lang: str
          ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -507,4 +513,4 @@ def _vip(eng: Engagement, features: pd.DataFrame, table: pd.DataFrame, entities:
                                           for x in off]}, index=others)
     decisions = pd.concat([decisions, extra]) if len(extra) else decisions
     vt = vip_test(features, decisions, vips)
-    return vt, vip_summary(vt)
+    return vt, vip_summary(vt, years=_years(features))

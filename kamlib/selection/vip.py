@@ -250,11 +250,12 @@ def vip_test(features: pd.DataFrame, decisions: pd.DataFrame,
                            ignore_index=True)
 
 
-def vip_summary(table: pd.DataFrame) -> dict[str, Any]:
+def vip_summary(table: pd.DataFrame, *, years: float = 1.0) -> dict[str, Any]:
     """The figures of the test for ``summary.json``: ``source``, ``vips``, ``key``,
     ``not_key`` (earning but not key), ``losing_money`` (counts), ``loss`` (the sum of the
-    negative contributions, money), ``not_key_revenue`` (revenue of the VIPs that are not
-    key, money) and ``clients`` (one entry per VIP: name, verdict, contribution, reason)."""
+    negative contributions over the P&L's period, money) and ``loss_year`` (÷ ``years``),
+    ``not_key_revenue`` (revenue of the VIPs that are not key, money) and ``clients`` (one
+    entry per VIP: name, verdict, contribution, reason)."""
     import json
 
     lose = table["verdict"] == "loses_money"
@@ -266,6 +267,7 @@ def vip_summary(table: pd.DataFrame) -> dict[str, Any]:
         "losing_money": int(lose.sum()),
         "not_key_or_losing": int((~table["is_key"]).sum()),
         "loss": float(table.loc[lose, "contribution"].sum()),
+        "loss_year": float(table.loc[lose, "contribution"].sum()) / float(years),
         "not_key_revenue": float(table.loc[~table["is_key"], "net_revenue"].sum()),
         "clients": [{"entity_id": r.entity_id, "name": r.entity_name, "why": r.why,
                      "verdict": r.verdict, "net_revenue": float(r.net_revenue),

@@ -459,3 +459,29 @@ def test_the_abc_xyz_heatmap_shows_each_cell_darker_as_it_grows() -> None:
     assert ax.yaxis_inverted()                            # A on top, as in the table
     plt.close(ax.figure)
 
+
+
+def test_report_charts_write_axis_numbers_in_the_report_language() -> None:
+    """A chart drawn with matplotlib's default axis gets the language's numbers when the
+    report saves it (the channels chart read 2.5 … 17.5 on a Russian page); an axis with its
+    own formatter keeps it."""
+    import matplotlib.pyplot as plt
+
+    from kamlib.plots import localise_axes, money_formatter
+    from kamlib.report.helpers import _png
+
+    fig, ax = plt.subplots()
+    ax.barh(["a", "b"], [2.5, 17.5])
+    localise_axes(fig, "ru")
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()][:4] == ["0", "2,5", "5", "7,5"]
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 3500])
+    ax.yaxis.set_major_formatter(money_formatter("RUB", "ru"))
+    localise_axes(fig, "en")
+    assert "₽" in ax.yaxis.get_major_formatter()(1000.0)
+    assert ax.xaxis.get_major_formatter()(2.5) == "2.5"
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 2.5])
+    assert _png(fig, "ru")[:4] == b"\x89PNG"
+    assert ax.yaxis.get_major_formatter()(2.5) == "2,5"

@@ -89,6 +89,12 @@ def test_verdicts_and_reasons(pnl, channel) -> None:
     assert fitted.loc["HoReCa", "reason_code"] == "channel_low_fit"
     assert fitted.loc["Дистрибьютор", "usp_fit"] == 9
     assert pd.isna(fitted.loc["Розница", "usp_fit"])
+    # the clients without a channel are to be given one, not a channel to review or develop
+    # (demo_ru's 17 250 ₽ of them was "to review" beside "5 channels")
+    assert ch.loc[UNKNOWN, "verdict"] == "assign"
+    assert ch.loc[UNKNOWN, "reason_code"] == "channel_unknown"
+    assert json.loads(ch.loc[UNKNOWN, "reason_args"]) == {"clients": int(ch.loc[UNKNOWN,
+                                                                                "clients"])}
 
 
 @pytest.mark.parametrize(("args", "verdict", "code"), [

@@ -81,7 +81,7 @@ def test_summary_ranked_by_money_read_from_the_summaries(models, demo_ru_run) ->
     # each message's money is the step's own figure (typed money: amount and currency)
     assert by_key["dependency"].at_stake == pytest.approx(
         s2["dependency"]["largest"][0]["contribution_lost_year"])
-    assert by_key["vip"].at_stake == pytest.approx(abs(s3["vip"]["loss"]))
+    assert by_key["vip"].at_stake == pytest.approx(abs(s3["vip"]["loss_year"]))   # a year
     assert by_key["cost_to_serve"].at_stake == pytest.approx(s4["tiers"]["saving"])
     be = s4["business_case"]["break_even"]["break_even_sales"]
     assert by_key["programme"].at_stake == pytest.approx(float(be["amount"]))
@@ -365,7 +365,8 @@ def test_board_titles_read_their_figures_from_the_summaries(models, demo_ru_run)
     assert _flat(ru["vip"].title).startswith(
         f"Списка VIP нет: из {vip['vips']} крупнейших клиентов {vip['not_key_or_losing']} не "
         "являются ключевыми")
-    assert f"{-vip['loss'] / 1e6:.1f}".replace(".", ",") + " млн ₽" in _flat(ru["vip"].title)
+    assert f"{-vip['loss_year'] / 1e6:.1f}".replace(".", ",") + " млн ₽ в год" \
+        in _flat(ru["vip"].title)
     assert _flat(ru["key_clients"].title).startswith(f"{s3['key_clients']} ключевых клиентов "
                                                      "дают")
     assert f"{100 * s3['key_revenue_share']:.1f}".replace(".", ",") + " %" \

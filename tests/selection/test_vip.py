@@ -89,6 +89,8 @@ def test_vip_verdicts(features, decisions) -> None:
     assert (s["vips"], s["key"], s["not_key"], s["losing_money"], s["not_key_or_losing"]) \
         == (3, 1, 1, 1, 2)
     assert s["loss"] == -30 and s["not_key_revenue"] == 450
+    # the loss a year, as the report's other yearly figures (a period of two years: −15)
+    assert s["loss_year"] == -30 and vip_summary(t.reset_index(), years=2.0)["loss_year"] == -15
 
 
 def test_no_list_falls_back_to_the_largest(features, decisions) -> None:

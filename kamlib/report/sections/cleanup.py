@@ -107,6 +107,6 @@ def _funnel_chart(ctx: _Ctx, funnel: dict[str, int]) -> Chart:
     data = pd.DataFrame({"stage": labels, "count": list(funnel.values())})
     return Chart("client_funnel", ctx.t("chart.client_funnel.title"), "bar", data, "stage",
                  ["count"], "", ctx.t("chart.client_funnel.y"),
-                 {"count": ctx.t("chart.client_funnel.series")}, _png(fig),
+                 {"count": ctx.t("chart.client_funnel.series")}, _png(fig, ctx.fmt.lang),
                  ctx.t("chart.client_funnel.caption"),
                  "01_client_base_cleanup/summary.json#funnel")

@@ -81,6 +81,6 @@ def _monthly_chart(ctx: _Ctx, monthly: pd.DataFrame) -> Chart:
     return Chart("monthly_sales", ctx.t("chart.monthly_sales.title"), "column", data,
                  "month", ["net_revenue_m"], ctx.t("chart.monthly_sales.x"),
                  ctx.t("chart.monthly_sales.y"),
-                 {"net_revenue_m": ctx.t("chart.monthly_sales.series")}, _png(fig),
+                 {"net_revenue_m": ctx.t("chart.monthly_sales.series")}, _png(fig, ctx.fmt.lang),
                  ctx.t("chart.monthly_sales.caption"), "02_profitability/monthly.parquet",
                  y_format="number")

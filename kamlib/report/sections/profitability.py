@@ -121,7 +121,10 @@ def _profit_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
         tables["loss_makers"] = _table(ctx, "loss_makers", llm, [
             ("entity_id", "text"), ("name", "text"), ("net_revenue", "money"),
             ("gross_margin", "money"), ("cost_to_serve", "money"), ("contribution", "money"),
-            ("why", "text")], "02_profitability/summary.json#large_loss_makers", preview=10)
+            ("why", "text")], "02_profitability/summary.json#large_loss_makers", preview=10,
+            note=ctx.t("profit.loss_makers_note", shown=ctx.fmt.integer(len(llm)),
+                       total=ctx.fmt.integer(s["large_loss_makers_total"]))
+            if (s.get("large_loss_makers_total") or 0) > len(llm) else "")
     section = Section("profitability", ctx.t("section.profitability"), lead, facts, bullets,
                       charts=list(charts), tables=[k for k in ("loss_makers", "client_pnl")
                                                    if k in tables])
@@ -179,7 +182,7 @@ def _whale_chart(ctx: _Ctx, pnl: pd.DataFrame, figures: dict[str, Any]) -> Chart
     return Chart("whale_curve", ctx.t("chart.whale_curve.title"), "line", data,
                  "client_share", ["cum_pct"], ctx.t("chart.whale_curve.x"),
                  ctx.t("chart.whale_curve.y"), {"cum_pct": ctx.t("chart.whale_curve.series")},
-                 _png(fig), ctx.t("chart.whale_curve.caption",
+                 _png(fig, ctx.fmt.lang), ctx.t("chart.whale_curve.caption",
                                   peak=ctx.fmt.pct(figures["peak_pct"]),
                                   share=ctx.fmt.pct(figures["clients_at_peak_share"])),
                  "02_profitability/client_pnl.parquet#contribution", y_format="pct")
@@ -203,6 +206,6 @@ def _concentration_chart(ctx: _Ctx, pnl: pd.DataFrame) -> Chart:
     data["cumulative"] = data["share"].cumsum()
     return Chart("concentration", ctx.t("chart.concentration.title"), "bar", data, "client",
                  ["share"], "", ctx.t("chart.concentration.y"),
-                 {"share": ctx.t("chart.concentration.series")}, _png(fig),
+                 {"share": ctx.t("chart.concentration.series")}, _png(fig, ctx.fmt.lang),
                  ctx.t("chart.concentration.caption"),
                  "02_profitability/client_pnl.parquet#net_revenue", y_format="pct")

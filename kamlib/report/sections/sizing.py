@@ -172,7 +172,8 @@ def _fte_chart(ctx: _Ctx, methods: pd.DataFrame) -> Chart:
                          "high": methods["high"].astype(float)})
     return Chart("fte", ctx.t("chart.fte.title"), "column", data, "method",
                  ["low", "base", "high"], "", ctx.t("chart.fte.y"),
-                 {c: ctx.t(f"chart.fte.{c}") for c in ("low", "base", "high")}, _png(fig),
+                 {c: ctx.t(f"chart.fte.{c}") for c in ("low", "base", "high")},
+                 _png(fig, ctx.fmt.lang),
                  ctx.t("chart.fte.caption"), "04_kam_team_sizing/methods.parquet")
 
 
