@@ -81,6 +81,24 @@ def _vat_reading(sample: pl.DataFrame, fi: _FileIntake, rate_default: float,
     return abs(ratio - share / (1 + share)) < abs(ratio - share)
 
 
+def _net_vat_gross(df: pl.DataFrame, fi: _FileIntake, warnings: list[str]) -> None:
+    """Net, VAT and gross side by side must add up (net + VAT = gross, to the kopeck): the
+    lines that do not are counted in a warning with the first of them (net is taken as
+    exported; an export mixing columns of different documents or discounts shows here)."""
+    ok = pl.col("_reason").is_null() & pl.all_horizontal(
+        [pl.col(c).is_not_null() for c in ("net_revenue", "vat", "gross_revenue")])
+    off = df.filter(ok & ((pl.col("net_revenue") + pl.col("vat") - pl.col("gross_revenue"))
+                          .abs() > 1))
+    if off.height:
+        r = off.row(0, named=True)
+        warnings.append(said(
+            "warn_net_vat_gross_differ", file=fi.rep.label, n=off.height,
+            net=fi.header("net_revenue"), vat=fi.header("vat"), gross=fi.header("gross_revenue"),
+            row=str(r["_row"]), diff_minor=int(off.select(
+                (pl.col("gross_revenue") - pl.col("net_revenue") - pl.col("vat")).abs().sum())
+                .item())))
+
+
 def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
                    spec: InputSpec | None, warnings: list[str],
                    errors: list[Any] | None = None) -> pl.DataFrame:
@@ -104,6 +122,8 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     if "net_revenue" in m:
         how: tuple[str, dict[str, Any]] = ("note_net_as_exported", {})
         net = pl.col("net_revenue")
+        if "gross_revenue" in m and "vat" in m:
+            _net_vat_gross(df, fi, warnings)
     else:
         gross_col = "gross_revenue" if "gross_revenue" in m else "amount"
         m = {**m, **dict.fromkeys(fi.derived, -1)}

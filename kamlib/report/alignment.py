@@ -7,25 +7,16 @@ workshop has not been answered the section says it is awaited.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
 
+from .helpers import _png
 from .model import Chart, Column, Fact, Section, Table
 
 __all__ = ["alignment_section"]
 
 _SOURCE = "04_kam_team_sizing/summary.json#alignment"
-
-
-def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def alignment_section(ctx: Any) -> tuple[Section, dict[str, Table], dict[str, Chart]]:

@@ -37,6 +37,12 @@ def cost_pools_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, 
     # 'cost' is a cost a year elsewhere (client teams): the pool's cost over the period has its
     # own column id, so one id keeps one label
     t = t.rename(columns={"cost": "pool_cost"})
+    if "basis" in t.columns:
+        # a pool without its capacity is spread on the actual volume: its practical share
+        # does not apply and its unused capacity is not known — shown as such, not as 0
+        none = t["basis"] == "volume"
+        t[["practical_share", "unused", "unused_share"]] = t[
+            ["practical_share", "unused", "unused_share"]].astype(float).mask(none)
     tables = {"cost_pools": _table(ctx, "cost_pools", t, [
         ("pool", "text"), ("driver", "text"), ("rate", "number"), ("practical_share", "pct"),
         ("pool_cost", "money"), ("allocated", "money"), ("unused", "money"),

@@ -361,7 +361,8 @@ def _context(model: ReportModel) -> dict[str, Any]:
     prov = model.provenance
     inputs = prov.inputs if prov.inputs is not None else pd.DataFrame()
     kinds = {"money_accepted": "money", "money_rejected": "money", "rows_read": "int",
-                   "rows_accepted": "int", "rows_rejected": "int", "size_bytes": "int",
+                   "rows_accepted": "int", "rows_rejected": "int", "rows_skipped": "int",
+                   "size_bytes": "int",
                    "seconds": "number"}
     provenance = {
         "run": [
@@ -372,7 +373,8 @@ def _context(model: ReportModel) -> dict[str, Any]:
         ],
         "inputs": _frame_view(inputs, fmt, s, ["file", "sheet", "table", "rows_read",
                                                "rows_accepted", "rows_rejected",
-                                               "money_accepted", "money_rejected"],
+                                               "rows_skipped", "money_accepted",
+                                               "money_rejected"],
                               kinds),
         "hashes": _frame_view(inputs, fmt, s, ["file", "size_bytes", "sha256"], kinds),
         "control_totals": prov.control_totals,

@@ -54,11 +54,17 @@ def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
                      "sha256": fi.get("sha256"),
                      "size_bytes": fi.get("size_bytes"), "rows_read": fi.get("rows_read"),
                      "rows_accepted": fi.get("rows_accepted"),
-                     "rows_rejected": fi.get("rows_rejected"), "money_accepted": acc,
+                     "rows_rejected": fi.get("rows_rejected"),
+                     # the rows read that are neither (totals rows, repeated headers, empty
+                     # and group rows): read = accepted + rejected + skipped on every line
+                     "rows_skipped": max(0, int(fi.get("rows_read") or 0)
+                                         - int(fi.get("rows_accepted") or 0)
+                                         - int(fi.get("rows_rejected") or 0)),
+                     "money_accepted": acc,
                      "money_rejected": rej})
     inputs = pd.DataFrame(rows, columns=["file", "sheet", "table", "sha256", "size_bytes",
                                          "rows_read", "rows_accepted", "rows_rejected",
-                                         "money_accepted", "money_rejected"])
+                                         "rows_skipped", "money_accepted", "money_rejected"])
     control = [
         ctx.fact("ct_sales_lines", "00", "sales_lines", "int"),
         ctx.fact("ct_net_revenue", "00", "net_revenue", "money"),
@@ -91,7 +97,8 @@ def _provenance(ctx: _Ctx, now: str) -> tuple[Provenance, Table]:
                       inputs, control, decisions, steps)
     table = _table(ctx, "inputs", inputs, [
         ("file", "text"), ("sheet", "text"), ("table", "text"), ("rows_read", "int"),
-        ("rows_accepted", "int"), ("rows_rejected", "int"), ("money_accepted", "money"),
+        ("rows_accepted", "int"), ("rows_rejected", "int"), ("rows_skipped", "int"),
+        ("money_accepted", "money"),
         ("money_rejected", "money"), ("sha256", "text")], "work/manifest.json#inputs.files",
         preview=30)
     return prov, table

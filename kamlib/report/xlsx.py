@@ -412,7 +412,8 @@ def _table_name(key: str) -> str:
 
 
 _INPUT_KINDS = {"size_bytes": "int", "rows_read": "int", "rows_accepted": "int",
-                "rows_rejected": "int", "money_accepted": "money", "money_rejected": "money"}
+                "rows_rejected": "int", "rows_skipped": "int", "money_accepted": "money",
+                "money_rejected": "money"}
 _STEP_KINDS = {"seconds": "number"}
 
 

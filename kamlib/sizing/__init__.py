@@ -253,7 +253,10 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
             key["contacts"] = rel["contacts"].reindex(key.index)
     pnl = pd.read_parquet(artefact_path(eng, "client_pnl")) \
         .set_index("entity_id")
-    for c in ("growth_pct", "dso_days", "days_late", "terms_days", "orders"):
+    # the 12-month revenues too: the growth KPI is their ratio, as its definition says (a
+    # revenue-weighted mean of the clients' growth was printed under that definition)
+    for c in ("growth_pct", "revenue_last12", "revenue_prev12", "dso_days", "days_late",
+              "terms_days", "orders"):
         if c in pnl.columns and c not in key.columns:
             key[c] = pnl[c].reindex(key.index)
     entities = pd.read_parquet(artefact_path(eng, "entities"))
@@ -287,9 +290,17 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     methods = compare_methods(key, params, kam_cost=full_cost, margin_rate=margin_rate)
     total_hours = float(work["hours"].sum())
     base_fte = float(methods.loc["workload build-up (Talley 1961)", "base"])
-    n = max(math.ceil(base_fte - 1e-9), math.ceil(len(key) / 15), 1)
-    if n * cap < total_hours / (1 - params.balance_tolerance / 2):
+    by_work, by_accounts = math.ceil(base_fte - 1e-9), math.ceil(len(key) / 15)
+    n = max(by_work, by_accounts, 1)
+    room = n * cap < total_hours / (1 - params.balance_tolerance / 2)
+    if room:
         n += 1  # room for the balance tolerance
+    # how the count was decided, for every surface that prints it (it matches none of the
+    # methods' figures when rounded up and given room to balance the loads)
+    kams_basis = reason("kams_from_workload_balanced" if room else "kams_from_workload",
+                        fte=round(base_fte, 2), rounded=by_work, by_accounts=by_accounts,
+                        accounts=len(key), tolerance_share=float(params.balance_tolerance),
+                        kams=n)
     # who serves whom: the current owner is the catalogue's manager, matched to the team table
     # by surname and initials ('Леонов Ю.В.' = 'Леонов Юрий Владимирович')
     owners = canon["manager"].reindex(key.index) if "manager" in canon.columns else \
@@ -407,7 +418,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "key_accounts": len(key), "total_hours": total_hours, "hours_per_kam": cap,
         "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
                 for m in methods.index},
-        "kams": n, "current_kams": now, "current_owners": current_owners,
+        "kams": n, "kams_basis": kams_basis, "current_kams": now,
+        "current_owners": current_owners,
         "kams_difference": difference, "staffing": staffing,
         "kam_cost": full_cost, "team_cost": total_cost,
         "key_revenue": key_revenue, "key_contribution": key_contribution, "years": years,

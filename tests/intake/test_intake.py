@@ -469,3 +469,16 @@ def test_pivot_grand_total_and_numeric_currency_codes(make_engagement) -> None:
     assert r.rejected.height == 0 and r.tables["sales"].height == 2
     f = next(f for f in r.files if f.file == "sales.csv")
     assert f.totals_row["net_revenue"]["ok"]
+
+
+def test_net_vat_and_gross_that_do_not_add_up_are_said(make_engagement) -> None:
+    """Net, VAT and gross side by side: the lines where net + VAT ≠ gross are counted in a
+    warning with the first row and the differences (they were accepted unsaid)."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС;НДС;Сумма с НДС\r\n"
+             "01.11.2024;Р1;K1;1 000,00;200,00;1 200,00\r\n"
+             "02.11.2024;Р2;K2;1 000,00;200,00;1 500,00\r\n"
+             "03.11.2024;Р3;K1;1 200,00;200,00;1 200,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok and r.tables["sales"]["net_revenue"].to_list() == [1000.0, 1000.0, 1200.0]
+    w = next(w for w in r.warnings if "is not 'Сумма с НДС'" in w)
+    assert "on 2 line(s)" in w and "row 3" in w and "500.00" in w

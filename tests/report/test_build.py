@@ -318,3 +318,14 @@ def test_a_model_of_this_run_is_rendered_as_given_and_one_of_another_run_is_rebu
     report.build_report(root, languages=["ru"], formats=["html"], papers=False,
                         models={"ru": stale})
     assert calls == ["ru"]
+
+
+def test_the_inputs_table_adds_up_row_by_row(models) -> None:
+    """Each file's rows read = accepted + rejected + skipped (the totals rows and repeated
+    headers): the table showed read = accepted + rejected + 1 on every sales file, the
+    totals row unexplained."""
+    for m in models.values():
+        t = m.tables["inputs"].data
+        assert (t["rows_read"] == t["rows_accepted"] + t["rows_rejected"]
+                + t["rows_skipped"]).all()
+        assert t["rows_skipped"].sum() > 0               # demo_ru's sales have totals rows

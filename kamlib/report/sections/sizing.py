@@ -45,6 +45,8 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     bullets = []
     if bc.get("verdict"):   # the verdict a CFO reads first, with the clients' own trend
         bullets.append(_cap(say(bc["verdict"], ctx.st, f)) + ".")
+    if s.get("kams_basis"):  # why this many: the methods' figures are not it
+        bullets.append(_cap(say(s["kams_basis"], ctx.st, f)) + ".")
     if s.get("current_kams") is not None or s.get("current_owners") is not None:
         bullets.append(ctx.t("sizing.today", kams=f.integer(s["kams"]),
                              current=f.integer(s.get("current_kams")),
