@@ -164,12 +164,14 @@ def _f(name: str, kind: Kind, ru: str, en: str, *syn: str, required: bool = Fals
 
 _CLIENT_ID_SYN = ("Код контрагента", "Код клиента", "Код покупателя", "Контрагент код",
                   "Client ID", "Client code", "Customer ID", "Customer code", "Customer No",
-                  "Account ID", "ClientID", "CustomerID")
+                  "Account ID", "ClientID", "CustomerID", "Counterparty code",
+                  "Counterparty ID")
 _CLIENT_NAME_SYN = ("Контрагент", "Покупатель", "Клиент", "Наименование контрагента",
                     "Контрагент наименование", "Грузополучатель", "Заказчик", "Клиент / Адрес",
                    "Сектор / Клиент", "Менеджер / Клиент", "Контрагент / Адрес", "Customer",
                    "Client",
-                    "Customer name", "Client name", "Account", "Account name", "Buyer")
+                    "Customer name", "Client name", "Account", "Account name", "Buyer",
+                    "Counterparty", "Counterparty name")
 _CLIENT_INN_SYN = ("ИНН", "ИНН контрагента", "ИНН покупателя", "INN", "Tax ID", "TIN",
                    "Tax number", "VAT ID")
 
@@ -182,7 +184,8 @@ CLIENTS = Table(
            required=True),
         _f("name", "text", "Наименование", "Name", "Наименование", "Рабочее наименование",
            "Краткое наименование", "Контрагент", "Покупатель", "Клиент", "Name", "Customer",
-           "Client", "Client name", "Customer name", "Company", required=True),
+           "Client", "Client name", "Customer name", "Company", "Counterparty", "Description",
+           required=True),
         _f("full_name", "text", "Полное наименование", "Legal name", "Полное наименование",
            "Наименование полное", "Юридическое наименование", "Full name", "Legal name"),
         _f("tax_id", "id", "ИНН", "Tax ID (INN)", *_CLIENT_INN_SYN),
@@ -209,6 +212,9 @@ CLIENTS = Table(
            "Payment terms (days)", "Terms days"),
         _f("deleted", "bool", "Пометка удаления", "Deletion mark", "Пометка удаления",
            "ПометкаУдаления", "Deleted", "Deletion mark", "Inactive"),
+        # a catalogue folder (1C's groups of counterparties): no client, skipped
+        _f("is_folder", "bool", "Это группа", "Is folder", "Это группа", "ЭтоГруппа", "Группа?",
+           "Is folder", "IsFolder", "Folder", source_only=True),
     ),
     "Справочник контрагентов", "Client catalogue", optional=False,
 )
@@ -218,12 +224,12 @@ SALES = Table(
     (
         _f("date", "date", "Дата документа", "Document date", "Период", "Дата", "Дата документа",
            "Дата продажи", "Дата реализации", "Дата отгрузки", "Date", "Invoice date",
-           "Order date", "Document date", "Posting date", required=True),
+           "Order date", "Document date", "Posting date", "Period", required=True),
         _f("document_id", "id", "Документ (номер)", "Document / invoice", "Регистратор",
            "Документ", "Документ продажи", "Номер документа", "Номер", "Накладная",
            "Реализация", "Номер заказа", "Заказ", "Заказ клиента", "№ заказа", "Номер накладной",
            "Invoice", "Invoice No", "Invoice number", "Document", "Order",
-           "Order ID", "Order No", required=True),
+           "Order ID", "Order No", "Recorder", "Registrar", required=True),
         _f("client_id", "id", "Код контрагента", "Client code", *_CLIENT_ID_SYN, required=True),
         _f("product_id", "id", "Код номенклатуры", "Product code", "Код номенклатуры",
            "Артикул", "SKU", "Product code", "Product ID", "Item code"),

@@ -132,6 +132,12 @@ class _FileIntake:
         self._check_currency(df)
         parsed, reasons = self._parse(df)
         parsed = parsed.with_columns(reasons)
+        if "is_folder" in parsed.columns:     # 1C's catalogue folders are no clients
+            folder = parsed["is_folder"].fill_null(False)
+            if folder.any():
+                rep.rows_skipped["catalogue folder (group) row"] = int(folder.sum())
+                parsed = parsed.filter(~folder)
+            parsed = parsed.drop("is_folder", "_raw_is_folder", strict=False)
         self._check_totals(parsed, totals_row)
         return _Parsed(rep, parsed, self.issues)
 

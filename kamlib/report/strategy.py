@@ -73,11 +73,8 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
             bullets.append(ctx.t("strategy.vip_fallback", n=f.integer(vip["vips"])))
     ch = ctx.art.tables.get("channels")
     if ch is not None:
-        from ..profitability.channels import UNKNOWN
-
         c = ch.copy()
         c["verdict"] = _translate(ctx, "channel_verdict", c["verdict"])
-        c["channel"] = c["channel"].where(c["channel"] != UNKNOWN, ctx.t("channel_unknown"))
         c["reason"] = _said(ctx, ch)
         tables["channels"] = _table(ctx, "channels", c, [
             ("channel", "text"), ("clients", "int"), ("net_revenue", "money"),

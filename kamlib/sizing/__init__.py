@@ -253,10 +253,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
             key["contacts"] = rel["contacts"].reindex(key.index)
     pnl = pd.read_parquet(artefact_path(eng, "client_pnl")) \
         .set_index("entity_id")
-    # the 12-month revenues too: the growth KPI is their ratio, as its definition says (a
-    # revenue-weighted mean of the clients' growth was printed under that definition)
-    for c in ("growth_pct", "revenue_last12", "revenue_prev12", "dso_days", "days_late",
-              "terms_days", "orders"):
+    for c in ("growth_pct", "dso_days", "days_late", "terms_days", "orders"):
         if c in pnl.columns and c not in key.columns:
             key[c] = pnl[c].reindex(key.index)
     entities = pd.read_parquet(artefact_path(eng, "entities"))

@@ -459,12 +459,18 @@ def _kpi_growth(key: pd.DataFrame) -> dict[str, Any]:
         g = _num(key, "growth_pct")
         w = _num(key, "net_revenue").clip(lower=0) if _has(key, "net_revenue") else None
         ok = g.notna() if w is None else g.notna() & w.notna()
+        # the definition says what the baseline is (it said "revenue last 12 months ÷
+        # previous 12" over a mean of the clients' own growth: −4,1 % against −4,9 %)
         if w is not None and w[ok].sum() > 0:
             row["baseline"] = 100.0 * float(np.average(g[ok], weights=w[ok]))
             row["data"] = "growth_pct (fraction), weighted by net_revenue"
+            row["definition"] = ("each key client's revenue last 12 months ÷ previous 12 − 1, "
+                                 "averaged weighted by its net revenue, × 100")
         else:
             row["baseline"] = 100.0 * float(g[ok].mean())
             row["data"] = "growth_pct (fraction), simple mean"
+            row["definition"] = ("each key client's revenue last 12 months ÷ previous 12 − 1, "
+                                 "simple mean, × 100")
     return row
 
 

@@ -482,3 +482,25 @@ def test_net_vat_and_gross_that_do_not_add_up_are_said(make_engagement) -> None:
     assert r.ok and r.tables["sales"]["net_revenue"].to_list() == [1000.0, 1000.0, 1200.0]
     w = next(w for w in r.warnings if "is not 'Сумма с НДС'" in w)
     assert "on 2 line(s)" in w and "row 3" in w and "500.00" in w
+
+
+def test_catalogue_folders_are_skipped_and_english_1c_headers_read(make_engagement) -> None:
+    """1C's catalogue folders ('Это группа' = Да: 'Покупатели Москва') are no clients: skipped
+    and counted (they were loaded as clients); an English 1C configuration's register
+    (Period; Recorder; Counterparty code; Counterparty) and catalogue (Code; Description)
+    are recognised (they were refused as lacking their columns)."""
+    clients = ("Код;Наименование;ИНН;Это группа\r\n00-000100;Покупатели Москва;;Да\r\n"
+               "K1;ООО «Альфа»;7707083893;Нет\r\nK2;ИП Петров П.П.;;Нет\r\n")
+    sales = "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.11.2024;Р1;K1;100,00\r\n"
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    assert r.ok and sorted(r.tables["clients"]["client_id"].to_list()) == ["K1", "K2"]
+    f = next(f for f in r.files if f.file == "clients.csv")
+    assert f.rows_skipped == {"catalogue folder (group) row": 1} and f.rows_accepted == 2
+    en_clients = "Code;Description;TIN\r\nK1;Alfa LLC;7707083893\r\nK2;Beta LLC;7736050003\r\n"
+    en_sales = ("Period;Recorder;Counterparty code;Counterparty;Amount incl. VAT;VAT amount\r\n"
+                "01.11.2024 0:00:00;Sales of goods 0000-000001 dated 01.11.2024;K1;Alfa LLC;"
+                "1 200,00;200,00\r\n")
+    r = run(make_engagement, {"clients.csv": en_clients, "sales.csv": en_sales})
+    assert r.ok, r.errors
+    assert r.tables["sales"]["net_revenue"].to_list() == [1000.0]
+    assert r.tables["clients"]["name"].to_list() == ["Alfa LLC", "Beta LLC"]

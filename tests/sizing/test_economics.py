@@ -244,21 +244,26 @@ def test_support_team_unknown_label():
         support_team(pd.DataFrame({"quadrant": ["Gold"]}))
 
 
-def test_demo_ru_growth_kpi_is_its_definition(demo_ru_steps):
-    """The growth KPI's baseline is the key clients' revenue of the last 12 months over the
-    12 before, as its definition says, and the business case's trend (a revenue-weighted
-    mean of the clients' own growth, −4,1 %, was printed under that definition: −4,9 %)."""
+def test_demo_ru_growth_kpi_is_its_definition(demo_ru_run):
+    """The growth KPI's baseline is the revenue-weighted mean of the key clients' own growth,
+    and its definition says so, in the summary and in the report (it said "revenue last 12
+    months ÷ previous 12" of the key clients: −4,9 %, beside the −4,1 % it printed)."""
     import json
 
-    s4 = json.loads((demo_ru_steps / "work" / "04_kam_team_sizing" / "summary.json")
+    from kamlib.report.build import build_model
+
+    s4 = json.loads((demo_ru_run / "work" / "04_kam_team_sizing" / "summary.json")
                     .read_text(encoding="utf-8"))
     growth = next(k for k in s4["kpis"] if k["kpi"] == "revenue_growth_pct")
-    assert growth["data"] == "revenue_last12, revenue_prev12"
-    assert growth["baseline"] == pytest.approx(
-        100 * s4["business_case"]["revenue_trend_ratio"], abs=0.01)
+    assert "growth_pct (fraction), weighted by net_revenue" in growth["source"]
+    assert "weighted by its net revenue" in growth["definition"]
+    for lang, words in (("ru", "взвешенное по его выручке"), ("en", "weighted by its revenue")):
+        kpis = build_model(demo_ru_run, lang).tables["kpis"].data
+        row = kpis[kpis["kpi_label"].str.contains("роста|growth|Рост", case=False)]
+        assert len(row) == 1 and words in row["definition"].iloc[0], lang
 
 
-def test_demo_ru_says_how_the_number_of_kams_was_decided(demo_ru_steps):
+def test_demo_ru_says_how_the_number_of_kams_was_decided(demo_ru_run):
     """6 KAMs matched none of the three methods' figures (4,9 / 7,6 / 4,3): the summary
     says why — the workload's 4,9 FTE rounded up to 5, plus one for balanced loads — and
     the report's sizing section prints it."""
@@ -267,12 +272,12 @@ def test_demo_ru_says_how_the_number_of_kams_was_decided(demo_ru_steps):
 
     from kamlib.report.build import build_model
 
-    s4 = json.loads((demo_ru_steps / "work" / "04_kam_team_sizing" / "summary.json")
+    s4 = json.loads((demo_ru_run / "work" / "04_kam_team_sizing" / "summary.json")
                     .read_text(encoding="utf-8"))
     basis = s4["kams_basis"]
     fte = s4["fte"]["workload build-up (Talley 1961)"]["base"]
     assert basis["args"]["kams"] == s4["kams"] and basis["args"]["rounded"] == math.ceil(fte)
     assert basis["code"] == "kams_from_workload_balanced" and s4["kams"] == math.ceil(fte) + 1
-    m = build_model(demo_ru_steps, "ru")
+    m = build_model(demo_ru_run, "ru")
     bullets = next(s for s in m.sections if s.key == "sizing").bullets
     assert any(b.startswith(f"KAM — {s4['kams']}: по нагрузке нужно 4,9") for b in bullets)

@@ -10,6 +10,11 @@ from ...i18n import say
 from ..helpers import _cap, _Ctx, _png, _table
 from ..model import Chart, Section, Table
 
+#: the KPIs whose baseline came another way than their usual definition (their source says
+#: which → the suffix of their definition's key)
+_KPI_VARIANT = {"growth_pct (fraction), weighted by net_revenue": "_weighted",
+                "growth_pct (fraction), simple mean": "_mean"}
+
 
 def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
     s = ctx.art.summaries["04"]
@@ -91,8 +96,12 @@ def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Cha
     kpis = pd.DataFrame(s.get("kpis") or [])
     if len(kpis):
         kpis["kpi_label"] = kpis["kpi"].map(lambda k: ctx.st.get(f"kpi.{k}", k))
-        kpis["definition"] = [ctx.st.get(f"kpi_definition.{k}", d)
-                              for k, d in zip(kpis["kpi"], kpis["definition"], strict=True)]
+        # a KPI measured another way than its usual definition has its own (the growth KPI
+        # from the clients' own growth, weighted or plain: 'data' says which)
+        how = [next((v for k, v in _KPI_VARIANT.items() if k in str(src)), "")
+               for src in kpis.get("source", [""] * len(kpis))]
+        kpis["definition"] = [ctx.st.get(f"kpi_definition.{k}{v}", d) for k, d, v in zip(
+            kpis["kpi"], kpis["definition"], how, strict=True)]
         # where the baseline comes from, in the report's words (the step's note names columns)
         kpis["source"] = [ctx.st.get(f"kpi_source.{k}", s) if str(s) != "no data"
                           else ctx.t("kpi_source.no_data")
