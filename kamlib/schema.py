@@ -213,7 +213,7 @@ CLIENTS = Table(
         _f("deleted", "bool", "Пометка удаления", "Deletion mark", "Пометка удаления",
            "ПометкаУдаления", "Deleted", "Deletion mark", "Inactive"),
         # a catalogue folder (1C's groups of counterparties): no client, skipped
-        _f("is_folder", "bool", "Это группа", "Is folder", "Это группа", "ЭтоГруппа", "Группа?",
+        _f("is_folder", "bool", "Это группа", "Is folder", "Это группа", "ЭтоГруппа",
            "Is folder", "IsFolder", "Folder", source_only=True),
     ),
     "Справочник контрагентов", "Client catalogue", optional=False,
