@@ -239,12 +239,19 @@ class _FileIntake:
                     r"^(\d+)", 1).str.len_chars().gt(MAX_INT_DIGITS).fill_null(False) \
                     if bad.any() else bad  # (the test costs as much as the parse)
                 sci = bad & exponent_form(s) if bad.any() else bad
-                if huge.any() or sci.any():
+                # a value written with the other decimal separator than the column's
+                other = "," if dec == "." else "."
+                mixed = bad & s.str.replace_all(r"[\s\u00a0\u202f]", "").str.contains(
+                    rf"^[-+(]?\d+\{other}\d{{1,2}}\)?$").fill_null(False) if bad.any() else bad
+                if huge.any() or sci.any() or mixed.any():
                     reason = pl.select(pl.when(pl.lit(sci)).then(pl.lit(_EXPONENT)).when(
                         pl.lit(huge)).then(pl.lit(
                             f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
                             "digits before the decimal separator): a typo or a code in the "
-                            "amount column")).otherwise(pl.lit("not an amount"))).to_series()
+                            "amount column")).when(pl.lit(mixed)).then(pl.lit(
+                            f"written with a decimal '{other}' in a column whose other values "
+                            f"use a decimal '{dec}': fix the cell, or export the column in one "
+                            "format")).otherwise(pl.lit("not an amount"))).to_series()
                 return fname, v, bad, reason, int(rounded.sum())
             units: set[str] = set()
 

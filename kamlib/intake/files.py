@@ -103,6 +103,21 @@ def _list_raw(eng_dir: Path, declared: set[str] | frozenset[str] = frozenset()
     return [p for p in files if p not in copies], skipped
 
 
+#: a VAT rate as a cell shows it: '20%', '10 %', '20,00%', 'НДС 20%', 'Без НДС', 'без налога'
+_RATE_CELL = (r"(?i)^\s*((ндс\s*)?\d{1,2}([.,]\d+)?\s*%|без\s+ндс|без\s+налога.*|"
+              r"не\s+облагается|ндс\s+не\s+облагается|0)\s*$")
+
+
+def _holds_rates(values: pl.Series) -> bool:
+    """Whether a column headed as VAT holds rates: its first 2,000 filled cells are rates,
+    at least one with a percent sign or 'без НДС' (a column of zeros is VAT amounts)."""
+    s = values.drop_nulls().head(2000)
+    if s.len() == 0:
+        return False
+    rate = s.str.contains(_RATE_CELL)
+    return bool(rate.all()) and bool((rate & (s.str.strip_chars() != "0")).any())
+
+
 def result_first_reason(rejected: pl.DataFrame, label: str) -> str:
     """The first rejection of a file, as 'row N, column 'X', value 'V': reason'."""
     rows = rejected.filter(pl.col("file") == label).sort("row").head(1)
@@ -248,6 +263,13 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
             hint=f"ask the client for the missing column, or map it in engagement.yaml: inputs: "
             f"[{{file: '{rep.file}', table: {tbl.name}, columns: {{{missing[0].split()[0]}: "
             "'Header in the file'}}]")
+    if tbl.name == "sales" and "vat" in mapping and "vat_rate" not in mapping and not (
+            spec and spec.columns and "vat" in spec.columns) and _holds_rates(
+                raw.data[f"c{mapping['vat']}"]):
+        # 'НДС' holding '20%', '10%', 'Без НДС': the rate, not the VAT amount (every row was
+        # rejected as "not an amount")
+        mapping["vat_rate"] = mapping.pop("vat")
+        rep.note("note_vat_column_holds_rates", column=raw.headers[mapping["vat_rate"]])
     rep.table = tbl.name
     rep.mapping = {f: raw.headers[i] for f, i in mapping.items()}
     used_cols = set(mapping.values())

@@ -504,3 +504,30 @@ def test_catalogue_folders_are_skipped_and_english_1c_headers_read(make_engageme
     assert r.ok, r.errors
     assert r.tables["sales"]["net_revenue"].to_list() == [1000.0]
     assert r.tables["clients"]["name"].to_list() == ["Alfa LLC", "Beta LLC"]
+
+
+def test_a_vat_column_of_rates_is_read_as_the_rate(make_engagement) -> None:
+    """'НДС' holding '20%', '10%', 'Без НДС' is the rate: net = amount ÷ (1 + rate), said in a
+    note (every row was rejected as "not an amount"); a column of amounts and zeros is not."""
+    sales = ("Дата;Документ;Код контрагента;Сумма;НДС\r\n01.11.2024;Р1;K1;1 200,00;20%\r\n"
+             "02.11.2024;Р2;K2;1 100,00;10 %\r\n03.11.2024;Р3;K1;500,00;Без НДС\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert r.tables["sales"]["net_revenue"].to_list() == [1000.0, 1000.0, 500.0]
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert {"code": "note_vat_column_holds_rates", "args": {"column": "НДС"}} in f.note_reasons
+    amounts = ("Дата;Документ;Код контрагента;Сумма с НДС;НДС\r\n"
+               "01.11.2024;Р1;K1;1 200,00;200,00\r\n02.11.2024;Р2;K2;500,00;0\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": amounts})
+    assert r.tables["sales"]["net_revenue"].to_list() == [1000.0, 500.0]
+
+
+def test_an_amount_with_the_other_decimal_separator_says_so(make_engagement) -> None:
+    """'1 234,56' in a column of '99.90', '1234.56': rejected with a reason that names the
+    two separators (it was "not an amount")."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n01.11.2024;Р1;K1;1 234,56\r\n"
+             "02.11.2024;Р2;K2;99.90\r\n03.11.2024;Р3;K1;1234.56\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    (rej,) = r.rejected.iter_rows(named=True)
+    assert rej["row"] == 2 and "decimal ','" in rej["reason"] and "decimal '.'" in rej["reason"]
+    assert r.tables["sales"]["net_revenue"].to_list() == [99.9, 1234.56]
