@@ -406,11 +406,22 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
             "save it again as .xlsx, or export it again from the source system",
         ) from None
     names = wb.sheet_names
+    hidden: list[str] = []
     if sheet is not None:
         if sheet not in names:
             raise InputError(f"there is no sheet '{sheet}'; sheets are: {', '.join(names)}",
                              file=path.name, hint="fix 'sheet' in engagement.yaml")
         names = [sheet]
+    else:
+        # what a person sees in Excel is what is read: a hidden sheet (a copy kept 'just in
+        # case' doubled the revenue) is skipped and named; declare it with 'sheet:' to read it
+        try:
+            shown = {m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible")}
+        except Exception:  # metadata unknown: every sheet is read, as before
+            shown = set(names)
+        if shown:
+            hidden = [n for n in names if n not in shown]
+            names = [n for n in names if n in shown]
     tables = []
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     levels = outline_levels(path) if xlsx else {}
@@ -435,6 +446,8 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
     if not tables:
         raise InputError("the workbook has no data: every sheet is empty", file=path.name,
                          hint="export the table again, or remove the file from raw/")
+    if hidden:
+        tables[0].add_note("note_hidden_sheets", sheets=", ".join(hidden))
     return tables
 
 

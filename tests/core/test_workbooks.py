@@ -216,3 +216,25 @@ def test_a_file_is_read_by_what_it_is_not_by_its_extension(tmp_path) -> None:
     (tmp_path / "c.xls").write_text(xml, encoding="utf-8")
     with pytest.raises(InputError, match="XML Spreadsheet 2003"):
         read_raw(tmp_path / "c.xls")
+
+
+def test_hidden_sheets_are_named_not_read(tmp_path) -> None:
+    """A hidden copy of the sales sheet doubled the revenue: hidden sheets are skipped and
+    named in a note; a sheet declared by name is read even when hidden."""
+    import xlsxwriter
+
+    from kamlib.io import read_raw
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
+    for name in ("Продажи", "Продажи (2)"):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, ["Дата", "Сумма"])
+        ws.write_row(1, 0, ["01.11.2024", 100])
+    ws.hide()
+    wb.close()
+    tables = read_raw(tmp_path / "s.xlsx")
+    assert [t.sheet for t in tables] == ["Продажи"]
+    assert {"code": "note_hidden_sheets", "args": {"sheets": "Продажи (2)"}} \
+        in tables[0].note_reasons
+    (t,) = read_raw(tmp_path / "s.xlsx", sheet="Продажи (2)")
+    assert t.sheet == "Продажи (2)"
