@@ -604,3 +604,22 @@ def test_a_wrapped_header_cell_is_one_header(tmp_path: Path) -> None:
                                                                             "100,50"]
     (same,) = read_raw(path, header_row=3)
     assert same.headers == t.headers and same.data.equals(t.data)
+
+
+@pytest.mark.parametrize("enc", ["cp1251", "cp866", "koi8-r", "mac-cyrillic"])
+def test_cyrillic_code_pages_are_told_apart(tmp_path, enc) -> None:
+    """A DOS (cp866), Unix (KOI8-R) or old Mac export was read as cp1251, its headers
+    garbled ('Љ®¤, Ќ Ё¬Ґ­®ў ­ЁҐ') and the file refused as no known table; each is now
+    read in its own code page, and cp1251 stays cp1251."""
+    from kamlib.textcodes import decode_text
+
+    text = ("Дата;Документ;Код контрагента;Контрагент;Сумма без НДС\r\n"
+            "01.11.2024;Реализация товаров 1;K001;ООО \"РОМАШКА\";1 234,56\r\n"
+            "02.11.2024;Реализация товаров 2;K002;ИП Петров Сергей Иванович;100,00\r\n"
+            "03.11.2024;Возврат от покупателя 3;K003;АО \"Северный завод\";-50,00\r\n")
+    raw = text.encode(enc)
+    got, name = decode_text(raw, tmp_path / "s.csv")
+    assert got == text and name == enc
+    (tmp_path / "s.csv").write_bytes(raw)
+    (t,) = kio.read_raw(tmp_path / "s.csv")
+    assert t.headers[:2] == ["Дата", "Документ"] and t.encoding == enc
