@@ -389,6 +389,7 @@ class TierFigures(_Model):
     contribution: MoneyAmount
     cost_to_serve: MoneyAmount
     cost_to_serve_after: MoneyAmount
+    saving: MoneyAmount | None = None
     served_by: str
     cost_factor_ratio: Ratio
 

@@ -180,8 +180,8 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
             "pnl_net_revenue": round(totals["net_revenue"], 2),
         },
         "loss_making_entities": int((pnl["contribution"] < 0).sum()),
-        # the large loss-makers: how many, and the 10 that lose the most (the full list is
-        # the client P&L's large clients with a negative contribution)
+        # the large loss-makers: how many, and the list (worst first; the first
+        # LOSS_MAKERS_LISTED of a longer one, the rest being in the client P&L)
         "large_loss_makers_total": len(losers),
         "whale": figures,
         "concentration": {k: v for k, v in conc.items() if k != "shares"},
@@ -194,7 +194,7 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
             {"entity_id": i, "name": r.get("entity_name"), "net_revenue": r["net_revenue"],
              "gross_margin": r["gross_margin"], "cost_to_serve": r["cost_to_serve"],
              "contribution": r["contribution"], "why": r.get("why")}
-            for i, r in losers.head(10).iterrows()],
+            for i, r in losers.head(LOSS_MAKERS_LISTED).iterrows()],
         "abc_revenue": pnl["abc_revenue"].value_counts().to_dict(),
         "xyz": pnl["xyz"].value_counts().to_dict(),
         "robustness": {
@@ -253,6 +253,9 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
 
 #: how many top clients (and groups) the dependency scenario covers
 DEPENDENCY_TOP = 10
+#: the large loss-makers listed in the summary (all of them in any engagement seen; the
+#: report's table and workbook sheet show the list, the count says when it is longer)
+LOSS_MAKERS_LISTED = 200
 
 
 def _period_years(dates: pd.Series) -> float:

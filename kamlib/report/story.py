@@ -108,12 +108,28 @@ def _cost_to_serve_message(ctx: _Ctx) -> Message | None:
     if fact is None:
         return None
     s2, by = ctx.art.summaries["02"], tiers["by_tier"]
-    text = ctx.t("story.msg.cost_to_serve", saving=fact.display,
-                 losers=ctx.fmt.integer(s2.get("loss_making_entities", 0)),
-                 self_service=ctx.fmt.integer(by.get("self_service", {}).get("clients", 0)),
-                 transactional=ctx.fmt.integer(by.get("transactional", {}).get("clients", 0)))
-    return Message("cost_to_serve", text, ctx.t("story.means.cost_to_serve"), fact,
-                   abs(_amount(fact.value)), "profitability")
+    f = ctx.fmt
+    exit_tier = by.get("reprice_or_exit", {})
+    args = dict(saving=fact.display, losers=f.integer(s2.get("loss_making_entities", 0)),
+                self_service=f.integer(by.get("self_service", {}).get("clients", 0)),
+                transactional=f.integer(by.get("transactional", {}).get("clients", 0)))
+    if exit_tier.get("saving"):
+        # the saving of the loss-makers' tier is no "small clients, revenue kept": said apart
+        small = sum(_amount(by.get(k, {}).get("saving") or 0)
+                    for k in ("self_service", "transactional"))
+        text = ctx.t("story.msg.cost_to_serve_split", **args,
+                     small=f.value(small, "money_short"),
+                     exit=f.value(exit_tier["saving"], "money_short"),
+                     reprice=f.integer(exit_tier.get("clients", 0)))
+        means = ctx.t("story.means.cost_to_serve_split")
+        return Message("cost_to_serve", text, means, fact, abs(_amount(fact.value)),
+                       "profitability", title=ctx.t("story.headline.cost_to_serve_split",
+                                                    figure=fact.display))
+    else:
+        text = ctx.t("story.msg.cost_to_serve", **args)
+        means = ctx.t("story.means.cost_to_serve")
+    return Message("cost_to_serve", text, means, fact, abs(_amount(fact.value)),
+                   "profitability")
 
 
 def _programme_message(ctx: _Ctx) -> Message | None:
@@ -228,10 +244,15 @@ def _client_actions(ctx: _Ctx) -> list[Action]:
         if tiers.get("by_tier") and _amount(tiers.get("saving") or 0) else None
     if money is not None:
         by = tiers["by_tier"]
-        out.append(_act(ctx, "tiers", "logistics", "quarter", money, "profitability",
-                        self_service=f.integer(by.get("self_service", {}).get("clients", 0)),
-                        transactional=f.integer(by.get("transactional", {}).get("clients", 0)),
-                        money=money.display))
+        act = _act(ctx, "tiers", "logistics", "quarter", money, "profitability",
+                   self_service=f.integer(by.get("self_service", {}).get("clients", 0)),
+                   transactional=f.integer(by.get("transactional", {}).get("clients", 0)),
+                   money=money.display)
+        exit_tier = by.get("reprice_or_exit", {})
+        if exit_tier.get("saving"):   # its part of the money is the loss-makers', said
+            act.text += " " + ctx.t("story.act.tiers_exit", n=f.integer(exit_tier["clients"]),
+                                    exit=f.value(exit_tier["saving"], "money_short"))
+        out.append(act)
     bc = s4.get("business_case") or {}
     money = _money_fact(ctx, "team_cost", "04", "business_case.cost.total") \
         if (bc.get("cost") or {}).get("total") is not None else None

@@ -68,7 +68,8 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
     if vip.get("vips"):
         facts += [ctx.fact("vips", "03", "vip.vips", "int"),
                   ctx.fact("vip_not_key", "03", "vip.not_key_or_losing", "int"),
-                  ctx.fact("vip_loss", "03", "vip.loss", "money")]
+                  ctx.fact("vip_loss", "03", "vip.loss_year" if vip.get("loss_year") is not None
+                           else "vip.loss", "money")]
         if vip.get("source") == "top_revenue":
             bullets.append(ctx.t("strategy.vip_fallback", n=f.integer(vip["vips"])))
     ch = ctx.art.tables.get("channels")
@@ -209,9 +210,9 @@ def _strategy_findings(ctx: _Ctx) -> list[Finding]:
         sentence = ctx.t("finding.vip_list" if vip["source"] == "list"
                          else "finding.vip_fallback", n=f.integer(vip["vips"]),
                          bad=f.integer(vip["not_key_or_losing"]))
-        if vip["losing_money"]:
+        if vip["losing_money"] and vip.get("loss_year") is not None:   # a year's, as others
             sentence += " " + ctx.t("finding.vip_losing", n=f.integer(vip["losing_money"]),
-                                    loss=f.money_short(-float(vip["loss"])))
+                                    loss=f.money_short(-float(vip["loss_year"])))
         if vip["not_key"]:
             sentence += " " + ctx.t("finding.vip_not_key", n=f.integer(vip["not_key"]))
         if bad:

@@ -133,12 +133,14 @@ def tier_summary(tiers: pd.DataFrame, params: TierParams | None = None, *,
 def tiers_json(by_tier: pd.DataFrame, params: TierParams | None = None, *,
                years: float = 1.0) -> dict[str, Any]:
     """Step 4's summary entry ``tiers``: per tier its clients (count), money a year
-    (net revenue, contribution, cost-to-serve today and after), who serves it and the cost
-    factor assumed; ``saving`` (cost-to-serve today − after, a year) and ``years``."""
+    (net revenue, contribution, cost-to-serve today and after, and their difference
+    ``saving``), who serves it and the cost factor assumed; ``saving`` (cost-to-serve today
+    − after, a year, all tiers) and ``years``."""
     p = params or TierParams()
     per = {t: {"clients": int(r["clients"]),
                **{m: float(r[m]) for m in ("net_revenue", "contribution", "cost_to_serve",
                                            "cost_to_serve_after")},
+               "saving": round(float(r["cost_to_serve"] - r["cost_to_serve_after"]), 2),
                "served_by": str(r["served_by"]), "cost_factor_ratio": float(p.cost_factor[t])}
            for t, r in by_tier.iterrows()}
     saving = float(by_tier["cost_to_serve"].sum() - by_tier["cost_to_serve_after"].sum())

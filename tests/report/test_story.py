@@ -157,6 +157,52 @@ def test_vip_message_says_when_no_list_came_and_names_only_the_losing(models, de
     assert "руководство считает главными" in next(x for x in m.summary if x.key == "vip").sentence
 
 
+def test_the_service_saving_says_which_part_is_the_loss_makers(models, demo_ru_run) -> None:
+    """The 13,1 млн ₽ a year was "small clients, without losing revenue", though 6,0 of it is
+    serving the loss-makers less until they are repriced or exited: the message, its title
+    and the action say each part, from step 4's savings per tier."""
+    s4 = _summary(demo_ru_run, "04_kam_team_sizing")
+    by = s4["tiers"]["by_tier"]
+    small = by["self_service"]["saving"] + by["transactional"]["saving"]
+    assert small + by["reprice_or_exit"]["saving"] == pytest.approx(s4["tiers"]["saving"],
+                                                                    abs=0.02)
+    from kamlib.i18n import Formatter
+
+    f = Formatter("ru", "RUB")
+    m = models["ru"]
+    msg = next(x for x in m.summary if x.key == "cost_to_serve")
+    flat = _flat(msg.sentence)
+    assert _flat(f.money_short(small)) in flat
+    assert _flat(f.money_short(by["reprice_or_exit"]["saving"])) in flat
+    assert "мелких клиентов можно удешевить" not in flat and "без потери выручки" not in \
+        msg.meaning
+    act = next(a for a in m.actions if a.key == "tiers")
+    assert "убыточн" in act.text
+
+
+def test_the_profit_bridge_and_the_vip_loss_are_whole(models, demo_ru_run) -> None:
+    """The profitability cards carry every deduction from gross margin to contribution (the
+    off-invoice costs were missing: 881,3 − 298,3 − 44,4 ≠ 508,7); the VIPs' loss is a year's
+    in the findings and the cards; the loss-makers' list is the whole list (37, not 10)."""
+    s2 = _summary(demo_ru_run, "02_profitability")
+    s3 = _summary(demo_ru_run, "03_key_client_profile")
+    tot = s2["totals"]
+    m = models["ru"]
+    cards = {f.key: f.value for f in next(s for s in m.sections
+                                          if s.key == "profitability").facts}
+    amount = {k: float(v["amount"]) if isinstance(v, dict) else float(v)
+              for k, v in cards.items() if k in tot}
+    assert amount["gross_margin"] - amount["cost_to_serve"] - amount["cost_of_receivables"] \
+        - amount["off_invoice"] == pytest.approx(amount["contribution"], abs=0.05)
+    assert len(s2["large_loss_makers"]) == s2["large_loss_makers_total"] == 37
+    assert len(m.tables["loss_makers"].data) == 37
+    finding = next(f for f in m.findings if f.key == "vip")
+    from kamlib.i18n import Formatter
+
+    year = _flat(Formatter("ru", "RUB").money_short(-float(s3["vip"]["loss_year"])))
+    assert f"{year} в год" in _flat(finding.sentence)
+
+
 def test_homework_apart_and_draft_while_review_items_open(models, demo_ru_run) -> None:
     m = models["ru"]
     s1 = _summary(demo_ru_run, "01_client_base_cleanup")
