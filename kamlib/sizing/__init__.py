@@ -284,7 +284,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     annual_revenue, annual_contribution = key_revenue / years, key_contribution / years
     if abs(years - 1) > 0.05:
         notes.append(reason("note_years_averaged", years=float(years)))
-    methods = compare_methods(key, params, kam_cost=full_cost, margin_rate=margin_rate)
+    methods = compare_methods(key, params, kam_cost=full_cost, margin_rate=margin_rate,
+                              years=years)
     total_hours = float(work["hours"].sum())
     base_fte = float(methods.loc["workload build-up (Talley 1961)", "base"])
     by_work, by_accounts = math.ceil(base_fte - 1e-9), math.ceil(len(key) / 15)

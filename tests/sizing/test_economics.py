@@ -281,3 +281,18 @@ def test_demo_ru_says_how_the_number_of_kams_was_decided(demo_ru_run):
     m = build_model(demo_ru_run, "ru")
     bullets = next(s for s in m.sections if s.key == "sizing").bullets
     assert any(b.startswith(f"KAM — {s4['kams']}: по нагрузке нужно 4,9") for b in bullets)
+
+
+def test_demo_ru_methods_use_the_business_cases_yearly_extra_sales(demo_ru_run):
+    """The break-even method of the sizing chart expects the business case's extra sales a
+    year (36,7 млн ₽ on demo_ru), not the period's (109,9: three years' revenue)."""
+    import json
+
+    import pandas as pd
+
+    s4 = json.loads((demo_ru_run / "work" / "04_kam_team_sizing" / "summary.json")
+                    .read_text(encoding="utf-8"))
+    methods = pd.read_parquet(demo_ru_run / "work" / "04_kam_team_sizing" / "methods.parquet")
+    be = methods.set_index("method").loc["break-even (Zoltners, Sinha & Lorimer 2006)"]
+    expected = float(s4["business_case"]["break_even"]["expected_incremental_sales"]["amount"])
+    assert be["incremental_sales"] == pytest.approx(expected, rel=1e-6)

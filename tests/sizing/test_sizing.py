@@ -60,6 +60,12 @@ def test_break_even_by_hand(key) -> None:
     assert row["break_even_sales_per_kam"] == pytest.approx(5e6 / 0.12)
     assert row["incremental_sales"] == pytest.approx(9e6)
     assert row["base"] == pytest.approx(9e6 / (5e6 / 0.12))
+    # revenue of a three-year period: a year's extra sales against a KAM's cost a year (the
+    # period's were compared: three times too many KAMs worth having)
+    m3 = compare_methods(key, SizingParams(), kam_cost=5e6, margin_rate=0.12, years=3.0)
+    row3 = m3.loc["break-even (Zoltners, Sinha & Lorimer 2006)"]
+    assert row3["incremental_sales"] == pytest.approx(3e6)
+    assert row3["base"] == pytest.approx(row["base"] / 3)
 
 
 def test_no_break_even_without_margin(key) -> None:
