@@ -132,6 +132,10 @@ class _FileIntake:
         self._check_currency(df)
         parsed, reasons = self._parse(df)
         parsed = parsed.with_columns(reasons)
+        if totals_row is None:
+            parsed, totals_row = self._unlabelled_total(parsed, raw)
+            if totals_row is not None:
+                rep.rows_skipped["totals row without a label (used as a check)"] = 1
         if "is_folder" in parsed.columns:     # 1C's catalogue folders are no clients
             folder = parsed["is_folder"].fill_null(False)
             if folder.any():
@@ -432,6 +436,26 @@ class _FileIntake:
                 bad = bad | odd
         return v, bad, reason
 
+    def _unlabelled_total(self, parsed: pl.DataFrame, raw: RawTable
+                          ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """The last row when it is a sum without a label (Excel's SUM under a table): only
+        amount cells filled, each the sum of the rows above to the kopeck. It was rejected
+        as a row without a date, its money counted twice among the rejected."""
+        if parsed.height < 3:
+            return parsed, None
+        money = [f for f in self.mapping if self.tbl.field(f).kind == "money"
+                 and f != "unit_price"]
+        others = [f for f in self.mapping if f not in money]
+        last = parsed.tail(1).row(0, named=True)
+        if last["_reason"] is None or not money or any(
+                last.get(f"_raw_{f}") not in (None, "") for f in others):
+            return parsed, None
+        filled = [f for f in money if last[f] is not None]
+        rest = parsed.head(parsed.height - 1)
+        if not filled or any(int(rest[f].sum() or 0) != int(last[f]) for f in filled):
+            return parsed, None
+        return rest, raw.data.filter(pl.col("_row") == last["_row"])
+
     def _has_alternative(self, fname: str) -> bool:
         return any(fname in g and len(g) > 1 for g in self.tbl.required_any)
 
@@ -463,6 +487,7 @@ class _FileIntake:
                                     decimal=self.decimals[fname])
             if bad[0]:
                 continue
+            v = v * header_scale(self.header(fname))   # in thousands as its column is
             rows = int(parsed[fname].sum() or 0)
             diff = rows - int(v[0])
             tolerance = self.rounded  # a kopeck per value rounded from more decimals

@@ -531,3 +531,26 @@ def test_an_amount_with_the_other_decimal_separator_says_so(make_engagement) -> 
     (rej,) = r.rejected.iter_rows(named=True)
     assert rej["row"] == 2 and "decimal ','" in rej["reason"] and "decimal '.'" in rej["reason"]
     assert r.tables["sales"]["net_revenue"].to_list() == [99.9, 1234.56]
+
+
+def test_a_sum_without_a_label_under_the_table_is_its_totals_row(make_engagement) -> None:
+    """Excel's SUM under the amounts, no label: a totals row checked against the rows (it was
+    rejected as a row without a date, its money counted among the rejected); a thousands
+    header scales its total as its rows (the total differed by a factor of 1,000)."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС, тыс. руб.\r\n"
+             "01.11.2024;Р1;K1;100,5\r\n02.11.2024;Р2;K2;200\r\n;;;300,5\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert r.rejected.height == 0 and r.tables["sales"]["net_revenue"].to_list() == [
+        100_500.0, 200_000.0]
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert f.rows_skipped == {"totals row without a label (used as a check)": 1}
+    assert f.totals_row["net_revenue"]["ok"]
+    labelled = sales.replace(";;;300,5", "Итого;;;300,5")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": labelled})
+    assert r.ok and next(f for f in r.files if f.file == "sales.csv").totals_row[
+        "net_revenue"]["ok"]
+    # a last row that is not the sum stays a rejected row with its money
+    odd = sales.replace(";;;300,5", ";;;50,0")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": odd})
+    assert r.rejected.height == 1 and r.rejected["amount"].to_list() == [50_000.0]
