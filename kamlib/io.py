@@ -45,6 +45,7 @@ from .textcodes import (
 from .workbooks import (
     _CFB_MAGIC,
     check_xlsx_size,
+    error_cells,
     is_html,
     is_xml_spreadsheet,
     latin1_mojibake,
@@ -425,6 +426,7 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
     tables = []
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
     levels = outline_levels(path) if xlsx else {}
+    errors = error_cells(path) if xlsx else {}
     for name in names:
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -432,6 +434,9 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
             raise InputError(f"cannot read sheet '{name}' ({exc})", file=path.name,
                              hint="open the file in Excel and save it again as .xlsx") from None
         texts = [[_cell_text(v) for v in r] for r in rows]
+        for (r, c), err in errors.get(name, {}).items():   # '#DIV/0!': said, not empty
+            if r < len(texts) and c < len(texts[r]):
+                texts[r][c] = err
         garbled = latin1_mojibake(texts)
         if garbled is not None:
             raise InputError(

@@ -19,6 +19,7 @@ from .errors import InputError
 __all__ = [
     "MAX_CELLS",
     "check_xlsx_size",
+    "error_cells",
     "is_html",
     "is_xml_spreadsheet",
     "latin1_mojibake",
@@ -253,6 +254,44 @@ def outline_levels(path: Path) -> dict[str, dict[int, int]]:
                             levels[int(row.group(1))] = int(lv.group(1))
                     tail = data[-512:]
             out[name] = levels
+    return out
+
+
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\s([^>]*?)>(.*?)</(?:\w+:)?c>", re.S)
+_REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+
+
+def error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Per worksheet name, the cells holding an Excel error (``#DIV/0!``, ``#N/A`` …) by
+    (row, column), both 0-based. python-calamine reads them as empty, so an amount that is a
+    failed formula was rejected as "empty"; they are read from the sheet XML (``t="e"``)."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    with zf:
+        for name, info in _sheet_parts(zf):
+            found: dict[tuple[int, int], str] = {}
+            with zf.open(info) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 20):
+                    data = tail + chunk
+                    if b't="e"' in data:
+                        for m in _CELL_RE.finditer(data):
+                            attrs = m.group(1)
+                            ref = _REF_RE.search(attrs)
+                            val = _VALUE_RE.search(m.group(2))
+                            if b't="e"' in attrs and ref and val:
+                                col = 0
+                                for ch in ref.group(1):
+                                    col = col * 26 + ch - 64
+                                found[(int(ref.group(2)) - 1, col - 1)] = val.group(1).decode(
+                                    "utf-8", "replace")
+                    tail = data[-4096:]
+            if found:
+                out[name] = found
     return out
 
 

@@ -247,12 +247,18 @@ class _FileIntake:
                 other = "," if dec == "." else "."
                 mixed = bad & s.str.replace_all(r"[\s\u00a0\u202f]", "").str.contains(
                     rf"^[-+(]?\d+\{other}\d{{1,2}}\)?$").fill_null(False) if bad.any() else bad
-                if huge.any() or sci.any() or mixed.any():
+                xl = bad & s.str.contains(_EXCEL_ERROR).fill_null(False) if bad.any() else bad
+                if xl.any():
+                    mixed = mixed & ~xl
+                if huge.any() or sci.any() or mixed.any() or xl.any():
                     reason = pl.select(pl.when(pl.lit(sci)).then(pl.lit(_EXPONENT)).when(
                         pl.lit(huge)).then(pl.lit(
                             f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
                             "digits before the decimal separator): a typo or a code in the "
-                            "amount column")).when(pl.lit(mixed)).then(pl.lit(
+                            "amount column")).when(pl.lit(xl)).then(pl.lit(
+                            "an Excel error (" ) + s + pl.lit(
+                            "): the cell's formula failed in the workbook; fix it in Excel and "
+                            "save the file again")).when(pl.lit(mixed)).then(pl.lit(
                             f"written with a decimal '{other}' in a column whose other values "
                             f"use a decimal '{dec}': fix the cell, or export the column in one "
                             "format")).otherwise(pl.lit("not an amount"))).to_series()
@@ -506,6 +512,8 @@ class _FileIntake:
 # users print in a quantity column
 _UNIT = (r"(?i)^\s*(.*?\d)\s*(шт|штук[аи]?|ед|кг|гр?|л|мл|м|м2|м3|м²|м³|т|км|упак|уп|пач|кор|"
          r"компл|к-т|пар[аы]?|рул|бут|бан|pcs|pc|ea|kg|g|l|ml|m|box|units?)\.?\s*$")
+#: what Excel shows in a cell whose formula failed
+_EXCEL_ERROR = r"^\s*#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)\s*$"
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "
              "number in Excel and save the file again, or export it again")

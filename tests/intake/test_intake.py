@@ -554,3 +554,25 @@ def test_a_sum_without_a_label_under_the_table_is_its_totals_row(make_engagement
     odd = sales.replace(";;;300,5", ";;;50,0")
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": odd})
     assert r.rejected.height == 1 and r.rejected["amount"].to_list() == [50_000.0]
+
+
+def test_an_excel_error_in_an_amount_cell_is_named(make_engagement, tmp_path) -> None:
+    """A failed formula (#DIV/0!, #N/A) in a workbook's amount cell: rejected as an Excel
+    error with its text (it was read as an empty cell: "none of … is filled")."""
+    import io as _io
+
+    import xlsxwriter
+
+    buf = _io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet("Продажи")
+    ws.write_row(0, 0, ["Дата", "Документ", "Код контрагента", "Сумма без НДС"])
+    ws.write_row(1, 0, ["01.11.2024", "Р1", "K1", 100])
+    ws.write_row(2, 0, ["02.11.2024", "Р2", "K2"])
+    ws.write_formula(2, 3, "=1/0", None, "#DIV/0!")
+    ws.write_row(3, 0, ["03.11.2024", "Р3", "K1", 50])
+    wb.close()
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.xlsx": buf.getvalue()})
+    (rej,) = r.rejected.iter_rows(named=True)
+    assert rej["row"] == 3 and rej["value"] == "#DIV/0!" and "Excel error" in rej["reason"]
+    assert r.tables["sales"]["net_revenue"].to_list() == [100.0, 50.0]
