@@ -257,7 +257,8 @@ def outline_levels(path: Path) -> dict[str, dict[int, int]]:
     return out
 
 
-_CELL_RE = re.compile(rb"<(?:\w+:)?c\s([^>]*?)>(.*?)</(?:\w+:)?c>", re.S)
+#: a cell with content (a self-closing empty cell is not one: its '/>' ends it)
+_VALUE_CELL_RE = re.compile(rb"<(?:\w+:)?c\s([^>]*[^/>])>(.*?)</(?:\w+:)?c>", re.S)
 _REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
 
@@ -279,7 +280,7 @@ def error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                 while chunk := fh.read(1 << 20):
                     data = tail + chunk
                     if b't="e"' in data:
-                        for m in _CELL_RE.finditer(data):
+                        for m in _VALUE_CELL_RE.finditer(data):
                             attrs = m.group(1)
                             ref = _REF_RE.search(attrs)
                             val = _VALUE_RE.search(m.group(2))
