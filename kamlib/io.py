@@ -611,6 +611,14 @@ def read_raw(
             padding = len(raw) - text_end
             raw = raw[:text_end]
     if _looks_binary(raw):
+        head = raw[:8192]
+        stray = head.count(b"\x00")
+        if 0 < stray <= 3 and sum(1 for b in head if b < 9 or 13 < b < 32) == stray:
+            # text with a stray NUL byte (a damaged copy): where it is, not "binary"
+            line = raw.count(b"\n", 0, raw.find(b"\x00")) + 1
+            raise InputError("a NUL byte (0x00) inside the text: the file is damaged there",
+                             file=path.name, row=line, hint="open the file in a text editor "
+                             "and delete the odd character on that line, or export it again")
         raise InputError("the file is binary, not a text table", file=path.name,
                          hint="export the table again as CSV or XLSX")
     box = [raw]  # handed over: _read_text frees the bytes when it no longer needs them

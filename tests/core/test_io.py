@@ -623,3 +623,18 @@ def test_cyrillic_code_pages_are_told_apart(tmp_path, enc) -> None:
     (tmp_path / "s.csv").write_bytes(raw)
     (t,) = kio.read_raw(tmp_path / "s.csv")
     assert t.headers[:2] == ["Дата", "Документ"] and t.encoding == enc
+
+
+def test_a_stray_nul_byte_is_named_by_its_line(tmp_path) -> None:
+    """One NUL byte inside a text export (a damaged copy) made the file "binary"; the error
+    now says where it is; a truly binary file is still called binary."""
+    from kamlib.errors import InputError
+
+    p = tmp_path / "s.csv"
+    p.write_bytes("Дата;Сумма\r\n01.11.2024;100,00\r\n02.11.2024;2\x0000,00\r\n".encode("cp1251"))
+    with pytest.raises(InputError, match="NUL byte") as exc:
+        kio.read_raw(p)
+    assert exc.value.row == 3
+    p.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(InputError, match="binary"):
+        kio.read_raw(p)
