@@ -162,7 +162,10 @@ def ingest(
     # a file taken for sales that stopped on its own error is not "no sales table"
     if "sales" not in tables and not any(f.table == "sales" for f in reports) and not any(
             isinstance(e, SchemaError) and "sales" in e.message for e in errors):
+        stopped = [e for e in errors if getattr(e, "file", None) not in (None, "raw/")]
         errors.append(SchemaError(
+            "no sales table could be read: the errors above stopped the file(s) that may hold "
+            "it" if stopped else
             "no sales table found: none of the files in raw/ has the columns of sales lines "
             "(date, document, client, amount)",
             file="raw/", hint="add the sales export, or declare which file holds sales with "

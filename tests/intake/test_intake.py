@@ -578,3 +578,15 @@ def test_an_excel_error_in_an_amount_cell_is_named(make_engagement, tmp_path) ->
     (rej,) = r.rejected.iter_rows(named=True)
     assert rej["row"] == 3 and rej["value"] == "#DIV/0!" and "Excel error" in rej["reason"]
     assert r.tables["sales"]["net_revenue"].to_list() == [100.0, 50.0]
+
+
+def test_no_sales_table_says_when_errors_stopped_the_files(make_engagement) -> None:
+    """A sales file stopped by its own error (a stray NUL byte) was followed by "no sales
+    table found: none of the files has the columns of sales lines", which sent the person
+    looking for a missing export; it now points at the errors above."""
+    sales = "Дата;Документ;Код контрагента;Сумма без НДС\r\n01.11.2024;Р1;K1;1\x0000,00\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    msgs = [e.message for e in r.errors]
+    assert any("NUL byte" in m for m in msgs)
+    assert any("could be read: the errors above" in m for m in msgs)
+    assert not any("none of the files" in m for m in msgs)
