@@ -355,10 +355,10 @@ class _FileIntake:
         money = [f for f in self.mapping if self.tbl.field(f).kind == "money"]
         want = self.cfg.currency.upper()
         for fname in money:     # 'Сумма без НДС (€)': the header says the currency
-            code = header_currency(self.header(fname))
-            if code is not None and code != want:
+            in_header = header_currency(self.header(fname))
+            if in_header is not None and in_header != want:
                 raise InputError(
-                    f"the amounts of '{self.header(fname)}' are in {code} by its header, not "
+                    f"the amounts of '{self.header(fname)}' are in {in_header} by its header, not "
                     f"in the engagement's {want}", file=self.rep.label,
                     column=self.header(fname),
                     hint=f"ask the client for the export in {want}, or convert it at a "

@@ -482,8 +482,8 @@ def _in_channels(cand: pd.DataFrame, channels: list[str]) -> pd.Series:
 def _years(features: pd.DataFrame) -> float:
     """The sales' span in years (first order to last, at least one): the step's one rule for
     its yearly figures (CLV, revenue a year, the VIPs' loss a year)."""
-    return max((pd.to_datetime(features["last_order"]).max()
-                - pd.to_datetime(features["first_order"]).min()).days / 365.25, 1.0)
+    return max(float((pd.to_datetime(features["last_order"]).max()
+                      - pd.to_datetime(features["first_order"]).min()).days) / 365.25, 1.0)
 
 
 def _vip(eng: Engagement, features: pd.DataFrame, table: pd.DataFrame, entities: pd.DataFrame,
