@@ -5,6 +5,7 @@ with their reasons, skipped rows, the file's own totals row checked).
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -111,6 +112,12 @@ class _FileIntake:
             if same.len():
                 skipped["repeated header row"] += same.len()
                 drop = drop | df["_row"].is_in(same.implode())
+                # a report of several blocks ('Продажи за ноябрь 2024' above the next header):
+                # the block's title, one text cell alone on the row before its header
+                titles = _block_titles(raw.data, same, ~drop)
+                if titles:
+                    skipped["title of a block (above a repeated header)"] += len(titles)
+                    drop = drop | df["_row"].is_in(titles)
             numbers = _column_numbers(raw.data.filter(flags["_one"]))
             if numbers:
                 skipped["column numbers row (1, 2, 3 … under the header)"] += len(numbers)
@@ -120,12 +127,19 @@ class _FileIntake:
         totals = df.filter(is_total)
         df = _without(df, drop | is_total)
         totals_row = None
+        self._block_totals: pl.DataFrame | None = None
         if totals.height:
             last = totals["_row"][-1]
             totals_row = raw.data.filter(pl.col("_row") == last)
             if totals.height > 1:
                 skipped["subtotal row"] += totals.height - 1
             skipped["totals row (used as a check)"] += 1
+            blocks = 1 + (int(same.len()) if all_cells.width else 0)
+            if blocks > 1 and totals.height == blocks:
+                # one total per block of a report? checked so when the last alone is not
+                # the file's total (_check_totals decides)
+                self._block_totals = raw.data.filter(
+                    pl.col("_row").is_in(totals["_row"].implode()))
         rep.rows_read = df.height + totals.height
         rep.rows_skipped = {k: v for k, v in skipped.items() if v}
         df = df.drop("_nonempty", "_totals", "_one")
@@ -468,44 +482,68 @@ class _FileIntake:
     # ---------------------------------------------------------------- totals row
 
     def _check_totals(self, parsed: pl.DataFrame, totals_row: pl.DataFrame | None) -> None:
+        """Check the file's totals row against its rows; with a report of several blocks,
+        each with its total, their sum is the file's total when the last alone is not."""
         rep = self.rep
-        money_fields = [f for f in self.mapping if self.tbl.field(f).kind == "money"
-                        and f != "unit_price"]
         if totals_row is None:
             return
+        check, differ = self._totals_check(parsed, totals_row)
+        blocks = getattr(self, "_block_totals", None)
+        if differ and blocks is not None:
+            by_block, block_differ = self._totals_check(parsed, blocks)
+            if by_block and not block_differ:
+                check, differ = by_block, []
+                n = blocks.height
+                rep.rows_skipped.pop("subtotal row", None)
+                rep.rows_skipped.pop("totals row (used as a check)", None)
+                rep.rows_skipped["totals row of a block (used as a check)"] = n
+        for fname, v, rows, diff in differ:
+            rep.note("note_totals_differ", row=str(totals_row["_row"][-1]),
+                     column=self.header(fname), file_minor=v, rows_minor=rows,
+                     difference_minor=diff)
+        rep.totals_row = check or None
+
+    def _totals_check(self, parsed: pl.DataFrame, totals_row: pl.DataFrame
+                      ) -> tuple[dict[str, dict[str, Any]], list[tuple[str, int, int, int]]]:
+        """The check of each amount (and quantity) column against ``totals_row`` (one row, or
+        one per block, summed), and the money columns that differ (field, file, rows, diff)."""
+        money_fields = [f for f in self.mapping if self.tbl.field(f).kind == "money"
+                        and f != "unit_price"]
         check: dict[str, dict[str, Any]] = {}
+        differ: list[tuple[str, int, int, int]] = []
         for fname in money_fields + [f for f in self.mapping if f == "quantity"]:
-            raw_total = totals_row[f"c{self.mapping[fname]}"][0]
-            if raw_total is None or not str(raw_total).strip():
+            cells = totals_row[f"c{self.mapping[fname]}"]
+            filled = cells.filter(cells.is_not_null() & (cells.str.strip_chars() != ""))
+            if filled.len() == 0:
                 continue
+            raw_total = "; ".join(filled.to_list())
             if fname == "quantity":
-                v, bad = parse_number(pl.Series([raw_total]))
-                if bad[0]:
+                q, qbad = parse_number(filled)
+                if qbad.any():
                     continue
-                rows = float(parsed[fname].sum() or 0)
-                diff = round(rows - float(v[0]), 6)
-                check[fname] = {"column": self.header(fname), "file": _num_str(v[0]),
-                                "rows": _num_str(rows), "difference": _num_str(diff),
-                                "ok": abs(diff) < 1e-6, "row": int(totals_row["_row"][0]),
+                total_q = float(q.sum())
+                rows_q = float(parsed[fname].sum() or 0)
+                diff_q = round(rows_q - total_q, 6)
+                check[fname] = {"column": self.header(fname), "file": _num_str(total_q),
+                                "rows": _num_str(rows_q), "difference": _num_str(diff_q),
+                                "ok": abs(diff_q) < 1e-6, "row": int(totals_row["_row"][-1]),
                                 "value": raw_total}
                 continue
-            v, bad, _ = parse_money(pl.Series([raw_total]), scale=SCALE,  # as its column
-                                    decimal=self.decimals[fname])
-            if bad[0]:
+            each, bad, _ = parse_money(filled, scale=SCALE,  # as its column
+                                       decimal=self.decimals[fname])
+            if bad.any():
                 continue
-            v = v * header_scale(self.header(fname))   # in thousands as its column is
+            v = int(each.sum()) * header_scale(self.header(fname))   # thousands as its rows
             rows = int(parsed[fname].sum() or 0)
-            diff = rows - int(v[0])
+            diff = rows - v
             tolerance = self.rounded  # a kopeck per value rounded from more decimals
-            check[fname] = {"column": self.header(fname), "file": _money_str(v[0]),
+            check[fname] = {"column": self.header(fname), "file": _money_str(v),
                             "rows": _money_str(rows), "difference": _money_str(diff),
-                            "ok": abs(diff) <= tolerance, "row": int(totals_row["_row"][0]),
+                            "ok": abs(diff) <= tolerance, "row": int(totals_row["_row"][-1]),
                             "value": raw_total}
             if abs(diff) > tolerance:
-                rep.note("note_totals_differ", row=str(totals_row["_row"][0]),
-                         column=self.header(fname), file_minor=int(v[0]), rows_minor=rows,
-                         difference_minor=diff)
-        rep.totals_row = check or None
+                differ.append((fname, v, rows, diff))
+        return check, differ
 
 
 # a number followed by a unit of measure ('5 шт.', '1,5 кг', '2 pcs'): the units 1C and Excel
@@ -517,6 +555,24 @@ _EXCEL_ERROR = r"^\s*#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GET
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "
              "number in Excel and save the file again, or export it again")
+
+
+def _block_titles(data: pl.DataFrame, headers: pl.Series, kept: pl.Series) -> list[int]:
+    """The rows (``_row``) just above repeated headers that hold one text cell alone and no
+    number: the titles of a report's blocks ('Продажи за ноябрь 2024')."""
+    cells = [c for c in data.columns if c != "_row"]
+    filled = data.select(pl.col("_row"), pl.sum_horizontal(
+        [pl.col(c).is_not_null() & (pl.col(c).str.strip_chars() != "") for c in cells]
+    ).alias("_n"), pl.coalesce([pl.col(c) for c in cells]).alias("_text"))
+    rows = filled.filter(kept.alias("_k")).filter(pl.col("_n") > 0)   # kept: same rows
+    out: list[int] = []
+    for h in headers.to_list():
+        before = rows.filter(pl.col("_row") < h).tail(1)
+        if before.height and before["_n"][0] == 1 and not re.search(
+                r"^[\d\s.,:;/\-+()]+$", str(before["_text"][0])) and not re.search(
+                _TOTALS_RE, str(before["_text"][0])):
+            out.append(int(before["_row"][0]))
+    return out
 
 
 def _column_numbers(rows: pl.DataFrame) -> list[int]:

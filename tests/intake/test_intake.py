@@ -590,3 +590,23 @@ def test_no_sales_table_says_when_errors_stopped_the_files(make_engagement) -> N
     assert any("NUL byte" in m for m in msgs)
     assert any("could be read: the errors above" in m for m in msgs)
     assert not any("none of the files" in m for m in msgs)
+
+
+def test_a_report_of_several_blocks_is_read_with_each_blocks_total(make_engagement) -> None:
+    """Two blocks (October, November), each with its title, header and 'Итого': the titles
+    and headers skipped, the two totals together checked against the rows (the second title
+    was rejected as "not a date" and the run stopped: "totals row differs by 300,00")."""
+    sales = ("Продажи за октябрь 2024\r\nДата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "01.10.2024;Р1;K1;100,00\r\n02.10.2024;Р2;K2;200,00\r\nИтого;;;300,00\r\n\r\n"
+             "Продажи за ноябрь 2024\r\nДата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "01.11.2024;Р3;K1;1 000,00\r\n02.11.2024;Р4;K2;2 000,00\r\nИтого;;;3 000,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert r.rejected.height == 0 and sum(r.tables["sales"]["net_revenue"].to_list()) == 3300
+    f = next(f for f in r.files if f.file == "sales.csv")
+    assert f.totals_row["net_revenue"]["ok"] and f.totals_row["net_revenue"]["file"] == "3300.00"
+    assert f.rows_skipped["title of a block (above a repeated header)"] == 1
+    # a wrong block total is still caught
+    bad = sales.replace("Итого;;;3 000,00", "Итого;;;2 900,00")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": bad})
+    assert not r.ok and any("totals row" in e.message for e in r.errors)
