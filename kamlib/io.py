@@ -40,6 +40,7 @@ from .textcodes import (
     encoding_doubt,
     mixed_script_words,
     single_byte_encoding,
+    stray_nul_line,
     utf8_encoding,
 )
 from .workbooks import (
@@ -584,18 +585,13 @@ def read_raw(
                              "and amounts look right, and save it as .xlsx; or export it again")
         if head.startswith(b"PK"):
             check_xlsx_size(path)
-        tables = _read_spreadsheet(path, sheet=sheet, header_row=header_row,
-                                   by_content=head.startswith(b"PK") != (
-                                       suffix in (".xlsx", ".xlsm", ".ods")))
-        return tables
+        return _read_spreadsheet(path, sheet=sheet, header_row=header_row,
+                                 by_content=head.startswith(b"PK") != (
+                                     suffix in (".xlsx", ".xlsm", ".ods")))
     raw = path.read_bytes()
     if not raw[:1 << 16].strip() and not raw.strip():
         raise InputError("the file is empty (0 bytes)" if not raw else "the file is blank",
                          file=path.name, hint="export the table again, or remove the file")
-    if as_text:
-        note_suffix: str | None = suffix
-    else:
-        note_suffix = None
     if raw[:4] == b"PK\x03\x04":
         raise InputError("this is a spreadsheet (xlsx/zip) with a text-file extension",
                          file=path.name, hint="rename it to .xlsx")
@@ -611,11 +607,8 @@ def read_raw(
             padding = len(raw) - text_end
             raw = raw[:text_end]
     if _looks_binary(raw):
-        head = raw[:8192]
-        stray = head.count(b"\x00")
-        if 0 < stray <= 3 and sum(1 for b in head if b < 9 or 13 < b < 32) == stray:
-            # text with a stray NUL byte (a damaged copy): where it is, not "binary"
-            line = raw.count(b"\n", 0, raw.find(b"\x00")) + 1
+        line = stray_nul_line(raw)
+        if line is not None:   # text with a stray NUL byte: where it is, not "binary"
             raise InputError("a NUL byte (0x00) inside the text: the file is damaged there",
                              file=path.name, row=line, hint="open the file in a text editor "
                              "and delete the odd character on that line, or export it again")
@@ -627,6 +620,6 @@ def read_raw(
                        header_row=header_row, on_progress=on_progress)
     if padding:
         table.add_note("note_nul_padding", n=padding)
-    if note_suffix:
-        table.add_note("note_text_as_spreadsheet", suffix=note_suffix)
+    if as_text:
+        table.add_note("note_text_as_spreadsheet", suffix=suffix)
     return [table]

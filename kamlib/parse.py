@@ -30,6 +30,7 @@ __all__ = [
     "parse_money",
     "parse_number",
     "parse_percent",
+    "separator_of",
     "slash_order",
 ]
 
@@ -97,7 +98,13 @@ def decimal_separator(values: pl.Series, *, default: Literal[",", "."] = ",") ->
     evidence (all integers, or only ``1,234``-like values) ``default`` is returned, which
     the reader sets from the file's delimiter (``;`` files use a decimal comma).
     """
-    n_comma, n_dot = decimal_votes(values)
+    return separator_of(decimal_votes(values), default=default)
+
+
+def separator_of(votes: tuple[int, int], *, default: Literal[",", "."] = ",") -> str:
+    """The decimal separator :func:`decimal_votes` points to (comma votes, point votes);
+    ``default`` on a tie (no evidence)."""
+    n_comma, n_dot = votes
     if n_comma > n_dot:
         return ","
     if n_dot > n_comma:

@@ -87,6 +87,11 @@ class Table:
         return [f for f in self.fields if not f.source_only]
 
 
+def _fold(text: object) -> str:
+    """A header folded for matching: NFKC, casefold, ё → е, edge spaces off."""
+    return unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е").strip()
+
+
 #: an amount's scale at the end of its header: ', тыс. руб.', '(тыс.руб)', ', млн ₽',
 #: ', в тыс. руб.', "(RUB '000)", ', thousand RUB', ', RUB m' (folded text)
 _SCALE_RE = re.compile(
@@ -110,7 +115,7 @@ def header_currency(text: object) -> str | None:
     >>> header_currency("Сумма без НДС (€)"), header_currency("Выручка, USD")
     ('EUR', 'USD')
     """
-    s = unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е").strip()
+    s = _fold(text)
     m = _scale_match(s)
     s = s[:m.start()] if m else s
     c = _CURRENCY_RE.search(s)
@@ -130,12 +135,10 @@ def header_scale(text: object) -> int:
     """How many currency units one unit of an amount column is, by its header: 1000 for
     'Выручка, тыс. руб.' or "Revenue (RUB '000)", 1 000 000 for ', млн ₽', else 1.
 
-    >>> header_scale("Сумма без НДС, тыс. руб."), header_scale("Сумма, руб."), \
-    ...     header_scale("Revenue, RUB m")
-    (1000, 1, 1000000)
+    >>> [header_scale(h) for h in ("Сумма, тыс. руб.", "Сумма, руб.", "Revenue, RUB m")]
+    [1000, 1, 1000000]
     """
-    m = _scale_match(unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е")
-                     .strip())
+    m = _scale_match(_fold(text))
     if m is None:
         return 1
     unit = m.group("u") or m.group("v") or ""
@@ -146,12 +149,12 @@ def header_key(text: object) -> str:
     """Fold a header for comparison: NFKC, casefold, ё→е, punctuation and spaces dropped
     (but ``%``, which names a rate: ``НДС %`` is not ``НДС``).
 
-    >>> header_key("Сумма с НДС, руб.") == header_key("сумма с ндс руб")
+    >>> header_key("Сумма с НДС, руб.") == header_key("сумма с ндс")
     True
     """
-    s = unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е")
-    m = _scale_match(s.strip())       # ', тыс. руб.': the scale is header_scale's
-    s = s.strip()[:m.start()] if m else s
+    s = _fold(text)
+    m = _scale_match(s)               # ', тыс. руб.': the scale is header_scale's
+    s = s[:m.start()] if m else s
     s = _CURRENCY_RE.sub("", s.strip())    # ', руб.', '(€)': the currency is header_currency's
     # a percent sign is part of the name: "НДС %" (the rate) is not "НДС" (the amount)
     return re.sub(r"[\W_]+", "", s.replace("%", " pct "))

@@ -399,6 +399,7 @@ class Tiers(_Model):
 
     by_tier: dict[str, TierFigures]
     saving: MoneyAmount
+    saving_small_clients: MoneyAmount | None = None
     years: float
     self_service_share: Share
 

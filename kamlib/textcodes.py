@@ -16,14 +16,28 @@ from pathlib import Path
 from .errors import InputError
 
 
+def _controls(head: bytes) -> int:
+    """Control bytes that no text table holds (NUL included; tab and line ends are text)."""
+    return sum(1 for b in head if b < 9 or 13 < b < 32)
+
+
 def _looks_binary(raw: bytes) -> bool:
     head = raw[:8192]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return controls > len(head) * 0.05
+    return _controls(head) > len(head) * 0.05
+
+
+def stray_nul_line(raw: bytes) -> int | None:
+    """The line of a stray NUL byte in text that is otherwise clean (a damaged copy: one to
+    three NULs, no other control byte in the head), else ``None`` (binary, or no NUL)."""
+    head = raw[:8192]
+    stray = head.count(b"\x00")
+    if not 0 < stray <= 3 or _controls(head) != stray:
+        return None
+    return raw.count(b"\n", 0, raw.find(b"\x00")) + 1
 
 
 def _first_bad_utf8(raw: bytes) -> tuple[int, int]:

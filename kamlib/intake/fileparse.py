@@ -27,7 +27,6 @@ from ..parse import (
     clean_id,
     currency_marks,
     dash_as_zero,
-    decimal_separator,
     decimal_text,
     decimal_votes,
     either_way,
@@ -38,6 +37,7 @@ from ..parse import (
     parse_money,
     parse_number,
     parse_percent,
+    separator_of,
 )
 from ..schema import Table, header_currency, header_scale
 from .ragged import repair_decimal_commas
@@ -127,7 +127,7 @@ class _FileIntake:
         totals = df.filter(is_total)
         df = _without(df, drop | is_total)
         totals_row = None
-        self._block_totals: pl.DataFrame | None = None
+        block_totals: pl.DataFrame | None = None
         if totals.height:
             last = totals["_row"][-1]
             totals_row = raw.data.filter(pl.col("_row") == last)
@@ -138,7 +138,7 @@ class _FileIntake:
             if blocks > 1 and totals.height == blocks:
                 # one total per block of a report? checked so when the last alone is not
                 # the file's total (_check_totals decides)
-                self._block_totals = raw.data.filter(
+                block_totals = raw.data.filter(
                     pl.col("_row").is_in(totals["_row"].implode()))
         rep.rows_read = df.height + totals.height
         rep.rows_skipped = {k: v for k, v in skipped.items() if v}
@@ -156,7 +156,7 @@ class _FileIntake:
                 rep.rows_skipped["catalogue folder (group) row"] = int(folder.sum())
                 parsed = parsed.filter(~folder)
             parsed = parsed.drop("is_folder", "_raw_is_folder", strict=False)
-        self._check_totals(parsed, totals_row)
+        self._check_totals(parsed, totals_row, block_totals)
         return _Parsed(rep, parsed, self.issues)
 
     # ---------------------------------------------------------------- parsing by kind
@@ -239,9 +239,10 @@ class _FileIntake:
         none = pl.repeat(False, len(s), eager=True, dtype=pl.Boolean)
         s = self._unwrap_text_formulas(fname, s)
         if f.kind in ("money", "number"):
-            dec = spec_dec or decimal_separator(s, default=default_dec)
+            votes = decimal_votes(s) if spec_dec is None else (0, 0)
+            dec = spec_dec or separator_of(votes, default=default_dec)
             self.decimals[fname] = dec
-            if f.kind == "money" and spec_dec is None:
+            if f.kind == "money" and spec_dec is None and not any(votes):
                 self._either_way(fname, s)
             if f.kind == "money":
                 v, bad, rounded = parse_money(s, decimal=dec, scale=SCALE)
@@ -330,11 +331,10 @@ class _FileIntake:
                          .otherwise(s)).to_series().alias(s.name)
 
     def _either_way(self, fname: str, s: pl.Series) -> None:
-        """Stop on an amount column whose separator only a person can tell: no value shows a
-        decimal separator and some read either way (``1,250``: 1 250 in an English export,
-        1,25 with three decimals) — a thousandfold error either way, never guessed."""
-        if any(decimal_votes(s)):
-            return
+        """Stop on an amount column whose separator only a person can tell (called when no
+        value shows a decimal separator) when some values read either way (``1,250``: 1 250
+        in an English export, 1,25 with three decimals) — a thousandfold error, never
+        guessed."""
         either = either_way(s)
         if not either.any():
             return
@@ -456,6 +456,11 @@ class _FileIntake:
                 bad = bad | odd
         return v, bad, reason
 
+    def _total_fields(self) -> list[str]:
+        """The amount columns a totals row adds up (a unit price is no sum)."""
+        return [f for f in self.mapping if self.tbl.field(f).kind == "money"
+                and f != "unit_price"]
+
     def _unlabelled_total(self, parsed: pl.DataFrame, raw: RawTable
                           ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """The last row when it is a sum without a label (Excel's SUM under a table): only
@@ -463,8 +468,7 @@ class _FileIntake:
         as a row without a date, its money counted twice among the rejected."""
         if parsed.height < 3:
             return parsed, None
-        money = [f for f in self.mapping if self.tbl.field(f).kind == "money"
-                 and f != "unit_price"]
+        money = self._total_fields()
         others = [f for f in self.mapping if f not in money]
         last = parsed.tail(1).row(0, named=True)
         if last["_reason"] is None or not money or any(
@@ -481,14 +485,15 @@ class _FileIntake:
 
     # ---------------------------------------------------------------- totals row
 
-    def _check_totals(self, parsed: pl.DataFrame, totals_row: pl.DataFrame | None) -> None:
+    def _check_totals(self, parsed: pl.DataFrame, totals_row: pl.DataFrame | None,
+                      blocks: pl.DataFrame | None = None) -> None:
         """Check the file's totals row against its rows; with a report of several blocks,
-        each with its total, their sum is the file's total when the last alone is not."""
+        each with its total (``blocks``), their sum is the file's total when the last alone
+        is not."""
         rep = self.rep
         if totals_row is None:
             return
         check, differ = self._totals_check(parsed, totals_row)
-        blocks = getattr(self, "_block_totals", None)
         if differ and blocks is not None:
             by_block, block_differ = self._totals_check(parsed, blocks)
             if by_block and not block_differ:
@@ -507,8 +512,7 @@ class _FileIntake:
                       ) -> tuple[dict[str, dict[str, Any]], list[tuple[str, int, int, int]]]:
         """The check of each amount (and quantity) column against ``totals_row`` (one row, or
         one per block, summed), and the money columns that differ (field, file, rows, diff)."""
-        money_fields = [f for f in self.mapping if self.tbl.field(f).kind == "money"
-                        and f != "unit_price"]
+        money_fields = self._total_fields()
         check: dict[str, dict[str, Any]] = {}
         differ: list[tuple[str, int, int, int]] = []
         for fname in money_fields + [f for f in self.mapping if f == "quantity"]:

@@ -103,19 +103,17 @@ def _list_raw(eng_dir: Path, declared: set[str] | frozenset[str] = frozenset()
     return [p for p in files if p not in copies], skipped
 
 
-#: a VAT rate as a cell shows it: '20%', '10 %', '20,00%', 'НДС 20%', 'Без НДС', 'без налога'
-_RATE_CELL = (r"(?i)^\s*((ндс\s*)?\d{1,2}([.,]\d+)?\s*%|без\s+ндс|без\s+налога.*|"
-              r"не\s+облагается|ндс\s+не\s+облагается|0)\s*$")
-
-
 def _holds_rates(values: pl.Series) -> bool:
-    """Whether a column headed as VAT holds rates: its first 2,000 filled cells are rates,
-    at least one with a percent sign or 'без НДС' (a column of zeros is VAT amounts)."""
+    """Whether a column headed as VAT holds rates: its first 2,000 filled cells read as VAT
+    rates (:func:`kamlib.parse.parse_percent`: '20%', 'НДС 20%', 'Без НДС'), at least one
+    with a percent sign or 'без' (a column of plain numbers or zeros is VAT amounts)."""
+    from ..parse import parse_percent
+
     s = values.drop_nulls().head(2000)
     if s.len() == 0:
         return False
-    rate = s.str.contains(_RATE_CELL)
-    return bool(rate.all()) and bool((rate & (s.str.strip_chars() != "0")).any())
+    _, bad = parse_percent(s)
+    return not bad.any() and bool(s.str.contains(r"(?i)%|без").any())
 
 
 def result_first_reason(rejected: pl.DataFrame, label: str) -> str:

@@ -90,9 +90,12 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     # the client's own cost pools (time-driven ABC): rates from its costs and capacity, the
     # allocation spread to the kopeck, the unused capacity shown beside it
     pool_table = None
+    # the P&L's period in years, one rule for every yearly figure of the step (the pools'
+    # annual cost, the what-ifs and the dependency a year)
+    years = _period_years(sales["date"])
     if params.cost_pools_file:
         pool_table = tdabc_rates(read_cost_pools(eng.root / params.cost_pools_file),
-                                 driver_volumes(pnl), years=_period_years(sales["date"]))
+                                 driver_volumes(pnl), years=years)
         by_driver = pool_table.groupby("driver")
         rates = dict(costs.rates)
         for d, r in by_driver["rate"].sum().items():
@@ -140,9 +143,8 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
     if "entity_id" in losers.columns:
         losers = losers.set_index("entity_id")
     loser_ids = list(losers.index)
-    # the P&L's period may be several years: each what-if says its change a year too, the
-    # basis of every yearly figure the report sets beside it
-    years = _period_years(sales["date"])
+    # each what-if says its change a year too, the basis of every yearly figure the report
+    # sets beside it
     drop = what_if_drop(pnl, loser_ids)
     drop.update(years=years, net_revenue_lost_year=drop["net_revenue_lost"] / years,
                 change_in_company_contribution_year=(
@@ -161,7 +163,7 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
             if src:
                 cts_by_source[src] = round(cts_by_source.get(src, 0.0)
                                            + float(pnl[f"cts_{d}"].sum()), 2)
-    channels, dependency = _strategy(eng, pnl, entities, monthly, params)
+    channels, dependency = _strategy(eng, pnl, entities, monthly, params, years)
     # cash per client: receivables over the period, ageing at its end, terms vs actual (not
     # for period-level sales: their rows are no invoices)
     dates = pd.to_datetime(sales["date"])
@@ -276,10 +278,11 @@ def _period_years(dates: pd.Series) -> float:
 
 
 def _strategy(eng: Engagement, pnl: pd.DataFrame, entities: pd.DataFrame,
-              monthly: pd.DataFrame, params: ProfitabilityParams
+              monthly: pd.DataFrame, params: ProfitabilityParams, years: float
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The channel P&L (with the workshop's USP fit from ``review/channels.xlsx``, whose
-    blank is written for the workshop) and the dependency scenarios."""
+    blank is written for the workshop) and the dependency scenarios (a year's: ÷ ``years``,
+    the P&L's period)."""
     ent = entities.reset_index()
     if "segment" in ent.columns:
         canon = ent.sort_values("is_canonical", ascending=False, kind="mergesort") \
@@ -293,7 +296,7 @@ def _strategy(eng: Engagement, pnl: pd.DataFrame, entities: pd.DataFrame,
     write_channel_fit(sheet, channels, existing=fit, lang=eng.config.report.language)
     dependency = loss_scenarios(pnl, top=DEPENDENCY_TOP,
                                 fixed_costs_per_year=params.fixed_costs_per_year,
-                                years=_period_years(monthly["month"]))
+                                years=years)
     return channels, dependency
 
 

@@ -113,12 +113,10 @@ def _cost_to_serve_message(ctx: _Ctx) -> Message | None:
     args = dict(saving=fact.display, losers=f.integer(s2.get("loss_making_entities", 0)),
                 self_service=f.integer(by.get("self_service", {}).get("clients", 0)),
                 transactional=f.integer(by.get("transactional", {}).get("clients", 0)))
-    if exit_tier.get("saving"):
+    if exit_tier.get("saving") and tiers.get("saving_small_clients") is not None:
         # the saving of the loss-makers' tier is no "small clients, revenue kept": said apart
-        small = sum(_amount(by.get(k, {}).get("saving") or 0)
-                    for k in ("self_service", "transactional"))
         text = ctx.t("story.msg.cost_to_serve_split", **args,
-                     small=f.value(small, "money_short"),
+                     small=f.value(tiers["saving_small_clients"], "money_short"),
                      exit=f.value(exit_tier["saving"], "money_short"),
                      reprice=f.integer(exit_tier.get("clients", 0)))
         means = ctx.t("story.means.cost_to_serve_split")

@@ -67,9 +67,9 @@ def _strategy_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, C
     vip = s3.get("vip") or {}
     if vip.get("vips"):
         facts += [ctx.fact("vips", "03", "vip.vips", "int"),
-                  ctx.fact("vip_not_key", "03", "vip.not_key_or_losing", "int"),
-                  ctx.fact("vip_loss", "03", "vip.loss_year" if vip.get("loss_year") is not None
-                           else "vip.loss", "money")]
+                  ctx.fact("vip_not_key", "03", "vip.not_key_or_losing", "int")]
+        if vip.get("loss_year") is not None:    # labelled a year's
+            facts.append(ctx.fact("vip_loss", "03", "vip.loss_year", "money"))
         if vip.get("source") == "top_revenue":
             bullets.append(ctx.t("strategy.vip_fallback", n=f.integer(vip["vips"])))
     ch = ctx.art.tables.get("channels")

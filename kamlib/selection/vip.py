@@ -259,6 +259,7 @@ def vip_summary(table: pd.DataFrame, *, years: float = 1.0) -> dict[str, Any]:
     import json
 
     lose = table["verdict"] == "loses_money"
+    loss = float(table.loc[lose, "contribution"].sum())
     return {
         "source": str(table["source"].iloc[0]) if len(table) else "list",
         "vips": len(table),
@@ -266,8 +267,8 @@ def vip_summary(table: pd.DataFrame, *, years: float = 1.0) -> dict[str, Any]:
         "not_key": int((table["verdict"] == "not_key").sum()),
         "losing_money": int(lose.sum()),
         "not_key_or_losing": int((~table["is_key"]).sum()),
-        "loss": float(table.loc[lose, "contribution"].sum()),
-        "loss_year": float(table.loc[lose, "contribution"].sum()) / float(years),
+        "loss": loss,
+        "loss_year": loss / float(years),
         "not_key_revenue": float(table.loc[~table["is_key"], "net_revenue"].sum()),
         "clients": [{"entity_id": r.entity_id, "name": r.entity_name, "why": r.why,
                      "verdict": r.verdict, "net_revenue": float(r.net_revenue),

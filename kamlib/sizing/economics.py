@@ -441,6 +441,12 @@ def _kpi_contribution(key: pd.DataFrame) -> dict[str, Any]:
     return row
 
 
+#: how the growth KPI's baseline was measured when the 12-month revenues are not at hand
+#: (its 'data', which the report reads to print the matching definition)
+GROWTH_WEIGHTED = "growth_pct (fraction), weighted by net_revenue"
+GROWTH_MEAN = "growth_pct (fraction), simple mean"
+
+
 def _kpi_growth(key: pd.DataFrame) -> dict[str, Any]:
     if _has(key, "potential", "net_revenue"):
         pot = _num(key, "potential").sum()
@@ -463,12 +469,12 @@ def _kpi_growth(key: pd.DataFrame) -> dict[str, Any]:
         # previous 12" over a mean of the clients' own growth: −4,1 % against −4,9 %)
         if w is not None and w[ok].sum() > 0:
             row["baseline"] = 100.0 * float(np.average(g[ok], weights=w[ok]))
-            row["data"] = "growth_pct (fraction), weighted by net_revenue"
+            row["data"] = GROWTH_WEIGHTED
             row["definition"] = ("each key client's revenue last 12 months ÷ previous 12 − 1, "
                                  "averaged weighted by its net revenue, × 100")
         else:
             row["baseline"] = 100.0 * float(g[ok].mean())
-            row["data"] = "growth_pct (fraction), simple mean"
+            row["data"] = GROWTH_MEAN
             row["definition"] = ("each key client's revenue last 12 months ÷ previous 12 − 1, "
                                  "simple mean, × 100")
     return row

@@ -135,7 +135,8 @@ def tiers_json(by_tier: pd.DataFrame, params: TierParams | None = None, *,
     """Step 4's summary entry ``tiers``: per tier its clients (count), money a year
     (net revenue, contribution, cost-to-serve today and after, and their difference
     ``saving``), who serves it and the cost factor assumed; ``saving`` (cost-to-serve today
-    − after, a year, all tiers) and ``years``."""
+    − after, a year, all tiers), ``saving_small_clients`` (that of the self-service and
+    inside-sales tiers) and ``years``."""
     p = params or TierParams()
     per = {t: {"clients": int(r["clients"]),
                **{m: float(r[m]) for m in ("net_revenue", "contribution", "cost_to_serve",
@@ -144,5 +145,10 @@ def tiers_json(by_tier: pd.DataFrame, params: TierParams | None = None, *,
                "served_by": str(r["served_by"]), "cost_factor_ratio": float(p.cost_factor[t])}
            for t, r in by_tier.iterrows()}
     saving = float(by_tier["cost_to_serve"].sum() - by_tier["cost_to_serve_after"].sum())
-    return {"by_tier": per, "saving": round(saving, 2), "years": float(years),
+    # moving the small clients (self-service, inside sales) keeps their revenue; the
+    # loss-makers' tier saves by serving less until repriced or exited: said apart
+    moved = by_tier.reindex(["self_service", "transactional"]).fillna(0.0)
+    small = float((moved["cost_to_serve"] - moved["cost_to_serve_after"]).sum())
+    return {"by_tier": per, "saving": round(saving, 2),
+            "saving_small_clients": round(small, 2), "years": float(years),
             "self_service_share": float(p.self_service_share)}

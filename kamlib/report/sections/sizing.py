@@ -13,7 +13,7 @@ from ..model import Chart, Section, Table
 #: the KPIs whose baseline came another way than their usual definition (their source says
 #: which → the suffix of their definition's key)
 _KPI_VARIANT = {"growth_pct (fraction), weighted by net_revenue": "_weighted",
-                "growth_pct (fraction), simple mean": "_mean"}
+                "growth_pct (fraction), simple mean": "_mean"}   # economics.GROWTH_*
 
 
 def _sizing_section(ctx: _Ctx) -> tuple[Section, dict[str, Table], dict[str, Chart]]:
