@@ -30,6 +30,7 @@ import polars as pl
 
 from .atomic import atomic_dir, atomic_write_bytes, atomic_write_json, sha256_file, to_jsonable
 from .errors import InputError
+from .layout import fill_merged, is_rate_row, two_row_header
 from .schema import TABLES, header_key
 from .textbody import _csv_lines, _read_in_parts, _read_whole, _record_lines
 from .textcodes import (
@@ -51,8 +52,8 @@ from .workbooks import (
     is_xml_spreadsheet,
     latin1_mojibake,
     old_excel_problem,
-    outline_levels,
     read_html_rows,
+    row_marks,
 )
 
 __all__ = [
@@ -327,6 +328,12 @@ def _table(path: Path, box: list[bytes], enc: str, transcode: str | None, *,
     headers = _headers_from(records[h])
     skipped = [(i + 1, "above the header (title or filter line)")
                for i in range(head_line) if lines[i].strip()]
+    if h + 1 < len(records) and len(records[h + 1]) == len(records[h]):
+        joined, second = _join_header(records[h], records[h + 1])
+        if second is not None:   # a header on two lines (a sheet's merged title saved)
+            headers = joined + headers[len(joined):]
+            skipped.append((spans[h + 1][0] + 1, second))
+            body_line = spans[h + 1][1]
     del head
     names = [f"c{i}" for i in range(len(headers))]
     start = _line_offset(data, body_line)
@@ -373,7 +380,9 @@ def _cell_text(v: Any) -> str | None:
     if isinstance(v, float):
         if v.is_integer() and abs(v) < 1e15:
             return str(int(v))
-        text = repr(v)
+        # Excel keeps 15 significant digits: a formula's binary noise beyond them
+        # (=B2*C2 giving 1234.5600000000002) is not in the sheet a person sees
+        text = format(v, ".15g") if math.isfinite(v) else repr(v)
         if "e" in text and math.isfinite(v):
             # a number cell, exact: its digits without an exponent (2.2737e-13, a formula's
             # float noise, is 0.00000000000022737; text in E notation is refused as an amount)
@@ -426,14 +435,19 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
             names = [n for n in names if n in shown]
     tables = []
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
-    levels = outline_levels(path) if xlsx else {}
+    marks = row_marks(path) if xlsx else {}
     errors = error_cells(path) if xlsx else {}
     for name in names:
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            ws = wb.get_sheet_by_name(name)
+            rows = ws.to_python(skip_empty_area=False)
+            merged = ws.merged_cell_ranges
         except Exception as exc:
             raise InputError(f"cannot read sheet '{name}' ({exc})", file=path.name,
                              hint="open the file in Excel and save it again as .xlsx") from None
+        # a merged cell over several rows (a client's name over its lines) is read with
+        # the value the sheet shows in each of them
+        filled = fill_merged(rows, merged)
         texts = [[_cell_text(v) for v in r] for r in rows]
         for (r, c), err in errors.get(name, {}).items():   # '#DIV/0!': said, not empty
             if r < len(texts) and c < len(texts[r]):
@@ -447,7 +461,9 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
                 "Windows-1251 encoding), check the text, and save it as .xlsx")
         table = _table_from_rows(path, name, texts, header_row)
         if table is not None:
-            table.levels = levels.get(name, {})
+            levels, hidden_rows = marks.get(name, ({}, []))
+            table.levels = levels
+            _note_layout(table, filled, hidden_rows)
             tables.append(table)
     if not tables:
         raise InputError("the workbook has no data: every sheet is empty", file=path.name,
@@ -455,6 +471,48 @@ def _read_spreadsheet(path: Path, *, sheet: str | None, header_row: int | None,
     if hidden:
         tables[0].add_note("note_hidden_sheets", sheets=", ".join(hidden))
     return tables
+
+
+def _note_layout(table: RawTable, filled: list[tuple[int, int]], hidden: list[int]) -> None:
+    """Say what of the sheet's layout was undone or read unseen in its data rows: merged
+    cells filled (:func:`~kamlib.layout.fill_merged`), rows hidden in Excel (a filter,
+    collapsed groups) read like the others."""
+    if table.data.is_empty():
+        return
+    first = int(table.data["_row"][0])
+    rows = sorted({r + 1 for r, _ in filled if r + 1 >= first})
+    if rows:
+        cells = sum(1 for r, _ in filled if r + 1 >= first)
+        table.add_note("note_merged_cells", n=cells, rows=len(rows), first=rows[0])
+    shown = [r for r in hidden if r >= first]
+    if shown:
+        table.add_note("note_hidden_rows", n=len(shown), first=shown[0])
+
+
+def _join_header(hdr: list[Any], sub: list[Any]) -> tuple[list[str], str | None]:
+    """The headers of a table whose header is ``hdr``, read with the row under it when
+    that row is the header's second row (:mod:`kamlib.layout`), and why that row is skipped
+    (None when it is data). The width is the header's last filled cell, or the second
+    row's when it belongs to the header."""
+    def last(row: list[Any]) -> int:
+        return max((i for i, c in enumerate(row) if c not in (None, "")), default=-1)
+
+    wide = max(last(hdr), last(sub)) + 1
+    top, bottom = (hdr + [None] * wide)[:wide], (sub + [None] * wide)[:wide]
+    if is_rate_row(bottom):
+        # a money column split into VAT-rate sub-columns under one merged header cell
+        headers, base = _headers_from(top), ""
+        for j in range(wide):
+            if top[j] not in (None, ""):
+                base = headers[j]
+            if bottom[j] not in (None, ""):
+                headers[j] = f"{base} [{str(bottom[j]).strip()}]"
+        return headers, "second header row (VAT rates of the money columns)"
+    joined = two_row_header(top, bottom, _header_score)
+    if joined is not None:
+        return _headers_from(joined), "second header row (sub-columns of a merged header cell)"
+    width = max(last(hdr) + 1, 1)
+    return _headers_from((hdr + [None] * width)[:width]), None
 
 
 def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
@@ -468,22 +526,10 @@ def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
     if h >= len(rows):
         raise InputError(f"header_row {header_row} is past the last row ({len(rows)})",
                          file=path.name, sheet=name, hint="fix 'header_row'")
-    hdr = rows[h]
-    last = max((i for i, c in enumerate(hdr) if c is not None), default=-1)
     sub = rows[h + 1] if h + 1 < len(rows) else []
-    two_rows = _is_rate_subheader(sub)
-    if two_rows:
-        last = max(last, max(i for i, c in enumerate(sub) if c is not None))
-    width = max(last + 1, 1)
-    headers = _headers_from(hdr[:width] + [None] * (width - len(hdr[:width])))
-    if two_rows:
-        # a money column split into VAT-rate sub-columns under one merged header cell
-        base = ""
-        for j in range(width):
-            if j < len(hdr) and hdr[j] is not None:
-                base = headers[j]
-            if j < len(sub) and sub[j] is not None:
-                headers[j] = f"{base} [{str(sub[j]).strip()}]"
+    headers, second = _join_header(rows[h], sub)
+    two_rows = second is not None
+    width = len(headers)
     body = rows[h + 1 + two_rows:]
     cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
     data = pl.DataFrame(cols, schema={k: pl.String for k in cols})
@@ -496,22 +542,11 @@ def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
     ]
     skipped = [(i + 1, "above the header (title or filter row)")
                for i in range(h) if any(rows[i])]
-    if two_rows:
-        skipped.append((h + 2, "second header row (VAT rates of the money columns)"))
+    if second is not None:
+        skipped.append((h + 2, second))
     title = [" ".join(str(c) for c in rows[i] if c) for i in range(h) if any(rows[i])]
     return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, None,
                     title)
-
-
-_RATE_CELL = re.compile(r"(?i)^\s*(без\s+ндс|ндс\s*\d{1,2}\s*%|\d{1,2}([.,]\d+)?\s*%|"
-                        r"ставка\s*\d{1,2}\s*%?)\s*$")
-
-
-def _is_rate_subheader(row: list[str | None]) -> bool:
-    """A second header row naming VAT rates (``10%``, ``20%``, ``Без НДС``) under a money
-    column: every non-empty cell is a rate, and there are at least two."""
-    cells = [str(c) for c in row if c is not None and str(c).strip()]
-    return len(cells) >= 2 and all(_RATE_CELL.match(c) for c in cells)
 
 
 # --------------------------------------------------------------------------- entry point

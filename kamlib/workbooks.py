@@ -26,6 +26,7 @@ __all__ = [
     "old_excel_problem",
     "outline_levels",
     "read_html_rows",
+    "row_marks",
     "row_styles",
 ]
 
@@ -229,21 +230,27 @@ _ROW_RE = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"[^>]*?>')
 _LEVEL_RE = re.compile(rb'outlineLevel="(\d+)"')
 
 
-def outline_levels(path: Path) -> dict[str, dict[int, int]]:
-    """Per worksheet name, the outline (grouping) level of each row that has one.
+_HIDDEN_RE = re.compile(rb'\bhidden="(?:1|true)"')
+
+
+def row_marks(path: Path) -> dict[str, tuple[dict[int, int], list[int]]]:
+    """Per worksheet name, the outline (grouping) level of each row that has one, and the
+    rows hidden in the sheet (1-based).
 
     1C reports saved to xlsx keep their hierarchy (manager › city › client) as row outline
-    levels; python-calamine does not expose them, so they are read from the sheet XML.
+    levels; a sheet filtered in Excel, or with its groups collapsed, hides rows that are
+    still data. python-calamine exposes neither, so both are read from the sheet XML.
     Returns an empty dict for anything that is not a readable xlsx.
     """
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         return {}
-    out: dict[str, dict[int, int]] = {}
+    out: dict[str, tuple[dict[int, int], list[int]]] = {}
     with zf:
         for name, info in _sheet_parts(zf):
             levels: dict[int, int] = {}
+            hidden: set[int] = set()
             with zf.open(info) as fh:
                 tail = b""
                 while chunk := fh.read(1 << 20):
@@ -252,9 +259,16 @@ def outline_levels(path: Path) -> dict[str, dict[int, int]]:
                         lv = _LEVEL_RE.search(row.group(0))
                         if lv:
                             levels[int(row.group(1))] = int(lv.group(1))
+                        if _HIDDEN_RE.search(row.group(0)):
+                            hidden.add(int(row.group(1)))
                     tail = data[-512:]
-            out[name] = levels
+            out[name] = (levels, sorted(hidden))
     return out
+
+
+def outline_levels(path: Path) -> dict[str, dict[int, int]]:
+    """Per worksheet name, the outline level of each row that has one (:func:`row_marks`)."""
+    return {name: levels for name, (levels, _) in row_marks(path).items()}
 
 
 #: a cell with content (a self-closing empty cell is not one: its '/>' ends it)

@@ -147,7 +147,9 @@ def ingest(
                 "to export the table again; the rejected rows are listed with their reasons"))
     for f in reports:
         for fname, r in f.rounding.items():
-            if Decimal(r["difference"]) != 0:
+            # a unit price to a fraction of a kopeck is a price (0,3333 a unit), not an
+            # error: the amounts are computed from it exactly; its rounding is a note only
+            if Decimal(r["difference"]) != 0 and fname != "unit_price":
                 warnings.append(said(
                     "warn_sub_kopeck", file=f.label,
                     column=f.money.get(fname, {}).get("column", fname),

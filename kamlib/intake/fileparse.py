@@ -265,6 +265,9 @@ class _FileIntake:
                 xl = bad & s.str.contains(_EXCEL_ERROR).fill_null(False) if bad.any() else bad
                 if xl.any():
                     mixed = mixed & ~xl
+                if mixed.any():
+                    v = self._other_separator(fname, s, v, bad, mixed, other, times,
+                                              declared=spec_dec is not None)
                 if huge.any() or sci.any() or mixed.any() or xl.any():
                     reason = pl.select(pl.when(pl.lit(sci)).then(pl.lit(_EXPONENT)).when(
                         pl.lit(huge)).then(pl.lit(
@@ -349,6 +352,29 @@ class _FileIntake:
             hint=f"say which in engagement.yaml: under 'inputs:' add '- file: {self.rep.label}' "
             "with 'decimal: \".\"' when the comma separates thousands (1,250 = 1 250) or "
             "'decimal: \",\"' when it is the decimal comma (1,250 = 1,25), then run again")
+
+    def _other_separator(self, fname: str, s: pl.Series, v: pl.Series, bad: pl.Series,
+                         mixed: pl.Series, other: str, times: int, *, declared: bool
+                         ) -> pl.Series:
+        """A column whose values use both decimal separators (two exports pasted together,
+        a cell typed by hand): the values written with the other one are rejected, their
+        money read with it and kept among the rejected (``1 234,56`` in a column of decimal
+        points is 1 234,56 all the same); but a value readable either way (``2.500``) could
+        be either kind, so the file stops rather than guess, unless the separator is declared."""
+        either = either_way(s) & ~bad
+        if either.any() and not declared:
+            i, j = int(either.arg_true()[0]), int(mixed.arg_true()[0])
+            raise InputError(
+                f"the amounts of '{self.header(fname)}' use both decimal separators (row "
+                f"{int(self._rows[j])}: '{s[j]}'), so a value like '{s[i]}' can be read two "
+                f"ways ({int(either.sum())} value(s))", file=self.rep.label,
+                row=int(self._rows[i]), column=self.header(fname), value=s[i],
+                hint="ask the client for the column in one format (two exports pasted "
+                "together?), or say which separator the file uses: under 'inputs:' add "
+                f"'- file: {self.rep.label}' with 'decimal: \".\"' or 'decimal: \",\"'")
+        alt, _, _ = parse_money(s, decimal=other, scale=SCALE)
+        return pl.select(pl.when(pl.lit(mixed)).then(pl.lit(alt) * times)
+                         .otherwise(pl.lit(v))).to_series().alias(v.name)
 
     def _dashes(self, fname: str, s: pl.Series, v: pl.Series) -> None:
         """Say how many cells were a dash read as zero (looked for among the zeros only)."""

@@ -555,14 +555,15 @@ def test_not_utf8_only_when_the_head_proves_it() -> None:
 
 
 def test_number_cells_never_in_e_notation() -> None:
-    """A float cell of a workbook is an exact number: its digits, never '1e-05' or
-    '2.2737e-13' (a formula's noise), which the money parser refuses as scientific notation."""
+    """A float cell of a workbook is a number to Excel's 15 significant digits, never
+    '1e-05' or '2.2737e-13' (a formula's noise), which the money parser refuses as scientific
+    notation."""
     from kamlib.io import _cell_text
     from kamlib.parse import parse_money
 
     cells = [2.2737367544323206e-13, 1e-05, 1.5e20, -3.5e-07, 12.5, 1e16]
     texts = [_cell_text(v) for v in cells]
-    assert texts == ["0.00000000000022737367544323206", "0.00001", "150000000000000000000",
+    assert texts == ["0.000000000000227373675443232", "0.00001", "150000000000000000000",
                      "-0.00000035", "12.5", "10000000000000000"]
     minor, bad, rounded = parse_money(pl.Series(texts), decimal=".", scale=2)
     assert minor.to_list()[:2] == [0, 0] and rounded.to_list()[:2] == [True, True]

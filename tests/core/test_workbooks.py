@@ -238,3 +238,28 @@ def test_hidden_sheets_are_named_not_read(tmp_path) -> None:
         in tables[0].note_reasons
     (t,) = read_raw(tmp_path / "s.xlsx", sheet="Продажи (2)")
     assert t.sheet == "Продажи (2)"
+
+
+def test_formula_float_noise_is_not_a_fraction_of_a_kopeck(make_engagement, tmp_path) -> None:
+    """A formula's binary noise (=B2*C2 stored as 1234.5600000000002) was warned about as
+    an amount with fractions of a kopeck: Excel shows and keeps 15 significant digits, so
+    the cell is 1234.56. A unit price to a fraction of a kopeck is a price, not a warning;
+    the amounts computed from it stay exact."""
+    path = tmp_path / "s.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Продажи")
+    ws.write_row(0, 0, ["Дата", "Документ", "Код контрагента", "Количество", "Цена",
+                        "Сумма без НДС"])
+    ws.write_row(1, 0, ["01.11.2024", "Р1", "K001", 3, 411.52, 1234.5600000000002])
+    ws.write_row(2, 0, ["02.11.2024", "Р2", "K002", 3, 0.1 + 0.2, 0.9000000000000001])
+    ws.write_row(3, 0, ["03.11.2024", "Р3", "K002", 3, 33.3333333333, 100.0])
+    wb.close()
+    (t,) = read_raw(path)
+    assert t.data["c5"].to_list() == ["1234.56", "0.9", "100"]
+    assert t.data["c4"].to_list()[1] == "0.3"
+    result = _ingest(make_engagement, {"sales.xlsx": path})
+    assert result.ok, [str(e) for e in result.errors]
+    assert _accepted(result) == Decimal("1335.46")
+    assert not [w for w in result.warnings if "kopeck" in str(w)]
+    (f,) = [f for f in result.files if f.table == "sales"]
+    assert set(f.rounding) == {"unit_price"}

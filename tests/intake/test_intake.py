@@ -531,6 +531,22 @@ def test_an_amount_with_the_other_decimal_separator_says_so(make_engagement) -> 
     (rej,) = r.rejected.iter_rows(named=True)
     assert rej["row"] == 2 and "decimal ','" in rej["reason"] and "decimal '.'" in rej["reason"]
     assert r.tables["sales"]["net_revenue"].to_list() == [99.9, 1234.56]
+    # its money is kept among the rejected (it was 'rejected 0,00, 1 unreadable value')
+    assert Decimal(r.control["sales"]["rejected"]) == Decimal("1234.56")
+    (m,) = [f.money["net_revenue"] for f in r.files if f.file == "sales.csv"]
+    assert m["unparseable_cells"] == 0
+    # with both separators in the column, '2.500' is 2,5 or 2 500: the file stops …
+    odd = sales + "04.11.2024;Р4;K2;2.500\r\n"
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": odd})
+    err = next(e for e in r.errors if "both decimal separators" in e.message)
+    assert (err.file, err.row, err.column, err.value) == (
+        "sales.csv", 5, "Сумма без НДС", "2.500")
+    # … until the separator is said: then the other one's values are rejected with money
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": odd},
+            {"inputs": [{"file": "sales.csv", "decimal": "."}]})
+    assert r.ok, r.errors
+    assert r.tables["sales"]["net_revenue"].to_list() == [99.9, 1234.56, 2.5]
+    assert Decimal(r.control["sales"]["rejected"]) == Decimal("1234.56")
 
 
 def test_a_sum_without_a_label_under_the_table_is_its_totals_row(make_engagement) -> None:
