@@ -50,9 +50,12 @@ CRITERIA: dict[str, Criterion] = {c.name: c for c in (
     _c("stability", "data", "cv", False, "Stability (XYZ)", "Стабильность (XYZ)",
        "Low variability of monthly revenue (coefficient of variation)",
        "Низкая изменчивость выручки по месяцам (коэффициент вариации)"),
-    _c("payment_discipline", "data", "days_late", False, "Payment discipline",
-       "Платёжная дисциплина", "Few days paid after the due date (amount-weighted)",
-       "Мало дней просрочки оплаты (взвешено по сумме)"),
+    _c("payment_discipline", "data", "days_late_all", False, "Payment discipline",
+       "Платёжная дисциплина",
+       "Few days beyond the due date, amount-weighted over all that fell due: paid amounts "
+       "by their days late, amounts still unpaid by their days overdue at the period end",
+       "Мало дней просрочки, взвешенных по сумме всего, что наступило к оплате: оплаченное — "
+       "по дням опоздания, неоплаченное — по дням просрочки на конец периода"),
     _c("tenure", "data", "tenure_days", True, "Tenure", "Длительность отношений",
        "Time between the first and the last order", "Время между первым и последним заказом"),
     _c("contact_coverage", "data", "coverage_score", True, "Contact coverage",

@@ -131,7 +131,7 @@ _PNL_UNITS = {
     "discount_pct": "ratio", "returns_pct": "ratio", "growth_pct": "ratio",
     "orders": "count", "lines": "count", "return_lines": "count", "deliveries": "count",
     "visits": "count", "dso_days": "days", "terms_days": "days", "tenure_days": "days",
-    "days_late": "days", "receivable_days": "days",
+    "days_late": "days", "days_late_all": "days", "receivable_days": "days",
     "first_order": "date", "last_order": "date",
 }
 
@@ -225,7 +225,8 @@ STEPS: tuple[Step, ...] = (
                       "end, terms vs actual days to pay, average balance, cost of carrying",
                       {"invoices": "count", **{c: "money" for c in _CASH_MONEY},
                        "overdue_share": "ratio", "terms_days": "days", "actual_days": "days",
-                       "terms_gap_days": "days", "days_late": "days"}),
+                       "terms_gap_days": "days", "days_late": "days",
+                       "days_late_all": "days"}),
              Artefact("receivables_monthly", "receivables_monthly.parquet",
                       "receivables per client at each month end: invoiced, paid, balance",
                       {"invoiced": "money", "paid": "money", "balance": "money"}),

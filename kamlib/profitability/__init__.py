@@ -172,6 +172,12 @@ def run_profitability(engagement: Engagement | str | Path, out_dir: str | Path |
         period_start=dates.min().to_period("M").to_timestamp(),
         receivables_rate=costs.receivables_rate, clients=inputs["clients"],
         entity_map=entities["entity_id"], pnl=pnl, names=names)
+    # payment discipline over all that fell due (the selection's criterion): the unpaid
+    # overdue counts, decided here from the ageing; without a payments ledger nothing is
+    # known of payment and the figure stays empty
+    paid_known = inputs["payments"] is not None and len(inputs["payments"]) > 0
+    pnl["days_late_all"] = (cash.cash["days_late_all"].reindex(pnl.index)
+                            if cash is not None and paid_known else pnl["days_late"])
     stress = robust[robust["scenario"].str.contains("%")]
     level = concentration_level(conc, conc_group)
     summary = {

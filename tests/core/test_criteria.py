@@ -22,4 +22,4 @@ def test_lower_is_better_for_variability_and_lateness() -> None:
     assert {n for n, c in CRITERIA.items() if not c.higher_is_better} == \
         {"stability", "payment_discipline"}
     assert CRITERIA["stability"].column == "cv"
-    assert CRITERIA["payment_discipline"].column == "days_late"
+    assert CRITERIA["payment_discipline"].column == "days_late_all"

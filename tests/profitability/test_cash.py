@@ -85,6 +85,12 @@ def test_terms_vs_actual_and_due_sources() -> None:
     assert a["days_late"] == pytest.approx(7900 / 1300)        # (1000·11 − 200·6 − 100·19)
     assert a["terms_gap_days"] == pytest.approx(46900 / 1300 - 30)
     assert b["terms_days"] == pytest.approx(250 * 15 / 290)    # ledger 15 days, default 0
+    # over all that fell due: A's 300.00 of INV2 still open 15 days past due counts; B paid
+    # nothing (no days late from payments) and owes 250.00 71 days and 40.00 107 days
+    assert a["days_late_all"] == pytest.approx((7900 + 300 * 15) / 1600)
+    assert b["days_late_all"] == pytest.approx((250 * 71 + 40 * 107) / 290)
+    assert pd.isna(b["days_late"])
+    assert r.meta["days_late_all"] == pytest.approx((7900 + 4500 + 250 * 71 + 40 * 107) / 1890)
     src = r.invoices.set_index("document_id")["due_source"]
     assert (src["INV1"], src["INV4"], src["INV5"]) == ("contract", "ledger", "default")
     assert r.meta["ledger_open"] == 250.0
@@ -173,3 +179,18 @@ def test_demo_ru_report_has_the_cash_subsection(demo_ru_run) -> None:
         ageing = m.tables["cash_ageing"].data
         assert len(ageing) == 5 and ageing["share"].sum() == pytest.approx(1.0)
         assert m.fmt.money_short(sec.facts[0].value) in sec.lead
+
+
+def test_days_late_all_does_not_count_an_amount_paid_after_the_end_twice() -> None:
+    """INV2's 300.00 open 15 days past due at the end and paid on 2024-04-10 (25 days late)
+    counts once, by its payment."""
+    sales = pd.DataFrame({"entity_id": ["A"], "client_id": ["a1"], "document_id": ["I"],
+                          "date": ["2024-02-15"], "net_revenue": [500.0], "is_return": [False]})
+    pays = pd.DataFrame({"client_id": ["a1", "a1"], "document_id": ["I", "I"],
+                         "due_date": ["2024-03-16", "2024-03-16"],
+                         "paid_date": ["2024-03-10", "2024-04-10"], "amount": [200.0, 300.0]})
+    r = cash_position(sales, pays, period_end="2024-03-31", period_start="2024-01-01",
+                      receivables_rate=0.1)
+    a = r.cash.loc["A"]
+    assert a["overdue"] == 300.0
+    assert a["days_late_all"] == pytest.approx((200 * -6 + 300 * 25) / 500)
