@@ -167,6 +167,15 @@ def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: floa
                 kpi_names=kpi_names)
 
 
+def _weak_fit(existing: list[str], fit: pd.DataFrame | None) -> list[str]:
+    """The people of today's team chosen as KAMs whose role fit is below the good-fit
+    threshold (:mod:`.role_fit`), in the order chosen; none without a fit assessment."""
+    if fit is None or not len(fit):
+        return []
+    good = fit.set_index("person")["good_fit"]
+    return [p for p in existing if p in good.index and not bool(good[p])]
+
+
 def _period_years(eng: Any) -> float:
     """Length of the analysed period in years (the intake's first to last sale), ≥ 1/12."""
     path = summary_path(eng, "00")
@@ -381,6 +390,14 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         targets=params.kpi_targets or portfolio_targets(key, params.kpi_scheme))
     difference, staffing = staffing_verdict(now, n)
     staff_txt = _staffing_sentence(now, difference, lang, owners=current_owners)
+    # the people taken from today's team who do not fit the KAM role by the role-fit
+    # assessment: the plan counts on them, and says they need developing (or replacing)
+    weak = _weak_fit(existing, fit)
+    if weak:
+        staff_txt += load_strings(lang).t(
+            "sizing_text.weak_fit", existing=Formatter(lang).integer(len(existing)),
+            good=Formatter(lang).integer(len(existing) - len(weak)),
+            weak=Formatter(lang).integer(len(weak)), names=", ".join(weak))
     # the recommendation the director can act on
     def served_by(k: str) -> str:
         names = assignment.loc[assignment["kam"] == k, "entity_name"].astype(str)
@@ -417,6 +434,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "fte": {m: {k: float(methods.at[m, k]) for k in ("low", "base", "high")}
                 for m in methods.index},
         "kams": n, "kams_basis": kams_basis, "current_kams": now,
+        # today's people in the plan who do not fit the KAM role (role-fit assessment)
+        "weak_fit": weak,
         "current_owners": current_owners,
         "kams_difference": difference, "staffing": staffing,
         "kam_cost": full_cost, "team_cost": total_cost,

@@ -152,6 +152,14 @@ def test_business_case_on_the_sample(demo) -> None:
     assert bc["revenue_trend_ratio"] < 0
     assert bc["verdict"]["code"] == "needs_growth_against_trend"
     assert "вопреки" in s["recommendation"]
+    # the people of today's team the plan takes who do not fit the role are named (it said
+    # "6 from today's team" while the role-fit assessment found 2 good fits)
+    fit = pd.read_parquet(out / "role_fit.parquet").set_index("person")["good_fit"]
+    chosen = team.index[team["status"] == "existing"]
+    weak = [p for p in chosen if not fit.get(p, True)]
+    assert weak and s["weak_fit"] and set(s["weak_fit"]) == set(weak)
+    assert f"подходят {len(chosen) - len(weak)}; {len(weak)} — нет ({', '.join(s['weak_fit'])})" \
+        in s["recommendation"]
     kp = bc["key_person"]
     assert 0 < kp["revenue_share"] <= 1
     assert (kp["flag"] is not None) == (kp["revenue_share"] > 0.25)
