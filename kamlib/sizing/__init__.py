@@ -140,7 +140,7 @@ def _economics_reasons(be: dict[str, Any], pb: dict[str, Any], cost: float, curr
 
 def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: float,
                     staff_txt: str, bc: dict[str, Any], currency: str, who: str, kpis: int,
-                    kpi_names: str) -> str:
+                    kpi_names: str, short: dict[str, float] | None = None) -> str:
     """The step's one recommendation: headcount (existing people and new hires), the
     programme's cost (new cash vs re-allocated time), the uplift needed beside the key
     clients' trend, the verdict, key-person risk, who serves whom, the KPIs — in ``lang``,
@@ -156,6 +156,11 @@ def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: floa
         else st.t("sizing_text.trend_up", trend=f.pct(trend)))
     verdict = st.t(f"sizing_text.verdict.{bc['verdict']['code']}", base=f.pct(up["base"]),
                    high=f.pct(up["high"]), ratio=f.number(bc["break_even"]["ratio"], 2))
+    if short is not None:   # the growth target below what the programme needs
+        verdict += " " + st.t("sizing_text.growth_short",
+                              growth=f.pct(short["growth_target_ratio"]),
+                              gain=f.pct(short["gain_ratio"]),
+                              needed=f.pct(short["needed_ratio"])).strip()
     risk = (st.t("sizing_text.key_person", kam=kp["kam"], share=f.pct(kp["revenue_share"]))
             if kp["flag"] else "")
     return st.t("sizing_text.text", n=f.integer(n), accounts=f.integer(accounts),
@@ -165,6 +170,34 @@ def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: floa
                 realloc=f.money(c["reallocated"], 0), needed=f.pct(needed), trend=trend_txt,
                 verdict=verdict, risk=risk, who=who, kpis=f.integer(kpis),
                 kpi_names=kpi_names)
+
+
+def _growth_short(kpis: pd.DataFrame, needed: float | None) -> dict[str, float] | None:
+    """What the key clients' contribution would gain if the KAMs met their revenue-growth
+    and contribution-margin targets, when that is below the uplift the programme needs to pay
+    back (``needed``, the business case's): KAMs who meet their targets would not pay for it.
+
+    Gain = (1 + growth target) × margin target ÷ margin baseline − 1 (the margin's factor 1
+    without a margin KPI). None when the targets cover the need, or without a revenue-growth
+    KPI or a business case.
+    """
+    def kpi(name: str) -> pd.Series | None:
+        row = kpis[kpis["kpi"] == name] if len(kpis) else kpis
+        return row.iloc[0] if len(row) else None
+
+    growth, margin = kpi("revenue_growth_pct"), kpi("contribution_margin_pct")
+    if needed is None or growth is None or not math.isfinite(float(growth["target"])):
+        return None
+    g = float(growth["target"]) / 100
+    factor = 1.0
+    if margin is not None and all(math.isfinite(float(margin[c])) and float(margin[c]) > 0
+                                  for c in ("baseline", "target")):
+        factor = float(margin["target"]) / float(margin["baseline"])
+    gain = (1 + g) * factor - 1
+    if gain >= needed:
+        return None
+    return {"growth_target_ratio": round(g, 6), "margin_factor": round(factor, 6),
+            "gain_ratio": round(gain, 6), "needed_ratio": round(float(needed), 6)}
 
 
 def _weak_fit(existing: list[str], fit: pd.DataFrame | None) -> list[str]:
@@ -389,6 +422,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         key, families=tuple(params.kpi_scheme.weights),
         targets=params.kpi_targets or portfolio_targets(key, params.kpi_scheme))
     difference, staffing = staffing_verdict(now, n)
+    short = _growth_short(kpis, bc["needed_uplift"])
     staff_txt = _staffing_sentence(now, difference, lang, owners=current_owners)
     # the people taken from today's team who do not fit the KAM role by the role-fit
     # assessment: the plan counts on them, and says they need developing (or replacing)
@@ -410,7 +444,7 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         if len(kpis) else "—"
     recommendation = _recommendation(
         lang, n=n, accounts=len(key), hours=total_hours / n, cap=cap, staff_txt=staff_txt,
-        bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names)
+        bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names, short=short)
     # how the rest of the clients are served: every client in a tier (kamlib.sizing.tiers)
     cand_path = artefact_path(eng, "candidates")
     tiers = service_tiers(pnl.reset_index(), pd.read_parquet(cand_path)
@@ -436,6 +470,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         "kams": n, "kams_basis": kams_basis, "current_kams": now,
         # today's people in the plan who do not fit the KAM role (role-fit assessment)
         "weak_fit": weak,
+        # the KPI targets' contribution gain below the uplift the business case needs
+        "growth_target_short": short,
         "current_owners": current_owners,
         "kams_difference": difference, "staffing": staffing,
         "kam_cost": full_cost, "team_cost": total_cost,

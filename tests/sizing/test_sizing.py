@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from kamlib.config import SizingParams
+from kamlib.i18n import Formatter
 from kamlib.sizing.workload import account_workload, available_hours, compare_methods, span_check
 
 
@@ -160,6 +161,18 @@ def test_business_case_on_the_sample(demo) -> None:
     assert weak and s["weak_fit"] and set(s["weak_fit"]) == set(weak)
     assert f"подходят {len(chosen) - len(weak)}; {len(weak)} — нет ({', '.join(s['weak_fit'])})" \
         in s["recommendation"]
+    # the KPI targets (growth 10 %, margin 18,68 → 18,94 %) would lift the contribution by
+    # (1 + g) × margin factor − 1, below the uplift the programme needs: said, with figures
+    short = s["growth_target_short"]
+    k = {r["kpi"]: r for r in s["kpis"]}
+    m = k["contribution_margin_pct"]
+    assert short["gain_ratio"] == pytest.approx(
+        (1 + k["revenue_growth_pct"]["target"] / 100) * m["target"] / m["baseline"] - 1,
+        abs=1e-6)
+    assert short["gain_ratio"] < short["needed_ratio"] == bc["needed_uplift_ratio"]
+    f = Formatter("ru")
+    assert (f"вырос бы на {f.pct(short['gain_ratio'])} — меньше "
+            f"{f.pct(short['needed_ratio'])}") in s["recommendation"]
     kp = bc["key_person"]
     assert 0 < kp["revenue_share"] <= 1
     assert (kp["flag"] is not None) == (kp["revenue_share"] > 0.25)
@@ -208,3 +221,17 @@ def test_no_key_client_is_a_clear_error_not_a_crash(training_runs, tmp_path):
     with pytest.raises(KamError, match="chose no key client") as err:
         run_sizing(root, tmp_path / "out")
     assert "--from 03" in err.value.hint
+
+
+def test_growth_short_only_when_the_targets_fall_short() -> None:
+    from kamlib.sizing import _growth_short
+
+    kpis = pd.DataFrame({"kpi": ["contribution_margin_pct", "revenue_growth_pct"],
+                         "baseline": [20.0, -4.0], "target": [22.0, 10.0]})
+    # (1.10 × 22 / 20) − 1 = 0.21
+    assert _growth_short(kpis, 0.15) is None
+    short = _growth_short(kpis, 0.25)
+    assert short is not None and short["gain_ratio"] == pytest.approx(0.21)
+    assert _growth_short(kpis.iloc[:1], 0.25) is None        # no growth KPI: nothing to say
+    assert _growth_short(kpis, None) is None                 # no business case
+    assert _growth_short(kpis.iloc[1:], 0.12)["gain_ratio"] == pytest.approx(0.10)
