@@ -260,11 +260,23 @@ def _client_actions(ctx: _Ctx) -> list[Action]:
         # decision is whether the team takes on the growth it needs (never "approve" a
         # programme the business case says does not pay back)
         key = "team" if programme_pays_back(bc) else "team_conditional"
-        out.append(_act(ctx, key, "ceo", "month", money, "team", kams=f.integer(s4["kams"]),
-                        accounts=f.integer(s4["key_accounts"]), money=money.display,
-                        uplift=f.pct(bc.get("needed_uplift_ratio")),
-                        needed=f.value(be.get("break_even_sales"), "money_short"),
-                        expected=f.value(be.get("expected_incremental_sales"), "money_short")))
+        act = _act(ctx, key, "ceo", "month", money, "team", kams=f.integer(s4["kams"]),
+                   accounts=f.integer(s4["key_accounts"]), money=money.display,
+                   uplift=f.pct(bc.get("needed_uplift_ratio")),
+                   needed=f.value(be.get("break_even_sales"), "money_short"),
+                   expected=f.value(be.get("expected_incremental_sales"), "money_short"))
+        # what step 4 found against its own plan: KPI targets that would not pay for it,
+        # people taken from today's team who do not fit the role
+        short = s4.get("growth_target_short")
+        if short:
+            act.text += " " + ctx.t("story.act.team_kpis_short", gain=f.pct(short["gain_ratio"]),
+                                    needed=f.pct(short["needed_ratio"]))
+        weak = s4.get("weak_fit") or []
+        if weak:
+            existing = (bc.get("kams") or {}).get("existing") or len(weak)
+            act.text += " " + ctx.t("story.act.team_weak_fit", weak=f.integer(len(weak)),
+                                    existing=f.integer(existing), names=", ".join(weak))
+        out.append(act)
     # a relationship resting on one person: the money is that client's contribution a year
     # (step 2's dependency list, when the client is in it)
     spc = s3.get("single_point_of_contact") or []
