@@ -92,12 +92,18 @@ def two_row_header(top: Sequence[object], bottom: Sequence[object],
     ['Дата', 'Сумма с НДС', 'Сумма без НДС']
     >>> two_row_header(["Дата", "Сумма"], ["01.11.2024", "100,00"], score) is None
     True
+    >>> two_row_header(["Дата", "Сумма"], ["Дата", None], score)  # 'Дата' merged over both
+    ['Дата', 'Сумма']
     """
     width = max(len(top), len(bottom))
     t = [_text(top[j]) if j < len(top) else "" for j in range(width)]
     b = [_text(bottom[j]) if j < len(bottom) else "" for j in range(width)]
     subs = [j for j in range(width) if b[j] and b[j] != t[j]]
-    if not subs or not all(_label(b[j]) for j in range(width) if b[j]):
+    if not subs:
+        # titles merged over both rows and nothing else (the merge filled): one header
+        # (a whole header repeated is no second row: the reader skips repeated headers)
+        return t if any(b) and not all(b[j] for j in range(width) if t[j]) else None
+    if not all(_label(b[j]) for j in range(width) if b[j]):
         return None
     repeated = {x for x in t if x and t.count(x) > 1}
     if not any(not t[j] or t[j] in repeated for j in subs):

@@ -145,3 +145,18 @@ def test_rows_hidden_in_excel_are_read_and_said(make_engagement, tmp_path) -> No
     assert {"code": "note_hidden_rows", "args": {"n": 2, "first": 3}} in t.note_reasons
     result = _ingest(make_engagement, {"sales.xlsx": tmp_path / "s.xlsx"})
     assert Decimal(result.control["sales"]["accepted"]) == Decimal("1000")
+
+
+def test_titles_merged_over_two_rows_with_nothing_under_them(tmp_path) -> None:
+    """'Дата' and 'Документ' merged over rows 1–2, 'Сумма' in row 1 alone: the filled merge
+    is the header's second row, not a data row of header names."""
+    wb = xlsxwriter.Workbook(str(tmp_path / "s.xlsx"))
+    ws = wb.add_worksheet()
+    ws.merge_range(0, 0, 1, 0, "Дата")
+    ws.merge_range(0, 1, 1, 1, "Документ")
+    ws.write_row(0, 2, ["Код контрагента", "Сумма без НДС"])
+    ws.write_row(2, 0, ["01.11.2024", "Р1", "K001", 100])
+    wb.close()
+    (t,) = read_raw(tmp_path / "s.xlsx")
+    assert t.headers == ["Дата", "Документ", "Код контрагента", "Сумма без НДС"]
+    assert t.data["_row"].to_list() == [3]
