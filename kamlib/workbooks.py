@@ -275,12 +275,18 @@ def outline_levels(path: Path) -> dict[str, dict[int, int]]:
 _VALUE_CELL_RE = re.compile(rb"<(?:\w+:)?c\s([^>]*[^/>])>(.*?)</(?:\w+:)?c>", re.S)
 _REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
+#: a formula cell closed without a value: '<f>D2*E2</f></c>', '<f>D2*E2</f><v></v></c>'
+_NO_VALUE_RE = re.compile(
+    rb"</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 
 
 def error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
     """Per worksheet name, the cells holding an Excel error (``#DIV/0!``, ``#N/A`` …) by
     (row, column), both 0-based. python-calamine reads them as empty, so an amount that is a
-    failed formula was rejected as "empty"; they are read from the sheet XML (``t="e"``)."""
+    failed formula was rejected as "empty"; they are read from the sheet XML (``t="e"``).
+    A formula stored without its computed value (a workbook written by a program, never
+    opened in Excel) is given as its text, ``=D2*E2``: python-calamine reads it as empty."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -293,17 +299,26 @@ def error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                 tail = b""
                 while chunk := fh.read(1 << 20):
                     data = tail + chunk
-                    if b't="e"' in data:
+                    if b't="e"' in data or _NO_VALUE_RE.search(data):
                         for m in _VALUE_CELL_RE.finditer(data):
                             attrs = m.group(1)
                             ref = _REF_RE.search(attrs)
                             val = _VALUE_RE.search(m.group(2))
-                            if b't="e"' in attrs and ref and val:
-                                col = 0
-                                for ch in ref.group(1):
-                                    col = col * 26 + ch - 64
-                                found[(int(ref.group(2)) - 1, col - 1)] = val.group(1).decode(
-                                    "utf-8", "replace")
+                            if not ref:
+                                continue
+                            if b't="e"' in attrs and val:
+                                text = val.group(1).decode("utf-8", "replace")
+                            elif (val is None or not val.group(1).strip()) and (
+                                    f := _FORMULA_RE.search(m.group(2))):
+                                # a formula stored without its value (a file written by a
+                                # program and never opened in Excel): said, not empty
+                                text = "=" + f.group(1).decode("utf-8", "replace")
+                            else:
+                                continue
+                            col = 0
+                            for ch in ref.group(1):
+                                col = col * 26 + ch - 64
+                            found[(int(ref.group(2)) - 1, col - 1)] = text
                     tail = data[-4096:]
             if found:
                 out[name] = found

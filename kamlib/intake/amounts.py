@@ -167,6 +167,7 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
                     "gross": fi.header(gross_col), "vat_share": rate_default / 100})
         df = df.with_columns(gross_revenue=gross)
     df = df.with_columns(net_revenue=net)
+    df = _blank_net(df, fi, m)
     # returns: flag from a column, the document type or text, or a negative amount
     doc_text = [pl.col(c) for c in ("doc_type", "document_id") if c in m]
     by_doc = pl.any_horizontal([c.str.contains(_RETURN_RE).fill_null(False) for c in doc_text]) \
@@ -190,6 +191,41 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
     rep.note(how[0], **how[1])
     return df.drop("_doc_return")
+
+
+def _blank_net(df: pl.DataFrame, fi: _FileIntake, m: dict[str, Any]) -> pl.DataFrame:
+    """A line whose net amount is empty while another of its amounts is filled (a blank
+    'Сумма без НДС' beside 'Сумма с НДС', a formula Excel never computed): its net is its
+    gross less its VAT when both are on the line, said in a note; else the line is rejected,
+    its filled cells quoted. It was accepted with no net: its money was in neither the
+    accepted nor the rejected total, and the run stopped on an internal error."""
+    blank = pl.col("_reason").is_null() & pl.col("net_revenue").is_null()
+    if not df.select(blank.any()).item():
+        return df
+    derivable = None
+    if {"gross_revenue", "vat"} <= set(m) and "net_revenue" in m:
+        derivable = blank & pl.col("gross_revenue").is_not_null() & pl.col("vat").is_not_null()
+        n = int(df.select(derivable.sum()).item())
+        if n:
+            df = df.with_columns(net_revenue=pl.when(derivable).then(
+                pl.col("gross_revenue") - pl.col("vat")).otherwise(pl.col("net_revenue")))
+            fi.rep.note("note_blank_net_from_gross", n=n, net=fi.header("net_revenue"),
+                        gross=fi.header("gross_revenue"), vat=fi.header("vat"))
+    filled = [c for c in ("gross_revenue", "amount", "vat", "unit_price", "quantity", "cogs")
+              if c in m and f"_raw_{c}" in df.columns]
+    net_head = fi.header("net_revenue") if "net_revenue" in m else fi.header(
+        "gross_revenue" if "gross_revenue" in m else "amount")
+    filled = [c for c in filled if fi.header(c) != net_head]
+    quoted = pl.concat_str([pl.lit(f"{fi.header(c)} = ") + pl.col(f"_raw_{c}").fill_null("")
+                            for c in filled], separator="; ") if filled else pl.lit("")
+    still = pl.col("_reason").is_null() & pl.col("net_revenue").is_null()
+    return df.with_columns(
+        _reason=pl.when(still).then(pl.lit(
+            f"no amount: '{net_head}' is empty while the line has other figures (a formula "
+            "not computed, or a cell left blank); fill it in the source and export again"))
+        .otherwise(pl.col("_reason")),
+        _rcol=pl.when(still).then(pl.lit(net_head)).otherwise(pl.col("_rcol")),
+        _rval=pl.when(still).then(quoted).otherwise(pl.col("_rval")))
 
 
 def _check_vat(df: pl.DataFrame, fi: _FileIntake) -> pl.DataFrame:

@@ -263,13 +263,20 @@ class _FileIntake:
                 mixed = bad & s.str.replace_all(r"[\s\u00a0\u202f]", "").str.contains(
                     rf"^[-+(]?\d+\{other}\d{{1,2}}\)?$").fill_null(False) if bad.any() else bad
                 xl = bad & s.str.contains(_EXCEL_ERROR).fill_null(False) if bad.any() else bad
+                formula = bad & s.str.starts_with("=").fill_null(False) if bad.any() else bad
+                xl = xl & ~formula
                 if xl.any():
                     mixed = mixed & ~xl
                 if mixed.any():
                     v = self._other_separator(fname, s, v, bad, mixed, other, times,
                                               declared=spec_dec is not None)
-                if huge.any() or sci.any() or mixed.any() or xl.any():
-                    reason = pl.select(pl.when(pl.lit(sci)).then(pl.lit(_EXPONENT)).when(
+                if formula.any():
+                    mixed = mixed & ~formula
+                if huge.any() or sci.any() or mixed.any() or xl.any() or formula.any():
+                    reason = pl.select(pl.when(pl.lit(formula)).then(pl.lit(
+                        "a formula stored without its value (the workbook was written by a "
+                        "program and never computed): open it in Excel, let it calculate, "
+                        "save it and run again")).when(pl.lit(sci)).then(pl.lit(_EXPONENT)).when(
                         pl.lit(huge)).then(pl.lit(
                             f"beyond the exact range of amounts (more than {MAX_INT_DIGITS} "
                             "digits before the decimal separator): a typo or a code in the "

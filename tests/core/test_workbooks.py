@@ -263,3 +263,28 @@ def test_formula_float_noise_is_not_a_fraction_of_a_kopeck(make_engagement, tmp_
     assert not [w for w in result.warnings if "kopeck" in str(w)]
     (f,) = [f for f in result.files if f.table == "sales"]
     assert set(f.rounding) == {"unit_price"}
+
+
+def test_a_formula_stored_without_its_value_is_named(make_engagement, tmp_path) -> None:
+    """A workbook written by a program (openpyxl) and never opened in Excel keeps its
+    formulas without values: python-calamine reads them as empty, and a line with its price
+    and quantity but an empty amount was accepted with no money (then `kam run` stopped on an
+    internal error). The cell is read as its formula and the row rejected saying why."""
+    import openpyxl
+
+    path = tmp_path / "s.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Дата", "Документ", "Код контрагента", "Количество", "Цена", "Сумма без НДС"])
+    ws.append(["01.11.2024", "Р1", "K001", 10, 100, "=D2*E2"])
+    ws.append(["02.11.2024", "Р2", "K002", 5, 100, 500])
+    ws.append(["03.11.2024", "Р3", "K003", 1, 250, 250])
+    ws.append(["04.11.2024", "Р4", "K001", 1, 50, 50])
+    wb.save(path)
+    (t,) = read_raw(path)
+    assert t.data["c5"].to_list() == ["=D2*E2", "500", "250", "50"]
+    result = _ingest(make_engagement, {"sales.xlsx": path})
+    (rej,) = result.rejected.iter_rows(named=True)
+    assert rej["row"] == 2 and rej["value"] == "=D2*E2"
+    assert "formula stored without its value" in rej["reason"]
+    assert _accepted(result) == Decimal("800")

@@ -626,3 +626,29 @@ def test_a_report_of_several_blocks_is_read_with_each_blocks_total(make_engageme
     bad = sales.replace("Итого;;;3 000,00", "Итого;;;2 900,00")
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": bad})
     assert not r.ok and any("totals row" in e.message for e in r.errors)
+
+
+def test_an_empty_net_beside_other_figures_is_derived_or_rejected(make_engagement) -> None:
+    """A line whose 'Сумма без НДС' is empty while its gross and VAT are filled was accepted
+    with no net: its money in neither total, and `kam run` stopped on an internal error. Its
+    net is gross − VAT when both are on the line (said in a note); a line with only a price
+    and a quantity is rejected, its figures quoted."""
+    both = ("Дата;Документ;Код контрагента;Сумма с НДС;НДС;Сумма без НДС\r\n"
+            "01.11.2024;Р1;K1;1 200,00;200,00;1 000,00\r\n"
+            "02.11.2024;Р2;K2;600,00;100,00;\r\n"
+            "03.11.2024;Р3;K1;300,00;50,00;250,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": both})
+    assert r.ok, r.errors
+    assert r.tables["sales"]["net_revenue"].to_list() == [1000.0, 500.0, 250.0]
+    (f,) = [f for f in r.files if f.file == "sales.csv"]
+    assert any(n["code"] == "note_blank_net_from_gross" and n["args"]["n"] == 1
+               for n in f.note_reasons)
+    price = ("Дата;Документ;Код контрагента;Количество;Цена;Сумма без НДС\r\n"
+             "01.11.2024;Р1;K1;10;100,00;1 000,00\r\n02.11.2024;Р2;K2;5;100,00;\r\n"
+             "03.11.2024;Р3;K1;1;250,00;250,00\r\n04.11.2024;Р4;K2;1;50,00;50,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": price})
+    (rej,) = r.rejected.iter_rows(named=True)
+    assert rej["row"] == 3 and "is empty while the line has other figures" in rej["reason"]
+    assert rej["value"] == "Цена = 100,00; Количество = 5"
+    assert r.tables["sales"]["net_revenue"].null_count() == 0
+    assert Decimal(r.control["sales"]["accepted"]) == Decimal("1300")
