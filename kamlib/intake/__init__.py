@@ -124,7 +124,13 @@ def ingest(
                 "grouping kept (the outline levels tell group rows apart); if the difference "
                 "is known and accepted, remove the totals row from a copy of the file"))
     for f in reports:
-        if f.table and f.rows_rejected and not f.rows_accepted:
+        if f.table and f.rows_rejected and not f.rows_accepted and not _read_rejections(
+                rejected, f.label):
+            # a file wholly repeated in another (a month exported twice): its lines dropped
+            # as the setting asks, said; nothing wrong with how it was read
+            warnings.append(said("warn_file_all_overlapping", file=f.label,
+                                 n=f.rows_rejected))
+        elif f.table and f.rows_rejected and not f.rows_accepted:
             first = result_first_reason(rejected, f.label)
             errors.append(InputError(
                 f"every data row of the file was rejected ({f.rows_rejected} rows); nothing "

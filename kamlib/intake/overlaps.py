@@ -84,6 +84,10 @@ def find_overlaps(dfs: list[pl.DataFrame], cfg: EngagementConfig, warnings: list
                    "identical_lines": same.height, "identical_money": _money(dup_money, cur),
                    "dropped": bool(drop and same.height)}
             out.append(rec)
+            if not same.height:
+                # files of the same days with no line in common (a file per manager, per
+                # region, per warehouse): parts of one whole, nothing to warn of
+                continue
             warnings.append(said(
                 "warn_overlap_dropped" if rec["dropped"] else "warn_overlap_kept",
                 file_a=name_a, file_b=name_b, start=str(start), end=str(end), a_minor=int(ma),

@@ -69,3 +69,25 @@ def test_two_sheets_of_one_workbook(make_engagement) -> None:
     (ov,) = r.overlaps
     assert ov["files"] == ["Продажи.xlsx[Все]", "Продажи.xlsx[4 квартал]"]
     assert ov["identical_lines"] == 3 and not ov["dropped"]
+
+
+def test_a_month_exported_twice_is_dropped_not_a_stop(make_engagement) -> None:
+    """November exported twice: with intake.drop_overlapping (the fix the warning gives) the
+    second copy's lines were all rejected and the run stopped on "every data row of the file
+    was rejected"; now they are dropped with a warning that says so. Files of the same days
+    with no line in common (a file per manager) are no overlap to warn of."""
+    nov = [("05.11.2024", "Д-7", "K001", "10,00"), ("15.11.2024", "Д-8", "K002", "20,00")]
+    files = {"clients.csv": CLIENTS, "sales_10.csv": _csv(YEAR[:2]), "sales_11.csv": _csv(nov),
+             "sales_11 (2).csv": "Продажи за ноябрь 2024\r\n\r\n".encode() + _csv(nov)}
+    root = make_engagement(files, {"intake": {"drop_overlapping": True}})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    assert r.ok, [str(e) for e in r.errors]
+    assert Decimal(r.control["sales"]["accepted"]) == Decimal("180")
+    assert Decimal(r.control["sales"]["rejected"]) == Decimal("30")
+    assert any("repeat lines of another file" in w for w in r.warnings)
+    other = [("05.11.2024", "Д-9", "K003", "5,00")]
+    root = make_engagement({"clients.csv": CLIENTS, "sales_ivanov.csv": _csv(nov),
+                            "sales_petrov.csv": _csv(other)})
+    r = ingest(root, load_config(root / "engagement.yaml"))
+    assert r.ok and not any("both cover" in w for w in r.warnings)
+    assert r.overlaps and r.overlaps[0]["identical_lines"] == 0
