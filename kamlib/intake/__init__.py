@@ -28,7 +28,7 @@ from ..errors import InputError, KamError, SchemaError
 from ..io import sha256_file
 from .fileparse import _FileIntake, _Parsed
 from .files import _list_raw, _read_all, result_first_reason
-from .reconcile import _assemble
+from .reconcile import OUTSIDE_PERIOD, _assemble
 from .reportform import check_footer_points
 from .results import SCALE, FileReport, IntakeResult, name_key, said
 from .summary import format_amount, summary_text, write_intake
@@ -52,7 +52,8 @@ def _read_rejections(rejected: pl.DataFrame, label: str) -> int:
         return 0
     mine = rejected.filter(pl.col("file") == label)
     return mine.height - int(mine["reason"].str.contains("drop_overlapping").fill_null(False)
-                             .sum())
+                             .sum()) - int(mine["reason"].str.starts_with(OUTSIDE_PERIOD)
+                                           .fill_null(False).sum())
 
 
 def ingest(

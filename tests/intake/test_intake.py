@@ -652,3 +652,25 @@ def test_an_empty_net_beside_other_figures_is_derived_or_rejected(make_engagemen
     assert rej["value"] == "Цена = 100,00; Количество = 5"
     assert r.tables["sales"]["net_revenue"].null_count() == 0
     assert Decimal(r.control["sales"]["accepted"]) == Decimal("1300")
+
+
+def test_lines_outside_the_audit_period_are_set_aside_with_their_money(make_engagement) -> None:
+    """period: 2024 in engagement.yaml, lines of 30.12.2023 and 10.01.2025 in the export:
+    they were loaded into every client's P&L. They are set aside among the rejected with
+    their money and one warning; the file is not "mostly rejected" for it."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "30.12.2023;Р0;K1;9 000,00\r\n01.02.2024;Р1;K1;1 000,00\r\n"
+             "10.01.2025;Р9;K2;7 000,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales},
+            {"period": {"start": "2024-01-01", "end": "2024-12-31"}})
+    assert r.ok, r.errors
+    assert r.tables["sales"]["net_revenue"].to_list() == [1000.0]
+    assert Decimal(r.control["sales"]["rejected"]) == Decimal("16000")
+    rej = r.rejected.sort("row")
+    assert rej["row"].to_list() == [2, 4]
+    assert rej["column"].to_list() == ["Дата", "Дата"]
+    assert rej["value"].to_list() == ["30.12.2023", "10.01.2025"]
+    assert all(x.startswith("outside the audit period") for x in rej["reason"])
+    assert any("2 line(s) dated outside the audit period" in w for w in r.warnings)
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})   # no period
+    assert r.tables["sales"].height == 3 and r.rejected.height == 0
