@@ -225,8 +225,9 @@ CLIENTS = Table(
 SALES = Table(
     "sales",
     (
-        _f("date", "date", "Дата документа", "Document date", "Период", "Дата", "Дата документа",
-           "Дата продажи", "Дата реализации", "Дата отгрузки", "Date", "Invoice date",
+        # 'Дата' before 'Период': a file with both has the document's date and its month
+        _f("date", "date", "Дата документа", "Document date", "Дата", "Дата документа",
+           "Дата продажи", "Дата реализации", "Дата отгрузки", "Период", "Date", "Invoice date",
            "Order date", "Document date", "Posting date", "Period", required=True),
         _f("document_id", "id", "Документ (номер)", "Document / invoice", "Регистратор",
            "Документ", "Документ продажи", "Номер документа", "Номер", "Накладная",
@@ -242,7 +243,8 @@ SALES = Table(
            "Кол-во, шт", "Кол-во, уп", "Количество, шт", "Количество, уп", "Qty", "Quantity",
            "Units"),
         _f("net_revenue", "money", "Сумма без НДС", "Net revenue (excl. VAT)", "Сумма без НДС",
-           "Выручка без НДС", "Сумма продаж без НДС", "Выручка", "Чистая выручка",
+           "Выручка без НДС", "Сумма продаж без НДС", "Сумма выручки без НДС",
+           "Сумма продажи без НДС", "Выручка", "Сумма выручки", "Чистая выручка",
            "Net revenue", "Net sales", "Net amount", "Revenue", "Revenue excl VAT",
            "Amount excl VAT", required=True),
         _f("discount", "money", "Скидка, сумма", "Discount amount", "Скидка", "Сумма скидки",
@@ -267,7 +269,8 @@ SALES = Table(
         _f("client_tax_id", "id", "ИНН контрагента", "Client tax ID", *_CLIENT_INN_SYN,
            source_only=True),
         _f("gross_revenue", "money", "Сумма с НДС", "Amount incl. VAT", "Сумма с НДС",
-           "Сумма продаж с НДС", "Выручка с НДС", "Сумма продаж", "Сумма документа",
+           "Сумма продаж с НДС", "Выручка с НДС", "Сумма продаж", "Сумма продажи",
+           "Сумма документа",
            "Gross amount", "Amount incl VAT", "Total incl VAT", "Gross revenue",
            source_only=True),
         _f("amount", "money", "Сумма", "Amount", "Сумма", "Стоимость", "Итого", "Amount", "Sum",
@@ -282,6 +285,12 @@ SALES = Table(
            "Tax amount", source_only=True),
         _f("vat_rate", "percent", "Ставка НДС", "VAT rate", "Ставка НДС", "% НДС", "НДС %",
            "VAT rate", "VAT %", "Tax rate", source_only=True),
+        # a document journal's state: a draft (not posted) or a document marked for
+        # deletion is no sale (set aside with its money)
+        _f("posted", "bool", "Проведен", "Posted", "Проведен", "Проведён", "Проведено",
+           "Posted", source_only=True),
+        _f("deleted", "bool", "Пометка удаления", "Deletion mark", "Пометка удаления",
+           "ПометкаУдаления", "Удален", "Deletion mark", "Deleted", source_only=True),
         _f("doc_type", "text", "Вид документа", "Document type", "Вид документа",
            "Тип документа", "Вид операции", "Операция", "Document type", "Transaction type",
            "Type", source_only=True),

@@ -28,9 +28,9 @@ from ..errors import InputError, KamError, SchemaError
 from ..io import sha256_file
 from .fileparse import _FileIntake, _Parsed
 from .files import _list_raw, _read_all, result_first_reason
-from .reconcile import OUTSIDE_PERIOD, _assemble
+from .reconcile import _assemble
 from .reportform import check_footer_points
-from .results import SCALE, FileReport, IntakeResult, name_key, said
+from .results import SCALE, SET_ASIDE, FileReport, IntakeResult, name_key, said
 from .summary import format_amount, summary_text, write_intake
 
 __all__ = [
@@ -51,9 +51,11 @@ def _read_rejections(rejected: pl.DataFrame, label: str) -> int:
     if rejected.height == 0:
         return 0
     mine = rejected.filter(pl.col("file") == label)
-    return mine.height - int(mine["reason"].str.contains("drop_overlapping").fill_null(False)
-                             .sum()) - int(mine["reason"].str.starts_with(OUTSIDE_PERIOD)
-                                           .fill_null(False).sum())
+    reason = mine["reason"]
+    on_purpose = reason.str.contains("drop_overlapping")
+    for prefix in SET_ASIDE:
+        on_purpose = on_purpose | reason.str.starts_with(prefix)
+    return mine.height - int(on_purpose.fill_null(False).sum())
 
 
 def ingest(

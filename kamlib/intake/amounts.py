@@ -16,7 +16,15 @@ from ..parse import (
 )
 from ..schema import header_key
 from .fileparse import _FileIntake, _Parsed
-from .results import _GENERIC_NET, _MAX_MINOR, _RETURN_RE, SCALE, said
+from .results import (
+    _GENERIC_NET,
+    _MAX_MINOR,
+    _RETURN_RE,
+    MARKED_DELETED,
+    NOT_POSTED,
+    SCALE,
+    said,
+)
 
 #: VAT rates a Russian sales line may carry (18 % until 2018, 22 % from 2026; 5 % and 7 % of
 #: the simplified system), as shares
@@ -168,6 +176,7 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
         df = df.with_columns(gross_revenue=gross)
     df = df.with_columns(net_revenue=net)
     df = _blank_net(df, fi, m)
+    df = _not_a_sale(df, fi, m)
     # returns: flag from a column, the document type or text, or a negative amount
     doc_text = [pl.col(c) for c in ("doc_type", "document_id") if c in m]
     by_doc = pl.any_horizontal([c.str.contains(_RETURN_RE).fill_null(False) for c in doc_text]) \
@@ -226,6 +235,31 @@ def _blank_net(df: pl.DataFrame, fi: _FileIntake, m: dict[str, Any]) -> pl.DataF
         .otherwise(pl.col("_reason")),
         _rcol=pl.when(still).then(pl.lit(net_head)).otherwise(pl.col("_rcol")),
         _rval=pl.when(still).then(quoted).otherwise(pl.col("_rval")))
+
+
+def _not_a_sale(df: pl.DataFrame, fi: _FileIntake, m: dict[str, Any]) -> pl.DataFrame:
+    """Lines of a document journal that are no sale: a draft (``Проведен`` = Нет) or a
+    document marked for deletion (``Пометка удаления`` = Да) are set aside with their money
+    (they were loaded: 18 000 of unposted and deleted documents beside 1 500 of sales)."""
+    draft = (pl.col("posted") == False) if "posted" in m else pl.lit(False)  # noqa: E712
+    gone = (pl.col("deleted") == True) if "deleted" in m else pl.lit(False)  # noqa: E712
+    ok = pl.col("_reason").is_null()
+    draft, gone = ok & draft.fill_null(False), ok & gone.fill_null(False)
+    if not df.select((draft | gone).any()).item():
+        return df
+    posted_h = fi.header("posted") if "posted" in m else ""
+    deleted_h = fi.header("deleted") if "deleted" in m else ""
+    return df.with_columns(
+        _reason=pl.when(gone).then(pl.lit(
+            f"{MARKED_DELETED} in the source system ('{deleted_h}'): no sale"))
+        .when(draft).then(pl.lit(
+            f"{NOT_POSTED} in the source system ('{posted_h}'): a draft, no sale"))
+        .otherwise(pl.col("_reason")),
+        _rcol=pl.when(gone).then(pl.lit(deleted_h)).when(draft).then(pl.lit(posted_h))
+        .otherwise(pl.col("_rcol")),
+        _rval=pl.when(gone).then(pl.col("_raw_deleted") if "deleted" in m else pl.lit(None))
+        .when(draft).then(pl.col("_raw_posted") if "posted" in m else pl.lit(None))
+        .otherwise(pl.col("_rval")))
 
 
 def _check_vat(df: pl.DataFrame, fi: _FileIntake) -> pl.DataFrame:

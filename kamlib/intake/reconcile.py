@@ -15,7 +15,7 @@ from .amounts import _sales_amounts
 from .clients import _clients, _resolve_clients
 from .fileparse import _FileIntake, _Parsed, _without
 from .overlaps import find_overlaps
-from .results import _TRANSACTION_TABLES, SCALE, FileReport, _money_str, said
+from .results import _TRANSACTION_TABLES, OUTSIDE_PERIOD, SCALE, FileReport, _money_str, said
 
 
 def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: EngagementConfig,
@@ -101,11 +101,6 @@ def _assemble(parsed: dict[str, list[tuple[_Parsed, _FileIntake]]], cfg: Engagem
             _file_money(p.report, fi, per_file.get(p.report.label, {}))
     _reconcile(parsed, tables, control)
     return tables, rejected, issues_df, control
-
-
-#: the reason of a sales line outside the audit period (kept among the rejected with its
-#: money; not a reading problem: :func:`kamlib.intake._read_rejections` leaves it out)
-OUTSIDE_PERIOD = "outside the audit period"
 
 
 def _outside_period(dfs: list[pl.DataFrame], cfg: EngagementConfig, warnings: list[str],

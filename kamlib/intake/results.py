@@ -38,7 +38,16 @@ _TOTALS_RE = r"(?i)^\s*(итого|всего|итог|итоги|общий\s+�
 _RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|сторно)"
 
 
-_GENERIC_NET = {header_key(x) for x in ("Выручка", "Revenue", "Sales revenue")}
+#: the reasons of sales lines set aside on purpose, not for how they were read: a line
+#: outside the audit period, a draft document, one marked for deletion (kept among the
+#: rejected with their money; a file of them is not "mostly rejected")
+OUTSIDE_PERIOD = "outside the audit period"
+NOT_POSTED = "not posted"
+MARKED_DELETED = "marked for deletion"
+SET_ASIDE = (OUTSIDE_PERIOD, NOT_POSTED, MARKED_DELETED)
+
+_GENERIC_NET = {header_key(x) for x in ("Выручка", "Сумма выручки", "Revenue",
+                                         "Sales revenue")}
 
 
 #: legal forms the name key drops: a named subset of the one list (kamlib.legal_forms)

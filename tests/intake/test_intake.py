@@ -674,3 +674,37 @@ def test_lines_outside_the_audit_period_are_set_aside_with_their_money(make_enga
     assert any("2 line(s) dated outside the audit period" in w for w in r.warnings)
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})   # no period
     assert r.tables["sales"].height == 3 and r.rejected.height == 0
+
+
+def test_drafts_and_deleted_documents_are_no_sales(make_engagement) -> None:
+    """A 1C document journal with 'Проведен' and 'Пометка удаления': a draft and a document
+    marked for deletion were loaded as sales (18 000 beside 1 500). They are set aside with
+    their money; the file is not "mostly rejected" for it."""
+    sales = ("Дата;Номер;Код контрагента;Сумма без НДС;Проведен;Пометка удаления\r\n"
+             "01.11.2024;Р1;K1;1 000,00;Да;Нет\r\n02.11.2024;Р2;K2;6 000,00;Нет;Нет\r\n"
+             "03.11.2024;Р3;K1;12 000,00;Да;Да\r\n04.11.2024;Р4;K2;500,00;Да;Нет\r\n"
+             "05.11.2024;Р5;K2;7 000,00;Нет;Да\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert r.tables["sales"]["net_revenue"].to_list() == [1000.0, 500.0]
+    assert Decimal(r.control["sales"]["rejected"]) == Decimal("25000")
+    reasons = dict(r.rejected.select("row", "reason").iter_rows())
+    assert reasons[3].startswith("not posted") and reasons[4].startswith("marked for deletion")
+    assert reasons[6].startswith("marked for deletion")
+
+
+def test_date_beside_period_and_revenue_synonyms(make_engagement) -> None:
+    """'Период' (the month) beside 'Дата' (the document's day): the day is the date (the
+    month was taken, and orders within a month could not be told apart); 'Сумма выручки без
+    НДС' is net revenue, 'Сумма продажи' gross (both stopped the run)."""
+    sales = ("Период;Дата;Документ;Код контрагента;Сумма выручки без НДС\r\n"
+             "Ноябрь 2024;05.11.2024;Р1;K1;1 000,00\r\nНоябрь 2024;20.11.2024;Р2;K2;500,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    (f,) = [f for f in r.files if f.file == "sales.csv"]
+    assert f.mapping["date"] == "Дата" and f.mapping["net_revenue"] == "Сумма выручки без НДС"
+    assert [str(d) for d in r.tables["sales"]["date"]] == ["2024-11-05", "2024-11-20"]
+    gross = ("Дата;Документ;Код контрагента;Сумма продажи;НДС\r\n"
+             "05.11.2024;Р1;K1;1 200,00;200,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": gross})
+    assert r.ok and r.tables["sales"]["net_revenue"].to_list() == [1000.0]
