@@ -176,7 +176,9 @@ _CLIENT_NAME_SYN = ("Контрагент", "Покупатель", "Клиен�
                     "Customer name", "Client name", "Account", "Account name", "Buyer",
                     "Counterparty", "Counterparty name")
 _CLIENT_INN_SYN = ("ИНН", "ИНН контрагента", "ИНН покупателя", "INN", "Tax ID", "TIN",
-                   "Tax number", "VAT ID")
+                   "Tax number", "VAT ID",
+                   # 1C lists' one column '7707083893/770701001': the INN before the slash
+                   "ИНН/КПП", "ИНН КПП", "ИНН/КПП контрагента", "INN/KPP")
 
 
 CLIENTS = Table(
@@ -268,6 +270,8 @@ SALES = Table(
            source_only=True),
         _f("client_tax_id", "id", "ИНН контрагента", "Client tax ID", *_CLIENT_INN_SYN,
            source_only=True),
+        _f("client_branch_code", "id", "КПП контрагента", "Client KPP", "КПП",
+           "КПП контрагента", "КПП покупателя", "KPP", source_only=True),
         _f("gross_revenue", "money", "Сумма с НДС", "Amount incl. VAT", "Сумма с НДС",
            "Сумма продаж с НДС", "Выручка с НДС", "Сумма продаж", "Сумма продажи",
            "Сумма документа",

@@ -329,6 +329,9 @@ def _pad_tax_id(s: pl.Expr) -> pl.Expr:
     leading zero (9 or 11 digits) and gets it back. Ids with letters (foreign VAT numbers
     such as ``FR595951746``) are kept as they are, only without spaces."""
     compact = s.str.replace_all(r"[\s\u00a0-]", "")
+    # '7707083893/770701001' (ИНН/КПП in one column, as 1C lists give it): the INN
+    compact = pl.when(compact.str.contains(r"^\d{9,12}/\d{9}$")).then(
+        compact.str.extract(r"^(\d{9,12})/", 1)).otherwise(compact)
     digits_only = compact.str.contains(r"^[0-9]+$")
     return (pl.when(compact == "").then(None)
             .when(digits_only & compact.str.len_chars().is_in([9, 11]))

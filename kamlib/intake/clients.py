@@ -24,6 +24,13 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
     if not dfs:
         return None
     df = pl.concat(dfs, how="diagonal_relaxed")
+    if "tax_id" in df.columns and "branch_code" not in df.columns:
+        # 'ИНН/КПП' in one column: the КПП after the slash is the branch's code
+        both = pl.col("tax_id").str.replace_all(r"[\s\u00a0]", "")
+        kpp = both.str.extract(r"^\d{9,12}/(\d{9})$", 1)
+        if df.select(kpp.is_not_null().any()).item():
+            df = df.with_columns(branch_code=kpp, tax_id=pl.when(kpp.is_not_null()).then(
+                both.str.extract(r"^(\d{9,12})/", 1)).otherwise(pl.col("tax_id")))
     if "tax_id" in df.columns and cfg.intake.tax_id_pad:
         df = df.with_columns(tax_id=_pad_tax_id(pl.col("tax_id")))
     df = df.with_columns(origin=pl.lit("catalogue"))
@@ -86,6 +93,17 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
     return df.drop("_first", "_same", "_ffile", "_frow", "_fname")
 
 
+def _line_kpp(df: pl.DataFrame) -> pl.Expr | None:
+    """The КПП of each sales line: its column, or the part after the slash of a combined
+    'ИНН/КПП'; None when the lines have neither."""
+    if "client_branch_code" in df.columns:
+        return pl.col("client_branch_code").cast(pl.String).str.replace_all(r"\s", "")
+    both = pl.col("client_tax_id").cast(pl.String).str.replace_all(r"[\s\u00a0]", "")
+    if df.select(both.str.contains(r"^\d{9,12}/\d{9}$").any()).item():
+        return both.str.extract(r"^\d{9,12}/(\d{9})$", 1)
+    return None
+
+
 def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
                      cfg: EngagementConfig, warnings: list[str],
                      headers: dict[str, dict[str, str]]
@@ -106,6 +124,18 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
                   .group_by("tax_id").agg(pl.col("client_id").sort().first().alias("_by_inn")))
         df = df.with_columns(_inn=_pad_tax_id(pl.col("client_tax_id"))).join(
             by_inn, left_on="_inn", right_on="tax_id", how="left")
+        # branches of one company share its INN: the line's КПП (its own column, or after
+        # the slash of 'ИНН/КПП') picks the branch where the catalogue has КПП
+        kpp = _line_kpp(df)
+        if kpp is not None and "branch_code" in cat.columns:
+            by_kpp = (cat.filter(pl.col("tax_id").is_not_null() & pl.col("branch_code")
+                                 .is_not_null())
+                      .group_by("tax_id", "branch_code")
+                      .agg(pl.col("client_id").sort().first().alias("_by_kpp")))
+            df = df.with_columns(_kpp=kpp).join(
+                by_kpp, left_on=["_inn", "_kpp"], right_on=["tax_id", "branch_code"],
+                how="left").with_columns(_by_inn=pl.coalesce("_by_kpp", "_by_inn")).drop(
+                "_kpp", "_by_kpp")
         df = df.with_columns(client_id=pl.when(need).then(pl.col("_by_inn"))
                              .otherwise(pl.col("client_id"))).drop("_inn", "_by_inn")
     if "client_name" in df.columns:

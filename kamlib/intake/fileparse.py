@@ -181,7 +181,7 @@ class _FileIntake:
             f = self.tbl.field(fname)
             out[fname] = v.alias(fname)
             out[f"_raw_{fname}"] = df[fname]
-            fatal = f.required or f.kind == "money" or (
+            fatal = f.required or f.kind == "money" or fname in _CLIENT_FIELDS or (
                 self.tbl.name == "sales" and fname in ("vat_rate", "quantity", "is_return"))
             if bad.any():
                 problems.append((fname, bad, reason, fatal))
@@ -317,6 +317,17 @@ class _FileIntake:
         if f.kind == "percent":
             v, bad = parse_percent(s)
             return fname, v, bad, "not a VAT rate (expected e.g. 20% or 'Без НДС')", 0
+        if f.kind in ("id", "text") and s.str.starts_with("<").any():
+            # 1C's broken references: '<Объект не найден> (43:b4f3…)' (the object deleted
+            # from the database), '<Не указан>': no client, product or manager at all
+            broken = s.str.contains(_BROKEN_REF).fill_null(False)
+            if broken.any():
+                s = pl.select(pl.when(pl.lit(broken)).then(None).otherwise(s)).to_series()
+                if fname in ("client_id", "client_name", "client_tax_id"):
+                    return fname, s, broken, (
+                        "a broken reference in the source system (the client was deleted from "
+                        "the database, or never filled in): the line belongs to no client; fix "
+                        "the document there, or ask who the client is"), 0
         if f.kind == "id":
             # codes as exported (no edge spaces, NBSP, '.0' or blank): kept as they are
             if not _needs_cleaning(s):
@@ -588,6 +599,9 @@ class _FileIntake:
 _UNIT = (r"(?i)^\s*(.*?\d)\s*(шт|штук[аи]?|ед|кг|гр?|л|мл|м|м2|м3|м²|м³|т|км|упак|уп|пач|кор|"
          r"компл|к-т|пар[аы]?|рул|бут|бан|pcs|pc|ea|kg|g|l|ml|m|box|units?)\.?\s*$")
 #: what Excel shows in a cell whose formula failed
+_CLIENT_FIELDS = ("client_id", "client_name", "client_tax_id")
+_BROKEN_REF = (r"(?i)^\s*<\s*(объект не найден|не указан[аоы]?|не заполнен[аоы]?|"
+               r"object not found|not specified|empty)\s*>")
 _EXCEL_ERROR = r"^\s*#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)\s*$"
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "

@@ -708,3 +708,42 @@ def test_date_beside_period_and_revenue_synonyms(make_engagement) -> None:
              "05.11.2024;Р1;K1;1 200,00;200,00\r\n")
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": gross})
     assert r.ok and r.tables["sales"]["net_revenue"].to_list() == [1000.0]
+
+
+def test_inn_kpp_in_one_column_and_branches_by_kpp(make_engagement) -> None:
+    """1C lists give 'ИНН/КПП' in one column: it was not recognised (no INN in the
+    catalogue, a sale of 'ООО "Бета"' became a new client). The INN is before the slash, the
+    КПП after it; a branch of a company (same INN, its own КПП) gets its own lines, by the
+    combined column or a 'КПП' column of the sales."""
+    clients = ("Код;Наименование;ИНН/КПП\r\nK001;ООО Альфа;7707083893/773601001\r\n"
+               "K010;ООО Бета (Москва);7736050003/773601001\r\n"
+               "K011;ООО Бета (СПб);7736050003/781001001\r\n")
+    sales = ("Дата;Документ;Контрагент;ИНН/КПП;Сумма без НДС\r\n"
+             "01.11.2024;Р1;ООО Альфа;7707083893/773601001;100,00\r\n"
+             "02.11.2024;Р2;ООО Бета;7736050003/773601001;200,00\r\n"
+             "03.11.2024;Р3;ООО Бета;7736050003/781001001;300,00\r\n")
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    assert r.ok, r.errors
+    cat = r.tables["clients"].sort("client_id")
+    assert cat["tax_id"].to_list()[:3] == ["7707083893", "7736050003", "7736050003"]
+    assert cat["branch_code"].to_list()[:3] == ["773601001", "773601001", "781001001"]
+    assert r.tables["sales"]["client_id"].to_list() == ["K001", "K010", "K011"]
+    apart = sales.replace("ИНН/КПП;", "ИНН;КПП;").replace("/", ";")
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": apart})
+    assert r.tables["sales"]["client_id"].to_list() == ["K001", "K010", "K011"]
+
+
+def test_broken_1c_references_belong_to_no_client(make_engagement) -> None:
+    """'<Объект не найден> (43:…)' and '<Не указан>' in the client column became clients
+    with the money; the lines are rejected as belonging to no client, their money kept."""
+    sales = ("Дата;Документ;Контрагент;Номенклатура;Сумма без НДС\r\n"
+             "01.11.2024;Р1;ООО Альфа;Сахар;1 000,00\r\n"
+             "02.11.2024;Р2;<Объект не найден> (43:b4f3a1c2d5e6f708);Соль;500,00\r\n"
+             "03.11.2024;Р3;ООО Альфа;<Не указан>;250,00\r\n"
+             "04.11.2024;Р4;ООО Альфа;Соль;300,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    (rej,) = r.rejected.iter_rows(named=True)
+    assert rej["row"] == 3 and "broken reference" in rej["reason"]
+    assert Decimal(r.control["sales"]["rejected"]) == Decimal("500")
+    assert "<" not in " ".join(str(x) for x in r.tables["clients"]["name"].to_list())
+    assert r.tables["sales"]["product_name"].to_list()[1] is None
