@@ -27,7 +27,7 @@ from typing import Any, cast
 import polars as pl
 
 from ..io import RawTable
-from ..parse import decimal_separator, decimal_text, parse_percent
+from ..parse import _MONTH_STEMS, decimal_separator, decimal_text, parse_percent
 from ..schema import SALES, header_key
 from ..workbooks import row_styles
 from .detect import _map_headers
@@ -38,6 +38,8 @@ __all__ = ["check_footer_points", "prepare_form", "title_period"]
 _SPLIT = re.compile(r"^(.*) \[(.+)\]$")
 _GROSS = {header_key(s) for f in SALES.fields if f.name in ("gross_revenue", "amount")
           for s in f.synonyms}
+#: the money columns whose subtotals tell group rows apart ('Выручка' too)
+_MONEY = _GROSS | {header_key(s) for s in SALES.field("net_revenue").synonyms}
 _PERIOD = re.compile(
     r"(?i)(?:с|from)\s+(\d{1,2})[./](\d{1,2})[./](\d{2,4})\s*(?:г\.?)?\s+(?:по|to|till)\s+"
     r"(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
@@ -49,10 +51,19 @@ def _date(d: str, m: str, y: str) -> date:
     return date(year, int(m), int(d))
 
 
+#: 1C's parameter line: 'Период: 01.11.2024 - 30.11.2024', 'Период: Ноябрь 2024 г.'
+_PERIOD_DASH = re.compile(
+    r"(?i)(?:период|period)\s*:?\s*(\d{1,2})[./](\d{1,2})[./](\d{2,4})\s*(?:г\.?)?\s*"
+    r"[-–—]\s*(\d{1,2})[./](\d{1,2})[./](\d{2,4})")
+_PERIOD_MONTH = re.compile(r"(?i)(?:период|period)\s*:?\s*([a-zа-яё]+)\s+(\d{4})")
+
+
 def title_period(title: list[str]) -> tuple[date, date] | None:
-    """The period a report's title states (``Продажи с 01.10.24 по 30.11.24``), if any."""
+    """The period a report's title states (``Продажи с 01.10.24 по 30.11.24``, 1C's
+    parameter line ``Период: 01.11.2024 - 30.11.2024`` or ``Период: Ноябрь 2024 г.``), if
+    any."""
     for line in title:
-        m = _PERIOD.search(line)
+        m = _PERIOD.search(line) or _PERIOD_DASH.search(line)
         if m:
             try:
                 start, end = _date(*m.group(1, 2, 3)), _date(*m.group(4, 5, 6))
@@ -60,6 +71,12 @@ def title_period(title: list[str]) -> tuple[date, date] | None:
                 continue
             if start <= end:
                 return start, end
+        mm = _PERIOD_MONTH.search(line)
+        month = _MONTH_STEMS.get(mm.group(1)[:3].casefold()) if mm else None
+        if mm and month:
+            y, mo = int(mm.group(2)), int(month)
+            last = (date(y + mo // 12, mo % 12 + 1, 1) - date.resolution)
+            return date(y, mo, 1), last
     return None
 
 
@@ -120,16 +137,25 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
     n = sum(is_group)
     if not n:
         return
-    # the leaf rows' parent: the nearest group row above, one level up
-    first = raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series()
+    # each leaf row's chain: its group rows above, top down, then itself
+    col = _hierarchy_column(raw)
+    first = (raw.data[f"c{col}"] if col is not None
+             else raw.data.select(pl.coalesce(pl.all().exclude("_row"))).to_series())
     parent: list[str | None] = []
-    stack: dict[int, str | None] = {}
+    chain: list[list[str | None]] = []
+    ancestors: list[list[int]] = []    # each row's group rows above it, top down
+    stack: dict[int, int] = {}
     for i in range(len(rows)):
+        stack = {k: v for k, v in stack.items() if k < level[i]}
+        ancestors.append([stack[k] for k in sorted(stack)])
         if is_group[i]:
-            stack[level[i]] = first[i]
+            stack[level[i]] = i
             parent.append(None)
+            chain.append([])
         else:
-            parent.append(stack.get(level[i] - 1))
+            parent.append(first[stack[level[i] - 1]] if level[i] - 1 in stack else None)
+            chain.append([first[k] for k in ancestors[i]] + [first[i]])
+    _inherit(raw, rep, is_group, ancestors, cells)
     # check every subtotal against the rows under it, in each money-like column
     bad = _check_subtotals(raw, level, is_group)
     raw.skipped.extend((r, "group row (a subtotal of the rows under it)")
@@ -142,6 +168,8 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
         raw.headers[0] = "Адрес доставки"
         _with_columns(raw, ["Клиент"], [pl.Series(parent, dtype=pl.String)])
         rep.note("note_delivery_addresses")
+    elif col is not None:
+        _levels_to_columns(raw, rep, col, chain)
     raw.data = raw.data.filter(keep)
     if bad:
         rep.note("note_group_rows_bad", n=n, bad_n=len(bad), rows=", ".join(bad[:5]))
@@ -149,11 +177,99 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
         rep.note("note_group_rows", n=n)
 
 
+def _inherit(raw: RawTable, rep: FileReport, is_group: list[bool],
+             ancestors: list[list[int]], cells: list[tuple[Any, ...]]) -> None:
+    """A column filled on the group rows only (the client in column A of its group row, its
+    products in column B below): each line takes the value of its nearest group row above
+    (the lines were rejected as having no client, and the run stopped)."""
+    cols = [c for c in raw.data.columns if c != "_row"]
+    filled = [[v is not None and str(v).strip() != "" for v in row] for row in cells]
+    total = re.compile(_TOTALS_RE)
+    # the totals row ('Итого' under the table) is neither a group nor a line here
+    line = [not g and not any(total.match(str(v)) for v in row if v is not None)
+            for g, row in zip(is_group, cells, strict=True)]
+    names = []
+    for j, name in enumerate(cols):
+        on_groups = any(f[j] for f, g in zip(filled, is_group, strict=True) if g)
+        on_lines = any(f[j] for f, x in zip(filled, line, strict=True) if x)
+        if not on_groups or on_lines:
+            continue
+        values = [row[j] for row in cells]
+        for i, x in enumerate(line):
+            if x:
+                values[i] = next((cells[a][j] for a in reversed(ancestors[i]) if filled[a][j]),
+                                 None)
+        raw.data = raw.data.with_columns(pl.Series(name, values, dtype=raw.data[name].dtype))
+        names.append(raw.headers[int(name[1:])])
+    if names:
+        rep.note("note_group_values_inherited", columns=", ".join(names))
+
+
+def _hierarchy_column(raw: RawTable) -> int | None:
+    """The column whose header names the levels of the report's grouping, top down
+    ('Контрагент / Документ / Номенклатура'), when it names a client among them."""
+    for i, h in enumerate(raw.headers):
+        parts = [p.strip() for p in h.split("/")]
+        if len(parts) > 1 and any(header_key(p) in _CLIENT_KEYS for p in parts):
+            return i
+    return None
+
+
+def _levels_to_columns(raw: RawTable, rep: FileReport, col: int,
+                       chain: list[list[str | None]]) -> None:
+    """A hierarchy column read level by level: each leaf row gets the value of each level
+    its header names from its group rows above ('Контрагент / Документ / Номенклатура': a
+    product row gets its client and its document), the leaf's own value under the last
+    name. The client was read from the leaf rows, so the products (or the documents) became
+    the clients. Levels are matched from the leaf up when the rows have as many or more
+    levels than the header names (a top level the header leaves out, e.g. the
+    organisation), else from the top."""
+    parts = [p.strip() for p in raw.headers[col].split("/")]
+    above = len(parts) - 1
+    cols: list[list[str | None]] = [[] for _ in range(above)]
+    for c in chain:
+        anc = c[:-1]
+        if len(anc) >= above:
+            picked = anc[len(anc) - above:] if above else []
+        else:
+            picked = anc + [None] * (above - len(anc))
+        for k in range(above):
+            cols[k].append(picked[k] if c else None)
+    raw.headers = raw.headers[:]
+    raw.headers[col] = parts[-1]
+    _with_columns(raw, parts[:-1], [pl.Series(v, dtype=pl.String) for v in cols])
+    rep.note("note_hierarchy_levels", column=" / ".join(parts), leaf=parts[-1],
+             levels=", ".join(parts[:-1]))
+
+
+_DOC_DATE = re.compile(r"(?i)\b(?:от|from)\s+(\d{1,2})\.(\d{1,2})\.(\d{2,4})\b")
+
+
+def _dates_from_documents(raw: RawTable, rep: FileReport) -> None:
+    """Rows with no date but a document named with its date ('Реализация товаров и услуг
+    0000-000001 от 05.11.2024 12:00:00', as 1C names them): each row dated by its document
+    (it was dated the period's end, and its orders could not be told apart)."""
+    mapped, _ = _map_headers(raw.headers, SALES)
+    if "date" in mapped or "document_id" not in mapped:
+        return
+    docs = raw.data[f"c{mapped['document_id']}"]
+    found = docs.str.extract_groups(_DOC_DATE.pattern)
+    day, month, year = (found.struct.field(str(k)) for k in (1, 2, 3))
+    filled = docs.is_not_null() & (docs.str.strip_chars() != "") & ~docs.str.contains(
+        _TOTALS_RE).fill_null(False)       # the totals row ('Итого') is no document
+    if not filled.any() or (day.is_null() & filled).any():
+        return
+    dates = pl.select(pl.concat_str([day.str.zfill(2), month.str.zfill(2), year],
+                                    separator=".")).to_series()
+    _with_columns(raw, ["Дата"], [dates])
+    rep.note("note_dates_from_documents", column=raw.headers[mapped["document_id"]])
+
+
 def _amounts(raw: RawTable) -> tuple[list[str | None], list[int]] | None:
     """The main money column's values (as decimal texts) and the positions of totals rows;
     None when the sheet has no money column."""
     cols = [j for j, h in enumerate(raw.headers)
-            if "[" not in h and (header_key(h) in _GROSS or "сумм" in h.casefold())]
+            if "[" not in h and (header_key(h) in _MONEY or "сумм" in h.casefold())]
     if not cols:
         return None
     s = raw.data[f"c{cols[-1]}"]
@@ -292,7 +408,7 @@ def _check_subtotals(raw: RawTable, level: list[int], is_group: list[bool]) -> l
     bad: list[str] = []
     rows = raw.data["_row"].to_list()
     for j, h in enumerate(raw.headers):
-        if header_key(h) not in _GROSS and "сумм" not in h.casefold():
+        if header_key(h) not in _MONEY and "сумм" not in h.casefold():
             continue
         s = raw.data[f"c{j}"]
         vals = decimal_text(s, decimal=decimal_separator(s, default=","))
@@ -410,5 +526,6 @@ def prepare_form(raw: RawTable, rep: FileReport) -> RawTable:
         _group_rows(raw, rep)
     _hierarchy_header(raw, rep)
     _footer(raw, rep)
+    _dates_from_documents(raw, rep)
     _period_rows(raw, rep)
     return raw
