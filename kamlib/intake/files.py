@@ -21,7 +21,7 @@ from ..io import (
     read_raw,
     sha256_file,
 )
-from ..schema import TABLES
+from ..schema import TABLES, header_key
 from .detect import _detect_table, _explicit_mapping, _map_headers, _nearest_table, _required_ok
 from .fileparse import _FileIntake, _Parsed
 from .reportform import prepare_form
@@ -193,6 +193,41 @@ def _read_one(path: Path, rel: str, base: FileReport, spec: InputSpec | None,
                             f"parsed in {time.perf_counter() - t0 - read_s:.1f} s)")
 
 
+#: a column only a payments or bank register has
+_PAYMENT_HEADERS = {header_key(h) for h in (
+    "Назначение платежа", "Основание платежа", "Назначение", "Payment purpose",
+    "Purpose of payment", "Платежное поручение", "Расчетный счет", "Р/с")}
+#: documents of money received, not of goods sold (1C's names)
+_RECEIPT_DOCS = (r"(?i)^\s*(поступление\s+(на\s+расч[её]тный\s+сч[её]т|безналичных|"
+                 r"денежных|наличных)|приходный\s+кассовый\s+ордер|платежное\s+поручение|"
+                 r"оплата\s+от\s+покупателя|входящий\s+платеж|выписка\s+банка)")
+
+
+def _not_payments(raw: RawTable, mapping: dict[str, int], rep: FileReport) -> None:
+    """Stop on a file the headers took for sales that is a register of money received (bank
+    receipts: 'Поступление на расчетный счет …' with 'Назначение платежа'): its amounts are
+    payments, and read as sales they were added to the revenue (3 550 instead of 1 750)."""
+    purpose = next((h for h in raw.headers if header_key(h) in _PAYMENT_HEADERS), None)
+    doc = raw.data[f"c{mapping['document_id']}"] if "document_id" in mapping else None
+    receipts = 0.0
+    if doc is not None:
+        filled = doc.drop_nulls()
+        if filled.len():
+            receipts = float(filled.str.contains(_RECEIPT_DOCS).mean() or 0.0)
+    if purpose is None and receipts < 0.5:
+        return
+    why = (f"a '{purpose}' column" if purpose else "") + (
+        " and " if purpose and receipts >= 0.5 else "") + (
+        f"documents of money received ({receipts:.0%} like "
+        f"'{doc.drop_nulls()[0] if doc is not None else ''}')" if receipts >= 0.5 else "")
+    raise SchemaError(
+        f"this file holds payments received, not sales lines ({why}): read as sales, its "
+        "amounts would be added to the revenue", file=rep.label, row=raw.header_row,
+        hint=f"declare it as payments in engagement.yaml: inputs: [{{file: '{rep.file}', "
+        "table: payments, columns: {paid_date: 'Дата', amount: 'Сумма'}}]; or leave it out: "
+        f"inputs: [{{file: '{rep.file}', skip: true}}]")
+
+
 def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
                *, multi_sheet: bool) -> tuple[_Parsed, _FileIntake] | None:
     label = rep.label
@@ -217,17 +252,23 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
                     hint=f"ask the client for a {tname} export with "
                     f"{' and '.join(missing)}, or map an existing column in engagement.yaml: "
                     f"inputs: [{{file: '{rep.file}', table: {tname}, columns: "
-                    f"{{{missing[0].split()[0]}: 'Header in the file'}}}}]")
+                    f"{{{missing[0].split()[0]}: 'Header in the file'}}}}]; if the file is not "
+                    f"for the audit (a report of totals, a ledger card, a receivables report), "
+                    f"leave it out: inputs: [{{file: '{rep.file}', skip: true}}]")
             raise SchemaError(
                 "cannot tell which table this file holds: its headers match none of the known "
                 f"tables. Headers found (row {raw.header_row}): {', '.join(raw.headers[:15])}",
                 file=label, row=raw.header_row,
-                hint="declare it in engagement.yaml: inputs: [{file: "
-                f"'{rep.file}', table: sales, columns: {{net_revenue: 'Your header', ...}}}}]; "
-                "the data-request workbook lists the expected columns")
+                hint="if it holds a table the audit needs, declare it in engagement.yaml: "
+                f"inputs: [{{file: '{rep.file}', table: sales, columns: {{net_revenue: 'Your "
+                "header', ...}}]; the data-request workbook lists the expected columns; if "
+                "it is not for the audit (a ledger card, an account statement, a note), leave it "
+                f"out: inputs: [{{file: '{rep.file}', skip: true}}], or move it out of raw/")
         tbl = TABLES[name]
         _, hits = _map_headers(raw.headers, tbl)
         rep.detected_by = "headers"
+        if name == "sales":
+            _not_payments(raw, mapping, rep)
     if spec and spec.columns:
         explicit = _explicit_mapping(raw, spec, label)
         mapping = {k: v for k, v in mapping.items() if v not in explicit.values()}

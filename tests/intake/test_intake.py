@@ -747,3 +747,26 @@ def test_broken_1c_references_belong_to_no_client(make_engagement) -> None:
     assert Decimal(r.control["sales"]["rejected"]) == Decimal("500")
     assert "<" not in " ".join(str(x) for x in r.tables["clients"]["name"].to_list())
     assert r.tables["sales"]["product_name"].to_list()[1] is None
+
+
+def test_a_bank_receipts_register_is_not_taken_for_sales(make_engagement) -> None:
+    """'Поступления на расчетный счет' (Дата; Документ; Контрагент; Сумма; Назначение
+    платежа) was recognised as sales and its receipts added to the revenue (3 550 instead of
+    1 750). It stops, saying so and how to declare it as payments — which then works."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "01.11.2024;Р1;K1;1 000,00\r\n02.11.2024;Р2;K2;750,00\r\n")
+    bank = ("Дата;Документ;Контрагент;Сумма;Назначение платежа\r\n"
+            "05.11.2024;Поступление на расчетный счет 0000-000101 от 05.11.2024;ООО Альфа;"
+            "1 200,00;Оплата по счету 1\r\n"
+            "06.11.2024;Поступление на расчетный счет 0000-000102 от 06.11.2024;ИП Петров П.П.;"
+            "600,00;Оплата по счету 2\r\n")
+    files = {"clients.csv": CLIENTS, "sales.csv": sales, "bank.csv": bank}
+    r = run(make_engagement, files)
+    err = next(e for e in r.errors if "payments received" in e.message)
+    assert err.file == "bank.csv" and "table: payments" in err.hint and "skip: true" in err.hint
+    r = run(make_engagement, files, {"inputs": [{"file": "bank.csv", "table": "payments",
+                                                 "columns": {"paid_date": "Дата",
+                                                             "amount": "Сумма"}}]})
+    assert r.ok, r.errors
+    assert Decimal(r.control["sales"]["accepted"]) == Decimal("1750")
+    assert Decimal(r.control["payments"]["accepted"]) == Decimal("1800")
