@@ -25,7 +25,7 @@ from ..schema import TABLES, header_key
 from .detect import _detect_table, _explicit_mapping, _map_headers, _nearest_table, _required_ok
 from .fileparse import _FileIntake, _Parsed
 from .reportform import prepare_form
-from .results import FileReport
+from .results import FileReport, name_key
 
 
 def _find_spec(path: Path, eng_dir: Path, specs: list[InputSpec]) -> InputSpec | None:
@@ -213,7 +213,7 @@ def _not_payments(raw: RawTable, mapping: dict[str, int], rep: FileReport) -> No
     if doc is not None:
         filled = doc.drop_nulls()
         if filled.len():
-            receipts = float(filled.str.contains(_RECEIPT_DOCS).mean() or 0.0)
+            receipts = int(filled.str.contains(_RECEIPT_DOCS).sum()) / filled.len()
     if purpose is None and receipts < 0.5:
         return
     why = (f"a '{purpose}' column" if purpose else "") + (
@@ -226,6 +226,25 @@ def _not_payments(raw: RawTable, mapping: dict[str, int], rep: FileReport) -> No
         hint=f"declare it as payments in engagement.yaml: inputs: [{{file: '{rep.file}', "
         "table: payments, columns: {paid_date: 'Дата', amount: 'Сумма'}}]; or leave it out: "
         f"inputs: [{{file: '{rep.file}', skip: true}}]")
+
+
+def _sellers_inn(raw: RawTable, mapping: dict[str, int], rep: FileReport) -> None:
+    """An INN column that holds one INN for lines of several clients is the seller's (the
+    'Организация' of a 1C export), not the clients': it is not used to find the clients (it
+    made three companies one, and gave an ИП a company's INN)."""
+    if "client_tax_id" not in mapping or not {"client_id", "client_name"} & set(mapping):
+        return
+    inn = raw.data[f"c{mapping['client_tax_id']}"].str.strip_chars().drop_nulls()
+    if inn.n_unique() != 1 or inn.len() < 2:
+        return
+    if "client_id" in mapping:
+        who = set(raw.data[f"c{mapping['client_id']}"].drop_nulls().str.strip_chars())
+    else:   # names spelled two ways are one client: compared by their key
+        who = {name_key(n) for n in raw.data[f"c{mapping['client_name']}"].drop_nulls()
+               .unique()}
+    if len(who) >= 2:
+        header = raw.headers[mapping.pop("client_tax_id")]
+        rep.note("note_sellers_inn", column=header, inn=str(inn[0]), clients=len(who))
 
 
 def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: EngagementConfig,
@@ -309,6 +328,8 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
         # rejected as "not an amount")
         mapping["vat_rate"] = mapping.pop("vat")
         rep.note("note_vat_column_holds_rates", column=raw.headers[mapping["vat_rate"]])
+    if tbl.name == "sales" and not (spec and spec.columns and "client_tax_id" in spec.columns):
+        _sellers_inn(raw, mapping, rep)
     rep.table = tbl.name
     rep.mapping = {f: raw.headers[i] for f, i in mapping.items()}
     used_cols = set(mapping.values())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import polars as pl
 import pytest
 
 from kamlib.config import load_config
@@ -770,3 +771,27 @@ def test_a_bank_receipts_register_is_not_taken_for_sales(make_engagement) -> Non
     assert r.ok, r.errors
     assert Decimal(r.control["sales"]["accepted"]) == Decimal("1750")
     assert Decimal(r.control["payments"]["accepted"]) == Decimal("1800")
+
+
+def test_one_inn_for_several_clients_is_the_sellers(make_engagement) -> None:
+    """'Организация; ИНН; …; Контрагент' where the INN is the seller's: every new client got
+    it, and step 1 merged three companies into one. An INN column with one value for
+    several clients is not used to find them (said in a note); one client's lines with its
+    name spelled two ways keep their INN."""
+    sales = ("Дата;Документ;Организация;ИНН;Контрагент;Сумма без НДС\r\n"
+             "01.11.2024;Р1;ТД Восток;7713076301;ООО Ромашка;1 000,00\r\n"
+             "02.11.2024;Р2;ТД Восток;7713076301;ООО Лютик;500,00\r\n"
+             "03.11.2024;Р3;ТД Восток;7713076301;ИП Сидоров С.С.;250,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    (f,) = [f for f in r.files if f.file == "sales.csv"]
+    assert "client_tax_id" not in f.mapping
+    assert any(n["code"] == "note_sellers_inn" for n in f.note_reasons)
+    new = r.tables["clients"].filter(pl.col("origin") == "transactions")
+    assert new.height == 3 and new["tax_id"].null_count() == 3
+    one = ("Дата;Документ;ИНН;Контрагент;Сумма без НДС\r\n"
+           "01.11.2024;Р1;7707083893;ООО «Альфа»;1 000,00\r\n"
+           "02.11.2024;Р2;7707083893;Альфа ООО;500,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": one})
+    (f,) = [f for f in r.files if f.file == "sales.csv"]
+    assert f.mapping.get("client_tax_id") == "ИНН"
