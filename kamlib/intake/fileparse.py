@@ -317,6 +317,8 @@ class _FileIntake:
         if f.kind == "percent":
             v, bad = parse_percent(s)
             return fname, v, bad, "not a VAT rate (expected e.g. 20% or 'Без НДС')", 0
+        if f.kind == "text" and (self.raw.encoding or "").lower() in _CP1251:
+            self._utf8_inside(fname, s)
         if f.kind in ("id", "text") and s.str.starts_with("<").any():
             # 1C's broken references: '<Объект не найден> (43:b4f3…)' (the object deleted
             # from the database), '<Не указан>': no client, product or manager at all
@@ -336,6 +338,24 @@ class _FileIntake:
             return fname, v, none, "", 0
         (v,) = _by_distinct(s, lambda u: (_text(u),))
         return fname, v, none, "", 0
+
+    def _utf8_inside(self, fname: str, s: pl.Series) -> None:
+        """Stop on UTF-8 text inside a file read as cp1251 (a part pasted from another
+        export): its letters read two by two as 'РћРћРћ В«Р‘РµС‚Р°В»', which became a client of
+        its own, silently. Looked for among the column's distinct values."""
+        distinct = s.drop_nulls().unique()
+        hit = distinct.filter(distinct.str.contains(_UTF8_AS_CP1251))
+        if not hit.len():
+            return
+        value = hit[0]
+        i = int((s == value).arg_true()[0])
+        raise InputError(
+            f"the file mixes two encodings: '{value[:60]}' in '{self.header(fname)}' is UTF-8 "
+            "text read as cp1251 (a part pasted from another export), while the rest is "
+            "cp1251", file=self.rep.label, row=int(self._rows[i]), column=self.header(fname),
+            value=value,
+            hint="open the file in a text editor, fix the garbled lines (or export the "
+            "file again in one encoding) and run again")
 
     def _unwrap_text_formulas(self, fname: str, s: pl.Series) -> pl.Series:
         """``="00123"`` → ``00123``: the formula a CSV written for Excel puts around codes and
@@ -599,6 +619,12 @@ class _FileIntake:
 _UNIT = (r"(?i)^\s*(.*?\d)\s*(шт|штук[аи]?|ед|кг|гр?|л|мл|м|м2|м3|м²|м³|т|км|упак|уп|пач|кор|"
          r"компл|к-т|пар[аы]?|рул|бут|бан|pcs|pc|ea|kg|g|l|ml|m|box|units?)\.?\s*$")
 #: what Excel shows in a cell whose formula failed
+_CP1251 = {"cp1251", "windows-1251", "windows1251"}
+#: UTF-8 Cyrillic read as cp1251: 'Р' or 'С' (the lead bytes D0, D1) then a character of
+#: bytes 80–BF, twice in a row ('РћРћРћ' is 'ООО')
+_UTF8_AS_CP1251 = "(?:[РС][" + "".join(sorted(set(bytes(range(0x80, 0xC0)).decode(
+    "cp1251", errors="ignore")) - {"\u00a0"})).replace("\\", "\\\\").replace(
+    "]", "\\]").replace("[", "\\[").replace("^", "\\^").replace("-", "\\-") + "]){2}"
 _CLIENT_FIELDS = ("client_id", "client_name", "client_tax_id")
 _BROKEN_REF = (r"(?i)^\s*<\s*(объект не найден|не указан[аоы]?|не заполнен[аоы]?|"
                r"object not found|not specified|empty)\s*>")

@@ -795,3 +795,16 @@ def test_one_inn_for_several_clients_is_the_sellers(make_engagement) -> None:
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": one})
     (f,) = [f for f in r.files if f.file == "sales.csv"]
     assert f.mapping.get("client_tax_id") == "ИНН"
+
+
+def test_utf8_text_inside_a_cp1251_file_stops(make_engagement) -> None:
+    """A cp1251 export with a line pasted from a UTF-8 one: its name read as 'РћРћРћ
+    В«Р‘РµС‚Р°В»' became a client of its own with the money, silently. The intake stops,
+    naming the row, the column and the garbled value."""
+    head = "Дата;Документ;Контрагент;Сумма без НДС\r\n".encode("cp1251")
+    ok = "01.11.2024;Р1;ООО «Альфа»;1 000,00\r\n".encode("cp1251")
+    pasted = "02.11.2024;Р2;".encode("cp1251") + "ООО «Бета»".encode() + \
+        ";500,00\r\n".encode("cp1251")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": head + ok * 30 + pasted})
+    err = next(e for e in r.errors if "mixes two encodings" in e.message)
+    assert (err.row, err.column) == (32, "Контрагент") and err.value.startswith("РћРћРћ")
