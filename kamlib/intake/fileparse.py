@@ -451,7 +451,15 @@ class _FileIntake:
                 found.append(pl.DataFrame({"_row": df["_row"].filter(mark),
                                            "code": currency_marks(df[fname].filter(mark))})
                              .drop_nulls())
-        if "currency" in self.mapping:
+        read = {self.header(f) for f in money}
+        in_fx = next((h for h in self.raw.headers if _FX_AMOUNT.search(h) and h not in read),
+                     None)
+        if "currency" in self.mapping and in_fx is not None:
+            # 'Валюта' beside 'Сумма в валюте': the currency of that column (the contract's),
+            # not of the amounts read, which the books keep in the engagement's currency
+            self.rep.note("note_currency_of_fx_column", currency=self.header("currency"),
+                          column=in_fx)
+        elif "currency" in self.mapping:
             cur = df["currency"]
             low = cur.str.strip_chars().str.to_lowercase().str.strip_chars_end(".")
             code = low.replace_strict({k.rstrip("."): v for k, v in CURRENCY_CODES.items()},
@@ -619,6 +627,9 @@ class _FileIntake:
 _UNIT = (r"(?i)^\s*(.*?\d)\s*(шт|штук[аи]?|ед|кг|гр?|л|мл|м|м2|м3|м²|м³|т|км|упак|уп|пач|кор|"
          r"компл|к-т|пар[аы]?|рул|бут|бан|pcs|pc|ea|kg|g|l|ml|m|box|units?)\.?\s*$")
 #: what Excel shows in a cell whose formula failed
+#: an amount in the contract's currency beside the books' ('Сумма в валюте')
+_FX_AMOUNT = re.compile(r"(?i)(в\s+валюте|валютн\w*\s+сумм|сумм\w*\s+\(?валют|"
+                        r"in\s+(contract\s+|foreign\s+)?currency|fx\s+amount)")
 _CP1251 = {"cp1251", "windows-1251", "windows1251"}
 #: UTF-8 Cyrillic read as cp1251: 'Р' or 'С' (the lead bytes D0, D1) then a character of
 #: bytes 80–BF, twice in a row ('РћРћРћ' is 'ООО')

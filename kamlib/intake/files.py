@@ -116,6 +116,13 @@ def _holds_rates(values: pl.Series) -> bool:
     return not bad.any() and bool(s.str.contains(r"(?i)%|без").any())
 
 
+def _percents(values: pl.Series) -> bool:
+    """Whether a column's first 2,000 filled cells are percentages ('10%', '5 %')."""
+    s = values.drop_nulls().head(2000).str.strip_chars()
+    s = s.filter(s != "")
+    return s.len() > 0 and bool(s.str.contains(r"^-?\d+([.,]\d+)?\s*%$").all())
+
+
 def result_first_reason(rejected: pl.DataFrame, label: str) -> str:
     """The first rejection of a file, as 'row N, column 'X', value 'V': reason'."""
     rows = rejected.filter(pl.col("file") == label).sort("row").head(1)
@@ -330,6 +337,12 @@ def _one_table(raw: RawTable, rep: FileReport, spec: InputSpec | None, cfg: Enga
         rep.note("note_vat_column_holds_rates", column=raw.headers[mapping["vat_rate"]])
     if tbl.name == "sales" and not (spec and spec.columns and "client_tax_id" in spec.columns):
         _sellers_inn(raw, mapping, rep)
+    if tbl.name == "sales" and "discount" in mapping and not (
+            spec and spec.columns and "discount" in spec.columns) and _percents(
+                raw.data[f"c{mapping['discount']}"]):
+        # 'Скидка' holding '10%': a rate, not the discount's amount (every line was rejected
+        # as "not an amount", its revenue with it, and the run stopped)
+        rep.note("note_discount_percent", column=raw.headers[mapping.pop("discount")])
     rep.table = tbl.name
     rep.mapping = {f: raw.headers[i] for f, i in mapping.items()}
     used_cols = set(mapping.values())

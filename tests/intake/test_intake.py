@@ -808,3 +808,24 @@ def test_utf8_text_inside_a_cp1251_file_stops(make_engagement) -> None:
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": head + ok * 30 + pasted})
     err = next(e for e in r.errors if "mixes two encodings" in e.message)
     assert (err.row, err.column) == (32, "Контрагент") and err.value.startswith("РћРћРћ")
+
+
+def test_discount_in_percent_and_the_contract_currency_column(make_engagement) -> None:
+    """'Скидка' holding '10%' rejected every line, revenue with it; 'Валюта' beside 'Сумма в
+    валюте' (the contract's currency) stopped the run as amounts in several currencies,
+    though 'Сумма без НДС' is in roubles. Both are read, each said in a note."""
+    sales = ("Дата;Документ;Код контрагента;Валюта;Сумма в валюте;Скидка;Сумма без НДС\r\n"
+             "01.11.2024;Р1;K1;USD;10,87;10%;1 000,00\r\n"
+             "02.11.2024;Р2;K2;руб.;500,00;5%;500,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    assert r.tables["sales"]["net_revenue"].to_list() == [1000.0, 500.0]
+    (f,) = [f for f in r.files if f.file == "sales.csv"]
+    codes = {n["code"] for n in f.note_reasons}
+    assert {"note_discount_percent", "note_currency_of_fx_column"} <= codes
+    assert "discount" not in f.mapping
+    # the currency column still says what the amounts read are in, without such a column
+    other = ("Дата;Документ;Код контрагента;Валюта;Сумма без НДС\r\n"
+             "01.11.2024;Р1;K1;USD;1 000,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": other})
+    assert any("another currency" in e.message for e in r.errors)
