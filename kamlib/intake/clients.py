@@ -181,6 +181,7 @@ def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
             df = df.drop("_by_name_only")
     if cat is not None:
         df = _codes_without_zeros(df, cat, ok, tname, warnings)
+        df = _codes_loosely(df, cat, ok, tname, warnings)
     # unknown clients: add them to the catalogue (flagged) or reject their rows
     known = cat["client_id"] if cat is not None else pl.Series([], dtype=pl.String)
     unknown = ok & ~pl.col("client_id").is_in(known.implode()).fill_null(False)
@@ -287,6 +288,36 @@ def _codes_without_zeros(df: pl.DataFrame, cat: pl.DataFrame, ok: pl.Expr, tname
     ex = "; ".join(f"{a} → {b}" for a, b in sorted(mapping.items())[:3])
     warnings.append(said("warn_codes_lost_zeros", table=tname, n=len(mapping), rows=rows,
                          examples=ex))
+    return df.with_columns(client_id=pl.when(hit).then(pl.col("client_id").replace(mapping))
+                           .otherwise(pl.col("client_id")))
+
+
+def _codes_loosely(df: pl.DataFrame, cat: pl.DataFrame, ok: pl.Expr, tname: str,
+                   warnings: list[str]) -> pl.DataFrame:
+    """Codes written another way than the catalogue's: Excel's text mark (``'00-000001``),
+    another case (``цб-000003`` for ``ЦБ-000003``): attached to the one catalogue code they
+    match so, said in a warning (they became new clients)."""
+    known = cat["client_id"].drop_nulls()
+    unknown = df.filter(ok & pl.col("client_id").is_not_null()
+                        & ~pl.col("client_id").is_in(known.implode()))["client_id"].unique()
+    if unknown.len() == 0:
+        return df
+
+    def loose(e: pl.Expr) -> pl.Expr:
+        return e.str.strip_chars().str.strip_chars_start("'").str.strip_chars().str.to_uppercase()
+
+    keys = pl.DataFrame({"_code": known}).with_columns(_key=loose(pl.col("_code")))
+    unique = keys.group_by("_key").agg(pl.col("_code").first(), pl.len().alias("_n")).filter(
+        pl.col("_n") == 1)
+    hits = pl.DataFrame({"_raw": unknown}).with_columns(_key=loose(pl.col("_raw"))).join(
+        unique, on="_key")
+    if hits.height == 0:
+        return df
+    mapping = dict(zip(hits["_raw"].to_list(), hits["_code"].to_list(), strict=True))
+    hit = ok & pl.col("client_id").is_in(list(mapping))
+    ex = "; ".join(f"{a} → {b}" for a, b in sorted(mapping.items())[:3])
+    warnings.append(said("warn_codes_written_otherwise", table=tname, n=len(mapping),
+                         rows=df.filter(hit).height, examples=ex))
     return df.with_columns(client_id=pl.when(hit).then(pl.col("client_id").replace(mapping))
                            .otherwise(pl.col("client_id")))
 

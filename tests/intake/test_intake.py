@@ -829,3 +829,17 @@ def test_discount_in_percent_and_the_contract_currency_column(make_engagement) -
              "01.11.2024;Р1;K1;USD;1 000,00\r\n")
     r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": other})
     assert any("another currency" in e.message for e in r.errors)
+
+
+def test_codes_with_excels_text_mark_or_another_case(make_engagement) -> None:
+    """'00-000001 (Excel's text mark) and цб-000003 for the catalogue's ЦБ-000003 became
+    new clients; they are attached to the code they match, said in a warning. A code
+    matching two catalogue codes so stays unknown."""
+    clients = ("Код;Наименование;ИНН\r\n00-000001;ООО Альфа;7707083893\r\n"
+               "ЦБ-000003;ИП Петров;500100732259\r\nab-1;ООО А;\r\nAB-1;ООО Б;\r\n")
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "01.11.2024;Р1;'00-000001;100,00\r\n02.11.2024;Р2;цб-000003;200,00\r\n"
+             "03.11.2024;Р3;Ab-1;300,00\r\n")
+    r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
+    assert r.tables["sales"]["client_id"].to_list() == ["00-000001", "ЦБ-000003", "Ab-1"]
+    assert any("written otherwise than in the catalogue" in w for w in r.warnings)
