@@ -4,6 +4,7 @@ unit price, VAT that cannot belong to its amount.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
@@ -182,6 +183,12 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     by_doc = pl.any_horizontal([c.str.contains(_RETURN_RE).fill_null(False) for c in doc_text]) \
         if doc_text else pl.lit(False)
     flag = pl.col("is_return").fill_null(False) if "is_return" in m else pl.lit(False)
+    if "is_return" not in m and _RETURNS_FILE.search(rep.file) and not _SALES_FILE.search(
+            rep.file):
+        # 'Возвраты покупателей ноябрь.csv': a file of returns by its name, its documents
+        # bare numbers and its amounts positive (its lines were added to the sales)
+        flag = pl.lit(True)
+        rep.note("note_returns_file", file=rep.file)
     df = df.with_columns(_doc_return=by_doc | flag)
     flip = pl.col("_doc_return") & (pl.col("net_revenue") > 0)
     signed = [c for c in ("net_revenue", "gross_revenue", "vat", "cogs", "discount",
@@ -200,6 +207,13 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
     rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
     rep.note(how[0], **how[1])
     return df.drop("_doc_return")
+
+
+#: a file of returns by its name ('Возвраты покупателей ноябрь.csv', 'Returns Q4.xlsx')…
+_RETURNS_FILE = re.compile(r"(?i)(^\W*возврат|возвраты?\s+(покупател|товаров|от\s+покупат|"
+                           r"клиент)|^\W*(customer\s+)?returns?\b|^\W*credit\s+notes?)")
+#: … unless it names sales too ('Продажи и возвраты.xlsx')
+_SALES_FILE = re.compile(r"(?i)(продаж|реализац|отгрузк|выручк|sales|shipments|invoices)")
 
 
 def _blank_net(df: pl.DataFrame, fi: _FileIntake, m: dict[str, Any]) -> pl.DataFrame:

@@ -843,3 +843,21 @@ def test_codes_with_excels_text_mark_or_another_case(make_engagement) -> None:
     r = run(make_engagement, {"clients.csv": clients, "sales.csv": sales})
     assert r.tables["sales"]["client_id"].to_list() == ["00-000001", "ЦБ-000003", "Ab-1"]
     assert any("written otherwise than in the catalogue" in w for w in r.warnings)
+
+
+def test_a_file_of_returns_by_its_name(make_engagement) -> None:
+    """'Возвраты покупателей ноябрь.csv' with bare document numbers and positive amounts was
+    added to the sales (2 050 instead of 1 450); its lines are returns. A file named for
+    sales and returns together is read line by line as before."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+             "01.11.2024;Р1;K1;1 000,00\r\n02.11.2024;Р2;K2;750,00\r\n")
+    back = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n"
+            "15.11.2024;ВК-000005;K1;300,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "Продажи ноябрь.csv": sales,
+                              "Возвраты покупателей ноябрь.csv": back})
+    assert r.ok, r.errors
+    s = r.tables["sales"].sort("date")
+    assert s["net_revenue"].to_list() == [1000.0, 750.0, -300.0]
+    assert s["is_return"].to_list() == [False, False, True]
+    r = run(make_engagement, {"clients.csv": CLIENTS, "Продажи и возвраты.csv": back})
+    assert r.tables["sales"]["net_revenue"].to_list() == [300.0]
