@@ -216,10 +216,18 @@ def _find_header(rows: list[list[Any]]) -> int:
     return next(i for i, w in enumerate(widths) if w >= max(2, target * 0.8) or w == target)
 
 
+#: the longest header read: a cell of megabytes (a dump on one line) is no column's name,
+#: and every header comparison ran its patterns over all of it (75 s for a 40 MB line)
+_MAX_HEADER = 200
+
+
 def _headers_from(cells: list[Any]) -> list[str]:
     out = []
     for i, c in enumerate(cells):
-        text = "" if c is None else re.sub(r"\s+", " ", str(c)).strip()
+        cell = "" if c is None else str(c)
+        if len(cell) > _MAX_HEADER:
+            cell = cell[:_MAX_HEADER] + "…"
+        text = re.sub(r"\s+", " ", cell).strip()
         out.append(text or f"column {i + 1}")
     return out
 

@@ -89,7 +89,9 @@ class Table:
 
 def _fold(text: object) -> str:
     """A header folded for matching: NFKC, casefold, ё → е, edge spaces off."""
-    return unicodedata.normalize("NFKC", str(text)).casefold().replace("ё", "е").strip()
+    # a header is a few words: a cell of megabytes (a dump on one line) is cut, not folded
+    # whole by every pattern that compares headers
+    return unicodedata.normalize("NFKC", str(text)[:500]).casefold().replace("ё", "е").strip()
 
 
 #: an amount's scale at the end of its header: ', тыс. руб.', '(тыс.руб)', ', млн ₽',
