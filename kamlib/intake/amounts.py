@@ -205,6 +205,14 @@ def _sales_amounts(p: _Parsed, fi: _FileIntake, cfg: EngagementConfig,
                              "problem": "negative quantity with a positive amount: kept as "
                              "exported; check whether it is a correction"})
     rep.returns = {"flipped_to_negative": int(df.filter(flip).height)}
+    if "cogs" in m:
+        # a line without its cost of sales has a margin of 100 % in the P&L: said, with money
+        bare = df.filter(pl.col("_reason").is_null() & pl.col("cogs").is_null()
+                         & (pl.col("net_revenue") != 0))
+        if bare.height:
+            warnings.append(said("warn_cogs_missing", file=rep.label, n=bare.height,
+                                 column=fi.header("cogs"), row=str(bare["_row"][0]),
+                                 money_minor=int(bare["net_revenue"].sum() or 0)))
     rep.note(how[0], **how[1])
     return df.drop("_doc_return")
 

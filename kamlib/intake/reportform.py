@@ -173,6 +173,8 @@ def _group_rows(raw: RawTable, rep: FileReport) -> None:
     raw.data = raw.data.filter(keep)
     if bad:
         rep.note("note_group_rows_bad", n=n, bad_n=len(bad), rows=", ".join(bad[:5]))
+    elif not any(header_key(h) in _MONEY or "сумм" in h.casefold() for h in raw.headers):
+        rep.note("note_group_rows_folders", n=n)   # a catalogue's folders: no amounts
     else:
         rep.note("note_group_rows", n=n)
 

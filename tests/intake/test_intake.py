@@ -861,3 +861,15 @@ def test_a_file_of_returns_by_its_name(make_engagement) -> None:
     assert s["is_return"].to_list() == [False, False, True]
     r = run(make_engagement, {"clients.csv": CLIENTS, "Продажи и возвраты.csv": back})
     assert r.tables["sales"]["net_revenue"].to_list() == [300.0]
+
+
+def test_lines_without_cost_of_sales_are_said_with_their_money(make_engagement) -> None:
+    """A blank 'Себестоимость' was stored as null without a word: the P&L counts that line's
+    margin at 100 %. A warning gives the lines, their revenue and the first row."""
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС;Себестоимость\r\n"
+             "01.11.2024;Р1;K1;1 000,00;600,00\r\n02.11.2024;Р2;K2;500,00;\r\n"
+             "03.11.2024;Р3;K1;250,00;0\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    (w,) = [w for w in r.warnings if "cost of sales counts as zero" in w]
+    assert "1 line(s)" in w and "500.00" in w and "row 3" in w

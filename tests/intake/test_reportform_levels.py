@@ -121,3 +121,29 @@ def test_client_on_its_group_row_only(make_engagement, tmp_path) -> None:
 def test_title_period(line, period) -> None:
     got = title_period([line])
     assert (None if got is None else tuple(str(d) for d in got)) == period
+
+
+def test_a_catalogues_folders_by_outline_are_said_as_folders(make_engagement, tmp_path) -> None:
+    """A catalogue in xlsx whose folders ('Покупатели › Москва') are outline groups: skipped,
+    and said as folders of the list (the note said "their amounts are subtotals")."""
+    path = tmp_path / "Контрагенты.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Контрагенты")
+    ws.write_row(0, 0, ["Наименование", "Код", "ИНН"])
+    rows = [(0, "Покупатели", "00-10", None), (1, "Москва", "00-11", None),
+            (2, 'ООО "Альфа"', "K001", "7707083893"), (2, 'ООО "Бета"', "K002", "7736050003"),
+            (1, "Регионы", "00-12", None), (2, "ИП Петров Петр Петрович", "K003", "500100732259")]
+    for i, (level, name, code, inn) in enumerate(rows, start=1):
+        ws.write_row(i, 0, [name, code, inn])
+        if level:
+            ws.set_row(i, None, None, {"level": level})
+    wb.close()
+    sales = ("Дата;Документ;Код контрагента;Сумма без НДС\r\n01.11.2024;Р1;K001;1 000,00\r\n"
+             "02.11.2024;Р2;K003;250,00\r\n")
+    root = make_engagement({path.name: path, "sales.csv": sales})
+    result = ingest(root, load_config(root / "engagement.yaml"))
+    assert result.ok, [str(e) for e in result.errors]
+    assert sorted(result.tables["clients"]["client_id"].to_list()) == ["K001", "K002", "K003"]
+    (f,) = [f for f in result.files if f.table == "clients"]
+    assert any(n["code"] == "note_group_rows_folders" and n["args"]["n"] == 3
+               for n in f.note_reasons)
