@@ -258,6 +258,15 @@ SALES = Table(
            "List amount", "Amount before discount"),
         _f("cogs", "money", "Себестоимость", "COGS", "Себестоимость", "Себестоимость продаж",
            "Сумма себестоимости", "COGS", "Cost of sales", "Cost of goods sold", "Cost"),
+        # returns in columns of their own on the sales line ('Сумма возврата без НДС'): read
+        # as a return line beside the sale (kamlib.intake.amounts)
+        _f("return_amount", "money", "Сумма возврата без НДС", "Returns amount (excl. VAT)",
+           "Сумма возврата без НДС", "Сумма возврата", "Сумма возвратов без НДС",
+           "Сумма возвратов", "Возвраты без НДС", "Возвраты, сумма", "Returns amount",
+           "Return amount", source_only=True),
+        _f("return_quantity", "number", "Количество возврата", "Returned quantity",
+           "Количество возврата", "Количество возвратов", "Кол-во возврата",
+           "Returned quantity", "Return quantity", source_only=True),
         _f("is_return", "bool", "Признак возврата", "Return flag", "Возврат", "Признак возврата",
            "Is return", "Return"),
         _f("manager", "text", "Менеджер", "Sales manager", "Менеджер", "Ответственный",

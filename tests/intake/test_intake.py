@@ -873,3 +873,23 @@ def test_lines_without_cost_of_sales_are_said_with_their_money(make_engagement) 
     assert r.ok, r.errors
     (w,) = [w for w in r.warnings if "cost of sales counts as zero" in w]
     assert "1 line(s)" in w and "500.00" in w and "row 3" in w
+
+
+def test_returns_in_columns_of_their_own(make_engagement) -> None:
+    """'Количество возврата; Сумма возврата без НДС' on the sales lines were left unused: the
+    revenue counted 1 750 instead of 1 425. Each filled one is a return line beside its
+    sale (negative amount and quantity), so the P&L counts it among the returns."""
+    sales = ("Дата;Документ;Код контрагента;Количество;Сумма без НДС;Количество возврата;"
+             "Сумма возврата без НДС\r\n"
+             "01.11.2024;Р1;K1;10;1 000,00;2;200,00\r\n02.11.2024;Р2;K2;5;500,00;;\r\n"
+             "03.11.2024;Р3;K1;2;250,00;1;125,00\r\n")
+    r = run(make_engagement, {"clients.csv": CLIENTS, "sales.csv": sales})
+    assert r.ok, r.errors
+    s = r.tables["sales"]
+    assert s["net_revenue"].to_list() == [1000.0, -200.0, 500.0, 250.0, -125.0]
+    assert s["is_return"].to_list() == [False, True, False, False, True]
+    assert s["quantity"].to_list() == [10, -2, 5, 2, -1]
+    assert s["source_row"].to_list() == [2, 2, 3, 4, 4]
+    assert Decimal(r.control["sales"]["accepted"]) == Decimal("1425")
+    (f,) = [f for f in r.files if f.file == "sales.csv"]
+    assert f.money["return_amount"]["accepted"] == "325.00"
