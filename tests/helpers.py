@@ -112,6 +112,17 @@ def ingested(make_engagement: Callable[..., Path], files: dict[str, Any],
     return ingest(root, load_config(root / "engagement.yaml"))
 
 
+def money_whole(result: Any) -> Any:
+    """Assert money in = money out in every file of an intake result (each money column's
+    rows = accepted + rejected); return the result."""
+    from decimal import Decimal
+
+    for f in result.files:
+        for m in f.money.values():
+            assert Decimal(m["rows"]) == Decimal(m["accepted"]) + Decimal(m["rejected"]), f.label
+    return result
+
+
 def raw_hashes(root: Path) -> dict[str, str]:
     """SHA-256 of every file under ``root/raw`` (to prove raw data is never modified)."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

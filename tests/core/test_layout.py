@@ -11,22 +11,16 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from kamlib.config import load_config
-from kamlib.intake import IntakeResult, ingest
+from kamlib.intake import IntakeResult
 from kamlib.io import _header_score, read_raw
 from kamlib.layout import fill_merged, two_row_header
-from tests.helpers import DATA
+from tests.helpers import DATA, ingested, money_whole
 
 CLIENTS = (DATA / "bad_inputs" / "12_unknown_client" / "raw" / "clients.csv").read_bytes()
 
 
 def _ingest(make_engagement, files: dict[str, bytes | Path]) -> IntakeResult:
-    root = make_engagement({"clients.csv": CLIENTS, **files})
-    result = ingest(root, load_config(root / "engagement.yaml"))
-    for f in result.files:
-        for m in f.money.values():
-            assert Decimal(m["rows"]) == Decimal(m["accepted"]) + Decimal(m["rejected"])
-    return result
+    return money_whole(ingested(make_engagement, {"clients.csv": CLIENTS, **files}))
 
 
 def _sales(result: IntakeResult):
