@@ -30,7 +30,7 @@ import polars as pl
 
 from .atomic import atomic_dir, atomic_write_bytes, atomic_write_json, sha256_file, to_jsonable
 from .errors import InputError
-from .layout import fill_merged, is_rate_row, two_row_header
+from .layout import fill_merged, is_rate_row, stacked_level, two_row_header
 from .schema import TABLES, header_key
 from .textbody import _csv_lines, _read_in_parts, _read_whole, _record_lines
 from .textcodes import (
@@ -534,9 +534,18 @@ def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
     if h >= len(rows):
         raise InputError(f"header_row {header_row} is past the last row ({len(rows)})",
                          file=path.name, sheet=name, hint="fix 'header_row'")
-    sub = rows[h + 1] if h + 1 < len(rows) else []
-    headers, second = _join_header(rows[h], sub)
-    two_rows = second is not None
+    top = rows[h]
+    stacked = 0
+    while h + 1 + stacked < len(rows):
+        # a hierarchy's levels stacked under the header (titles merged over those rows)
+        level = stacked_level(top, rows[h + 1 + stacked])
+        if level is None:
+            break
+        top = [*level, *top[len(level):]]
+        stacked += 1
+    sub = rows[h + 1 + stacked] if h + 1 + stacked < len(rows) else []
+    headers, second = _join_header(top, sub)
+    two_rows = stacked + (second is not None)
     width = len(headers)
     body = rows[h + 1 + two_rows:]
     cols = {f"c{j}": [r[j] if j < len(r) else None for r in body] for j in range(width)}
@@ -550,8 +559,10 @@ def _table_from_rows(path: Path, name: str | None, rows: list[list[str | None]],
     ]
     skipped = [(i + 1, "above the header (title or filter row)")
                for i in range(h) if any(rows[i])]
+    skipped.extend((h + 2 + k, "header row (a level of the hierarchy column)")
+                   for k in range(stacked))
     if second is not None:
-        skipped.append((h + 2, second))
+        skipped.append((h + 2 + stacked, second))
     title = [" ".join(str(c) for c in rows[i] if c) for i in range(h) if any(rows[i])]
     return RawTable(path, name, None, None, h + 1, headers, data, skipped, ragged, None,
                     title)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-__all__ = ["fill_merged", "is_rate_row", "two_row_header"]
+__all__ = ["fill_merged", "is_rate_row", "stacked_level", "two_row_header"]
 
 Range = tuple[tuple[int, int], tuple[int, int]]
 
@@ -125,4 +125,28 @@ def two_row_header(top: Sequence[object], bottom: Sequence[object],
             names.append(b[j])
     if score(names) < max(score(t), 1):
         return None
+    return names
+
+
+def stacked_level(top: Sequence[object], bottom: Sequence[object]) -> list[str] | None:
+    """The header with ``bottom``'s one new label added to its column's name, when
+    ``bottom`` is a level of a hierarchy stacked under the header (1C writes 'Контрагент',
+    'Документ', 'Номенклатура' one under the other in the hierarchy column, the other titles
+    merged over those rows): ``Контрагент / Документ``. Only a row whose other cells repeat
+    the header (a merge filled) is one; else None.
+
+    >>> stacked_level(["Контрагент", "Сумма"], ["Документ", "Сумма"])
+    ['Контрагент / Документ', 'Сумма']
+    >>> stacked_level(["Контрагент", "Сумма"], ["ООО Альфа", None]) is None
+    True
+    """
+    width = max(len(top), len(bottom))
+    t = [_text(top[j]) if j < len(top) else "" for j in range(width)]
+    b = [_text(bottom[j]) if j < len(bottom) else "" for j in range(width)]
+    copies = [j for j in range(width) if b[j] and b[j] == t[j]]
+    new = [j for j in range(width) if b[j] and b[j] != t[j]]
+    if not copies or len(new) != 1 or not t[new[0]] or not _label(b[new[0]]):
+        return None
+    names = list(t)
+    names[new[0]] = f"{t[new[0]]} / {b[new[0]]}"
     return names

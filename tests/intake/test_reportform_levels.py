@@ -145,3 +145,38 @@ def test_a_catalogues_folders_by_outline_are_said_as_folders(make_engagement, tm
     (f,) = [f for f in result.files if f.table == "clients"]
     assert any(n["code"] == "note_group_rows_folders" and n["args"]["n"] == 3
                for n in f.note_reasons)
+
+
+def test_hierarchy_levels_stacked_under_the_header(make_engagement, tmp_path) -> None:
+    """1C writes the hierarchy's levels one under the other ('Контрагент', 'Документ',
+    'Номенклатура' in rows 4–6 of column A), the other titles merged over those rows: the
+    levels were rows of data, and the products the clients."""
+    path = tmp_path / "Продажи.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Продажи")
+    ws.write(0, 0, "Продажи")
+    ws.write(1, 0, "Период: с 01.11.2024 по 30.11.2024")
+    for k, level in enumerate(["Контрагент", "Документ", "Номенклатура"]):
+        ws.write(3 + k, 0, level)
+    for col, title in enumerate(["Количество", "Выручка"], start=1):
+        ws.merge_range(3, col, 5, col, title)
+    r = 6
+    for client, docs in DATA:
+        items = [it for _, _, its in docs for it in its]
+        ws.write_row(r, 0, [client, sum(q for _, q, _ in items), sum(n for *_, n in items)])
+        r += 1
+        for num, day, its in docs:
+            ws.write_row(r, 0, [DOC.format(num, day), sum(q for _, q, _ in its),
+                                sum(n for *_, n in its)])
+            ws.set_row(r, None, None, {"level": 1})
+            r += 1
+            for product, q, n in its:
+                ws.write_row(r, 0, [product, q, n])
+                ws.set_row(r, None, None, {"level": 2})
+                r += 1
+    ws.write_row(r, 0, ["Итого", 23, 1850.0])
+    wb.close()
+    result = _ingest(make_engagement, path)
+    assert _by_client(result) == {"K001": 1100.0, "K002": 500.0, "K003": 250.0}
+    assert result.tables["sales"]["product_name"].to_list() == ["Сахар", "Соль", "Сахар",
+                                                                "Сахар", "Мука"]
