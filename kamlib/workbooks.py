@@ -24,7 +24,6 @@ __all__ = [
     "is_xml_spreadsheet",
     "latin1_mojibake",
     "old_excel_problem",
-    "outline_levels",
     "read_html_rows",
     "row_marks",
     "row_styles",
@@ -264,11 +263,6 @@ def row_marks(path: Path) -> dict[str, tuple[dict[int, int], list[int]]]:
                     tail = data[-512:]
             out[name] = (levels, sorted(hidden))
     return out
-
-
-def outline_levels(path: Path) -> dict[str, dict[int, int]]:
-    """Per worksheet name, the outline level of each row that has one (:func:`row_marks`)."""
-    return {name: levels for name, (levels, _) in row_marks(path).items()}
 
 
 #: a cell with content (a self-closing empty cell is not one: its '/>' ends it)

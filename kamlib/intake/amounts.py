@@ -261,7 +261,6 @@ def _blank_net(df: pl.DataFrame, fi: _FileIntake, m: dict[str, Any]) -> pl.DataF
     blank = pl.col("_reason").is_null() & pl.col("net_revenue").is_null()
     if not df.select(blank.any()).item():
         return df
-    derivable = None
     if {"gross_revenue", "vat"} <= set(m) and "net_revenue" in m:
         derivable = blank & pl.col("gross_revenue").is_not_null() & pl.col("vat").is_not_null()
         n = int(df.select(derivable.sum()).item())
@@ -374,14 +373,23 @@ def _amount_from_price(df: pl.DataFrame, fi: _FileIntake, spec: InputSpec | None
     )
 
 
+#: 'ИНН/КПП' in one column, as 1C lists give it: '7707083893/770701001'
+_INN_KPP = r"^(\d{9,12})/(\d{9})$"
+
+
+def _inn_kpp(s: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The INN and the КПП of a combined 'ИНН/КПП' value (spaces ignored); both null where
+    the value is not one."""
+    both = s.cast(pl.String).str.replace_all(r"[\s\u00a0]", "")
+    return both.str.extract(_INN_KPP, 1), both.str.extract(_INN_KPP, 2)
+
+
 def _pad_tax_id(s: pl.Expr) -> pl.Expr:
     """Normalise tax ids: spaces and dashes out; a Russian INN stored as a number lost its
     leading zero (9 or 11 digits) and gets it back. Ids with letters (foreign VAT numbers
     such as ``FR595951746``) are kept as they are, only without spaces."""
     compact = s.str.replace_all(r"[\s\u00a0-]", "")
-    # '7707083893/770701001' (ИНН/КПП in one column, as 1C lists give it): the INN
-    compact = pl.when(compact.str.contains(r"^\d{9,12}/\d{9}$")).then(
-        compact.str.extract(r"^(\d{9,12})/", 1)).otherwise(compact)
+    compact = pl.coalesce(_inn_kpp(compact)[0], compact)   # 'ИНН/КПП': the INN
     digits_only = compact.str.contains(r"^[0-9]+$")
     return (pl.when(compact == "").then(None)
             .when(digits_only & compact.str.len_chars().is_in([9, 11]))

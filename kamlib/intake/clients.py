@@ -13,7 +13,7 @@ import polars as pl
 from ..config import EngagementConfig
 from ..errors import InputError, KamError
 from ..identifiers import is_exponent, is_valid_inn, tax_id_problem, tax_id_problem_reason
-from .amounts import _pad_tax_id
+from .amounts import _inn_kpp, _pad_tax_id
 from .results import name_key, said
 
 
@@ -26,11 +26,9 @@ def _clients(dfs: list[pl.DataFrame], cfg: EngagementConfig, issues: list[dict[s
     df = pl.concat(dfs, how="diagonal_relaxed")
     if "tax_id" in df.columns and "branch_code" not in df.columns:
         # 'ИНН/КПП' in one column: the КПП after the slash is the branch's code
-        both = pl.col("tax_id").str.replace_all(r"[\s\u00a0]", "")
-        kpp = both.str.extract(r"^\d{9,12}/(\d{9})$", 1)
+        inn, kpp = _inn_kpp(pl.col("tax_id"))
         if df.select(kpp.is_not_null().any()).item():
-            df = df.with_columns(branch_code=kpp, tax_id=pl.when(kpp.is_not_null()).then(
-                both.str.extract(r"^(\d{9,12})/", 1)).otherwise(pl.col("tax_id")))
+            df = df.with_columns(branch_code=kpp, tax_id=pl.coalesce(inn, pl.col("tax_id")))
     if "tax_id" in df.columns and cfg.intake.tax_id_pad:
         df = df.with_columns(tax_id=_pad_tax_id(pl.col("tax_id")))
     df = df.with_columns(origin=pl.lit("catalogue"))
@@ -98,10 +96,8 @@ def _line_kpp(df: pl.DataFrame) -> pl.Expr | None:
     'ИНН/КПП'; None when the lines have neither."""
     if "client_branch_code" in df.columns:
         return pl.col("client_branch_code").cast(pl.String).str.replace_all(r"\s", "")
-    both = pl.col("client_tax_id").cast(pl.String).str.replace_all(r"[\s\u00a0]", "")
-    if df.select(both.str.contains(r"^\d{9,12}/\d{9}$").any()).item():
-        return both.str.extract(r"^\d{9,12}/(\d{9})$", 1)
-    return None
+    kpp = _inn_kpp(pl.col("client_tax_id"))[1]
+    return kpp if df.select(kpp.is_not_null().any()).item() else None
 
 
 def _resolve_clients(df: pl.DataFrame, tname: str, clients: pl.DataFrame | None,
@@ -268,28 +264,11 @@ def _codes_without_zeros(df: pl.DataFrame, cat: pl.DataFrame, ok: pl.Expr, tname
     in a warning; a code matching several (``0123`` and ``00123``) stays unknown."""
     known = cat["client_id"].drop_nulls()
     digits = r"^\d+$"
-    unknown = df.filter(ok & pl.col("client_id").is_not_null()
-                        & ~pl.col("client_id").is_in(known.implode())
-                        & pl.col("client_id").str.contains(digits))["client_id"].unique()
+    unknown = _unknown_codes(df, known, ok)
+    unknown = unknown.filter(unknown.str.contains(digits))
     padded = known.filter(known.str.contains(digits) & known.str.starts_with("0"))
-    if unknown.len() == 0 or padded.len() == 0:
-        return df
-    stripped = pl.DataFrame({"_code": padded}).with_columns(
-        _bare=pl.col("_code").str.strip_chars_start("0"))
-    unique = stripped.group_by("_bare").agg(pl.col("_code").first(), pl.len().alias("_n")) \
-        .filter(pl.col("_n") == 1)
-    hits = pl.DataFrame({"_bare": unknown}).filter(
-        ~pl.col("_bare").is_in(known.implode())).join(unique, on="_bare")
-    if hits.height == 0:
-        return df
-    mapping = dict(zip(hits["_bare"].to_list(), hits["_code"].to_list(), strict=True))
-    hit = ok & pl.col("client_id").is_in(list(mapping))
-    rows = df.filter(hit).height
-    ex = "; ".join(f"{a} → {b}" for a, b in sorted(mapping.items())[:3])
-    warnings.append(said("warn_codes_lost_zeros", table=tname, n=len(mapping), rows=rows,
-                         examples=ex))
-    return df.with_columns(client_id=pl.when(hit).then(pl.col("client_id").replace(mapping))
-                           .otherwise(pl.col("client_id")))
+    mapping = _match_by_key(unknown, padded, lambda e: e, lambda e: e.str.strip_chars_start("0"))
+    return _remap_codes(df, ok, mapping, "warn_codes_lost_zeros", tname, warnings)
 
 
 def _codes_loosely(df: pl.DataFrame, cat: pl.DataFrame, ok: pl.Expr, tname: str,
@@ -297,27 +276,45 @@ def _codes_loosely(df: pl.DataFrame, cat: pl.DataFrame, ok: pl.Expr, tname: str,
     """Codes written another way than the catalogue's: Excel's text mark (``'00-000001``),
     another case (``цб-000003`` for ``ЦБ-000003``): attached to the one catalogue code they
     match so, said in a warning (they became new clients)."""
-    known = cat["client_id"].drop_nulls()
-    unknown = df.filter(ok & pl.col("client_id").is_not_null()
-                        & ~pl.col("client_id").is_in(known.implode()))["client_id"].unique()
-    if unknown.len() == 0:
-        return df
-
     def loose(e: pl.Expr) -> pl.Expr:
         return e.str.strip_chars().str.strip_chars_start("'").str.strip_chars().str.to_uppercase()
 
-    keys = pl.DataFrame({"_code": known}).with_columns(_key=loose(pl.col("_code")))
+    known = cat["client_id"].drop_nulls()
+    mapping = _match_by_key(_unknown_codes(df, known, ok), known, loose, loose)
+    return _remap_codes(df, ok, mapping, "warn_codes_written_otherwise", tname, warnings)
+
+
+def _unknown_codes(df: pl.DataFrame, known: pl.Series, ok: pl.Expr) -> pl.Series:
+    """The distinct client codes of the accepted rows that the catalogue does not have."""
+    return df.filter(ok & pl.col("client_id").is_not_null()
+                     & ~pl.col("client_id").is_in(known.implode()))["client_id"].unique()
+
+
+def _match_by_key(unknown: pl.Series, known: pl.Series,
+                  key_unknown: Callable[[pl.Expr], pl.Expr],
+                  key_known: Callable[[pl.Expr], pl.Expr]) -> dict[str, str]:
+    """Unknown code → the one catalogue code with the same key (codes whose key several
+    catalogue codes share match none)."""
+    if unknown.len() == 0 or known.len() == 0:
+        return {}
+    keys = pl.DataFrame({"_code": known}).with_columns(_key=key_known(pl.col("_code")))
     unique = keys.group_by("_key").agg(pl.col("_code").first(), pl.len().alias("_n")).filter(
         pl.col("_n") == 1)
-    hits = pl.DataFrame({"_raw": unknown}).with_columns(_key=loose(pl.col("_raw"))).join(
-        unique, on="_key")
-    if hits.height == 0:
+    hits = pl.DataFrame({"_raw": unknown}).with_columns(
+        _key=key_unknown(pl.col("_raw"))).join(unique, on="_key")
+    return dict(zip(hits["_raw"].to_list(), hits["_code"].to_list(), strict=True))
+
+
+def _remap_codes(df: pl.DataFrame, ok: pl.Expr, mapping: dict[str, str], code: str,
+                 tname: str, warnings: list[str]) -> pl.DataFrame:
+    """The rows' codes replaced by the catalogue's they match (``mapping``), said in the
+    warning ``code`` with the codes, rows and the first examples."""
+    if not mapping:
         return df
-    mapping = dict(zip(hits["_raw"].to_list(), hits["_code"].to_list(), strict=True))
     hit = ok & pl.col("client_id").is_in(list(mapping))
     ex = "; ".join(f"{a} → {b}" for a, b in sorted(mapping.items())[:3])
-    warnings.append(said("warn_codes_written_otherwise", table=tname, n=len(mapping),
-                         rows=df.filter(hit).height, examples=ex))
+    warnings.append(said(code, table=tname, n=len(mapping), rows=df.filter(hit).height,
+                         examples=ex))
     return df.with_columns(client_id=pl.when(hit).then(pl.col("client_id").replace(mapping))
                            .otherwise(pl.col("client_id")))
 

@@ -262,16 +262,12 @@ class _FileIntake:
                 other = "," if dec == "." else "."
                 mixed = bad & s.str.replace_all(r"[\s\u00a0\u202f]", "").str.contains(
                     rf"^[-+(]?\d+\{other}\d{{1,2}}\)?$").fill_null(False) if bad.any() else bad
+                # (an Excel error '#DIV/0!' and a formula '=D2*E2' are neither of those)
                 xl = bad & s.str.contains(_EXCEL_ERROR).fill_null(False) if bad.any() else bad
                 formula = bad & s.str.starts_with("=").fill_null(False) if bad.any() else bad
-                xl = xl & ~formula
-                if xl.any():
-                    mixed = mixed & ~xl
                 if mixed.any():
                     v = self._other_separator(fname, s, v, bad, mixed, other, times,
                                               declared=spec_dec is not None)
-                if formula.any():
-                    mixed = mixed & ~formula
                 if huge.any() or sci.any() or mixed.any() or xl.any() or formula.any():
                     reason = pl.select(pl.when(pl.lit(formula)).then(pl.lit(
                         "a formula stored without its value (the workbook was written by a "
@@ -325,7 +321,7 @@ class _FileIntake:
             broken = s.str.contains(_BROKEN_REF).fill_null(False)
             if broken.any():
                 s = pl.select(pl.when(pl.lit(broken)).then(None).otherwise(s)).to_series()
-                if fname in ("client_id", "client_name", "client_tax_id"):
+                if fname in _CLIENT_FIELDS:
                     return fname, s, broken, (
                         "a broken reference in the source system (the client was deleted from "
                         "the database, or never filled in): the line belongs to no client; fix "
@@ -626,19 +622,19 @@ class _FileIntake:
 # users print in a quantity column
 _UNIT = (r"(?i)^\s*(.*?\d)\s*(шт|штук[аи]?|ед|кг|гр?|л|мл|м|м2|м3|м²|м³|т|км|упак|уп|пач|кор|"
          r"компл|к-т|пар[аы]?|рул|бут|бан|pcs|pc|ea|kg|g|l|ml|m|box|units?)\.?\s*$")
-#: what Excel shows in a cell whose formula failed
 #: an amount in the contract's currency beside the books' ('Сумма в валюте')
 _FX_AMOUNT = re.compile(r"(?i)(в\s+валюте|валютн\w*\s+сумм|сумм\w*\s+\(?валют|"
                         r"in\s+(contract\s+|foreign\s+)?currency|fx\s+amount)")
 _CP1251 = {"cp1251", "windows-1251", "windows1251"}
 #: UTF-8 Cyrillic read as cp1251: 'Р' or 'С' (the lead bytes D0, D1) then a character of
-#: bytes 80–BF, twice in a row ('РћРћРћ' is 'ООО')
+#: bytes 80–BF, twice in a row ('РћРћРћ' is 'ООО'; none of those characters is ASCII, so
+#: none needs escaping in the class)
 _UTF8_AS_CP1251 = "(?:[РС][" + "".join(sorted(set(bytes(range(0x80, 0xC0)).decode(
-    "cp1251", errors="ignore")) - {"\u00a0"})).replace("\\", "\\\\").replace(
-    "]", "\\]").replace("[", "\\[").replace("^", "\\^").replace("-", "\\-") + "]){2}"
+    "cp1251", errors="ignore")) - {"\u00a0"})) + "]){2}"
 _CLIENT_FIELDS = ("client_id", "client_name", "client_tax_id")
 _BROKEN_REF = (r"(?i)^\s*<\s*(объект не найден|не указан[аоы]?|не заполнен[аоы]?|"
                r"object not found|not specified|empty)\s*>")
+#: what Excel shows in a cell whose formula failed
 _EXCEL_ERROR = r"^\s*#(DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)\s*$"
 _EXPONENT = ("in scientific notation (as Excel shows a long number in a narrow column, "
              "1,23E+11): its exact digits are lost; widen the column or format it as a "

@@ -214,22 +214,17 @@ def _not_payments(raw: RawTable, mapping: dict[str, int], rep: FileReport) -> No
     """Stop on a file the headers took for sales that is a register of money received (bank
     receipts: 'Поступление на расчетный счет …' with 'Назначение платежа'): its amounts are
     payments, and read as sales they were added to the revenue (3 550 instead of 1 750)."""
-    purpose = next((h for h in raw.headers if header_key(h) in _PAYMENT_HEADERS), None)
-    doc = raw.data[f"c{mapping['document_id']}"] if "document_id" in mapping else None
-    receipts = 0.0
-    if doc is not None:
-        filled = doc.drop_nulls()
-        if filled.len():
-            receipts = int(filled.str.contains(_RECEIPT_DOCS).sum()) / filled.len()
-    if purpose is None and receipts < 0.5:
+    why = [f"a '{h}' column" for h in raw.headers if header_key(h) in _PAYMENT_HEADERS][:1]
+    docs = (raw.data[f"c{mapping['document_id']}"].drop_nulls() if "document_id" in mapping
+            else pl.Series([], dtype=pl.String))
+    receipts = int(docs.str.contains(_RECEIPT_DOCS).sum()) / docs.len() if docs.len() else 0.0
+    if receipts >= 0.5:
+        why.append(f"documents of money received ({receipts:.0%} like '{docs[0]}')")
+    if not why:
         return
-    why = (f"a '{purpose}' column" if purpose else "") + (
-        " and " if purpose and receipts >= 0.5 else "") + (
-        f"documents of money received ({receipts:.0%} like "
-        f"'{doc.drop_nulls()[0] if doc is not None else ''}')" if receipts >= 0.5 else "")
     raise SchemaError(
-        f"this file holds payments received, not sales lines ({why}): read as sales, its "
-        "amounts would be added to the revenue", file=rep.label, row=raw.header_row,
+        f"this file holds payments received, not sales lines ({' and '.join(why)}): read "
+        "as sales, its amounts would be added to the revenue", file=rep.label, row=raw.header_row,
         hint=f"declare it as payments in engagement.yaml: inputs: [{{file: '{rep.file}', "
         "table: payments, columns: {paid_date: 'Дата', amount: 'Сумма'}}]; or leave it out: "
         f"inputs: [{{file: '{rep.file}', skip: true}}]")

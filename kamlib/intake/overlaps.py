@@ -17,7 +17,7 @@ import polars as pl
 
 from ..config import EngagementConfig
 from ..units import money
-from .results import _money_str, said
+from .results import DROPPED_OVERLAP, _money_str, said
 
 __all__ = ["find_overlaps"]
 
@@ -98,7 +98,7 @@ def find_overlaps(dfs: list[pl.DataFrame], cfg: EngagementConfig, warnings: list
                 dfs[j] = fb.with_columns(
                     _reason=pl.when(hit).then(pl.lit(
                         f"identical to a line of {name_a} (overlapping exports; "
-                        "intake.drop_overlapping)")).otherwise(pl.col("_reason")),
+                        f"{DROPPED_OVERLAP})")).otherwise(pl.col("_reason")),
                     _rcol=pl.when(hit).then(pl.lit("all columns")).otherwise(pl.col("_rcol")),
                     _rval=pl.when(hit).then(
                         pl.col("document_id").cast(pl.String) if "document_id" in fb.columns

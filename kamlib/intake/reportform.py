@@ -20,6 +20,7 @@ per row. :func:`prepare_form` turns such a sheet into rows the file pass can rea
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
@@ -27,7 +28,7 @@ from typing import Any, cast
 import polars as pl
 
 from ..io import RawTable
-from ..parse import _MONTH_STEMS, decimal_separator, decimal_text, parse_percent
+from ..parse import decimal_separator, decimal_text, parse_date, parse_percent
 from ..schema import SALES, header_key
 from ..workbooks import row_styles
 from .detect import _map_headers
@@ -72,11 +73,11 @@ def title_period(title: list[str]) -> tuple[date, date] | None:
             if start <= end:
                 return start, end
         mm = _PERIOD_MONTH.search(line)
-        month = _MONTH_STEMS.get(mm.group(1)[:3].casefold()) if mm else None
-        if mm and month:
-            y, mo = int(mm.group(2)), int(month)
-            last = (date(y + mo // 12, mo % 12 + 1, 1) - date.resolution)
-            return date(y, mo, 1), last
+        if mm:   # a month, read as a date column's month is (its first day)
+            first, bad = parse_date(pl.Series([f"{mm.group(1)} {mm.group(2)}"]))
+            if not bad[0] and first[0] is not None:
+                start = first[0]
+                return start, start.replace(day=monthrange(start.year, start.month)[1])
     return None
 
 
@@ -502,14 +503,13 @@ def _hierarchy_header(raw: RawTable, rep: FileReport) -> None:
     mapped, _ = _map_headers(raw.headers, SALES)
     if {"client_id", "client_name"} & set(mapped):
         return
-    for i, h in enumerate(raw.headers):
-        parts = [p.strip() for p in h.split("/")]
-        hit = next((p for p in parts if header_key(p) in _CLIENT_KEYS), None)
-        if len(parts) > 1 and hit:
-            raw.headers = raw.headers[:]
-            raw.headers[i] = hit
-            rep.note("note_hierarchy_column", column=h, read_as=hit)
-            return
+    col = _hierarchy_column(raw)
+    if col is not None:
+        h = raw.headers[col]
+        hit = next(p.strip() for p in h.split("/") if header_key(p) in _CLIENT_KEYS)
+        raw.headers = raw.headers[:]
+        raw.headers[col] = hit
+        rep.note("note_hierarchy_column", column=h, read_as=hit)
 
 
 def prepare_form(raw: RawTable, rep: FileReport) -> RawTable:

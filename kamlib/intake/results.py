@@ -39,12 +39,14 @@ _RETURN_RE = r"(?i)(возврат|return|credit note|кредит-нота|ст
 
 
 #: the reasons of sales lines set aside on purpose, not for how they were read: a line
-#: outside the audit period, a draft document, one marked for deletion (kept among the
-#: rejected with their money; a file of them is not "mostly rejected")
+#: outside the audit period, a draft document, one marked for deletion, one repeating a line
+#: of another file (kept among the rejected with their money; a file of them is not "mostly
+#: rejected"): each reason holds its marker
 OUTSIDE_PERIOD = "outside the audit period"
 NOT_POSTED = "not posted"
 MARKED_DELETED = "marked for deletion"
-SET_ASIDE = (OUTSIDE_PERIOD, NOT_POSTED, MARKED_DELETED)
+DROPPED_OVERLAP = "intake.drop_overlapping"
+SET_ASIDE = (OUTSIDE_PERIOD, NOT_POSTED, MARKED_DELETED, DROPPED_OVERLAP)
 
 _GENERIC_NET = {header_key(x) for x in ("Выручка", "Сумма выручки", "Revenue",
                                          "Sales revenue")}

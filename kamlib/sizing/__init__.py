@@ -140,7 +140,8 @@ def _economics_reasons(be: dict[str, Any], pb: dict[str, Any], cost: float, curr
 
 def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: float,
                     staff_txt: str, bc: dict[str, Any], currency: str, who: str, kpis: int,
-                    kpi_names: str, short: dict[str, float] | None = None) -> str:
+                    kpi_names: str, short: dict[str, float] | None = None,
+                    weak: list[str] | None = None) -> str:
     """The step's one recommendation: headcount (existing people and new hires), the
     programme's cost (new cash vs re-allocated time), the uplift needed beside the key
     clients' trend, the verdict, key-person risk, who serves whom, the KPIs — in ``lang``,
@@ -163,6 +164,10 @@ def _recommendation(lang: str, *, n: int, accounts: int, hours: float, cap: floa
                               needed=f.pct(short["needed_ratio"])).strip()
     risk = (st.t("sizing_text.key_person", kam=kp["kam"], share=f.pct(kp["revenue_share"]))
             if kp["flag"] else "")
+    if weak:   # people of today's team in the plan who do not fit the role
+        staff_txt += st.t("sizing_text.weak_fit", existing=f.integer(bc["existing"]),
+                          good=f.integer(bc["existing"] - len(weak)),
+                          weak=f.integer(len(weak)), names=", ".join(weak))
     return st.t("sizing_text.text", n=f.integer(n), accounts=f.integer(accounts),
                 hours=f.integer(hours), cap=f.integer(cap), existing=f.integer(bc["existing"]),
                 hires=f.integer(bc["new_hires"]), staffing=staff_txt,
@@ -427,11 +432,6 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
     # the people taken from today's team who do not fit the KAM role by the role-fit
     # assessment: the plan counts on them, and says they need developing (or replacing)
     weak = _weak_fit(existing, fit)
-    if weak:
-        staff_txt += load_strings(lang).t(
-            "sizing_text.weak_fit", existing=Formatter(lang).integer(len(existing)),
-            good=Formatter(lang).integer(len(existing) - len(weak)),
-            weak=Formatter(lang).integer(len(weak)), names=", ".join(weak))
     # the recommendation the director can act on
     def served_by(k: str) -> str:
         names = assignment.loc[assignment["kam"] == k, "entity_name"].astype(str)
@@ -444,7 +444,8 @@ def run_sizing(engagement: Engagement | str | Path, out_dir: str | Path | None =
         if len(kpis) else "—"
     recommendation = _recommendation(
         lang, n=n, accounts=len(key), hours=total_hours / n, cap=cap, staff_txt=staff_txt,
-        bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names, short=short)
+        bc=bc, currency=currency, who=who, kpis=len(kpis), kpi_names=kpi_names, short=short,
+        weak=weak)
     # how the rest of the clients are served: every client in a tier (kamlib.sizing.tiers)
     cand_path = artefact_path(eng, "candidates")
     tiers = service_tiers(pnl.reset_index(), pd.read_parquet(cand_path)
